@@ -1,0 +1,73 @@
+/**
+ * Settings, typed once: the shape of `doublon.config.json`, read by the daemon and the CLI and written by
+ * the extension ("ignore this duplicate"). Validation with messages lives in daemon/config/.
+ */
+import type { CanonicalRule, DuplicateClass } from './report';
+
+/** Two or more files that a person has declared distinct: never reported as duplicates of each other. */
+export interface IgnoredSet {
+  paths: string[];
+}
+
+export interface Thresholds {
+  /** Minimal similarity (0..1] for a `near` pair. */
+  nearSimilarity: number;
+}
+
+export interface CanonicalSettings {
+  /** Globs (relative to the config's folder) of the preferred library: a match wins first. */
+  preferred: string[];
+  /** The tie-break order after `preferred`. */
+  rules: CanonicalRule[];
+}
+
+export interface DoublonConfig {
+  /** Folders to scan, relative to the config's folder. */
+  roots: string[];
+  /** Globs of image files to index. */
+  include: string[];
+  /** Globs never indexed. */
+  exclude: string[];
+  /** Honour `.gitignore` files found under each root. */
+  gitignore: boolean;
+  /** Folders served at `/` by the site, for root-relative references (`/img/a.png`). */
+  webRoots: string[];
+  thresholds: Thresholds;
+  canonical: CanonicalSettings;
+  /** A glob (files never reported) or a set of files declared distinct. */
+  ignore: Array<string | IgnoredSet>;
+  /** Classes that `check` fails on. */
+  failOn: DuplicateClass[];
+  /** Images with more pixels than this are refused (decompression bombs). */
+  maxPixels: number;
+  /** Where the index lives, relative to the config's folder. */
+  indexDir: string;
+}
+
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jfif', 'gif', 'webp', 'avif', 'tif', 'tiff', 'svg'] as const;
+
+export const DEFAULT_CANONICAL_RULES: CanonicalRule[] = [
+  'most-referenced',
+  'highest-resolution',
+  'lossless',
+  'smallest-file',
+  'oldest',
+  'shortest-path',
+  'lexical',
+];
+
+export const DEFAULT_CONFIG: DoublonConfig = {
+  roots: ['.'],
+  include: [`**/*.{${IMAGE_EXTENSIONS.join(',')}}`],
+  exclude: ['**/node_modules/**', '**/.git/**', '**/.doublon/**'],
+  gitignore: true,
+  webRoots: ['public', 'static', '.'],
+  thresholds: { nearSimilarity: 0.9 },
+  canonical: { preferred: [], rules: DEFAULT_CANONICAL_RULES },
+  ignore: [],
+  failOn: ['exact', 'pixel', 'near'],
+  maxPixels: 100_000_000,
+  indexDir: '.doublon',
+};
+
+export const CONFIG_FILE_NAME = 'doublon.config.json';
