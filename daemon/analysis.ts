@@ -1,0 +1,128 @@
+/**
+ * One full pass of the core engine: bring the index up to date, then group the duplicates. This is what
+ * `doublon scan` and `doublon check` run when no daemon is serving the index.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedConfig } from './config/load';
+import { DEFAULT_NEAR_THRESHOLDS, pixelDigest, type Fingerprint, type NearThresholds } from './hash';
+import { IndexStore } from './index/store';
+import { buildGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
+import { CanonicalChooser } from './groups/canonical';
+import { globMatcher } from './scan/filter';
+import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
+
+export const SCHEMA_VERSION = 1;
+
+export interface FileProblem {
+  /** Absolute path. */
+  path: string;
+  message: string;
+}
+
+export interface Analysis {
+  groups: DuplicateGroup[];
+  errors: FileProblem[];
+  stats: ScanStats;
+}
+
+export interface AnalyseOptions {
+  onProgress?: (progress: ScanProgress) => void;
+  concurrency?: number;
+  /** Reference counts per absolute image path (from the reference index, when there is one). */
+  references?: (path: string) => number;
+}
+
+function toPosix(p: string): string {
+  return path.sep === '/' ? p : p.split(path.sep).join('/');
+}
+
+export function nearThresholds(config: ResolvedConfig): NearThresholds {
+  return { ...DEFAULT_NEAR_THRESHOLDS, nearSimilarity: config.settings.thresholds.nearSimilarity };
+}
+
+export function openIndex(config: ResolvedConfig): IndexStore<Fingerprint> {
+  return IndexStore.open(config.indexDir, { schemaVersion: SCHEMA_VERSION });
+}
+
+/** Images in the index that decoded, plus the files that did not. */
+export function collectEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number): { entries: ImageEntry[]; errors: FileProblem[] } {
+  const entries: ImageEntry[] = [];
+  const errors: FileProblem[] = [];
+  for (const record of store.files()) {
+    if (record.error || !record.sha256) {
+      errors.push({ path: record.path, message: record.error ?? 'not read' });
+      continue;
+    }
+    const content = store.getContent(record.sha256);
+    if (!content?.fingerprint) {
+      errors.push({ path: record.path, message: content?.error ?? 'not decoded yet' });
+      continue;
+    }
+    const fp = content.fingerprint;
+    entries.push({
+      path: record.path,
+      relativePath: toPosix(path.relative(config.baseDir, record.path)),
+      bytes: record.size,
+      width: fp.width,
+      height: fp.height,
+      lossless: fp.lossless,
+      mtimeMs: record.mtimeMs,
+      references: references(record.path),
+      sha256: record.sha256,
+      fingerprint: fp,
+    });
+  }
+  return { entries, errors };
+}
+
+/** Pixel digests are cached in the content record: a full decode is paid once per content, ever. */
+export function pixelDigestCache(store: IndexStore<Fingerprint>, maxPixels: number): (sha: string, file: string) => Promise<string | undefined> {
+  return async (sha, file) => {
+    const content = store.getContent(sha);
+    if (content?.pixelDigest) return content.pixelDigest;
+    try {
+      const bytes = await fs.promises.readFile(file);
+      const digest = await pixelDigest(bytes, { maxPixels });
+      if (content) store.putContent({ ...content, pixelDigest: digest });
+      return digest;
+    } catch {
+      return undefined; // changed or vanished since indexing: the next scan will see it
+    }
+  };
+}
+
+export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
+  const { entries, errors } = collectEntries(store, config, references);
+  const settings = config.settings;
+  const groups = await buildGroups(entries, {
+    thresholds: nearThresholds(config),
+    chooser: new CanonicalChooser(settings.canonical.rules, globMatcher(settings.canonical.preferred)),
+    ignoredFile: globMatcher(settings.ignore.filter((e): e is string => typeof e === 'string')),
+    distinctSets: settings.ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])),
+    pixelDigest: pixelDigestCache(store, settings.maxPixels),
+  });
+  return { groups, errors };
+}
+
+export async function analyse(config: ResolvedConfig, options: AnalyseOptions = {}): Promise<Analysis> {
+  const store = openIndex(config);
+  try {
+    const settings = config.settings;
+    const { stats, crawlErrors } = await updateIndex(store, {
+      roots: config.roots,
+      include: settings.include,
+      exclude: settings.exclude,
+      gitignore: settings.gitignore,
+      skipFolders: [config.indexDir],
+      maxPixels: settings.maxPixels,
+      concurrency: options.concurrency,
+      onProgress: options.onProgress,
+    });
+    const { groups, errors } = await groupIndex(store, config, options.references);
+    await store.flushed();
+    return { groups, errors: [...crawlErrors, ...errors], stats };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,88 @@
+/** Finding and reading `doublon.config.json`; the result carries absolute paths so nothing downstream guesses. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type DoublonConfig } from '../../protocol/settings';
+import { ConfigError, validateConfig } from './validate';
+
+export interface ResolvedConfig {
+  /** The config file, or undefined when defaults are used. */
+  file: string | undefined;
+  /** The folder relative paths in the config are resolved from. */
+  baseDir: string;
+  settings: DoublonConfig;
+  /** Absolute, normalised roots (no duplicates, none inside another). */
+  roots: string[];
+  /** Absolute web roots (may not exist). */
+  webRoots: string[];
+  indexDir: string;
+}
+
+/** Looks for the config in `startDir` and its parents, as git does for `.git`. */
+export function findConfigFile(startDir: string): string | undefined {
+  for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, CONFIG_FILE_NAME);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+export function readConfigFile(file: string): DoublonConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return validateConfig(raw, file);
+}
+
+/** Drops roots that sit inside another root, so no file is indexed twice. */
+function outermost(roots: string[]): string[] {
+  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
+  return sorted.filter((root, i) => !sorted.slice(0, i).some((outer) => root.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)));
+}
+
+export interface LoadOptions {
+  /** Explicit config file (`--config`); otherwise searched from `cwd`. */
+  configFile?: string;
+  cwd: string;
+  /** Roots given on the command line, relative to `cwd`: they replace the config's roots. */
+  roots?: string[];
+  /** `--index DIR`, relative to `cwd`. */
+  indexDir?: string;
+}
+
+export function loadConfig(options: LoadOptions): ResolvedConfig {
+  const file = options.configFile ? path.resolve(options.cwd, options.configFile) : findConfigFile(options.roots?.[0] ? path.resolve(options.cwd, options.roots[0]) : options.cwd);
+  if (options.configFile && !fs.existsSync(file!)) throw new ConfigError(file!, ['the file does not exist']);
+  const settings = file ? readConfigFile(file) : structuredClone(DEFAULT_CONFIG);
+  const baseDir = file ? path.dirname(file) : path.resolve(options.cwd);
+  const roots = options.roots && options.roots.length > 0
+    ? options.roots.map((r) => path.resolve(options.cwd, r))
+    : settings.roots.map((r) => path.resolve(baseDir, r));
+  for (const root of roots) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(root);
+    } catch {
+      throw new ConfigError(file ?? '(command line)', [`roots: ${root} does not exist`]);
+    }
+    if (!stat.isDirectory()) throw new ConfigError(file ?? '(command line)', [`roots: ${root} is not a folder`]);
+  }
+  // Without a config file, the index sits in the first root so that `doublon scan site/` twice reuses it.
+  const indexBase = file ? baseDir : roots[0];
+  return {
+    file,
+    baseDir,
+    settings,
+    roots: outermost(roots.map((r) => fs.realpathSync(r))),
+    webRoots: settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(file ? baseDir : r, w))),
+    indexDir: options.indexDir ? path.resolve(options.cwd, options.indexDir) : path.resolve(indexBase, settings.indexDir),
+  };
+}

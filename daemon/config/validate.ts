@@ -1,0 +1,131 @@
+/**
+ * Validation of `doublon.config.json`. Every message names the key, what was expected and what was found,
+ * e.g. `thresholds.nearSimilarity: expected a number between 0 and 1, received 7 (number)`.
+ */
+import { DEFAULT_CONFIG, type DoublonConfig, type IgnoredSet } from '../../protocol/settings';
+import { DUPLICATE_CLASSES, type CanonicalRule, type DuplicateClass } from '../../protocol/report';
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: invalid configuration\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const CANONICAL_RULES: readonly CanonicalRule[] = [
+  'preferred', 'most-referenced', 'highest-resolution', 'lossless', 'smallest-file', 'oldest', 'shortest-path', 'lexical',
+];
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} (${typeof value})`;
+}
+
+/** Collects problems instead of stopping at the first, so a user fixes the whole file in one go. */
+class Checker {
+  readonly problems: string[] = [];
+
+  fail(key: string, expected: string, actual: unknown): undefined {
+    this.problems.push(`${key}: expected ${expected}, received ${describe(actual)}`);
+    return undefined;
+  }
+
+  stringArray(key: string, value: unknown, nonEmpty = false): string[] | undefined {
+    const expected = nonEmpty ? 'a non-empty array of strings' : 'an array of strings';
+    if (!Array.isArray(value) || (nonEmpty && value.length === 0)) return this.fail(key, expected, value);
+    value.forEach((item, i) => {
+      if (typeof item !== 'string' || item === '') this.fail(`${key}[${i}]`, 'a non-empty string', item);
+    });
+    return value as string[];
+  }
+
+  enumArray<T extends string>(key: string, value: unknown, allowed: readonly T[]): T[] | undefined {
+    const list = this.stringArray(key, value);
+    if (!list) return undefined;
+    list.forEach((item, i) => {
+      if (!allowed.includes(item as T)) this.fail(`${key}[${i}]`, `one of ${allowed.join(', ')}`, item);
+    });
+    return list as T[];
+  }
+
+  number(key: string, value: unknown, min: number, max: number): number | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      return this.fail(key, `a number between ${min} and ${max}`, value);
+    }
+    return value;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks `raw` (parsed JSON) and returns a full config with defaults filled in, or throws ConfigError. */
+export function validateConfig(raw: unknown, file: string): DoublonConfig {
+  const check = new Checker();
+  if (!isObject(raw)) {
+    check.fail('(top level)', 'an object', raw);
+    throw new ConfigError(file, check.problems);
+  }
+  const config: DoublonConfig = structuredClone(DEFAULT_CONFIG);
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat('$schema'));
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) check.problems.push(`${key}: unknown key (known keys: ${[...known].filter((k) => k !== '$schema').join(', ')})`);
+  }
+
+  if ('roots' in raw) config.roots = check.stringArray('roots', raw.roots, true) ?? config.roots;
+  if ('include' in raw) config.include = check.stringArray('include', raw.include, true) ?? config.include;
+  if ('exclude' in raw) config.exclude = check.stringArray('exclude', raw.exclude) ?? config.exclude;
+  if ('webRoots' in raw) config.webRoots = check.stringArray('webRoots', raw.webRoots) ?? config.webRoots;
+  if ('gitignore' in raw) {
+    if (typeof raw.gitignore === 'boolean') config.gitignore = raw.gitignore;
+    else check.fail('gitignore', 'true or false', raw.gitignore);
+  }
+  if ('failOn' in raw) config.failOn = check.enumArray<DuplicateClass>('failOn', raw.failOn, DUPLICATE_CLASSES) ?? config.failOn;
+  if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, 1, 1e12) ?? config.maxPixels;
+  if ('indexDir' in raw) {
+    if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
+    else check.fail('indexDir', 'a non-empty string', raw.indexDir);
+  }
+
+  if ('thresholds' in raw) {
+    const t = raw.thresholds;
+    if (!isObject(t)) check.fail('thresholds', 'an object', t);
+    else {
+      for (const key of Object.keys(t)) {
+        if (key !== 'nearSimilarity') check.problems.push(`thresholds.${key}: unknown key (known keys: nearSimilarity)`);
+      }
+      if ('nearSimilarity' in t) {
+        config.thresholds.nearSimilarity = check.number('thresholds.nearSimilarity', t.nearSimilarity, 0.5, 1) ?? config.thresholds.nearSimilarity;
+      }
+    }
+  }
+
+  if ('canonical' in raw) {
+    const c = raw.canonical;
+    if (!isObject(c)) check.fail('canonical', 'an object', c);
+    else {
+      if ('preferred' in c) config.canonical.preferred = check.stringArray('canonical.preferred', c.preferred) ?? [];
+      if ('rules' in c) config.canonical.rules = check.enumArray('canonical.rules', c.rules, CANONICAL_RULES) ?? config.canonical.rules;
+    }
+  }
+
+  if ('ignore' in raw) {
+    if (!Array.isArray(raw.ignore)) check.fail('ignore', 'an array of globs or { "paths": [...] }', raw.ignore);
+    else {
+      config.ignore = [];
+      raw.ignore.forEach((entry: unknown, i) => {
+        if (typeof entry === 'string' && entry !== '') config.ignore.push(entry);
+        else if (isObject(entry) && Array.isArray(entry.paths)) {
+          const paths = check.stringArray(`ignore[${i}].paths`, entry.paths, true);
+          if (paths) config.ignore.push({ paths } satisfies IgnoredSet);
+        } else check.fail(`ignore[${i}]`, 'a glob string or { "paths": [two or more files] }', entry);
+      });
+    }
+  }
+
+  if (check.problems.length > 0) throw new ConfigError(file, check.problems);
+  return config;
+}

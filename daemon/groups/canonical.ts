@@ -1,0 +1,76 @@
+/**
+ * Canonical choice: an ordered list of rules, each a comparison that may prefer one file. The first rule
+ * that separates the winner from the runner-up is reported as the reason, so a user sees *why*.
+ */
+import type { CanonicalRule } from '../../protocol/report';
+import type { Matcher } from '../scan/filter';
+
+export interface CanonicalCandidate {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the config folder, `/` separators: what preferred globs match. */
+  relativePath: string;
+  bytes: number;
+  width: number;
+  height: number;
+  lossless: boolean;
+  mtimeMs: number;
+  references: number;
+}
+
+/** Negative when `a` should be canonical rather than `b`, positive for the reverse, 0 when the rule cannot tell. */
+type Comparison = (a: CanonicalCandidate, b: CanonicalCandidate) => number;
+
+function comparisons(preferred: Matcher): Record<CanonicalRule, Comparison> {
+  return {
+    preferred: (a, b) => Number(preferred(b.relativePath)) - Number(preferred(a.relativePath)),
+    'most-referenced': (a, b) => b.references - a.references,
+    'highest-resolution': (a, b) => b.width * b.height - a.width * a.height,
+    lossless: (a, b) => Number(b.lossless) - Number(a.lossless),
+    'smallest-file': (a, b) => a.bytes - b.bytes,
+    oldest: (a, b) => a.mtimeMs - b.mtimeMs,
+    'shortest-path': (a, b) => a.relativePath.length - b.relativePath.length,
+    lexical: (a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0),
+  };
+}
+
+export interface CanonicalChoice<T extends CanonicalCandidate> {
+  canonical: T;
+  rule: CanonicalRule;
+  /** Members, canonical first, then in the same order of preference. */
+  ordered: T[];
+}
+
+export class CanonicalChooser {
+  private readonly rules: Array<[CanonicalRule, Comparison]>;
+
+  constructor(rules: CanonicalRule[], preferred: Matcher) {
+    const all = comparisons(preferred);
+    // 'preferred' always leads, and 'lexical' always ends the chain so the choice is deterministic.
+    const order: CanonicalRule[] = ['preferred', ...rules.filter((r) => r !== 'preferred' && r !== 'lexical'), 'lexical'];
+    this.rules = order.map((rule) => [rule, all[rule]]);
+  }
+
+  choose<T extends CanonicalCandidate>(members: T[]): CanonicalChoice<T> {
+    const ordered = [...members].sort((a, b) => this.compare(a, b));
+    const [canonical, runnerUp] = ordered;
+    let rule: CanonicalRule = 'lexical';
+    if (runnerUp) {
+      for (const [name, compare] of this.rules) {
+        if (compare(canonical, runnerUp) !== 0) {
+          rule = name;
+          break;
+        }
+      }
+    }
+    return { canonical, rule, ordered };
+  }
+
+  private compare(a: CanonicalCandidate, b: CanonicalCandidate): number {
+    for (const [, compare] of this.rules) {
+      const result = compare(a, b);
+      if (result !== 0) return result;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,38 @@
+/** Turns groups (absolute paths) into the stable JSON contract of protocol/report.ts. */
+import * as path from 'node:path';
+import { REPORT_VERSION, type ReportGroup, type ScanReport } from '../../protocol/report';
+import type { FileProblem } from '../analysis';
+import type { DuplicateGroup } from '../groups/build';
+
+/** Relative to `base` with `/` separators: what users and CI annotations expect. */
+export function displayPath(absolute: string, base: string): string {
+  const relative = path.relative(base, absolute) || '.';
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
+}
+
+export function toReportGroup(group: DuplicateGroup, base: string): ReportGroup {
+  return {
+    id: group.id,
+    class: group.class,
+    canonical: displayPath(group.canonical.path, base),
+    rule: group.rule,
+    bytesReclaimable: group.bytesReclaimable,
+    members: group.members.map((m) => ({
+      path: displayPath(m.image.path, base),
+      class: m.class,
+      similarity: Math.round(m.similarity * 1000) / 1000,
+      bytes: m.image.bytes,
+      width: m.image.width,
+      height: m.image.height,
+      references: m.image.references,
+    })),
+  };
+}
+
+export function toScanReport(groups: DuplicateGroup[], errors: FileProblem[], base: string): ScanReport {
+  return {
+    version: REPORT_VERSION,
+    groups: groups.map((g) => toReportGroup(g, base)),
+    errors: errors.map((e) => ({ path: displayPath(e.path, base), message: e.message })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Brings the index up to date with the files on disk: crawl, then for each new or changed file (size,
+ * mtime or inode differ) read it, hash its bytes and decode it only if that content was never seen
+ * (content-addressed: copies and renames cost one SHA-256). Vanished files are dropped.
+ */
+import * as fs from 'node:fs';
+import { fingerprint, sha256, ImageDecodeError, type Fingerprint } from '../hash';
+import type { FileRecord, IndexStore } from '../index/store';
+import { crawl, describeFsError, type CrawlError, type CrawlOptions, type FileStat } from './crawl';
+
+export interface ScanProgress {
+  phase: 'crawl' | 'hash';
+  done: number;
+  total: number;
+}
+
+export interface ScanStats {
+  files: number;
+  unchanged: number;
+  /** Files whose bytes were read and hashed. */
+  read: number;
+  /** Contents decoded and fingerprinted (new to the index). */
+  decoded: number;
+  removed: number;
+  errors: number;
+  elapsedMs: number;
+}
+
+export interface ScanOptions extends CrawlOptions {
+  maxPixels: number;
+  /** Images decoded at once; throughput comes from images in flight, not from libvips threads. */
+  concurrency?: number;
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+export interface ScanOutcome {
+  stats: ScanStats;
+  crawlErrors: CrawlError[];
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+function unchanged(record: FileRecord | undefined, stat: FileStat): boolean {
+  return !!record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino;
+}
+
+/** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
+export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number): Promise<{ decoded: boolean; error?: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(stat.path);
+  } catch (error) {
+    const message = `cannot read file: ${describeFsError(error)}`;
+    store.putFile({ ...stat, error: message });
+    return { decoded: false, error: message };
+  }
+  const digest = sha256(bytes);
+  let content = store.getContent(digest);
+  let decoded = false;
+  if (!content) {
+    decoded = true;
+    try {
+      content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
+    } catch (error) {
+      if (!(error instanceof ImageDecodeError)) throw error;
+      content = { sha256: digest, bytes: bytes.length, error: error.message };
+    }
+    store.putContent(content);
+  }
+  // The record keeps the stat taken before reading: if the file changes meanwhile, the next scan sees it.
+  store.putFile({ path: stat.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: digest });
+  return { decoded, error: content.error };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+export async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanOptions): Promise<ScanOutcome> {
+  const started = performance.now();
+  options.onProgress?.({ phase: 'crawl', done: 0, total: 0 });
+  const { files, errors: crawlErrors } = await crawl(options);
+  const stats: ScanStats = { files: files.length, unchanged: 0, read: 0, decoded: 0, removed: 0, errors: 0, elapsedMs: 0 };
+
+  const changed = files.filter((stat) => {
+    const record = store.getFile(stat.path);
+    if (!unchanged(record, stat)) return true;
+    stats.unchanged++;
+    if (record!.error || (record!.sha256 && store.getContent(record!.sha256)?.error)) stats.errors++;
+    return false;
+  });
+
+  let done = 0;
+  options.onProgress?.({ phase: 'hash', done, total: changed.length });
+  await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
+    const result = await indexFile(store, stat, options.maxPixels);
+    stats.read++;
+    if (result.decoded) stats.decoded++;
+    if (result.error) stats.errors++;
+    options.onProgress?.({ phase: 'hash', done: ++done, total: changed.length });
+  });
+
+  const present = new Set(files.map((f) => f.path));
+  for (const record of [...store.files()]) {
+    if (!present.has(record.path)) {
+      store.removeFile(record.path);
+      stats.removed++;
+    }
+  }
+  if (stats.read > 0 || stats.removed > 0) {
+    store.removeUnusedContent();
+    store.advanceClock();
+  }
+  await store.flushed();
+  stats.elapsedMs = performance.now() - started;
+  return { stats, crawlErrors };
+}
