@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { DuplicateClass, CanonicalRule } from '../../protocol/report';
 import { compare, type Fingerprint, type NearThresholds } from '../hash';
 import { CanonicalChooser, type CanonicalCandidate } from './canonical';
-import { findSimilarPairs, type SimilarPair } from './pairs';
+import { SimilarityGraph } from './pairs';
 import { UnionFind } from './union-find';
 import type { Matcher } from '../scan/filter';
 
@@ -34,13 +34,13 @@ export interface DuplicateGroup {
 
 export interface GroupOptions {
   thresholds: NearThresholds;
+  /** Pixel digest of a content (by sha256), computed on demand and cached by the caller. */
+  pixelDigest: (sha256: string, path: string) => Promise<string | undefined>;
   chooser: CanonicalChooser;
   /** Files matching it are never reported (config `ignore` globs, relative paths). */
   ignoredFile: Matcher;
   /** Sets of absolute paths declared distinct (config `ignore` entries with `paths`). */
   distinctSets: string[][];
-  /** Pixel digest of a content (by sha256), computed on demand and cached by the caller. */
-  pixelDigest: (sha256: string, path: string) => Promise<string | undefined>;
 }
 
 const CLASS_ORDER: Record<DuplicateClass, number> = { exact: 0, pixel: 1, near: 2 };
@@ -57,21 +57,26 @@ function groupId(members: ImageEntry[]): string {
   return digest.digest('hex').slice(0, 16);
 }
 
+/** The one-shot path (CLI): every distinct content enters a fresh similarity graph, then grouping. */
 export async function buildGroups(all: ImageEntry[], options: GroupOptions): Promise<DuplicateGroup[]> {
-  const images = all.filter((image) => !options.ignoredFile(image.relativePath));
+  const pathOf = new Map<string, string>();
+  for (const image of all) if (!pathOf.has(image.sha256)) pathOf.set(image.sha256, image.path);
+  const graph = new SimilarityGraph({ thresholds: options.thresholds, pixelDigest: (sha) => options.pixelDigest(sha, pathOf.get(sha)!) });
+  for (const image of all) await graph.add(image.sha256, image.fingerprint);
+  return groupsFromGraph(all, graph, options);
+}
 
-  // Distinct contents, each with the images that hold it.
-  const contentOf = new Map<string, number>();
-  const contents: Fingerprint[] = [];
-  const holders: ImageEntry[][] = [];
+/** Groups the images given the similarity graph of their contents. Cheap: no hashing, no decoding. */
+export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, options: Omit<GroupOptions, 'pixelDigest'>): DuplicateGroup[] {
+  const images = all.filter((image) => !options.ignoredFile(image.relativePath));
+  const indexOf = new Map(images.map((image, i) => [image, i]));
+
+  // Images by content.
+  const holders = new Map<string, ImageEntry[]>();
   for (const image of images) {
-    let c = contentOf.get(image.sha256);
-    if (c === undefined) {
-      contentOf.set(image.sha256, (c = contents.length));
-      contents.push(image.fingerprint);
-      holders.push([]);
-    }
-    holders[c].push(image);
+    const list = holders.get(image.sha256);
+    if (list) list.push(image);
+    else holders.set(image.sha256, [image]);
   }
 
   const setsOf = new Map<string, number[]>();
@@ -82,28 +87,19 @@ export async function buildGroups(all: ImageEntry[], options: GroupOptions): Pro
     return !!sa && !!sb && sa.some((s) => sb.includes(s));
   };
 
-  const pairs = await findSimilarPairs(contents, {
-    thresholds: options.thresholds,
-    pixelDigest: (c) => options.pixelDigest(holders[c][0].sha256, holders[c][0].path),
-  });
-
-  const indexOf = new Map(images.map((image, i) => [image, i]));
   const sets = new UnionFind(images.length);
-  for (const list of holders) {
+  for (const list of holders.values()) {
     for (let i = 1; i < list.length; i++) {
       const partner = list.slice(0, i).find((other) => !declaredDistinct(list[i].path, other.path));
       if (partner) sets.union(indexOf.get(list[i])!, indexOf.get(partner)!);
     }
   }
-  // Pairs by content indices, both orders, for the member-to-canonical lookups below.
-  const pairOf = new Map<string, SimilarPair>();
-  const bestOf = new Map<number, number>();
-  for (const pair of pairs) {
-    const distinct = holders[pair.a].some((x) => holders[pair.b].some((y) => declaredDistinct(x.path, y.path)));
-    if (distinct) continue;
-    sets.union(indexOf.get(holders[pair.a][0])!, indexOf.get(holders[pair.b][0])!);
-    pairOf.set(`${pair.a}:${pair.b}`, pair).set(`${pair.b}:${pair.a}`, pair);
-    for (const c of [pair.a, pair.b]) bestOf.set(c, Math.max(bestOf.get(c) ?? 0, pair.similarity));
+  for (const pair of graph.pairs()) {
+    const a = holders.get(pair.a);
+    const b = holders.get(pair.b);
+    if (!a || !b) continue; // a content whose files are all ignored or gone
+    if (a.some((x) => b.some((y) => declaredDistinct(x.path, y.path)))) continue;
+    sets.union(indexOf.get(a[0])!, indexOf.get(b[0])!);
   }
 
   const groups = sets.groups().map((indices) => {
@@ -115,11 +111,13 @@ export async function buildGroups(all: ImageEntry[], options: GroupOptions): Pro
       let member: GroupMember;
       if (image.sha256 === canonical.sha256) member = { image, class: 'exact', similarity: 1 };
       else {
-        const direct = pairOf.get(`${contentOf.get(canonical.sha256)}:${contentOf.get(image.sha256)}`);
+        const direct = graph.pair(canonical.sha256, image.sha256);
         if (direct) member = { image, class: direct.class, similarity: direct.similarity };
         else {
-          // Joined through another member: measure against the canonical itself where the verifier agrees.
-          const similarity = compare(canonical.fingerprint, image.fingerprint, options.thresholds) ?? bestOf.get(contentOf.get(image.sha256)!) ?? 0;
+          // Joined through another member: measure against the canonical itself where the verifier
+          // agrees, else report the member's best link.
+          const similarity = compare(canonical.fingerprint, image.fingerprint, options.thresholds)
+            ?? Math.max(0, ...graph.partners(image.sha256).map((p) => p.similarity));
           member = { image, class: 'near', similarity };
         }
       }

@@ -1,68 +1,118 @@
 /**
- * Finds similar pairs among distinct contents: candidates from the Hamming index (every query key of an
+ * The similarity graph over distinct contents: candidates from the Hamming index (every query key of an
  * image within the candidate radius), then the hashing module's verification. Exact copies never get here:
- * they share a content record. A pixel-identity check (a full decode) is paid only where it decides
- * something: hash distance 0 and the same dimensions.
+ * they share a content. A pixel-identity check (a full decode) is paid only where it decides something:
+ * hash distance 0 and the same dimensions. The graph is incremental so the daemon pays only for what
+ * changed; the CLI adds every content once.
  */
 import { candidateRadius, compare, hammingDistance, indexKeys, queryKeys, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex } from '../index/hamming';
 
 export interface SimilarPair {
-  /** Indices into the contents array, a < b. */
-  a: number;
-  b: number;
+  a: string;
+  b: string;
   class: 'pixel' | 'near';
   similarity: number;
 }
 
-export interface PairSearchOptions {
+export interface GraphOptions {
   thresholds: NearThresholds;
-  /** The pixel digest of content i, computed on demand and cached by the caller; undefined if it cannot be decoded. */
-  pixelDigest: (i: number) => Promise<string | undefined>;
+  /** The pixel digest of a content, computed on demand and cached by the caller; undefined if it cannot be decoded. */
+  pixelDigest: (sha256: string) => Promise<string | undefined>;
 }
 
-export function buildHammingIndex(contents: Fingerprint[]): HammingIndex {
-  const index = new HammingIndex();
-  contents.forEach((fp, i) => {
-    for (const key of indexKeys(fp)) index.add(i, key);
-  });
-  return index;
+interface Node {
+  id: number;
+  sha256: string;
+  fingerprint: Fingerprint;
+  /** Partner sha256 → pair. */
+  edges: Map<string, SimilarPair>;
 }
 
-/** Candidate partners of content i among the indexed ones (all ids, including lower ones). */
-export function candidatesOf(index: HammingIndex, fp: Fingerprint, radius: number, self: number): Set<number> {
-  const found = new Set<number>();
-  for (const key of queryKeys(fp)) {
-    for (const hit of index.search(key, radius)) if (hit.id !== self) found.add(hit.id);
+export class SimilarityGraph {
+  private readonly indexKeyIndex = new HammingIndex();
+  private readonly queryKeyIndex = new HammingIndex();
+  private readonly nodes = new Map<string, Node>();
+  private readonly byId = new Map<number, Node>();
+  private nextId = 0;
+  private readonly radius: number;
+
+  constructor(private readonly options: GraphOptions) {
+    this.radius = candidateRadius(options.thresholds);
   }
-  return found;
-}
 
-export async function classifyPair(a: Fingerprint, b: Fingerprint, ia: number, ib: number, options: PairSearchOptions): Promise<Omit<SimilarPair, 'a' | 'b'> | undefined> {
-  if (hammingDistance(a.hash, b.hash) === 0 && a.width === b.width && a.height === b.height) {
-    const [da, db] = await Promise.all([options.pixelDigest(ia), options.pixelDigest(ib)]);
-    if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
+  has(sha256: string): boolean {
+    return this.nodes.has(sha256);
   }
-  const similarity = compare(a, b, options.thresholds);
-  return similarity === undefined ? undefined : { class: 'near', similarity };
-}
 
-export async function findSimilarPairs(contents: Fingerprint[], options: PairSearchOptions): Promise<SimilarPair[]> {
-  const index = buildHammingIndex(contents);
-  const radius = candidateRadius(options.thresholds);
-  const pairs: SimilarPair[] = [];
-  // Keys need not be symmetric (a crop's hash may find the original's central-region key but not the
-  // reverse), so candidates from both sides are merged and each unordered pair is verified once.
-  const seen = new Set<number>();
-  for (let i = 0; i < contents.length; i++) {
-    for (const j of candidatesOf(index, contents[i], radius, i)) {
-      const [a, b] = i < j ? [i, j] : [j, i];
-      const key = a * contents.length + b;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const verdict = await classifyPair(contents[a], contents[b], a, b, options);
-      if (verdict) pairs.push({ a, b, ...verdict });
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Adds a content and verifies it against its candidates; returns the new pairs. */
+  async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
+    if (this.nodes.has(sha256)) return [];
+    const node: Node = { id: this.nextId++, sha256, fingerprint, edges: new Map() };
+    // Keys need not be symmetric (a crop's hash may reach the original's central-region key but not the
+    // reverse), so a pair is a candidate when either side's query keys reach the other's index keys:
+    // one index holds everyone's index keys, another everyone's query keys, and the newcomer probes both.
+    const candidates = new Set<number>();
+    const ownIndexKeys = indexKeys(fingerprint);
+    const ownQueryKeys = queryKeys(fingerprint);
+    for (const key of ownQueryKeys) for (const hit of this.indexKeyIndex.search(key, this.radius)) candidates.add(hit.id);
+    for (const key of ownIndexKeys) for (const hit of this.queryKeyIndex.search(key, this.radius)) candidates.add(hit.id);
+    for (const key of ownIndexKeys) this.indexKeyIndex.add(node.id, key);
+    for (const key of ownQueryKeys) this.queryKeyIndex.add(node.id, key);
+    this.nodes.set(sha256, node);
+    this.byId.set(node.id, node);
+
+    const added: SimilarPair[] = [];
+    for (const id of candidates) {
+      const other = this.byId.get(id)!;
+      const verdict = await this.classify(other, node);
+      if (!verdict) continue;
+      const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
+      other.edges.set(sha256, pair);
+      node.edges.set(other.sha256, pair);
+      added.push(pair);
+    }
+    return added;
+  }
+
+  /** Removes a content and its pairs; returns the partners it had. */
+  remove(sha256: string): string[] {
+    const node = this.nodes.get(sha256);
+    if (!node) return [];
+    for (const key of indexKeys(node.fingerprint)) this.indexKeyIndex.remove(node.id, key);
+    for (const key of queryKeys(node.fingerprint)) this.queryKeyIndex.remove(node.id, key);
+    for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
+    this.nodes.delete(sha256);
+    this.byId.delete(node.id);
+    return [...node.edges.keys()];
+  }
+
+  pair(a: string, b: string): SimilarPair | undefined {
+    return this.nodes.get(a)?.edges.get(b);
+  }
+
+  partners(sha256: string): SimilarPair[] {
+    return [...(this.nodes.get(sha256)?.edges.values() ?? [])];
+  }
+
+  *pairs(): Iterable<SimilarPair> {
+    for (const node of this.nodes.values()) {
+      for (const [partner, pair] of node.edges) if (node.sha256 < partner) yield pair;
     }
   }
-  return pairs;
+
+  private async classify(x: Node, y: Node): Promise<Omit<SimilarPair, 'a' | 'b'> | undefined> {
+    const a = x.fingerprint;
+    const b = y.fingerprint;
+    if (hammingDistance(a.hash, b.hash) === 0 && a.width === b.width && a.height === b.height) {
+      const [da, db] = await Promise.all([this.options.pixelDigest(x.sha256), this.options.pixelDigest(y.sha256)]);
+      if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
+    }
+    const similarity = compare(a, b, this.options.thresholds);
+    return similarity === undefined ? undefined : { class: 'near', similarity };
+  }
 }
