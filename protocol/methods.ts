@@ -1,0 +1,224 @@
+/**
+ * The `doublon/*` methods: one namespace per method with its name (a literal type), its typed
+ * RequestType/NotificationType for vscode-jsonrpc clients, the direction, and `parameterNames`, which maps
+ * by-position parameters (`[a, b]`) onto the named ones (`{ x: a, y: b }`), as JSON-RPC 2.0 allows both.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { DuplicateClass, ReportGroup } from './report';
+
+export const PROTOCOL_VERSION = 1;
+
+/** What this daemon can do; clients test names instead of versions. */
+export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export enum MessageDirection {
+  clientToServer = 'clientToServer',
+  serverToClient = 'serverToClient',
+}
+
+export type DaemonState = 'starting' | 'scanning' | 'idle' | 'stopping';
+
+export interface WatcherStatus {
+  /** `native`: inotify/FSEvents; `polling`: after the native watcher failed; `off`: not watching. */
+  mode: 'native' | 'polling' | 'off';
+  /** Why the watcher is degraded, in words a user can act on. */
+  problem?: string;
+}
+
+export interface DaemonStatus {
+  protocolVersion: number;
+  capabilities: readonly Capability[];
+  version: string;
+  pid: number;
+  state: DaemonState;
+  /** Advances with every change applied to the index; a client resyncs from it. */
+  clock: number;
+  roots: string[];
+  indexDir: string;
+  /** Images indexed. */
+  files: number;
+  groups: number;
+  duplicates: number;
+  bytesReclaimable: number;
+  /** Files that could not be read or decoded. */
+  errors: number;
+  /** Set while scanning. */
+  progress?: { done: number; total: number };
+  watcher: WatcherStatus;
+}
+
+export namespace StatusRequest {
+  export const method = 'doublon/status' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = [] as const;
+  /** The daemon's health, counts and clock. Cheap: answered from memory, even mid-scan. */
+  export const type = new RequestType0<DaemonStatus, void>(method);
+}
+
+export interface GroupsParams {
+  /** Only these classes (default: all). */
+  class?: DuplicateClass[];
+  /** Only groups with a member under this folder (absolute, or relative to the first root). */
+  root?: string;
+  offset?: number;
+  /** At most this many groups (default 100, at most 10 000). */
+  limit?: number;
+  /** Resync: return only what changed since this clock (when the daemon still remembers; else everything). */
+  since?: number;
+}
+
+export interface GroupsResult {
+  clock: number;
+  /** Total groups matching the filter (before offset/limit). */
+  total: number;
+  groups: ReportGroup[];
+  /** With `since`: ids of groups gone since then. */
+  removed?: string[];
+  /** With `since`: false when the daemon no longer knows that clock and sent everything. */
+  incremental?: boolean;
+}
+
+export namespace GroupsRequest {
+  export const method = 'doublon/groups' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['class', 'root', 'offset', 'limit', 'since'] as const;
+  /** Duplicate groups, largest savings first, paged and filterable. Paths are relative to the first root. */
+  export const type = new RequestType<GroupsParams, GroupsResult, void>(method);
+}
+
+export interface GroupParams {
+  id: string;
+}
+
+export namespace GroupRequest {
+  export const method = 'doublon/group' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['id'] as const;
+  /** One group by id; error NotFound when it no longer exists. */
+  export const type = new RequestType<GroupParams, ReportGroup, void>(method);
+}
+
+export interface FileInfoParams {
+  /** Absolute, or relative to the first root. */
+  path: string;
+}
+
+export interface FileInfo {
+  path: string;
+  indexed: boolean;
+  bytes?: number;
+  sha256?: string;
+  format?: string;
+  width?: number;
+  height?: number;
+  error?: string;
+  /** The group this file belongs to, if any. */
+  group?: string;
+  class?: DuplicateClass;
+  similarity?: number;
+  canonical?: string;
+}
+
+export namespace FileInfoRequest {
+  export const method = 'doublon/fileInfo' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['path'] as const;
+  /** What the index knows of one file. Error PathOutsideRoots for a path outside the roots. */
+  export const type = new RequestType<FileInfoParams, FileInfo, void>(method);
+}
+
+export interface IgnoreParams {
+  /** Files to declare distinct from each other (two or more), or one file never to report. */
+  paths: string[];
+}
+
+export namespace IgnoreRequest {
+  export const method = 'doublon/ignore' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['paths'] as const;
+  /** Records an ignore entry in doublon.config.json (created if missing) and regroups. */
+  export const type = new RequestType<IgnoreParams, { clock: number }, void>(method);
+}
+
+export interface SetCanonicalParams {
+  /** The file to make canonical of its group. */
+  path: string;
+}
+
+export namespace SetCanonicalRequest {
+  export const method = 'doublon/setCanonical' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['path'] as const;
+  /** Pins a file as the canonical of its group (kept in the index, survives restarts); rule `preferred`. */
+  export const type = new RequestType<SetCanonicalParams, ReportGroup, void>(method);
+}
+
+export namespace RescanRequest {
+  export const method = 'doublon/rescan' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = [] as const;
+  /** Walks the roots again (after a watcher problem, or on demand); resolves when done. */
+  export const type = new RequestType0<{ clock: number; files: number }, void>(method);
+}
+
+export namespace ShutdownRequest {
+  export const method = 'doublon/shutdown' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = [] as const;
+  /** Stops the daemon cleanly (index closed, lock released) after answering. */
+  export const type = new RequestType0<null, void>(method);
+}
+
+export namespace StatusChangedNotification {
+  export const method = 'doublon/statusChanged' as const;
+  export const messageDirection = MessageDirection.serverToClient;
+  export const type = new NotificationType<DaemonStatus>(method);
+}
+
+export interface GroupsChangedParams {
+  clock: number;
+  /** The clock before this change. */
+  since: number;
+  /** Groups created or modified. */
+  changed: ReportGroup[];
+  /** Ids of groups that no longer exist. */
+  removed: string[];
+}
+
+export namespace GroupsChangedNotification {
+  export const method = 'doublon/groupsChanged' as const;
+  export const messageDirection = MessageDirection.serverToClient;
+  export const type = new NotificationType<GroupsChangedParams>(method);
+}
+
+export interface ProgressParams {
+  phase: 'crawl' | 'hash' | 'group';
+  done: number;
+  total: number;
+}
+
+export namespace ProgressNotification {
+  export const method = 'doublon/progress' as const;
+  export const messageDirection = MessageDirection.serverToClient;
+  export const type = new NotificationType<ProgressParams>(method);
+}
+
+/** `initialize` result fields of our own (inside LSP's `InitializeResult`, under `serverInfo`/`doublon`). */
+export interface DoublonInitializeInfo {
+  protocolVersion: number;
+  capabilities: readonly Capability[];
+}
+
+/** Every request method and its by-position parameter names: what the dispatcher needs to route. */
+export const REQUESTS = {
+  [StatusRequest.method]: StatusRequest.parameterNames,
+  [GroupsRequest.method]: GroupsRequest.parameterNames,
+  [GroupRequest.method]: GroupRequest.parameterNames,
+  [FileInfoRequest.method]: FileInfoRequest.parameterNames,
+  [IgnoreRequest.method]: IgnoreRequest.parameterNames,
+  [SetCanonicalRequest.method]: SetCanonicalRequest.parameterNames,
+  [RescanRequest.method]: RescanRequest.parameterNames,
+  [ShutdownRequest.method]: ShutdownRequest.parameterNames,
+} as const;
+export type RequestMethod = keyof typeof REQUESTS;
