@@ -31,6 +31,8 @@ export interface ReportMember {
   bytes: number;
   width: number;
   height: number;
+  /** SHA-256 of the file's bytes (hex): what baselines key on, with the path. */
+  sha256: string;
   /** Number of references to this file found in source files (0 until references are indexed). */
   references?: number;
 }

@@ -6,13 +6,15 @@ import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type ResolvedConfig } from '../config/load';
 import { ConfigError } from '../config/validate';
-import { analyse, type Analysis } from '../analysis';
+import { analyse } from '../analysis';
+import type { ScanReport } from '../../protocol/report';
+import type { ScanStats } from '../scan/scanner';
 import { BaselineError, findingsOf, makeBaseline, readBaseline, withoutBaseline, writeBaseline } from '../report/findings';
 import { CHECK_FORMATS, formatCheck, type CheckFormat } from '../report/formats';
 import { toScanReport } from '../report/scan-report';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
-import { formatGroupsJson, formatGroupsText } from './scan-command';
+import { formatReportText } from './scan-command';
 
 export const EXIT = { ok: 0, duplicates: 1, error: 2 } as const;
 
@@ -36,10 +38,12 @@ function parseClasses(value: string): DuplicateClass[] {
   return classes as DuplicateClass[];
 }
 
-async function run(config: ResolvedConfig, options: CommonOptions, json: boolean): Promise<Analysis> {
-  const progress = progressReporter(options.progress && !json);
+/** Scans in this process and returns the report with paths relative to `cwd`. */
+async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolean, cwd: string): Promise<{ report: ScanReport; stats?: ScanStats }> {
+  const progress = progressReporter(options.progress && !quiet);
   try {
-    return await analyse(config, { onProgress: (p) => progress.update(p) });
+    const analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
+    return { report: toScanReport(analysis.groups, analysis.errors, cwd), stats: analysis.stats };
   } finally {
     progress.stop();
   }
@@ -65,8 +69,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object (the stable report contract, version 1)')
     .action(async (roots: string[], options: CommonOptions & { json?: boolean }) => {
       const config = loadConfig({ cwd: io.cwd, configFile: options.config, roots, indexDir: options.index });
-      const analysis = await run(config, options, !!options.json);
-      io.stdout(options.json ? formatGroupsJson(analysis, io.cwd) : formatGroupsText(analysis, io.cwd));
+      const { report, stats } = await run(config, options, !!options.json, io.cwd);
+      io.stdout(options.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report, stats));
       setExit(EXIT.ok);
     });
 
@@ -81,21 +85,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (roots: string[], options: CommonOptions & { format: CheckFormat; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
       const config = loadConfig({ cwd: io.cwd, configFile: options.config, roots, indexDir: options.index });
-      const analysis = await run(config, options, options.format !== 'text');
-      const all = findingsOf(analysis.groups, options.failOn ?? config.settings.failOn);
+      const { report } = await run(config, options, options.format !== 'text', io.cwd);
+      const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
       if (options.updateBaseline) {
-        writeBaseline(options.baseline!, makeBaseline(all, io.cwd));
+        writeBaseline(options.baseline!, makeBaseline(all));
         io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${options.baseline}.\n`);
         setExit(EXIT.ok);
         return;
       }
-      const findings = options.baseline ? withoutBaseline(all, readBaseline(options.baseline), io.cwd) : all;
-      const text = formatCheck(options.format, {
-        findings,
-        report: toScanReport(analysis.groups, analysis.errors, io.cwd),
-        base: io.cwd,
-        known: all.length - findings.length,
-      });
+      const findings = options.baseline ? withoutBaseline(all, readBaseline(options.baseline)) : all;
+      const text = formatCheck(options.format, { findings, report, known: all.length - findings.length });
       if (options.output) fs.writeFileSync(options.output, text);
       else io.stdout(text);
       setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);

@@ -1,18 +1,17 @@
 /**
  * What `doublon check` reports: every non-canonical member of a group whose class fails the check, minus
- * those already recorded in a baseline (so CI fails only on duplicates a change adds).
+ * those already recorded in a baseline (so CI fails only on duplicates a change adds). Works on the
+ * report contract, so it is the same whether the groups come from this process or from a daemon.
  */
 import * as fs from 'node:fs';
-import type { DuplicateClass } from '../../protocol/report';
-import type { DuplicateGroup, GroupMember } from '../groups/build';
-import { displayPath } from './scan-report';
+import type { DuplicateClass, ReportGroup, ReportMember } from '../../protocol/report';
 
 export interface Finding {
-  group: DuplicateGroup;
-  member: GroupMember;
+  group: ReportGroup;
+  member: ReportMember;
 }
 
-export function findingsOf(groups: DuplicateGroup[], failOn: DuplicateClass[]): Finding[] {
+export function findingsOf(groups: ReportGroup[], failOn: DuplicateClass[]): Finding[] {
   return groups.flatMap((group) =>
     group.members.slice(1).filter((m) => failOn.includes(m.class)).map((member) => ({ group, member })),
   );
@@ -51,9 +50,9 @@ export function readBaseline(file: string): Baseline {
   return baseline as Baseline;
 }
 
-export function makeBaseline(findings: Finding[], base: string): Baseline {
+export function makeBaseline(findings: Finding[]): Baseline {
   const duplicates = findings
-    .map((f) => ({ path: displayPath(f.member.image.path, base), sha256: f.member.image.sha256, class: f.member.class }))
+    .map((f) => ({ path: f.member.path, sha256: f.member.sha256, class: f.member.class }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { version: 1, duplicates };
 }
@@ -62,7 +61,7 @@ export function writeBaseline(file: string, baseline: Baseline): void {
   fs.writeFileSync(file, JSON.stringify(baseline, null, 2) + '\n');
 }
 
-export function withoutBaseline(findings: Finding[], baseline: Baseline, base: string): Finding[] {
+export function withoutBaseline(findings: Finding[], baseline: Baseline): Finding[] {
   const known = new Set(baseline.duplicates.map((d) => `${d.path}\0${d.sha256}`));
-  return findings.filter((f) => !known.has(`${displayPath(f.member.image.path, base)}\0${f.member.image.sha256}`));
+  return findings.filter((f) => !known.has(`${f.member.path}\0${f.member.sha256}`));
 }

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import type { ScanReport } from '../../protocol/report';
 import type { Finding } from './findings';
-import { displayPath } from './scan-report';
 
 export const CHECK_FORMATS = ['text', 'json', 'sarif', 'github', 'gitlab'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -23,24 +22,22 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-export function findingMessage(finding: Finding, base: string): string {
+export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
-  const canonical = displayPath(group.canonical.path, base);
   const how = member.class === 'near' ? `a near copy (${Math.round(member.similarity * 100)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
-  return `${displayPath(member.image.path, base)} is ${how} of ${canonical} (${formatBytes(member.image.bytes)} reclaimable)`;
+  return `${member.path} is ${how} of ${group.canonical} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
 export interface CheckOutput {
   findings: Finding[];
   report: ScanReport;
-  base: string;
   /** Findings hidden by the baseline. */
   known: number;
 }
 
 export function formatText(out: CheckOutput): string {
-  const lines = out.findings.map((f) => `${f.member.class.padEnd(5)}  ${findingMessage(f, out.base)}`);
-  const bytes = out.findings.reduce((sum, f) => sum + f.member.image.bytes, 0);
+  const lines = out.findings.map((f) => `${f.member.class.padEnd(5)}  ${findingMessage(f)}`);
+  const bytes = out.findings.reduce((sum, f) => sum + f.member.bytes, 0);
   const known = out.known > 0 ? ` (${out.known} more in the baseline)` : '';
   lines.push(out.findings.length === 0 ? `No new duplicate images${known}.` : `${out.findings.length} duplicate image${out.findings.length === 1 ? '' : 's'}, ${formatBytes(bytes)} reclaimable${known}.`);
   for (const e of out.report.errors) lines.push(`error  ${e.path}: ${e.message}`);
@@ -49,18 +46,18 @@ export function formatText(out: CheckOutput): string {
 
 export function formatJson(out: CheckOutput): string {
   const findings = out.findings.map((f) => ({
-    path: displayPath(f.member.image.path, out.base),
-    canonical: displayPath(f.group.canonical.path, out.base),
+    path: f.member.path,
+    canonical: f.group.canonical,
     class: f.member.class,
-    similarity: Math.round(f.member.similarity * 1000) / 1000,
-    bytes: f.member.image.bytes,
+    similarity: f.member.similarity,
+    bytes: f.member.bytes,
     group: f.group.id,
   }));
   return JSON.stringify({ ...out.report, findings, baselined: out.known }, null, 2) + '\n';
 }
 
-function fingerprintOf(f: Finding, base: string): string {
-  return createHash('sha256').update(`${displayPath(f.member.image.path, base)}\0${f.member.image.sha256}`).digest('hex').slice(0, 32);
+function fingerprintOf(f: Finding): string {
+  return createHash('sha256').update(`${f.member.path}\0${f.member.sha256}`).digest('hex').slice(0, 32);
 }
 
 export function formatSarif(out: CheckOutput): string {
@@ -74,11 +71,11 @@ export function formatSarif(out: CheckOutput): string {
   const results = out.findings.map((f) => ({
     ruleId: `duplicate-${f.member.class}`,
     level: f.member.class === 'near' ? 'note' : 'warning',
-    message: { text: findingMessage(f, out.base) },
-    locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(displayPath(f.member.image.path, out.base)), uriBaseId: '%SRCROOT%' } } }],
-    relatedLocations: [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: { uri: encodeURI(displayPath(f.group.canonical.path, out.base)), uriBaseId: '%SRCROOT%' } } }],
-    partialFingerprints: { 'doublon/v1': fingerprintOf(f, out.base) },
-    properties: { group: f.group.id, similarity: f.member.similarity, bytes: f.member.image.bytes },
+    message: { text: findingMessage(f) },
+    locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.member.path), uriBaseId: '%SRCROOT%' } } }],
+    relatedLocations: [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: { uri: encodeURI(f.group.canonical), uriBaseId: '%SRCROOT%' } } }],
+    partialFingerprints: { 'doublon/v1': fingerprintOf(f) },
+    properties: { group: f.group.id, similarity: f.member.similarity, bytes: f.member.bytes },
   }));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -109,8 +106,8 @@ function ghEscape(value: string, property = false): string {
 export function formatGithub(out: CheckOutput): string {
   const lines = out.findings.map((f) => {
     const level = f.member.class === 'near' ? 'notice' : 'warning';
-    const file = ghEscape(displayPath(f.member.image.path, out.base), true);
-    return `::${level} file=${file},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f, out.base))}`;
+    const file = ghEscape(f.member.path, true);
+    return `::${level} file=${file},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`;
   });
   for (const e of out.report.errors) lines.push(`::error file=${ghEscape(e.path, true)},title=Unreadable image::${ghEscape(e.message)}`);
   return lines.join('\n') + (lines.length ? '\n' : '');
@@ -119,11 +116,11 @@ export function formatGithub(out: CheckOutput): string {
 /** GitLab Code Quality report (a JSON array of issues). */
 export function formatGitlab(out: CheckOutput): string {
   const issues = out.findings.map((f) => ({
-    description: findingMessage(f, out.base),
+    description: findingMessage(f),
     check_name: `duplicate-${f.member.class}`,
-    fingerprint: fingerprintOf(f, out.base),
+    fingerprint: fingerprintOf(f),
     severity: f.member.class === 'near' ? 'info' : 'minor',
-    location: { path: displayPath(f.member.image.path, out.base), lines: { begin: 1 } },
+    location: { path: f.member.path, lines: { begin: 1 } },
   }));
   return JSON.stringify(issues, null, 2) + '\n';
 }

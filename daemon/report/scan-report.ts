@@ -24,6 +24,7 @@ export function toReportGroup(group: DuplicateGroup, base: string): ReportGroup 
       bytes: m.image.bytes,
       width: m.image.width,
       height: m.image.height,
+      sha256: m.image.sha256,
       references: m.image.references,
     })),
   };
