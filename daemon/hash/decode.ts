@@ -1,0 +1,263 @@
+/**
+ * Decoding with sharp, the cheapest way we found (see bench/accuracy.ts and the notes at the end of this
+ * file): dimensions from our own header parser (JPEG, PNG) or `metadata()` (others), a bomb check before
+ * any pixel is decoded, then one pipeline per call: shrink-on-load straight to a 64×64 raw RGB(A) image.
+ * Alpha compositing, luma, EXIF orientation (a dihedral transform of the square thumbnail) and the hash are
+ * done in JS on those 4 096 pixels, never by libvips at full size.
+ *
+ * Errors: every call owns its pipeline, and every failure is re-checked under an exclusive gate (no other
+ * decode of this module in flight) before it is reported, so a libvips error message can never be charged
+ * to the wrong file — and a good file that failed because of a neighbour's error is decoded after all.
+ */
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
+import { centralHash, dct16, dihedralHashes, N, quality, thumbnail, transformImage } from './pdq';
+
+/** Default decompression-bomb limit: 100 megapixels. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** Central-region fractions whose hashes are stored as extra index keys (crop detection). */
+export const CROP_FRACTIONS = [0.9, 0.8] as const;
+
+export type DecodeProblem = 'empty' | 'unknown-format' | 'too-large' | 'truncated' | 'corrupt';
+
+/** An image that cannot be decoded; `message` says why, plainly. */
+export class ImageDecodeError extends Error {
+  constructor(message: string, readonly problem: DecodeProblem = 'corrupt', readonly format?: ImageFormat) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+export interface Fingerprint {
+  format: ImageFormat;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  /** PNG, GIF, TIFF, SVG, lossless WebP. */
+  lossless: boolean;
+  /** 256-bit PDQ-family hash (32 bytes): the main search key. */
+  hash: Uint8Array;
+  /** 0..100, PDQ-style gradient quality: low for flat images. */
+  quality: number;
+  /** The 8 dihedral variant hashes, 32 bytes each (variant d at 32·d; variant 0 = hash). */
+  variants: Uint8Array;
+  /** Hashes of the central regions of CROP_FRACTIONS, 32 bytes each. */
+  crops: Uint8Array;
+  /** 32×32 greyscale thumbnail (squashed to a square, after orientation and alpha compositing on white). */
+  thumb: Uint8Array;
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (decompression bombs). Default 100 Mpx. */
+  maxPixels?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A shared/exclusive gate: normal decodes run shared; the re-check of a failure runs alone.
+
+class Gate {
+  private active = 0;
+  private pendingExclusive = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private sharedWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.pendingExclusive > 0) await new Promise<void>((resolve) => this.sharedWaiters.push(resolve));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (this.active === 0) for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.pendingExclusive++;
+    const previous = this.chain;
+    let release = (): void => undefined;
+    this.chain = new Promise<void>((resolve) => { release = resolve; });
+    await previous;
+    if (this.active > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      this.pendingExclusive--;
+      release();
+      for (const w of this.sharedWaiters.splice(0)) w();
+    }
+  }
+}
+
+const gate = new Gate();
+
+/** Runs `attempt` shared; if it throws anything but an ImageDecodeError of our own, runs it again alone. */
+async function guarded<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await gate.shared(attempt);
+  } catch (error) {
+    if (error instanceof ImageDecodeError && !(error as { fromLibvips?: boolean }).fromLibvips) throw error;
+    return gate.exclusive(attempt);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function megapixels(pixels: number): string {
+  if (pixels >= 1e9) return `${(pixels / 1e9).toFixed(1)} Gpx`;
+  if (pixels >= 1e6) return `${(pixels / 1e6).toFixed(1).replace(/\.0$/, '')} Mpx`;
+  return `${pixels} px`;
+}
+
+function checkSize(width: number, height: number, maxPixels: number, format: ImageFormat): void {
+  if (!(width > 0 && height > 0)) throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[format]}: the header gives no valid size (${width}×${height})`, 'corrupt', format);
+  const pixels = width * height;
+  if (pixels > maxPixels) {
+    throw new ImageDecodeError(`image is ${width}×${height} = ${megapixels(pixels)}, above the limit of ${megapixels(maxPixels)}`, 'too-large', format);
+  }
+}
+
+function identify(bytes: Uint8Array): ImageFormat {
+  if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)', 'empty');
+  const format = detectFormat(bytes);
+  if (format) return format;
+  let text = true;
+  for (let i = 0; i < Math.min(bytes.length, 512); i++) {
+    const c = bytes[i];
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) { text = false; break; }
+  }
+  throw new ImageDecodeError(text ? 'not an image (unknown format: the file is text)' : 'not an image (unknown format)', 'unknown-format');
+}
+
+/** Turns a libvips/sharp error into a plain ImageDecodeError for this file. */
+function fromSharp(error: unknown, format: ImageFormat, maxPixels: number): ImageDecodeError {
+  const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
+  const name = FORMAT_NAMES[format];
+  let result: ImageDecodeError;
+  if (/pixel limit/i.test(detail)) result = new ImageDecodeError(`image is above the limit of ${megapixels(maxPixels)}`, 'too-large', format);
+  else if (/premature end|truncat|unexpected end|not enough data|end of (file|stream|data)|short read|out of data|corrupt data/i.test(detail)) result = new ImageDecodeError(`truncated ${name}`, 'truncated', format);
+  else result = new ImageDecodeError(`corrupt ${name}: ${detail.replace(/^Input (buffer|file) (contains|has) /, '') || 'libvips could not decode it'}`, 'corrupt', format);
+  (result as { fromLibvips?: boolean }).fromLibvips = true;
+  return result;
+}
+
+interface Prepared { format: ImageFormat; width: number; height: number; orientation: number; }
+
+/** Format, stored size and orientation, and the bomb check — before any pixel is decoded. */
+async function prepare(bytes: Buffer, maxPixels: number): Promise<Prepared> {
+  const format = identify(bytes);
+  const header = readHeader(bytes, format);
+  if (header) {
+    checkSize(header.width, header.height, maxPixels, format);
+    return { format, width: header.width, height: header.height, orientation: header.orientation };
+  }
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
+  } catch (error) {
+    throw fromSharp(error, format, maxPixels);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  checkSize(width, height, maxPixels, format);
+  return { format, width, height, orientation: meta.orientation ?? 1 };
+}
+
+/** EXIF orientation → the dihedral transform (pdq.ts numbering) that shows the stored pixels upright. */
+const ORIENTATION_TO_DIHEDRAL = [0, 0, 1, 3, 2, 4, 5, 7, 6];
+
+const sharpInputOptions = (maxPixels: number): sharp.SharpOptions => ({
+  limitInputPixels: Math.max(1, Math.floor(maxPixels)),
+  failOn: 'truncated',
+  sequentialRead: true,
+});
+
+/** 64×64 luma (0..255), transparency composited on white, upright. */
+async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promise<Float64Array> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    raw = await sharp(bytes, sharpInputOptions(maxPixels))
+      .resize(N, N, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw fromSharp(error, p.format, maxPixels);
+  }
+  const { data, info } = raw;
+  const channels = info.channels;
+  const count = N * N;
+  if (info.width !== N || info.height !== N || data.length < count * channels) {
+    throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`, 'corrupt', p.format);
+  }
+  const luma = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const o = i * channels;
+    let v: number;
+    let a = 1;
+    if (channels >= 3) {
+      v = 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+      if (channels === 4) a = data[o + 3] / 255;
+    } else {
+      v = data[o];
+      if (channels === 2) a = data[o + 1] / 255;
+    }
+    luma[i] = v * a + 255 * (1 - a);
+  }
+  return transformImage(luma, N, ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0);
+}
+
+function isLossless(format: ImageFormat, bytes: Buffer): boolean {
+  if (format === 'webp') return isLosslessWebp(bytes);
+  return format === 'png' || format === 'gif' || format === 'tiff' || format === 'svg';
+}
+
+/** The fingerprint of an image file's bytes. Throws ImageDecodeError. */
+export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): Promise<Fingerprint> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  return guarded(async () => {
+    const p = await prepare(bytes, maxPixels);
+    const luma = await decodeLuma(bytes, p, maxPixels);
+    const coeffs = dct16(luma);
+    const variants = dihedralHashes(coeffs);
+    const crops = new Uint8Array(32 * CROP_FRACTIONS.length);
+    CROP_FRACTIONS.forEach((f, k) => crops.set(centralHash(luma, f), 32 * k));
+    const swap = swapsAxes(p.orientation);
+    return {
+      format: p.format,
+      width: swap ? p.height : p.width,
+      height: swap ? p.width : p.height,
+      lossless: isLossless(p.format, bytes),
+      hash: variants.slice(0, 32),
+      quality: quality(luma),
+      variants,
+      crops,
+      thumb: thumbnail(luma),
+    };
+  });
+}
+
+/**
+ * sha256 (hex) of the fully decoded, upright RGBA pixels (8 bits per channel, sRGB) and the dimensions.
+ * Two files with the same digest show the same pixels. Throws ImageDecodeError.
+ */
+export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): Promise<string> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  return guarded(async () => {
+    const p = await prepare(bytes, maxPixels);
+    let raw: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      raw = await sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw fromSharp(error, p.format, maxPixels);
+    }
+    return createHash('sha256').update(`${raw.info.width}x${raw.info.height}x${raw.info.channels}\n`).update(raw.data).digest('hex');
+  });
+}
+
+/** sha256 of bytes, hex. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

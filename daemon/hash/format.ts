@@ -1,0 +1,136 @@
+/**
+ * Format detection from magic bytes (never the file name), and cheap header parsing (dimensions, EXIF
+ * orientation) for the common web formats, so the decode path can skip a separate `metadata()` call and
+ * refuse decompression bombs before any pixel is decoded.
+ */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff' | 'svg';
+
+/** Upper-case names for messages ("truncated JPEG"). */
+export const FORMAT_NAMES: Record<ImageFormat, string> = {
+  jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', avif: 'AVIF', tiff: 'TIFF', svg: 'SVG',
+};
+
+function ascii(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < Math.min(end, bytes.length); i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+/** The image format of `bytes`, from magic bytes; undefined if it is not one of ours. */
+export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
+  const n = bytes.length;
+  if (n >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (n >= 8 && bytes[0] === 0x89 && ascii(bytes, 1, 4) === 'PNG' && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a) return 'png';
+  if (n >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a')) return 'gif';
+  if (n >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
+  if (n >= 12 && ascii(bytes, 4, 8) === 'ftyp') {
+    const brands = ascii(bytes, 8, Math.min(n, 8 + 64));
+    if (/avi[fs]/.test(brands)) return 'avif';
+    return undefined; // HEIC and other ISO-BMFF files: not ours
+  }
+  if (n >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0x00) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0x00 && bytes[3] === 0x2a))) return 'tiff';
+  // SVG: text, optionally with a BOM, an XML declaration, comments or a doctype before <svg.
+  let start = 0;
+  if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  const head = ascii(bytes, start, start + 4096);
+  if (/^\s*</.test(head) && /<svg[\s>]/i.test(head)) return 'svg';
+  return undefined;
+}
+
+export interface HeaderInfo {
+  /** Stored dimensions (before EXIF orientation). */
+  width: number;
+  height: number;
+  /** EXIF orientation 1..8 (1 when absent). */
+  orientation: number;
+  hasAlpha?: boolean;
+}
+
+function u16be(b: Uint8Array, i: number): number { return (b[i] << 8) | b[i + 1]; }
+function u32be(b: Uint8Array, i: number): number { return ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]); }
+
+/** EXIF orientation from a TIFF structure at `start` (inside a JPEG APP1 segment), 1 if absent/invalid. */
+function exifOrientation(b: Uint8Array, start: number, end: number): number {
+  if (start + 8 > end) return 1;
+  const le = b[start] === 0x49;
+  const r16 = (i: number): number => (le ? b[i] | (b[i + 1] << 8) : u16be(b, i));
+  const r32 = (i: number): number => (le ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16)) + b[i + 3] * 0x1000000 : u32be(b, i));
+  const ifd = start + r32(start + 4);
+  if (ifd + 2 > end) return 1;
+  const count = r16(ifd);
+  for (let k = 0; k < count; k++) {
+    const e = ifd + 2 + k * 12;
+    if (e + 12 > end) return 1;
+    if (r16(e) === 0x0112) {
+      const v = r16(e + 8);
+      return v >= 1 && v <= 8 ? v : 1;
+    }
+  }
+  return 1;
+}
+
+/**
+ * Dimensions and orientation read from the header of a JPEG or PNG (the common web formats), or undefined
+ * when the header is not understood here (the caller then asks libvips).
+ */
+export function readHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo | undefined {
+  if (format === 'png') {
+    if (bytes.length < 33 || ascii(bytes, 12, 16) !== 'IHDR') return undefined;
+    const colourType = bytes[25];
+    let hasAlpha = colourType === 4 || colourType === 6;
+    // A tRNS chunk before IDAT also means transparency; look a little way.
+    if (!hasAlpha) {
+      let i = 8;
+      while (i + 8 <= bytes.length && i < 1 << 16) {
+        const len = u32be(bytes, i);
+        const type = ascii(bytes, i + 4, i + 8);
+        if (type === 'tRNS') { hasAlpha = true; break; }
+        if (type === 'IDAT' || type === 'IEND') break;
+        i += 12 + len;
+      }
+    }
+    return { width: u32be(bytes, 16), height: u32be(bytes, 20), orientation: 1, hasAlpha };
+  }
+  if (format === 'jpeg') {
+    let i = 2;
+    let orientation = 1;
+    while (i + 4 <= bytes.length) {
+      if (bytes[i] !== 0xff) return undefined;
+      const marker = bytes[i + 1];
+      if (marker === 0xff) { i++; continue; }
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+      const len = u16be(bytes, i + 2);
+      if (len < 2) return undefined;
+      if (marker === 0xe1 && ascii(bytes, i + 4, i + 10) === 'Exif\0\0') {
+        orientation = exifOrientation(bytes, i + 10, Math.min(bytes.length, i + 2 + len));
+      }
+      // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC)
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        if (i + 9 > bytes.length) return undefined;
+        return { width: u16be(bytes, i + 7), height: u16be(bytes, i + 5), orientation, hasAlpha: false };
+      }
+      if (marker === 0xda) return undefined; // scan before frame header: malformed
+      i += 2 + len;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** True if orientation 5..8 swaps width and height. */
+export function swapsAxes(orientation: number): boolean {
+  return orientation >= 5 && orientation <= 8;
+}
+
+/** Whether a WebP file is lossless (VP8L), from its chunk headers; lossy or unknown → false. */
+export function isLosslessWebp(bytes: Uint8Array): boolean {
+  let i = 12;
+  while (i + 8 <= bytes.length && i < 1 << 20) {
+    const type = ascii(bytes, i, i + 4);
+    if (type === 'VP8L') return true;
+    if (type === 'VP8 ') return false;
+    const len = bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24);
+    i += 8 + len + (len & 1);
+  }
+  return false;
+}

@@ -1,0 +1,8 @@
+/**
+ * The hashing library: format detection, exact (SHA-256), pixel (decoded RGBA) and perceptual (256-bit
+ * PDQ-family DCT hash + thumbnail) fingerprints, candidate keys and verification. See each module.
+ */
+export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderInfo } from './format';
+export { fingerprint, pixelDigest, sha256, ImageDecodeError, DEFAULT_MAX_PIXELS, CROP_FRACTIONS, type Fingerprint, type DecodeOptions, type DecodeProblem } from './decode';
+export { compare, similarity, candidateRadius, indexKeys, queryKeys, DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './compare';
+export { hammingDistance } from './pdq';
