@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
 import { DEFAULT_NEAR_THRESHOLDS, pixelDigest, type Fingerprint, type NearThresholds } from './hash';
-import { IndexStore } from './index/store';
+import { IndexStore, type FileRecord } from './index/store';
 import { buildGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { CanonicalChooser } from './groups/canonical';
 import { globMatcher } from './scan/filter';
@@ -33,7 +33,7 @@ export interface AnalyseOptions {
   references?: (path: string) => number;
 }
 
-function toPosix(p: string): string {
+export function toPosix(p: string): string {
   return path.sep === '/' ? p : p.split(path.sep).join('/');
 }
 
@@ -45,33 +45,38 @@ export function openIndex(config: ResolvedConfig): IndexStore<Fingerprint> {
   return IndexStore.open(config.indexDir, { schemaVersion: SCHEMA_VERSION });
 }
 
+/** The grouping view of one file record: an image entry, or the reason it is not one. */
+export function toEntry(store: IndexStore<Fingerprint>, config: ResolvedConfig, record: FileRecord, references: (path: string) => number): ImageEntry | FileProblem {
+  if (record.error || !record.sha256) return { path: record.path, message: record.error ?? 'not read' };
+  const content = store.getContent(record.sha256);
+  if (!content?.fingerprint) return { path: record.path, message: content?.error ?? 'not decoded yet' };
+  const fp = content.fingerprint;
+  return {
+    path: record.path,
+    relativePath: toPosix(path.relative(config.baseDir, record.path)),
+    bytes: record.size,
+    width: fp.width,
+    height: fp.height,
+    lossless: fp.lossless,
+    mtimeMs: record.mtimeMs,
+    references: references(record.path),
+    sha256: record.sha256,
+    fingerprint: fp,
+  };
+}
+
+export function isEntry(value: ImageEntry | FileProblem): value is ImageEntry {
+  return 'sha256' in value;
+}
+
 /** Images in the index that decoded, plus the files that did not. */
 export function collectEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number): { entries: ImageEntry[]; errors: FileProblem[] } {
   const entries: ImageEntry[] = [];
   const errors: FileProblem[] = [];
   for (const record of store.files()) {
-    if (record.error || !record.sha256) {
-      errors.push({ path: record.path, message: record.error ?? 'not read' });
-      continue;
-    }
-    const content = store.getContent(record.sha256);
-    if (!content?.fingerprint) {
-      errors.push({ path: record.path, message: content?.error ?? 'not decoded yet' });
-      continue;
-    }
-    const fp = content.fingerprint;
-    entries.push({
-      path: record.path,
-      relativePath: toPosix(path.relative(config.baseDir, record.path)),
-      bytes: record.size,
-      width: fp.width,
-      height: fp.height,
-      lossless: fp.lossless,
-      mtimeMs: record.mtimeMs,
-      references: references(record.path),
-      sha256: record.sha256,
-      fingerprint: fp,
-    });
+    const entry = toEntry(store, config, record, references);
+    if (isEntry(entry)) entries.push(entry);
+    else errors.push(entry);
   }
   return { entries, errors };
 }
@@ -92,14 +97,28 @@ export function pixelDigestCache(store: IndexStore<Fingerprint>, maxPixels: numb
   };
 }
 
+/** The canonical chooser of a config; `pinned` paths (relative to the config folder) outrank the preferred globs. */
+export function makeChooser(config: ResolvedConfig, pinned: ReadonlySet<string> = new Set()): CanonicalChooser {
+  const preferred = globMatcher(config.settings.canonical.preferred);
+  return new CanonicalChooser(config.settings.canonical.rules, (p) => (pinned.has(p) ? 2 : preferred(p) ? 1 : 0));
+}
+
+/** The ignore settings of a config in the form grouping takes. */
+export function ignoreOptions(config: ResolvedConfig): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][] } {
+  const ignore = config.settings.ignore;
+  return {
+    ignoredFile: globMatcher(ignore.filter((e): e is string => typeof e === 'string')),
+    distinctSets: ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])),
+  };
+}
+
 export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
   const { entries, errors } = collectEntries(store, config, references);
   const settings = config.settings;
   const groups = await buildGroups(entries, {
     thresholds: nearThresholds(config),
-    chooser: new CanonicalChooser(settings.canonical.rules, globMatcher(settings.canonical.preferred)),
-    ignoredFile: globMatcher(settings.ignore.filter((e): e is string => typeof e === 'string')),
-    distinctSets: settings.ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])),
+    chooser: makeChooser(config),
+    ...ignoreOptions(config),
     pixelDigest: pixelDigestCache(store, settings.maxPixels),
   });
   return { groups, errors };

@@ -4,7 +4,7 @@
  * by-position parameters (`[a, b]`) onto the named ones (`{ x: a, y: b }`), as JSON-RPC 2.0 allows both.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { DuplicateClass, ReportGroup } from './report';
+import type { DuplicateClass, ReportError, ReportGroup } from './report';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -73,6 +73,8 @@ export interface GroupsResult {
   /** Total groups matching the filter (before offset/limit). */
   total: number;
   groups: ReportGroup[];
+  /** On the first page (offset 0): files that could not be read or decoded. */
+  errors?: ReportError[];
   /** With `since`: ids of groups gone since then. */
   removed?: string[];
   /** With `since`: false when the daemon no longer knows that clock and sent everything. */

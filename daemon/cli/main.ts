@@ -11,17 +11,54 @@ import type { ScanReport } from '../../protocol/report';
 import type { ScanStats } from '../scan/scanner';
 import { BaselineError, findingsOf, makeBaseline, readBaseline, withoutBaseline, writeBaseline } from '../report/findings';
 import { CHECK_FORMATS, formatCheck, type CheckFormat } from '../report/formats';
-import { toScanReport } from '../report/scan-report';
+import { displayPath, toScanReport } from '../report/scan-report';
+import * as path from 'node:path';
+import { REPORT_VERSION, type ReportError, type ReportGroup } from '../../protocol/report';
+import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
+import { DaemonRunningError, findRunningDaemon } from '../server/lifecycle';
+import { runDaemonForeground } from '../server/daemon';
+import { DaemonClient } from './client';
+import { bridgeStdio, ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
 
-export const EXIT = { ok: 0, duplicates: 1, error: 2 } as const;
+export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--port: expected an integer from 0 to 65535, received "${value}"`);
+  return port;
+}
+
+/** The whole report from a daemon, paths made relative to `cwd` like a local scan's. */
+async function reportFromDaemon(client: DaemonClient, firstRoot: string, cwd: string): Promise<ScanReport> {
+  // A daemon still on its first scan would answer with half the groups: wait until it is idle.
+  for (let delay = 20; (await client.request<DaemonStatus>('doublon/status')).state !== 'idle'; delay = Math.min(delay * 2, 500)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  const rebase = (p: string): string => displayPath(path.resolve(firstRoot, p), cwd);
+  const groups: ReportGroup[] = [];
+  let errors: ReportError[] = [];
+  for (let offset = 0; ; offset += 10_000) {
+    const page = await client.request<GroupsResult>('doublon/groups', { offset, limit: 10_000 });
+    if (page.errors) errors = page.errors;
+    groups.push(...page.groups);
+    if (offset + page.groups.length >= page.total) break;
+  }
+  return {
+    version: REPORT_VERSION,
+    groups: groups.map((g) => ({ ...g, canonical: rebase(g.canonical), members: g.members.map((m) => ({ ...m, path: rebase(m.path) })) })),
+    errors: errors.map((e) => ({ ...e, path: rebase(e.path) })),
+  };
+}
 
 interface CommonOptions {
   config?: string;
   index?: string;
   progress: boolean;
+  /** `--no-daemon`: scan in this process even if a daemon serves the index. */
+  daemon: boolean;
 }
 
 interface Io {
@@ -38,8 +75,13 @@ function parseClasses(value: string): DuplicateClass[] {
   return classes as DuplicateClass[];
 }
 
-/** Scans in this process and returns the report with paths relative to `cwd`. */
+/** Scans (in a running daemon if one serves this index, else here) and returns the report with paths relative to `cwd`. */
 async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolean, cwd: string): Promise<{ report: ScanReport; stats?: ScanStats }> {
+  if (options.daemon) {
+    const info = await findRunningDaemon(config.indexDir);
+    const sameRoots = info && [...info.roots].sort().join('\n') === [...config.roots].sort().join('\n');
+    if (info && sameRoots) return { report: await reportFromDaemon(new DaemonClient(info), info.roots[0], cwd) };
+  }
   const progress = progressReporter(options.progress && !quiet);
   try {
     const analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
@@ -61,14 +103,74 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     command
       .option('-c, --config <file>', 'configuration file (default: doublon.config.json in the folder or a parent)')
       .option('--index <dir>', 'index folder (default: .doublon beside the config, or in the first root)')
-      .option('--no-progress', 'no progress bar, even on a terminal');
+      .option('--no-progress', 'no progress bar, even on a terminal')
+      .option('--no-daemon', 'scan in this process even when a daemon serves the index');
+  const configOf = (roots: string[], options: { config?: string; index?: string }): ResolvedConfig =>
+    loadConfig({ cwd: io.cwd, configFile: options.config, roots, indexDir: options.index });
+
+  const daemon = program.command('daemon').description('the background process that watches the roots and serves editors');
+  common(daemon.command('start'))
+    .description('start the daemon for this index (in the background unless --foreground)')
+    .argument('[roots...]', 'folders to watch (default: the config roots, or the current folder)')
+    .option('--foreground', 'run in this process until SIGTERM/SIGINT (for services and tests)')
+    .option('--port <port>', 'HTTP port on 127.0.0.1 (default: any free port)', (v) => parsePort(v))
+    .option('--poll', 'watch by polling instead of native file events')
+    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean }) => {
+      const config = configOf(roots, options);
+      if (options.foreground) {
+        await runDaemonForeground(config, { port: options.port, usePolling: options.poll });
+        setExit(EXIT.ok);
+        return;
+      }
+      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : [])];
+      const { info, started } = await ensureDaemon(config, extra);
+      io.stdout(started
+        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`
+        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`);
+      setExit(EXIT.ok);
+    });
+  daemon.command('stop')
+    .description('stop the daemon of this index')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--index <dir>', 'index folder')
+    .action(async (options: { config?: string; index?: string }) => {
+      const info = await stopDaemon(configOf([], options));
+      io.stdout(info ? `stopped the daemon (pid ${info.pid})\n` : 'no daemon runs for this index\n');
+      setExit(EXIT.ok);
+    });
+  daemon.command('status')
+    .description('is a daemon running, and what does it see (exit 3 when none runs)')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--index <dir>', 'index folder')
+    .option('--json', 'print the status object')
+    .action(async (options: { config?: string; index?: string; json?: boolean }) => {
+      const info = await findRunningDaemon(configOf([], options).indexDir);
+      if (!info) {
+        io.stdout(options.json ? 'null\n' : 'no daemon runs for this index\n');
+        setExit(EXIT.notRunning);
+        return;
+      }
+      const status = await new DaemonClient(info).request<DaemonStatus>('doublon/status');
+      io.stdout(options.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(info, status));
+      setExit(EXIT.ok);
+    });
+
+  program.command('lsp')
+    .description('speak LSP on stdio for any editor, through the daemon (started if needed)')
+    .argument('[roots...]', 'folders to watch when the daemon must be started')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--index <dir>', 'index folder')
+    .option('--stdio', 'accepted for editors that always pass it')
+    .action(async (roots: string[], options: { config?: string; index?: string }) => {
+      setExit(await bridgeStdio(configOf(roots, options)));
+    });
 
   common(program.command('scan'))
     .description('index the roots and list groups of duplicate images')
     .argument('[roots...]', 'folders to scan (default: the config roots, or the current folder)')
     .option('--json', 'print one JSON object (the stable report contract, version 1)')
     .action(async (roots: string[], options: CommonOptions & { json?: boolean }) => {
-      const config = loadConfig({ cwd: io.cwd, configFile: options.config, roots, indexDir: options.index });
+      const config = configOf(roots, options);
       const { report, stats } = await run(config, options, !!options.json, io.cwd);
       io.stdout(options.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report, stats));
       setExit(EXIT.ok);
@@ -84,7 +186,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--fail-on <classes>', 'classes that fail the check (default: the config failOn)', parseClasses)
     .action(async (roots: string[], options: CommonOptions & { format: CheckFormat; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
-      const config = loadConfig({ cwd: io.cwd, configFile: options.config, roots, indexDir: options.index });
+      const config = configOf(roots, options);
       const { report } = await run(config, options, options.format !== 'text', io.cwd);
       const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
       if (options.updateBaseline) {
@@ -117,7 +219,7 @@ export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }

@@ -3,7 +3,6 @@
  * that separates the winner from the runner-up is reported as the reason, so a user sees *why*.
  */
 import type { CanonicalRule } from '../../protocol/report';
-import type { Matcher } from '../scan/filter';
 
 export interface CanonicalCandidate {
   /** Absolute path. */
@@ -21,9 +20,12 @@ export interface CanonicalCandidate {
 /** Negative when `a` should be canonical rather than `b`, positive for the reverse, 0 when the rule cannot tell. */
 type Comparison = (a: CanonicalCandidate, b: CanonicalCandidate) => number;
 
-function comparisons(preferred: Matcher): Record<CanonicalRule, Comparison> {
+/** How strongly a path is preferred: 0 for most, 1 for the configured library, 2 for a file a user pinned. */
+export type PreferenceRank = (relativePath: string) => number;
+
+function comparisons(preferred: PreferenceRank): Record<CanonicalRule, Comparison> {
   return {
-    preferred: (a, b) => Number(preferred(b.relativePath)) - Number(preferred(a.relativePath)),
+    preferred: (a, b) => preferred(b.relativePath) - preferred(a.relativePath),
     'most-referenced': (a, b) => b.references - a.references,
     'highest-resolution': (a, b) => b.width * b.height - a.width * a.height,
     lossless: (a, b) => Number(b.lossless) - Number(a.lossless),
@@ -44,7 +46,7 @@ export interface CanonicalChoice<T extends CanonicalCandidate> {
 export class CanonicalChooser {
   private readonly rules: Array<[CanonicalRule, Comparison]>;
 
-  constructor(rules: CanonicalRule[], preferred: Matcher) {
+  constructor(rules: CanonicalRule[], preferred: PreferenceRank) {
     const all = comparisons(preferred);
     // 'preferred' always leads, and 'lexical' always ends the chain so the choice is deterministic.
     const order: CanonicalRule[] = ['preferred', ...rules.filter((r) => r !== 'preferred' && r !== 'lexical'), 'lexical'];

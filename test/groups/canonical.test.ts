@@ -8,7 +8,7 @@ function image(relativePath: string, overrides: Partial<CanonicalCandidate> = {}
 }
 
 describe('canonical choice', () => {
-  const chooser = new CanonicalChooser(DEFAULT_CANONICAL_RULES, globMatcher(['assets/shared/**']));
+  const chooser = new CanonicalChooser(DEFAULT_CANONICAL_RULES, (p) => Number(globMatcher(['assets/shared/**'])(p)));
   const pick = (...members: CanonicalCandidate[]): [string, string] => {
     const choice = chooser.choose(members);
     return [choice.canonical.relativePath, choice.rule];
@@ -43,7 +43,7 @@ describe('canonical choice', () => {
     assert.deepEqual(first, ['a.png', 'b.png', 'c.png']);
   });
   it('follows a configured order', () => {
-    const bySize = new CanonicalChooser(['smallest-file', 'highest-resolution'], globMatcher([]));
+    const bySize = new CanonicalChooser(['smallest-file', 'highest-resolution'], () => 0);
     const choice = bySize.choose([image('big.png', { width: 500, bytes: 50 }), image('small.png', { width: 10, bytes: 40 })]);
     assert.deepEqual([choice.canonical.relativePath, choice.rule], ['small.png', 'smallest-file']);
   });

@@ -1,0 +1,92 @@
+/** `doublon daemon start|stop|status` and `doublon lsp`. */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { ResolvedConfig } from '../config/load';
+import type { DaemonStatus } from '../../protocol/methods';
+import { findRunningDaemon, processAlive, readDaemonInfo, type DaemonInfo } from '../server/lifecycle';
+import { DaemonClient } from './client';
+import { formatBytes } from '../report/formats';
+
+const BIN = path.resolve(__dirname, '../../../bin/doublon.js');
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+export function logPath(config: ResolvedConfig): string {
+  return path.join(config.indexDir, 'daemon.log');
+}
+
+/** Starts a detached daemon for this config unless one runs; resolves with its info once it answers. */
+export async function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): Promise<{ info: DaemonInfo; started: boolean }> {
+  const running = await findRunningDaemon(config.indexDir);
+  if (running) return { info: running, started: false };
+  fs.mkdirSync(config.indexDir, { recursive: true });
+  const log = fs.openSync(logPath(config), 'a');
+  const args = [BIN, 'daemon', 'start', '--foreground', '--index', config.indexDir, ...(config.file ? ['--config', config.file] : []), ...extraArgs, ...(config.file ? [] : config.roots)];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: config.baseDir });
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  child.unref();
+  fs.closeSync(log);
+  const info = await waitFor('the daemon to start', 15_000, async () => {
+    if (exited !== undefined) {
+      const tail = fs.readFileSync(logPath(config), 'utf8').trim().split('\n').slice(-5).join('\n');
+      throw new Error(`the daemon exited with code ${exited}:\n${tail}`);
+    }
+    const found = readDaemonInfo(config.indexDir);
+    return found && found.pid === child.pid ? found : undefined;
+  });
+  return { info, started: true };
+}
+
+export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | undefined> {
+  const info = await findRunningDaemon(config.indexDir);
+  if (!info) return undefined;
+  try {
+    await new DaemonClient(info).request('doublon/shutdown');
+  } catch {
+    process.kill(info.pid, 'SIGTERM'); // the HTTP side is wedged: the signal path still stops it cleanly
+  }
+  await waitFor(`pid ${info.pid} to exit`, 15_000, () => (processAlive(info.pid) ? undefined : true));
+  return info;
+}
+
+export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
+  const lines = [
+    `daemon ${status.version} running: pid ${info.pid}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
+    `  roots:   ${status.roots.join(', ')}`,
+    `  index:   ${status.indexDir} (clock ${status.clock})`,
+    `  serving: http://127.0.0.1:${info.port} and ${info.socket}`,
+    `  images:  ${status.files} (${status.errors} unreadable), ${status.groups} duplicate groups, ${status.duplicates} duplicates, ${formatBytes(status.bytesReclaimable)} reclaimable`,
+    `  watcher: ${status.watcher.mode}${status.watcher.problem ? ` — ${status.watcher.problem}` : ''}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `doublon lsp`: the editor spawns this and speaks LSP on stdio; bytes are piped to the daemon's socket
+ * unchanged (the daemon is started if none runs), so any LSP client works.
+ */
+export async function bridgeStdio(config: ResolvedConfig): Promise<number> {
+  const { info } = await ensureDaemon(config);
+  const socket = net.connect(info.socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  process.stdin.pipe(socket);
+  socket.pipe(process.stdout);
+  return new Promise((resolve) => {
+    socket.once('close', () => resolve(0));
+    process.stdin.once('end', () => socket.end());
+  });
+}

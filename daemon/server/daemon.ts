@@ -1,0 +1,92 @@
+/**
+ * The long-lived process: lock the index, open the service, serve HTTP on 127.0.0.1 and the local socket,
+ * publish `daemon.json`, scan, watch; on SIGTERM/SIGINT or `doublon/shutdown`, close everything in order
+ * and release the lock.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ResolvedConfig } from '../config/load';
+import { DaemonLock, socketPathFor, type DaemonInfo } from './lifecycle';
+import { DoublonService, VERSION } from './service';
+import { startHttpServer } from './http';
+import { startSocketServer } from './socket';
+
+export interface DaemonOptions {
+  /** HTTP port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  usePolling?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  info: DaemonInfo;
+  service: DoublonService;
+  /** Resolves when the daemon has stopped. */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(config: ResolvedConfig, options: DaemonOptions = {}): Promise<RunningDaemon> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const lock = await DaemonLock.acquire(config.indexDir);
+  let service: DoublonService | undefined;
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let socket: Awaited<ReturnType<typeof startSocketServer>> | undefined;
+  try {
+    service = DoublonService.open(config, { usePolling: options.usePolling });
+    const token = randomBytes(32).toString('hex');
+    http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });
+    const socketPath = socketPathFor(config.indexDir);
+    socket = await startSocketServer({ endpoint: service, path: socketPath });
+    const info: DaemonInfo = {
+      pid: process.pid,
+      socket: socketPath,
+      port: http.port,
+      token,
+      version: VERSION,
+      startedAt: new Date().toISOString(),
+      roots: config.roots,
+      indexDir: config.indexDir,
+    };
+    lock.writeInfo(info);
+    log(`doublon daemon ${VERSION} (pid ${process.pid}) serving ${config.roots.join(', ')} on http://127.0.0.1:${http.port} and ${socketPath}`);
+
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    let stopping: Promise<void> | undefined;
+    const running = service;
+    const servers = { http, socket };
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        log('stopping');
+        await Promise.allSettled([servers.http.close(), servers.socket.close()]);
+        await running.stop();
+        lock.release();
+        log('stopped');
+        resolveStopped();
+      })();
+      return stopping;
+    };
+    service.onShutdown = () => void stop();
+    service.start().then(
+      () => log(`ready: ${running.status().files} images, ${running.status().groups} groups`),
+      (error: unknown) => log(`initial scan failed: ${(error as Error).stack ?? String(error)}`),
+    );
+    return { info, service, stopped, stop };
+  } catch (error) {
+    await Promise.allSettled([http?.close(), socket?.close()]);
+    await service?.stop().catch(() => undefined);
+    lock.release();
+    throw error;
+  }
+}
+
+/** `doublon daemon start --foreground`: run until a signal or `doublon/shutdown`. */
+export async function runDaemonForeground(config: ResolvedConfig, options: DaemonOptions = {}): Promise<void> {
+  const daemon = await startDaemon(config, options);
+  const onSignal = (): void => void daemon.stop();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  await daemon.stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+}

@@ -1,0 +1,539 @@
+/**
+ * The live engine behind every transport: the index, the similarity graph and the groups in memory, kept
+ * current by the watcher, and the `doublon/*` methods. Index mutations (scans, watcher batches, config
+ * edits) run one at a time on `this.queue`; reads answer from memory at once, even mid-scan.
+ */
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedConfig } from '../config/load';
+import { readConfigFile } from '../config/load';
+import { ConfigError, validateConfig } from '../config/validate';
+import { CONFIG_FILE_NAME } from '../../protocol/settings';
+import type { ReportGroup } from '../../protocol/report';
+import { RpcError, RpcErrorCodes } from '../../protocol/errors';
+import {
+  CAPABILITIES, PROTOCOL_VERSION, REQUESTS,
+  type DaemonState, type DaemonStatus, type FileInfo, type GroupsParams, type GroupsResult, type WatcherStatus,
+  GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
+} from '../../protocol/methods';
+import { ignoreOptions, isEntry, makeChooser, nearThresholds, openIndex, pixelDigestCache, toEntry, toPosix } from '../analysis';
+import type { Fingerprint } from '../hash';
+import type { IndexStore } from '../index/store';
+import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
+import { SimilarityGraph } from '../groups/pairs';
+import { toReportGroup } from '../report/scan-report';
+import { GitignoreStack, makeFileFilter } from '../scan/filter';
+import { indexFile, updateIndex, type ScanProgress } from '../scan/scanner';
+import type { CallContext, RpcEndpoint } from './endpoint';
+import { RootWatcher } from './watcher';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  /** Watch by polling instead of native events (tests run both; also the fallback). */
+  usePolling?: boolean;
+  /** No watcher at all (a one-shot `serve` of a static tree, or tests of the methods alone). */
+  watch?: boolean;
+}
+
+interface Delta {
+  clock: number;
+  since: number;
+  changed: string[];
+  removed: string[];
+}
+
+const MAX_DELTAS = 256;
+const PINNED_META = 'pinned-canonicals';
+
+type Handler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
+
+export class DoublonService implements RpcEndpoint {
+  private readonly events = new EventEmitter();
+  private readonly entries = new Map<string, ImageEntry>();
+  private readonly problems = new Map<string, string>();
+  /** How many entries hold each content: the graph holds a content while this is above zero. */
+  private readonly holders = new Map<string, number>();
+  private readonly graph: SimilarityGraph;
+  private groups: DuplicateGroup[] = [];
+  private groupOfPath = new Map<string, DuplicateGroup>();
+  private reports = new Map<string, { report: ReportGroup; json: string }>();
+  private deltas: Delta[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private state: DaemonState = 'starting';
+  private progress: ScanProgress | undefined;
+  private lastProgressAt = 0;
+  private watcher: RootWatcher | undefined;
+  private watcherStatus: WatcherStatus = { mode: 'off' };
+  private gitignores = new Map<string, GitignoreStack>();
+  private filter: ReturnType<typeof makeFileFilter> | undefined;
+  private filterFor: object | undefined;
+  private readonly handlers: Record<string, Handler>;
+  /** Resolves once the first full scan is done. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private stopping = false;
+  onShutdown: () => void = () => undefined;
+
+  private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, private readonly options: ServiceOptions) {
+    this.graph = new SimilarityGraph({ thresholds: nearThresholds(config), pixelDigest: (sha) => this.pixelDigest(sha) });
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.handlers = {
+      'doublon/status': () => this.status(),
+      'doublon/groups': (p) => this.listGroups(p as GroupsParams),
+      'doublon/group': (p) => this.group(requireString(p, 'id')),
+      'doublon/fileInfo': (p) => this.fileInfo(requireString(p, 'path')),
+      'doublon/ignore': (p) => this.ignore(requireStringArray(p, 'paths')),
+      'doublon/setCanonical': (p) => this.setCanonical(requireString(p, 'path')),
+      'doublon/rescan': () => this.rescan(),
+      'doublon/shutdown': () => {
+        // Answer first, then stop: the caller gets its response before the sockets close.
+        setImmediate(() => this.onShutdown());
+        return null;
+      },
+    };
+  }
+
+  static open(config: ResolvedConfig, options: ServiceOptions = {}): DoublonService {
+    return new DoublonService(config, openIndex(config), options);
+  }
+
+  get clock(): number {
+    return this.store.clock;
+  }
+
+  // --- RpcEndpoint -------------------------------------------------------------------------------
+
+  parameterNames(method: string): readonly string[] | undefined {
+    return method in this.handlers ? REQUESTS[method as keyof typeof REQUESTS] : undefined;
+  }
+
+  async call(method: string, params: Record<string, unknown> | undefined, context: CallContext): Promise<unknown> {
+    const handler = this.handlers[method];
+    if (!handler) throw new RpcError(RpcErrorCodes.MethodNotFound, `no method ${method}`);
+    if (this.stopping && method !== 'doublon/status') throw new RpcError(RpcErrorCodes.ShuttingDown, 'the daemon is shutting down');
+    return handler(params ?? {}, context);
+  }
+
+  subscribe(listener: (method: string, params: unknown) => void): () => void {
+    this.events.on('notification', listener);
+    return () => this.events.off('notification', listener);
+  }
+
+  private notify(method: string, params: unknown): void {
+    this.events.emit('notification', method, params);
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------------
+
+  /** Loads what the index already knows (groups answer at once), rescans, then watches. */
+  async start(): Promise<void> {
+    await this.enqueue(async () => {
+      for (const record of this.store.files()) await this.syncEntry(record.path);
+      this.regroup();
+      this.setState('scanning');
+      await this.scanAll();
+    });
+    this.setState('idle');
+    this.markReady();
+    if (this.options.watch !== false) await this.startWatcher();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.setState('stopping');
+    await this.watcher?.close();
+    await this.queue.catch(() => undefined);
+    await this.store.close();
+  }
+
+  /** Resolves when every change seen so far is applied (tests and `check` use it). */
+  async settled(): Promise<void> {
+    await this.ready;
+    await this.watcher?.settled();
+    await this.queue;
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private setState(state: DaemonState): void {
+    this.state = state;
+    if (state !== 'scanning') this.progress = undefined;
+    this.notify(StatusChangedNotification.method, this.status());
+  }
+
+  private async startWatcher(): Promise<void> {
+    const skip = this.config.indexDir + path.sep;
+    this.watcher = new RootWatcher({
+      roots: this.config.roots,
+      usePolling: !!this.options.usePolling,
+      ignored: (p) => {
+        if (p === this.config.indexDir || p.startsWith(skip)) return true;
+        const root = this.rootOf(p);
+        if (!root || p === root) return false;
+        // Folders are pruned by the exclude globs; files are filtered when their batch is applied.
+        return !this.fileFilter().enterFolder(toPosix(path.relative(root, p)));
+      },
+      onBatch: (paths) => this.enqueue(() => this.applyBatch(paths)),
+      onStatus: (status) => {
+        this.watcherStatus = status;
+        this.notify(StatusChangedNotification.method, this.status());
+      },
+    });
+    await this.watcher.start();
+  }
+
+  // --- index maintenance -------------------------------------------------------------------------
+
+  private async scanAll(): Promise<void> {
+    const settings = this.config.settings;
+    await updateIndex(this.store, {
+      roots: this.config.roots,
+      include: settings.include,
+      exclude: settings.exclude,
+      gitignore: settings.gitignore,
+      skipFolders: [this.config.indexDir],
+      maxPixels: settings.maxPixels,
+      onProgress: (progress) => this.reportProgress(progress),
+    });
+    const seen = new Set<string>();
+    for (const record of this.store.files()) {
+      seen.add(record.path);
+      await this.syncEntry(record.path);
+    }
+    for (const p of [...this.entries.keys(), ...this.problems.keys()]) if (!seen.has(p)) await this.syncEntry(p);
+    this.regroup();
+  }
+
+  private reportProgress(progress: ScanProgress): void {
+    this.progress = progress;
+    const now = Date.now();
+    if (now - this.lastProgressAt < 100 && progress.done !== progress.total) return;
+    this.lastProgressAt = now;
+    this.notify(ProgressNotification.method, { phase: progress.phase, done: progress.done, total: progress.total });
+  }
+
+  private rootOf(p: string): string | undefined {
+    return this.config.roots.find((root) => p === root || p.startsWith(root + path.sep));
+  }
+
+  private gitignoreOf(root: string): GitignoreStack {
+    let stack = this.gitignores.get(root);
+    if (!stack) this.gitignores.set(root, (stack = new GitignoreStack(root)));
+    return stack;
+  }
+
+  private fileFilter(): ReturnType<typeof makeFileFilter> {
+    // Rebuilt only when the settings object changes (config edits replace it).
+    if (this.filterFor !== this.config.settings) {
+      this.filter = makeFileFilter(this.config.settings.include, this.config.settings.exclude);
+      this.filterFor = this.config.settings;
+    }
+    return this.filter!;
+  }
+
+  /** Whether a file path is an image this index should hold. */
+  private accepts(p: string): boolean {
+    const root = this.rootOf(p);
+    if (!root || p.startsWith(this.config.indexDir + path.sep)) return false;
+    const rel = toPosix(path.relative(root, p));
+    if (!this.fileFilter().acceptFile(rel)) return false;
+    return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
+  }
+
+  private async applyBatch(paths: string[]): Promise<void> {
+    if (this.stopping) return;
+    if (paths.some((p) => path.basename(p) === '.gitignore')) {
+      // Rules changed: what is indexed may change anywhere below; a full rescan is the honest answer.
+      this.gitignores.clear();
+      await this.scanAll();
+      return;
+    }
+    const touched = new Set<string>();
+    for (const p of paths) {
+      let stat: fs.Stats | undefined;
+      try {
+        stat = await fs.promises.lstat(p);
+      } catch {
+        stat = undefined;
+      }
+      if (!stat || stat.isDirectory()) {
+        // Gone (file or folder), or a folder: drop what the index holds at or under it that is gone.
+        // (A folder that appears is reported by chokidar file by file.)
+        for (const record of [...this.store.files(p)]) {
+          if (record.path === p || record.path.startsWith(p + path.sep)) {
+            if (!stat || !fs.existsSync(record.path)) {
+              this.store.removeFile(record.path);
+              touched.add(record.path);
+            }
+          }
+        }
+        continue;
+      }
+      if (!stat.isFile() || !this.accepts(p)) continue;
+      const record = this.store.getFile(p);
+      if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
+      await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.config.settings.maxPixels);
+      touched.add(p);
+    }
+    if (touched.size === 0) return;
+    this.store.advanceClock();
+    for (const p of touched) await this.syncEntry(p);
+    this.regroup();
+    this.notify(StatusChangedNotification.method, this.status());
+  }
+
+  /** Brings the in-memory view of one path in line with the store. */
+  private async syncEntry(p: string): Promise<void> {
+    const before = this.entries.get(p);
+    const record = this.store.getFile(p);
+    const after = record ? toEntry(this.store, this.config, record, () => 0) : undefined;
+    if (before && (!after || !isEntry(after) || after.sha256 !== before.sha256)) this.release(before.sha256);
+    this.entries.delete(p);
+    this.problems.delete(p);
+    if (!after) return;
+    if (!isEntry(after)) {
+      this.problems.set(p, after.message);
+      return;
+    }
+    this.entries.set(p, after);
+    if (before?.sha256 === after.sha256) return;
+    const count = this.holders.get(after.sha256) ?? 0;
+    this.holders.set(after.sha256, count + 1);
+    if (count === 0) await this.graph.add(after.sha256, after.fingerprint);
+  }
+
+  private release(sha256: string): void {
+    const count = (this.holders.get(sha256) ?? 0) - 1;
+    if (count > 0) this.holders.set(sha256, count);
+    else {
+      this.holders.delete(sha256);
+      this.graph.remove(sha256);
+    }
+  }
+
+  private pixelDigest(sha256: string): Promise<string | undefined> {
+    const holder = [...this.entries.values()].find((e) => e.sha256 === sha256);
+    return holder ? pixelDigestCache(this.store, this.config.settings.maxPixels)(sha256, holder.path) : Promise.resolve(undefined);
+  }
+
+  private pinned(): Set<string> {
+    return new Set(this.store.getMeta<string[]>(PINNED_META) ?? []);
+  }
+
+  /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
+  private regroup(): void {
+    const groups = groupsFromGraph([...this.entries.values()], this.graph, {
+      thresholds: nearThresholds(this.config),
+      chooser: makeChooser(this.config, this.pinned()),
+      ...ignoreOptions(this.config),
+    });
+    const reports = new Map<string, { report: ReportGroup; json: string }>();
+    const changed: ReportGroup[] = [];
+    for (const group of groups) {
+      const report = toReportGroup(group, this.config.roots[0]);
+      const json = JSON.stringify(report);
+      reports.set(group.id, { report, json });
+      if (this.reports.get(group.id)?.json !== json) changed.push(report);
+    }
+    const removed = [...this.reports.keys()].filter((id) => !reports.has(id));
+    this.groups = groups;
+    this.reports = reports;
+    this.groupOfPath = new Map(groups.flatMap((g) => g.members.map((m) => [m.image.path, g] as const)));
+    if (changed.length === 0 && removed.length === 0) return;
+    const since = this.store.clock;
+    const clock = this.store.advanceClock();
+    this.deltas.push({ clock, since, changed: changed.map((g) => g.id), removed });
+    if (this.deltas.length > MAX_DELTAS) this.deltas.shift();
+    this.notify(GroupsChangedNotification.method, { clock, since, changed, removed });
+  }
+
+  // --- methods -----------------------------------------------------------------------------------
+
+  status(): DaemonStatus {
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: CAPABILITIES,
+      version: VERSION,
+      pid: process.pid,
+      state: this.state,
+      clock: this.store.clock,
+      roots: this.config.roots,
+      indexDir: this.config.indexDir,
+      files: this.entries.size + this.problems.size,
+      groups: this.groups.length,
+      duplicates: this.groups.reduce((n, g) => n + g.members.length - 1, 0),
+      bytesReclaimable: this.groups.reduce((n, g) => n + g.bytesReclaimable, 0),
+      errors: this.problems.size,
+      ...(this.progress && this.state === 'scanning' ? { progress: { done: this.progress.done, total: this.progress.total } } : {}),
+      watcher: this.watcherStatus,
+    };
+  }
+
+  private listGroups(params: GroupsParams): GroupsResult {
+    const limit = optionalInteger(params, 'limit', 1, 10_000) ?? 100;
+    const offset = optionalInteger(params, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const since = optionalInteger(params, 'since', 0, Number.MAX_SAFE_INTEGER);
+    const classes = params.class === undefined ? undefined : requireStringArray(params as Record<string, unknown>, 'class');
+    const folder = params.root === undefined ? undefined : this.resolveInside(requireString(params as Record<string, unknown>, 'root'));
+    let selected = this.groups;
+    if (classes) selected = selected.filter((g) => classes.includes(g.class));
+    if (folder) selected = selected.filter((g) => g.members.some((m) => m.image.path === folder || m.image.path.startsWith(folder + path.sep)));
+
+    let removed: string[] | undefined;
+    let incremental: boolean | undefined;
+    if (since !== undefined) {
+      const oldest = this.deltas[0];
+      incremental = since >= this.store.clock || (!!oldest && since >= oldest.since);
+      if (incremental) {
+        const later = this.deltas.filter((d) => d.clock > since);
+        const changedIds = new Set(later.flatMap((d) => d.changed));
+        removed = [...new Set(later.flatMap((d) => d.removed))].filter((id) => !this.reports.has(id));
+        selected = selected.filter((g) => changedIds.has(g.id));
+      }
+    }
+    return {
+      clock: this.store.clock,
+      total: selected.length,
+      groups: selected.slice(offset, offset + limit).map((g) => this.reports.get(g.id)!.report),
+      ...(offset === 0 ? { errors: [...this.problems].map(([p, message]) => ({ path: toPosix(path.relative(this.config.roots[0], p)), message })).sort((a, b) => (a.path < b.path ? -1 : 1)) } : {}),
+      ...(since !== undefined ? { removed: removed ?? [], incremental } : {}),
+    };
+  }
+
+  private group(id: string): ReportGroup {
+    const found = this.reports.get(id);
+    if (!found) throw new RpcError(RpcErrorCodes.NotFound, `no group ${id} (it may have changed: list the groups again)`);
+    return found.report;
+  }
+
+  /** Resolves a client path (absolute or relative to the first root) and refuses one outside the roots. */
+  private resolveInside(p: string): string {
+    let resolved = path.resolve(this.config.roots[0], p);
+    try {
+      resolved = fs.realpathSync(resolved); // a link must not smuggle a path out of the roots
+    } catch {
+      // A path that does not exist (yet) is judged by its name.
+    }
+    if (!this.rootOf(resolved)) {
+      throw new RpcError(RpcErrorCodes.PathOutsideRoots, `${p} is outside the watched roots (${this.config.roots.join(', ')})`, { path: p });
+    }
+    return resolved;
+  }
+
+  private fileInfo(p: string): FileInfo {
+    const resolved = this.resolveInside(p);
+    const display = toPosix(path.relative(this.config.roots[0], resolved));
+    const record = this.store.getFile(resolved);
+    if (!record) return { path: display, indexed: false };
+    const content = record.sha256 ? this.store.getContent(record.sha256) : undefined;
+    const entry = this.entries.get(resolved);
+    const group = this.groupOfPath.get(resolved);
+    const member = group?.members.find((m) => m.image.path === resolved);
+    return {
+      path: display,
+      indexed: true,
+      bytes: record.size,
+      sha256: record.sha256,
+      format: content?.fingerprint?.format,
+      width: entry?.width,
+      height: entry?.height,
+      error: record.error ?? content?.error,
+      ...(group && member ? {
+        group: group.id,
+        class: member.class,
+        similarity: member.similarity,
+        canonical: toPosix(path.relative(this.config.roots[0], group.canonical.path)),
+      } : {}),
+    };
+  }
+
+  private ignore(paths: string[]): Promise<{ clock: number }> {
+    if (paths.length === 0) throw new RpcError(RpcErrorCodes.InvalidParams, 'paths: expected one or more files, received an empty array');
+    const resolved = paths.map((p) => this.resolveInside(p));
+    return this.enqueue(async () => {
+      const file = this.config.file ?? path.join(this.config.baseDir, CONFIG_FILE_NAME);
+      let raw: Record<string, unknown> = {};
+      if (fs.existsSync(file)) {
+        try {
+          raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+        } catch (error) {
+          throw new RpcError(RpcErrorCodes.ConfigInvalid, `${file} is not valid JSON (${(error as Error).message}); fix it before ignoring duplicates`);
+        }
+      }
+      const relative = resolved.map((p) => toPosix(path.relative(this.config.baseDir, p)));
+      const entry = relative.length === 1 ? relative[0].replace(/[*?[\]{}()!+@\\]/g, '\\$&') : { paths: relative };
+      raw.ignore = [...(Array.isArray(raw.ignore) ? raw.ignore : []), entry];
+      try {
+        validateConfig(raw, file);
+        const temp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(temp, JSON.stringify(raw, null, 2) + '\n');
+        fs.renameSync(temp, file);
+        this.config = { ...this.config, file, settings: readConfigFile(file) };
+      } catch (error) {
+        throw new RpcError(RpcErrorCodes.ConfigInvalid, error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`);
+      }
+      this.regroup();
+      return { clock: this.store.clock };
+    });
+  }
+
+  private setCanonical(p: string): Promise<ReportGroup> {
+    const resolved = this.resolveInside(p);
+    return this.enqueue(async () => {
+      const group = this.groupOfPath.get(resolved);
+      if (!group) throw new RpcError(RpcErrorCodes.NotFound, `${p} is not in any duplicate group`);
+      const relative = toPosix(path.relative(this.config.baseDir, resolved));
+      // One pin per group: unpin the group's other members.
+      const others = new Set(group.members.map((m) => m.image.relativePath));
+      const pinned = [...this.pinned()].filter((x) => !others.has(x));
+      pinned.push(relative);
+      this.store.putMeta(PINNED_META, pinned);
+      this.regroup();
+      const now = this.groupOfPath.get(resolved)!;
+      return this.reports.get(now.id)!.report;
+    });
+  }
+
+  private rescan(): Promise<{ clock: number; files: number }> {
+    return this.enqueue(async () => {
+      this.setState('scanning');
+      try {
+        await this.scanAll();
+      } finally {
+        this.setState('idle');
+      }
+      return { clock: this.store.clock, files: this.entries.size + this.problems.size };
+    });
+  }
+}
+
+// --- parameter checks (InvalidParams names the parameter, the expected and the received) -------------
+
+function invalid(name: string, expected: string, value: unknown): RpcError {
+  return new RpcError(RpcErrorCodes.InvalidParams, `${name}: expected ${expected}, received ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+}
+
+function requireString(params: Record<string, unknown>, name: string): string {
+  const value = params[name];
+  if (typeof value !== 'string' || value === '') throw invalid(name, 'a non-empty string', value);
+  return value;
+}
+
+function requireStringArray(params: Record<string, unknown>, name: string): string[] {
+  const value = params[name];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw invalid(name, 'an array of strings', value);
+  return value as string[];
+}
+
+function optionalInteger(params: object, name: string, min: number, max: number): number | undefined {
+  const value = (params as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(name, `an integer from ${min} to ${max}`, value);
+  return value;
+}
