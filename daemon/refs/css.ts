@@ -1,0 +1,141 @@
+import postcss, { type AnyNode, type Root, CssSyntaxError } from 'postcss';
+import valueParser from 'postcss-value-parser';
+import postcssScss from 'postcss-scss';
+import postcssLess from 'postcss-less';
+import safeParse from 'postcss-safe-parser';
+import type { Candidate, ExtractContext } from './types';
+
+export type CssLang = 'css' | 'scss' | 'less';
+
+// Properties whose url() is an image whatever its extension; other url()s (fonts in @font-face,
+// @import, behaviours) count only with an image extension or when isImage says so.
+const IMAGE_PROPS = /^(-(webkit|moz|ms|o)-)?(background|border-image|list-style|mask|cursor|content|shape-outside|box-reflect)|^--/i;
+
+/** CSS escapes (\26 , \") in a url or string. */
+export function cssUnescape(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\([0-9a-fA-F]{1,6})[ \t\n]?|\\([\s\S])/g, (_m, hex: string | undefined, ch: string | undefined) =>
+    hex ? String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff) || 0xfffd) : ch === '\n' ? '' : (ch ?? ''),
+  );
+}
+
+function parseWith(lang: CssLang, text: string): Root {
+  if (lang === 'scss') return postcssScss.parse(text) as Root;
+  if (lang === 'less') return postcssLess.parse(text);
+  return postcss.parse(text);
+}
+
+/** Finds url() and image-set() in a CSS value that starts at file offset `at`. */
+function scanValue(ctx: ExtractContext, value: string, at: number, strength: Candidate['strength']): void {
+  if (!/url\(|image-set\(/i.test(value)) return;
+  const stringOrWord = (n: valueParser.Node): { start: number; end: number; raw: string } | undefined => {
+    if (n.type === 'string') {
+      const start = n.sourceIndex + 1;
+      const end = (n as valueParser.StringNode & { unclosed?: boolean }).unclosed ? n.sourceEndIndex : n.sourceEndIndex - 1;
+      return { start, end, raw: value.slice(start, end) };
+    }
+    if (n.type === 'word') return { start: n.sourceIndex, end: n.sourceEndIndex, raw: value.slice(n.sourceIndex, n.sourceEndIndex) };
+    return undefined;
+  };
+  const urlTarget = (fn: valueParser.FunctionNode) => {
+    const inner = fn.nodes.filter((c) => c.type !== 'space' && c.type !== 'comment');
+    if (inner.length === 0) return undefined;
+    if (inner.length === 1) return stringOrWord(inner[0]);
+    // Unquoted url(a b) is invalid CSS; take the span as written.
+    const start = inner[0].sourceIndex;
+    const end = inner[inner.length - 1].sourceEndIndex;
+    return { start, end, raw: value.slice(start, end) };
+  };
+  valueParser(value).walk((node) => {
+    if (node.type !== 'function') return undefined;
+    const name = node.value.toLowerCase();
+    if (name === 'url') {
+      const t = urlTarget(node);
+      if (t) ctx.candidates.push({ start: at + t.start, end: at + t.end, value: cssUnescape(t.raw), kind: 'css-url', strength });
+      return false;
+    }
+    if (name === 'image-set' || name === '-webkit-image-set') {
+      const group = ctx.nextGroup();
+      for (const c of node.nodes) {
+        let t: { start: number; end: number; raw: string } | undefined;
+        if (c.type === 'string') t = stringOrWord(c);
+        else if (c.type === 'function' && c.value.toLowerCase() === 'url') t = urlTarget(c);
+        if (t) ctx.candidates.push({ start: at + t.start, end: at + t.end, value: cssUnescape(t.raw), kind: 'image-set', strength: 'strong', variantGroup: group });
+      }
+      return false;
+    }
+    return undefined;
+  });
+}
+
+/** Locates `raw` at or after `guess`, within a few characters (postcss raws usually put it exactly there). */
+function locate(text: string, raw: string, guess: number, from: number): number {
+  if (text.startsWith(raw, guess)) return guess;
+  const i = text.indexOf(raw, from);
+  return i;
+}
+
+function walkRoot(ctx: ExtractContext, root: Root, text: string, base: number): void {
+  root.walk((node: AnyNode) => {
+    const so = node.source?.start?.offset;
+    if (so === undefined) return;
+    if (node.type === 'decl') {
+      const raw = (node.raws.value as { raw?: string } | undefined)?.raw ?? node.value;
+      const guess = so + node.prop.length + (node.raws.between ?? '').length;
+      const at = locate(text, raw, guess, so);
+      if (at < 0) return;
+      scanValue(ctx, raw, base + at, IMAGE_PROPS.test(node.prop) ? 'strong' : 'weak');
+    } else if (node.type === 'atrule') {
+      const raw = (node.raws.params as { raw?: string } | undefined)?.raw ?? node.params;
+      if (!raw) return;
+      const guess = so + 1 + node.name.length + (node.raws.afterName ?? '').length;
+      const at = locate(text, raw, guess, so);
+      if (at < 0) return;
+      scanValue(ctx, raw, base + at, 'weak');
+    }
+  });
+}
+
+/** Image references of a style sheet (or <style> body) at file offset `base`. Comments are skipped. */
+export function extractCssText(ctx: ExtractContext, text: string, base: number, lang: CssLang): void {
+  if (!/url\(|image-set\(/i.test(text)) return;
+  let root: Root;
+  try {
+    root = parseWith(lang, text);
+  } catch (e) {
+    if (!(e instanceof CssSyntaxError) && !(e instanceof Error)) throw e;
+    const where = e instanceof CssSyntaxError && e.line !== undefined ? `${ctx.line(base + lineOffset(text, e.line, e.column ?? 1))}:${e.column ?? 1}` : '?';
+    const reason = e instanceof CssSyntaxError ? e.reason : e.message;
+    ctx.errors.push(`${ctx.filePath}:${where}: malformed ${lang.toUpperCase()}: ${reason} (kept what a tolerant parse could read)`);
+    try {
+      root = safeParse(text) as Root;
+    } catch (e2) {
+      ctx.errors.push(`${ctx.filePath}: CSS could not be read even tolerantly: ${(e2 as Error).message}`);
+      return;
+    }
+  }
+  walkRoot(ctx, root, text, base);
+}
+
+function lineOffset(text: string, line: number, column: number): number {
+  let off = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', off);
+    if (nl < 0) break;
+    off = nl + 1;
+  }
+  return off + column - 1;
+}
+
+/** style="..." attribute body (declarations without a rule) at file offset `base`. */
+export function extractInlineStyle(ctx: ExtractContext, text: string, base: number): void {
+  if (!/url\(|image-set\(/i.test(text)) return;
+  let root: Root;
+  try {
+    root = safeParse(text) as Root;
+  } catch {
+    scanValue(ctx, text, base, 'weak');
+    return;
+  }
+  walkRoot(ctx, root, text, base);
+}

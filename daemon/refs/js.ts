@@ -1,0 +1,138 @@
+import ts from 'typescript';
+import type { Candidate, ExtractContext } from './types';
+import { decodeEntities, srcsetUrls } from './html';
+
+export type JsLang = 'js' | 'ts' | 'jsx' | 'tsx';
+
+/** Any image extension anywhere: files without one cannot hold a string that names an image. */
+export const IMAGE_EXT_ANYWHERE = /\.(png|apng|jpe?g|jpe|jfif|pjpeg|pjp|gif|webp|avif|svgz?|ico|cur|bmp|tiff?|jxl|hei[cf])\b/i;
+
+const KIND: Record<JsLang, ts.ScriptKind> = { js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX };
+
+function isStringish(n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral {
+  return n.kind === ts.SyntaxKind.StringLiteral || n.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral;
+}
+
+function isImportMetaUrl(n: ts.Node | undefined): boolean {
+  return !!n && ts.isPropertyAccessExpression(n) && n.name.text === 'url' && ts.isMetaProperty(n.expression) &&
+    n.expression.keywordToken === ts.SyntaxKind.ImportKeyword && n.expression.name.text === 'meta';
+}
+
+/**
+ * References in JS/TS/JSX/TSX source at file offset `base`: static and dynamic imports, require(),
+ * new URL(…, import.meta.url), JSX attributes, and other string/template literals without
+ * substitutions (these only when they resolve to an image; decided later). Comments are never read.
+ * TypeScript's parser recovers from syntax errors, so a half-typed file still yields its references.
+ */
+export function extractJsText(ctx: ExtractContext, text: string, base: number, lang: JsLang): void {
+  if (!IMAGE_EXT_ANYWHERE.test(text)) return;
+  const sf = ts.createSourceFile(`x.${lang}`, text, ts.ScriptTarget.Latest, false, KIND[lang]);
+  const diags = (sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  if (diags.length > 0) {
+    const d = diags[0];
+    const line = ctx.line(base + d.start);
+    ctx.errors.push(`${ctx.filePath}:${line}: ${lang.toUpperCase()} syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` +
+      `${diags.length > 1 ? ` (+${diags.length - 1} more)` : ''} (references were still read from the recovered parse)`);
+  }
+  const done = new Set<ts.Node>();
+  const lit = (n: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, kind: Candidate['kind'], strength: Candidate['strength'], group?: number) => {
+    done.add(n);
+    const s = n.getStart(sf) + 1;
+    let e = n.end;
+    const q = text[s - 1];
+    if (e > s && text[e - 1] === q) e--;
+    if (e < s) return;
+    ctx.candidates.push({ start: base + s, end: base + e, value: n.text, kind, strength, variantGroup: group });
+  };
+  const jsx = (tag: ts.JsxTagNameExpression, attrs: ts.JsxAttributes) => {
+    const tagName = ts.isIdentifier(tag) ? tag.text : '';
+    const isImg = tagName === 'img';
+    let group: number | undefined;
+    for (const p of attrs.properties) {
+      if (!ts.isJsxAttribute(p) || !p.initializer || !ts.isStringLiteral(p.initializer)) continue;
+      const name = ts.isIdentifier(p.name) ? p.name.text : `${p.name.namespace.text}:${p.name.name.text}`;
+      const init = p.initializer;
+      done.add(init);
+      const s = init.getStart(sf) + 1;
+      const e = text[init.end - 1] === text[s - 1] ? init.end - 1 : init.end;
+      const raw = text.slice(s, e);
+      if (name === 'srcSet' || name === 'srcset') {
+        const urls = srcsetUrls(raw);
+        group ??= urls.length > 1 || isImg ? ctx.nextGroup() : undefined;
+        for (const u of urls) ctx.candidates.push({ start: base + s + u.start, end: base + s + u.end, value: decodeEntities(raw.slice(u.start, u.end)), kind: 'srcset', strength: isImg ? 'strong' : 'weak', variantGroup: group });
+      } else {
+        const kind: Candidate['kind'] = name === 'src' ? 'src' : name === 'poster' ? 'poster' : name === 'href' || name === 'xlinkHref' ? 'href' : 'string';
+        const strength: Candidate['strength'] = kind === 'string' ? 'string' : (isImg && kind === 'src') || kind === 'poster' ? 'strong' : 'weak';
+        ctx.candidates.push({ start: base + s, end: base + e, value: decodeEntities(raw), kind, strength });
+      }
+    }
+    // src and srcSet of one <img> belong together
+    if (group !== undefined) {
+      for (let k = ctx.candidates.length - 1; k >= 0 && ctx.candidates[k].start >= base + attrs.pos; k--) {
+        if (ctx.candidates[k].kind === 'src' && ctx.candidates[k].variantGroup === undefined) ctx.candidates[k].variantGroup = group;
+      }
+    }
+  };
+  const visit = (n: ts.Node): void => {
+    switch (n.kind) {
+      case ts.SyntaxKind.ImportDeclaration:
+      case ts.SyntaxKind.ExportDeclaration: {
+        const spec = (n as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier;
+        if (spec && isStringish(spec)) lit(spec, 'import', 'weak');
+        break;
+      }
+      case ts.SyntaxKind.ExternalModuleReference: {
+        const e = (n as ts.ExternalModuleReference).expression;
+        if (isStringish(e)) lit(e, 'require', 'weak');
+        break;
+      }
+      case ts.SyntaxKind.CallExpression: {
+        const c = n as ts.CallExpression;
+        const a0 = c.arguments[0];
+        if (a0 && isStringish(a0)) {
+          if (c.expression.kind === ts.SyntaxKind.ImportKeyword) lit(a0, 'import', 'weak');
+          else if (ts.isIdentifier(c.expression) && c.expression.text === 'require') lit(a0, 'require', 'weak');
+          else if (ts.isPropertyAccessExpression(c.expression) && ts.isIdentifier(c.expression.expression) &&
+            c.expression.expression.text === 'require' && c.expression.name.text === 'resolve') lit(a0, 'require', 'weak');
+        }
+        break;
+      }
+      case ts.SyntaxKind.NewExpression: {
+        const ne = n as ts.NewExpression;
+        const a0 = ne.arguments?.[0];
+        if (a0 && isStringish(a0) && ts.isIdentifier(ne.expression) && ne.expression.text === 'URL' && isImportMetaUrl(ne.arguments?.[1])) {
+          lit(a0, 'new-url', 'weak');
+        }
+        break;
+      }
+      case ts.SyntaxKind.JsxSelfClosingElement: {
+        const j = n as ts.JsxSelfClosingElement;
+        jsx(j.tagName, j.attributes);
+        break;
+      }
+      case ts.SyntaxKind.JsxOpeningElement: {
+        const j = n as ts.JsxOpeningElement;
+        jsx(j.tagName, j.attributes);
+        break;
+      }
+      case ts.SyntaxKind.StringLiteral:
+      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+        if (!done.has(n)) lit(n as ts.StringLiteral, 'string', 'string');
+        return;
+      case ts.SyntaxKind.LiteralType:
+      case ts.SyntaxKind.ImportType:
+      case ts.SyntaxKind.ModuleDeclaration:
+        return; // types and `declare module '*.png'` name no file
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+}
+
+/** A JS expression embedded in markup (Vue :src="…"), at file offset `base`. */
+export function extractJsExpression(ctx: ExtractContext, text: string, base: number): void {
+  if (!IMAGE_EXT_ANYWHERE.test(text)) return;
+  const before = ctx.errors.length;
+  extractJsText(ctx, `(${text})`, base - 1, 'ts');
+  ctx.errors.length = before; // an expression that is not valid TS (Vue filters, …) is not the file's fault
+}

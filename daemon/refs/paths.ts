@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolveOptions } from './types';
+
+/** Extensions that make a path an image reference on their own (lower case, without dot). */
+export const IMAGE_EXTENSIONS = new Set([
+  'png', 'apng', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 'gif', 'webp', 'avif', 'svg', 'svgz', 'ico', 'cur',
+  'bmp', 'tif', 'tiff', 'jxl', 'heic', 'heif',
+]);
+
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+const PLACEHOLDER = /\{\{|\{%|\$\{|#\{|@\{|<%|\{\s*[\w$.[\]'"()]+\s*\}|^[$@]/;
+
+/** http:, https:, data:, mailto:, blob:, javascript:, … and protocol-relative //host/… */
+export function isExternal(text: string): boolean {
+  const t = text.trimStart();
+  if (t.startsWith('//') || t.startsWith('\\\\')) return true;
+  // A Windows drive letter ("C:\x") is not a scheme, but such a path is not a web reference either.
+  return SCHEME.test(t);
+}
+
+/** Template syntax ({{ }}, ${}, #{} of SCSS, @{} of Less, {% %}, <% %>, Svelte/Astro {expr}, $var/@var). */
+export function isPlaceholder(text: string): boolean {
+  return PLACEHOLDER.test(text);
+}
+
+/** Splits "a/b.png?v=2#x" into path "a/b.png" and suffix "?v=2#x". */
+export function splitSuffix(text: string): { pathPart: string; suffix: string } {
+  let cut = text.length;
+  const q = text.indexOf('?');
+  const h = text.indexOf('#');
+  if (q >= 0) cut = q;
+  if (h >= 0 && h < cut) cut = h;
+  return { pathPart: text.slice(0, cut), suffix: text.slice(cut) };
+}
+
+/** Percent-decodes; malformed sequences are left as written instead of failing. */
+export function percentDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s.replace(/(%[0-9a-fA-F]{2})+/g, (m) => {
+      try { return decodeURIComponent(m); } catch { return m; }
+    });
+  }
+}
+
+export function hasImageExtension(text: string): boolean {
+  const p = percentDecode(splitSuffix(text).pathPart);
+  const dot = p.lastIndexOf('.');
+  if (dot < 0 || dot < p.lastIndexOf('/')) return false;
+  return IMAGE_EXTENSIONS.has(p.slice(dot + 1).toLowerCase());
+}
+
+function defaultExists(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function insideRoots(p: string, roots: string[]): boolean {
+  return roots.some((r) => isInside(p, path.resolve(r)));
+}
+
+/** Candidate absolute paths for a reference, in the order they are tried. */
+function candidates(fromFile: string, text: string, options: ResolveOptions): { abs: string; webRoot?: string; alias?: string }[] {
+  const t = text.trim();
+  if (t === '' || isExternal(t) || isPlaceholder(t)) return [];
+  const { pathPart } = splitSuffix(t);
+  if (pathPart === '') return []; // "#frag", "?q": the document itself
+  const decoded = percentDecode(pathPart);
+  if (decoded.includes('\0')) return [];
+  const out: { abs: string; webRoot?: string; alias?: string }[] = [];
+  if (options.aliases) {
+    for (const [prefix, folder] of Object.entries(options.aliases)) {
+      if (decoded.startsWith(prefix)) out.push({ abs: path.resolve(folder, decoded.slice(prefix.length)), alias: prefix });
+    }
+    if (out.length > 0) return out;
+  }
+  if (decoded.startsWith('/')) {
+    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
+    return out;
+  }
+  const bare = !decoded.startsWith('./') && !decoded.startsWith('../') && decoded !== '.' && decoded !== '..';
+  if (bare && (options.kind === 'import' || options.kind === 'require')) return []; // a package specifier
+  out.push({ abs: path.resolve(path.dirname(fromFile), decoded) });
+  if (bare && (options.kind === 'string' || options.kind === 'manifest')) {
+    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
+  }
+  return out;
+}
+
+/**
+ * Absolute path of the file a reference points at, or undefined for external, data:, template,
+ * missing or out-of-roots targets. Relative to the file; root-relative ("/img/a.png") through the
+ * web roots (the first one that has the file wins); ?query and #hash stripped; %xx decoded.
+ */
+export function resolveReference(fromFile: string, text: string, options: ResolveOptions): string | undefined {
+  return resolveDetailed(fromFile, text, options)?.abs;
+}
+
+function resolveDetailed(fromFile: string, text: string, options: ResolveOptions) {
+  const exists = options.exists ?? defaultExists;
+  for (const c of candidates(fromFile, text, options)) {
+    if (!insideRoots(c.abs, options.roots)) continue;
+    if (exists(c.abs)) return c;
+  }
+  return undefined;
+}
+
+/** Candidate paths without the existence check (used by extractors to ask isImage). */
+export function candidatePaths(fromFile: string, text: string, options: ResolveOptions): string[] {
+  return candidates(fromFile, text, options).filter((c) => insideRoots(c.abs, options.roots)).map((c) => c.abs);
+}
+
+// Characters that are escaped in any rewritten path, whatever the old style: they would end the
+// path in some host syntax (srcset, unquoted url(), Markdown) or change its meaning (?, #, %).
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const ALWAYS = /[\s"'()<>\\?#%\u0000-\u001f\u007f]/g;
+// With a percent-encoding author style: everything outside RFC 3986 pchar.
+const PCHAR_ESCAPE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/g;
+
+function encodePath(p: string, encodeAll: boolean): string {
+  const esc = (ch: string) => Array.from(Buffer.from(ch, 'utf8'), (b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  const once = p.replace(/[\s\S]/gu, (ch) => {
+    ALWAYS.lastIndex = 0;
+    PCHAR_ESCAPE.lastIndex = 0;
+    if (ALWAYS.test(ch)) return esc(ch);
+    if (encodeAll && PCHAR_ESCAPE.test(ch)) return esc(ch);
+    return ch;
+  });
+  return once;
+}
+
+/**
+ * New path text that points at newTarget, in the author's style of oldText: relative stays relative
+ * (with "./" only if it had it), root-relative stays root-relative (through the same web root if it
+ * holds newTarget, else another one, else relative), an alias stays an alias, ?query and #hash are
+ * kept, and percent-encoding is applied where the old text used it (spaces, quotes, parentheses,
+ * "?", "#" and "%" are always encoded so the result cannot change meaning).
+ */
+export function rewriteReference(fromFile: string, oldText: string, newTarget: string, options: ResolveOptions): string {
+  const t = oldText.trim();
+  const { pathPart, suffix } = splitSuffix(t);
+  const encodeAll = /%[0-9a-fA-F]{2}/.test(pathPart);
+  const target = path.resolve(newTarget);
+  const posix = (p: string) => p.split(path.sep).join('/');
+  const old = resolveDetailed(fromFile, t, options);
+
+  if (options.aliases) {
+    for (const [prefix, folder] of Object.entries(options.aliases)) {
+      if (pathPart.startsWith(prefix) && isInside(target, path.resolve(folder))) {
+        return prefix + encodePath(posix(path.relative(path.resolve(folder), target)), encodeAll) + suffix;
+      }
+    }
+  }
+  if (pathPart.startsWith('/')) {
+    const webRoots = options.webRoots.map((w) => path.resolve(w));
+    const preferred = old?.webRoot && isInside(target, old.webRoot) ? old.webRoot : webRoots.find((w) => isInside(target, w));
+    if (preferred) return '/' + encodePath(posix(path.relative(preferred, target)), encodeAll) + suffix;
+  }
+  let rel = posix(path.relative(path.dirname(path.resolve(fromFile)), target));
+  if (pathPart.startsWith('./') && !rel.startsWith('../')) rel = './' + rel;
+  return encodePath(rel, encodeAll) + suffix;
+}

@@ -1,0 +1,81 @@
+/** Public types of the reference finder (DESIGN §6). */
+
+export type SourceLanguage =
+  | 'html' | 'css' | 'scss' | 'less' | 'js' | 'ts' | 'jsx' | 'tsx' | 'markdown'
+  | 'vue' | 'svelte' | 'astro' | 'json' | 'yaml';
+
+export type ReferenceKind =
+  | 'src' | 'srcset' | 'href' | 'poster' | 'css-url' | 'image-set' | 'import' | 'require' | 'new-url'
+  | 'string' | 'markdown-image' | 'markdown-definition' | 'meta' | 'manifest';
+
+export interface Position { line: number; character: number }
+
+export interface RawReference {
+  /** The path text exactly as written in the source (before decoding), e.g. "../img/logo%20big.png?v=2#x". */
+  text: string;
+  /**
+   * The same path after the host language's own unescaping (HTML character references, JS/CSS string
+   * escapes), still percent-encoded. Equal to `text` in the usual case. Pass this to resolveReference.
+   */
+  value: string;
+  /** UTF-16 offsets into the source string of exactly that text (so a rewrite replaces only the path). */
+  start: number;
+  end: number;
+  /** 0-based line/character of start and end, LSP style. */
+  range: { start: Position; end: Position };
+  kind: ReferenceKind;
+  /** References that belong together on purpose (the candidates of one srcset, the sources of one <picture>) share a variantGroup id, unique within the file. */
+  variantGroup?: number;
+}
+
+export interface ExtractResult { references: RawReference[]; errors: string[] }
+
+export interface ResolveOptions {
+  /** Absolute folders; a resolved path must lie inside one of them. */
+  roots: string[];
+  /** Absolute folders served at "/" (first one holding the file wins). */
+  webRoots: string[];
+  /** Bundler aliases: prefix ("@/", "~/") → absolute folder. Optional. */
+  aliases?: Record<string, string>;
+  /** File existence check (default: fs.statSync(...).isFile()). The daemon can pass its index. */
+  exists?: (absPath: string) => boolean;
+  /**
+   * The reference kind, when known. Bare module specifiers of 'import'/'require' ("pkg/a.png") are
+   * packages, not relative paths; 'string' and 'manifest' values fall back to the web roots when not
+   * found beside the file (runtime strings are resolved against the page, not the script).
+   */
+  kind?: ReferenceKind;
+}
+
+export interface ExtractOptions {
+  /** Is this absolute path an (indexed) image? Decides bare string literals and extension-less paths. */
+  isImage?: (absPath: string) => boolean;
+  /** Used to check string-literal candidates that are root-relative or aliased. */
+  resolve?: ResolveOptions;
+}
+
+/** A candidate found by a language extractor, before filtering and position mapping. */
+export interface Candidate {
+  start: number;
+  end: number;
+  /** Unescaped by the host language (HTML entities, JS escapes). */
+  value: string;
+  kind: ReferenceKind;
+  /**
+   * strong: the syntax says it is an image (img src, url() in background, markdown image);
+   * weak: a path that counts if it has an image extension or the isImage predicate accepts it;
+   * string: a bare string literal, counts only if it resolves to an existing image.
+   */
+  strength: 'strong' | 'weak' | 'string';
+  variantGroup?: number;
+}
+
+/** State shared by nested extractors of one file (variant-group numbering, errors). */
+export interface ExtractContext {
+  filePath: string;
+  candidates: Candidate[];
+  errors: string[];
+  nextGroup(): number;
+  /** 1-based line of a file offset, for messages. */
+  line(offset: number): number;
+}
