@@ -9,7 +9,7 @@ export const IMAGE_EXTENSIONS = new Set([
 ]);
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-const PLACEHOLDER = /\{\{|\{%|\$\{|#\{|@\{|<%|\{\s*[\w$.[\]'"()]+\s*\}|^[$@]/;
+const PLACEHOLDER = /\{\{|\{%|\$\{|#\{|@\{|<%|\{\s*[\w$.[\]'"()]+\s*\}|^[$@][A-Za-z_-]/;
 
 /** http:, https:, data:, mailto:, blob:, javascript:, … and protocol-relative //host/… */
 export function isExternal(text: string): boolean {
