@@ -1,0 +1,192 @@
+/**
+ * The local socket transport: a Unix domain socket (mode 0600) or, on Windows, a named pipe, where each
+ * connection speaks LSP framing (`Content-Length: n\r\n\r\n<json>`). vscode-jsonrpc's StreamMessageReader and
+ * StreamMessageWriter do the framing only (the reader hands over any JSON value, batches included); every
+ * message goes through the same Dispatcher as HTTP, and every endpoint notification goes to every connection.
+ * A pure transport: LSP methods (initialize, textDocument/*) belong to the endpoint, not here.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { isMainThread } from 'node:worker_threads';
+import type { ContentTypeEncoder, ContentTypeEncoderOptions, Message } from 'vscode-jsonrpc';
+import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { Dispatcher, encodeResponse, parseError, type JsonRpcResponse, type Log } from './dispatcher';
+import type { RpcEndpoint } from './endpoint';
+
+export interface SocketServerOptions {
+  endpoint: RpcEndpoint;
+  /** A file path (Unix domain socket) or a named pipe path (`\\.\pipe\…`, Windows). */
+  path: string;
+  log?: Log;
+}
+
+export interface SocketServer {
+  readonly path: string;
+  /** Open connections. */
+  connectionCount(): number;
+  /** Closes every connection, stops listening and removes the socket file. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  id: string;
+  socket: net.Socket;
+  writer: StreamMessageWriter;
+  send(message: unknown): void;
+  dispose(): void;
+}
+
+function isNamedPipe(path: string): boolean {
+  return /^[\\/][\\/][.?][\\/]pipe[\\/]/i.test(path);
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
+}
+
+/** Resolves true when something accepts a connection on `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Removes a socket file left by a daemon that died, but only a socket, and only when nothing answers on it:
+ * a live daemon's socket, or a file that is not a socket, is an error that says so.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (isNamedPipe(path)) return;
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.lstat(path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (!stat.isSocket()) {
+    throw new Error(`Cannot listen on ${path}: the path exists and is not a socket; remove it or choose another socket path`);
+  }
+  if (await answers(path)) {
+    throw new Error(`Cannot listen on ${path}: another process is already serving it (a running daemon?)`);
+  }
+  await fs.promises.unlink(path).catch((error: unknown) => {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  });
+}
+
+/** Listens with umask 0177 so the socket is never, even briefly, reachable by other users. */
+function listen(server: net.Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // process.umask(mask) is main-thread only; elsewhere the chmod below still applies.
+    const previous = isMainThread ? process.umask(0o177) : undefined;
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      if (previous !== undefined) process.umask(previous);
+    }
+  });
+}
+
+export async function startSocketServer(options: SocketServerOptions): Promise<SocketServer> {
+  const log: Log = options.log ?? ((message) => process.stderr.write(`${message}\n`));
+  const dispatcher = new Dispatcher(options.endpoint, { log });
+  const connections = new Set<Connection>();
+  let count = 0;
+
+  // Responses are encoded by encodeResponse, so one unserializable result becomes an InternalError for that
+  // request instead of a lost reply; notifications are plain JSON.
+  const encoder: ContentTypeEncoder = {
+    name: 'application/json',
+    encode: (message: Message, encoding: ContentTypeEncoderOptions): Promise<Uint8Array> => {
+      const isResponse = Array.isArray(message) || !('method' in message);
+      const text = isResponse ? encodeResponse(message as unknown as JsonRpcResponse | JsonRpcResponse[], log) : JSON.stringify(message);
+      return Promise.resolve(Buffer.from(text, encoding.charset));
+    },
+  };
+
+  const server = net.createServer((socket) => {
+    count += 1;
+    const id = `socket-${count}`;
+    const reader = new StreamMessageReader(socket);
+    const writer = new StreamMessageWriter(socket, { contentTypeEncoder: encoder });
+    const disposables: { dispose(): void }[] = [];
+    const connection: Connection = {
+      id,
+      socket,
+      writer,
+      send(message: unknown) {
+        if (socket.destroyed || !socket.writable) return;
+        writer.write(message as Message).catch((error: unknown) => {
+          log(`[socket ${id}] cannot send a message: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      },
+      dispose() {
+        if (!connections.delete(connection)) return;
+        for (const disposable of disposables) disposable.dispose();
+        reader.dispose();
+        writer.dispose();
+      },
+    };
+    connections.add(connection);
+
+    disposables.push(
+      reader.listen((message) => {
+        dispatcher.handle(message, { transport: 'socket', client: id }).then(
+          (result) => {
+            if (result !== undefined) connection.send(result);
+          },
+          (error: unknown) => log(`[socket ${id}] dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        );
+      }),
+      reader.onError((error) => {
+        // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Anything else is a message we
+        // could not read: invalid JSON (SyntaxError) or a header without a usable Content-Length.
+        if (errnoCode(error) !== undefined) {
+          log(`[socket ${id}] ${error.message}`);
+          return;
+        }
+        connection.send(parseError(error.message));
+      }),
+      reader.onClose(() => connection.dispose()),
+    );
+    socket.on('error', (error) => log(`[socket ${id}] ${error.message}`));
+    socket.on('close', () => connection.dispose());
+  });
+
+  await removeStaleSocket(options.path);
+  await listen(server, options.path);
+  if (!isNamedPipe(options.path)) await fs.promises.chmod(options.path, 0o600);
+  server.on('error', (error) => log(`socket server error on ${options.path}: ${error.message}`));
+
+  const unsubscribe = options.endpoint.subscribe((method, params) => {
+    const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    for (const connection of connections) connection.send(notification);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    path: options.path,
+    connectionCount: () => connections.size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        unsubscribe();
+        server.close(() => resolve());
+        for (const connection of [...connections]) {
+          connection.socket.destroy();
+          connection.dispose();
+        }
+      });
+      return closing;
+    },
+  };
+}
