@@ -32,7 +32,7 @@ interface Connection {
   id: string;
   socket: net.Socket;
   writer: StreamMessageWriter;
-  send(message: unknown): void;
+  send(message: unknown): Promise<void>;
   dispose(): void;
 }
 
@@ -125,8 +125,8 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       socket,
       writer,
       send(message: unknown) {
-        if (socket.destroyed || !socket.writable) return;
-        writer.write(message as Message).catch((error: unknown) => {
+        if (socket.destroyed || !socket.writable) return Promise.resolve();
+        return writer.write(message as Message).catch((error: unknown) => {
           log(`[socket ${id}] cannot send a message: ${error instanceof Error ? error.message : String(error)}`);
         });
       },
@@ -143,19 +143,23 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       reader.listen((message) => {
         dispatcher.handle(message, { transport: 'socket', client: id }).then(
           (result) => {
-            if (result !== undefined) connection.send(result);
+            if (result !== undefined) void connection.send(result);
           },
           (error: unknown) => log(`[socket ${id}] dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         );
       }),
       reader.onError((error) => {
-        // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Anything else is a message we
-        // could not read: invalid JSON (SyntaxError) or a header without a usable Content-Length.
+        // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Invalid JSON in a well-framed
+        // message is answered and the connection goes on. A header without a usable Content-Length leaves
+        // the stream impossible to resynchronize: answer, then close.
         if (errnoCode(error) !== undefined) {
           log(`[socket ${id}] ${error.message}`);
-          return;
+        } else if (error instanceof SyntaxError) {
+          void connection.send(parseError(error.message));
+        } else {
+          log(`[socket ${id}] closing the connection after a framing error: ${error.message}`);
+          void connection.send(parseError(`${error.message.split('\n')[0]} (closing the connection)`)).then(() => socket.end());
         }
-        connection.send(parseError(error.message));
       }),
       reader.onClose(() => connection.dispose()),
     );
@@ -170,7 +174,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
 
   const unsubscribe = options.endpoint.subscribe((method, params) => {
     const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    for (const connection of connections) connection.send(notification);
+    for (const connection of connections) void connection.send(notification);
   });
 
   let closing: Promise<void> | undefined;
