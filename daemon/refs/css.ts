@@ -127,15 +127,22 @@ function lineOffset(text: string, line: number, column: number): number {
   return off + column - 1;
 }
 
-/** style="..." attribute body (declarations without a rule) at file offset `base`. */
+/**
+ * style="..." attribute body (declarations without a rule) at file offset `base`. Read with
+ * postcss-value-parser alone (no PostCSS parse per attribute: a page can have thousands): the
+ * property of each url() is the last word before the ":" that precedes it.
+ */
 export function extractInlineStyle(ctx: ExtractContext, text: string, base: number): void {
   if (!/url\(|image-set\(/i.test(text)) return;
-  let root: Root;
-  try {
-    root = safeParse(text) as Root;
-  } catch {
-    scanValue(ctx, text, base, 'weak');
-    return;
+  let prop = '';
+  let lastWord = '';
+  for (const n of valueParser(text).nodes) {
+    if (n.type === 'word') lastWord = n.value;
+    else if (n.type === 'div' && n.value === ':') prop = lastWord;
+    else if (n.type === 'div' && n.value === ';') prop = '';
+    else if (n.type === 'function') {
+      const fnText = text.slice(n.sourceIndex, n.sourceEndIndex);
+      scanValue(ctx, fnText, base + n.sourceIndex, IMAGE_PROPS.test(prop) ? 'strong' : 'weak');
+    }
   }
-  walkRoot(ctx, root, text, base);
 }

@@ -25,6 +25,10 @@ const META_IMAGE = new Set([
   'msapplication-square310x310logo', 'thumbnail', 'image',
 ]);
 
+// Attributes that can hold a reference, and those that decide what the others mean.
+const REF_ATTRS = new Set(['src', 'srcset', 'data-src', 'data-srcset', 'href', 'xlink:href', 'poster', 'style', 'content', 'imagesrcset', 'data', 'background', 'lowsrc']);
+const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
+
 const NAMED: Record<string, string> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>', nbsp: '\u00a0' };
 /** Minimal character-reference decoding for pieces of an attribute (srcset candidates). */
 export function decodeEntities(s: string): string {
@@ -96,6 +100,7 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
   };
 
   const onTag = (name: string, list: Attr[]) => {
+    if (list.length === 0) return;
     const A = new Map<string, Attr>();
     for (const a of list) if (!A.has(a.name)) A.set(a.name, a);
     const picture = pictures.length > 0 ? pictures[pictures.length - 1] : undefined;
@@ -208,6 +213,12 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         const nameStart = parser.startIndex;
         const endIndex = parser.endIndex;
         if (quote === undefined) return; // no value
+        const bound = flavor === 'vue' && (name.startsWith(':') || name.startsWith('v-bind:'));
+        if (!REF_ATTRS.has(name) && !DECIDING_ATTRS.has(name) && !bound) {
+          const lower = name.toLowerCase();
+          if (lower === name || (!REF_ATTRS.has(lower) && !DECIDING_ATTRS.has(lower))) return;
+          name = lower; // Vue/Svelte keep attribute case; the names we read are case-insensitive
+        }
         let i = nameStart + name.length;
         while (i < endIndex && /\s/.test(text[i])) i++;
         if (text[i] === '=') i++;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { Candidate, ExtractContext, ExtractOptions, ExtractResult, RawReference, ResolveOptions, SourceLanguage } from './types';
 import { LineMap } from './positions';
-import { candidatePaths, hasImageExtension, isExternal, isPlaceholder } from './paths';
+import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
 import { extractHtmlText } from './html';
 import { extractCssText } from './css';
@@ -143,35 +143,40 @@ export function extractReferences(filePath: string, text: string, options: Extra
     if (v === '' || v.startsWith('#') || v.startsWith('?') || isExternal(v) || isPlaceholder(v)) return false;
     if (v.includes('\n') || v.includes('\r')) return false;
     if (c.strength === 'strong') return true;
-    const ext = hasImageExtension(v);
+    const ext = extensionOf(v);
+    const image = IMAGE_EXTENSIONS.has(ext);
     if (c.strength === 'weak') {
-      if (ext) return true;
-      if (!options.isImage) return false;
+      if (image) return true;
+      // "page.html", "font.woff2": not an image; only extension-less paths are worth asking isImage
+      if (!options.isImage || (ext !== '' && /^[a-z0-9]{1,8}$/.test(ext))) return false;
     } else {
       // a bare string: must look like a path and resolve to an image
-      if (!ext || WS.test(v) || v.length > 1024) return false;
+      if (!image || WS.test(v) || v.length > 1024) return false;
     }
     return candidatePaths(filePath, v, { ...resolveOpts, kind: c.kind }).some((p) => isImage(p));
   };
   const seen = new Set<number>();
   const refs: RawReference[] = [];
   const sorted = ctx.candidates.sort((a, b) => a.start - b.start);
-  for (const c0 of sorted) {
-    let { start, end } = c0;
+  let line = 0;
+  for (const c of sorted) {
+    let { start, end } = c;
     while (start < end && WS.test(text[start])) start++;
     while (end > start && WS.test(text[end - 1])) end--;
     if (start >= end || seen.has(start)) continue;
     const raw = text.slice(start, end);
-    const c = { ...c0, start, end, value: c0.value.trim() };
+    c.value = c.value.trim();
     if (isPlaceholder(raw) || !accepts(c)) continue;
     seen.add(start);
     const lm = lines();
+    const ps = lm.positionFrom(start, line);
+    line = ps.line;
     const ref: RawReference = {
       text: raw,
       value: c.value,
       start,
       end,
-      range: { start: lm.position(start), end: lm.position(end) },
+      range: { start: ps, end: lm.positionFrom(end, line) },
       kind: c.kind,
     };
     if (c.variantGroup !== undefined) ref.variantGroup = c.variantGroup;

@@ -46,11 +46,23 @@ export function percentDecode(s: string): string {
   }
 }
 
+/** Lower-case extension of the last path segment ("" when none), query and hash ignored. */
+export function extensionOf(text: string): string {
+  const { pathPart } = splitSuffix(text);
+  const dot = pathPart.lastIndexOf('.');
+  if (dot < 0 || dot <= pathPart.lastIndexOf('/') + 1 || dot === pathPart.length - 1) return '';
+  const ext = pathPart.slice(dot + 1);
+  return (ext.includes('%') ? percentDecode(ext) : ext).toLowerCase();
+}
+
 export function hasImageExtension(text: string): boolean {
-  const p = percentDecode(splitSuffix(text).pathPart);
-  const dot = p.lastIndexOf('.');
-  if (dot < 0 || dot < p.lastIndexOf('/')) return false;
-  return IMAGE_EXTENSIONS.has(p.slice(dot + 1).toLowerCase());
+  return IMAGE_EXTENSIONS.has(extensionOf(text));
+}
+
+/** The last path segment has an extension that is not an image's ("page.html", "font.woff2"). */
+export function hasOtherExtension(text: string): boolean {
+  const ext = extensionOf(text);
+  return ext !== '' && /^[a-z0-9]{1,8}$/.test(ext) && !IMAGE_EXTENSIONS.has(ext);
 }
 
 function defaultExists(p: string): boolean {

@@ -5,6 +5,10 @@ export class LineMap {
   private readonly starts: number[] = [0];
 
   constructor(text: string) {
+    if (!text.includes('\r')) {
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
@@ -14,6 +18,15 @@ export class LineMap {
         this.starts.push(i + 1);
       }
     }
+  }
+
+  /** Like position(), searching forward from a line known to start at or before offset (sorted input). */
+  positionFrom(offset: number, fromLine: number): Position {
+    const s = this.starts;
+    let l = fromLine;
+    if (s[l] > offset) return this.position(offset);
+    while (l + 1 < s.length && s[l + 1] <= offset) l++;
+    return { line: l, character: offset - s[l] };
   }
 
   position(offset: number): Position {
