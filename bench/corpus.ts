@@ -98,7 +98,8 @@ export async function applyTransform(bytes: Buffer, transform: Transform, seed: 
   const h = meta.height ?? 0;
   const isJpeg = meta.format === 'jpeg';
   const jpeg = (s: sharp.Sharp): Promise<Buffer> => s.jpeg({ quality: 90 }).toBuffer();
-  const img = (): sharp.Sharp => sharp(bytes).rotate();
+  // Lossy outputs of transparent originals are flattened onto white, as an editor exporting a JPEG would.
+  const img = (): sharp.Sharp => (meta.hasAlpha ? sharp(bytes).rotate().flatten({ background: '#ffffff' }) : sharp(bytes).rotate());
   switch (transform) {
     case 'exact': return { data: Buffer.from(bytes), ext: isJpeg ? 'jpg' : 'png' };
     case 'metadata': return { data: changeMetadata(bytes), ext: isJpeg ? 'jpg' : 'png' };

@@ -16,13 +16,22 @@ export interface NearThresholds {
   dihedralMinQuality: number;
   /** Smallest fraction of each dimension a crop may keep (the alignment search goes down to it). */
   minCropFraction: number;
+  /** Images with transparency or at least this flatness are graphics (icons, logos, flags): strict mode (no flips, same colours and tones). */
+  graphicFlatness: number;
+  /** Strict mode: largest mean chroma difference (per 4×4 cell, 0..255 scale). */
+  maxChromaDifference: number;
+  /** Strict mode: largest mean luma difference of the thumbnails (0..255). */
+  maxLumaDifference: number;
 }
 
 export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
   nearSimilarity: 0.9,
   candidateRadius: 80,
-  dihedralMinQuality: 60,
+  dihedralMinQuality: 30,
   minCropFraction: 0.8,
+  graphicFlatness: 0.3,
+  maxChromaDifference: 12,
+  maxLumaDifference: 24,
 };
 
 export function candidateRadius(t: NearThresholds): number {
@@ -73,11 +82,34 @@ function highPass(v: ArrayLike<number>): Float64Array {
   return highPassGrid(v, THUMB);
 }
 
-/** Similarity of two aligned 32×32 images: the smaller of the plain and the high-pass correlations. */
-function alignedSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * Similarity of two aligned 32×32 images: plain correlation combined with the high-pass correlation (the
+ * smaller of the two for graphics, strict; their mean for photos).
+ */
+function alignedSimilarity(a: ArrayLike<number>, b: ArrayLike<number>, strict: boolean): number {
   const plain = correlation(a, b);
   if (plain <= 0) return 0;
-  return Math.min(plain, correlation(highPass(a), highPass(b)));
+  const hp = correlation(highPass(a), highPass(b));
+  return strict ? Math.min(plain, hp) : (plain + hp) / 2;
+}
+
+export function isGraphic(fp: Fingerprint, t: NearThresholds): boolean {
+  return fp.transparent || fp.flatness >= t.graphicFlatness;
+}
+
+/** Mean absolute chroma difference per cell, over the cells where either image is coloured; 0 if either is grey. */
+function chromaDifference(a: Uint8Array, b: Uint8Array): number {
+  const colourful = (c: Uint8Array): boolean => c.some((v) => Math.abs(v - 128) > 6);
+  if (!colourful(a) || !colourful(b)) return Math.abs(meanOf(a) - meanOf(b)) > 6 ? 255 : 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+function meanOf(v: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Math.abs(v[i] - 128);
+  return s / v.length;
 }
 
 const CROP_GRID = 24;
@@ -125,25 +157,44 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
 }
 
 /**
- * Best similarity of `small` against regions of `big` that cover `fraction` of each side, both brought to a
- * 24×24 grid by area averaging (downsampling both, so both are blurred alike).
+ * Best similarity of `small` against regions of `big` (a crop), both brought to a 24×24 grid by area
+ * averaging: a coarse search of scales (down to minFraction) and offsets, then a local refinement of the
+ * best one (scale and offset steps halved three times).
  */
-function bestRegionSimilarity(big: Uint8Array, small: Uint8Array, fraction: number): number {
-  const size = THUMB * fraction;
-  const range = THUMB - size;
-  const steps = Math.max(1, Math.round(range / 1.5));
+function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFraction: number, strict: boolean): number {
   const target = boxRegion(small, 0, 0, THUMB, THUMB);
   const targetHp = highPassGrid(target, CROP_GRID);
-  let best = 0;
-  for (let iy = 0; iy <= steps; iy++) {
-    for (let ix = 0; ix <= steps; ix++) {
-      const region = boxRegion(big, (range * ix) / steps, (range * iy) / steps, size, size);
-      const plain = correlation(region, target);
-      if (plain <= best) continue;
-      best = Math.max(best, Math.min(plain, correlation(highPassGrid(region, CROP_GRID), targetHp)));
+  const at = (f: number, fx: number, fy: number): number => {
+    f = Math.min(1, Math.max(minFraction, f));
+    const size = THUMB * f;
+    const range = THUMB - size;
+    const region = boxRegion(big, range * Math.min(1, Math.max(0, fx)), range * Math.min(1, Math.max(0, fy)), size, size);
+    const plain = correlation(region, target);
+    if (plain <= 0) return 0;
+    const hp = correlation(highPassGrid(region, CROP_GRID), targetHp);
+    return strict ? Math.min(plain, hp) : (plain + hp) / 2;
+  };
+  let best = { s: 0, f: 1, fx: 0.5, fy: 0.5 };
+  for (let f = 0.95; f >= minFraction - 1e-9; f -= 0.05) {
+    const steps = Math.max(1, Math.round((THUMB * (1 - f)) / 1.5));
+    for (let iy = 0; iy <= steps; iy++) {
+      for (let ix = 0; ix <= steps; ix++) {
+        const s = at(f, ix / steps, iy / steps);
+        if (s > best.s) best = { s, f, fx: ix / steps, fy: iy / steps };
+      }
     }
   }
-  return best;
+  let df = 0.025, dp = 0.25;
+  for (let round = 0; round < 3; round++, df /= 2, dp /= 2) {
+    const c = best;
+    for (const sf of [-1, 0, 1]) for (const sy of [-1, 0, 1]) for (const sx of [-1, 0, 1]) {
+      if (!sf && !sx && !sy) continue;
+      const f = c.f + sf * df, fx = c.fx + sx * dp, fy = c.fy + sy * dp;
+      const s = at(f, fx, fy);
+      if (s > best.s) best = { s, f, fx, fy };
+    }
+  }
+  return best.s;
 }
 
 const FLAT_NORM = Math.sqrt(THUMB * THUMB) * 1.5; // thumbnail standard deviation below 1.5 grey levels: a flat image
@@ -161,7 +212,13 @@ export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): n
     if (sa.norm < FLAT_NORM && sb.norm < FLAT_NORM && Math.abs(sa.mean - sb.mean) <= 3) return 1 - Math.abs(sa.mean - sb.mean) / 255;
     return 0;
   }
-  const dihedral = Math.min(a.quality, b.quality) >= t.dihedralMinQuality;
+  const strict = isGraphic(a, t) || isGraphic(b, t);
+  if (strict) {
+    // Graphics: the same colours and tones, not just the same shapes (folder colours, flags, logo variants).
+    if (chromaDifference(a.chroma, b.chroma) > t.maxChromaDifference) return 0;
+    if (Math.abs(sa.mean - sb.mean) > t.maxLumaDifference) return 0;
+  }
+  const dihedral = !strict && Math.min(a.quality, b.quality) >= t.dihedralMinQuality;
   // Distance of a's keys (hash, crops) to b's variant d, the transform that maps b onto a, and of b's crops
   // to a's variant of the inverse transform.
   const ranked: { d: number; dist: number }[] = [];
@@ -178,16 +235,13 @@ export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): n
   let best = 0;
   let bestD = tries[0].d;
   for (const { d } of tries) {
-    const s = alignedSimilarity(a.thumb, transformImage(b.thumb, THUMB, d));
+    const s = alignedSimilarity(a.thumb, transformImage(b.thumb, THUMB, d), strict);
     if (s > best) { best = s; bestD = d; }
   }
   if (best >= 0.98) return best;
   // One image a crop of the other: search scales down to minCropFraction, both ways.
   const tb = transformImage(b.thumb, THUMB, bestD);
-  for (let f = 0.95; f >= t.minCropFraction - 1e-9; f -= 0.05) {
-    best = Math.max(best, bestRegionSimilarity(a.thumb, tb, f), bestRegionSimilarity(tb, a.thumb, f));
-  }
-  return best;
+  return Math.max(best, bestCropSimilarity(a.thumb, tb, t.minCropFraction, strict), bestCropSimilarity(tb, a.thumb, t.minCropFraction, strict));
 }
 
 /** Verified similarity in (0, 1] if `a` and `b` are near-duplicates, else undefined. */

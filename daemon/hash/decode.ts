@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
-import { centralHash, dct16, dihedralHashes, N, quality, thumbnail, transformImage } from './pdq';
+import { centralHash, dct16, dihedralHashes, flatness, N, quality, thumbnail, transformImage } from './pdq';
 
 /** Default decompression-bomb limit: 100 megapixels. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -47,6 +47,12 @@ export interface Fingerprint {
   crops: Uint8Array;
   /** 32×32 greyscale thumbnail (squashed to a square, after orientation and alpha compositing on white). */
   thumb: Uint8Array;
+  /** Colour: 4×4 grid of mean chroma (Cb, Cr + 128 per cell, 32 bytes), upright like the thumbnail. */
+  chroma: Uint8Array;
+  /** Some pixels are (partly) transparent. */
+  transparent: boolean;
+  /** Fraction (0..1) of the 64×64 luma that is flat (no change to the next pixel): high for drawn graphics. */
+  flatness: number;
 }
 
 export interface DecodeOptions {
@@ -175,8 +181,10 @@ const sharpInputOptions = (maxPixels: number): sharp.SharpOptions => ({
   sequentialRead: true,
 });
 
-/** 64×64 luma (0..255), transparency composited on white, upright. */
-async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promise<Float64Array> {
+interface Decoded { luma: Float64Array; chroma: Uint8Array; transparent: boolean; }
+
+/** 64×64 luma (0..255) and 4×4 chroma, transparency composited on white, upright. */
+async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promise<Decoded> {
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
     raw = await sharp(bytes, sharpInputOptions(maxPixels))
@@ -193,20 +201,39 @@ async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promis
     throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`, 'corrupt', p.format);
   }
   const luma = new Float64Array(count);
+  const cb = new Float64Array(count);
+  const cr = new Float64Array(count);
+  let transparent = false;
   for (let i = 0; i < count; i++) {
     const o = i * channels;
-    let v: number;
+    let r: number, g: number, b: number;
     let a = 1;
     if (channels >= 3) {
-      v = 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+      r = data[o]; g = data[o + 1]; b = data[o + 2];
       if (channels === 4) a = data[o + 3] / 255;
     } else {
-      v = data[o];
+      r = g = b = data[o];
       if (channels === 2) a = data[o + 1] / 255;
     }
-    luma[i] = v * a + 255 * (1 - a);
+    if (a < 0.98) transparent = true;
+    r = r * a + 255 * (1 - a); g = g * a + 255 * (1 - a); b = b * a + 255 * (1 - a);
+    luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    cb[i] = -0.168736 * r - 0.331264 * g + 0.5 * b;
+    cr[i] = 0.5 * r - 0.418688 * g - 0.081312 * b;
   }
-  return transformImage(luma, N, ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0);
+  const d = ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0;
+  const chroma = new Uint8Array(32);
+  const cbT = transformImage(cb, N, d);
+  const crT = transformImage(cr, N, d);
+  for (let cy = 0; cy < 4; cy++) {
+    for (let cx = 0; cx < 4; cx++) {
+      let sb = 0, sr = 0;
+      for (let y = cy * 16; y < cy * 16 + 16; y++) for (let x = cx * 16; x < cx * 16 + 16; x++) { sb += cbT[y * N + x]; sr += crT[y * N + x]; }
+      chroma[2 * (cy * 4 + cx)] = Math.max(0, Math.min(255, Math.round(sb / 256 + 128)));
+      chroma[2 * (cy * 4 + cx) + 1] = Math.max(0, Math.min(255, Math.round(sr / 256 + 128)));
+    }
+  }
+  return { luma: transformImage(luma, N, d), chroma, transparent };
 }
 
 function isLossless(format: ImageFormat, bytes: Buffer): boolean {
@@ -219,7 +246,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
     const p = await prepare(bytes, maxPixels);
-    const luma = await decodeLuma(bytes, p, maxPixels);
+    const { luma, chroma, transparent } = await decodeLuma(bytes, p, maxPixels);
     const coeffs = dct16(luma);
     const variants = dihedralHashes(coeffs);
     const crops = new Uint8Array(32 * CROP_FRACTIONS.length);
@@ -235,6 +262,9 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
       variants,
       crops,
       thumb: thumbnail(luma),
+      chroma,
+      transparent,
+      flatness: flatness(luma),
     };
   });
 }

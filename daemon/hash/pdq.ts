@@ -93,16 +93,28 @@ export function dihedralHashes(c: Float64Array): Uint8Array {
   return out;
 }
 
-/** PDQ-style quality: sum of absolute neighbour differences of the 64×64 luma, /90, capped at 100. */
+/** PDQ's quality: sum of absolute neighbour differences of the 64×64 luma (in percent of full scale), /90, capped at 100. */
 export function quality(luma: Float64Array): number {
   let sum = 0;
   for (let y = 0; y < N - 1; y++) {
     for (let x = 0; x < N - 1; x++) {
       const v = luma[y * N + x];
-      sum += Math.abs(luma[y * N + x + 1] - v) + Math.abs(luma[(y + 1) * N + x] - v);
+      sum += Math.floor((100 * Math.abs(luma[y * N + x + 1] - v)) / 255) + Math.floor((100 * Math.abs(luma[(y + 1) * N + x] - v)) / 255);
     }
   }
   return Math.min(100, Math.round(sum / 90));
+}
+
+/** Fraction of the 64×64 luma whose right and lower neighbours are within half a grey level: flat areas. */
+export function flatness(luma: Float64Array): number {
+  let flat = 0;
+  for (let y = 0; y < N - 1; y++) {
+    for (let x = 0; x < N - 1; x++) {
+      const v = luma[y * N + x];
+      if (Math.abs(luma[y * N + x + 1] - v) < 0.5 && Math.abs(luma[(y + 1) * N + x] - v) < 0.5) flat++;
+    }
+  }
+  return Math.round((1000 * flat) / ((N - 1) * (N - 1))) / 1000;
 }
 
 /** Bilinear resample of the region [x0, x0+w)×[y0, y0+h) (in pixel units of an n×n image) to m×m. */
