@@ -185,19 +185,20 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--update-baseline', 'write the current duplicates to the --baseline file and exit 0')
     .option('--fail-on <classes>', 'classes that fail the check (default: the config failOn)', parseClasses)
     .action(async (roots: string[], options: CommonOptions & { format: CheckFormat; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
+      const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
       const config = configOf(roots, options);
       const { report } = await run(config, options, options.format !== 'text', io.cwd);
       const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
       if (options.updateBaseline) {
-        writeBaseline(options.baseline!, makeBaseline(all));
+        writeBaseline(baselineFile!, makeBaseline(all));
         io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${options.baseline}.\n`);
         setExit(EXIT.ok);
         return;
       }
-      const findings = options.baseline ? withoutBaseline(all, readBaseline(options.baseline)) : all;
+      const findings = baselineFile ? withoutBaseline(all, readBaseline(baselineFile, options.baseline!)) : all;
       const text = formatCheck(options.format, { findings, report, known: all.length - findings.length });
-      if (options.output) fs.writeFileSync(options.output, text);
+      if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);
       setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);
     });

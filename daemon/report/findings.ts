@@ -31,7 +31,8 @@ export interface Baseline {
 
 export class BaselineError extends Error {}
 
-export function readBaseline(file: string): Baseline {
+/** `shown` is the name the user gave (messages quote it), `file` the resolved path. */
+export function readBaseline(file: string, shown = file): Baseline {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -39,13 +40,13 @@ export function readBaseline(file: string): Baseline {
     const e = error as NodeJS.ErrnoException;
     throw new BaselineError(
       e.code === 'ENOENT'
-        ? `baseline ${file} does not exist (create it with --update-baseline)`
-        : `baseline ${file} cannot be read: ${e.message}`,
+        ? `baseline ${shown} does not exist (create it with --update-baseline)`
+        : `baseline ${shown} cannot be read: ${e.message}`,
     );
   }
   const baseline = raw as Partial<Baseline>;
   if (typeof raw !== 'object' || raw === null || baseline.version !== 1 || !Array.isArray(baseline.duplicates)) {
-    throw new BaselineError(`baseline ${file}: expected { "version": 1, "duplicates": [...] }, received something else`);
+    throw new BaselineError(`baseline ${shown}: expected { "version": 1, "duplicates": [...] }, received something else`);
   }
   return baseline as Baseline;
 }

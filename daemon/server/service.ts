@@ -127,17 +127,23 @@ export class DoublonService implements RpcEndpoint {
 
   // --- lifecycle ---------------------------------------------------------------------------------
 
-  /** Loads what the index already knows (groups answer at once), rescans, then watches. */
+  /**
+   * Loads what the index already knows (groups answer at once), starts watching, then rescans. Watching
+   * first means no change can slip between the scan and the watcher: batches queue behind the scan.
+   */
   async start(): Promise<void> {
-    await this.enqueue(async () => {
-      for (const record of this.store.files()) await this.syncEntry(record.path);
-      this.regroup();
+    try {
+      await this.enqueue(async () => {
+        for (const record of this.store.files()) await this.syncEntry(record.path);
+        this.regroup();
+      });
       this.setState('scanning');
-      await this.scanAll();
-    });
-    this.setState('idle');
-    this.markReady();
-    if (this.options.watch !== false) await this.startWatcher();
+      if (this.options.watch !== false) await this.startWatcher();
+      await this.enqueue(() => this.scanAll());
+      this.setState('idle');
+    } finally {
+      this.markReady();
+    }
   }
 
   async stop(): Promise<void> {
@@ -263,14 +269,13 @@ export class DoublonService implements RpcEndpoint {
         stat = undefined;
       }
       if (!stat || stat.isDirectory()) {
-        // Gone (file or folder), or a folder: drop what the index holds at or under it that is gone.
+        // Gone (a file or a whole folder), or a folder: drop what the index holds there that is gone.
         // (A folder that appears is reported by chokidar file by file.)
-        for (const record of [...this.store.files(p)]) {
-          if (record.path === p || record.path.startsWith(p + path.sep)) {
-            if (!stat || !fs.existsSync(record.path)) {
-              this.store.removeFile(record.path);
-              touched.add(record.path);
-            }
+        const held = [...(this.store.getFile(p) ? [this.store.getFile(p)!] : []), ...this.store.files(p)];
+        for (const record of held) {
+          if (!stat || !fs.existsSync(record.path)) {
+            this.store.removeFile(record.path);
+            touched.add(record.path);
           }
         }
         continue;

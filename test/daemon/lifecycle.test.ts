@@ -56,7 +56,7 @@ describe('daemon lifecycle', function () {
   });
 
   it('daemon start/status/stop from the CLI, and scan answered by the daemon', async () => {
-    assert.equal(spawnCli(dir.path, {}, 'daemon', 'status', '--index', index, root).code, 3);
+    assert.equal(spawnCli(dir.path, {}, 'daemon', 'status', '--index', index).code, 3);
     const start = spawnCli(dir.path, {}, 'daemon', 'start', '--index', index, root);
     assert.equal(start.code, 0, start.stderr);
     assert.match(start.stdout, /^started the daemon: pid \d+/);

@@ -26,7 +26,9 @@ for (const mode of ['native', 'polling'] as const) {
       await daemon.idle();
       editor = await daemon.connect();
       changes = [];
-      editor.onNotification(GroupsChangedNotification.type, (params) => changes.push(params));
+      editor.onNotification(GroupsChangedNotification.type, (params: GroupsChangedParams) => {
+        changes.push(params);
+      });
     });
     after(async () => {
       await daemon?.stop();
