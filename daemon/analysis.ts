@@ -11,6 +11,9 @@ import { buildGroups, type DuplicateGroup, type ImageEntry } from './groups/buil
 import { CanonicalChooser } from './groups/canonical';
 import { globMatcher } from './scan/filter';
 import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
+import { ReferenceStore, type ImageReference } from './references/store';
+import { updateReferences, variantSets } from './references/update';
+import type { ResolveOptions } from './refs';
 
 export const SCHEMA_VERSION = 1;
 
@@ -24,13 +27,13 @@ export interface Analysis {
   groups: DuplicateGroup[];
   errors: FileProblem[];
   stats: ScanStats;
+  /** References to each group member (absolute paths), read before the index closed. */
+  referencesOf: (imagePath: string) => ImageReference[];
 }
 
 export interface AnalyseOptions {
   onProgress?: (progress: ScanProgress) => void;
   concurrency?: number;
-  /** Reference counts per absolute image path (from the reference index, when there is one). */
-  references?: (path: string) => number;
 }
 
 export function toPosix(p: string): string {
@@ -104,21 +107,30 @@ export function makeChooser(config: ResolvedConfig, pinned: ReadonlySet<string> 
 }
 
 /** The ignore settings of a config in the form grouping takes. */
-export function ignoreOptions(config: ResolvedConfig): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][] } {
+/** The ignore settings of a config in the form grouping takes; `variants` (srcset, <picture>) are distinct too. */
+export function ignoreOptions(config: ResolvedConfig, variants: string[][] = []): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][] } {
   const ignore = config.settings.ignore;
   return {
     ignoredFile: globMatcher(ignore.filter((e): e is string => typeof e === 'string')),
-    distinctSets: ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])),
+    distinctSets: [...ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])), ...variants],
   };
 }
 
-export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
+export function resolveOptions(config: ResolvedConfig): ResolveOptions {
+  return { roots: config.roots, webRoots: config.webRoots.filter((w) => fs.existsSync(w)) };
+}
+
+export function openReferences(config: ResolvedConfig): ReferenceStore {
+  return ReferenceStore.open(config.indexDir);
+}
+
+export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: string[][] = []): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
   const { entries, errors } = collectEntries(store, config, references);
   const settings = config.settings;
   const groups = await buildGroups(entries, {
     thresholds: nearThresholds(config),
     chooser: makeChooser(config),
-    ...ignoreOptions(config),
+    ...ignoreOptions(config, variants),
     pixelDigest: pixelDigestCache(store, settings.maxPixels),
   });
   return { groups, errors };
@@ -126,22 +138,27 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
 
 export async function analyse(config: ResolvedConfig, options: AnalyseOptions = {}): Promise<Analysis> {
   const store = openIndex(config);
+  const references = openReferences(config);
   try {
     const settings = config.settings;
-    const { stats, crawlErrors } = await updateIndex(store, {
+    const { stats, crawlErrors, sources } = await updateIndex(store, {
       roots: config.roots,
       include: settings.include,
       exclude: settings.exclude,
+      sources: settings.sources,
       gitignore: settings.gitignore,
       skipFolders: [config.indexDir],
       maxPixels: settings.maxPixels,
       concurrency: options.concurrency,
       onProgress: options.onProgress,
     });
-    const { groups, errors } = await groupIndex(store, config, options.references);
+    await updateReferences(references, sources, { resolve: resolveOptions(config), isImage: (p) => store.getFile(p) !== undefined });
+    const { groups, errors } = await groupIndex(store, config, (p) => references.referenceCount(p), variantSets(references));
     await store.flushed();
-    return { groups, errors: [...crawlErrors, ...errors], stats };
+    const found = new Map(groups.flatMap((g) => g.members.map((m) => [m.image.path, references.referencesTo(m.image.path)] as const)));
+    return { groups, errors: [...crawlErrors, ...errors], stats, referencesOf: (p) => found.get(p) ?? [] };
   } finally {
+    await references.close();
     await store.close();
   }
 }

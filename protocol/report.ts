@@ -33,8 +33,16 @@ export interface ReportMember {
   height: number;
   /** SHA-256 of the file's bytes (hex): what baselines key on, with the path. */
   sha256: string;
-  /** Number of references to this file found in source files (0 until references are indexed). */
+  /** Number of references to this file found in source files. */
   references?: number;
+  /** Where it is referenced: source path (relative like `path`), 0-based line and character (LSP style). */
+  referencedFrom?: ReportLocation[];
+}
+
+export interface ReportLocation {
+  path: string;
+  line: number;
+  character: number;
 }
 
 export interface ReportGroup {

@@ -28,6 +28,8 @@ export interface DoublonConfig {
   include: string[];
   /** Globs never indexed. */
   exclude: string[];
+  /** Globs of source files whose image references are indexed (HTML, CSS, JS/TS, Markdown, Vue…). */
+  sources: string[];
   /** Honour `.gitignore` files found under each root. */
   gitignore: boolean;
   /** Folders served at `/` by the site, for root-relative references (`/img/a.png`). */
@@ -46,6 +48,14 @@ export interface DoublonConfig {
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jfif', 'gif', 'webp', 'avif', 'tif', 'tiff', 'svg'] as const;
 
+export const SOURCE_EXTENSIONS = [
+  'html', 'htm', 'xhtml', 'njk', 'hbs', 'ejs', 'liquid', 'twig', 'php',
+  'css', 'pcss', 'scss', 'less',
+  'js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx',
+  'md', 'markdown', 'vue', 'svelte', 'astro',
+  'json', 'webmanifest', 'yaml', 'yml',
+] as const;
+
 export const DEFAULT_CANONICAL_RULES: CanonicalRule[] = [
   'most-referenced',
   'highest-resolution',
@@ -60,6 +70,7 @@ export const DEFAULT_CONFIG: DoublonConfig = {
   roots: ['.'],
   include: [`**/*.{${IMAGE_EXTENSIONS.join(',')}}`],
   exclude: ['**/node_modules/**', '**/.git/**', '**/.doublon/**'],
+  sources: [`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, '!**/{package-lock,npm-shrinkwrap,composer.lock}.json', '!**/*.min.js', '!**/*.d.ts'],
   gitignore: true,
   webRoots: ['public', 'static', '.'],
   thresholds: { nearSimilarity: 0.9 },

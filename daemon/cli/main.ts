@@ -85,7 +85,7 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
   const progress = progressReporter(options.progress && !quiet);
   try {
     const analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
-    return { report: toScanReport(analysis.groups, analysis.errors, cwd), stats: analysis.stats };
+    return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf), stats: analysis.stats };
   } finally {
     progress.stop();
   }

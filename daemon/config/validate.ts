@@ -78,6 +78,7 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
   if ('roots' in raw) config.roots = check.stringArray('roots', raw.roots, true) ?? config.roots;
   if ('include' in raw) config.include = check.stringArray('include', raw.include, true) ?? config.include;
   if ('exclude' in raw) config.exclude = check.stringArray('exclude', raw.exclude) ?? config.exclude;
+  if ('sources' in raw) config.sources = check.stringArray('sources', raw.sources) ?? config.sources;
   if ('webRoots' in raw) config.webRoots = check.stringArray('webRoots', raw.webRoots) ?? config.webRoots;
   if ('gitignore' in raw) {
     if (typeof raw.gitignore === 'boolean') config.gitignore = raw.gitignore;

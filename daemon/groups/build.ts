@@ -102,9 +102,15 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
     sets.union(indexOf.get(a[0])!, indexOf.get(b[0])!);
   }
 
-  const groups = sets.groups().map((indices) => {
-    const members = indices.map((i) => images[i]);
-    const choice = options.chooser.choose(members);
+  const groups: DuplicateGroup[] = [];
+  for (const indices of sets.groups()) {
+    const joined = indices.map((i) => images[i]);
+    const first = options.chooser.choose(joined);
+    // A member joined through a third file may still be declared distinct from the canonical (a srcset
+    // variant of it, an ignored pair): it is not a duplicate of the file it would be replaced by.
+    const members = joined.filter((m) => m === first.canonical || !declaredDistinct(m.path, first.canonical.path));
+    if (members.length < 2) continue;
+    const choice = members.length === joined.length ? first : options.chooser.choose(members);
     const canonical = choice.canonical;
     let groupClass: DuplicateClass = 'exact';
     const groupMembers: GroupMember[] = choice.ordered.map((image) => {
@@ -124,14 +130,14 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
       groupClass = looserClass(groupClass, member.class);
       return member;
     });
-    return {
+    groups.push({
       id: groupId(members),
       class: groupClass,
       canonical,
       rule: choice.rule,
       members: groupMembers,
       bytesReclaimable: groupMembers.slice(1).reduce((sum, m) => sum + m.image.bytes, 0),
-    };
-  });
+    });
+  }
   return groups.sort((a, b) => b.bytesReclaimable - a.bytesReclaimable || (a.canonical.path < b.canonical.path ? -1 : 1));
 }

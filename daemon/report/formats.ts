@@ -24,7 +24,7 @@ export function formatBytes(bytes: number): string {
 
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
-  const how = member.class === 'near' ? `a near copy (${Math.round(member.similarity * 100)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
+  const how = member.class === 'near' ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
   return `${member.path} is ${how} of ${group.canonical} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
@@ -35,8 +35,16 @@ export interface CheckOutput {
   known: number;
 }
 
+/** The message at a line that references a duplicate: what to write instead. */
+export function referenceMessage(finding: Finding): string {
+  return `${finding.member.path} is a duplicate (${finding.member.class}) of ${finding.group.canonical}: reference the canonical file instead`;
+}
+
 export function formatText(out: CheckOutput): string {
-  const lines = out.findings.map((f) => `${f.member.class.padEnd(5)}  ${findingMessage(f)}`);
+  const lines = out.findings.flatMap((f) => [
+    `${f.member.class.padEnd(5)}  ${findingMessage(f)}`,
+    ...(f.member.referencedFrom ?? []).map((r) => `         referenced at ${r.path}:${r.line + 1}:${r.character + 1}`),
+  ]);
   const bytes = out.findings.reduce((sum, f) => sum + f.member.bytes, 0);
   const known = out.known > 0 ? ` (${out.known} more in the baseline)` : '';
   lines.push(out.findings.length === 0 ? `No new duplicate images${known}.` : `${out.findings.length} duplicate image${out.findings.length === 1 ? '' : 's'}, ${formatBytes(bytes)} reclaimable${known}.`);
@@ -68,6 +76,21 @@ export function formatSarif(out: CheckOutput): string {
     helpUri: `${TOOL_URI}#${id}`,
     defaultConfiguration: { level: id === 'near' ? 'note' : 'warning' },
   }));
+  rules.push({
+    id: 'reference-to-duplicate',
+    name: 'ReferenceToDuplicateImage',
+    shortDescription: { text: 'A source file references a duplicate image instead of its canonical file' },
+    helpUri: `${TOOL_URI}#references`,
+    defaultConfiguration: { level: 'warning' },
+  });
+  const referenceResults = out.findings.flatMap((f) => (f.member.referencedFrom ?? []).map((r) => ({
+    ruleId: 'reference-to-duplicate',
+    level: f.member.class === 'near' ? 'note' : 'warning',
+    message: { text: referenceMessage(f) },
+    locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(r.path), uriBaseId: '%SRCROOT%' }, region: { startLine: r.line + 1, startColumn: r.character + 1 } } }],
+    relatedLocations: [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: { uri: encodeURI(f.group.canonical), uriBaseId: '%SRCROOT%' } } }],
+    partialFingerprints: { 'doublon/v1': createHash('sha256').update(`${r.path}\0${f.member.sha256}\0${f.group.canonical}`).digest('hex').slice(0, 32) },
+  })));
   const results = out.findings.map((f) => ({
     ruleId: `duplicate-${f.member.class}`,
     level: f.member.class === 'near' ? 'note' : 'warning',
@@ -82,7 +105,7 @@ export function formatSarif(out: CheckOutput): string {
     version: '2.1.0',
     runs: [{
       tool: { driver: { name: 'doublon', version: VERSION, informationUri: TOOL_URI, rules } },
-      results,
+      results: [...results, ...referenceResults],
       invocations: [{
         executionSuccessful: true,
         toolExecutionNotifications: out.report.errors.map((e) => ({
@@ -107,21 +130,34 @@ export function formatGithub(out: CheckOutput): string {
   const lines = out.findings.map((f) => {
     const level = f.member.class === 'near' ? 'notice' : 'warning';
     const file = ghEscape(f.member.path, true);
-    return `::${level} file=${file},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`;
-  });
+    return [
+      `::${level} file=${file},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`,
+      ...(f.member.referencedFrom ?? []).map((r) =>
+        `::${level} file=${ghEscape(r.path, true)},line=${r.line + 1},col=${r.character + 1},title=${ghEscape('Reference to a duplicate image', true)}::${ghEscape(referenceMessage(f))}`),
+    ];
+  }).flat();
   for (const e of out.report.errors) lines.push(`::error file=${ghEscape(e.path, true)},title=Unreadable image::${ghEscape(e.message)}`);
   return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
 /** GitLab Code Quality report (a JSON array of issues). */
 export function formatGitlab(out: CheckOutput): string {
-  const issues = out.findings.map((f) => ({
-    description: findingMessage(f),
-    check_name: `duplicate-${f.member.class}`,
-    fingerprint: fingerprintOf(f),
-    severity: f.member.class === 'near' ? 'info' : 'minor',
-    location: { path: f.member.path, lines: { begin: 1 } },
-  }));
+  const issues = out.findings.flatMap((f) => [
+    {
+      description: findingMessage(f),
+      check_name: `duplicate-${f.member.class}`,
+      fingerprint: fingerprintOf(f),
+      severity: f.member.class === 'near' ? 'info' : 'minor',
+      location: { path: f.member.path, lines: { begin: 1 } },
+    },
+    ...(f.member.referencedFrom ?? []).map((r) => ({
+      description: referenceMessage(f),
+      check_name: 'reference-to-duplicate',
+      fingerprint: createHash('sha256').update(`${r.path}\0${r.line}\0${f.member.sha256}`).digest('hex').slice(0, 32),
+      severity: f.member.class === 'near' ? 'info' : 'minor',
+      location: { path: r.path, lines: { begin: r.line + 1 } },
+    })),
+  ]);
   return JSON.stringify(issues, null, 2) + '\n';
 }
 

@@ -10,7 +10,10 @@ export function displayPath(absolute: string, base: string): string {
   return path.sep === '/' ? relative : relative.split(path.sep).join('/');
 }
 
-export function toReportGroup(group: DuplicateGroup, base: string): ReportGroup {
+/** Where an image is referenced (absolute source paths), when references are indexed. */
+export type ReferenceLookup = (imagePath: string) => Array<{ source: string; line: number; character: number }>;
+
+export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?: ReferenceLookup): ReportGroup {
   return {
     id: group.id,
     class: group.class,
@@ -26,14 +29,15 @@ export function toReportGroup(group: DuplicateGroup, base: string): ReportGroup 
       height: m.image.height,
       sha256: m.image.sha256,
       references: m.image.references,
+      ...(referencesOf ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), line: r.line, character: r.character })) } : {}),
     })),
   };
 }
 
-export function toScanReport(groups: DuplicateGroup[], errors: FileProblem[], base: string): ScanReport {
+export function toScanReport(groups: DuplicateGroup[], errors: FileProblem[], base: string, referencesOf?: ReferenceLookup): ScanReport {
   return {
     version: REPORT_VERSION,
-    groups: groups.map((g) => toReportGroup(g, base)),
+    groups: groups.map((g) => toReportGroup(g, base, referencesOf)),
     errors: errors.map((e) => ({ path: displayPath(e.path, base), message: e.message })).sort((a, b) => (a.path < b.path ? -1 : 1)),
   };
 }

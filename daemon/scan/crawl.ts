@@ -25,12 +25,17 @@ export interface CrawlOptions {
   include: string[];
   exclude: string[];
   gitignore: boolean;
+  /** Globs of source files whose references are read (empty: images only). */
+  sources?: string[];
   /** Absolute folders never entered (the index itself). */
   skipFolders?: string[];
 }
 
 export interface CrawlResult {
+  /** Images. */
   files: FileStat[];
+  /** Source files (HTML, CSS, JS…) when `sources` globs were given. */
+  sources: FileStat[];
   errors: CrawlError[];
 }
 
@@ -56,11 +61,12 @@ export function describeFsError(error: unknown): string {
 }
 
 export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
-  const filter = makeFileFilter(options.include, options.exclude);
+  const filter = makeFileFilter(options.include, options.exclude, options.sources);
   const skip = new Set(options.skipFolders ?? []);
   const files: FileStat[] = [];
+  const sources: FileStat[] = [];
   const errors: CrawlError[] = [];
-  const pending: string[] = [];
+  const pending: Array<{ path: string; source: boolean }> = [];
 
   for (const root of options.roots) {
     const gitignore = options.gitignore ? new GitignoreStack(root) : undefined;
@@ -82,9 +88,10 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
           if (gitignore?.ignores(absolute, true)) continue;
           folders.push(absolute);
         } else if (entry.isFile()) {
-          if (!filter.acceptFile(relative)) continue;
+          const image = filter.acceptFile(relative);
+          if (!image && !filter.acceptSource(relative)) continue;
           if (gitignore?.ignores(absolute, false)) continue;
-          pending.push(absolute);
+          pending.push({ path: absolute, source: !image });
         }
         // Symbolic links, sockets, FIFOs and devices are not images we index.
       }
@@ -97,14 +104,14 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
     while (next < pending.length) {
       const file = pending[next++];
       try {
-        const stat = await fs.promises.stat(file);
-        files.push({ path: file, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
+        const stat = await fs.promises.stat(file.path);
+        (file.source ? sources : files).push({ path: file.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
       } catch (error) {
-        errors.push({ path: file, message: `cannot stat file: ${describeFsError(error)}` });
+        errors.push({ path: file.path, message: `cannot stat file: ${describeFsError(error)}` });
       }
     }
   };
   await Promise.all(Array.from({ length: STAT_CONCURRENCY }, worker));
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, errors };
+  const byPath = (a: FileStat, b: FileStat): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { files: files.sort(byPath), sources: sources.sort(byPath), errors };
 }

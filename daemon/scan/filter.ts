@@ -9,9 +9,16 @@ import ignore, { type Ignore } from 'ignore';
 
 export type Matcher = (relativePath: string) => boolean;
 
+/** A path matches when some glob matches and no `!glob` does (picomatch alone ORs a list, negations included). */
 export function globMatcher(globs: string[]): Matcher {
-  if (globs.length === 0) return () => false;
-  return picomatch(globs, { dot: true, nocase: true });
+  const positive = globs.filter((g) => !g.startsWith('!'));
+  const negative = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+  if (positive.length === 0) return () => false;
+  const options = { dot: true, nocase: true };
+  const included = picomatch(positive, options);
+  if (negative.length === 0) return included;
+  const excluded = picomatch(negative, options);
+  return (p) => included(p) && !excluded(p);
 }
 
 export interface FileFilter {
@@ -19,6 +26,8 @@ export interface FileFilter {
   enterFolder(relativePath: string): boolean;
   /** Whether a file (relative to its root) is an image to index. */
   acceptFile(relativePath: string): boolean;
+  /** Whether a file (relative to its root) is a source file to read references from. */
+  acceptSource(relativePath: string): boolean;
 }
 
 /** `.gitignore` rules of one folder, checked against paths relative to that folder. */
@@ -70,12 +79,14 @@ export class GitignoreStack {
   }
 }
 
-export function makeFileFilter(include: string[], exclude: string[]): FileFilter {
+export function makeFileFilter(include: string[], exclude: string[], sources: string[] = []): FileFilter {
   const included = globMatcher(include);
   const excluded = globMatcher(exclude);
+  const source = globMatcher(sources);
   return {
     // A folder is skipped when the exclude globs match anything below it (`**/node_modules/**`).
     enterFolder: (rel) => !excluded(rel) && !excluded(rel + '/'),
     acceptFile: (rel) => included(rel) && !excluded(rel),
+    acceptSource: (rel) => source(rel) && !included(rel) && !excluded(rel),
   };
 }

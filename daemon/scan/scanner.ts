@@ -36,6 +36,8 @@ export interface ScanOptions extends CrawlOptions {
 export interface ScanOutcome {
   stats: ScanStats;
   crawlErrors: CrawlError[];
+  /** Source files found by the crawl (when `sources` globs were given), for the reference index. */
+  sources: FileStat[];
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -84,7 +86,7 @@ export async function forEachLimited<T>(items: T[], limit: number, task: (item: 
 export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanOptions): Promise<ScanOutcome> {
   const started = performance.now();
   options.onProgress?.({ phase: 'crawl', done: 0, total: 0 });
-  const { files, errors: crawlErrors } = await crawl(options);
+  const { files, sources, errors: crawlErrors } = await crawl(options);
   const stats: ScanStats = { files: files.length, unchanged: 0, read: 0, decoded: 0, removed: 0, errors: 0, elapsedMs: 0 };
 
   const changed = files.filter((stat) => {
@@ -118,5 +120,5 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   }
   await store.flushed();
   stats.elapsedMs = performance.now() - started;
-  return { stats, crawlErrors };
+  return { stats, crawlErrors, sources };
 }

@@ -17,7 +17,9 @@ import {
   type DaemonState, type DaemonStatus, type FileInfo, type GroupsParams, type GroupsResult, type WatcherStatus,
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
-import { ignoreOptions, isEntry, makeChooser, nearThresholds, openIndex, pixelDigestCache, toEntry, toPosix } from '../analysis';
+import { ignoreOptions, isEntry, makeChooser, nearThresholds, openIndex, openReferences, pixelDigestCache, resolveOptions, toEntry, toPosix } from '../analysis';
+import type { ReferenceStore } from '../references/store';
+import { indexSource, updateReferences, variantSets } from '../references/update';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
@@ -76,7 +78,9 @@ export class DoublonService implements RpcEndpoint {
   private stopping = false;
   onShutdown: () => void = () => undefined;
 
-  private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, private readonly options: ServiceOptions) {
+  private variants: string[][] | undefined;
+
+  private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
     this.graph = new SimilarityGraph({ thresholds: nearThresholds(config), pixelDigest: (sha) => this.pixelDigest(sha) });
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.handlers = {
@@ -96,7 +100,7 @@ export class DoublonService implements RpcEndpoint {
   }
 
   static open(config: ResolvedConfig, options: ServiceOptions = {}): DoublonService {
-    return new DoublonService(config, openIndex(config), options);
+    return new DoublonService(config, openIndex(config), openReferences(config), options);
   }
 
   get clock(): number {
@@ -151,6 +155,7 @@ export class DoublonService implements RpcEndpoint {
     this.setState('stopping');
     await this.watcher?.close();
     await this.queue.catch(() => undefined);
+    await this.refs.close();
     await this.store.close();
   }
 
@@ -198,15 +203,18 @@ export class DoublonService implements RpcEndpoint {
 
   private async scanAll(): Promise<void> {
     const settings = this.config.settings;
-    await updateIndex(this.store, {
+    const { sources } = await updateIndex(this.store, {
       roots: this.config.roots,
       include: settings.include,
       exclude: settings.exclude,
+      sources: settings.sources,
       gitignore: settings.gitignore,
       skipFolders: [this.config.indexDir],
       maxPixels: settings.maxPixels,
       onProgress: (progress) => this.reportProgress(progress),
     });
+    await updateReferences(this.refs, sources, this.referenceOptions());
+    this.variants = undefined;
     const seen = new Set<string>();
     for (const record of this.store.files()) {
       seen.add(record.path);
@@ -214,6 +222,10 @@ export class DoublonService implements RpcEndpoint {
     }
     for (const p of [...this.entries.keys(), ...this.problems.keys()]) if (!seen.has(p)) await this.syncEntry(p);
     this.regroup();
+  }
+
+  private referenceOptions(): Parameters<typeof updateReferences>[2] {
+    return { resolve: resolveOptions(this.config), isImage: (p) => this.store.getFile(p) !== undefined };
   }
 
   private reportProgress(progress: ScanProgress): void {
@@ -252,6 +264,30 @@ export class DoublonService implements RpcEndpoint {
     return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
   }
 
+  /** Whether a file path is a source file whose references this index should hold. */
+  private acceptsSource(p: string): boolean {
+    const root = this.rootOf(p);
+    if (!root || p.startsWith(this.config.indexDir + path.sep)) return false;
+    if (!this.fileFilter().acceptSource(toPosix(path.relative(root, p)))) return false;
+    return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
+  }
+
+  /** Re-reads a changed source file (or drops a vanished one); returns the images whose references changed. */
+  private async applySource(p: string, stat: fs.Stats | undefined): Promise<string[]> {
+    const before = this.refs.getSource(p);
+    const targets = new Set(before?.references.map((r) => r.target) ?? []);
+    if (!stat) {
+      if (!before) return [];
+      this.refs.removeSource(p);
+    } else {
+      if (before && before.size === stat.size && before.mtimeMs === stat.mtimeMs && before.ino === stat.ino) return [];
+      const after = await indexSource(this.refs, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.referenceOptions());
+      for (const r of after.references) targets.add(r.target);
+    }
+    this.variants = undefined;
+    return [...targets];
+  }
+
   private async applyBatch(paths: string[]): Promise<void> {
     if (this.stopping) return;
     if (paths.some((p) => path.basename(p) === '.gitignore')) {
@@ -278,9 +314,18 @@ export class DoublonService implements RpcEndpoint {
             touched.add(record.path);
           }
         }
+        const sources = [...this.refs.allSources()].filter((r) => r.path === p || r.path.startsWith(p + path.sep));
+        for (const source of sources) {
+          if (!stat || !fs.existsSync(source.path)) for (const target of await this.applySource(source.path, undefined)) touched.add(target);
+        }
         continue;
       }
-      if (!stat.isFile() || !this.accepts(p)) continue;
+      if (!stat.isFile()) continue;
+      if (this.acceptsSource(p)) {
+        for (const target of await this.applySource(p, stat)) touched.add(target);
+        continue;
+      }
+      if (!this.accepts(p)) continue;
       const record = this.store.getFile(p);
       if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
       await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.config.settings.maxPixels);
@@ -297,7 +342,7 @@ export class DoublonService implements RpcEndpoint {
   private async syncEntry(p: string): Promise<void> {
     const before = this.entries.get(p);
     const record = this.store.getFile(p);
-    const after = record ? toEntry(this.store, this.config, record, () => 0) : undefined;
+    const after = record ? toEntry(this.store, this.config, record, (image) => this.refs.referenceCount(image)) : undefined;
     if (before && (!after || !isEntry(after) || after.sha256 !== before.sha256)) this.release(before.sha256);
     this.entries.delete(p);
     this.problems.delete(p);
@@ -333,15 +378,16 @@ export class DoublonService implements RpcEndpoint {
 
   /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
   private regroup(): void {
+    this.variants ??= variantSets(this.refs);
     const groups = groupsFromGraph([...this.entries.values()], this.graph, {
       thresholds: nearThresholds(this.config),
       chooser: makeChooser(this.config, this.pinned()),
-      ...ignoreOptions(this.config),
+      ...ignoreOptions(this.config, this.variants),
     });
     const reports = new Map<string, { report: ReportGroup; json: string }>();
     const changed: ReportGroup[] = [];
     for (const group of groups) {
-      const report = toReportGroup(group, this.config.roots[0]);
+      const report = toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image));
       const json = JSON.stringify(report);
       reports.set(group.id, { report, json });
       if (this.reports.get(group.id)?.json !== json) changed.push(report);

@@ -38,7 +38,7 @@ describe('doublon check', function () {
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines.length, 4, result.stdout);
     assert.match(lines[3], /^3 duplicate images, .* reclaimable\.$/);
-    assert.ok(lines.some((l) => /^near +copies\/photo-a-small\.jpg is a near copy \(\d+% similar\) of /.test(l)), result.stdout);
+    assert.ok(lines.some((l) => /^near +copies\/photo-a-small\.jpg is a near copy \(\d+\.\d% similar\) of /.test(l)), result.stdout);
   });
 
   it('--fail-on limits the classes that fail', async () => {

@@ -1,0 +1,130 @@
+/**
+ * The reference index: which source file references which image, where. Its own LMDB environment
+ * (`<indexDir>/refs`) beside the image index: references are re-derivable from the sources, change at
+ * another pace, and need no transaction shared with image records.
+ *
+ *   sources   source path → SourceRecord (its stat, and every reference found in it, resolved)
+ *   targets   image path → source path (dupSort): who points at an image, without reading every source
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { ReferenceKind } from '../refs';
+
+export const REFERENCE_SCHEMA = 1;
+
+export interface StoredReference {
+  /** Absolute path of the image it resolves to (which may not exist: a broken reference). */
+  target: string;
+  text: string;
+  value: string;
+  start: number;
+  end: number;
+  /** 0-based, LSP style. */
+  line: number;
+  character: number;
+  endLine: number;
+  endCharacter: number;
+  kind: ReferenceKind;
+  variantGroup?: number;
+}
+
+export interface SourceRecord {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  references: StoredReference[];
+  /** Why the file could not be read or parsed fully (references found before the problem are kept). */
+  errors?: string[];
+}
+
+/** A reference with the file it sits in. */
+export interface ImageReference extends StoredReference {
+  source: string;
+}
+
+export class ReferenceStore {
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly sources: Database<SourceRecord, string>,
+    private readonly targets: Database<string, string>,
+  ) {}
+
+  static open(indexDir: string): ReferenceStore {
+    const dir = path.join(indexDir, 'refs');
+    fs.mkdirSync(dir, { recursive: true });
+    let root: RootDatabase;
+    try {
+      root = open({ path: dir, maxDbs: 4 });
+    } catch (error) {
+      throw new Error(`cannot open the reference index in ${dir}: ${(error as Error).message}`);
+    }
+    const meta = root.openDB<number, string>({ name: 'meta' });
+    const sources = root.openDB<SourceRecord, string>({ name: 'sources' });
+    const targets = root.openDB<string, string>({ name: 'targets', dupSort: true, encoding: 'ordered-binary' });
+    if (meta.get('schema') !== REFERENCE_SCHEMA) {
+      // Another layout: references are cheap to re-derive, so start afresh.
+      root.transactionSync(() => {
+        sources.clearSync();
+        targets.clearSync();
+        meta.putSync('schema', REFERENCE_SCHEMA);
+      });
+    }
+    return new ReferenceStore(root, sources, targets);
+  }
+
+  getSource(file: string): SourceRecord | undefined {
+    return this.sources.get(file);
+  }
+
+  *allSources(): Iterable<SourceRecord> {
+    for (const { value } of this.sources.getRange()) yield value;
+  }
+
+  /** Replaces a source's record and its target index entries in one transaction. */
+  putSource(record: SourceRecord): void {
+    this.root.transactionSync(() => {
+      this.unindex(record.path);
+      this.sources.putSync(record.path, record);
+      for (const target of new Set(record.references.map((r) => r.target))) this.targets.putSync(target, record.path);
+    });
+  }
+
+  removeSource(file: string): void {
+    this.root.transactionSync(() => {
+      this.unindex(file);
+      this.sources.removeSync(file);
+    });
+  }
+
+  private unindex(file: string): void {
+    const old = this.sources.get(file);
+    if (!old) return;
+    for (const target of new Set(old.references.map((r) => r.target))) this.targets.removeSync(target, file);
+  }
+
+  /** Source files that reference this image. */
+  sourcesOf(target: string): string[] {
+    return [...this.targets.getValues(target)];
+  }
+
+  /** Every reference to this image, with its source file. */
+  referencesTo(target: string): ImageReference[] {
+    const found: ImageReference[] = [];
+    for (const source of this.sourcesOf(target)) {
+      for (const reference of this.getSource(source)?.references ?? []) {
+        if (reference.target === target) found.push({ ...reference, source });
+      }
+    }
+    return found;
+  }
+
+  referenceCount(target: string): number {
+    return this.referencesTo(target).length;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
