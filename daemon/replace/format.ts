@@ -1,0 +1,49 @@
+/** formatPlan: the dry run as a person reads it. */
+import { displayPath } from './plan';
+import type { ReplacePlan } from './types';
+
+const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
+
+/** Bytes with thousands separators and a readable unit: "1 234 567 bytes (1.2 MB)". */
+function formatBytes(n: number): string {
+  const grouped = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  if (n < 1024) return `${grouped} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${grouped} bytes (${v.toFixed(1)} ${units[u]})`;
+}
+
+/**
+ * Every file with each edit (line:column, 1-based, old → new), every image to remove, the bytes reclaimed,
+ * and everything skipped with its reason. Paths relative to `base`.
+ */
+export function formatPlan(plan: ReplacePlan, base: string): string {
+  const show = (p: string) => displayPath(p, base);
+  const edits = plan.files.reduce((s, f) => s + f.edits.length, 0);
+  const out: string[] = [];
+  out.push(`Replace plan (classes: ${plan.classes.join(', ')}${plan.groupId ? `; group ${plan.groupId}` : ''}): ` +
+    `${plural(edits, 'reference')} to rewrite in ${plural(plan.files.length, 'file')}` +
+    (plan.delete ? `, ${plural(plan.removals.length, 'image')} to remove` : ''));
+  if (plan.files.length > 0) out.push('', 'Edits:');
+  for (const f of plan.files) {
+    out.push(`  ${show(f.path)}${f.encoding !== 'utf8' || f.bom ? `  [${f.encoding}${f.bom ? ', BOM' : ''}]` : ''}`);
+    for (const e of f.edits) out.push(`    ${e.range.start.line + 1}:${e.range.start.character + 1}  ${e.oldText} → ${e.newText}`);
+  }
+  if (plan.delete) {
+    if (plan.removals.length > 0) {
+      out.push('', 'Images to remove (moved to the trash; doublon undo puts them back):');
+      for (const r of plan.removals) out.push(`  ${show(r.path)}  ${formatBytes(r.bytes)}, a copy of ${show(r.canonical)}`);
+    }
+    out.push('', `Bytes reclaimed: ${formatBytes(plan.bytesReclaimed)}`);
+  } else if (plan.files.length > 0) {
+    out.push('', 'No image is removed (ask for deletion to move unreferenced copies to the trash).');
+  }
+  if (plan.skipped.length > 0) {
+    out.push('', `Skipped (${plan.skipped.length}):`);
+    for (const s of plan.skipped) out.push(`  ${s.reason}`);
+  }
+  if (edits === 0 && plan.removals.length === 0) out.push('', 'Nothing to do.');
+  return out.join('\n') + '\n';
+}

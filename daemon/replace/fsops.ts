@@ -1,0 +1,103 @@
+/** File operations of apply and undo: atomic writes that keep mode and owner, moves that never lose a file, the journal lock. */
+import { constants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from './codec';
+import { ReplaceError } from './errors';
+
+/**
+ * Writes `bytes` to `file` atomically: a temp file in the same folder (so the rename cannot cross devices),
+ * flushed, given `mode` (and the old owner when we can), then renamed over the file. Readers see the old
+ * content or the new one, never a half-written file.
+ */
+export async function atomicWrite(file: string, bytes: Buffer, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.doublon-${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await fsp.open(tmp, 'wx', mode & 0o7777);
+  let renamed = false;
+  try {
+    await fh.writeFile(bytes);
+    await fh.chmod(mode & 0o7777); // the umask applied at creation
+    if (owner && typeof process.getuid === 'function' && process.getuid() === 0) {
+      await fh.chown(owner.uid, owner.gid).catch(() => undefined);
+    }
+    await fh.sync();
+    await fh.close();
+    await fsp.rename(tmp, file);
+    renamed = true;
+  } finally {
+    if (!renamed) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tmp, { force: true }).catch(() => undefined); // our own temp file, never the user's
+    }
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/**
+ * Moves a file to `to` (which must not exist), creating its folder. Across devices: copy, check the copy's
+ * SHA-256, then remove the original, so a file is never lost.
+ */
+export async function moveFile(from: string, to: string, expectedSha256?: string): Promise<void> {
+  await fsp.mkdir(path.dirname(to), { recursive: true });
+  if (await exists(to)) throw Object.assign(new Error(`${to} already exists`), { code: 'EEXIST' });
+  try {
+    await fsp.rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
+    const st = await fsp.stat(from);
+    await fsp.chmod(to, st.mode & 0o7777);
+    const copy = sha256(await fsp.readFile(to));
+    if (copy !== (expectedSha256 ?? sha256(await fsp.readFile(from)))) {
+      await fsp.rm(to, { force: true });
+      throw new Error(`copy of ${from} to ${to} does not match the original`, { cause: e });
+    }
+    await fsp.rm(from);
+  }
+}
+
+/** Exclusive lock on the journal folder for one apply or undo; a lock left by a dead process is taken over. */
+export async function withLock<T>(journalDir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  await fsp.mkdir(journalDir, { recursive: true });
+  const lock = path.join(journalDir, '.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await fsp.open(lock, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw busy(lock, e);
+      const pid = Number.parseInt(await fsp.readFile(lock, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw busy(lock, e, pid);
+      await fsp.rm(lock, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
+
+  function busy(file: string, cause: unknown, pid?: number): ReplaceError {
+    return new ReplaceError('busy', `Cannot ${what}: another replace or undo is running${pid ? ` (pid ${pid})` : ''} and holds ${file}. Wait for it to finish; if no such process runs, delete that file.`, file, { cause });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * makePlan: which references to rewrite and which images to remove, checked against the files as they
+ * are now, without changing anything on disk.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { DuplicateClass } from '../../protocol/report';
+import { extractReferences, readSourceFile, resolveReference, rewriteReference, type RawReference } from '../refs';
+import { applyEdits, encode, latin1Safe, sha256 } from './codec';
+import { ReplaceError } from './errors';
+import {
+  PLAN_VERSION, type ImageReference, type PlanInput, type PlanOptions, type PlannedEdit, type PlannedFile, type PlannedRemoval,
+  type ReplaceGroup, type ReplaceMember, type ReplacePlan, type SkippedItem,
+} from './types';
+
+export const DEFAULT_CLASSES: readonly DuplicateClass[] = ['exact', 'pixel'];
+
+/** A path for messages: relative to base when inside it, `/` separators. */
+export function displayPath(p: string, base: string): string {
+  const rel = path.relative(base, p);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return p.split(path.sep).join('/');
+  return rel.split(path.sep).join('/');
+}
+
+const refKey = (source: string, start: number) => `${source}\0${start}`;
+
+interface Candidate { ref: ImageReference; group: ReplaceGroup; member: ReplaceMember }
+
+function variantWhere(kind: string): string {
+  return kind === 'image-set' ? 'image-set()' : 'srcset or <picture>';
+}
+
+/** Plans the rewrite of every reference to the selected duplicates, and (with `delete`) the removal of the copies left unreferenced. */
+export async function makePlan(input: PlanInput, options: PlanOptions = {}): Promise<ReplacePlan> {
+  const classes = [...(options.classes ?? DEFAULT_CLASSES)];
+  const base = path.resolve(input.resolve.roots[0] ?? process.cwd());
+  const show = (p: string) => displayPath(p, base);
+  const where = (r: { source: string; range: { start: { line: number } } }) => `${show(r.source)}:${r.range.start.line + 1}`;
+  const groups = options.groupId === undefined ? input.groups : input.groups.filter((g) => g.id === options.groupId);
+  if (options.groupId !== undefined && groups.length === 0) {
+    throw new ReplaceError('not-found', `No duplicate group "${options.groupId}"; list the groups with doublon scan and pick an id from there.`);
+  }
+  const allCanonicals = new Set(input.groups.map((g) => path.resolve(g.canonical)));
+
+  const skipped: SkippedItem[] = [];
+  /** Why a reference is not rewritten (short, for "still referenced by … (not rewritten: …)"). */
+  const notRewrittenWhy = new Map<string, string>();
+  const refsOfMember = new Map<string, ImageReference[]>();
+  const bySource = new Map<string, Candidate[]>();
+
+  for (const g of groups) {
+    const refsByMember = new Map<string, ImageReference[]>();
+    for (const m of g.members) {
+      refsByMember.set(m.path, input.referencesTo(m.path).map((r) => ({ ...r, source: path.resolve(r.source), target: path.resolve(r.target) })));
+    }
+    // The members each (file, variant group) points at: two or more means variants on purpose.
+    const variantTargets = new Map<string, Set<string>>();
+    for (const refs of refsByMember.values()) {
+      for (const r of refs) {
+        if (r.variantGroup === undefined) continue;
+        const k = `${r.source}\0${r.variantGroup}`;
+        let set = variantTargets.get(k);
+        if (!set) variantTargets.set(k, (set = new Set()));
+        set.add(path.resolve(r.target));
+      }
+    }
+    for (const m of g.members) {
+      if (path.resolve(m.path) === path.resolve(g.canonical)) continue;
+      const refs = refsByMember.get(m.path) ?? [];
+      refsOfMember.set(m.path, refs);
+      if (!classes.includes(m.class)) {
+        skipped.push({
+          code: 'class-not-selected', groupId: g.id, image: m.path,
+          reason: `${show(m.path)}: a ${m.class} copy of ${show(g.canonical)} (${refs.length} reference${refs.length === 1 ? '' : 's'}); ${m.class} copies are replaced only when asked (classes: ${classes.join(', ')})`,
+        });
+        continue;
+      }
+      for (const r of refs) {
+        if (r.variantGroup !== undefined) {
+          const targets = variantTargets.get(`${r.source}\0${r.variantGroup}`);
+          if (targets && targets.size > 1) {
+            const others = [...targets].filter((t) => t !== path.resolve(m.path)).map(show).join(', ');
+            const why = `a variant of ${others} in the same ${variantWhere(r.kind)}`;
+            notRewrittenWhy.set(refKey(r.source, r.start), why);
+            skipped.push({ code: 'variant', groupId: g.id, image: m.path, source: r.source, line: r.range.start.line, reason: `${where(r)}: ${r.text} is ${why}; variants are kept on purpose` });
+            continue;
+          }
+        }
+        let list = bySource.get(r.source);
+        if (!list) bySource.set(r.source, (list = []));
+        list.push({ ref: r, group: g, member: m });
+      }
+    }
+  }
+
+  const files: PlannedFile[] = [];
+  const rewritten = new Set<string>();
+  for (const source of [...bySource.keys()].sort()) {
+    const planned = await planFile(source, bySource.get(source) ?? [], input, show, (item, why) => {
+      skipped.push(item);
+      if (item.source && item.line !== undefined) notRewrittenWhy.set(why.key, why.text);
+    });
+    if (planned) {
+      files.push(planned);
+      for (const e of planned.edits) rewritten.add(refKey(planned.path, e.start));
+    }
+  }
+
+  const removals: PlannedRemoval[] = [];
+  if (options.delete) {
+    for (const g of groups) {
+      for (const m of g.members) {
+        const p = path.resolve(m.path);
+        if (p === path.resolve(g.canonical) || !classes.includes(m.class)) continue;
+        if (allCanonicals.has(p)) {
+          skipped.push({ code: 'still-referenced', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is the canonical of another group` });
+          continue;
+        }
+        const left = (refsOfMember.get(m.path) ?? []).filter((r) => !rewritten.has(refKey(r.source, r.start)));
+        if (left.length > 0) {
+          const list = left.slice(0, 3).map((r) => {
+            const why = notRewrittenWhy.get(refKey(r.source, r.start));
+            return `${where(r)} (not rewritten${why ? ': ' + why : ''})`;
+          }).join(', ');
+          skipped.push({
+            code: 'still-referenced', groupId: g.id, image: m.path, source: left[0].source, line: left[0].range.start.line,
+            reason: `${show(m.path)}: kept, still referenced by ${list}${left.length > 3 ? ` and ${left.length - 3} more` : ''}`,
+          });
+          continue;
+        }
+        let bytes: Buffer;
+        try {
+          bytes = await fsp.readFile(p);
+        } catch (e) {
+          skipped.push({ code: 'unreadable', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+          continue;
+        }
+        const h = sha256(bytes);
+        if (h !== m.sha256) {
+          skipped.push({ code: 'out-of-date', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, its content changed since it was indexed (rescan, then plan again)` });
+          continue;
+        }
+        removals.push({ path: p, sha256: h, bytes: bytes.length, groupId: g.id, canonical: path.resolve(g.canonical) });
+      }
+    }
+  }
+
+  const usedGroups = new Map<string, ReplaceGroup>();
+  for (const f of files) for (const e of f.edits) usedGroups.set(e.groupId, groups.find((g) => g.id === e.groupId) as ReplaceGroup);
+  for (const r of removals) usedGroups.set(r.groupId, groups.find((g) => g.id === r.groupId) as ReplaceGroup);
+  const canonicals = [...usedGroups.values()].map((g) => {
+    const c = g.members.find((m) => path.resolve(m.path) === path.resolve(g.canonical));
+    return { path: path.resolve(g.canonical), sha256: c?.sha256 ?? '', groupId: g.id };
+  });
+
+  const plan: ReplacePlan = {
+    version: PLAN_VERSION,
+    createdAt: new Date().toISOString(),
+    base,
+    classes,
+    delete: options.delete ?? false,
+    canonicals,
+    files,
+    removals,
+    bytesReclaimed: removals.reduce((s, r) => s + r.bytes, 0),
+    skipped,
+  };
+  if (options.groupId !== undefined) plan.groupId = options.groupId;
+  return plan;
+}
+
+/** Reads one source file and plans its edits; each edit is checked by parsing the edited text. */
+async function planFile(
+  source: string,
+  cands: Candidate[],
+  input: PlanInput,
+  show: (p: string) => string,
+  skip: (item: SkippedItem, why: { key: string; text: string }) => void,
+): Promise<PlannedFile | undefined> {
+  const at = (c: Candidate) => `${show(source)}:${c.ref.range.start.line + 1}`;
+  const skipAll = (code: SkippedItem['code'], why: string, list: Candidate[]) => {
+    for (const c of list) {
+      skip({ code, groupId: c.group.id, image: c.member.path, source, line: c.ref.range.start.line, reason: `${at(c)}: ${c.ref.text} not rewritten: ${why}` }, { key: refKey(source, c.ref.start), text: why });
+    }
+  };
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(source);
+  } catch (e) {
+    skipAll('unreadable', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, cands);
+    return undefined;
+  }
+  const read = await readSourceFile(source);
+  if ('error' in read) {
+    skipAll('unreadable', read.error, cands);
+    return undefined;
+  }
+  let same: boolean;
+  try {
+    same = encode(read.text, read.encoding, read.bom).equals(bytes);
+  } catch {
+    same = false;
+  }
+  if (!same) {
+    skipAll('unreadable', `the file cannot be written back byte for byte as ${read.encoding} (or it changed while planning); fix its encoding or plan again`, cands);
+    return undefined;
+  }
+  const text = read.text;
+
+  // One edit per reference start.
+  const seen = new Set<number>();
+  let edits: PlannedEdit[] = [];
+  for (const c of cands.sort((a, b) => a.ref.start - b.ref.start)) {
+    const r = c.ref;
+    if (seen.has(r.start)) continue;
+    seen.add(r.start);
+    if (text.slice(r.start, r.end) !== r.text) {
+      skipAll('out-of-date', 'the index does not match the file\'s text there (rescan, then plan again)', [c]);
+      continue;
+    }
+    let newText = rewriteReference(source, r.text, c.group.canonical, { ...input.resolve, kind: r.kind });
+    if (read.encoding === 'latin1') newText = latin1Safe(newText);
+    if (newText === r.text) continue;
+    edits.push({
+      start: r.start, end: r.end, range: r.range, oldText: r.text, newText, kind: r.kind,
+      from: path.resolve(c.member.path), to: path.resolve(c.group.canonical), groupId: c.group.id,
+    });
+  }
+  // Non-overlapping only (a reference inside another's range would be a bug upstream: keep the first).
+  edits = edits.filter((e, i) => i === 0 || e.start >= edits[i - 1].end);
+
+  // Check by parsing: each rewritten path is read back as a reference to the canonical, and every other
+  // reference of the file is read back unchanged. An edit that fails is dropped; then check again.
+  const opts = { resolve: input.resolve };
+  const before = extractReferences(source, text, opts).references;
+  for (let round = 0; round < 4 && edits.length > 0; round++) {
+    const after = extractReferences(source, applyEdits(text, edits), opts).references;
+    const byStart = new Map<number, RawReference>(after.map((r) => [r.start, r]));
+    const shift = (offset: number) => {
+      let d = 0;
+      for (const e of edits) if (e.end <= offset) d += e.newText.length - (e.end - e.start);
+      return offset + d;
+    };
+    const bad: PlannedEdit[] = [];
+    for (const e of edits) {
+      const r = byStart.get(shift(e.start));
+      const ok = r !== undefined && r.text === e.newText && resolveReference(source, r.value, { ...input.resolve, kind: r.kind }) === e.to;
+      if (!ok) bad.push(e);
+    }
+    const editedStarts = new Set(edits.map((e) => e.start));
+    const broken = before.filter((r) => !editedStarts.has(r.start) && byStart.get(shift(r.start))?.text !== r.text);
+    if (bad.length === 0 && broken.length === 0) break;
+    if (broken.length > 0 || round === 3) {
+      const why = broken.length > 0
+        ? `rewriting this file would change how ${show(source)}:${broken[0].range.start.line + 1} (${broken[0].text}) is read`
+        : 'the rewritten paths could not be checked';
+      for (const e of edits) skip({ code: 'unresolved', groupId: e.groupId, image: e.from, source, line: e.range.start.line, reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}` }, { key: refKey(source, e.start), text: why });
+      return undefined;
+    }
+    for (const e of bad) {
+      const why = `"${e.newText}" would not resolve to ${show(e.to)} here`;
+      skip({ code: 'unresolved', groupId: e.groupId, image: e.from, source, line: e.range.start.line, reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}` }, { key: refKey(source, e.start), text: why });
+    }
+    edits = edits.filter((e) => !bad.includes(e));
+  }
+  if (edits.length === 0) return undefined;
+  return { path: path.resolve(source), sha256: sha256(bytes), encoding: read.encoding, bom: read.bom, edits };
+}
