@@ -17,8 +17,17 @@ export interface SocketServerOptions {
   endpoint: RpcEndpoint;
   /** A file path (Unix domain socket) or a named pipe path (`\\.\pipe\…`, Windows). */
   path: string;
+  /**
+   * Most bytes a connection may send since its last message was decoded (default 64 MiB): a bigger message,
+   * or a lying Content-Length, closes the connection instead of growing the buffer without bound. Counted at
+   * decode time, so set it well above the largest legitimate message (a burst of small ones counts together
+   * until the reader catches up).
+   */
+  maxMessageBytes?: number;
   log?: Log;
 }
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface SocketServer {
   readonly path: string;
@@ -101,6 +110,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   const log: Log = options.log ?? ((message) => process.stderr.write(`${message}\n`));
   const dispatcher = new Dispatcher(options.endpoint, { log });
   const connections = new Set<Connection>();
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let count = 0;
 
   // Responses are encoded by encodeResponse, so one unserializable result becomes an InternalError for that
@@ -118,8 +128,12 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     count += 1;
     const id = `socket-${count}`;
     const reader = new StreamMessageReader(socket);
+    // The reader re-arms a "partial message" timer forever while a message is incomplete, even after
+    // dispose(): a client that dies mid-message would leak a timer. We do not use those events.
+    reader.partialMessageTimeout = 0;
     const writer = new StreamMessageWriter(socket, { contentTypeEncoder: encoder });
     const disposables: { dispose(): void }[] = [];
+    let pending = 0;
     const connection: Connection = {
       id,
       socket,
@@ -141,6 +155,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
 
     disposables.push(
       reader.listen((message) => {
+        pending = 0;
         dispatcher.handle(message, { transport: 'socket', client: id }).then(
           (result) => {
             if (result !== undefined) void connection.send(result);
@@ -152,6 +167,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
         // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Invalid JSON in a well-framed
         // message is answered and the connection goes on. A header without a usable Content-Length leaves
         // the stream impossible to resynchronize: answer, then close.
+        pending = 0;
         if (errnoCode(error) !== undefined) {
           log(`[socket ${id}] ${error.message}`);
         } else if (error instanceof SyntaxError) {
@@ -163,6 +179,13 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       }),
       reader.onClose(() => connection.dispose()),
     );
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.length;
+      if (pending > maxMessageBytes) {
+        log(`[socket ${id}] closing the connection: more than ${maxMessageBytes} bytes without a complete message`);
+        socket.destroy();
+      }
+    });
     socket.on('error', (error) => log(`[socket ${id}] ${error.message}`));
     socket.on('close', () => connection.dispose());
   });

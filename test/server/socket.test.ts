@@ -184,6 +184,28 @@ describe('local socket transport', () => {
       ]));
     });
 
+    it('closes a connection that sends more than maxMessageBytes without completing a message', async () => {
+      const small = await startSocketServer({ endpoint, path: path.join(dir, 'small.sock'), maxMessageBytes: 1024 * 1024, log: (message) => logged.push(message) });
+      try {
+        const client = await RawFramedClient.connect(path.join(dir, 'small.sock'));
+        cleanups.push(() => client.close());
+        const fits = (id: number): string => `{"jsonrpc":"2.0","method":"echo","params":["${'x'.repeat(600 * 1024)}"],"id":${id}}`;
+        for (let id = 1; id <= 3; id++) {
+          client.send(fits(id));
+          await client.reply(id);
+        }
+        client.socket.on('error', () => undefined);
+        client.sendRaw('Content-Length: 100000000\r\n\r\n');
+        const chunk = 'y'.repeat(64 * 1024);
+        for (let i = 0; i < 24 && !client.isClosed(); i++) client.sendRaw(chunk);
+        await waitFor('the server to close the connection', () => client.isClosed());
+        assert.ok(logged.some((message) => message.endsWith('closing the connection: more than 1048576 bytes without a complete message')), logged.join('\n'));
+        await waitFor('the server to forget the connection', () => small.connectionCount() === 0);
+      } finally {
+        await small.close();
+      }
+    });
+
     it('answers invalid JSON with -32700 and keeps going', async () => {
       const client = await raw();
       client.send('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]');
