@@ -22,6 +22,8 @@ import { bridgeStdio, ensureDaemon, formatStatus, stopDaemon } from './daemon-co
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
+import { serveDashboard } from '../dashboard/serve';
+import { renderHtmlReport } from '../report/html';
 
 export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
 
@@ -165,6 +167,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(await bridgeStdio(configOf(roots, options)));
     });
 
+  program.command('serve')
+    .description('open the dashboard: start the daemon for this folder if none runs, print its address')
+    .argument('[roots...]', 'folders to watch when the daemon must be started')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--index <dir>', 'index folder')
+    .option('--port <port>', 'HTTP port on 127.0.0.1 when the daemon is started (default: any free port)', (v) => parsePort(v))
+    .option('--poll', 'watch by polling instead of native file events')
+    .option('--open', 'also open the address in the default browser')
+    .action(async (roots: string[], options: { config?: string; index?: string; port?: number; poll?: boolean; open?: boolean }) => {
+      io.stdout((await serveDashboard(configOf(roots, options), options)).text);
+      setExit(EXIT.ok);
+    });
+
   common(program.command('scan'))
     .description('index the roots and list groups of duplicate images')
     .argument('[roots...]', 'folders to scan (default: the config roots, or the current folder)')
@@ -179,12 +194,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   common(program.command('check'))
     .description('for CI: exit 1 when duplicate images are found (only new ones with --baseline)')
     .argument('[roots...]', 'folders to check (default: the config roots, or the current folder)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(CHECK_FORMATS).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format (html needs --output)').choices([...CHECK_FORMATS, 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--baseline <file>', 'known duplicates: fail only on duplicates not listed there')
     .option('--update-baseline', 'write the current duplicates to the --baseline file and exit 0')
     .option('--fail-on <classes>', 'classes that fail the check (default: the config failOn)', parseClasses)
-    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
+    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
+      if (options.format === 'html' && !options.output) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
       const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
       const config = configOf(roots, options);
@@ -197,7 +213,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         return;
       }
       const findings = baselineFile ? withoutBaseline(all, readBaseline(baselineFile, options.baseline!)) : all;
-      const text = formatCheck(options.format, { findings, report, known: all.length - findings.length });
+      const text = options.format === 'html'
+        ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
+        : formatCheck(options.format, { findings, report, known: all.length - findings.length });
       if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);
       setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);

@@ -9,6 +9,7 @@ import { DaemonLock, socketPathFor, type DaemonInfo } from './lifecycle';
 import { DoublonService, VERSION } from './service';
 import { startHttpServer } from './http';
 import { startSocketServer } from './socket';
+import { registerDashboard } from '../dashboard/routes';
 
 export interface DaemonOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one. */
@@ -35,6 +36,7 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     service = DoublonService.open(config, { usePolling: options.usePolling });
     const token = randomBytes(32).toString('hex');
     http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });
+    registerDashboard(http.routes, { endpoint: service, config, app: http.app, log });
     const socketPath = socketPathFor(config.indexDir);
     socket = await startSocketServer({ endpoint: service, path: socketPath });
     const info: DaemonInfo = {
