@@ -1,0 +1,494 @@
+/**
+ * Near-neighbour search over 256-bit keys in Hamming space: multi-index hashing (Norouzi, Punjani & Fleet,
+ * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012) with 16 tables of 16-bit chunks.
+ *
+ * Layout (no per-key objects, so a million keys fit in about 85 MB):
+ * - keys: one Uint32Array, 8 little-endian words per slot; ids: Int32Array (widened to Float64Array the
+ *   first time an id does not fit); a state byte per slot; freed slots go to a free list.
+ * - base: for each of the 16 tables, a counting-sorted posting array (CSR): the slots whose chunk t has
+ *   value v are entries [offsets[t][v], offsets[t][v + 1]). An entry is a 24-bit slot number (Uint16 + Uint8).
+ * - delta: slots added since the base was built, searched by brute force. The base is rebuilt lazily, at a
+ *   search, once the delta has grown past √(32·n) (the balance point of rebuild cost against delta scans)
+ *   or half the base is dead. remove() never rebuilds: it marks the slot dead (O(1) after locating it in one
+ *   bucket); dead slots are skipped and become reusable at the next rebuild.
+ *
+ * Search at radius r: with r = q·16 + a, a key within r has one of chunks 0..a within q bits or one of the
+ * others within q − 1 bits (refined pigeonhole), so those are the only buckets probed. Every candidate is
+ * verified with the full distance (early exit past r); a slot reached through a later table is skipped when
+ * an earlier probed table already reached it, which the chunk distances computed during verification show.
+ *
+ * MIH wins while the buckets it visits are a small part of the index. On uniform keys the visited fraction is
+ * 0.6 % at r = 32, 4.2 % at r = 48, 20 % at r = 64 and 68 % at r = 80 (16 × 16-bit chunks), so each query
+ * picks MIH or a brute scan from that fraction and the index size; a MIH scan that visits more entries than
+ * expected (clustered real hashes) gives up and falls back to the brute scan. The brute scan reads the keys
+ * sequentially and stops a key after 3 or 5 of its 8 words once past r.
+ */
+
+const BITS = 256;
+const WORDS = 8;
+const CHUNKS = 16;
+const CHUNK_VALUES = 1 << 16;
+/** Largest slot number a 24-bit posting entry can hold. */
+const MAX_SLOTS = 1 << 24;
+
+/**
+ * Below this many live keys a brute scan is as fast (measured at r = 32: equal at 1024 keys, MIH 2× faster
+ * at 2048), and the 4 MB of bucket offsets are not worth it.
+ */
+export const MIH_MIN_KEYS = 2048;
+/**
+ * MIH is used while the expected visited fraction of postings is below this. A visited entry costs 8–20
+ * times a brute-scanned key (a random access to the key against a sequential scan), so the break-even is
+ * 5–12 %: measured r = 48 (4.2 %) MIH 2–4× faster, r = 56 (11 %) even at 10^5 and 0.6× at 10^6. 6 % means
+ * MIH up to r = 50, a brute scan above.
+ */
+export const MIH_MAX_VISITED_FRACTION = 0.06;
+/** A MIH scan gives up and scans by brute force once it has visited this fraction of the postings. */
+const MIH_GIVE_UP_FRACTION = 0.6;
+
+const STATE_FREE = 0;
+const STATE_BASE = 1;
+const STATE_DELTA = 2;
+const STATE_DEAD = 3;
+
+/** Popcount of every 16-bit value. */
+const POP16 = new Uint8Array(CHUNK_VALUES);
+for (let v = 1; v < CHUNK_VALUES; v++) POP16[v] = POP16[v >>> 1] + (v & 1);
+
+/** Every 16-bit mask ordered by popcount; MASKS_UPTO[k] = how many have popcount ≤ k. */
+const MASKS = new Uint16Array(CHUNK_VALUES);
+const MASKS_UPTO = new Uint32Array(17);
+{
+  const byPop: number[][] = Array.from({ length: 17 }, () => []);
+  for (let v = 0; v < CHUNK_VALUES; v++) byPop[POP16[v]].push(v);
+  let n = 0;
+  for (let k = 0; k <= 16; k++) {
+    for (const v of byPop[k]) MASKS[n++] = v;
+    MASKS_UPTO[k] = n;
+  }
+}
+
+function checkKey(what: string, key: Uint8Array): void {
+  if (!(key instanceof Uint8Array) || key.length !== 32) {
+    const actual = key instanceof Uint8Array ? `${key.length} bytes` : typeof key;
+    throw new RangeError(`${what}: expected a 256-bit key (Uint8Array of 32 bytes) but received ${actual}`);
+  }
+}
+
+/** Reads a 32-byte key as 8 little-endian 32-bit words into `out` at `at`. */
+function toWords(key: Uint8Array, out: Uint32Array, at: number): void {
+  for (let w = 0, b = 0; w < WORDS; w++, b += 4) {
+    out[at + w] = (key[b] | (key[b + 1] << 8) | (key[b + 2] << 16) | (key[b + 3] << 24)) >>> 0;
+  }
+}
+
+/** Popcount of a 32-bit word (SWAR). */
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Hamming distance of two 256-bit keys: 8 words, each XOR-ed and popcounted. */
+export function hammingDistance256(a: Uint8Array, b: Uint8Array): number {
+  checkKey('hammingDistance256', a);
+  checkKey('hammingDistance256', b);
+  let d = 0;
+  for (let i = 0; i < 32; i += 4) {
+    d += popcount32(
+      ((a[i] ^ b[i]) | ((a[i + 1] ^ b[i + 1]) << 8) | ((a[i + 2] ^ b[i + 2]) << 16) | ((a[i + 3] ^ b[i + 3]) << 24)) >>> 0,
+    );
+  }
+  return d;
+}
+
+export interface HammingHit {
+  id: number;
+  distance: number;
+}
+
+export interface HammingIndexOptions {
+  bits?: 256;
+}
+
+/** Chunk thresholds for radius r (refined pigeonhole); -1 = the chunk is not probed. */
+function thresholds(r: number): Int32Array {
+  const q = Math.floor(r / CHUNKS);
+  const a = r - q * CHUNKS;
+  const thr = new Int32Array(CHUNKS);
+  for (let t = 0; t < CHUNKS; t++) thr[t] = Math.min(16, t <= a ? q : q - 1);
+  return thr;
+}
+
+/** Expected fraction of postings a MIH query visits at radius r, for uniform keys. */
+export function mihVisitedFraction(radius: number): number {
+  const thr = thresholds(Math.max(0, Math.floor(radius)));
+  let probes = 0;
+  for (let t = 0; t < CHUNKS; t++) if (thr[t] >= 0) probes += MASKS_UPTO[thr[t]];
+  return probes / CHUNK_VALUES;
+}
+
+export class HammingIndex {
+  private keys = new Uint32Array(0);
+  private ids: Int32Array | Float64Array = new Int32Array(0);
+  private state = new Uint8Array(0);
+  private capacity = 0;
+  /** Slots ever used: [0, highWater). */
+  private highWater = 0;
+  private freeSlots: number[] = [];
+  private live = 0;
+
+  // Base (CSR postings), built lazily.
+  private offsets: Uint32Array | undefined;
+  private postLo = new Uint16Array(0);
+  private postHi = new Uint8Array(0);
+  private baseLive = 0;
+  private baseDead = 0;
+
+  // Delta: slots added since the base was built (state DELTA or DEAD), and a lookup by the first word.
+  private delta: number[] = [];
+  private deltaByWord = new Map<number, number[]>();
+  /** Dead slots still referenced by the base or the delta list; freed at the next rebuild. */
+  private pendingFree: number[] = [];
+
+  /** Per-query scratch. */
+  private readonly q = new Uint32Array(WORDS);
+
+  /** Statistics of the last search, for benchmarks and tests. */
+  lastSearch: { method: 'mih' | 'brute' | 'mih→brute'; visited: number } = { method: 'brute', visited: 0 };
+
+  constructor(options: HammingIndexOptions = {}) {
+    if (options.bits !== undefined && options.bits !== BITS) {
+      throw new RangeError(`HammingIndex: expected bits 256 but received ${String(options.bits)}`);
+    }
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** Bytes held by the typed arrays (keys, ids, state, postings, offsets). */
+  get memoryBytes(): number {
+    return (
+      this.keys.byteLength + this.ids.byteLength + this.state.byteLength + (this.offsets?.byteLength ?? 0) +
+      this.postLo.byteLength + this.postHi.byteLength
+    );
+  }
+
+  /** Adds an (id, key) pair; the index is a set of pairs, so adding a pair it holds does nothing. */
+  add(id: number, key: Uint8Array): void {
+    checkKey('HammingIndex.add', key);
+    if (typeof id !== 'number' || !Number.isFinite(id)) throw new TypeError(`HammingIndex.add: expected a finite number for id but received ${String(id)}`);
+    toWords(key, this.q, 0);
+    if (this.find(id, this.q) >= 0) return;
+    const slot = this.allocate();
+    this.keys.set(this.q, slot * WORDS);
+    if (this.ids instanceof Int32Array && (id | 0) !== id) this.ids = Float64Array.from(this.ids);
+    this.ids[slot] = id;
+    this.state[slot] = STATE_DELTA;
+    if (this.offsets) this.delta.push(slot);
+    const w0 = this.q[0];
+    const list = this.deltaByWord.get(w0);
+    if (list) list.push(slot);
+    else this.deltaByWord.set(w0, [slot]);
+    this.live++;
+  }
+
+  /** Removes an (id, key) pair; removing a pair the index does not hold does nothing. */
+  remove(id: number, key: Uint8Array): void {
+    checkKey('HammingIndex.remove', key);
+    toWords(key, this.q, 0);
+    const slot = this.find(id, this.q);
+    if (slot < 0) return;
+    if (this.state[slot] === STATE_DELTA) {
+      const w0 = this.keys[slot * WORDS];
+      const list = this.deltaByWord.get(w0)!;
+      list.splice(list.indexOf(slot), 1);
+      if (list.length === 0) this.deltaByWord.delete(w0);
+      this.live--;
+      if (!this.offsets) {
+        // No postings refer to it: reusable at once.
+        this.state[slot] = STATE_FREE;
+        this.freeSlots.push(slot);
+        return;
+      }
+    } else {
+      this.live--;
+      this.baseLive--;
+      this.baseDead++;
+    }
+    this.state[slot] = STATE_DEAD;
+    this.pendingFree.push(slot);
+  }
+
+  /** Every id with a key within `radius` bits of `query`, with its smallest distance; sorted by distance, then id. */
+  search(query: Uint8Array, radius: number): HammingHit[] {
+    return this.searchUsing(query, radius, 'auto');
+  }
+
+  /**
+   * search() with the algorithm forced (benchmarks, tests): 'mih' at any size (it still falls
+   * back to a brute scan past its visit budget); 'auto' chooses by index size and expected visited fraction.
+   */
+  searchUsing(query: Uint8Array, radius: number, method: 'auto' | 'mih' | 'brute'): HammingHit[] {
+    checkKey('HammingIndex.search', query);
+    const r = Math.floor(radius);
+    if (!(r >= 0)) return [];
+    toWords(query, this.q, 0);
+    const best = new Map<number, number>();
+    const fraction = mihVisitedFraction(Math.min(r, BITS));
+    const useMih =
+      method === 'mih' ? this.live > 0 : method === 'auto' && this.live >= MIH_MIN_KEYS && fraction < MIH_MAX_VISITED_FRACTION;
+    if (method === 'auto' && !useMih && this.offsets && this.live < MIH_MIN_KEYS / 2) this.dropBase();
+    let visited = -1;
+    if (useMih) {
+      if (!this.offsets || this.delta.length > this.deltaLimit() || this.baseDead > this.baseLive) this.rebuild();
+      // Past what a brute scan costs, give up (clustered keys fill some buckets far above the uniform estimate).
+      const budget = Math.ceil(MIH_GIVE_UP_FRACTION * this.baseLive) + this.baseDead + 1024;
+      visited = this.searchBase(r, best, budget);
+      if (visited >= 0) {
+        this.scanSlots(this.delta, r, best);
+        this.lastSearch = { method: 'mih', visited: visited + this.delta.length };
+      } else {
+        best.clear();
+      }
+    }
+    if (visited < 0) {
+      this.scanAll(r, best);
+      this.lastSearch = { method: useMih ? 'mih→brute' : 'brute', visited: this.highWater };
+    }
+    const hits: HammingHit[] = [];
+    for (const [id, distance] of best) hits.push({ id, distance });
+    hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
+    return hits;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  private deltaLimit(): number {
+    return Math.max(1024, Math.floor(Math.sqrt(32 * this.baseLive)));
+  }
+
+  /** Frees the postings (the index shrank below the MIH size); dead slots become reusable. */
+  private dropBase(): void {
+    for (const slot of this.pendingFree) {
+      this.state[slot] = STATE_FREE;
+      this.freeSlots.push(slot);
+    }
+    this.pendingFree = [];
+    for (let s = 0; s < this.highWater; s++) if (this.state[s] === STATE_BASE) this.state[s] = STATE_DELTA;
+    this.deltaByWord.clear();
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.state[s] !== STATE_DELTA) continue;
+      const w0 = this.keys[s * WORDS];
+      const list = this.deltaByWord.get(w0);
+      if (list) list.push(s);
+      else this.deltaByWord.set(w0, [s]);
+    }
+    this.delta = [];
+    this.offsets = undefined;
+    this.postLo = new Uint16Array(0);
+    this.postHi = new Uint8Array(0);
+    this.baseLive = 0;
+    this.baseDead = 0;
+  }
+
+  private allocate(): number {
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) return reused;
+    if (this.highWater === this.capacity) this.grow();
+    return this.highWater++;
+  }
+
+  private grow(): void {
+    if (this.capacity >= MAX_SLOTS) throw new RangeError(`HammingIndex: at most ${MAX_SLOTS} keys are supported`);
+    const capacity = Math.min(MAX_SLOTS, Math.max(1024, this.capacity * 2));
+    const keys = new Uint32Array(capacity * WORDS);
+    keys.set(this.keys);
+    const ids = this.ids instanceof Int32Array ? new Int32Array(capacity) : new Float64Array(capacity);
+    ids.set(this.ids);
+    const state = new Uint8Array(capacity);
+    state.set(this.state);
+    this.keys = keys;
+    this.ids = ids;
+    this.state = state;
+    this.capacity = capacity;
+  }
+
+  private sameKey(slot: number, words: Uint32Array): boolean {
+    const at = slot * WORDS;
+    for (let w = 0; w < WORDS; w++) if (this.keys[at + w] !== words[w]) return false;
+    return true;
+  }
+
+  /** The live slot holding (id, key), or -1: one base bucket (table 0) and the delta's first-word list. */
+  private find(id: number, words: Uint32Array): number {
+    const list = this.deltaByWord.get(words[0]);
+    if (list) for (const slot of list) if (this.ids[slot] === id && this.sameKey(slot, words)) return slot;
+    if (this.offsets) {
+      const v = words[0] & 0xffff;
+      const end = this.offsets[v + 1];
+      for (let e = this.offsets[v]; e < end; e++) {
+        const slot = this.postLo[e] | (this.postHi[e] << 16);
+        if (this.state[slot] === STATE_BASE && this.ids[slot] === id && this.sameKey(slot, words)) return slot;
+      }
+    }
+    return -1;
+  }
+
+  /** Rebuilds the postings from every live slot (counting sort per table) and frees dead slots. */
+  private rebuild(): void {
+    for (const slot of this.pendingFree) {
+      this.state[slot] = STATE_FREE;
+      this.freeSlots.push(slot);
+    }
+    this.pendingFree = [];
+    this.delta = [];
+    this.deltaByWord.clear();
+    const slots = new Uint32Array(this.live);
+    let n = 0;
+    for (let s = 0; s < this.highWater; s++) {
+      if (this.state[s] === STATE_BASE || this.state[s] === STATE_DELTA) {
+        this.state[s] = STATE_BASE;
+        slots[n++] = s;
+      }
+    }
+    // Drop the old postings before allocating the new ones.
+    this.postLo = new Uint16Array(0);
+    this.postHi = new Uint8Array(0);
+    const offsets = this.offsets ?? new Uint32Array(CHUNKS * (CHUNK_VALUES + 1));
+    offsets.fill(0);
+    const lo = new Uint16Array(CHUNKS * n);
+    const hi = new Uint8Array(CHUNKS * n);
+    const keys = this.keys;
+    const cursor = new Uint32Array(CHUNK_VALUES);
+    for (let t = 0; t < CHUNKS; t++) {
+      const word = t >>> 1;
+      const shift = (t & 1) * 16;
+      const base = t * (CHUNK_VALUES + 1);
+      for (let i = 0; i < n; i++) offsets[base + 1 + ((keys[slots[i] * WORDS + word] >>> shift) & 0xffff)]++;
+      let acc = t * n;
+      for (let v = 0; v <= CHUNK_VALUES; v++) {
+        acc += offsets[base + v];
+        offsets[base + v] = acc;
+        if (v < CHUNK_VALUES) cursor[v] = acc;
+      }
+      for (let i = 0; i < n; i++) {
+        const s = slots[i];
+        const e = cursor[(keys[s * WORDS + word] >>> shift) & 0xffff]++;
+        lo[e] = s & 0xffff;
+        hi[e] = s >>> 16;
+      }
+    }
+    this.offsets = offsets;
+    this.postLo = lo;
+    this.postHi = hi;
+    this.baseLive = n;
+    this.baseDead = 0;
+  }
+
+  /** MIH over the base; returns the entries visited, or -1 when it visited more than `budget` (caller goes brute). */
+  private searchBase(r: number, best: Map<number, number>, budget: number): number {
+    const offsets = this.offsets!;
+    const lo = this.postLo;
+    const hi = this.postHi;
+    const keys = this.keys;
+    const state = this.state;
+    const ids = this.ids;
+    const q = this.q;
+    const thr = thresholds(r);
+    let visited = 0;
+    for (let t = 0; t < CHUNKS; t++) {
+      const k = thr[t];
+      if (k < 0) continue;
+      const v = (q[t >>> 1] >>> ((t & 1) * 16)) & 0xffff;
+      const base = t * (CHUNK_VALUES + 1);
+      const probes = MASKS_UPTO[k];
+      for (let p = 0; p < probes; p++) {
+        const bucket = base + (v ^ MASKS[p]);
+        const end = offsets[bucket + 1];
+        let e = offsets[bucket];
+        visited += end - e;
+        if (visited > budget) return -1;
+        for (; e < end; e++) {
+          const slot = lo[e] | (hi[e] << 16);
+          if (state[slot] !== STATE_BASE) continue;
+          // Verify: full distance with early exit; skip if an earlier probed table already reached this slot.
+          const at = slot * WORDS;
+          let d = 0;
+          let w = 0;
+          for (; w < WORDS; w++) {
+            const x = keys[at + w] ^ q[w];
+            const d0 = POP16[x & 0xffff];
+            const d1 = POP16[x >>> 16];
+            const c = w << 1;
+            if ((c < t && d0 <= thr[c]) || (c + 1 < t && d1 <= thr[c + 1])) break;
+            d += d0 + d1;
+            if (d > r) break;
+          }
+          if (w < WORDS) continue;
+          const id = ids[slot];
+          const prev = best.get(id);
+          if (prev === undefined || d < prev) best.set(id, d);
+        }
+      }
+    }
+    return visited;
+  }
+
+  private verify(slot: number, r: number, best: Map<number, number>): void {
+    const keys = this.keys;
+    const q = this.q;
+    const at = slot * WORDS;
+    let d = 0;
+    for (let w = 0; w < WORDS; w++) {
+      const x = keys[at + w] ^ q[w];
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      if (d > r) return;
+    }
+    const id = this.ids[slot];
+    const prev = best.get(id);
+    if (prev === undefined || d < prev) best.set(id, d);
+  }
+
+  private scanSlots(slots: number[], r: number, best: Map<number, number>): void {
+    for (const slot of slots) if (this.state[slot] === STATE_DELTA) this.verify(slot, r, best);
+  }
+
+  /** Brute scan of every live slot. */
+  private scanAll(r: number, best: Map<number, number>): void {
+    const keys = this.keys;
+    const q = this.q;
+    const state = this.state;
+    const ids = this.ids;
+    const q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
+    const end = this.highWater;
+    for (let s = 0, at = 0; s < end; s++, at += WORDS) {
+      const st = state[s];
+      if (st !== STATE_BASE && st !== STATE_DELTA) continue;
+      let x = keys[at] ^ q0;
+      let d = POP16[x & 0xffff] + POP16[x >>> 16];
+      x = keys[at + 1] ^ q1;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      x = keys[at + 2] ^ q2;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      if (d > r) continue;
+      x = keys[at + 3] ^ q3;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      x = keys[at + 4] ^ q4;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      if (d > r) continue;
+      x = keys[at + 5] ^ q5;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      x = keys[at + 6] ^ q6;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      x = keys[at + 7] ^ q7;
+      d += POP16[x & 0xffff] + POP16[x >>> 16];
+      if (d > r) continue;
+      const id = ids[s];
+      const prev = best.get(id);
+      if (prev === undefined || d < prev) best.set(id, d);
+    }
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * The persistent index: one LMDB environment (lmdb-js) with four named databases.
+ *
+ *   files     path → FileRecord            (msgpack)
+ *   contents  sha256 → ContentRecord<F>    (msgpack; Uint8Array fields come back as Buffers)
+ *   sha       sha256 → path, dupSort       (the secondary index; ordered-binary)
+ *   meta      key → value                  (msgpack; '$format' and '$clock' are the store's own)
+ *
+ * Reads are synchronous; writes are lmdb-js asynchronous puts, encoded on the main thread and committed by
+ * its write thread, all those of one event turn in one transaction. Until that transaction commits, an
+ * in-memory overlay of the pending records answers reads, so a read always sees the caller's last write.
+ * A file record and its sha index entries are written in one `batch` (atomic on its own, whatever the event
+ * turn), the old sha taken from the record being replaced: a process killed at any point (SIGKILL) leaves
+ * either the old pair or the new one. This assumes one writing process per index (the daemon's lock file).
+ *
+ * Durability: lmdb-js defaults, i.e. synced commits with overlappingSync on Linux (the fsync runs after the
+ * commit, outside the write lock; LMDB's two meta pages keep the last fully-synced state valid). Killing the
+ * process never loses a committed transaction (the OS holds the pages); a power loss may lose the last
+ * unsynced commits but cannot corrupt the index. noSync was rejected: it trades that guarantee for little on
+ * batched writes (see bench/hamming.ts), and the index, although rebuildable, takes minutes to rebuild.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+
+export interface FileRecord {
+  /** Absolute, normalised, '/' separators: the key. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** Absent when the file could not be read. */
+  sha256?: string;
+  /** Read or decode error message, shown to the user. */
+  error?: string;
+}
+
+export interface ContentRecord<F> {
+  sha256: string;
+  bytes: number;
+  fingerprint?: F;
+  pixelDigest?: string;
+  error?: string;
+}
+
+export interface IndexStoreOptions {
+  /** The caller's record schema; a stored index with another version is wiped and rebuilt. Default 1. */
+  schemaVersion?: number;
+}
+
+/** Version of this module's own layout (databases, flags, key formats). */
+const STORE_FORMAT = 1;
+const FORMAT_KEY = '$format';
+const CLOCK_KEY = '$clock';
+/** LMDB's key limit is 1978 bytes (and dupSort values share it); leave room for the key encoding. */
+const MAX_PATH_BYTES = 1900;
+/** The magic number of an LMDB meta page (at byte 16 or 24 of data.mdb). */
+const LMDB_MAGIC = 0xbeefc0de;
+
+interface Format {
+  store: number;
+  schema: number;
+}
+
+type Op =
+  | { db: 'files'; key: string; seq: number; value: FileRecord | null }
+  | { db: 'contents'; key: string; seq: number; value: ContentRecord<unknown> | null }
+  | { db: 'meta'; key: string; seq: number; value: unknown };
+
+interface Pending<T> {
+  value: T | null;
+  seq: number;
+}
+
+/** Range of keys under a folder: '/a/b' → ['/a/b/', '/a/b0'), '0' being the character after '/'. */
+function folderRange(prefix: string): { start: string; end: string } {
+  const folder = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return { start: folder + '/', end: folder + '0' };
+}
+
+function inRange(key: string, range: { start: string; end: string } | undefined): boolean {
+  return !range || key.startsWith(range.start);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class IndexStore<F> {
+  /** True when open() found an index of another schema (or an unreadable one) and started afresh. */
+  readonly rebuilt: boolean;
+  /** Why it was rebuilt, e.g. "schema version 2 differs from the stored 1". */
+  readonly rebuildReason: string | undefined;
+
+  private readonly fileOverlay = new Map<string, Pending<FileRecord>>();
+  private readonly contentOverlay = new Map<string, Pending<ContentRecord<F>>>();
+  private readonly metaOverlay = new Map<string, Pending<unknown>>();
+  /** sha256 → paths whose pending (uncommitted) record points at it. */
+  private readonly pendingBySha = new Map<string, Set<string>>();
+  private groupCommit: Promise<unknown> | undefined;
+  private group: Op[] = [];
+  private lastCommit: Promise<unknown> = Promise.resolve();
+  private writeError: Error | undefined;
+  private seq = 0;
+  private clockValue: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly root: RootDatabase,
+    private readonly filesDb: Database<FileRecord, string>,
+    private readonly contentsDb: Database<ContentRecord<F>, string>,
+    private readonly shaDb: Database<string, string>,
+    private readonly metaDb: Database<unknown, string>,
+    rebuilt: string | undefined,
+  ) {
+    this.rebuilt = rebuilt !== undefined;
+    this.rebuildReason = rebuilt;
+    this.clockValue = (metaDb.get(CLOCK_KEY) as number | undefined) ?? 0;
+  }
+
+  /**
+   * Opens (creating) the index in `dir`. A stored index of another schema version is wiped in one
+   * transaction (the clock carries over, so clients' clocks stay comparable); files that are not an LMDB
+   * environment are deleted and recreated. Anything else (a file where the folder should be, no permission)
+   * throws an error naming the folder.
+   */
+  static open<F>(dir: string, options: IndexStoreOptions = {}): IndexStore<F> {
+    const schema = options.schemaVersion ?? 1;
+    if (!Number.isInteger(schema)) throw new TypeError(`IndexStore.open: expected an integer schemaVersion but received ${String(schema)}`);
+    const folder = path.resolve(dir);
+    try {
+      const stat = fs.statSync(folder, { throwIfNoEntry: false });
+      if (stat && !stat.isDirectory()) throw new Error('it exists and is not a folder');
+      fs.mkdirSync(folder, { recursive: true });
+    } catch (err) {
+      throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}. Remove or rename it, or set another index folder in doublon.config.json.`, { cause: err });
+    }
+    // LMDB trusts its file: opening one that is not an LMDB environment can crash the process (SIGSEGV), so
+    // check the meta page's magic number first. The index is a cache: an unreadable one is started afresh.
+    let unreadable = IndexStore.checkDataFile(folder);
+    for (let attempt = 0; ; attempt++) {
+      let root: RootDatabase | undefined;
+      try {
+        root = open({ path: folder, noSubdir: false, maxDbs: 8, encoding: 'msgpack' });
+        const filesDb = root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
+        const contentsDb = root.openDB<ContentRecord<F>, string>({ name: 'contents', encoding: 'msgpack' });
+        const shaDb = root.openDB<string, string>({ name: 'sha', dupSort: true, encoding: 'ordered-binary' });
+        const metaDb = root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
+        const stored = metaDb.get(FORMAT_KEY) as Format | undefined;
+        let reason = unreadable;
+        if (stored && (stored.store !== STORE_FORMAT || stored.schema !== schema)) {
+          reason =
+            stored.store !== STORE_FORMAT
+              ? `index format ${STORE_FORMAT} differs from the stored ${stored.store}`
+              : `schema version ${schema} differs from the stored ${stored.schema}`;
+        } else if (!stored && filesDb.getCount() + contentsDb.getCount() > 0) {
+          reason = 'the stored index has no version';
+        }
+        if (!stored || reason) {
+          const clock = metaDb.get(CLOCK_KEY) as number | undefined;
+          root.transactionSync(() => {
+            filesDb.clearSync();
+            contentsDb.clearSync();
+            shaDb.clearSync();
+            metaDb.clearSync();
+            metaDb.putSync(FORMAT_KEY, { store: STORE_FORMAT, schema } satisfies Format);
+            if (clock !== undefined) metaDb.putSync(CLOCK_KEY, clock);
+          });
+        }
+        return new IndexStore<F>(folder, root, filesDb, contentsDb, shaDb, metaDb, reason);
+      } catch (err) {
+        try {
+          void root?.close();
+        } catch {
+          // already failing
+        }
+        const text = message(err);
+        // Not an LMDB environment, or one written with incompatible flags: it is a cache, start afresh once.
+        if (attempt === 0 && /MDB_INVALID|MDB_VERSION_MISMATCH|MDB_INCOMPATIBLE|MDB_CORRUPTED|MDB_PAGE_NOTFOUND/.test(text)) {
+          unreadable = `the stored index could not be read (${text})`;
+          for (const name of ['data.mdb', 'lock.mdb']) fs.rmSync(path.join(folder, name), { force: true });
+          continue;
+        }
+        throw new Error(`Cannot open the Doublon index in ${folder}: ${text}`, { cause: err });
+      }
+    }
+  }
+
+  /** Deletes data.mdb/lock.mdb and returns why, if data.mdb is not an LMDB environment (magic 0xBEEFC0DE). */
+  private static checkDataFile(folder: string): string | undefined {
+    const data = path.join(folder, 'data.mdb');
+    let header: Buffer;
+    try {
+      const fd = fs.openSync(data, 'r');
+      try {
+        header = Buffer.alloc(32);
+        header = header.subarray(0, fs.readSync(fd, header, 0, 32, 0));
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}`, { cause: err });
+    }
+    // The meta page header is 16 bytes in LMDB 0.9 and 24 in lmdb-js's build (it adds a txnid).
+    if (header.length === 32 && (header.readUInt32LE(24) === LMDB_MAGIC || header.readUInt32LE(16) === LMDB_MAGIC)) return undefined;
+    const reason = header.length < 32 ? `data.mdb is truncated (${header.length} bytes)` : 'data.mdb is not an LMDB file';
+    for (const name of ['data.mdb', 'lock.mdb']) fs.rmSync(path.join(folder, name), { force: true });
+    return `the stored index could not be read (${reason})`;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Files
+
+  getFile(filePath: string): FileRecord | undefined {
+    this.checkOpen();
+    const pending = this.fileOverlay.get(filePath);
+    if (pending) return pending.value ? { ...pending.value } : undefined;
+    return this.filesDb.get(filePath);
+  }
+
+  putFile(rec: FileRecord): void {
+    this.checkOpen();
+    if (typeof rec?.path !== 'string' || rec.path === '') throw new TypeError(`IndexStore.putFile: expected a non-empty string for path but received ${JSON.stringify(rec?.path)}`);
+    const bytes = Buffer.byteLength(rec.path);
+    if (bytes > MAX_PATH_BYTES) throw new RangeError(`IndexStore.putFile: path of ${bytes} bytes is longer than the ${MAX_PATH_BYTES} bytes the index can key: ${rec.path.slice(0, 80)}…`);
+    if (rec.sha256 !== undefined && typeof rec.sha256 !== 'string') throw new TypeError(`IndexStore.putFile: expected a string for sha256 but received ${typeof rec.sha256}`);
+    const value: FileRecord = { ...rec };
+    for (const k of Object.keys(value) as (keyof FileRecord)[]) if (value[k] === undefined) delete value[k];
+    this.setFilePending(rec.path, value);
+  }
+
+  removeFile(filePath: string): void {
+    this.checkOpen();
+    if (this.getFile(filePath) === undefined) return;
+    this.setFilePending(filePath, null);
+  }
+
+  /**
+   * Every file record, or those under a folder (`prefix` is a folder path; '/a/b' matches '/a/b/x.png', not
+   * '/a/bc.png'). Committed records come in key order, then pending ones. Both views are taken at the first
+   * step; spread it (`[...store.files()]`) before awaiting inside the loop.
+   */
+  *files(prefix?: string): Iterable<FileRecord> {
+    this.checkOpen();
+    const range = prefix === undefined ? undefined : folderRange(prefix);
+    const overlay = new Map<string, FileRecord | null>();
+    for (const [key, p] of this.fileOverlay) if (inRange(key, range)) overlay.set(key, p.value);
+    for (const { key, value } of this.filesDb.getRange(range ?? {})) {
+      if (overlay.has(key)) {
+        const pending = overlay.get(key);
+        overlay.delete(key);
+        if (pending) yield { ...pending };
+      } else {
+        yield value;
+      }
+    }
+    for (const value of overlay.values()) if (value) yield { ...value };
+  }
+
+  /** Paths of the file records whose sha256 is this one. */
+  pathsWithSha(sha256: string): string[] {
+    this.checkOpen();
+    const out = new Set<string>();
+    for (const p of this.shaDb.getValues(sha256)) {
+      const pending = this.fileOverlay.get(p);
+      if (!pending || pending.value?.sha256 === sha256) out.add(p);
+    }
+    for (const p of this.pendingBySha.get(sha256) ?? []) out.add(p);
+    return [...out];
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Contents
+
+  getContent(sha256: string): ContentRecord<F> | undefined {
+    this.checkOpen();
+    const pending = this.contentOverlay.get(sha256);
+    if (pending) return pending.value ? { ...pending.value } : undefined;
+    return this.contentsDb.get(sha256);
+  }
+
+  putContent(rec: ContentRecord<F>): void {
+    this.checkOpen();
+    if (typeof rec?.sha256 !== 'string' || rec.sha256 === '') throw new TypeError(`IndexStore.putContent: expected a non-empty string for sha256 but received ${JSON.stringify(rec?.sha256)}`);
+    const value: ContentRecord<F> = { ...rec };
+    for (const k of Object.keys(value) as (keyof ContentRecord<F>)[]) if (value[k] === undefined) delete value[k];
+    this.setPending(this.contentOverlay, 'contents', rec.sha256, value);
+  }
+
+  /** Drops the content records no file record points at; returns how many. */
+  removeUnusedContent(): number {
+    this.checkOpen();
+    const shas = new Set<string>();
+    for (const key of this.contentsDb.getKeys()) shas.add(key);
+    for (const [key, p] of this.contentOverlay) {
+      if (p.value) shas.add(key);
+      else shas.delete(key);
+    }
+    let removed = 0;
+    for (const sha of shas) {
+      if (this.pathsWithSha(sha).length > 0) continue;
+      this.setPending(this.contentOverlay, 'contents', sha, null);
+      removed++;
+    }
+    return removed;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Meta and clock
+
+  getMeta<T>(key: string): T | undefined {
+    this.checkOpen();
+    const pending = this.metaOverlay.get(key);
+    if (pending) return (pending.value ?? undefined) as T | undefined;
+    return this.metaDb.get(key) as T | undefined;
+  }
+
+  /** Stores a small value (undefined removes it). Keys starting with '$' are the store's own. */
+  putMeta(key: string, value: unknown): void {
+    this.checkOpen();
+    if (typeof key !== 'string' || key === '' || key.startsWith('$')) throw new RangeError(`IndexStore.putMeta: expected a non-empty key not starting with '$' but received ${JSON.stringify(key)}`);
+    this.setPending(this.metaOverlay, 'meta', key, value === undefined ? null : value);
+  }
+
+  /** The index's monotonic clock: advanced by every change the scanner commits, persisted, never reset. */
+  get clock(): number {
+    return this.clockValue;
+  }
+
+  advanceClock(): number {
+    this.checkOpen();
+    this.clockValue++;
+    this.setPending(this.metaOverlay, 'meta', CLOCK_KEY, this.clockValue);
+    return this.clockValue;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** Resolves when every write made so far is committed and synced to disk; rejects if a write failed. */
+  async flushed(): Promise<void> {
+    await this.lastCommit;
+    await this.root.flushed;
+    if (this.writeError) throw this.writeError;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flushed();
+    } finally {
+      this.closed = true;
+      await this.root.close();
+    }
+  }
+
+  /** Checks the file ↔ sha index invariant; returns the problems found (none in a healthy index). */
+  verify(): string[] {
+    this.checkOpen();
+    const problems: string[] = [];
+    for (const rec of this.files()) {
+      if (rec.sha256 && !this.pathsWithSha(rec.sha256).includes(rec.path)) problems.push(`${rec.path}: sha ${rec.sha256} has no index entry`);
+    }
+    for (const { key: sha, value: p } of this.shaDb.getRange({})) {
+      if (this.fileOverlay.has(p)) continue; // superseded by a pending write
+      const rec = this.filesDb.get(p);
+      if (!rec) problems.push(`sha index ${sha} → ${p}: no such file record`);
+      else if (rec.sha256 !== sha) problems.push(`sha index ${sha} → ${p}: the record says ${rec.sha256 ?? 'no sha'}`);
+    }
+    return problems;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`The Doublon index in ${this.dir} is closed`);
+  }
+
+  private setFilePending(filePath: string, value: FileRecord | null): void {
+    const old = this.getFile(filePath);
+    if (old?.sha256) this.unlinkPendingSha(old.sha256, filePath);
+    if (value?.sha256) {
+      const set = this.pendingBySha.get(value.sha256);
+      if (set) set.add(filePath);
+      else this.pendingBySha.set(value.sha256, new Set([filePath]));
+    }
+    const seq = ++this.seq;
+    this.fileOverlay.set(filePath, { value, seq });
+    // One atomic batch: the record and its sha entries commit together or not at all.
+    const commit = this.root.batch(() => {
+      if (old?.sha256 && old.sha256 !== value?.sha256) void this.shaDb.remove(old.sha256, filePath);
+      if (value) {
+        void this.filesDb.put(filePath, value);
+        if (value.sha256) void this.shaDb.put(value.sha256, filePath); // idempotent; repairs a missing entry
+      } else {
+        void this.filesDb.remove(filePath);
+      }
+    });
+    this.track(commit, { db: 'files', key: filePath, seq, value });
+  }
+
+  private unlinkPendingSha(sha: string, filePath: string): void {
+    const set = this.pendingBySha.get(sha);
+    if (!set) return;
+    set.delete(filePath);
+    if (set.size === 0) this.pendingBySha.delete(sha);
+  }
+
+  private setPending<T>(overlay: Map<string, Pending<T>>, db: 'contents' | 'meta', key: string, value: T | null): void {
+    const seq = ++this.seq;
+    overlay.set(key, { value, seq });
+    const target: Database<unknown, string> = db === 'contents' ? this.contentsDb : this.metaDb;
+    const commit = value === null ? target.remove(key) : target.put(key, value);
+    this.track(commit, { db, key, seq, value } as Op);
+  }
+
+  /** Groups operations by the lmdb-js commit they joined (one promise per transaction). */
+  private track(commit: Promise<unknown>, op: Op): void {
+    if (commit !== this.groupCommit) {
+      const group: Op[] = [];
+      this.groupCommit = commit;
+      this.group = group;
+      this.lastCommit = commit.then(
+        () => this.committed(group),
+        (err: unknown) => {
+          this.writeError ??= new Error(`Writing the Doublon index in ${this.dir} failed: ${message(err)}`);
+        },
+      );
+    }
+    this.group.push(op);
+  }
+
+  /** After the commit: overlay entries not overwritten since are now answered by LMDB. */
+  private committed(ops: Op[]): void {
+    for (const op of ops) {
+      const overlay: Map<string, Pending<unknown>> = op.db === 'files' ? this.fileOverlay : op.db === 'contents' ? this.contentOverlay : this.metaOverlay;
+      const pending = overlay.get(op.key);
+      if (!pending || pending.seq !== op.seq) continue;
+      overlay.delete(op.key);
+      if (op.db === 'files' && op.value?.sha256) this.unlinkPendingSha(op.value.sha256, op.key);
+    }
+  }
+}
