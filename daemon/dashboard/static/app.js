@@ -213,7 +213,7 @@
       actions.appendChild(h('button', { type: 'button', 'data-key': 'cmp:' + m.path, 'aria-label': 'Compare ' + m.path + ' with ' + other.path,
         onclick: function (e) { openCompare(g, canon ? m : other, canon ? other : m, e.currentTarget); } }, 'Compare'));
     }
-    return h('li', { class: 'member' + (canon ? ' is-canon' : '') },
+    return h('li', { class: 'member' + (canon ? ' is-canon' : ''), 'data-path': m.path },
       h('div', { class: 'thumb' }, image(m, 160)),
       h('div', null, canon
         ? h('span', { class: 'badge canon', title: 'Chosen by rule: ' + (RULES[g.rule] || g.rule) }, 'canonical')
