@@ -62,10 +62,9 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   const file = options.configFile ? path.resolve(options.cwd, options.configFile) : findConfigFile(options.roots?.[0] ? path.resolve(options.cwd, options.roots[0]) : options.cwd);
   if (options.configFile && !fs.existsSync(file!)) throw new ConfigError(file!, ['the file does not exist']);
   const settings = file ? readConfigFile(file) : structuredClone(DEFAULT_CONFIG);
-  const baseDir = file ? path.dirname(file) : path.resolve(options.cwd);
   const roots = options.roots && options.roots.length > 0
     ? options.roots.map((r) => path.resolve(options.cwd, r))
-    : settings.roots.map((r) => path.resolve(baseDir, r));
+    : settings.roots.map((r) => path.resolve(file ? path.dirname(file) : options.cwd, r));
   for (const root of roots) {
     let stat: fs.Stats;
     try {
@@ -75,14 +74,16 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     }
     if (!stat.isDirectory()) throw new ConfigError(file ?? '(command line)', [`roots: ${root} is not a folder`]);
   }
-  // Without a config file, the index sits in the first root so that `doublon scan site/` twice reuses it.
-  const indexBase = file ? baseDir : roots[0];
+  // Without a config file, the first root is where one would be created (`doublon/ignore` writes it
+  // there), and the index sits in it, so that `doublon scan site/` twice reuses it.
+  const baseDir = fs.realpathSync(file ? path.dirname(file) : roots[0]);
+  const indexBase = baseDir;
   return {
     file,
     baseDir,
     settings,
     roots: outermost(roots.map((r) => fs.realpathSync(r))),
-    webRoots: settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(file ? baseDir : r, w))),
+    webRoots: file ? settings.webRoots.map((w) => path.resolve(baseDir, w)) : settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(r, w))),
     indexDir: options.indexDir ? path.resolve(options.cwd, options.indexDir) : path.resolve(indexBase, settings.indexDir),
   };
 }

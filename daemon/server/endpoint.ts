@@ -20,6 +20,11 @@ export interface RpcEndpoint {
   call(method: string, params: Record<string, unknown> | undefined, context: CallContext): Promise<unknown>;
   /** Undefined when there is no such method (the dispatcher answers MethodNotFound). */
   parameterNames(method: string): readonly string[] | undefined;
-  /** Every server-to-client notification, to forward to connected clients. Returns an unsubscribe. */
-  subscribe(listener: (method: string, params: unknown) => void): () => void;
+  /**
+   * Every server-to-client notification, to forward to connected clients. `client`, when given, names the
+   * one connection it is for (editor diagnostics); otherwise it is for everyone. Returns an unsubscribe.
+   */
+  subscribe(listener: (method: string, params: unknown, client?: string) => void): () => void;
+  /** A connection closed: forget its state (open documents). */
+  disconnected?(context: CallContext): void;
 }

@@ -250,8 +250,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   port = (server.address() as AddressInfo).port;
   server.on('error', (error) => log(`HTTP server error: ${error.message}`));
 
-  const unsubscribe = options.endpoint.subscribe((method, params) => {
-    if (clients.size === 0) return;
+  const unsubscribe = options.endpoint.subscribe((method, params, client) => {
+    // Event streams carry the daemon's own notifications; one addressed to an editor connection is not theirs.
+    if (clients.size === 0 || client !== undefined) return;
     let data: string;
     try {
       data = JSON.stringify(params ?? null);

@@ -28,6 +28,8 @@ import { toReportGroup } from '../report/scan-report';
 import { GitignoreStack, makeFileFilter } from '../scan/filter';
 import { indexFile, updateIndex, type ScanProgress } from '../scan/scanner';
 import type { CallContext, RpcEndpoint } from './endpoint';
+import { LspFeatures } from '../lsp/server';
+import type { LspHost, Membership } from '../lsp/host';
 import { RootWatcher } from './watcher';
 
 export const VERSION = '0.1.0';
@@ -51,7 +53,7 @@ const PINNED_META = 'pinned-canonicals';
 
 type Handler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
 
-export class DoublonService implements RpcEndpoint {
+export class DoublonService implements RpcEndpoint, LspHost {
   private readonly events = new EventEmitter();
   private readonly entries = new Map<string, ImageEntry>();
   private readonly problems = new Map<string, string>();
@@ -79,6 +81,7 @@ export class DoublonService implements RpcEndpoint {
   onShutdown: () => void = () => undefined;
 
   private variants: string[][] | undefined;
+  readonly lsp: LspFeatures;
 
   private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
     this.graph = new SimilarityGraph({ thresholds: nearThresholds(config), pixelDigest: (sha) => this.pixelDigest(sha) });
@@ -97,6 +100,8 @@ export class DoublonService implements RpcEndpoint {
         return null;
       },
     };
+    this.lsp = new LspFeatures(this, (method, params, client) => this.notify(method, params, client), VERSION);
+    Object.assign(this.handlers, this.lsp.handlers());
   }
 
   static open(config: ResolvedConfig, options: ServiceOptions = {}): DoublonService {
@@ -110,7 +115,13 @@ export class DoublonService implements RpcEndpoint {
   // --- RpcEndpoint -------------------------------------------------------------------------------
 
   parameterNames(method: string): readonly string[] | undefined {
-    return method in this.handlers ? REQUESTS[method as keyof typeof REQUESTS] : undefined;
+    if (!(method in this.handlers)) return undefined;
+    // LSP methods take named parameters only.
+    return REQUESTS[method as keyof typeof REQUESTS] ?? [];
+  }
+
+  disconnected(context: CallContext): void {
+    this.lsp.disconnected(context.client);
   }
 
   async call(method: string, params: Record<string, unknown> | undefined, context: CallContext): Promise<unknown> {
@@ -120,13 +131,37 @@ export class DoublonService implements RpcEndpoint {
     return handler(params ?? {}, context);
   }
 
-  subscribe(listener: (method: string, params: unknown) => void): () => void {
+  subscribe(listener: (method: string, params: unknown, client?: string) => void): () => void {
     this.events.on('notification', listener);
     return () => this.events.off('notification', listener);
   }
 
-  private notify(method: string, params: unknown): void {
-    this.events.emit('notification', method, params);
+  private notify(method: string, params: unknown, client?: string): void {
+    this.events.emit('notification', method, params, client);
+  }
+
+  // --- LspHost -----------------------------------------------------------------------------------
+
+  membership(imagePath: string): Membership | undefined {
+    const group = this.groupOfPath.get(imagePath);
+    const member = group?.members.find((m) => m.image.path === imagePath);
+    return group && member ? { group, member } : undefined;
+  }
+
+  isImage(absolutePath: string): boolean {
+    return this.store.getFile(absolutePath) !== undefined;
+  }
+
+  resolveOptions(): ReturnType<typeof resolveOptions> {
+    return resolveOptions(this.config);
+  }
+
+  referencesTo(imagePath: string): ReturnType<ReferenceStore['referencesTo']> {
+    return this.refs.referencesTo(imagePath);
+  }
+
+  display(absolutePath: string): string {
+    return toPosix(path.relative(this.config.roots[0], absolutePath));
   }
 
   // --- lifecycle ---------------------------------------------------------------------------------
@@ -249,7 +284,7 @@ export class DoublonService implements RpcEndpoint {
   private fileFilter(): ReturnType<typeof makeFileFilter> {
     // Rebuilt only when the settings object changes (config edits replace it).
     if (this.filterFor !== this.config.settings) {
-      this.filter = makeFileFilter(this.config.settings.include, this.config.settings.exclude);
+      this.filter = makeFileFilter(this.config.settings.include, this.config.settings.exclude, this.config.settings.sources);
       this.filterFor = this.config.settings;
     }
     return this.filter!;
@@ -402,6 +437,7 @@ export class DoublonService implements RpcEndpoint {
     this.deltas.push({ clock, since, changed: changed.map((g) => g.id), removed });
     if (this.deltas.length > MAX_DELTAS) this.deltas.shift();
     this.notify(GroupsChangedNotification.method, { clock, since, changed, removed });
+    this.lsp.refreshAll();
   }
 
   // --- methods -----------------------------------------------------------------------------------
@@ -504,7 +540,7 @@ export class DoublonService implements RpcEndpoint {
     };
   }
 
-  private ignore(paths: string[]): Promise<{ clock: number }> {
+  ignore(paths: string[]): Promise<{ clock: number }> {
     if (paths.length === 0) throw new RpcError(RpcErrorCodes.InvalidParams, 'paths: expected one or more files, received an empty array');
     const resolved = paths.map((p) => this.resolveInside(p));
     return this.enqueue(async () => {

@@ -187,7 +187,10 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       }
     });
     socket.on('error', (error) => log(`[socket ${id}] ${error.message}`));
-    socket.on('close', () => connection.dispose());
+    socket.on('close', () => {
+      connection.dispose();
+      options.endpoint.disconnected?.({ transport: 'socket', client: id });
+    });
   });
 
   await removeStaleSocket(options.path);
@@ -195,9 +198,9 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   if (!isNamedPipe(options.path)) await fs.promises.chmod(options.path, 0o600);
   server.on('error', (error) => log(`socket server error on ${options.path}: ${error.message}`));
 
-  const unsubscribe = options.endpoint.subscribe((method, params) => {
+  const unsubscribe = options.endpoint.subscribe((method, params, client) => {
     const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    for (const connection of connections) void connection.send(notification);
+    for (const connection of connections) if (client === undefined || client === connection.id) void connection.send(notification);
   });
 
   let closing: Promise<void> | undefined;

@@ -1,0 +1,92 @@
+/**
+ * Diagnostics: every reference, in the text the editor holds, to an image that is a non-canonical member
+ * of a duplicate group. The range is exactly the path text, so a fix edits only that.
+ */
+import { pathToFileURL } from 'node:url';
+import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver-protocol';
+import type { DuplicateClass } from '../../protocol/report';
+import { extractReferences, languageOf, resolveReference, type RawReference } from '../refs';
+import { formatBytes, TOOL_URI } from '../report/formats';
+import type { LspHost, Membership } from './host';
+
+export type SeveritySetting = 'error' | 'warning' | 'information' | 'hint' | 'off';
+export type Severities = Record<DuplicateClass, SeveritySetting>;
+
+export const DEFAULT_SEVERITIES: Severities = { exact: 'warning', pixel: 'warning', near: 'information' };
+
+const SEVERITY: Record<Exclude<SeveritySetting, 'off'>, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** Unknown values map to the default, as settings from an older or newer client may carry them. */
+export function severitiesFrom(value: unknown): Severities {
+  const given = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const pick = (c: DuplicateClass): SeveritySetting => {
+    const v = given[c];
+    return v === 'error' || v === 'warning' || v === 'information' || v === 'hint' || v === 'off' ? v : DEFAULT_SEVERITIES[c];
+  };
+  return { exact: pick('exact'), pixel: pick('pixel'), near: pick('near') };
+}
+
+export interface DuplicateReference {
+  reference: RawReference;
+  /** Absolute path of the referenced image. */
+  target: string;
+  membership: Membership;
+}
+
+/** What `data` carries for the code actions (also recomputed from the text when a client drops it). */
+export interface DiagnosticData {
+  target: string;
+  canonical: string;
+  group: string;
+  text: string;
+}
+
+export function duplicateReferences(path: string, text: string, host: LspHost): DuplicateReference[] {
+  if (!languageOf(path)) return [];
+  const resolve = host.resolveOptions();
+  const { references } = extractReferences(path, text, { isImage: (p) => host.isImage(p), resolve });
+  const found: DuplicateReference[] = [];
+  for (const reference of references) {
+    const target = resolveReference(path, reference.value, { ...resolve, kind: reference.kind });
+    if (!target) continue;
+    const membership = host.membership(target);
+    if (!membership || membership.member.image === membership.group.canonical) continue;
+    found.push({ reference, target, membership });
+  }
+  return found;
+}
+
+export function describe(found: DuplicateReference, host: LspHost): string {
+  const { member, group } = found.membership;
+  const how = member.class === 'exact' ? 'an exact copy' : member.class === 'pixel' ? 'a pixel-identical copy' : `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)`;
+  return `${host.display(found.target)} is ${how} of ${host.display(group.canonical.path)}: use the canonical file (${formatBytes(member.image.bytes)} reclaimable)`;
+}
+
+export function toDiagnostic(found: DuplicateReference, host: LspHost, severities: Severities): Diagnostic | undefined {
+  const { member, group } = found.membership;
+  const setting = severities[member.class];
+  if (setting === 'off') return undefined;
+  const related: DiagnosticRelatedInformation[] = [
+    { location: { uri: pathToFileURL(group.canonical.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `canonical (${group.rule}): ${host.display(group.canonical.path)}` },
+    ...group.members
+      .filter((m) => m !== member && m.image !== group.canonical)
+      .slice(0, 20)
+      .map((m) => ({ location: { uri: pathToFileURL(m.image.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `another copy (${m.class}): ${host.display(m.image.path)}` })),
+  ];
+  const data: DiagnosticData = { target: found.target, canonical: group.canonical.path, group: group.id, text: found.reference.text };
+  return {
+    range: found.reference.range,
+    severity: SEVERITY[setting],
+    code: `duplicate-${member.class}`,
+    codeDescription: { href: `${TOOL_URI}#${member.class}` },
+    source: 'doublon',
+    message: describe(found, host),
+    relatedInformation: related,
+    data,
+  };
+}
