@@ -13,7 +13,10 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, decode, encode, sha256 } from './codec';
 import { ReplaceError } from './errors';
-import { atomicWrite, moveFile, withLock } from './fsops';
+import { atomicWrite, moveFile, runPool, withLock } from './fsops';
+
+/** Files written at once (each write is fsync'd; overlapping them is what makes a large apply fast). */
+const PARALLEL_WRITES = 16;
 import { displayPath } from './plan';
 import { JOURNAL_VERSION, PLAN_VERSION, type ApplyOptions, type ApplyResult, type ApplyStep, type Journal, type ReplacePlan, type UndoOptions, type UndoResult } from './types';
 
@@ -174,45 +177,49 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     };
     const tx = new Transaction();
     let stepIndex = 0;
-    let current: ApplyStep | undefined;
-    const step = async (kind: ApplyStep['kind'], p: string) => {
-      current = { kind, path: p, index: stepIndex++ };
-      await options.beforeStep?.(current);
+    let failedStep: ApplyStep | undefined;
+    /** Runs one step: the hook first, then the work; the first step that fails is remembered for the message. */
+    const step = async (kind: ApplyStep['kind'], p: string, work: () => Promise<void>) => {
+      const s: ApplyStep = { kind, path: p, index: stepIndex++ };
+      try {
+        await options.beforeStep?.(s);
+        await work();
+      } catch (e) {
+        failedStep ??= s;
+        throw e;
+      }
     };
     try {
       // Originals first, and the journal that names them, so even a crash leaves everything recoverable.
       await fsp.mkdir(path.join(trashDir, 'originals'), { recursive: true });
-      for (const [n, w] of writes.entries()) {
-        await step('backup', w.path);
-        await atomicWrite(journal.files[n].backup, w.original, 0o600);
-      }
+      await runPool(writes, PARALLEL_WRITES, (w, n) => step('backup', w.path, () => atomicWrite(journal.files[n].backup, w.original, 0o600)));
       await writeJournal(journalDir, journal);
-      for (const [n, w] of writes.entries()) {
-        await step('write', w.path);
+      await runPool(writes, PARALLEL_WRITES, (w, n) => step('write', w.path, async () => {
         // The file may have changed since the checks: compare again right before replacing it.
         const now = await readIfFile(w.real);
         if (!now || !now.equals(w.original)) throw new ReplaceError('stale', `${show(w.path)} changed while the plan was being applied; plan again.`, w.path);
         await atomicWrite(w.real, w.next, w.mode, { uid: w.uid, gid: w.gid });
         tx.done(`restore ${w.real} from ${journal.files[n].backup}`, () => atomicWrite(w.real, w.original, w.mode, { uid: w.uid, gid: w.gid }));
-      }
+      }));
       for (const m of journal.moves) {
-        await step('move', m.from);
-        await moveFile(m.from, m.to, m.sha256);
-        tx.done(`move ${m.to} back to ${m.from}`, () => moveFile(m.to, m.from, m.sha256));
+        await step('move', m.from, async () => {
+          await moveFile(m.from, m.to, m.sha256);
+          tx.done(`move ${m.to} back to ${m.from}`, () => moveFile(m.to, m.from, m.sha256));
+        });
       }
       journal.state = 'applied';
       await writeJournal(journalDir, journal);
     } catch (e) {
       const failed = await tx.rollback();
-      const at = current ? ` at ${current.kind} of ${show(current.path)}` : '';
+      const at = failedStep ? ` at ${failedStep.kind} of ${show(failedStep.path)}` : '';
       journal.state = 'rolled-back';
       journal.error = `failed${at}: ${(e as Error).message}${failed.length ? `; could not roll back: ${failed.join('; ')}` : ''}`;
       await writeJournal(journalDir, journal).catch(() => undefined);
       if (failed.length > 0) {
-        throw new ReplaceError('rollback-failed', `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. The originals are in ${trashDir}; the journal ${path.join(journalDir, id + '.json')} lists them.`, current?.path, { cause: e });
+        throw new ReplaceError('rollback-failed', `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. The originals are in ${trashDir}; the journal ${path.join(journalDir, id + '.json')} lists them.`, failedStep?.path, { cause: e });
       }
       if (e instanceof ReplaceError) throw e;
-      throw new ReplaceError('failed', `Replacing failed${at}: ${(e as Error).message}. Everything done so far was rolled back; no file changed. Fix the cause and apply again.`, current?.path, { cause: e });
+      throw new ReplaceError('failed', `Replacing failed${at}: ${(e as Error).message}. Everything done so far was rolled back; no file changed. Fix the cause and apply again.`, failedStep?.path, { cause: e });
     }
     return {
       journalId: id,
@@ -243,6 +250,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     }
     const saved = path.join(j.trashDir, 'saved');
     const plan: Array<() => Promise<void>> = [];
+    const filePlan: Array<() => Promise<void>> = [];
     const conflicts: string[] = [];
     const forced: UndoResult['forced'] = [];
     const restored: string[] = [];
@@ -266,14 +274,13 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       const now = await readIfFile(real);
       const h = now ? sha256(now) : undefined;
       if (h === f.originalSha256) continue; // never written (interrupted apply) or already restored
-      if (h !== f.appliedSha256) {
-        if (!options.force) {
-          conflicts.push(`${f.path} ${now ? 'changed' : 'was removed'} after the replacement was applied`);
-          continue;
-        }
-        plan.push(async () => { if (now) await saveAside(f.path, now); });
+      const force = h !== f.appliedSha256;
+      if (force && !options.force) {
+        conflicts.push(`${f.path} ${now ? 'changed' : 'was removed'} after the replacement was applied`);
+        continue;
       }
-      plan.push(async () => {
+      filePlan.push(async () => {
+        if (force && now) await saveAside(f.path, now);
         await atomicWrite(real, backup, f.mode);
         restored.push(f.path);
         tx.done(`put back the applied ${f.path}`, async () => { if (now) await atomicWrite(real, now, f.mode); });
@@ -309,6 +316,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       throw new ReplaceError('conflict', `Cannot undo the replacement ${j.id} (${j.createdAt}): ${conflicts.join('; ')}. Undo would overwrite those changes. Revert them by hand, or undo with force (the current content is saved in ${saved} first).`, undefined);
     }
     try {
+      await runPool(filePlan, PARALLEL_WRITES, (p) => p());
       for (const p of plan) await p();
       j.state = 'undone';
       j.undoneAt = new Date().toISOString();
@@ -320,6 +328,6 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       }
       throw new ReplaceError('failed', `Undo of ${j.id} failed (${(e as Error).message}); nothing was changed. Fix the cause and undo again.`, undefined, { cause: e });
     }
-    return { journalId: j.id, restored, movedBack, forced };
+    return { journalId: j.id, restored: restored.sort(), movedBack, forced };
   });
 }
