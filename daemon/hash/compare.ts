@@ -22,6 +22,10 @@ export interface NearThresholds {
   maxChromaDifference: number;
   /** Strict mode: largest mean luma difference of the thumbnails (0..255). */
   maxLumaDifference: number;
+  /** Graphics: largest mean per-cell chroma distance (Euclidean Cb/Cr, 8×8 grid; content-aligned across sizes). Hue-only variants (folder colours) differ by 9 and more. */
+  maxFineChromaDifference: number;
+  /** Transparent graphics at different sizes: smallest correlation of the content-aligned alpha masks. */
+  minAlphaCorrelation: number;
 }
 
 export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
@@ -32,6 +36,8 @@ export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
   graphicFlatness: 0.3,
   maxChromaDifference: 12,
   maxLumaDifference: 24,
+  maxFineChromaDifference: 6,
+  minAlphaCorrelation: 0.8,
 };
 
 export function candidateRadius(t: NearThresholds): number {
@@ -42,17 +48,34 @@ function keyAt(bytes: Uint8Array, k: number): Uint8Array {
   return bytes.subarray(32 * k, 32 * k + 32);
 }
 
-/** Keys to insert in the Hamming index: the hash and the central-region (crop) hashes. */
+/**
+ * The shape key of a transparent image: its 16×16 alpha mask (alpha ≥ 1/2), 256 bits. The DCT hash of a flat
+ * icon is unstable (most coefficients sit near the median), so one icon at two sizes is often 100+ bits
+ * apart; the silhouette is not. Undefined for opaque images (and fingerprints without an alpha grid).
+ */
+export function shapeKey(fp: Fingerprint): Uint8Array | undefined {
+  const alpha = fp.alpha;
+  if (!fp.transparent || !alpha || alpha.length !== 256) return undefined;
+  const key = new Uint8Array(32);
+  for (let k = 0; k < 256; k++) if (alpha[k] >= 128) key[k >> 3] |= 0x80 >> (k & 7);
+  return key;
+}
+
+/** Keys to insert in the Hamming index: the hash, the central-region (crop) hashes and, for transparent images, the shape key. */
 export function indexKeys(fp: Fingerprint): Uint8Array[] {
   const keys = [fp.hash];
   for (let k = 0; k < fp.crops.length / 32; k++) keys.push(keyAt(fp.crops, k));
+  const shape = shapeKey(fp);
+  if (shape) keys.push(shape);
   return keys;
 }
 
-/** Keys to search with: the 8 dihedral variants of the hash (variant 0 is the hash). */
+/** Keys to search with: the 8 dihedral variants of the hash (variant 0 is the hash) and, for transparent images, the shape key. */
 export function queryKeys(fp: Fingerprint): Uint8Array[] {
   const keys: Uint8Array[] = [];
   for (let d = 0; d < 8; d++) keys.push(keyAt(fp.variants, d));
+  const shape = shapeKey(fp);
+  if (shape) keys.push(shape);
   return keys;
 }
 
@@ -93,8 +116,36 @@ function alignedSimilarity(a: ArrayLike<number>, b: ArrayLike<number>, strict: b
   return strict ? Math.min(plain, hp) : (plain + hp) / 2;
 }
 
+/** Lossless images no larger than this (both sides) are graphics whatever their flatness (upsampled to 64×64 they look smooth): favicons, flags. */
+const SMALL_IMAGE = 64;
+
 export function isGraphic(fp: Fingerprint, t: NearThresholds): boolean {
-  return fp.transparent || fp.flatness >= t.graphicFlatness;
+  return fp.transparent || fp.flatness >= t.graphicFlatness || (fp.lossless && Math.max(fp.width, fp.height) <= SMALL_IMAGE);
+}
+
+/**
+ * Largest mean absolute luma difference over the 4×4-pixel blocks of two aligned 32×32 thumbnails, after
+ * fitting one to the other (brightness, contrast): a glyph or emblem that differs (folder-documents vs folder-music) is
+ * a local difference that a global correlation barely sees.
+ */
+function maxBlockDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  // b fitted to a by least squares (a ≈ α·b + β): brightness and contrast changes are global, not local.
+  const sa = stats(a);
+  const sb = stats(b);
+  let cov = 0;
+  for (let i = 0; i < a.length; i++) cov += (a[i] - sa.mean) * (b[i] - sb.mean);
+  const alpha = sb.norm > 1e-9 ? cov / (sb.norm * sb.norm) : 1;
+  let worst = 0;
+  for (let by = 0; by < THUMB; by += 4) {
+    for (let bx = 0; bx < THUMB; bx += 4) {
+      let s = 0;
+      for (let y = by; y < by + 4; y++) {
+        for (let x = bx; x < bx + 4; x++) s += Math.abs(a[y * THUMB + x] - sa.mean - alpha * (b[y * THUMB + x] - sb.mean));
+      }
+      worst = Math.max(worst, s / 16);
+    }
+  }
+  return worst;
 }
 
 /** Mean absolute chroma difference per cell, over the cells where either image is coloured; 0 if either is grey. */
@@ -197,6 +248,121 @@ function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFraction: num
   return best.s;
 }
 
+/** Area-averaged resample of the region [x0, x0+w)×[y0, y0+h) of an n×n image to g×g. */
+function areaResample(src: ArrayLike<number>, n: number, x0: number, y0: number, w: number, h: number, g: number): Float64Array {
+  const out = new Float64Array(g * g);
+  const sx = w / g;
+  const sy = h / g;
+  for (let y = 0; y < g; y++) {
+    const ya = y0 + y * sy;
+    const yb = ya + sy;
+    for (let x = 0; x < g; x++) {
+      const xa = x0 + x * sx;
+      const xb = xa + sx;
+      let s = 0;
+      let area = 0;
+      for (let py = Math.floor(ya); py < Math.ceil(yb) && py < n; py++) {
+        const wy = Math.min(yb, py + 1) - Math.max(ya, py);
+        for (let px = Math.floor(xa); px < Math.ceil(xb) && px < n; px++) {
+          const wgt = wy * (Math.min(xb, px + 1) - Math.max(xa, px));
+          s += wgt * src[py * n + px];
+          area += wgt;
+        }
+      }
+      out[y * g + x] = area > 0 ? s / area : 0;
+    }
+  }
+  return out;
+}
+
+const FULL_BOX = Uint8Array.of(0, 0, 64, 64);
+
+/** The content (bounding box of the visible pixels) of an n×n plane of `fp`, resampled to g×g. */
+function content(fp: Fingerprint, plane: ArrayLike<number>, n: number, g: number): Float64Array {
+  const b = fp.bbox && fp.bbox.length === 4 ? fp.bbox : FULL_BOX;
+  const k = n / 64;
+  return areaResample(plane, n, b[0] * k, b[1] * k, (b[2] - b[0]) * k, (b[3] - b[1]) * k, g);
+}
+
+function channel(chroma8: Uint8Array, c: number): Uint8Array {
+  const out = new Uint8Array(64);
+  for (let i = 0; i < 64; i++) out[i] = chroma8[2 * i + c];
+  return out;
+}
+
+/** Mean per-cell Euclidean distance of two (Cb, Cr) grids of equal size (values around 128). */
+function chromaDistance(acb: ArrayLike<number>, acr: ArrayLike<number>, bcb: ArrayLike<number>, bcr: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < acb.length; i++) s += Math.hypot(acb[i] - bcb[i], acr[i] - bcr[i]);
+  return s / acb.length;
+}
+
+/** Largest chroma magnitude of any cell of the 8×8 grid. */
+function colourfulness(chroma8: Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < 64; i++) m = Math.max(m, Math.hypot(chroma8[2 * i] - 128, chroma8[2 * i + 1] - 128));
+  return m;
+}
+
+function meanAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+function sameSize(a: Fingerprint, b: Fingerprint): boolean {
+  return a.width === b.width && a.height === b.height;
+}
+
+/**
+ * Graphics colour check on the 8×8 chroma grids: false when the two differ in hue (folder colours, flags) or
+ * one is grey and the other colourful (a "symbolic" icon). Same-size images are compared cell by cell;
+ * transparent images of different sizes on their content boxes.
+ */
+function sameColours(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
+  if (!a.chroma8 || !b.chroma8) return true;
+  const ca = colourfulness(a.chroma8);
+  const cb = colourfulness(b.chroma8);
+  if (Math.min(ca, cb) < 4) return !(a.transparent && b.transparent && Math.max(ca, cb) > 16);
+  if (sameSize(a, b) || !a.transparent || !b.transparent) {
+    return chromaDistance(channel(a.chroma8, 0), channel(a.chroma8, 1), channel(b.chroma8, 0), channel(b.chroma8, 1)) <= t.maxFineChromaDifference;
+  }
+  const g = 8;
+  const d = chromaDistance(content(a, channel(a.chroma8, 0), 8, g), content(a, channel(a.chroma8, 1), 8, g), content(b, channel(b.chroma8, 0), 8, g), content(b, channel(b.chroma8, 1), 8, g));
+  return d <= t.maxFineChromaDifference;
+}
+
+const SIZE_GRID = 16;
+/** Content boxes whose aspect ratios differ by more than this factor (log) are different drawings. */
+const MAX_ASPECT_LOG = 0.15;
+/** Same-size graphics: largest local luma difference (see maxBlockDifference). */
+const MAX_BLOCK_DIFFERENCE = 24;
+
+/**
+ * One icon at two sizes the theme ships: both transparent, of different sizes. The content boxes (themes pad
+ * their sizes differently) are compared at 16×16 — the scale of the hand-drawn small sizes — by correlation
+ * of the luma, and the alpha masks must agree. Returns 0 when the masks or tones disagree.
+ */
+function crossSizeSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
+  if (!a.alpha || !b.alpha || a.alpha.length !== 256 || b.alpha.length !== 256) return 0;
+  const g = SIZE_GRID;
+  const aspect = (f: Fingerprint): number => {
+    const bb = f.bbox && f.bbox.length === 4 ? f.bbox : FULL_BOX;
+    return ((bb[2] - bb[0]) * f.width) / Math.max(1, (bb[3] - bb[1]) * f.height);
+  };
+  if (Math.abs(Math.log(aspect(a) / aspect(b))) > MAX_ASPECT_LOG) return 0;
+  const alphaCorr = correlation(content(a, a.alpha, 16, g), content(b, b.alpha, 16, g));
+  if (alphaCorr < t.minAlphaCorrelation) return 0;
+  const la = content(a, a.thumb, THUMB, g);
+  const lb = content(b, b.thumb, THUMB, g);
+  if (meanAbsDifference(la, lb) > t.maxLumaDifference) return 0;
+  const sa = stats(la);
+  const sb = stats(lb);
+  // Light glyphs on transparency (a white logo) leave a flat luma: the shape is all there is.
+  if (sa.norm < FLAT_NORM / 2 && sb.norm < FLAT_NORM / 2) return alphaCorr;
+  return Math.min(correlation(la, lb), Math.max(alphaCorr, 0));
+}
+
 const FLAT_NORM = Math.sqrt(THUMB * THUMB) * 1.5; // thumbnail standard deviation below 1.5 grey levels: a flat image
 
 /**
@@ -205,11 +371,25 @@ const FLAT_NORM = Math.sqrt(THUMB * THUMB) * 1.5; // thumbnail standard deviatio
  * over crops of either image down to `minCropFraction`. `compare` is this, thresholded.
  */
 export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
+  const graphics = isGraphic(a, t) || isGraphic(b, t);
+  if (graphics && !sameColours(a, b, t)) return 0;
+  // Graphics of other proportions are other drawings (a logo and the logo with its name beside it).
+  if (graphics && Math.abs(Math.log((a.width * b.height) / (a.height * b.width))) > MAX_ASPECT_LOG) return 0;
+  const crossSize = a.transparent && b.transparent && !sameSize(a, b) ? crossSizeSimilarity(a, b, t) : 0;
+  return Math.max(crossSize, pixelSimilarity(a, b, t));
+}
+
+function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
   const sa = stats(a.thumb);
   const sb = stats(b.thumb);
   if (sa.norm < FLAT_NORM || sb.norm < FLAT_NORM) {
     // Flat images: equal only if both are flat and of the same grey.
-    if (sa.norm < FLAT_NORM && sb.norm < FLAT_NORM && Math.abs(sa.mean - sb.mean) <= 3) return 1 - Math.abs(sa.mean - sb.mean) / 255;
+    // Transparent ones (a white logo on white) must also have the same shape.
+    if (sa.norm < FLAT_NORM && sb.norm < FLAT_NORM && Math.abs(sa.mean - sb.mean) <= 3) {
+      if (a.transparent !== b.transparent) return 0;
+      if (a.transparent && a.alpha && b.alpha && a.alpha.length === 256 && b.alpha.length === 256 && correlation(a.alpha, b.alpha) < 0.95) return 0;
+      return 1 - Math.abs(sa.mean - sb.mean) / 255;
+    }
     return 0;
   }
   const strict = isGraphic(a, t) || isGraphic(b, t);
@@ -217,6 +397,8 @@ export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): n
     // Graphics: the same colours and tones, not just the same shapes (folder colours, flags, logo variants).
     if (chromaDifference(a.chroma, b.chroma) > t.maxChromaDifference) return 0;
     if (Math.abs(sa.mean - sb.mean) > t.maxLumaDifference) return 0;
+    // Same size, same place: a local difference is a different glyph or emblem.
+    if (sameSize(a, b) && maxBlockDifference(a.thumb, b.thumb) > MAX_BLOCK_DIFFERENCE) return 0;
   }
   const dihedral = !strict && Math.min(a.quality, b.quality) >= t.dihedralMinQuality;
   // Distance of a's keys (hash, crops) to b's variant d, the transform that maps b onto a, and of b's crops

@@ -49,6 +49,12 @@ export interface Fingerprint {
   thumb: Uint8Array;
   /** Colour: 4×4 grid of mean chroma (Cb, Cr + 128 per cell, 32 bytes), upright like the thumbnail. */
   chroma: Uint8Array;
+  /** Colour, finer (graphics verification): 8×8 grid of mean chroma (Cb, Cr + 128 per cell, 128 bytes), upright. */
+  chroma8?: Uint8Array;
+  /** 16×16 mean alpha (0..255, 256 bytes), upright; empty when the image is opaque. */
+  alpha?: Uint8Array;
+  /** Bounding box of the visible pixels (alpha ≥ 1/8) in 64ths of the upright image: x0, y0, x1, y1 (exclusive); [0, 0, 64, 64] when opaque. */
+  bbox?: Uint8Array;
   /** Some pixels are (partly) transparent. */
   transparent: boolean;
   /** Fraction (0..1) of the 64×64 luma that is flat (no change to the next pixel): high for drawn graphics. */
@@ -181,7 +187,19 @@ const sharpInputOptions = (maxPixels: number): sharp.SharpOptions => ({
   sequentialRead: true,
 });
 
-interface Decoded { luma: Float64Array; chroma: Uint8Array; transparent: boolean; }
+interface Decoded { luma: Float64Array; chroma: Uint8Array; chroma8: Uint8Array; alpha: Uint8Array; bbox: Uint8Array; transparent: boolean; }
+
+/** Mean of a 64×64 plane over g×g cells, + bias, clamped to a byte, into out[stride·cell + offset]. */
+function cells(plane: Float64Array, g: number, bias: number, scale: number, out: Uint8Array, stride: number, offset: number): void {
+  const c = N / g;
+  for (let cy = 0; cy < g; cy++) {
+    for (let cx = 0; cx < g; cx++) {
+      let s = 0;
+      for (let y = cy * c; y < cy * c + c; y++) for (let x = cx * c; x < cx * c + c; x++) s += plane[y * N + x];
+      out[stride * (cy * g + cx) + offset] = Math.max(0, Math.min(255, Math.round((s * scale) / (c * c) + bias)));
+    }
+  }
+}
 
 /** 64×64 luma (0..255) and 4×4 chroma, transparency composited on white, upright. */
 async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promise<Decoded> {
@@ -201,6 +219,7 @@ async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promis
     throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`, 'corrupt', p.format);
   }
   const luma = new Float64Array(count);
+  const alphaPlane = new Float64Array(count);
   const cb = new Float64Array(count);
   const cr = new Float64Array(count);
   let transparent = false;
@@ -216,6 +235,7 @@ async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promis
       if (channels === 2) a = data[o + 1] / 255;
     }
     if (a < 0.98) transparent = true;
+    alphaPlane[i] = a;
     r = r * a + 255 * (1 - a); g = g * a + 255 * (1 - a); b = b * a + 255 * (1 - a);
     luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
     cb[i] = -0.168736 * r - 0.331264 * g + 0.5 * b;
@@ -223,17 +243,32 @@ async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promis
   }
   const d = ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0;
   const chroma = new Uint8Array(32);
+  const chroma8 = new Uint8Array(128);
   const cbT = transformImage(cb, N, d);
   const crT = transformImage(cr, N, d);
-  for (let cy = 0; cy < 4; cy++) {
-    for (let cx = 0; cx < 4; cx++) {
-      let sb = 0, sr = 0;
-      for (let y = cy * 16; y < cy * 16 + 16; y++) for (let x = cx * 16; x < cx * 16 + 16; x++) { sb += cbT[y * N + x]; sr += crT[y * N + x]; }
-      chroma[2 * (cy * 4 + cx)] = Math.max(0, Math.min(255, Math.round(sb / 256 + 128)));
-      chroma[2 * (cy * 4 + cx) + 1] = Math.max(0, Math.min(255, Math.round(sr / 256 + 128)));
+  cells(cbT, 4, 128, 1, chroma, 2, 0);
+  cells(crT, 4, 128, 1, chroma, 2, 1);
+  cells(cbT, 8, 128, 1, chroma8, 2, 0);
+  cells(crT, 8, 128, 1, chroma8, 2, 1);
+  let alpha = new Uint8Array(0);
+  const bbox = Uint8Array.of(0, 0, N, N);
+  if (transparent) {
+    alpha = new Uint8Array(256);
+    const upright = transformImage(alphaPlane, N, d);
+    cells(upright, 16, 0, 255, alpha, 1, 0);
+    let x0 = N, y0 = N, x1 = 0, y1 = 0;
+    for (let y = 0; y < N; y++) {
+      for (let x = 0; x < N; x++) {
+        if (upright[y * N + x] < 0.125) continue;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        if (y >= y1) y1 = y + 1;
+      }
     }
+    if (x1 > x0 && y1 > y0) bbox.set([x0, y0, x1, y1]);
   }
-  return { luma: transformImage(luma, N, d), chroma, transparent };
+  return { luma: transformImage(luma, N, d), chroma, chroma8, alpha, bbox, transparent };
 }
 
 function isLossless(format: ImageFormat, bytes: Buffer): boolean {
@@ -246,7 +281,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
     const p = await prepare(bytes, maxPixels);
-    const { luma, chroma, transparent } = await decodeLuma(bytes, p, maxPixels);
+    const { luma, chroma, chroma8, alpha, bbox, transparent } = await decodeLuma(bytes, p, maxPixels);
     const coeffs = dct16(luma);
     const variants = dihedralHashes(coeffs);
     const crops = new Uint8Array(32 * CROP_FRACTIONS.length);
@@ -263,6 +298,9 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
       crops,
       thumb: thumbnail(luma),
       chroma,
+      chroma8,
+      alpha,
+      bbox,
       transparent,
       flatness: flatness(luma),
     };

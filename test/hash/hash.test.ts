@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import {
   candidateRadius, compare, DEFAULT_NEAR_THRESHOLDS, detectFormat, fingerprint, hammingDistance, ImageDecodeError,
-  indexKeys, pixelDigest, queryKeys, sha256, type Fingerprint,
+  indexKeys, pixelDigest, queryKeys, sha256, shapeKey, type Fingerprint,
 } from '../../daemon/hash';
 import { dct16, transformCoeffs, transformImage, N } from '../../daemon/hash/pdq';
 import { encode, iconSvg, makeIcon, makePhoto, makeSvg, tempDir } from '../fixtures/images';
@@ -93,8 +93,11 @@ describe('hash', function () {
     it('the fingerprint is small and survives a structured clone', async function () {
       const clone = structuredClone(original);
       assert.deepEqual(clone, original);
-      const size = Object.values(original).reduce<number>((s, v) => s + (v instanceof Uint8Array ? v.length : 8), 0);
-      assert.ok(size < 1500, `${size} bytes`);
+      for (const fp of [original, await fingerprint(await makeIcon(2, 64, 0))]) {
+        const size = Object.values(fp).reduce<number>((s, v) => s + (v instanceof Uint8Array ? v.length : 8), 0);
+        assert.ok(size <= 2048, `${size} bytes`);
+        assert.deepEqual(structuredClone(fp), fp);
+      }
     });
     it('the 8 dihedral variants equal the hashes of the transformed images', function () {
       const luma = new Float64Array(N * N).map((_, i) => ((i * 7919) % 251) + (i % 64) * 2);
@@ -154,6 +157,51 @@ describe('hash', function () {
       const big = await fingerprint(await makeIcon(4, 128, 1));
       assert.ok(nearPair(a, big) !== undefined);
       for (const g of [0, 2, 3]) assert.equal(nearPair(a, await fingerprint(await makeIcon(4, 64, g))), undefined, `glyph ${g}`);
+    });
+  });
+
+  describe('graphics (icons, flags)', function () {
+    /** A flat folder icon (transparent background) in `colour`, with an optional white glyph, drawn at `size` px. */
+    function folder(colour: string, size: number, glyph = ''): Promise<Buffer> {
+      const glyphs: Record<string, string> = {
+        note: '<rect x="24" y="28" width="16" height="20" fill="#ffffff"/>',
+        disc: '<circle cx="32" cy="39" r="9" fill="#ffffff"/>',
+      };
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 64 64">` +
+        `<path d="M6 12 h20 l6 6 h26 v38 h-52 z" fill="${colour}"/><rect x="6" y="22" width="52" height="34" fill="${colour}" opacity="0.85"/>` +
+        `${glyphs[glyph] ?? ''}</svg>`;
+      return sharp(Buffer.from(svg)).png().toBuffer();
+    }
+
+    it('one icon at 48 and 32 px is a near duplicate (found through the shape key)', async function () {
+      const big = await fingerprint(await folder('#5294e2', 48, 'note'));
+      const small = await fingerprint(await folder('#5294e2', 32, 'note'));
+      assert.ok(shapeKey(big) && shapeKey(small));
+      assert.ok(nearPair(big, small) !== undefined);
+      assert.ok(nearPair(small, big) !== undefined);
+    });
+    it('two icons differing only in hue are not near duplicates', async function () {
+      const indigo = await fingerprint(await folder('#5c6bc0', 48));
+      const violet = await fingerprint(await folder('#8e6bc0', 48));
+      assert.equal(nearPair(indigo, violet), undefined);
+      const pink = await fingerprint(await folder('#ec407a', 48));
+      const red = await fingerprint(await folder('#e53935', 48));
+      assert.equal(nearPair(pink, red), undefined);
+    });
+    it('a grey "symbolic" version of a coloured icon is not a near duplicate', async function () {
+      const red = await fingerprint(await folder('#d70751', 48));
+      const grey = await fingerprint(await folder('#6f6f6f', 48));
+      assert.equal(nearPair(red, grey), undefined);
+    });
+    it('same-size icons that differ only in their glyph are not near duplicates', async function () {
+      const note = await fingerprint(await folder('#5294e2', 48, 'note'));
+      const disc = await fingerprint(await folder('#5294e2', 48, 'disc'));
+      assert.equal(nearPair(note, disc), undefined);
+    });
+    it('opaque images have no shape key and no alpha grid', async function () {
+      assert.equal(shapeKey(original), undefined);
+      assert.equal(original.alpha?.length, 0);
+      assert.equal(original.chroma8?.length, 128);
     });
   });
 
