@@ -168,7 +168,7 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
         : path.join(trashDir, 'images', '_abs', path.relative(path.parse(p).root, p));
     };
     const journal: Journal = {
-      version: JOURNAL_VERSION, id, createdAt: new Date().toISOString(), state: 'applying', trashDir,
+      version: JOURNAL_VERSION, id, createdAt: new Date().toISOString(), state: 'applying', base: plan.base, trashDir,
       files: writes.map((w, n) => ({
         path: path.resolve(w.path), mode: w.mode & 0o7777, originalSha256: sha256(w.original),
         backup: path.join(trashDir, 'originals', `${n}-${path.basename(w.path)}`), appliedSha256: sha256(w.next), edits: w.edits,
@@ -212,11 +212,12 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     } catch (e) {
       const failed = await tx.rollback();
       const at = failedStep ? ` at ${failedStep.kind} of ${show(failedStep.path)}` : '';
-      journal.state = 'rolled-back';
+      // Fully rolled back: nothing to undo. Not fully: left 'applying', so undoLast can finish the job.
+      journal.state = failed.length > 0 ? 'applying' : 'rolled-back';
       journal.error = `failed${at}: ${(e as Error).message}${failed.length ? `; could not roll back: ${failed.join('; ')}` : ''}`;
       await writeJournal(journalDir, journal).catch(() => undefined);
       if (failed.length > 0) {
-        throw new ReplaceError('rollback-failed', `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. The originals are in ${trashDir}; the journal ${path.join(journalDir, id + '.json')} lists them.`, failedStep?.path, { cause: e });
+        throw new ReplaceError('rollback-failed', `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. Fix the cause, then run undo (with force if it says a file changed) to restore the rest; the originals are in ${trashDir}, listed in the journal ${path.join(journalDir, id + '.json')}.`, failedStep?.path, { cause: e });
       }
       if (e instanceof ReplaceError) throw e;
       throw new ReplaceError('failed', `Replacing failed${at}: ${(e as Error).message}. Everything done so far was rolled back; no file changed. Fix the cause and apply again.`, failedStep?.path, { cause: e });
@@ -249,6 +250,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
         : `Nothing to undo: every replacement recorded in ${journalDir} is already undone (or was rolled back when it failed).`);
     }
     const saved = path.join(j.trashDir, 'saved');
+    const show = (p: string) => displayPath(p, j.base ?? path.parse(p).root);
     const plan: Array<() => Promise<void>> = [];
     const filePlan: Array<() => Promise<void>> = [];
     const conflicts: string[] = [];
@@ -267,7 +269,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     for (const f of j.files) {
       const backup = await readIfFile(f.backup);
       if (!backup || sha256(backup) !== f.originalSha256) {
-        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the original of ${f.path} is missing or damaged in the trash (${f.backup}).`, f.path);
+        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the original of ${show(f.path)} is missing or damaged in the trash (${f.backup}).`, f.path);
       }
       let real = f.path;
       try { real = await fsp.realpath(f.path); } catch { /* gone: written back at its path */ }
@@ -276,7 +278,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       if (h === f.originalSha256) continue; // never written (interrupted apply) or already restored
       const force = h !== f.appliedSha256;
       if (force && !options.force) {
-        conflicts.push(`${f.path} ${now ? 'changed' : 'was removed'} after the replacement was applied`);
+        conflicts.push(`${show(f.path)} ${now ? 'changed' : 'was removed'} after the replacement was applied`);
         continue;
       }
       filePlan.push(async () => {
@@ -291,16 +293,16 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       const atHome = await readIfFile(m.from);
       if (atHome && sha256(atHome) === m.sha256) continue; // never moved, or already back
       if (!inTrash || sha256(inTrash) !== m.sha256) {
-        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the removed image ${m.from} is missing or damaged in the trash (${m.to}).`, m.from);
+        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the removed image ${show(m.from)} is missing or damaged in the trash (${m.to}).`, m.from);
       }
       if (atHome || await fsp.lstat(m.from).then(() => true, () => false)) {
         if (!options.force) {
-          conflicts.push(`${m.from} was removed by the replacement, and something else is there now`);
+          conflicts.push(`${show(m.from)} was removed by the replacement, and something else is there now`);
           continue;
         }
         plan.push(async () => {
           const occupant = await readIfFile(m.from);
-          if (!occupant) throw new Error(`${m.from} is not a file; move it away first`);
+          if (!occupant) throw new Error(`${show(m.from)} is not a file; move it away first`);
           await saveAside(m.from, occupant);
           await fsp.rm(m.from);
           tx.done(`put back ${m.from}`, () => atomicWrite(m.from, occupant, m.mode));

@@ -197,6 +197,8 @@ export interface Journal {
   createdAt: string;
   /** applying: being written (a crash leaves it so); applied: undoable; undone; rolled-back: failed and restored. */
   state: 'applying' | 'applied' | 'undone' | 'rolled-back';
+  /** The plan's base: messages show paths relative to it. */
+  base: string;
   /** Folder of this apply's trash (absolute): originals of edited files, removed images. */
   trashDir: string;
   files: Array<{

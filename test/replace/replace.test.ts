@@ -343,7 +343,7 @@ describe('replace: plan → apply → undo on a real site', function () {
     const later = fs.readFileSync(site.file('public/css/site.css'), 'utf8') + '.new { color: red; }\n';
     fs.writeFileSync(site.file('public/css/site.css'), later);
     const edited = snapshot(site.dir);
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /public\/css\/site\.css changed after the replacement was applied.*undo with force/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /^Cannot undo the replacement \d{6}-\S+ \(.*\): public\/css\/site\.css changed after the replacement was applied\. .*undo with force/);
     assert.deepEqual(snapshot(site.dir), edited, 'a refused undo changes nothing');
     assert.equal(journals(site)[0].state, 'applied');
     const u = await undoLast({ indexDir: site.indexDir, force: true });
@@ -356,7 +356,7 @@ describe('replace: plan → apply → undo on a real site', function () {
   it('undo refuses when a removed image\'s place is taken', async () => {
     await apply(await plan({ delete: true }));
     fs.writeFileSync(site.file(IMAGES.logoCopy), 'someone else');
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /logo-copy\.png was removed by the replacement, and something else is there now/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /: public\/img\/logo-copy\.png was removed by the replacement, and something else is there now/);
     assert.equal(fs.readFileSync(site.file(IMAGES.logoCopy), 'utf8'), 'someone else');
   });
 
@@ -373,5 +373,41 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(inner.code, 'busy');
     assert.match(inner.message, /another replace or undo is running \(pid \d+\)/);
     assert.equal(journals(site).length, 1);
+  });
+});
+
+describe('replace: recovery when the roll-back itself fails', function () {
+  this.timeout(60000);
+  let site: Site;
+  beforeEach(async () => { site = await makeSite(); });
+  afterEach(() => site.cleanup());
+
+  it('says so, keeps the journal undoable, and undo --force finishes restoring a byte-identical tree', async () => {
+    const before = snapshot(site.dir);
+    const referencesTo = await site.index();
+    const p = await makePlan({ groups: site.groups, referencesTo, resolve: site.resolve }, { delete: true });
+    const index = site.file('public/index.html');
+    let moves = 0;
+    await rejectsWith(applyPlan(p, {
+      indexDir: site.indexDir, referencesTo,
+      beforeStep: (s) => {
+        if (s.kind !== 'move' || ++moves !== 2) return;
+        const j = journals(site)[0];
+        fs.mkdirSync(j.moves[1].to, { recursive: true }); // the move fails…
+        fs.rmSync(index);
+        fs.mkdirSync(index); // …and so does putting back index.html
+      },
+    }), 'rollback-failed', /^Replacing failed at move of public\/img\/old\/logo\.png .* and rolling back failed too: restore .*index\.html.*run undo/);
+    const j = journals(site)[0];
+    assert.equal(j.state, 'applying');
+    assert.match(j.error ?? '', /could not roll back/);
+    // The other files were restored; the user removes the folder and asks undo to finish.
+    assert.equal(fs.readFileSync(site.file('public/css/site.css'), 'utf8'), SOURCES['public/css/site.css']);
+    fs.rmdirSync(index);
+    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /: public\/index\.html was removed after the replacement was applied/);
+    const u = await undoLast({ indexDir: site.indexDir, force: true });
+    assert.deepEqual(u.restored, [index]);
+    assert.deepEqual(snapshot(site.dir), before);
+    assert.equal(journals(site)[0].state, 'undone');
   });
 });
