@@ -43,6 +43,7 @@ export interface SizeResult {
 }
 
 export interface StoreResult {
+  sync: boolean;
   records: number;
   putMs: number;
   flushMs: number;
@@ -54,7 +55,7 @@ export interface StoreResult {
 export interface HammingResult {
   sizes: SizeResult[];
   crossover: { radius: number; keys: number; mihMs: number; bruteMs: number }[];
-  store: StoreResult;
+  store: StoreResult[];
 }
 
 /** Deterministic PRNG (xorshift32) so runs are comparable. */
@@ -226,10 +227,10 @@ async function benchSize(n: number, radii: number[], queryCount: number, log: (s
 function crossover(radii: number[], log: (s: string) => void): HammingResult['crossover'] {
   const out: HammingResult['crossover'] = [];
   const next = rng(12345);
-  for (const n of [512, 1024, 2048, 4096, 8192, 16384]) {
+  for (const n of [1024, 2048, 4096, 8192, 16384, 32768, 65536]) {
     const index = new HammingIndex();
     for (let i = 0; i < n; i++) index.add(i, randomKey(next));
-    const queries = Array.from({ length: 400 }, () => randomKey(next));
+    const queries = Array.from({ length: 1000 }, () => randomKey(next));
     for (const r of radii) {
       const mih = timeQueries((i) => index.searchUsing(queries[i], r, 'mih'), queries.length);
       const brute = timeQueries((i) => index.searchUsing(queries[i], r, 'brute'), queries.length);
@@ -240,11 +241,11 @@ function crossover(radii: number[], log: (s: string) => void): HammingResult['cr
   return out;
 }
 
-async function benchStore(records: number, log: (s: string) => void): Promise<StoreResult> {
+async function benchStore(records: number, sync: boolean, log: (s: string) => void): Promise<StoreResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-store-'));
   try {
     const next = rng(777);
-    let store = IndexStore.open<{ hash: Uint8Array; width: number; height: number }>(dir, { schemaVersion: 1 });
+    let store = IndexStore.open<{ hash: Uint8Array; width: number; height: number }>(dir, { schemaVersion: 1, sync });
     const paths: string[] = [];
     const t0 = performance.now();
     for (let i = 0; i < records; i++) {
@@ -266,15 +267,15 @@ async function benchStore(records: number, log: (s: string) => void): Promise<St
     if (found !== records) throw new Error(`store bench: ${found} of ${records} records read back`);
     await store.close();
     const t3 = performance.now();
-    store = IndexStore.open(dir, { schemaVersion: 1 });
+    store = IndexStore.open(dir, { schemaVersion: 1, sync });
     found = 0;
     for (const p of paths) if (store.getFile(p)) found++;
     const reopenAndGetMs = performance.now() - t3;
     await store.close();
     if (found !== records) throw new Error(`store bench: ${found} of ${records} records read back after reopen`);
-    const r: StoreResult = { records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs };
+    const r: StoreResult = { sync, records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs };
     log(
-      `store: ${records} putContent+putFile ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ` +
+      `store (${sync ? 'synced' : 'noSync'}): ${records} putContent+putFile ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ` +
         `${records} getFile ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each); reopen + ${records} getFile ${reopenAndGetMs.toFixed(0)} ms`,
     );
     return r;
@@ -289,7 +290,7 @@ export async function runHamming(options: { sizes?: number[]; radii?: number[]; 
   const sizes: SizeResult[] = [];
   for (const n of options.sizes ?? [10_000, 100_000, 1_000_000]) sizes.push(await benchSize(n, radii, options.queries ?? 200, log));
   const cross = crossover(radii, log);
-  const store = await benchStore(options.storeRecords ?? 100_000, log);
+  const store = [await benchStore(options.storeRecords ?? 100_000, true, log), await benchStore(options.storeRecords ?? 100_000, false, log)];
   return { sizes, crossover: cross, store };
 }
 

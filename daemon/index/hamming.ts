@@ -3,8 +3,9 @@
  * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012) with 16 tables of 16-bit chunks.
  *
  * Layout (no per-key objects, so a million keys fit in about 85 MB):
- * - keys: one Uint32Array, 8 little-endian words per slot; ids: Int32Array (widened to Float64Array the
- *   first time an id does not fit); a state byte per slot; freed slots go to a free list.
+ * - keys: 8 little-endian 32-bit words per slot, in a WebAssembly memory (the brute scan is WebAssembly,
+ *   see scan-wasm.ts) viewed as one Uint32Array; ids: Int32Array (widened to Float64Array the first time an
+ *   id does not fit); a state byte per slot; freed slots go to a free list.
  * - base: for each of the 16 tables, a counting-sorted posting array (CSR): the slots whose chunk t has
  *   value v are entries [offsets[t][v], offsets[t][v + 1]). An entry is a 24-bit slot number (Uint16 + Uint8).
  * - delta: slots added since the base was built, searched by brute force. The base is rebuilt lazily, at a
@@ -19,10 +20,12 @@
  *
  * MIH wins while the buckets it visits are a small part of the index. On uniform keys the visited fraction is
  * 0.6 % at r = 32, 4.2 % at r = 48, 20 % at r = 64 and 68 % at r = 80 (16 × 16-bit chunks), so each query
- * picks MIH or a brute scan from that fraction and the index size; a MIH scan that visits more entries than
- * expected (clustered real hashes) gives up and falls back to the brute scan. The brute scan reads the keys
- * sequentially and stops a key after 3 or 5 of its 8 words once past r.
+ * picks MIH or a brute scan from that fraction and the index size (mihPays); a MIH scan that visits more entries than
+ * expected (clustered real hashes) gives up and falls back to the brute scan. The brute scan runs at memory
+ * speed (about 3 ms for 10^6 keys).
  */
+
+import { createScan, type ScanFunction, type WasmMemory } from './scan-wasm';
 
 const BITS = 256;
 const WORDS = 8;
@@ -30,21 +33,24 @@ const CHUNKS = 16;
 const CHUNK_VALUES = 1 << 16;
 /** Largest slot number a 24-bit posting entry can hold. */
 const MAX_SLOTS = 1 << 24;
+/** WebAssembly memory layout: the query at 0, scan hits at OUT_OFFSET (2 u32 each), the keys at KEYS_OFFSET. */
+const OUT_OFFSET = 64;
+/** Keys per scan call, so the hits always fit. */
+const SCAN_BLOCK = 1 << 16;
+const KEYS_OFFSET = OUT_OFFSET + SCAN_BLOCK * 8;
+const PAGE = 65536;
 
-/**
- * Below this many live keys a brute scan is as fast (measured at r = 32: equal at 1024 keys, MIH 2× faster
- * at 2048), and the 4 MB of bucket offsets are not worth it.
- */
+/** Below this many keys the index never builds postings (16 tables × 64 K offsets = 4 MB). */
 export const MIH_MIN_KEYS = 2048;
 /**
- * MIH is used while the expected visited fraction of postings is below this. A visited entry costs 8–20
- * times a brute-scanned key (a random access to the key against a sequential scan), so the break-even is
- * 5–12 %: measured r = 48 (4.2 %) MIH 2–4× faster, r = 56 (11 %) even at 10^5 and 0.6× at 10^6. 6 % means
- * MIH up to r = 50, a brute scan above.
+ * Cost model, in units of one brute-scanned key (WebAssembly popcount, sequential: ~1.5 ns cached, ~4 ns
+ * at 10^6 keys). A MIH probe (one bucket offset) costs about 10, a visited posting entry about 35 (random
+ * access to its key), at 64 K and at 10^6 keys alike. Fitted on bench/hamming.ts: at r = 32 MIH wins from
+ * about 8 K keys, at r = 36 from about 30 K, at r = 40 only from about 65 K (equal) to 10^6 (1.1×); above
+ * r = 44 the brute scan wins at every size (4.2 % of postings visited at r = 48, 20 % at r = 64).
  */
-export const MIH_MAX_VISITED_FRACTION = 0.06;
-/** A MIH scan gives up and scans by brute force once it has visited this fraction of the postings. */
-const MIH_GIVE_UP_FRACTION = 0.6;
+const MIH_PROBE_COST = 10;
+const MIH_VISIT_COST = 35;
 
 const STATE_FREE = 0;
 const STATE_BASE = 1;
@@ -121,15 +127,28 @@ function thresholds(r: number): Int32Array {
   return thr;
 }
 
-/** Expected fraction of postings a MIH query visits at radius r, for uniform keys. */
-export function mihVisitedFraction(radius: number): number {
-  const thr = thresholds(Math.max(0, Math.floor(radius)));
+/** Buckets a MIH query probes at radius r. */
+function mihProbes(radius: number): number {
+  const thr = thresholds(Math.max(0, Math.min(BITS, Math.floor(radius))));
   let probes = 0;
   for (let t = 0; t < CHUNKS; t++) if (thr[t] >= 0) probes += MASKS_UPTO[thr[t]];
-  return probes / CHUNK_VALUES;
+  return probes;
+}
+
+/** Expected fraction of postings a MIH query visits at radius r, for uniform keys. */
+export function mihVisitedFraction(radius: number): number {
+  return mihProbes(radius) / CHUNK_VALUES;
+}
+
+/** Whether MIH is expected to beat the brute scan over n keys at radius r. */
+export function mihPays(radius: number, n: number): boolean {
+  const probes = mihProbes(radius);
+  return n >= MIH_MIN_KEYS && MIH_PROBE_COST * probes + (MIH_VISIT_COST * probes * n) / CHUNK_VALUES < n;
 }
 
 export class HammingIndex {
+  private readonly memory: WasmMemory;
+  private readonly scan: ScanFunction;
   private keys = new Uint32Array(0);
   private ids: Int32Array | Float64Array = new Int32Array(0);
   private state = new Uint8Array(0);
@@ -162,16 +181,17 @@ export class HammingIndex {
     if (options.bits !== undefined && options.bits !== BITS) {
       throw new RangeError(`HammingIndex: expected bits 256 but received ${String(options.bits)}`);
     }
+    ({ memory: this.memory, scan: this.scan } = createScan(Math.ceil(KEYS_OFFSET / PAGE)));
   }
 
   get size(): number {
     return this.live;
   }
 
-  /** Bytes held by the typed arrays (keys, ids, state, postings, offsets). */
+  /** Bytes held by the typed arrays (WebAssembly memory with the keys, ids, state, postings, offsets). */
   get memoryBytes(): number {
     return (
-      this.keys.byteLength + this.ids.byteLength + this.state.byteLength + (this.offsets?.byteLength ?? 0) +
+      this.memory.buffer.byteLength + this.ids.byteLength + this.state.byteLength + (this.offsets?.byteLength ?? 0) +
       this.postLo.byteLength + this.postHi.byteLength
     );
   }
@@ -229,7 +249,7 @@ export class HammingIndex {
 
   /**
    * search() with the algorithm forced (benchmarks, tests): 'mih' at any size (it still falls
-   * back to a brute scan past its visit budget); 'auto' chooses by index size and expected visited fraction.
+   * back to a brute scan past its visit budget); 'auto' chooses with the cost model (mihPays).
    */
   searchUsing(query: Uint8Array, radius: number, method: 'auto' | 'mih' | 'brute'): HammingHit[] {
     checkKey('HammingIndex.search', query);
@@ -237,15 +257,15 @@ export class HammingIndex {
     if (!(r >= 0)) return [];
     toWords(query, this.q, 0);
     const best = new Map<number, number>();
-    const fraction = mihVisitedFraction(Math.min(r, BITS));
-    const useMih =
-      method === 'mih' ? this.live > 0 : method === 'auto' && this.live >= MIH_MIN_KEYS && fraction < MIH_MAX_VISITED_FRACTION;
+    const useMih = method === 'mih' ? this.live > 0 : method === 'auto' && mihPays(r, this.live);
     if (method === 'auto' && !useMih && this.offsets && this.live < MIH_MIN_KEYS / 2) this.dropBase();
     let visited = -1;
     if (useMih) {
       if (!this.offsets || this.delta.length > this.deltaLimit() || this.baseDead > this.baseLive) this.rebuild();
-      // Past what a brute scan costs, give up (clustered keys fill some buckets far above the uniform estimate).
-      const budget = Math.ceil(MIH_GIVE_UP_FRACTION * this.baseLive) + this.baseDead + 1024;
+      // Clustered keys fill some buckets far above the uniform estimate: past twice the expected visits (at
+      // least what a brute scan costs), give up and scan, so a query costs at most about two brute scans.
+      const expected = mihVisitedFraction(r) * this.baseLive;
+      const budget = Math.ceil(Math.max(2 * expected, this.baseLive / MIH_VISIT_COST)) + this.baseDead + 1024;
       visited = this.searchBase(r, best, budget);
       if (visited >= 0) {
         this.scanSlots(this.delta, r, best);
@@ -304,8 +324,10 @@ export class HammingIndex {
   private grow(): void {
     if (this.capacity >= MAX_SLOTS) throw new RangeError(`HammingIndex: at most ${MAX_SLOTS} keys are supported`);
     const capacity = Math.min(MAX_SLOTS, Math.max(1024, this.capacity * 2));
-    const keys = new Uint32Array(capacity * WORDS);
-    keys.set(this.keys);
+    const bytes = KEYS_OFFSET + capacity * WORDS * 4;
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE)); // in place: the keys stay
+    const keys = new Uint32Array(this.memory.buffer, KEYS_OFFSET, capacity * WORDS);
     const ids = this.ids instanceof Int32Array ? new Int32Array(capacity) : new Float64Array(capacity);
     ids.set(this.ids);
     const state = new Uint8Array(capacity);
@@ -456,39 +478,25 @@ export class HammingIndex {
     for (const slot of slots) if (this.state[slot] === STATE_DELTA) this.verify(slot, r, best);
   }
 
-  /** Brute scan of every live slot. */
+  /** Brute scan of every live slot (WebAssembly, in blocks so the hits always fit). */
   private scanAll(r: number, best: Map<number, number>): void {
-    const keys = this.keys;
-    const q = this.q;
+    const mem = new Uint32Array(this.memory.buffer);
+    mem.set(this.q, 0);
+    const radius = Math.min(r, BITS);
     const state = this.state;
     const ids = this.ids;
-    const q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5], q6 = q[6], q7 = q[7];
-    const end = this.highWater;
-    for (let s = 0, at = 0; s < end; s++, at += WORDS) {
-      const st = state[s];
-      if (st !== STATE_BASE && st !== STATE_DELTA) continue;
-      let x = keys[at] ^ q0;
-      let d = POP16[x & 0xffff] + POP16[x >>> 16];
-      x = keys[at + 1] ^ q1;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      x = keys[at + 2] ^ q2;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      if (d > r) continue;
-      x = keys[at + 3] ^ q3;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      x = keys[at + 4] ^ q4;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      if (d > r) continue;
-      x = keys[at + 5] ^ q5;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      x = keys[at + 6] ^ q6;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      x = keys[at + 7] ^ q7;
-      d += POP16[x & 0xffff] + POP16[x >>> 16];
-      if (d > r) continue;
-      const id = ids[s];
-      const prev = best.get(id);
-      if (prev === undefined || d < prev) best.set(id, d);
+    for (let start = 0; start < this.highWater; start += SCAN_BLOCK) {
+      const n = Math.min(SCAN_BLOCK, this.highWater - start);
+      const hits = this.scan(KEYS_OFFSET + start * WORDS * 4, n, 0, radius, OUT_OFFSET);
+      for (let h = 0, at = OUT_OFFSET / 4; h < hits; h++, at += 2) {
+        const s = (mem[at] - KEYS_OFFSET) / (WORDS * 4);
+        const st = state[s];
+        if (st !== STATE_BASE && st !== STATE_DELTA) continue;
+        const id = ids[s];
+        const d = mem[at + 1];
+        const prev = best.get(id);
+        if (prev === undefined || d < prev) best.set(id, d);
+      }
     }
   }
 }

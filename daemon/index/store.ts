@@ -16,8 +16,9 @@
  * Durability: lmdb-js defaults, i.e. synced commits with overlappingSync on Linux (the fsync runs after the
  * commit, outside the write lock; LMDB's two meta pages keep the last fully-synced state valid). Killing the
  * process never loses a committed transaction (the OS holds the pages); a power loss may lose the last
- * unsynced commits but cannot corrupt the index. noSync was rejected: it trades that guarantee for little on
- * batched writes (see bench/hamming.ts), and the index, although rebuildable, takes minutes to rebuild.
+ * unsynced commits but cannot corrupt the index. noSync (option `sync: false`) is kept for throwaway
+ * indexes only: batching already amortises the fsync (bench/hamming.ts measures both), and the index,
+ * although rebuildable, takes minutes of decoding to rebuild.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,6 +47,11 @@ export interface ContentRecord<F> {
 export interface IndexStoreOptions {
   /** The caller's record schema; a stored index with another version is wiped and rebuilt. Default 1. */
   schemaVersion?: number;
+  /**
+   * false = no fsync (LMDB noSync): still safe against a killed process, not against a power loss or an OS
+   * crash, which may corrupt the index. For throwaway indexes (a CI run, benchmarks). Default true.
+   */
+  sync?: boolean;
 }
 
 /** Version of this module's own layout (databases, flags, key formats). */
@@ -142,7 +148,7 @@ export class IndexStore<F> {
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
-        root = open({ path: folder, noSubdir: false, maxDbs: 8, encoding: 'msgpack' });
+        root = open({ path: folder, noSubdir: false, maxDbs: 8, encoding: 'msgpack', ...(options.sync === false ? { noSync: true } : {}) });
         const filesDb = root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
         const contentsDb = root.openDB<ContentRecord<F>, string>({ name: 'contents', encoding: 'msgpack' });
         const shaDb = root.openDB<string, string>({ name: 'sha', dupSort: true, encoding: 'ordered-binary' });
@@ -205,6 +211,8 @@ export class IndexStore<F> {
     }
     // The meta page header is 16 bytes in LMDB 0.9 and 24 in lmdb-js's build (it adds a txnid).
     if (header.length === 32 && (header.readUInt32LE(24) === LMDB_MAGIC || header.readUInt32LE(16) === LMDB_MAGIC)) return undefined;
+    // An empty file is a new environment (LMDB initialises it; another process may be doing so right now).
+    if (header.length === 0) return undefined;
     const reason = header.length < 32 ? `data.mdb is truncated (${header.length} bytes)` : 'data.mdb is not an LMDB file';
     for (const name of ['data.mdb', 'lock.mdb']) fs.rmSync(path.join(folder, name), { force: true });
     return `the stored index could not be read (${reason})`;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { HammingIndex, hammingDistance256, MIH_MIN_KEYS, type HammingHit } from '../../daemon/index/hamming';
+import { HammingIndex, hammingDistance256, mihPays, MIH_MIN_KEYS, type HammingHit } from '../../daemon/index/hamming';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -35,6 +35,18 @@ function slowDistance(a: Uint8Array, b: Uint8Array): number {
   return d;
 }
 
+/** Oracle for the large cases: a byte table, still independent of the module's code. */
+const BYTE_POP = Uint8Array.from({ length: 256 }, (_, v) => {
+  let c = 0;
+  for (let b = v; b; b >>= 1) c += b & 1;
+  return c;
+});
+function tableDistance(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let i = 0; i < 32; i++) d += BYTE_POP[a[i] ^ b[i]];
+  return d;
+}
+
 class Reference {
   readonly pairs = new Map<string, { id: number; key: Uint8Array }>();
   private name(id: number, key: Uint8Array): string {
@@ -49,7 +61,7 @@ class Reference {
   search(query: Uint8Array, r: number): HammingHit[] {
     const best = new Map<number, number>();
     for (const { id, key } of this.pairs.values()) {
-      const d = slowDistance(query, key);
+      const d = tableDistance(query, key);
       if (d <= r && d < (best.get(id) ?? Infinity)) best.set(id, d);
     }
     return [...best].map(([id, distance]) => ({ id, distance })).sort((x, y) => x.distance - y.distance || x.id - y.id);
@@ -102,6 +114,7 @@ describe('hammingDistance256', () => {
       const a = randomKey(next);
       const b = randomKey(next);
       assert.equal(hammingDistance256(a, b), slowDistance(a, b));
+      assert.equal(tableDistance(a, b), slowDistance(a, b));
     }
     for (let bit = 0; bit < 256; bit++) {
       const b = new Uint8Array(32);
@@ -130,7 +143,8 @@ describe('HammingIndex', () => {
   const plantAt = [0, 1, 15, 16, 17, 31, 32, 33, 40, 48, 63, 64, 65, 80];
 
   it('returns exactly what brute force returns, above the MIH size, at every radius', () => {
-    const { index, ref } = build(MIH_MIN_KEYS + 2000, 7, queries, plantAt);
+    const { index, ref } = build(12_000, 7, queries, plantAt);
+    assert.ok(mihPays(32, index.size) && !mihPays(64, index.size), 'the sizes this test needs');
     assertSame(index, ref, queries, RADII, 'fresh');
     // The MIH path really ran (not the brute fallback) at the small radii.
     index.search(queries[0], 32);
@@ -141,7 +155,7 @@ describe('HammingIndex', () => {
   });
 
   it('stays exact through removes, re-adds (slot reuse) and delta growth', () => {
-    const { index, ref, next } = build(MIH_MIN_KEYS + 2000, 8, queries, plantAt);
+    const { index, ref, next } = build(12_000, 8, queries, plantAt);
     index.search(queries[0], 32); // builds the postings
     const all = [...ref.pairs.values()];
     // Remove a third, including planted neighbours.
@@ -171,10 +185,26 @@ describe('HammingIndex', () => {
   });
 
   it('is exact below the MIH size too', () => {
-    const { index, ref } = build(300, 9, queries, plantAt);
+    const { index, ref } = build(MIH_MIN_KEYS - 200, 9, queries, plantAt);
     assertSame(index, ref, queries, RADII, 'small');
     index.search(queries[0], 32);
     assert.equal(index.lastSearch.method, 'brute');
+  });
+
+  it('scans past the WebAssembly block size (65 536 keys) without losing hits', () => {
+    const next = rng(21);
+    const index = new HammingIndex();
+    const q = randomKey(next);
+    const expected: HammingHit[] = [];
+    for (let i = 0; i < 140_000; i++) {
+      const near = i % 20_000 === 19_999 || i === 65_535 || i === 65_536;
+      const key = near ? flip(q, i % 50, next) : randomKey(next);
+      index.add(i, key);
+      if (near) expected.push({ id: i, distance: i % 50 });
+    }
+    expected.sort((x, y) => x.distance - y.distance || x.id - y.id);
+    assert.deepEqual(index.searchUsing(q, 64, 'brute'), expected);
+    assert.deepEqual(index.search(q, 64), expected);
   });
 
   it('reports each id once with its smallest distance over its keys', () => {
@@ -226,7 +256,7 @@ describe('HammingIndex', () => {
     const index = new HammingIndex();
     const ref = new Reference();
     const base = randomKey(next);
-    for (let i = 0; i < MIH_MIN_KEYS * 2; i++) {
+    for (let i = 0; i < 16_384; i++) {
       const key = i % 2 ? randomKey(next) : Uint8Array.from(base);
       if (i % 2 === 0) {
         key[30] = i & 0xff;
@@ -261,8 +291,9 @@ describe('HammingIndex', () => {
     const next = rng(12);
     for (let i = 0; i < 20_000; i++) index.add(i, randomKey(next));
     index.searchUsing(new Uint8Array(32), 32, 'mih');
-    // keys 32 + postings 48 + id 4 + state 1, plus capacity slack and the fixed 4 MB of offsets.
-    const perKey = (index.memoryBytes - 16 * 65537 * 4) / index.size;
+    // keys 32 + postings 48 + id 4 + state 1, plus capacity slack (20 000 of 32 768 slots), less the fixed
+    // 4 MB of bucket offsets and 0.5 MB of scan output.
+    const perKey = (index.memoryBytes - 16 * 65537 * 4 - 9 * 65536) / index.size;
     assert.ok(perKey < 120, `${perKey.toFixed(1)} bytes per key`);
   });
 });

@@ -231,6 +231,14 @@ describe('IndexStore', () => {
     assert.equal(store.getFile('/r/a.png'), undefined);
   });
 
+  it('an empty data file is a new index, not a rebuild', () => {
+    fs.writeFileSync(path.join(dir, 'data.mdb'), '');
+    const store = openStore();
+    assert.equal(store.rebuilt, false);
+    store.putFile(file('/r/a.png', 's1'));
+    assert.ok(store.getFile('/r/a.png'));
+  });
+
   it('an unopenable folder gives an error naming it', () => {
     const blocker = path.join(dir, 'blocker');
     fs.writeFileSync(blocker, 'not a folder');
