@@ -9,11 +9,24 @@ import type { Candidate, ExtractContext, ExtractOptions, ExtractResult, RawRefer
 import { LineMap } from './positions';
 import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
-import { extractHtmlText } from './html';
-import { extractCssText } from './css';
-import { extractJsText } from './js';
-import { extractMarkdownText } from './markdown';
-import { extractJsonText, extractYamlText } from './data';
+import type * as Html from './html';
+import type * as Css from './css';
+import type * as Js from './js';
+import type * as Markdown from './markdown';
+import type * as Data from './data';
+
+/*
+ * The parsers (htmlparser2, PostCSS, micromark, yaml…) take about half a second to load: they are required
+ * on first use, so a run that parses no source file (a warm rescan, `doublon daemon status`) never pays.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const extractHtmlText: typeof Html.extractHtmlText = (...a) => (require('./html') as typeof Html).extractHtmlText(...a);
+const extractCssText: typeof Css.extractCssText = (...a) => (require('./css') as typeof Css).extractCssText(...a);
+const extractJsText: typeof Js.extractJsText = (...a) => (require('./js') as typeof Js).extractJsText(...a);
+const extractMarkdownText: typeof Markdown.extractMarkdownText = (...a) => (require('./markdown') as typeof Markdown).extractMarkdownText(...a);
+const extractJsonText: typeof Data.extractJsonText = (...a) => (require('./data') as typeof Data).extractJsonText(...a);
+const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data') as typeof Data).extractYamlText(...a);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type { SourceLanguage, RawReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position } from './types';
 export { resolveReference, rewriteReference, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';

@@ -1,19 +1,29 @@
-import ts from 'typescript';
+import type * as TS from 'typescript';
 import type { Candidate, ExtractContext } from './types';
 import { decodeEntities, srcsetUrls } from './html';
+
+/**
+ * The TypeScript parser loads in about half a second: only pay for it when a JS/TS file is parsed
+ * (a CLI run over a site without scripts, or a warm rescan, never does).
+ */
+let loaded: typeof TS | undefined;
+const ts: typeof TS = new Proxy({} as typeof TS, {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  get: (_target, key) => (loaded ??= require('typescript') as typeof TS)[key as keyof typeof TS],
+});
 
 export type JsLang = 'js' | 'ts' | 'jsx' | 'tsx';
 
 /** Any image extension anywhere: files without one cannot hold a string that names an image. */
 export const IMAGE_EXT_ANYWHERE = /\.(png|apng|jpe?g|jpe|jfif|pjpeg|pjp|gif|webp|avif|svgz?|ico|cur|bmp|tiff?|jxl|hei[cf])\b/i;
 
-const KIND: Record<JsLang, ts.ScriptKind> = { js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX };
+const kindOf = (lang: JsLang): TS.ScriptKind => ({ js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX })[lang];
 
-function isStringish(n: ts.Node): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral {
+function isStringish(n: TS.Node): n is TS.StringLiteral | TS.NoSubstitutionTemplateLiteral {
   return n.kind === ts.SyntaxKind.StringLiteral || n.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral;
 }
 
-function isImportMetaUrl(n: ts.Node | undefined): boolean {
+function isImportMetaUrl(n: TS.Node | undefined): boolean {
   return !!n && ts.isPropertyAccessExpression(n) && n.name.text === 'url' && ts.isMetaProperty(n.expression) &&
     n.expression.keywordToken === ts.SyntaxKind.ImportKeyword && n.expression.name.text === 'meta';
 }
@@ -26,16 +36,16 @@ function isImportMetaUrl(n: ts.Node | undefined): boolean {
  */
 export function extractJsText(ctx: ExtractContext, text: string, base: number, lang: JsLang): void {
   if (!IMAGE_EXT_ANYWHERE.test(text)) return;
-  const sf = ts.createSourceFile(`x.${lang}`, text, ts.ScriptTarget.Latest, false, KIND[lang]);
-  const diags = (sf as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  const sf = ts.createSourceFile(`x.${lang}`, text, ts.ScriptTarget.Latest, false, kindOf(lang));
+  const diags = (sf as unknown as { parseDiagnostics?: TS.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
   if (diags.length > 0) {
     const d = diags[0];
     const line = ctx.line(base + d.start);
     ctx.errors.push(`${ctx.filePath}:${line}: ${lang.toUpperCase()} syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` +
       `${diags.length > 1 ? ` (+${diags.length - 1} more)` : ''} (references were still read from the recovered parse)`);
   }
-  const done = new Set<ts.Node>();
-  const lit = (n: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, kind: Candidate['kind'], strength: Candidate['strength'], group?: number) => {
+  const done = new Set<TS.Node>();
+  const lit = (n: TS.StringLiteral | TS.NoSubstitutionTemplateLiteral, kind: Candidate['kind'], strength: Candidate['strength'], group?: number) => {
     done.add(n);
     const s = n.getStart(sf) + 1;
     let e = n.end;
@@ -44,7 +54,7 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
     if (e < s) return;
     ctx.candidates.push({ start: base + s, end: base + e, value: n.text, kind, strength, variantGroup: group });
   };
-  const jsx = (tag: ts.JsxTagNameExpression, attrs: ts.JsxAttributes) => {
+  const jsx = (tag: TS.JsxTagNameExpression, attrs: TS.JsxAttributes) => {
     const tagName = ts.isIdentifier(tag) ? tag.text : '';
     const isImg = tagName === 'img';
     let group: number | undefined;
@@ -73,21 +83,21 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
       }
     }
   };
-  const visit = (n: ts.Node): void => {
+  const visit = (n: TS.Node): void => {
     switch (n.kind) {
       case ts.SyntaxKind.ImportDeclaration:
       case ts.SyntaxKind.ExportDeclaration: {
-        const spec = (n as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier;
+        const spec = (n as TS.ImportDeclaration | TS.ExportDeclaration).moduleSpecifier;
         if (spec && isStringish(spec)) lit(spec, 'import', 'weak');
         break;
       }
       case ts.SyntaxKind.ExternalModuleReference: {
-        const e = (n as ts.ExternalModuleReference).expression;
+        const e = (n as TS.ExternalModuleReference).expression;
         if (isStringish(e)) lit(e, 'require', 'weak');
         break;
       }
       case ts.SyntaxKind.CallExpression: {
-        const c = n as ts.CallExpression;
+        const c = n as TS.CallExpression;
         const a0 = c.arguments[0];
         if (a0 && isStringish(a0)) {
           if (c.expression.kind === ts.SyntaxKind.ImportKeyword) lit(a0, 'import', 'weak');
@@ -98,7 +108,7 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
         break;
       }
       case ts.SyntaxKind.NewExpression: {
-        const ne = n as ts.NewExpression;
+        const ne = n as TS.NewExpression;
         const a0 = ne.arguments?.[0];
         if (a0 && isStringish(a0) && ts.isIdentifier(ne.expression) && ne.expression.text === 'URL' && isImportMetaUrl(ne.arguments?.[1])) {
           lit(a0, 'new-url', 'weak');
@@ -106,18 +116,18 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
         break;
       }
       case ts.SyntaxKind.JsxSelfClosingElement: {
-        const j = n as ts.JsxSelfClosingElement;
+        const j = n as TS.JsxSelfClosingElement;
         jsx(j.tagName, j.attributes);
         break;
       }
       case ts.SyntaxKind.JsxOpeningElement: {
-        const j = n as ts.JsxOpeningElement;
+        const j = n as TS.JsxOpeningElement;
         jsx(j.tagName, j.attributes);
         break;
       }
       case ts.SyntaxKind.StringLiteral:
       case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-        if (!done.has(n)) lit(n as ts.StringLiteral, 'string', 'string');
+        if (!done.has(n)) lit(n as TS.StringLiteral, 'string', 'string');
         return;
       case ts.SyntaxKind.LiteralType:
       case ts.SyntaxKind.ImportType:

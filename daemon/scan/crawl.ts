@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GitignoreStack, makeFileFilter } from './filter';
+import ignore, { type Ignore } from 'ignore';
+import { makeFileFilter } from './filter';
 
 export interface FileStat {
   /** Absolute path. */
@@ -39,11 +40,8 @@ export interface CrawlResult {
   errors: CrawlError[];
 }
 
-const STAT_CONCURRENCY = 64;
+const STAT_BATCH = 500;
 
-function toPosix(relative: string): string {
-  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
-}
 
 export function describeFsError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
@@ -60,6 +58,28 @@ export function describeFsError(error: unknown): string {
   }
 }
 
+interface GitignoreLayer {
+  /** The folder holding the .gitignore, relative to the root, with a trailing `/` (empty at the root). */
+  prefix: string;
+  rules: Ignore;
+}
+
+interface Folder {
+  absolute: string;
+  /** Relative to the root, `/` separators, empty for the root. */
+  relative: string;
+  rules: GitignoreLayer[];
+}
+
+function readGitignore(folder: Folder): GitignoreLayer[] {
+  try {
+    const text = fs.readFileSync(path.join(folder.absolute, '.gitignore'), 'utf8');
+    return [{ prefix: folder.relative === '' ? '' : `${folder.relative}/`, rules: ignore().add(text) }];
+  } catch {
+    return []; // unreadable: as if absent
+  }
+}
+
 export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const filter = makeFileFilter(options.include, options.exclude, options.sources);
   const skip = new Set(options.skipFolders ?? []);
@@ -69,28 +89,34 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const pending: Array<{ path: string; source: boolean }> = [];
 
   for (const root of options.roots) {
-    const gitignore = options.gitignore ? new GitignoreStack(root) : undefined;
-    const folders = [root];
+    // Each folder carries the .gitignore rules that apply in it (its own and its ancestors'), and paths
+    // are built as strings as we descend: path.relative per entry dominated the walk on large trees.
+    const folders: Folder[] = [{ absolute: root, relative: '', rules: [] }];
     while (folders.length > 0) {
       const folder = folders.pop()!;
       let entries: fs.Dirent[];
       try {
-        entries = await fs.promises.readdir(folder, { withFileTypes: true });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        entries = fs.readdirSync(folder.absolute, { withFileTypes: true });
       } catch (error) {
-        errors.push({ path: folder, message: `cannot read folder: ${describeFsError(error)}` });
+        errors.push({ path: folder.absolute, message: `cannot read folder: ${describeFsError(error)}` });
         continue;
       }
+      const rules = options.gitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())
+        ? [...folder.rules, ...readGitignore(folder)]
+        : folder.rules;
+      const ignored = (relative: string, isFolder: boolean): boolean =>
+        rules.some((layer) => layer.rules.ignores(relative.slice(layer.prefix.length) + (isFolder ? '/' : '')));
       for (const entry of entries) {
-        const absolute = path.join(folder, entry.name);
-        const relative = toPosix(path.relative(root, absolute));
+        const absolute = folder.absolute + path.sep + entry.name;
+        const relative = folder.relative === '' ? entry.name : `${folder.relative}/${entry.name}`;
         if (entry.isDirectory()) {
-          if (skip.has(absolute) || !filter.enterFolder(relative)) continue;
-          if (gitignore?.ignores(absolute, true)) continue;
-          folders.push(absolute);
+          if (skip.has(absolute) || !filter.enterFolder(relative) || ignored(relative, true)) continue;
+          folders.push({ absolute, relative, rules });
         } else if (entry.isFile()) {
           const image = filter.acceptFile(relative);
           if (!image && !filter.acceptSource(relative)) continue;
-          if (gitignore?.ignores(absolute, false)) continue;
+          if (ignored(relative, false)) continue;
           pending.push({ path: absolute, source: !image });
         }
         // Symbolic links, sockets, FIFOs and devices are not images we index.
@@ -98,20 +124,19 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
     }
   }
 
-  // Stat in bounded parallel batches: 100 000 sequential awaits would dominate a warm rescan.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < pending.length) {
-      const file = pending[next++];
-      try {
-        const stat = await fs.promises.stat(file.path);
-        (file.source ? sources : files).push({ path: file.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
-      } catch (error) {
-        errors.push({ path: file.path, message: `cannot stat file: ${describeFsError(error)}` });
-      }
+  // Synchronous stats, yielding to the event loop every few hundred: a stat is a few microseconds, while
+  // an asynchronous one costs a thread-pool round trip (10x slower over 100 000 files). The yields keep a
+  // daemon answering requests during its scan.
+  for (let i = 0; i < pending.length; i++) {
+    if (i % STAT_BATCH === STAT_BATCH - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    const file = pending[i];
+    try {
+      const stat = fs.statSync(file.path);
+      (file.source ? sources : files).push({ path: file.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
+    } catch (error) {
+      errors.push({ path: file.path, message: `cannot stat file: ${describeFsError(error)}` });
     }
-  };
-  await Promise.all(Array.from({ length: STAT_CONCURRENCY }, worker));
+  }
   const byPath = (a: FileStat, b: FileStat): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { files: files.sort(byPath), sources: sources.sort(byPath), errors };
 }

@@ -1,0 +1,117 @@
+/**
+ * Scale: a tree of many image files (few distinct contents, so hashing does not dominate), scanned without
+ * a daemon in a child process (peak RSS from the kernel), then rescanned unchanged (the warm rescan), and
+ * the editor's keystroke path: diagnostics of a 5 000-line HTML file, measured at the daemon.
+ *
+ *   node out/bench/scale.js [--files 100000]
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makePhoto } from '../test/fixtures/images';
+import { loadConfig } from '../daemon/config/load';
+import { DoublonService } from '../daemon/server/service';
+
+export interface ScaleResult {
+  files: number;
+  distinct: number;
+  coldScanMs: number;
+  coldPeakRssMB: number;
+  warmRescanMs: number;
+  warmPeakRssMB: number;
+  groups: number;
+  keystroke: { lines: number; references: number; medianMs: number; p95Ms: number; samples: number };
+}
+
+const SCAN_CHILD = `
+const { loadConfig } = require(process.argv[1] + '/daemon/config/load');
+const { analyse } = require(process.argv[1] + '/daemon/analysis');
+(async () => {
+  const started = performance.now();
+  const a = await analyse(loadConfig({ cwd: process.argv[2], roots: [process.argv[2]], indexDir: process.argv[3] }));
+  process.stdout.write(JSON.stringify({ ms: performance.now() - started, groups: a.groups.length, files: a.stats.files, rssMB: process.resourceUsage().maxRSS / 1024 }));
+})();
+`;
+
+function scanInChild(outDir: string, root: string, index: string): { ms: number; groups: number; files: number; rssMB: number } {
+  const result = spawnSync(process.execPath, ['-e', SCAN_CHILD, outDir, root, index], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (result.status !== 0) throw new Error(`scan failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as { ms: number; groups: number; files: number; rssMB: number };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+export async function runScale(files: number, log: (s: string) => void = console.log): Promise<ScaleResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-scale-'));
+  try {
+    const root = path.join(dir, 'site');
+    const distinct = 200;
+    const sources: Buffer[] = [];
+    for (let i = 0; i < distinct; i++) sources.push(await makePhoto(1000 + i, 96, 72));
+    log(`writing ${files} files (${distinct} distinct contents)…`);
+    for (let i = 0; i < files; i++) {
+      const folder = path.join(root, `d${Math.floor(i / 1000)}`);
+      if (i % 1000 === 0) fs.mkdirSync(folder, { recursive: true });
+      fs.writeFileSync(path.join(folder, `img-${i}.png`), sources[i % distinct]);
+    }
+    const outDir = path.resolve(__dirname, '..');
+    const index = path.join(dir, 'index');
+    const cold = scanInChild(outDir, root, index);
+    log(`cold scan: ${cold.files} files in ${(cold.ms / 1000).toFixed(1)} s, peak RSS ${cold.rssMB.toFixed(0)} MB, ${cold.groups} groups`);
+    const warm = scanInChild(outDir, root, index);
+    log(`warm rescan (nothing changed): ${(warm.ms / 1000).toFixed(2)} s, peak RSS ${warm.rssMB.toFixed(0)} MB`);
+
+    // Keystroke → diagnostics, at the daemon: a 5 000-line page referencing images of the tree.
+    const lines: string[] = ['<!doctype html>', '<body>'];
+    for (let i = 0; lines.length < 5000; i++) {
+      lines.push(i % 10 === 0 ? `  <p><img src="d0/img-${i % 1000}.png" alt="photo ${i}"> Paragraph ${i} of the city news.</p>` : `  <p>Paragraph ${i}: opening hours, addresses and events of the city library.</p>`);
+    }
+    const page = lines.join('\n') + '\n</body>\n';
+    const config = loadConfig({ cwd: root, roots: [root], indexDir: index });
+    const service = DoublonService.open(config, { watch: false });
+    await service.start();
+    const uri = `file://${path.join(root, 'page.html')}`;
+    await service.call('textDocument/didOpen', { textDocument: { uri, languageId: 'html', version: 1, text: page } }, { transport: 'socket', client: 'bench' });
+    const doc = service.lsp.documents.get(uri)!;
+    const samples: number[] = [];
+    let references = 0;
+    for (let i = 0; i < 60; i++) {
+      await service.call('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ range: { start: { line: 2500, character: 4 }, end: { line: 2500, character: 4 } }, text: 'x' }] }, { transport: 'socket', client: 'bench' });
+      const started = performance.now();
+      references = service.lsp.diagnose(doc).length;
+      samples.push(performance.now() - started);
+    }
+    await service.stop();
+    samples.sort((a, b) => a - b);
+    const keystroke = { lines: page.split('\n').length, references, medianMs: percentile(samples, 0.5), p95Ms: percentile(samples, 0.95), samples: samples.length };
+    log(`keystroke → diagnostics, ${keystroke.lines}-line HTML with ${references} duplicate references: median ${keystroke.medianMs.toFixed(1)} ms, p95 ${keystroke.p95Ms.toFixed(1)} ms`);
+    return {
+      files,
+      distinct,
+      coldScanMs: cold.ms,
+      coldPeakRssMB: cold.rssMB,
+      warmRescanMs: warm.ms,
+      warmPeakRssMB: warm.rssMB,
+      groups: cold.groups,
+      keystroke,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--files');
+  const files = i > 0 ? Number(process.argv[i + 1]) : 100_000;
+  runScale(files).then((result) => {
+    const out = path.resolve(__dirname, '../../bench-results');
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'scale.json'), JSON.stringify(result, null, 2));
+  }, (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
