@@ -16,27 +16,56 @@ const DCT: Float64Array = (() => {
   return m;
 })();
 
-/** 16×16 DCT coefficients (row i: vertical frequency i+1, column j: horizontal frequency j+1). */
-export function dct16(luma: Float64Array): Float64Array {
-  // tmp = D · X (K×N), out = tmp · Dᵀ (K×K)
-  const tmp = new Float64Array(K * N);
+/** M · X · Mᵀ for a K×N matrix M and the N×N image X, loops ordered for sequential access. */
+function project(luma: Float64Array, m: Float64Array): Float64Array {
+  const tmp = new Float64Array(K * N); // tmp = M · X
   for (let i = 0; i < K; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < N; k++) s += DCT[i * N + k] * luma[k * N + j];
-      tmp[i * N + j] = s;
+    const row = i * N;
+    for (let k = 0; k < N; k++) {
+      const w = m[row + k];
+      if (w === 0) continue;
+      const src = k * N;
+      for (let j = 0; j < N; j++) tmp[row + j] += w * luma[src + j];
     }
   }
   const out = new Float64Array(K * K);
   for (let i = 0; i < K; i++) {
     for (let j = 0; j < K; j++) {
       let s = 0;
-      for (let k = 0; k < N; k++) s += tmp[i * N + k] * DCT[j * N + k];
+      for (let k = 0; k < N; k++) s += tmp[i * N + k] * m[j * N + k];
       out[i * K + j] = s;
     }
   }
   return out;
 }
+
+/** 16×16 DCT coefficients (row i: vertical frequency i+1, column j: horizontal frequency j+1). */
+export function dct16(luma: Float64Array): Float64Array {
+  return project(luma, DCT);
+}
+
+/**
+ * DCT · R for the bilinear resample R of the central `fraction` of each axis to N samples (the same sampling
+ * as resampleRegion): the crop key's coefficients in one projection, without resampling the image.
+ */
+function centralMatrix(fraction: number): Float64Array {
+  const size = N * fraction;
+  const off = (N - size) / 2;
+  const r = new Float64Array(N * N);
+  for (let y = 0; y < N; y++) {
+    let sy = off + ((y + 0.5) * size) / N - 0.5;
+    sy = Math.min(N - 1, Math.max(0, sy));
+    const iy = Math.min(N - 2, Math.floor(sy));
+    const fy = sy - iy;
+    r[y * N + iy] += 1 - fy;
+    r[y * N + iy + 1] += fy;
+  }
+  const m = new Float64Array(K * N);
+  for (let i = 0; i < K; i++) for (let y = 0; y < N; y++) { const d = DCT[i * N + y]; for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k]; }
+  return m;
+}
+
+const CENTRAL = new Map<number, Float64Array>();
 
 /** 256 bits: coefficient > median, bit k = coefficient k (row-major), most significant bit first. */
 export function threshold(coeffs: Float64Array): Uint8Array {
@@ -139,9 +168,9 @@ export function resampleRegion(src: Float64Array | Uint8Array, n: number, x0: nu
 
 /** The hash of the central region covering `fraction` of each dimension. */
 export function centralHash(luma: Float64Array, fraction: number): Uint8Array {
-  const size = N * fraction;
-  const off = (N - size) / 2;
-  return threshold(dct16(resampleRegion(luma, N, off, off, size, size, N)));
+  let m = CENTRAL.get(fraction);
+  if (!m) CENTRAL.set(fraction, (m = centralMatrix(fraction)));
+  return threshold(project(luma, m));
 }
 
 /** 32×32 thumbnail (2×2 box average of the 64×64 luma), one byte per pixel. */
