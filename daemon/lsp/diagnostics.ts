@@ -67,10 +67,15 @@ export function describe(found: DuplicateReference, host: LspHost): string {
   return `${host.display(found.target)} is ${how} of ${host.display(group.canonical.path)}: use the canonical file (${formatBytes(member.image.bytes)} reclaimable)`;
 }
 
-export function toDiagnostic(found: DuplicateReference, host: LspHost, severities: Severities): Diagnostic | undefined {
+/** Related information depends only on the group: computed once per group object (groups are rebuilt on change). */
+const relatedCache = new WeakMap<object, Map<string, { related: DiagnosticRelatedInformation[]; message: string }>>();
+
+function perMember(found: DuplicateReference, host: LspHost): { related: DiagnosticRelatedInformation[]; message: string } {
   const { member, group } = found.membership;
-  const setting = severities[member.class];
-  if (setting === 'off') return undefined;
+  let byMember = relatedCache.get(group);
+  if (!byMember) relatedCache.set(group, (byMember = new Map()));
+  const cached = byMember.get(member.image.path);
+  if (cached) return cached;
   const related: DiagnosticRelatedInformation[] = [
     { location: { uri: pathToFileURL(group.canonical.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `canonical (${group.rule}): ${host.display(group.canonical.path)}` },
     ...group.members
@@ -78,6 +83,16 @@ export function toDiagnostic(found: DuplicateReference, host: LspHost, severitie
       .slice(0, 20)
       .map((m) => ({ location: { uri: pathToFileURL(m.image.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `another copy (${m.class}): ${host.display(m.image.path)}` })),
   ];
+  const computed = { related, message: describe(found, host) };
+  byMember.set(member.image.path, computed);
+  return computed;
+}
+
+export function toDiagnostic(found: DuplicateReference, host: LspHost, severities: Severities): Diagnostic | undefined {
+  const { member, group } = found.membership;
+  const setting = severities[member.class];
+  if (setting === 'off') return undefined;
+  const { related, message } = perMember(found, host);
   const data: DiagnosticData = { target: found.target, canonical: group.canonical.path, group: group.id, text: found.reference.text };
   return {
     range: found.reference.range,
@@ -85,7 +100,7 @@ export function toDiagnostic(found: DuplicateReference, host: LspHost, severitie
     code: `duplicate-${member.class}`,
     codeDescription: { href: `${TOOL_URI}#${member.class}` },
     source: 'doublon',
-    message: describe(found, host),
+    message,
     relatedInformation: related,
     data,
   };

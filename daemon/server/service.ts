@@ -62,6 +62,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private readonly graph: SimilarityGraph;
   private groups: DuplicateGroup[] = [];
   private groupOfPath = new Map<string, DuplicateGroup>();
+  private membershipOfPath = new Map<string, Membership>();
   private reports = new Map<string, { report: ReportGroup; json: string }>();
   private deltas: Delta[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -143,17 +144,17 @@ export class DoublonService implements RpcEndpoint, LspHost {
   // --- LspHost -----------------------------------------------------------------------------------
 
   membership(imagePath: string): Membership | undefined {
-    const group = this.groupOfPath.get(imagePath);
-    const member = group?.members.find((m) => m.image.path === imagePath);
-    return group && member ? { group, member } : undefined;
+    return this.membershipOfPath.get(imagePath);
   }
 
+  /** From memory (answered per reference on every keystroke): an image the index holds, readable or not. */
   isImage(absolutePath: string): boolean {
-    return this.store.getFile(absolutePath) !== undefined;
+    return this.entries.has(absolutePath) || this.problems.has(absolutePath);
   }
 
   resolveOptions(): ReturnType<typeof resolveOptions> {
-    return resolveOptions(this.config);
+    // Existence is the index's knowledge, not a stat per reference.
+    return { ...resolveOptions(this.config), exists: (p) => this.isImage(p) || fs.existsSync(p) };
   }
 
   referencesTo(imagePath: string): ReturnType<ReferenceStore['referencesTo']> {
@@ -431,6 +432,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     this.groups = groups;
     this.reports = reports;
     this.groupOfPath = new Map(groups.flatMap((g) => g.members.map((m) => [m.image.path, g] as const)));
+    this.membershipOfPath = new Map(groups.flatMap((group) => group.members.map((member) => [member.image.path, { group, member }] as const)));
     if (changed.length === 0 && removed.length === 0) return;
     const since = this.store.clock;
     const clock = this.store.advanceClock();
