@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HammingIndex, hammingDistance256, mihVisitedFraction, type HammingHit } from '../daemon/index/hamming';
+import { open } from 'lmdb';
 import { IndexStore } from '../daemon/index/store';
 
 export interface QueryStats {
@@ -43,7 +44,8 @@ export interface SizeResult {
 }
 
 export interface StoreResult {
-  sync: boolean;
+  /** 'raw' = plain lmdb-js puts and gets of the same records, no overlay, no sha index: the floor. */
+  mode: 'synced' | 'noSync' | 'raw';
   records: number;
   putMs: number;
   flushMs: number;
@@ -273,11 +275,49 @@ async function benchStore(records: number, sync: boolean, log: (s: string) => vo
     const reopenAndGetMs = performance.now() - t3;
     await store.close();
     if (found !== records) throw new Error(`store bench: ${found} of ${records} records read back after reopen`);
-    const r: StoreResult = { sync, records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs };
+    const r: StoreResult = { mode: sync ? 'synced' : 'noSync', records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs };
     log(
       `store (${sync ? 'synced' : 'noSync'}): ${records} putContent+putFile ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ` +
         `${records} getFile ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each); reopen + ${records} getFile ${reopenAndGetMs.toFixed(0)} ms`,
     );
+    return r;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same writes and reads through lmdb-js directly (three databases, no overlay): the floor to compare with. */
+async function benchRawLmdb(records: number, log: (s: string) => void): Promise<StoreResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-raw-'));
+  const next = rng(777);
+  try {
+    const root = open({ path: dir, noSubdir: false, maxDbs: 8 });
+    const files = root.openDB({ name: 'files', encoding: 'msgpack' });
+    const contents = root.openDB({ name: 'contents', encoding: 'msgpack' });
+    const sha = root.openDB({ name: 'sha', dupSort: true, encoding: 'ordered-binary' });
+    const paths: string[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < records; i++) {
+      const p = `/site/assets/${i % 100}/image-${i}.png`;
+      paths.push(p);
+      const digest = (i * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8);
+      void contents.put(digest, { sha256: digest, bytes: 1000 + i, fingerprint: { hash: randomKey(next), width: 640, height: 480 } });
+      void files.put(p, { path: p, size: 1000 + i, mtimeMs: 1_700_000_000_000 + i, ino: i, sha256: digest });
+      void sha.put(digest, p);
+      if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const putMs = performance.now() - t0;
+    const t1 = performance.now();
+    await root.flushed;
+    const flushMs = performance.now() - t1;
+    const t2 = performance.now();
+    let found = 0;
+    for (const p of paths) if (files.get(p)) found++;
+    const getFileMs = performance.now() - t2;
+    await root.close();
+    if (found !== records) throw new Error(`raw bench: ${found} of ${records} read back`);
+    const r: StoreResult = { mode: 'raw', records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs: Number.NaN };
+    log(`store (raw lmdb-js): ${records} puts ×3 ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ${records} get ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each)`);
     return r;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -290,7 +330,8 @@ export async function runHamming(options: { sizes?: number[]; radii?: number[]; 
   const sizes: SizeResult[] = [];
   for (const n of options.sizes ?? [10_000, 100_000, 1_000_000]) sizes.push(await benchSize(n, radii, options.queries ?? 200, log));
   const cross = crossover(radii, log);
-  const store = [await benchStore(options.storeRecords ?? 100_000, true, log), await benchStore(options.storeRecords ?? 100_000, false, log)];
+  const records = options.storeRecords ?? 100_000;
+  const store = [await benchStore(records, true, log), await benchStore(records, false, log), await benchRawLmdb(records, log)];
   return { sizes, crossover: cross, store };
 }
 

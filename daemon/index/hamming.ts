@@ -2,7 +2,7 @@
  * Near-neighbour search over 256-bit keys in Hamming space: multi-index hashing (Norouzi, Punjani & Fleet,
  * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012) with 16 tables of 16-bit chunks.
  *
- * Layout (no per-key objects, so a million keys fit in about 85 MB):
+ * Layout (no per-key objects: a million keys take 87 MB, 91 bytes a key with the fixed 4.5 MB):
  * - keys: 8 little-endian 32-bit words per slot, in a WebAssembly memory (the brute scan is WebAssembly,
  *   see scan-wasm.ts) viewed as one Uint32Array; ids: Int32Array (widened to Float64Array the first time an
  *   id does not fit); a state byte per slot; freed slots go to a free list.
