@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type ResolvedConfig } from '../config/load';
 import { ConfigError } from '../config/validate';
-import { analyse } from '../analysis';
+import { analyse, resolveOptions } from '../analysis';
+import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, ReplaceError, undoLast } from '../replace';
+import { toReplaceGroup, toReplaceReference } from '../replace/adapter';
+import { formatBytes } from '../report/formats';
 import type { ScanReport } from '../../protocol/report';
 import type { ScanStats } from '../scan/scanner';
 import { BaselineError, findingsOf, makeBaseline, readBaseline, withoutBaseline, writeBaseline } from '../report/findings';
@@ -221,6 +224,56 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);
     });
 
+  common(program.command('replace'))
+    .description('rewrite references to duplicates so they use the canonical file (a dry run unless --apply)')
+    .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
+    .option('--apply', 'make the changes (atomic, journaled; `doublon undo` restores them)')
+    .option('--class <classes>', 'member classes to replace (near only when asked)', parseClasses, DEFAULT_CLASSES)
+    .option('--group <id>', 'only this group')
+    .option('--delete', 'move copies left unreferenced to the trash folder of the index')
+    .option('--json', 'print the plan (and the result) as JSON')
+    .action(async (roots: string[], options: CommonOptions & { apply?: boolean; class: DuplicateClass[]; group?: string; delete?: boolean; json?: boolean }) => {
+      const config = configOf(roots, options);
+      const progress = progressReporter(options.progress && !options.json);
+      let analysis;
+      try {
+        analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
+      } finally {
+        progress.stop();
+      }
+      const referencesTo = (image: string): ReturnType<typeof toReplaceReference>[] => analysis.referencesOf(image).map(toReplaceReference);
+      const plan = await makePlan(
+        { groups: analysis.groups.map(toReplaceGroup), referencesTo, resolve: resolveOptions(config) },
+        { classes: options.class, groupId: options.group, delete: !!options.delete },
+      );
+      if (options.group && !analysis.groups.some((g) => g.id === options.group)) {
+        throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--group: no group ${options.group} (list them with doublon scan)`);
+      }
+      if (!options.apply) {
+        io.stdout(options.json ? JSON.stringify({ plan }, null, 2) + '\n' : `${formatPlan(plan, io.cwd)}\nDry run: nothing was changed. Run again with --apply to make these changes.\n`);
+        setExit(EXIT.ok);
+        return;
+      }
+      const result = await applyPlan(plan, { indexDir: config.indexDir, referencesTo });
+      io.stdout(options.json
+        ? JSON.stringify({ plan, result }, null, 2) + '\n'
+        : `${formatPlan(plan, io.cwd)}\nApplied: ${result.editsApplied} reference${result.editsApplied === 1 ? '' : 's'} rewritten in ${result.filesWritten.length} file${result.filesWritten.length === 1 ? "" : "s"}, ${result.removed.length} image${result.removed.length === 1 ? '' : 's'} moved to the trash (${formatBytes(result.bytesReclaimed)} reclaimed). Undo with \`doublon undo\`.\n`);
+      setExit(EXIT.ok);
+    });
+
+  program.command('undo')
+    .description('restore the files changed by the last `doublon replace --apply`')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--index <dir>', 'index folder')
+    .option('--force', 'restore even files edited since (their current text is saved in the trash first)')
+    .action(async (options: { config?: string; index?: string; force?: boolean }) => {
+      const config = configOf([], options);
+      const result = await undoLast({ indexDir: config.indexDir, force: !!options.force });
+      io.stdout(`Undid the replacement ${result.journalId}: ${result.restored.length} file${result.restored.length === 1 ? '' : 's'} restored, ${result.movedBack.length} image${result.movedBack.length === 1 ? '' : 's'} moved back.\n`);
+      for (const saved of result.forced) io.stdout(`  ${displayPath(saved.path, io.cwd)} had changed: its text was kept in ${displayPath(saved.savedAs, io.cwd)}\n`);
+      setExit(EXIT.ok);
+    });
+
   return program;
 }
 
@@ -238,7 +291,7 @@ export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
