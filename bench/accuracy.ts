@@ -221,7 +221,12 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   let candidateHits = 0;
   const simOf = new Map(cand.map((c) => [c.a * n + c.b, c.sim]));
   const falseNegatives: AccuracyResult['falseNegatives'] = [];
+  // `sizes` is also split by the smaller of the two sizes: hand-drawn small sizes (≤ 24 px) vs larger.
+  const iconSize = (name: string): number => { const m = /_(\d+)\.\w+$/.exec(name); return m ? Number(m[1]) : 1000; };
   for (const p of corpus.positives) {
+    const band = p.label === 'sizes' ? `sizes ${Math.min(iconSize(files[p.a].name), iconSize(files[p.b].name)) <= 24 ? '≤24px' : '>24px'}` : undefined;
+    if (band && main.found.has(p.a * n + p.b)) (perLabel[band] ??= { positives: 0, found: 0, recall: 0 }).found++;
+    if (band) (perLabel[band] ??= { positives: 0, found: 0, recall: 0 }).positives++;
     const e = (perLabel[p.label] ??= { positives: 0, found: 0, recall: 0 });
     e.positives++;
     const key = p.a * n + p.b;
@@ -322,10 +327,10 @@ export function formatResult(r: AccuracyResult): string {
   for (const [name, b] of Object.entries(r.baselines)) lines.push(`${name.padEnd(16)} best threshold ${String(b.threshold).padStart(2)}: precision ${pct(b.score.precision)}  recall ${pct(b.score.recall)}  F1 ${pct(b.score.f1)}  (FP ${b.score.fp})`);
   lines.push('');
   lines.push(`${'label'.padEnd(16)} ${'pairs'.padStart(6)} ${'PDQ+verify'.padStart(11)} ${'pHash64'.padStart(8)} ${'dHash64'.padStart(8)}`);
-  const labels = [...TRANSFORMS, 'sizes', 'formats'].filter((l) => r.perLabel[l]);
+  const labels = [...TRANSFORMS, 'sizes', 'sizes ≤24px', 'sizes >24px', 'formats'].filter((l) => r.perLabel[l]);
   for (const l of labels) {
     const e = r.perLabel[l];
-    lines.push(`${l.padEnd(16)} ${String(e.positives).padStart(6)} ${pct(e.recall).padStart(11)} ${pct(r.baselines.pHash64.perLabel[l] ?? 0).padStart(8)} ${pct(r.baselines.dHash64.perLabel[l] ?? 0).padStart(8)}`);
+    lines.push(`${l.padEnd(16)} ${String(e.positives).padStart(6)} ${pct(e.recall).padStart(11)} ${(l in r.baselines.pHash64.perLabel ? pct(r.baselines.pHash64.perLabel[l]) : 'n/a').padStart(8)} ${(l in r.baselines.dHash64.perLabel ? pct(r.baselines.dHash64.perLabel[l]) : 'n/a').padStart(8)}`);
   }
   if (r.falsePositives.length) {
     lines.push('', 'False positives (top):');
