@@ -14,4 +14,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The protocol follows LSP's convention: one namespace per method (method, type, direction).
+    files: ['protocol/**/*.ts'],
+    rules: { '@typescript-eslint/no-namespace': 'off' },
+  },
 );

@@ -70,7 +70,8 @@ export const DEFAULT_CONFIG: DoublonConfig = {
   roots: ['.'],
   include: [`**/*.{${IMAGE_EXTENSIONS.join(',')}}`],
   exclude: ['**/node_modules/**', '**/.git/**', '**/.doublon/**'],
-  sources: [`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, '!**/{package-lock,npm-shrinkwrap,composer.lock}.json', '!**/*.min.js', '!**/*.d.ts'],
+  // Doublon's own files list image paths without referencing them: they must not count as references.
+  sources: [`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, '!**/{package-lock,npm-shrinkwrap,composer.lock}.json', '!**/*.min.js', '!**/*.d.ts', '!**/doublon.config.json', '!**/doublon-baseline*.json', '!**/*.sarif'],
   gitignore: true,
   webRoots: ['public', 'static', '.'],
   thresholds: { nearSimilarity: 0.9 },

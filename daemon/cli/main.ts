@@ -207,6 +207,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
       const config = configOf(roots, options);
+      // The baseline and the report list image paths: reading them as sources would count references.
+      for (const own of [baselineFile, options.output && path.resolve(io.cwd, options.output)]) {
+        const root = own ? config.roots.find((r) => own.startsWith(r + path.sep)) : undefined;
+        if (own && root) config.settings.exclude.push(path.relative(root, own).split(path.sep).join('/'));
+      }
       const { report } = await run(config, options, options.format !== 'text', io.cwd);
       const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
       if (options.updateBaseline) {

@@ -58,7 +58,7 @@ export class ReferenceStore {
     try {
       root = open({ path: dir, maxDbs: 4 });
     } catch (error) {
-      throw new Error(`cannot open the reference index in ${dir}: ${(error as Error).message}`);
+      throw new Error(`cannot open the reference index in ${dir}: ${(error as Error).message}`, { cause: error });
     }
     const meta = root.openDB<number, string>({ name: 'meta' });
     const sources = root.openDB<SourceRecord, string>({ name: 'sources' });

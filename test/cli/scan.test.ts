@@ -55,7 +55,7 @@ describe('doublon scan', function () {
     const result = await runCli(dir.path, 'scan');
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^near group [0-9a-f]{16}: 4 files, .* reclaimable$/m);
-    assert.match(result.stdout, /^  \* \S+ {2}320x240 {2}.* {2}canonical \(/m);
+    assert.match(result.stdout, /^ {2}\* \S+ {2}320x240 {2}.* {2}canonical \(/m);
     assert.match(result.stdout, /^1 group, 3 duplicate files, .* reclaimable\.$/m);
   });
 
