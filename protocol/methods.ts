@@ -9,7 +9,7 @@ import type { DuplicateClass, ReportError, ReportGroup } from './report';
 export const PROTOCOL_VERSION = 1;
 
 /** What this daemon can do; clients test names instead of versions. */
-export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock'] as const;
+export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock', 'replacePlan', 'replaceApply', 'undo'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export enum MessageDirection {
@@ -172,6 +172,57 @@ export namespace ShutdownRequest {
   export const type = new RequestType0<null, void>(method);
 }
 
+export interface ReplacePlanParams {
+  /** Only this group (default: every group). */
+  groupId?: string;
+  /** Member classes to replace (default exact, pixel). */
+  classes?: DuplicateClass[];
+  /** Also move copies left unreferenced to the index's trash. */
+  delete?: boolean;
+}
+
+/** A plan as people read it (paths relative to the first root), plus the plan itself to hand back to apply. */
+export interface ReplacePlanResult {
+  edits: Array<{ path: string; line: number; character: number; oldText: string; newText: string }>;
+  removals: Array<{ path: string; bytes: number; canonical: string }>;
+  skipped: Array<{ path?: string; reason: string }>;
+  bytesReclaimed: number;
+  /** Opaque: pass it unchanged to `doublon/replaceApply`. */
+  plan: { version: number } & Record<string, unknown>;
+}
+
+export namespace ReplacePlanRequest {
+  export const method = 'doublon/replacePlan' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['groupId', 'classes', 'delete'] as const;
+  /** A dry run: what `replaceApply` would change. Changes nothing. */
+  export const type = new RequestType<ReplacePlanParams, ReplacePlanResult, void>(method);
+}
+
+export interface ReplaceApplyResult {
+  journalId?: string;
+  filesWritten: number;
+  editsApplied: number;
+  removed: number;
+  bytesReclaimed: number;
+}
+
+export namespace ReplaceApplyRequest {
+  export const method = 'doublon/replaceApply' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['plan'] as const;
+  /** Applies a plan from `replacePlan`, atomically; refused (error Stale) if a file changed since. */
+  export const type = new RequestType<{ plan: ReplacePlanResult['plan'] }, ReplaceApplyResult, void>(method);
+}
+
+export namespace UndoRequest {
+  export const method = 'doublon/undo' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = ['force'] as const;
+  /** Restores the last applied replacement exactly. */
+  export const type = new RequestType<{ force?: boolean }, { journalId: string; restored: number; movedBack: number }, void>(method);
+}
+
 export namespace StatusChangedNotification {
   export const method = 'doublon/statusChanged' as const;
   export const messageDirection = MessageDirection.serverToClient;
@@ -222,5 +273,8 @@ export const REQUESTS = {
   [SetCanonicalRequest.method]: SetCanonicalRequest.parameterNames,
   [RescanRequest.method]: RescanRequest.parameterNames,
   [ShutdownRequest.method]: ShutdownRequest.parameterNames,
+  [ReplacePlanRequest.method]: ReplacePlanRequest.parameterNames,
+  [ReplaceApplyRequest.method]: ReplaceApplyRequest.parameterNames,
+  [UndoRequest.method]: UndoRequest.parameterNames,
 } as const;
 export type RequestMethod = keyof typeof REQUESTS;

@@ -10,11 +10,14 @@ import type { ResolvedConfig } from '../config/load';
 import { readConfigFile } from '../config/load';
 import { ConfigError, validateConfig } from '../config/validate';
 import { CONFIG_FILE_NAME } from '../../protocol/settings';
-import type { ReportGroup } from '../../protocol/report';
+import { DUPLICATE_CLASSES, type DuplicateClass, type ReportGroup } from '../../protocol/report';
+import { applyPlan, makePlan, ReplaceError, undoLast, type PlanInput, type ReplacePlan } from '../replace';
+import { toReplaceGroup, toReplaceReference } from '../replace/adapter';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import {
   CAPABILITIES, PROTOCOL_VERSION, REQUESTS,
   type DaemonState, type DaemonStatus, type FileInfo, type GroupsParams, type GroupsResult, type WatcherStatus,
+  type ReplaceApplyResult, type ReplacePlanParams, type ReplacePlanResult,
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
 import { ignoreOptions, isEntry, makeChooser, nearThresholds, openIndex, openReferences, pixelDigestCache, resolveOptions, toEntry, toPosix } from '../analysis';
@@ -95,6 +98,9 @@ export class DoublonService implements RpcEndpoint, LspHost {
       'doublon/ignore': (p) => this.ignore(requireStringArray(p, 'paths')),
       'doublon/setCanonical': (p) => this.setCanonical(requireString(p, 'path')),
       'doublon/rescan': () => this.rescan(),
+      'doublon/replacePlan': (p) => this.replacePlan(p as ReplacePlanParams),
+      'doublon/replaceApply': (p) => this.replaceApply(p.plan),
+      'doublon/undo': (p) => this.undo(p.force === true),
       'doublon/shutdown': () => {
         // Answer first, then stop: the caller gets its response before the sockets close.
         setImmediate(() => this.onShutdown());
@@ -589,6 +595,51 @@ export class DoublonService implements RpcEndpoint, LspHost {
     });
   }
 
+  private replaceInput(): PlanInput {
+    return {
+      groups: this.groups.map(toReplaceGroup),
+      referencesTo: (image) => this.refs.referencesTo(image).map(toReplaceReference),
+      resolve: resolveOptions(this.config),
+    };
+  }
+
+  private async replacePlan(params: ReplacePlanParams): Promise<ReplacePlanResult> {
+    const classes = params.classes === undefined ? undefined : requireStringArray(params as Record<string, unknown>, 'classes');
+    if (classes?.some((c) => !DUPLICATE_CLASSES.includes(c as DuplicateClass))) throw invalid('classes', `a list of ${DUPLICATE_CLASSES.join(', ')}`, classes);
+    if (params.groupId !== undefined && !this.reports.has(params.groupId)) throw new RpcError(RpcErrorCodes.NotFound, `no group ${params.groupId} (it may have changed: list the groups again)`);
+    const plan = await makePlan(this.replaceInput(), { classes: classes as DuplicateClass[] | undefined, groupId: params.groupId, delete: params.delete === true });
+    return {
+      edits: plan.files.flatMap((f) => f.edits.map((e) => ({ path: this.display(f.path), line: e.range.start.line, character: e.range.start.character, oldText: e.oldText, newText: e.newText }))),
+      removals: plan.removals.map((r) => ({ path: this.display(r.path), bytes: r.bytes, canonical: this.display(r.canonical) })),
+      skipped: plan.skipped.map((k) => ({ ...(k.image ? { path: this.display(k.image) } : {}), reason: k.reason })),
+      bytesReclaimed: plan.bytesReclaimed,
+      plan: plan as unknown as ReplacePlanResult['plan'],
+    };
+  }
+
+  private replaceApply(plan: unknown): Promise<ReplaceApplyResult> {
+    if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== 1) throw invalid('plan', 'a plan from doublon/replacePlan', plan);
+    return this.enqueue(async () => {
+      try {
+        const result = await applyPlan(plan as ReplacePlan, { indexDir: this.config.indexDir, referencesTo: (image) => this.refs.referencesTo(image).map(toReplaceReference) });
+        return { journalId: result.journalId, filesWritten: result.filesWritten.length, editsApplied: result.editsApplied, removed: result.removed.length, bytesReclaimed: result.bytesReclaimed };
+      } catch (error) {
+        throw replaceRpcError(error);
+      }
+    });
+  }
+
+  private undo(force: boolean): Promise<{ journalId: string; restored: number; movedBack: number }> {
+    return this.enqueue(async () => {
+      try {
+        const result = await undoLast({ indexDir: this.config.indexDir, force });
+        return { journalId: result.journalId, restored: result.restored.length, movedBack: result.movedBack.length };
+      } catch (error) {
+        throw replaceRpcError(error);
+      }
+    });
+  }
+
   private rescan(): Promise<{ clock: number; files: number }> {
     return this.enqueue(async () => {
       this.setState('scanning');
@@ -600,6 +651,13 @@ export class DoublonService implements RpcEndpoint, LspHost {
       return { clock: this.store.clock, files: this.entries.size + this.problems.size };
     });
   }
+}
+
+/** The replacement engine's refusals as protocol errors: a stale plan is Stale, a missing one NotFound. */
+function replaceRpcError(error: unknown): unknown {
+  if (!(error instanceof ReplaceError)) return error;
+  const code = error.code === 'stale' || error.code === 'conflict' ? RpcErrorCodes.Stale : error.code === 'nothing-to-undo' || error.code === 'not-found' ? RpcErrorCodes.NotFound : RpcErrorCodes.InvalidParams;
+  return new RpcError(code, error.message, { reason: error.code, ...(error.path ? { path: error.path } : {}) });
 }
 
 // --- parameter checks (InvalidParams names the parameter, the expected and the received) -------------
