@@ -9,7 +9,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import express, { type Express, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { ResolvedConfig } from '../config/load';
 import type { RpcEndpoint } from '../server/endpoint';
 import type { FileInfo } from '../../protocol/methods';
@@ -21,8 +21,8 @@ export interface DashboardOptions {
   /** The daemon's service: the thumbnails serve only files it has indexed. */
   endpoint: RpcEndpoint;
   config: ResolvedConfig;
-  /** The express app, to mount the public page shell ahead of the token check. Without it the shell needs the token too. */
-  app?: Express;
+  /** Routes served without the token (the HTTP server's `publicRoutes`): the page shell, which holds no data. Without it the shell needs the token too. */
+  publicRoutes?: Router;
   log?: (line: string) => void;
 }
 
@@ -35,27 +35,6 @@ const TYPES: Record<AssetName, string> = {
 
 function fail(res: Response, status: number, error: string, message: string): void {
   res.status(status).json({ error, message });
-}
-
-interface Layer {
-  route?: { path?: unknown };
-}
-
-/**
- * Puts `router` right after the app's `/healthz` route: behind the Host/Origin checks and the security
- * headers, before the token check. Returns false (nothing changed) when the app's layout is not the expected one.
- */
-function mountBeforeToken(app: Express, router: Router): boolean {
-  const stack = (app as unknown as { router?: { stack?: Layer[] } }).router?.stack;
-  if (!Array.isArray(stack)) return false;
-  const healthz = stack.findIndex((layer) => layer.route?.path === '/healthz');
-  if (healthz < 0) return false;
-  const before = stack.length;
-  app.use(router);
-  if (stack.length !== before + 1) return false;
-  const [layer] = stack.splice(stack.length - 1, 1);
-  stack.splice(healthz + 1, 0, layer);
-  return true;
 }
 
 function shellRouter(): Router {
@@ -87,8 +66,8 @@ export function registerDashboard(routes: Router, options: DashboardOptions): Da
   const { config, endpoint } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const shell = shellRouter();
-  const publicShell = options.app !== undefined && mountBeforeToken(options.app, shell);
-  if (!publicShell) routes.use(shell);
+  const publicShell = options.publicRoutes !== undefined;
+  (options.publicRoutes ?? routes).use(shell);
 
   const cache = new ThumbCache(path.join(config.indexDir, 'thumbs'), config.settings.maxPixels);
   let realRoots: string[] | undefined;

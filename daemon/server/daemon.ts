@@ -36,7 +36,7 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     service = DoublonService.open(config, { usePolling: options.usePolling });
     const token = randomBytes(32).toString('hex');
     http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });
-    registerDashboard(http.routes, { endpoint: service, config, app: http.app, log });
+    registerDashboard(http.routes, { endpoint: service, config, publicRoutes: http.publicRoutes, log });
     const socketPath = socketPathFor(config.indexDir);
     socket = await startSocketServer({ endpoint: service, path: socketPath });
     const info: DaemonInfo = {

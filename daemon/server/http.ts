@@ -55,6 +55,8 @@ export interface HttpServer {
    * (`server.routes.get('/dashboard', handler)`); GET routes accept `?token=`.
    */
   readonly routes: Router;
+  /** Mounted after the Host and Origin checks but before the token check: only for content that holds no data. */
+  readonly publicRoutes: Router;
   /** Connected `GET /events` clients. */
   eventClientCount(): number;
   /** Ends event streams, closes every connection and stops listening. */
@@ -125,6 +127,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
   });
+  // Behind the Host/Origin checks but before the token: pages that hold no data (the dashboard's shell).
+  const publicRoutes = express.Router();
+  app.use(publicRoutes);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
@@ -269,6 +274,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     port,
     app,
     routes,
+    publicRoutes,
     eventClientCount: () => clients.size,
     close() {
       closing ??= new Promise<void>((resolve) => {

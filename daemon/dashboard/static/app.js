@@ -537,12 +537,26 @@
   }
 
   /**
-   * HOOK(replace): replacing a group's copies by its canonical. The replace methods (doublon/replacePlan,
-   * doublon/replaceApply, doublon/undo) belong to another colleague; wire the dry-run plan and the apply
-   * here, then refresh with resync(). Until then the button is not shown (no 'replacePlan' capability).
+   * Replacing a group's copies by its canonical: the dry-run plan is shown first (every edit, every file
+   * to remove), then applied on confirmation; the daemon journals it, so "Undo last replace" restores it.
+   * Asking for one group is asking for its near copies too.
    */
   function replaceGroup(g) {
-    window.alert('Replacing ' + g.canonical + '’s copies is not available in this version of the dashboard.');
+    rpc('doublon/replacePlan', { groupId: g.id, classes: ['exact', 'pixel', 'near'], delete: true }).then(function (plan) {
+      var lines = plan.edits.map(function (e) { return e.path + ':' + (e.line + 1) + '  ' + e.oldText + ' → ' + e.newText; })
+        .concat(plan.removals.map(function (r) { return 'remove ' + r.path + ' (' + r.bytes + ' bytes, kept in the trash)'; }))
+        .concat(plan.skipped.map(function (k) { return 'skip ' + (k.path ? k.path + ': ' : '') + k.reason; }));
+      if (plan.edits.length === 0 && plan.removals.length === 0) {
+        window.alert('Nothing to replace in this group.\n\n' + lines.join('\n'));
+        return undefined;
+      }
+      var shown = lines.length > 25 ? lines.slice(0, 25).concat(['… and ' + (lines.length - 25) + ' more']) : lines;
+      if (!window.confirm('Replace the copies of ' + g.canonical + '?\n\n' + shown.join('\n'))) return undefined;
+      return rpc('doublon/replaceApply', { plan: plan.plan }).then(function (r) {
+        announce('Replaced: ' + r.editsApplied + ' references rewritten, ' + r.removed + ' files moved to the trash.');
+        return resync();
+      });
+    }).catch(function (err) { if (!(err instanceof AuthError)) window.alert('Could not replace the group: ' + err.message); });
   }
 
   function startLive() {
