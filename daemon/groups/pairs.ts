@@ -29,9 +29,19 @@ interface Node {
   edges: Map<string, SimilarPair>;
 }
 
+/** Keys with duplicates removed (a flat image's crop keys can equal its hash). */
+function uniqueKeys(keys: Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const id = Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 export class SimilarityGraph {
-  private readonly indexKeyIndex = new HammingIndex();
-  private readonly queryKeyIndex = new HammingIndex();
+  private readonly index = new HammingIndex();
   private readonly nodes = new Map<string, Node>();
   private readonly byId = new Map<number, Node>();
   private nextId = 0;
@@ -53,16 +63,16 @@ export class SimilarityGraph {
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
     const node: Node = { id: this.nextId++, sha256, fingerprint, edges: new Map() };
-    // Keys need not be symmetric (a crop's hash may reach the original's central-region key but not the
-    // reverse), so a pair is a candidate when either side's query keys reach the other's index keys:
-    // one index holds everyone's index keys, another everyone's query keys, and the newcomer probes both.
+    // Keys need not be symmetric: a crop's hash reaches the original's central-region key, not the
+    // reverse. One index holds everyone's index keys (hash, crop keys, shape); the newcomer probes it with
+    // its query keys (the dihedral variants, shape) AND its own index keys, so an old image that is a crop
+    // of the newcomer is found too (its hash is near the newcomer's crop key). Rotated crops are not sought.
     const candidates = new Set<number>();
-    const ownIndexKeys = indexKeys(fingerprint);
-    const ownQueryKeys = queryKeys(fingerprint);
-    for (const key of ownQueryKeys) for (const hit of this.indexKeyIndex.search(key, this.radius)) candidates.add(hit.id);
-    for (const key of ownIndexKeys) for (const hit of this.queryKeyIndex.search(key, this.radius)) candidates.add(hit.id);
-    for (const key of ownIndexKeys) this.indexKeyIndex.add(node.id, key);
-    for (const key of ownQueryKeys) this.queryKeyIndex.add(node.id, key);
+    const ownIndexKeys = uniqueKeys(indexKeys(fingerprint));
+    for (const key of uniqueKeys([...queryKeys(fingerprint), ...ownIndexKeys])) {
+      for (const hit of this.index.search(key, this.radius)) candidates.add(hit.id);
+    }
+    for (const key of ownIndexKeys) this.index.add(node.id, key);
     this.nodes.set(sha256, node);
     this.byId.set(node.id, node);
 
@@ -83,8 +93,7 @@ export class SimilarityGraph {
   remove(sha256: string): string[] {
     const node = this.nodes.get(sha256);
     if (!node) return [];
-    for (const key of indexKeys(node.fingerprint)) this.indexKeyIndex.remove(node.id, key);
-    for (const key of queryKeys(node.fingerprint)) this.queryKeyIndex.remove(node.id, key);
+    for (const key of uniqueKeys(indexKeys(node.fingerprint))) this.index.remove(node.id, key);
     for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
