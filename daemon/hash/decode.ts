@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
-import { centralHash, dct16, dihedralHashes, flatness, N, quality, thumbnail, transformImage } from './pdq';
+import { centralHash, dct16, dihedralHashes, gradients, N, thumbnail, transformImage } from './pdq';
 
 /** Default decompression-bomb limit: 100 megapixels. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -218,41 +218,61 @@ async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promis
   if (info.width !== N || info.height !== N || data.length < count * channels) {
     throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`, 'corrupt', p.format);
   }
-  const luma = new Float64Array(count);
-  const alphaPlane = new Float64Array(count);
-  const cb = new Float64Array(count);
-  const cr = new Float64Array(count);
-  let transparent = false;
-  for (let i = 0; i < count; i++) {
-    const o = i * channels;
-    let r: number, g: number, b: number;
-    let a = 1;
-    if (channels >= 3) {
-      r = data[o]; g = data[o + 1]; b = data[o + 2];
-      if (channels === 4) a = data[o + 3] / 255;
-    } else {
-      r = g = b = data[o];
-      if (channels === 2) a = data[o + 1] / 255;
-    }
-    if (a < 0.98) transparent = true;
-    alphaPlane[i] = a;
-    r = r * a + 255 * (1 - a); g = g * a + 255 * (1 - a); b = b * a + 255 * (1 - a);
-    luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
-    cb[i] = -0.168736 * r - 0.331264 * g + 0.5 * b;
-    cr[i] = 0.5 * r - 0.418688 * g - 0.081312 * b;
-  }
   const d = ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0;
+  const luma = new Float64Array(count);
+  const hasAlpha = channels === 2 || channels === 4;
+  const alphaPlane = hasAlpha ? new Float64Array(count) : undefined;
+  // Chroma: summed per cell during the pass when the image is upright (the same additions, in the same order,
+  // as cells() over the planes); for a rotated image, planes transformed upright, then cells().
+  const cb = d !== 0 ? new Float64Array(count) : undefined;
+  const cr = d !== 0 ? new Float64Array(count) : undefined;
+  const sum4 = new Float64Array(32);
+  const sum8 = new Float64Array(128);
+  let transparent = false;
+  for (let y = 0, i = 0; y < N; y++) {
+    const row4 = (y >> 4) * 4, row8 = (y >> 3) * 8;
+    for (let x = 0; x < N; x++, i++) {
+      const o = i * channels;
+      let r: number, g: number, b: number;
+      if (channels >= 3) {
+        r = data[o]; g = data[o + 1]; b = data[o + 2];
+      } else {
+        r = g = b = data[o];
+      }
+      if (alphaPlane) {
+        const a = data[o + channels - 1] / 255;
+        if (a < 0.98) transparent = true;
+        alphaPlane[i] = a;
+        r = r * a + 255 * (1 - a); g = g * a + 255 * (1 - a); b = b * a + 255 * (1 - a);
+      }
+      luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+      const u = -0.168736 * r - 0.331264 * g + 0.5 * b;
+      const v = 0.5 * r - 0.418688 * g - 0.081312 * b;
+      if (cb && cr) {
+        cb[i] = u; cr[i] = v;
+      } else {
+        const c4 = 2 * (row4 + (x >> 4)), c8 = 2 * (row8 + (x >> 3));
+        sum4[c4] += u; sum4[c4 + 1] += v;
+        sum8[c8] += u; sum8[c8 + 1] += v;
+      }
+    }
+  }
   const chroma = new Uint8Array(32);
   const chroma8 = new Uint8Array(128);
-  const cbT = transformImage(cb, N, d);
-  const crT = transformImage(cr, N, d);
-  cells(cbT, 4, 128, 1, chroma, 2, 0);
-  cells(crT, 4, 128, 1, chroma, 2, 1);
-  cells(cbT, 8, 128, 1, chroma8, 2, 0);
-  cells(crT, 8, 128, 1, chroma8, 2, 1);
+  if (cb && cr) {
+    const cbT = transformImage(cb, N, d);
+    const crT = transformImage(cr, N, d);
+    cells(cbT, 4, 128, 1, chroma, 2, 0);
+    cells(crT, 4, 128, 1, chroma, 2, 1);
+    cells(cbT, 8, 128, 1, chroma8, 2, 0);
+    cells(crT, 8, 128, 1, chroma8, 2, 1);
+  } else {
+    for (let k = 0; k < 32; k++) chroma[k] = Math.max(0, Math.min(255, Math.round(sum4[k] / 256 + 128)));
+    for (let k = 0; k < 128; k++) chroma8[k] = Math.max(0, Math.min(255, Math.round(sum8[k] / 64 + 128)));
+  }
   let alpha = new Uint8Array(0);
   const bbox = Uint8Array.of(0, 0, N, N);
-  if (transparent) {
+  if (transparent && alphaPlane) {
     alpha = new Uint8Array(256);
     const upright = transformImage(alphaPlane, N, d);
     cells(upright, 16, 0, 255, alpha, 1, 0);
@@ -285,15 +305,16 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
     const coeffs = dct16(luma);
     const variants = dihedralHashes(coeffs);
     const crops = new Uint8Array(32 * CROP_FRACTIONS.length);
-    CROP_FRACTIONS.forEach((f, k) => crops.set(centralHash(luma, f), 32 * k));
+    for (let k = 0; k < CROP_FRACTIONS.length; k++) crops.set(centralHash(luma, CROP_FRACTIONS[k]), 32 * k);
     const swap = swapsAxes(p.orientation);
+    const g = gradients(luma);
     return {
       format: p.format,
       width: swap ? p.height : p.width,
       height: swap ? p.width : p.height,
       lossless: isLossless(p.format, bytes),
       hash: variants.slice(0, 32),
-      quality: quality(luma),
+      quality: g.quality,
       variants,
       crops,
       thumb: thumbnail(luma),
@@ -302,7 +323,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
       alpha,
       bbox,
       transparent,
-      flatness: flatness(luma),
+      flatness: g.flatness,
     };
   });
 }

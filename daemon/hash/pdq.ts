@@ -16,24 +16,69 @@ const DCT: Float64Array = (() => {
   return m;
 })();
 
-/** M · X · Mᵀ for a K×N matrix M and the N×N image X, loops ordered for sequential access. */
-function project(luma: Float64Array, m: Float64Array): Float64Array {
-  const tmp = new Float64Array(K * N); // tmp = M · X
+/** Scratch for project(): M · X (K×N); project is synchronous, so one buffer serves every call. */
+const TMP = new Float64Array(K * N);
+
+/** The columns [lo, hi) of a K×N matrix outside which it is all zero, widened to multiples of 4. */
+function support(m: Float64Array): { lo: number; hi: number } {
+  let lo = N, hi = 0;
   for (let i = 0; i < K; i++) {
-    const row = i * N;
     for (let k = 0; k < N; k++) {
-      const w = m[row + k];
-      if (w === 0) continue;
+      if (m[i * N + k] === 0) continue;
+      lo = Math.min(lo, k);
+      hi = Math.max(hi, k + 1);
+    }
+  }
+  return hi > lo ? { lo: lo & ~3, hi: Math.min(N, (hi + 3) & ~3) } : { lo: 0, hi: 0 };
+}
+
+/**
+ * M · X · Mᵀ for a K×N matrix M (zero outside the columns [lo, hi)) and the N×N image X.
+ *
+ * Every value is summed in the same order as the plain loops `tmp[i][j] = Σₖ M[i][k]·X[k][j]` and
+ * `out[i][j] = Σₖ tmp[i][k]·M[j][k]` (k ascending, from +0), so the result is bit-identical to them — which
+ * matters for flat images, whose coefficients are rounding noise and whose hash bits therefore depend on
+ * the order of the arithmetic. The speed comes from blocking only: 4 rows of M × 4 rows of X per pass
+ * (one load and store of tmp per 4 products), 4 independent sums in the second product.
+ */
+function project(luma: Float64Array, m: Float64Array, lo = 0, hi = N): Float64Array {
+  const tmp = TMP;
+  tmp.fill(0);
+  for (let i = 0; i < K; i += 4) {
+    const r0 = i * N, r1 = r0 + N, r2 = r1 + N, r3 = r2 + N;
+    for (let k = lo; k < hi; k += 4) {
+      const a0 = m[r0 + k], a1 = m[r0 + k + 1], a2 = m[r0 + k + 2], a3 = m[r0 + k + 3];
+      const b0 = m[r1 + k], b1 = m[r1 + k + 1], b2 = m[r1 + k + 2], b3 = m[r1 + k + 3];
+      const c0 = m[r2 + k], c1 = m[r2 + k + 1], c2 = m[r2 + k + 2], c3 = m[r2 + k + 3];
+      const d0 = m[r3 + k], d1 = m[r3 + k + 1], d2 = m[r3 + k + 2], d3 = m[r3 + k + 3];
       const src = k * N;
-      for (let j = 0; j < N; j++) tmp[row + j] += w * luma[src + j];
+      for (let j = 0; j < N; j++) {
+        const p = src + j;
+        const x0 = luma[p], x1 = luma[p + N], x2 = luma[p + 2 * N], x3 = luma[p + 3 * N];
+        tmp[r0 + j] = tmp[r0 + j] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        tmp[r1 + j] = tmp[r1 + j] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        tmp[r2 + j] = tmp[r2 + j] + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3;
+        tmp[r3 + j] = tmp[r3 + j] + d0 * x0 + d1 * x1 + d2 * x2 + d3 * x3;
+      }
     }
   }
   const out = new Float64Array(K * K);
   for (let i = 0; i < K; i++) {
-    for (let j = 0; j < K; j++) {
-      let s = 0;
-      for (let k = 0; k < N; k++) s += tmp[i * N + k] * m[j * N + k];
-      out[i * K + j] = s;
+    const ti = i * N;
+    for (let j = 0; j < K; j += 4) {
+      const m0 = j * N, m1 = m0 + N, m2 = m1 + N, m3 = m2 + N;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < N; k++) {
+        const t = tmp[ti + k];
+        s0 += t * m[m0 + k];
+        s1 += t * m[m1 + k];
+        s2 += t * m[m2 + k];
+        s3 += t * m[m3 + k];
+      }
+      out[i * K + j] = s0;
+      out[i * K + j + 1] = s1;
+      out[i * K + j + 2] = s2;
+      out[i * K + j + 3] = s3;
     }
   }
   return out;
@@ -65,12 +110,49 @@ function centralMatrix(fraction: number): Float64Array {
   return m;
 }
 
-const CENTRAL = new Map<number, Float64Array>();
+const CENTRAL = new Map<number, { m: Float64Array; lo: number; hi: number }>();
+
+const SELECT = new Float64Array(K * K);
+
+/**
+ * The mean of the k-th and (k+1)-th smallest of s (0-based, k + 1 < s.length): (sorted[k] + sorted[k+1]) / 2
+ * of a numeric sort, found by quickselect (no sort, no allocation). Reorders s. No NaN.
+ */
+function middlePair(s: Float64Array, k: number): number {
+  let lo = 0, hi = s.length - 1;
+  while (hi > lo) {
+    // Median of three as pivot, then Hoare partition.
+    const mid = (lo + hi) >> 1;
+    let x = s[lo], y = s[mid];
+    const z = s[hi];
+    if (x > y) { const t = x; x = y; y = t; }
+    if (y > z) { y = z; if (x > y) y = x; }
+    const pivot = y;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (s[i] < pivot) i++;
+      while (s[j] > pivot) j--;
+      if (i <= j) { const t = s[i]; s[i] = s[j]; s[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  // s[k] is the k-th smallest and everything after k is ≥ it: the (k+1)-th smallest is the least of those.
+  let next = Infinity;
+  for (let i = k + 1; i < s.length; i++) if (s[i] < next) next = s[i];
+  return (s[k] + next) / 2;
+}
+
+/** The median of 256 coefficients: the mean of the 128th and 129th smallest, as with a full sort. */
+export function median256(coeffs: Float64Array): number {
+  SELECT.set(coeffs);
+  return middlePair(SELECT, 127);
+}
 
 /** 256 bits: coefficient > median, bit k = coefficient k (row-major), most significant bit first. */
 export function threshold(coeffs: Float64Array): Uint8Array {
-  const sorted = Float64Array.from(coeffs).sort();
-  const median = (sorted[127] + sorted[128]) / 2;
+  const median = median256(coeffs);
   const hash = new Uint8Array(32);
   for (let k = 0; k < 256; k++) if (coeffs[k] > median) hash[k >> 3] |= 0x80 >> (k & 7);
   return hash;
@@ -93,10 +175,25 @@ export function dihedralInverse(d: number): number {
   return d === 5 ? 6 : d === 6 ? 5 : d;
 }
 
+/** transformImage's source index of every output pixel, per (n, d). */
+const DIHEDRAL_MAPS = new Map<number, Int32Array>();
+
+function dihedralMap(n: number, d: number): Int32Array {
+  const key = n * 8 + d;
+  let map = DIHEDRAL_MAPS.get(key);
+  if (!map) {
+    map = new Int32Array(n * n);
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) map[y * n + x] = dihedralSource(d, n, y, x);
+    DIHEDRAL_MAPS.set(key, map);
+  }
+  return map;
+}
+
 export function transformImage<T extends Float64Array | Uint8Array>(img: T, n: number, d: number): T {
   if (d === 0) return img;
-  const out = new (img.constructor as { new(len: number): T })(n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) out[y * n + x] = img[dihedralSource(d, n, y, x)];
+  const map = dihedralMap(n, d);
+  const out = (img instanceof Float64Array ? new Float64Array(n * n) : new Uint8Array(n * n)) as T;
+  for (let i = 0; i < n * n; i++) out[i] = img[map[i]];
   return out;
 }
 
@@ -115,10 +212,39 @@ export function transformCoeffs(c: Float64Array, d: number): Float64Array {
   return out;
 }
 
-/** The 8 dihedral variant hashes (32 bytes each, variant d at offset 32·d). Variant 0 is the hash. */
+/** Per dihedral variant d and coefficient k: transformCoeffs(c, d)[k] = DIHEDRAL_SIGN[256·d + k] · c[DIHEDRAL_INDEX[256·d + k]]. */
+const DIHEDRAL_INDEX = new Int32Array(8 * K * K);
+const DIHEDRAL_SIGN = new Float64Array(8 * K * K);
+for (let d = 0; d < 8; d++) {
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < K; j++) {
+      let s = 1;
+      if (d & 2 && (i & 1) === 0) s = -s;
+      if (d & 1 && (j & 1) === 0) s = -s;
+      DIHEDRAL_INDEX[d * K * K + i * K + j] = d & 4 ? j * K + i : i * K + j;
+      DIHEDRAL_SIGN[d * K * K + i * K + j] = s;
+    }
+  }
+}
+
+/**
+ * The 8 dihedral variant hashes (32 bytes each, variant d at offset 32·d). Variant 0 is the hash.
+ * Equal to threshold(transformCoeffs(c, d)) for every d, without building the variants: a variant holds the
+ * values of c with the signs of some parity classes of rows/columns flipped, possibly transposed; a
+ * transposition does not change the set of values, so only 4 medians are needed (d ≥ 4 shares the median of
+ * the untransposed variant with the row and column flips swapped).
+ */
 export function dihedralHashes(c: Float64Array): Uint8Array {
   const out = new Uint8Array(32 * 8);
-  for (let d = 0; d < 8; d++) out.set(threshold(transformCoeffs(c, d)), 32 * d);
+  const v = new Float64Array(K * K);
+  const medians = new Float64Array(4);
+  for (let d = 0; d < 8; d++) {
+    const base = d * K * K;
+    for (let k = 0; k < K * K; k++) v[k] = DIHEDRAL_SIGN[base + k] * c[DIHEDRAL_INDEX[base + k]];
+    if (d < 4) medians[d] = median256(v);
+    const median = medians[d < 4 ? d : ((d & 1) << 1) | ((d & 2) >> 1)];
+    for (let k = 0; k < K * K; k++) if (v[k] > median) out[32 * d + (k >> 3)] |= 0x80 >> (k & 7);
+  }
   return out;
 }
 
@@ -146,6 +272,23 @@ export function flatness(luma: Float64Array): number {
   return Math.round((1000 * flat) / ((N - 1) * (N - 1))) / 1000;
 }
 
+/** quality(luma) and flatness(luma) in one pass (the same values). */
+export function gradients(luma: Float64Array): { quality: number; flatness: number } {
+  let sum = 0;
+  let flat = 0;
+  for (let y = 0; y < N - 1; y++) {
+    const row = y * N;
+    for (let x = 0; x < N - 1; x++) {
+      const v = luma[row + x];
+      const dx = Math.abs(luma[row + x + 1] - v);
+      const dy = Math.abs(luma[row + N + x] - v);
+      sum += Math.floor((100 * dx) / 255) + Math.floor((100 * dy) / 255);
+      if (dx < 0.5 && dy < 0.5) flat++;
+    }
+  }
+  return { quality: Math.min(100, Math.round(sum / 90)), flatness: Math.round((1000 * flat) / ((N - 1) * (N - 1))) / 1000 };
+}
+
 /** Bilinear resample of the region [x0, x0+w)×[y0, y0+h) (in pixel units of an n×n image) to m×m. */
 export function resampleRegion(src: Float64Array | Uint8Array, n: number, x0: number, y0: number, w: number, h: number, m: number): Float64Array {
   const out = new Float64Array(m * m);
@@ -168,9 +311,12 @@ export function resampleRegion(src: Float64Array | Uint8Array, n: number, x0: nu
 
 /** The hash of the central region covering `fraction` of each dimension. */
 export function centralHash(luma: Float64Array, fraction: number): Uint8Array {
-  let m = CENTRAL.get(fraction);
-  if (!m) CENTRAL.set(fraction, (m = centralMatrix(fraction)));
-  return threshold(project(luma, m));
+  let c = CENTRAL.get(fraction);
+  if (!c) {
+    const m = centralMatrix(fraction);
+    CENTRAL.set(fraction, (c = { m, ...support(m) }));
+  }
+  return threshold(project(luma, c.m, c.lo, c.hi));
 }
 
 /** 32×32 thumbnail (2×2 box average of the 64×64 luma), one byte per pixel. */

@@ -6,7 +6,7 @@ import {
   candidateRadius, compare, DEFAULT_NEAR_THRESHOLDS, detectFormat, fingerprint, hammingDistance, ImageDecodeError,
   indexKeys, pixelDigest, queryKeys, sha256, shapeKey, type Fingerprint,
 } from '../../daemon/hash';
-import { dct16, transformCoeffs, transformImage, N } from '../../daemon/hash/pdq';
+import { centralHash, dct16, dihedralHashes, flatness, gradients, median256, quality, threshold, transformCoeffs, transformImage, N } from '../../daemon/hash/pdq';
 import { encode, iconSvg, makeIcon, makePhoto, makeSvg, tempDir } from '../fixtures/images';
 
 const T = DEFAULT_NEAR_THRESHOLDS;
@@ -106,6 +106,72 @@ describe('hash', function () {
         const direct = dct16(transformImage(luma, N, d));
         const viaSigns = transformCoeffs(c, d);
         for (let k = 0; k < 256; k++) assert.ok(Math.abs(direct[k] - viaSigns[k]) < 1e-6, `d=${d} k=${k}`);
+      }
+    });
+  });
+
+  describe('fast paths equal the plain definitions, bit for bit', function () {
+    // Plain definitions: DCT (and crop-resample) projections as triple loops, the median by a full sort.
+    const K = 16;
+    const dctRow = (i: number, j: number): number => Math.sqrt(2 / N) * Math.cos((Math.PI / (2 * N)) * (i + 1) * (2 * j + 1));
+    const plainProject = (x: Float64Array, m: Float64Array): Float64Array => {
+      const tmp = new Float64Array(K * N);
+      for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) { let s = 0; for (let k = 0; k < N; k++) { const w = m[i * N + k]; if (w !== 0) s += w * x[k * N + j]; } tmp[i * N + j] = s; }
+      const out = new Float64Array(K * K);
+      for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) { let s = 0; for (let k = 0; k < N; k++) s += tmp[i * N + k] * m[j * N + k]; out[i * K + j] = s; }
+      return out;
+    };
+    const plainThreshold = (c: Float64Array): Uint8Array => {
+      const sorted = Float64Array.from(c).sort();
+      const median = (sorted[127] + sorted[128]) / 2;
+      const h = new Uint8Array(32);
+      for (let k = 0; k < 256; k++) if (c[k] > median) h[k >> 3] |= 0x80 >> (k & 7);
+      return h;
+    };
+    const dctM = new Float64Array(K * N).map((_, q) => dctRow(Math.floor(q / N), q % N));
+    const centralM = (f: number): Float64Array => {
+      const size = N * f, off = (N - size) / 2, r = new Float64Array(N * N);
+      for (let y = 0; y < N; y++) {
+        const sy = Math.min(N - 1, Math.max(0, off + ((y + 0.5) * size) / N - 0.5));
+        const iy = Math.min(N - 2, Math.floor(sy)), fy = sy - iy;
+        r[y * N + iy] += 1 - fy; r[y * N + iy + 1] += fy;
+      }
+      const m = new Float64Array(K * N);
+      for (let i = 0; i < K; i++) for (let y = 0; y < N; y++) { const d = dctM[i * N + y]; for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k]; }
+      return m;
+    };
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const images: Float64Array[] = [
+      new Float64Array(N * N).fill(255), // flat: every coefficient is rounding noise
+      new Float64Array(N * N).fill(37.5),
+      new Float64Array(N * N).map((_, i) => (i % N < 32 ? 0 : 255)), // half/half: many exact ties
+      new Float64Array(N * N).map(() => Math.round(rand() * 255)),
+      new Float64Array(N * N).map((_, i) => 0.299 * ((i * 13) % 256) + 0.587 * ((i * 7) % 256) + 0.114 * (i % 256)),
+    ];
+    it('DCT, dihedral variants, crop keys', function () {
+      for (const [n, img] of images.entries()) {
+        const c = dct16(img);
+        assert.deepEqual(c, plainProject(img, dctM), `image ${n}: dct16`);
+        for (let d = 0; d < 8; d++) assert.deepEqual(dihedralHashes(c).subarray(32 * d, 32 * d + 32), plainThreshold(transformCoeffs(c, d)), `image ${n}: variant ${d}`);
+        for (const f of [0.9, 0.8]) assert.deepEqual(centralHash(img, f), plainThreshold(plainProject(img, centralM(f))), `image ${n}: crop ${f}`);
+        assert.deepEqual(gradients(img), { quality: quality(img), flatness: flatness(img) });
+      }
+    });
+    it('the median by quickselect equals the sorted median, with ties and signed zeros', function () {
+      const cases: Float64Array[] = [
+        new Float64Array(256),
+        new Float64Array(256).map((_, i) => (i % 3) - 1),
+        new Float64Array(256).map((_, i) => (i % 2 ? -0 : 0)),
+        new Float64Array(256).map((_, i) => 255 - i),
+        new Float64Array(256).map((_, i) => i),
+        ...Array.from({ length: 50 }, () => new Float64Array(256).map(() => Math.round((rand() - 0.5) * 20))),
+        ...Array.from({ length: 50 }, () => new Float64Array(256).map(() => (rand() - 0.5) * 1e-13)),
+      ];
+      for (const c of cases) {
+        const sorted = Float64Array.from(c).sort();
+        assert.ok(median256(c) === (sorted[127] + sorted[128]) / 2); // -0 and +0 alike: they threshold alike
+        assert.deepEqual(threshold(c), plainThreshold(c));
       }
     });
   });
