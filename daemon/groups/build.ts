@@ -34,8 +34,6 @@ export interface DuplicateGroup {
 
 export interface GroupOptions {
   thresholds: NearThresholds;
-  /** Pixel digest of a content (by sha256), computed on demand and cached by the caller. */
-  pixelDigest: (sha256: string, path: string) => Promise<string | undefined>;
   chooser: CanonicalChooser;
   /** Files matching it are never reported (config `ignore` globs, relative paths). */
   ignoredFile: Matcher;
@@ -57,17 +55,8 @@ function groupId(members: ImageEntry[]): string {
   return digest.digest('hex').slice(0, 16);
 }
 
-/** The one-shot path (CLI): every distinct content enters a fresh similarity graph, then grouping. */
-export async function buildGroups(all: ImageEntry[], options: GroupOptions): Promise<DuplicateGroup[]> {
-  const pathOf = new Map<string, string>();
-  for (const image of all) if (!pathOf.has(image.sha256)) pathOf.set(image.sha256, image.path);
-  const graph = new SimilarityGraph({ thresholds: options.thresholds, pixelDigest: (sha) => options.pixelDigest(sha, pathOf.get(sha)!) });
-  for (const image of all) await graph.add(image.sha256, image.fingerprint);
-  return groupsFromGraph(all, graph, options);
-}
-
 /** Groups the images given the similarity graph of their contents. Cheap: no hashing, no decoding. */
-export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, options: Omit<GroupOptions, 'pixelDigest'>): DuplicateGroup[] {
+export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, options: GroupOptions): DuplicateGroup[] {
   const images = all.filter((image) => !options.ignoredFile(image.relativePath));
   const indexOf = new Map(images.map((image, i) => [image, i]));
 

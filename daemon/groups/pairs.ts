@@ -17,6 +17,8 @@ export interface SimilarPair {
 
 export interface GraphOptions {
   thresholds: NearThresholds;
+  /** The fingerprint of a content, for nodes restored from a snapshot (read from the index on demand). */
+  fingerprintOf?: (sha256: string) => Fingerprint | undefined;
   /** The pixel digest of a content, computed on demand and cached by the caller; undefined if it cannot be decoded. */
   pixelDigest: (sha256: string) => Promise<string | undefined>;
 }
@@ -24,9 +26,27 @@ export interface GraphOptions {
 interface Node {
   id: number;
   sha256: string;
-  fingerprint: Fingerprint;
+  /** Its keys in the index (kept so a restored graph can remove it without decoding its fingerprint). */
+  keys: Uint8Array[];
+  /** Loaded on demand for a restored node (only a newcomer's candidates are ever compared). */
+  fingerprint?: Fingerprint;
   /** Partner sha256 → pair. */
   edges: Map<string, SimilarPair>;
+}
+
+const SNAPSHOT_VERSION = 1;
+
+/** A saved graph: contents with their index keys, and the verified pairs (node positions, pixel flag, similarity). */
+export interface GraphSnapshot {
+  version: number;
+  /** The thresholds it was built with: another setting means another graph. */
+  settings: string;
+  nodes: Array<{ sha256: string; keys: Uint8Array }>;
+  pairs: Array<[number, number, 0 | 1, number]>;
+}
+
+function settingsKey(thresholds: NearThresholds): string {
+  return JSON.stringify(thresholds, Object.keys(thresholds).sort());
 }
 
 /** Keys with duplicates removed (a flat image's crop keys can equal its hash). */
@@ -62,7 +82,7 @@ export class SimilarityGraph {
   /** Adds a content and verifies it against its candidates; returns the new pairs. */
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
-    const node: Node = { id: this.nextId++, sha256, fingerprint, edges: new Map() };
+    const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map() };
     // Keys need not be symmetric: a crop's hash reaches the original's central-region key, not the
     // reverse. One index holds everyone's index keys (hash, crop keys, shape); the newcomer probes it with
     // its query keys (the dihedral variants, shape) AND its own index keys, so an old image that is a crop
@@ -73,6 +93,7 @@ export class SimilarityGraph {
       for (const hit of this.index.search(key, this.radius)) candidates.add(hit.id);
     }
     for (const key of ownIndexKeys) this.index.add(node.id, key);
+    node.keys = ownIndexKeys;
     this.nodes.set(sha256, node);
     this.byId.set(node.id, node);
 
@@ -93,11 +114,53 @@ export class SimilarityGraph {
   remove(sha256: string): string[] {
     const node = this.nodes.get(sha256);
     if (!node) return [];
-    for (const key of uniqueKeys(indexKeys(node.fingerprint))) this.index.remove(node.id, key);
+    for (const key of node.keys) this.index.remove(node.id, key);
     for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
     return [...node.edges.keys()];
+  }
+
+  /** Everything needed to rebuild the graph without searching or decoding: keys and verified pairs. */
+  snapshot(): GraphSnapshot {
+    const nodes = [...this.nodes.values()];
+    const position = new Map(nodes.map((n, i) => [n.sha256, i]));
+    const pairs: GraphSnapshot['pairs'] = [];
+    for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
+    return {
+      version: SNAPSHOT_VERSION,
+      settings: settingsKey(this.options.thresholds),
+      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: Buffer.concat(n.keys) })),
+      pairs,
+    };
+  }
+
+  /** A graph from a snapshot taken with the same thresholds; undefined when it does not apply. */
+  static restore(snapshot: GraphSnapshot | undefined, options: GraphOptions): SimilarityGraph | undefined {
+    if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== settingsKey(options.thresholds)) return undefined;
+    const graph = new SimilarityGraph(options);
+    const nodes = snapshot.nodes.map((n) => {
+      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: [], edges: new Map() };
+      for (let at = 0; at + 32 <= n.keys.length; at += 32) node.keys.push(Uint8Array.prototype.slice.call(n.keys, at, at + 32));
+      for (const key of node.keys) graph.index.add(node.id, key);
+      graph.nodes.set(node.sha256, node);
+      graph.byId.set(node.id, node);
+      return node;
+    });
+    for (const [ia, ib, pixel, similarity] of snapshot.pairs) {
+      const a = nodes[ia];
+      const b = nodes[ib];
+      if (!a || !b) return undefined;
+      const pair: SimilarPair = { a: a.sha256, b: b.sha256, class: pixel ? 'pixel' : 'near', similarity };
+      a.edges.set(b.sha256, pair);
+      b.edges.set(a.sha256, pair);
+    }
+    return graph;
+  }
+
+  /** The contents the graph holds. */
+  contents(): IterableIterator<string> {
+    return this.nodes.keys();
   }
 
   pair(a: string, b: string): SimilarPair | undefined {
@@ -114,9 +177,15 @@ export class SimilarityGraph {
     }
   }
 
+  private fingerprintOf(node: Node): Fingerprint | undefined {
+    node.fingerprint ??= this.options.fingerprintOf?.(node.sha256);
+    return node.fingerprint;
+  }
+
   private async classify(x: Node, y: Node): Promise<Omit<SimilarPair, 'a' | 'b'> | undefined> {
-    const a = x.fingerprint;
-    const b = y.fingerprint;
+    const a = this.fingerprintOf(x);
+    const b = this.fingerprintOf(y);
+    if (!a || !b) return undefined; // a content gone from the index meanwhile
     if (hammingDistance(a.hash, b.hash) === 0 && a.width === b.width && a.height === b.height) {
       const [da, db] = await Promise.all([this.options.pixelDigest(x.sha256), this.options.pixelDigest(y.sha256)]);
       if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };

@@ -9,7 +9,7 @@
  * decode of this module in flight) before it is reported, so a libvips error message can never be charged
  * to the wrong file — and a good file that failed because of a neighbour's error is decoded after all.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
 import { centralHash, dct16, dihedralHashes, gradients, N, thumbnail, transformImage } from './pdq';
@@ -346,7 +346,7 @@ export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): P
   });
 }
 
-/** sha256 of bytes, hex. */
+/** sha256 of bytes, hex (one-shot crypto.hash: no Hash object, no copy of the bytes). */
 export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }

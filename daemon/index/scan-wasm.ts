@@ -75,13 +75,67 @@ const BODY = [
   0x0b, // end func
 ];
 
+/** Signed LEB128 (i32.const immediates). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Most queries one scanMany pass compares each key with (their words live in locals). */
+export const MAX_QUERIES = 16;
+
+/**
+ * The body of many<k>(p, n, q, r, out): the n keys at p against the k keys at q (32 bytes apart). Each key's
+ * 4 words are loaded once into locals ($w0..$w3), then compared with every query (its words in locals
+ * $q<j>_0..3, loaded once per call); for each (key, query) within r bits it writes the key's address and
+ * (distance | query << 16) at out. Text format, per key:
+ *
+ *   (local.set $w0 (i64.load offset=0 $p)) … (local.set $w3 (i64.load offset=24 $p))
+ *   ;; for j in 0..k-1 (pop_w = i64.popcnt (i64.xor $w<w> $q<j>_<w>)):
+ *   (if (i32.le_u (local.tee $d (i32.wrap (pop_0 + pop_1 + pop_2))) $r) (then
+ *     (if (i32.le_u (local.tee $d (i32.add $d (i32.wrap pop_3))) $r) (then
+ *       (store $p) (store (i32.or $d (i32.const j<<16))) (count++)))))
+ */
+function manyBody(k: number): number[] {
+  // Locals: 0 p, 1 n, 2 q, 3 r, 4 out | 5 end, 6 count, 7 d (i32) | 8..11 w0..w3, 12 + 4j + w: query j word w (i64)
+  const qw = (j: number, w: number): number => 12 + 4 * j + w;
+  const body: number[] = [0x02, 0x03, I32, ...uleb(4 + 4 * k), I64];
+  for (let j = 0; j < k; j++) for (let w = 0; w < 4; w++) body.push(...get(2), ...i64Load(32 * j + 8 * w), ...set(qw(j, w)));
+  body.push(...get(0), ...get(1), ...i32Const(5), 0x74, 0x6a, ...set(5));
+  body.push(0x02, 0x40, ...get(0), ...get(5), 0x4f, 0x0d, 0x00, 0x03, 0x40); // block, br_if past, loop
+  for (let w = 0; w < 4; w++) body.push(...get(0), ...i64Load(8 * w), ...set(8 + w));
+  const pop = (j: number, w: number): number[] => [...get(8 + w), ...get(qw(j, w)), 0x85 /* i64.xor */, 0x7b /* i64.popcnt */];
+  for (let j = 0; j < k; j++) {
+    // The first 3 words' distance is a lower bound: past r (99 % of random pairs at r = 80), skip the 4th.
+    body.push(...pop(j, 0), ...pop(j, 1), 0x7c /* i64.add */, ...pop(j, 2), 0x7c, 0xa7 /* i32.wrap_i64 */, ...tee(7));
+    body.push(...get(3), 0x4d, 0x04, 0x40); // if d <= r
+    body.push(...get(7), ...pop(j, 3), 0xa7, 0x6a, ...tee(7), ...get(3), 0x4d, 0x04, 0x40); // if (d += last) <= r
+    body.push(...slot(), ...get(0), ...i32Store(0));
+    body.push(...slot(), ...get(7), 0x41, ...sleb(j << 16), 0x72 /* i32.or */, ...i32Store(4));
+    body.push(...get(6), ...i32Const(1), 0x6a, ...set(6), 0x0b, 0x0b);
+  }
+  body.push(...get(0), ...i32Const(32), 0x6a, ...tee(0), ...get(5), 0x49, 0x0d, 0x00, 0x0b, 0x0b, ...get(6), 0x0b);
+  return body;
+}
+
+const FUNCTIONS = [BODY, ...Array.from({ length: MAX_QUERIES }, (_, i) => manyBody(i + 1))];
+const EXPORTS = ['scan', ...Array.from({ length: MAX_QUERIES }, (_, i) => `many${i + 1}`)];
+
 const BYTES = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 1, I32]), // type: (i32 ×5) → i32
   ...section(2, [1, ...name('m'), ...name('memory'), 0x02, 0x00, 0x01]), // import memory, min 1 page
-  ...section(3, [1, 0]), // one function of type 0
-  ...section(7, [1, ...name('scan'), 0x00, 0]), // export it
-  ...section(10, [1, ...uleb(BODY.length), ...BODY]),
+  ...section(3, [...uleb(FUNCTIONS.length), ...FUNCTIONS.map(() => 0)]), // every function of type 0
+  ...section(7, [...uleb(EXPORTS.length), ...EXPORTS.flatMap((e, i) => [...name(e), 0x00, ...uleb(i)])]),
+  ...section(10, [...uleb(FUNCTIONS.length), ...FUNCTIONS.flatMap((f) => [...uleb(f.length), ...f])]),
 ]);
 
 // The project compiles without the DOM library, which is where TypeScript declares WebAssembly.
@@ -100,10 +154,16 @@ let compiled: object | undefined;
 
 export type ScanFunction = (p: number, n: number, q: number, r: number, out: number) => number;
 
-/** A WebAssembly memory of `pages` × 64 KiB and the scan function over it (compiled once per process). */
-export function createScan(pages: number): { memory: WasmMemory; scan: ScanFunction } {
+/**
+ * A WebAssembly memory of `pages` × 64 KiB and the scan functions over it (compiled once per process):
+ * scan for one query, and many[k] (k = 1..MAX_QUERIES) for k queries stored 32 bytes apart at q, whose
+ * hits carry the query's position in the upper 16 bits of the distance word.
+ */
+export function createScan(pages: number): { memory: WasmMemory; scan: ScanFunction; many: ScanFunction[] } {
   const memory = new wasm.Memory({ initial: pages });
   compiled ??= new wasm.Module(BYTES);
   const instance = new wasm.Instance(compiled, { m: { memory } });
-  return { memory, scan: instance.exports.scan as ScanFunction };
+  const many: ScanFunction[] = [];
+  for (let k = 1; k <= MAX_QUERIES; k++) many[k] = instance.exports[`many${k}`] as ScanFunction;
+  return { memory, scan: instance.exports.scan as ScanFunction, many };
 }

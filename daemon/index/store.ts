@@ -34,6 +34,11 @@ export interface FileRecord {
   sha256?: string;
   /** Read or decode error message, shown to the user. */
   error?: string;
+  /**
+   * A copy of the content's dimensions and losslessness, so grouping and reports need not decode the
+   * whole fingerprint of every file on a warm run. Absent in records written before it existed.
+   */
+  image?: { width: number; height: number; lossless: boolean };
 }
 
 export interface ContentRecord<F> {
@@ -250,6 +255,20 @@ export class IndexStore<F> {
    * '/a/bc.png'). Committed records come in key order, then pending ones. Both views are taken at the first
    * step; spread it (`[...store.files()]`) before awaiting inside the loop.
    */
+  /** The paths of every file record, without decoding the records (a warm rescan's removal check). */
+  *filePaths(): Iterable<string> {
+    this.checkOpen();
+    const overlay = new Map<string, boolean>();
+    for (const [key, p] of this.fileOverlay) overlay.set(key, p.value !== null);
+    for (const key of this.filesDb.getKeys()) {
+      if (overlay.has(key)) {
+        if (overlay.get(key)) yield key;
+        overlay.delete(key);
+      } else yield key;
+    }
+    for (const [key, present] of overlay) if (present) yield key;
+  }
+
   *files(prefix?: string): Iterable<FileRecord> {
     this.checkOpen();
     const range = prefix === undefined ? undefined : folderRange(prefix);

@@ -38,6 +38,8 @@ export interface ScanOutcome {
   crawlErrors: CrawlError[];
   /** Source files found by the crawl (when `sources` globs were given), for the reference index. */
   sources: FileStat[];
+  /** The record of every image file now under the roots (so callers need not read them again). */
+  records: FileRecord[];
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -47,14 +49,15 @@ function unchanged(record: FileRecord | undefined, stat: FileStat): boolean {
 }
 
 /** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
-export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number): Promise<{ decoded: boolean; error?: string }> {
+export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(stat.path);
   } catch (error) {
     const message = `cannot read file: ${describeFsError(error)}`;
-    store.putFile({ ...stat, error: message });
-    return { decoded: false, error: message };
+    const record: FileRecord = { ...stat, error: message };
+    store.putFile(record);
+    return { decoded: false, error: message, record };
   }
   const digest = sha256(bytes);
   let content = store.getContent(digest);
@@ -70,8 +73,13 @@ export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, 
     store.putContent(content);
   }
   // The record keeps the stat taken before reading: if the file changes meanwhile, the next scan sees it.
-  store.putFile({ path: stat.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: digest });
-  return { decoded, error: content.error };
+  const fp = content.fingerprint;
+  const record: FileRecord = {
+    path: stat.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: digest,
+    ...(fp ? { image: { width: fp.width, height: fp.height, lossless: fp.lossless } } : {}),
+  };
+  store.putFile(record);
+  return { decoded, error: content.error, record };
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -89,11 +97,14 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   const { files, sources, errors: crawlErrors } = await crawl(options);
   const stats: ScanStats = { files: files.length, unchanged: 0, read: 0, decoded: 0, removed: 0, errors: 0, elapsedMs: 0 };
 
+  const records: FileRecord[] = [];
   const changed = files.filter((stat) => {
     const record = store.getFile(stat.path);
     if (!unchanged(record, stat)) return true;
     stats.unchanged++;
-    if (record!.error || (record!.sha256 && store.getContent(record!.sha256)?.error)) stats.errors++;
+    records.push(record!);
+    // A record without image data is a file that could not be read or decoded (or one from an older version).
+    if (record!.error || (!record!.image && record!.sha256 && store.getContent(record!.sha256)?.error)) stats.errors++;
     return false;
   });
 
@@ -101,6 +112,7 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   options.onProgress?.({ phase: 'hash', done, total: changed.length });
   await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
     const result = await indexFile(store, stat, options.maxPixels);
+    records.push(result.record);
     stats.read++;
     if (result.decoded) stats.decoded++;
     if (result.error) stats.errors++;
@@ -108,9 +120,9 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   });
 
   const present = new Set(files.map((f) => f.path));
-  for (const record of [...store.files()]) {
-    if (!present.has(record.path)) {
-      store.removeFile(record.path);
+  for (const file of [...store.filePaths()]) {
+    if (!present.has(file)) {
+      store.removeFile(file);
       stats.removed++;
     }
   }
@@ -120,5 +132,5 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   }
   await store.flushed();
   stats.elapsedMs = performance.now() - started;
-  return { stats, crawlErrors, sources };
+  return { stats, crawlErrors, sources, records };
 }

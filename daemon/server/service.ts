@@ -20,7 +20,7 @@ import {
   type ReplaceApplyResult, type ReplacePlanParams, type ReplacePlanResult,
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
-import { ignoreOptions, isEntry, makeChooser, nearThresholds, openIndex, openReferences, pixelDigestCache, resolveOptions, toEntry, toPosix } from '../analysis';
+import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
 import { indexSource, updateReferences, variantSets } from '../references/update';
 import type { Fingerprint } from '../hash';
@@ -62,7 +62,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private readonly problems = new Map<string, string>();
   /** How many entries hold each content: the graph holds a content while this is above zero. */
   private readonly holders = new Map<string, number>();
-  private readonly graph: SimilarityGraph;
+  private graph: SimilarityGraph;
   private groups: DuplicateGroup[] = [];
   private groupOfPath = new Map<string, DuplicateGroup>();
   private membershipOfPath = new Map<string, Membership>();
@@ -88,7 +88,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
   readonly lsp: LspFeatures;
 
   private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
-    this.graph = new SimilarityGraph({ thresholds: nearThresholds(config), pixelDigest: (sha) => this.pixelDigest(sha) });
+    // The graph saved by the last run: a restart with nothing changed searches and decodes nothing.
+    this.graph = loadGraph(store, graphOptions(store, config, (sha) => this.holderOf(sha)));
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.handlers = {
       'doublon/status': () => this.status(),
@@ -197,6 +198,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     this.setState('stopping');
     await this.watcher?.close();
     await this.queue.catch(() => undefined);
+    this.pruneAndSaveGraph();
     await this.refs.close();
     await this.store.close();
   }
@@ -263,6 +265,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       await this.syncEntry(record.path);
     }
     for (const p of [...this.entries.keys(), ...this.problems.keys()]) if (!seen.has(p)) await this.syncEntry(p);
+    this.pruneAndSaveGraph();
     this.regroup();
   }
 
@@ -409,9 +412,16 @@ export class DoublonService implements RpcEndpoint, LspHost {
     }
   }
 
-  private pixelDigest(sha256: string): Promise<string | undefined> {
-    const holder = [...this.entries.values()].find((e) => e.sha256 === sha256);
-    return holder ? pixelDigestCache(this.store, this.config.settings.maxPixels)(sha256, holder.path) : Promise.resolve(undefined);
+  /** A file holding this content (pixel digests are computed from it). Rare: only for distance-0 pairs. */
+  private holderOf(sha256: string): string | undefined {
+    for (const entry of this.entries.values()) if (entry.sha256 === sha256) return entry.path;
+    return undefined;
+  }
+
+  /** Drops contents no file holds any more (after a restart), and saves the graph for the next start. */
+  private pruneAndSaveGraph(): void {
+    for (const sha of [...this.graph.contents()]) if (!this.holders.has(sha)) this.graph.remove(sha);
+    saveGraph(this.store, this.graph);
   }
 
   private pinned(): Set<string> {
