@@ -89,8 +89,9 @@ export class SimilarityGraph {
     // of the newcomer is found too (its hash is near the newcomer's crop key). Rotated crops are not sought.
     const candidates = new Set<number>();
     const ownIndexKeys = uniqueKeys(indexKeys(fingerprint));
-    for (const key of uniqueKeys([...queryKeys(fingerprint), ...ownIndexKeys])) {
-      for (const hit of this.index.search(key, this.radius)) candidates.add(hit.id);
+    // One pass over the index for all the probe keys (searchMany: per key, the same hits as search()).
+    for (const hits of this.index.searchMany(uniqueKeys([...queryKeys(fingerprint), ...ownIndexKeys]), this.radius)) {
+      for (const hit of hits) candidates.add(hit.id);
     }
     for (const key of ownIndexKeys) this.index.add(node.id, key);
     node.keys = ownIndexKeys;
