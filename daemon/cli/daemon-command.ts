@@ -9,7 +9,9 @@ import { findRunningDaemon, processAlive, readDaemonInfo, type DaemonInfo } from
 import { DaemonClient } from './client';
 import { formatBytes } from '../report/formats';
 
-const BIN = path.resolve(__dirname, '../../../bin/doublon.js');
+/** The command to start a daemon with: bin/doublon.js in a checkout, the running bundle inside the extension. */
+const CHECKOUT_BIN = path.resolve(__dirname, '../../../bin/doublon.js');
+const BIN = fs.existsSync(CHECKOUT_BIN) ? CHECKOUT_BIN : process.argv[1];
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
