@@ -110,6 +110,8 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   const log: Log = options.log ?? ((message) => process.stderr.write(`${message}\n`));
   const dispatcher = new Dispatcher(options.endpoint, { log });
   const connections = new Set<Connection>();
+  /** Dispatches not yet answered, across connections. */
+  const inflight = new Set<Promise<void>>();
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let count = 0;
 
@@ -156,12 +158,14 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     disposables.push(
       reader.listen((message) => {
         pending = 0;
-        dispatcher.handle(message, { transport: 'socket', client: id }).then(
-          (result) => {
-            if (result !== undefined) void connection.send(result);
+        const answered = dispatcher.handle(message, { transport: 'socket', client: id }).then(
+          async (result) => {
+            if (result !== undefined) await connection.send(result);
           },
           (error: unknown) => log(`[socket ${id}] dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
         );
+        inflight.add(answered);
+        void answered.finally(() => inflight.delete(answered));
       }),
       reader.onError((error) => {
         // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Invalid JSON in a well-framed
@@ -210,13 +214,25 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     close() {
       closing ??= new Promise<void>((resolve) => {
         unsubscribe();
-        server.close(() => resolve());
-        for (const connection of [...connections]) {
-          connection.socket.destroy();
-          connection.dispose();
-        }
+        resolve(closeWhenAnswered());
       });
       return closing;
     },
   };
+
+  /** Requests being answered (the one that asked for the shutdown among them) get their response first. */
+  async function closeWhenAnswered(): Promise<void> {
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([Promise.allSettled([...inflight]), grace]);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const connection of [...connections]) {
+        // end(), not destroy(): what was written still goes out; a client that does not close its side
+        // is cut off shortly after.
+        connection.socket.end();
+        setTimeout(() => connection.socket.destroy(), 250).unref();
+        connection.dispose();
+      }
+    });
+  }
 }
