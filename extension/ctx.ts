@@ -25,7 +25,7 @@ import { SOURCE_EXTENSIONS } from '../protocol/settings';
 import type { DaemonInfo } from '../daemon/server/lifecycle';
 import { DaemonApi, type RpcChannel } from './api';
 import { describeTarget, ensureDaemon, locateTarget, type DaemonTarget, type Launcher } from './daemon';
-import { changeImpact, initializationOptions, readSettings, type ExtensionSettings } from './settings';
+import { changeImpact, configOverrides, initializationOptions, readSettings, type ExtensionSettings } from './settings';
 import { renderStatus, type ConnectionState } from './status-model';
 import { GroupStore } from './tree-model';
 
@@ -135,7 +135,7 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     const settings = this.settings();
-    this.target = locateTarget(folder.uri.fsPath, settings.roots);
+    this.target = { ...locateTarget(folder.uri.fsPath, settings.roots), overrides: configOverrides(settings) };
     this.log.info(`workspace folder ${folder.uri.fsPath}: ${describeTarget(this.target)}`);
     this.setState({ kind: 'starting', detail: this.target.indexDir });
     try {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { findConfigFile } from '../daemon/config/load';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG } from '../protocol/settings';
 import { findRunningDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/server/lifecycle';
-import { daemonStartArgs } from './settings';
+import { daemonStartArgs, type ConfigOverrides } from './settings';
 
 export interface DaemonTarget {
   /** doublon.config.json governing the folder (in it or a parent), if any. */
@@ -18,6 +18,8 @@ export interface DaemonTarget {
   roots: string[];
   /** Working folder of the daemon. */
   cwd: string;
+  /** The user's doublon.* settings that override the config file, passed when the daemon starts. */
+  overrides?: ConfigOverrides;
 }
 
 /** Where the index of `folder` lives, located like the CLI does: beside the config, or in the folder. */
@@ -77,7 +79,7 @@ export async function ensureDaemon(
   if (!fs.existsSync(launcher.cli)) throw new DaemonStartError(`the doublon CLI is missing: ${launcher.cli} (check doublon.daemonPath, or reinstall the extension)`);
   fs.mkdirSync(target.indexDir, { recursive: true });
   const logFile = path.join(target.indexDir, 'daemon.log');
-  const args = daemonStartArgs(launcher.cli, target.indexDir, target.configFile, target.roots);
+  const args = daemonStartArgs(launcher.cli, target.indexDir, target.configFile, target.roots, target.overrides);
   log(`starting the daemon: ${launcher.node} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')} (log: ${logFile})`);
   const out = fs.openSync(logFile, 'a');
   let exited: { code: number | null; signal: string | null } | undefined;

@@ -64,10 +64,9 @@ export interface ConfigOverrides {
   canonical?: { preferred: string[] };
 }
 
-/** What the extension sends as LSP `initializationOptions`. */
+/** What the extension sends as LSP `initializationOptions` (per connection; config overrides go to the daemon's start). */
 export interface InitializationOptions {
   severity: Record<DuplicateClass, SeverityName>;
-  config?: ConfigOverrides;
 }
 
 export function configOverrides(settings: ExtensionSettings): ConfigOverrides | undefined {
@@ -80,8 +79,7 @@ export function configOverrides(settings: ExtensionSettings): ConfigOverrides | 
 }
 
 export function initializationOptions(settings: ExtensionSettings): InitializationOptions {
-  const config = configOverrides(settings);
-  return { severity: { ...settings.severity }, ...(config ? { config } : {}) };
+  return { severity: { ...settings.severity } };
 }
 
 /** Settings whose change needs the daemon restarted (it reads them when it starts). */
@@ -101,6 +99,11 @@ export function changeImpact(affects: (section: string) => boolean): { impact: C
 }
 
 /** The CLI arguments that start a daemon in the foreground (the extension detaches it itself). */
-export function daemonStartArgs(cli: string, indexDir: string, configFile: string | undefined, roots: string[]): string[] {
-  return [cli, 'daemon', 'start', '--foreground', '--index', indexDir, ...(configFile ? ['--config', configFile] : []), ...roots];
+export function daemonStartArgs(cli: string, indexDir: string, configFile: string | undefined, roots: string[], overrides?: ConfigOverrides): string[] {
+  return [
+    cli, 'daemon', 'start', '--foreground', '--index', indexDir,
+    ...(configFile ? ['--config', configFile] : []),
+    ...(overrides ? ['--overrides', JSON.stringify(overrides)] : []),
+    ...roots,
+  ];
 }

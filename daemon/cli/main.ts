@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type ResolvedConfig } from '../config/load';
-import { ConfigError } from '../config/validate';
+import { ConfigError, validateConfig } from '../config/validate';
+import type { DoublonConfig } from '../../protocol/settings';
 import { analyse, resolveOptions } from '../analysis';
 import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, ReplaceError, undoLast } from '../replace';
 import { toReplaceGroup, toReplaceReference } from '../replace/adapter';
@@ -34,6 +35,22 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--port: expected an integer from 0 to 65535, received "${value}"`);
   return port;
+}
+
+/** Settings given on the command line as JSON, merged over the config file's and validated like them. */
+function withOverrides(config: ResolvedConfig, json: string | undefined): ResolvedConfig {
+  if (json === undefined) return config;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError('--overrides', [`not valid JSON: ${(error as Error).message}`]);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('--overrides', ['(top level): expected an object']);
+  const given = raw as Partial<DoublonConfig>;
+  const base = config.settings;
+  const merged = { ...base, ...given, thresholds: { ...base.thresholds, ...given.thresholds }, canonical: { ...base.canonical, ...given.canonical } };
+  return { ...config, settings: validateConfig(merged, '--overrides') };
 }
 
 /** The whole report from a daemon, paths made relative to `cwd` like a local scan's. */
@@ -120,14 +137,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--foreground', 'run in this process until SIGTERM/SIGINT (for services and tests)')
     .option('--port <port>', 'HTTP port on 127.0.0.1 (default: any free port)', (v) => parsePort(v))
     .option('--poll', 'watch by polling instead of native file events')
-    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean }) => {
-      const config = configOf(roots, options);
+    .option('--overrides <json>', 'settings applied over doublon.config.json, as JSON (what the editor extension passes)')
+    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean; overrides?: string }) => {
+      const config = withOverrides(configOf(roots, options), options.overrides);
       if (options.foreground) {
         await runDaemonForeground(config, { port: options.port, usePolling: options.poll });
         setExit(EXIT.ok);
         return;
       }
-      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : [])];
+      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : [])];
       const { info, started } = await ensureDaemon(config, extra);
       io.stdout(started
         ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`

@@ -36,6 +36,21 @@ describe('daemon lifecycle', function () {
     assert.equal(fs.existsSync(path.join(index, 'daemon.lock')), false);
   });
 
+  it('applies --overrides (the editor settings) over the config, and rejects invalid ones', async () => {
+    const daemon = await startDaemonProcess(root, index, { extraArgs: ['--overrides', JSON.stringify({ exclude: ['copies/*.jpg'], canonical: { preferred: ['copies/**'] } })] });
+    try {
+      await daemon.idle();
+      const { groups } = await daemon.http.request<GroupsResult>('doublon/groups');
+      assert.deepEqual(groups[0].members.map((m) => m.path).sort(), ['assets/photo-a.png', 'copies/photo-a-z9.png', 'copies/photo-a.png']);
+      assert.ok(groups[0].canonical.startsWith('copies/'));
+    } finally {
+      await daemon.stop();
+    }
+    const bad = spawnCli(dir.path, {}, 'daemon', 'start', '--foreground', '--index', index, '--overrides', '{"thresholds":{"nearSimilarity":3}}', root);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--overrides: invalid configuration\n {2}thresholds\.nearSimilarity: expected a number between 0\.5 and 1, received 3 \(number\)/);
+  });
+
   it('takes over the lock of a killed daemon, and finishes an interrupted scan', async () => {
     for (let i = 0; i < 40; i++) await write(root, `many/p${i}.png`, await makePhoto(100 + i, 480, 360));
     const first = await startDaemonProcess(root, index);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { changeImpact, daemonStartArgs, initializationOptions, readSettings } from '../../extension/settings';
+import { changeImpact, configOverrides, daemonStartArgs, initializationOptions, readSettings } from '../../extension/settings';
 
 function reader(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -22,9 +22,11 @@ describe('extension: settings mapping', () => {
     assert.equal(settings.nodePath, undefined);
   });
 
-  it('sends config overrides in initializationOptions', () => {
+  it('passes config overrides to the daemon it starts', () => {
     const settings = readSettings(reader({ nearThreshold: 0.95, exclude: ['legacy/**'], 'canonical.preferred': ['assets/shared/**'] }));
-    assert.deepEqual(initializationOptions(settings).config, { thresholds: { nearSimilarity: 0.95 }, exclude: ['legacy/**'], canonical: { preferred: ['assets/shared/**'] } });
+    const overrides = configOverrides(settings);
+    assert.deepEqual(overrides, { thresholds: { nearSimilarity: 0.95 }, exclude: ['legacy/**'], canonical: { preferred: ['assets/shared/**'] } });
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, [], overrides).slice(-2), ['--overrides', JSON.stringify(overrides)]);
   });
 
   it('sorts changes by what they need', () => {
