@@ -15,18 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Parser } from 'htmlparser2';
 import { extractReferences, languageOf, readSourceFile, type ExtractOptions, type SourceLanguage } from '../daemon/refs';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../test/fixtures/keys';
 
 const MIX: [string, number][] = [
   ['html', 0.25], ['css', 0.12], ['scss', 0.05], ['less', 0.02], ['js', 0.14], ['ts', 0.06], ['tsx', 0.08], ['md', 0.14],

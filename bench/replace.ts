@@ -15,17 +15,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { extractFile, languageOf, resolveReference, type ResolveOptions } from '../daemon/refs';
 import { applyPlan, makePlan, undoLast, type ImageReference, type ReplaceGroup } from '../daemon/replace';
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../test/fixtures/keys';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,39 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { HammingIndex, hammingDistance256, mihPays, MIH_MIN_KEYS, type HammingHit } from '../../daemon/index/hamming';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomKey(next: () => number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, () => Math.floor(next() * 256));
-}
-
-function flip(key: Uint8Array, d: number, next: () => number): Uint8Array {
-  const out = Uint8Array.from(key);
-  const bits = Array.from({ length: 256 }, (_, i) => i);
-  for (let i = 0; i < d; i++) {
-    const j = i + Math.floor(next() * (256 - i));
-    [bits[i], bits[j]] = [bits[j], bits[i]];
-    out[bits[i] >> 3] ^= 1 << (bits[i] & 7);
-  }
-  return out;
-}
-
-/** Oracle: a per-bit loop, independent of the module's popcount. */
-function slowDistance(a: Uint8Array, b: Uint8Array): number {
-  let d = 0;
-  for (let i = 0; i < 256; i++) if (((a[i >> 3] >> (i & 7)) & 1) !== ((b[i >> 3] >> (i & 7)) & 1)) d++;
-  return d;
-}
+import { flip, randomKey, rng, slowDistance } from '../fixtures/keys';
 
 /** Oracle for the large cases: a byte table, still independent of the module's code. */
 const BYTE_POP = Uint8Array.from({ length: 256 }, (_, v) => {
