@@ -121,7 +121,7 @@ async function concurrency(daemon: DaemonHandle, transport: 'http' | 'socket', c
     for (let i = 0; i < perClient; i++) {
       try {
         if (connection) await connection.sendRequest(StatusRequest.type);
-        else await daemon.http.request('doublon/groups', { limit: 10 });
+        else await daemon.http.request('doublon/status');
       } catch {
         errors++;
       }
