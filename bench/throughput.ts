@@ -4,13 +4,14 @@
  *   node out/bench/throughput.js [--in-flight 4,6,8] [--rounds 5] [--modes ours,decode,decode-nearest]
  *
  * Modes (each timed over the same files with the same number of images in flight, in alternating rounds
- * with the naive pass, so that load from elsewhere hits both alike):
+ * with the naive pass — ABBA order, naive first and last — so that load from elsewhere hits all alike):
  *   naive            sharp(buf).greyscale().resize(32, 32).raw().toBuffer()       (the reference)
  *   ours             sha256(buf) + fingerprint(buf)                                 (what a cold scan does)
  *   decode           the 64×64 decode of fingerprint alone, default kernel         (the libvips share)
- *   decode-nearest   the same with kernel 'nearest';  decode-linear: kernel 'linear'
+ *   decode-nearest   the same with kernel 'nearest' (also decode-linear, decode-cubic, decode-mitchell)
  * For each: images per second, CPU milliseconds per image (this process, all threads: the main thread and
- * libvips's), and the ratio to the naive pass of the same round; best and median over the rounds.
+ * libvips's), and the ratio to the naive pass of the same round; best and median over the rounds. The CPU
+ * ratio (naive's CPU per image / this mode's, median) is the steadier figure on a machine shared with others.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,9 +31,12 @@ export const MODES: Record<string, Mode> = {
   decode: decodeWith(),
   'decode-nearest': decodeWith('nearest'),
   'decode-linear': decodeWith('linear'),
+  'decode-cubic': decodeWith('cubic'),
+  'decode-mitchell': decodeWith('mitchell'),
 };
 
-export interface ModeResult { mode: string; inFlight: number; imagesPerSecond: number[]; cpuMsPerImage: number[]; ratio: number[]; }
+/** Per round: images per second, CPU ms per image, ratio of images per second to naive's, ratio of naive's CPU per image to this mode's. */
+export interface ModeResult { mode: string; inFlight: number; imagesPerSecond: number[]; cpuMsPerImage: number[]; ratio: number[]; cpuRatio: number[]; }
 
 async function mapInFlight<T>(items: T[], inFlight: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -65,20 +69,31 @@ export async function runThroughputModes(files: Buffer[], modes: string[], inFli
   for (const inFlight of inFlights) {
     for (const m of ['naive', ...modes]) await timed(files, inFlight, MODES[m]); // warm-up
     const naive: { rate: number; cpuMs: number }[] = [];
-    const per = new Map(modes.map((m) => [m, { mode: m, inFlight, imagesPerSecond: [] as number[], cpuMsPerImage: [] as number[], ratio: [] as number[] }]));
+    const per = new Map(modes.map((m) => [m, { mode: m, inFlight, imagesPerSecond: [] as number[], cpuMsPerImage: [] as number[], ratio: [] as number[], cpuRatio: [] as number[] }]));
     for (let r = 0; r < rounds; r++) {
-      const a = await timed(files, inFlight, MODES.naive);
+      // ABBA: naive, modes…, modes reversed, naive — a drift in outside load hits every mode alike.
+      const order = ['naive', ...modes, ...[...modes].reverse(), 'naive'];
+      const sums = new Map<string, { seconds: number; cpuMs: number; passes: number }>();
+      for (const m of order) {
+        const x = await timed(files, inFlight, MODES[m]);
+        const e = sums.get(m) ?? { seconds: 0, cpuMs: 0, passes: 0 };
+        e.seconds += files.length / x.rate; e.cpuMs += x.cpuMs; e.passes++;
+        sums.set(m, e);
+      }
+      const rate = (m: string): number => { const e = sums.get(m) as { seconds: number; passes: number }; return (files.length * e.passes) / e.seconds; };
+      const cpuOf = (m: string): number => { const e = sums.get(m) as { cpuMs: number; passes: number }; return e.cpuMs / e.passes; };
+      const a = { rate: rate('naive'), cpuMs: cpuOf('naive') };
       naive.push(a);
       const line = [`in flight ${inFlight}, round ${r + 1}: naive ${a.rate.toFixed(0)} img/s (${a.cpuMs.toFixed(2)} ms CPU)`];
       for (const m of modes) {
-        const b = await timed(files, inFlight, MODES[m]);
+        const b = { rate: rate(m), cpuMs: cpuOf(m) };
         const e = per.get(m) as ModeResult;
-        e.imagesPerSecond.push(b.rate); e.cpuMsPerImage.push(b.cpuMs); e.ratio.push(b.rate / a.rate);
+        e.imagesPerSecond.push(b.rate); e.cpuMsPerImage.push(b.cpuMs); e.ratio.push(b.rate / a.rate); e.cpuRatio.push(a.cpuMs / b.cpuMs);
         line.push(`${m} ${b.rate.toFixed(0)} (${b.cpuMs.toFixed(2)} ms, ${(b.rate / a.rate).toFixed(2)}×)`);
       }
       log(line.join(', '));
     }
-    results.push({ mode: 'naive', inFlight, imagesPerSecond: naive.map((x) => x.rate), cpuMsPerImage: naive.map((x) => x.cpuMs), ratio: naive.map(() => 1) });
+    results.push({ mode: 'naive', inFlight, imagesPerSecond: naive.map((x) => x.rate), cpuMsPerImage: naive.map((x) => x.cpuMs), ratio: naive.map(() => 1), cpuRatio: naive.map(() => 1) });
     results.push(...per.values());
   }
   return results;
@@ -86,9 +101,9 @@ export async function runThroughputModes(files: Buffer[], modes: string[], inFli
 
 export function formatModes(results: ModeResult[], files: number): string {
   const lines = [`${files} JPEGs, sharp concurrency ${sharp.concurrency()}, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4}, ${os.cpus().length} cores`];
-  lines.push(`${'mode'.padEnd(16)} ${'in flight'.padStart(9)} ${'img/s best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ms/img'.padStart(10)} ${'ratio best'.padStart(10)} ${'median'.padStart(7)}`);
+  lines.push(`${'mode'.padEnd(16)} ${'in flight'.padStart(9)} ${'img/s best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ms/img'.padStart(10)} ${'ratio best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ratio'.padStart(9)}`);
   for (const r of results) {
-    lines.push(`${r.mode.padEnd(16)} ${String(r.inFlight).padStart(9)} ${Math.max(...r.imagesPerSecond).toFixed(0).padStart(10)} ${median(r.imagesPerSecond).toFixed(0).padStart(7)} ${median(r.cpuMsPerImage).toFixed(2).padStart(10)} ${(Math.max(...r.ratio).toFixed(2) + '×').padStart(10)} ${(median(r.ratio).toFixed(2) + '×').padStart(7)}`);
+    lines.push(`${r.mode.padEnd(16)} ${String(r.inFlight).padStart(9)} ${Math.max(...r.imagesPerSecond).toFixed(0).padStart(10)} ${median(r.imagesPerSecond).toFixed(0).padStart(7)} ${median(r.cpuMsPerImage).toFixed(2).padStart(10)} ${(Math.max(...r.ratio).toFixed(2) + '×').padStart(10)} ${(median(r.ratio).toFixed(2) + '×').padStart(7)} ${(median(r.cpuRatio).toFixed(2) + '×').padStart(9)}`);
   }
   return lines.join('\n');
 }
