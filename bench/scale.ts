@@ -20,8 +20,28 @@ export interface ScaleResult {
   coldPeakRssMB: number;
   warmRescanMs: number;
   warmPeakRssMB: number;
+  coldPhases: PhaseMemory[];
+  warmPhases: PhaseMemory[];
   groups: number;
   keystroke: { lines: number; references: number; medianMs: number; p95Ms: number; samples: number };
+}
+
+/** Memory when a phase of analyse() starts (MB), and the kernel's peak RSS so far. */
+export interface PhaseMemory {
+  phase: string;
+  atMs: number;
+  rssMB: number;
+  heapUsedMB: number;
+  externalMB: number;
+  maxRssMB: number;
+}
+
+interface ScanChildResult {
+  ms: number;
+  groups: number;
+  files: number;
+  rssMB: number;
+  phases: PhaseMemory[];
 }
 
 const SCAN_CHILD = `
@@ -29,15 +49,27 @@ const { loadConfig } = require(process.argv[1] + '/daemon/config/load');
 const { analyse } = require(process.argv[1] + '/daemon/analysis');
 (async () => {
   const started = performance.now();
-  const a = await analyse(loadConfig({ cwd: process.argv[2], roots: [process.argv[2]], indexDir: process.argv[3] }));
-  process.stdout.write(JSON.stringify({ ms: performance.now() - started, groups: a.groups.length, files: a.stats.files, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  const phases = [];
+  const mb = (bytes) => Math.round(bytes / 1048576);
+  const sample = (phase) => {
+    const m = process.memoryUsage();
+    phases.push({ phase, atMs: Math.round(performance.now() - started), rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
+  };
+  const a = await analyse(loadConfig({ cwd: process.argv[2], roots: [process.argv[2]], indexDir: process.argv[3] }), { onPhase: sample });
+  const ms = performance.now() - started;
+  sample('returned');
+  process.stdout.write(JSON.stringify({ ms, groups: a.groups.length, files: a.stats.files, rssMB: process.resourceUsage().maxRSS / 1024, phases }));
 })();
 `;
 
-function scanInChild(outDir: string, root: string, index: string): { ms: number; groups: number; files: number; rssMB: number } {
+function scanInChild(outDir: string, root: string, index: string): ScanChildResult {
   const result = spawnSync(process.execPath, ['-e', SCAN_CHILD, outDir, root, index], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`scan failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { ms: number; groups: number; files: number; rssMB: number };
+  return JSON.parse(result.stdout) as ScanChildResult;
+}
+
+function phaseLine(phases: PhaseMemory[]): string {
+  return phases.map((p) => `${p.phase}@${(p.atMs / 1000).toFixed(1)}s rss ${p.rssMB} (peak ${p.maxRssMB}) heap ${p.heapUsedMB} ext ${p.externalMB}`).join(' → ');
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -61,8 +93,10 @@ export async function runScale(files: number, log: (s: string) => void = console
     const index = path.join(dir, 'index');
     const cold = scanInChild(outDir, root, index);
     log(`cold scan: ${cold.files} files in ${(cold.ms / 1000).toFixed(1)} s, peak RSS ${cold.rssMB.toFixed(0)} MB, ${cold.groups} groups`);
+    log(`  MB by phase: ${phaseLine(cold.phases)}`);
     const warm = scanInChild(outDir, root, index);
     log(`warm rescan (nothing changed): ${(warm.ms / 1000).toFixed(2)} s, peak RSS ${warm.rssMB.toFixed(0)} MB`);
+    log(`  MB by phase: ${phaseLine(warm.phases)}`);
 
     // Keystroke → diagnostics, at the daemon: a 5 000-line page referencing images of the tree.
     const lines: string[] = ['<!doctype html>', '<body>'];
@@ -95,6 +129,8 @@ export async function runScale(files: number, log: (s: string) => void = console
       coldPeakRssMB: cold.rssMB,
       warmRescanMs: warm.ms,
       warmPeakRssMB: warm.rssMB,
+      coldPhases: cold.phases,
+      warmPhases: warm.phases,
       groups: cold.groups,
       keystroke,
     };

@@ -58,15 +58,14 @@ function groupId(members: ImageEntry[]): string {
 /** Groups the images given the similarity graph of their contents. Cheap: no hashing, no decoding. */
 export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, options: GroupOptions): DuplicateGroup[] {
   const images = all.filter((image) => !options.ignoredFile(image.relativePath));
-  const indexOf = new Map(images.map((image, i) => [image, i]));
 
-  // Images by content.
-  const holders = new Map<string, ImageEntry[]>();
-  for (const image of images) {
+  // Images by content (indices into `images`).
+  const holders = new Map<string, number[]>();
+  images.forEach((image, i) => {
     const list = holders.get(image.sha256);
-    if (list) list.push(image);
-    else holders.set(image.sha256, [image]);
-  }
+    if (list) list.push(i);
+    else holders.set(image.sha256, [i]);
+  });
 
   const setsOf = new Map<string, number[]>();
   options.distinctSets.forEach((set, s) => set.forEach((p) => setsOf.set(p, [...(setsOf.get(p) ?? []), s])));
@@ -79,16 +78,18 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
   const sets = new UnionFind(images.length);
   for (const list of holders.values()) {
     for (let i = 1; i < list.length; i++) {
-      const partner = list.slice(0, i).find((other) => !declaredDistinct(list[i].path, other.path));
-      if (partner) sets.union(indexOf.get(list[i])!, indexOf.get(partner)!);
+      // The first earlier holder not declared distinct from this one (the first of all when none is declared).
+      let partner = setsOf.size === 0 ? 0 : -1;
+      for (let j = 0; partner < 0 && j < i; j++) if (!declaredDistinct(images[list[i]].path, images[list[j]].path)) partner = j;
+      if (partner >= 0) sets.union(list[i], list[partner]);
     }
   }
   for (const pair of graph.pairs()) {
     const a = holders.get(pair.a);
     const b = holders.get(pair.b);
     if (!a || !b) continue; // a content whose files are all ignored or gone
-    if (a.some((x) => b.some((y) => declaredDistinct(x.path, y.path)))) continue;
-    sets.union(indexOf.get(a[0])!, indexOf.get(b[0])!);
+    if (setsOf.size > 0 && a.some((x) => b.some((y) => declaredDistinct(images[x].path, images[y].path)))) continue;
+    sets.union(a[0], b[0]);
   }
 
   const groups: DuplicateGroup[] = [];

@@ -1,13 +1,12 @@
 /** Turns groups (absolute paths) into the stable JSON contract of protocol/report.ts. */
-import * as path from 'node:path';
 import { REPORT_VERSION, type ReportGroup, type ScanReport } from '../../protocol/report';
 import type { FileProblem } from '../analysis';
 import type { DuplicateGroup } from '../groups/build';
+import { relativePosix } from '../scan/relative';
 
 /** Relative to `base` with `/` separators: what users and CI annotations expect. */
 export function displayPath(absolute: string, base: string): string {
-  const relative = path.relative(base, absolute) || '.';
-  return path.sep === '/' ? relative : relative.split(path.sep).join('/');
+  return relativePosix(base, absolute) || '.';
 }
 
 /** Where an image is referenced (absolute source paths), when references are indexed. */
