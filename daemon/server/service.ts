@@ -181,7 +181,11 @@ export class DoublonService implements RpcEndpoint, LspHost {
   async start(): Promise<void> {
     try {
       await this.enqueue(async () => {
-        for (const record of this.store.files()) await this.syncEntry(record.path);
+        const pause = yielder();
+        for (const record of this.store.files()) {
+          await pause();
+          await this.syncEntry(record.path);
+        }
         this.regroup();
       });
       this.setState('scanning');
@@ -260,7 +264,9 @@ export class DoublonService implements RpcEndpoint, LspHost {
     await updateReferences(this.refs, sources, this.referenceOptions());
     this.variants = undefined;
     const seen = new Set<string>();
+    const pause = yielder();
     for (const record of this.store.files()) {
+      await pause();
       seen.add(record.path);
       await this.syncEntry(record.path);
     }
@@ -668,6 +674,15 @@ function replaceRpcError(error: unknown): unknown {
   if (!(error instanceof ReplaceError)) return error;
   const code = error.code === 'stale' || error.code === 'conflict' ? RpcErrorCodes.Stale : error.code === 'nothing-to-undo' || error.code === 'not-found' ? RpcErrorCodes.NotFound : RpcErrorCodes.InvalidParams;
   return new RpcError(code, error.message, { reason: error.code, ...(error.path ? { path: error.path } : {}) });
+}
+
+/**
+ * Long loops over every file must let requests in: awaiting a resolved promise does not (it is a
+ * microtask), so every `every` iterations this returns a turn of the event loop to await.
+ */
+function yielder(every = 500): () => Promise<void> | undefined {
+  let count = 0;
+  return () => (++count % every === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
 }
 
 // --- parameter checks (InvalidParams names the parameter, the expected and the received) -------------
