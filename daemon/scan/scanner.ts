@@ -48,11 +48,75 @@ function unchanged(record: FileRecord | undefined, stat: FileStat): boolean {
   return !!record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino;
 }
 
+/** What a content record tells a file record: its dimensions, or why it did not decode. */
+interface ContentSummary {
+  image?: FileRecord['image'];
+  error?: string;
+}
+
+/** Contents summarised at most per scan: past it the cache starts afresh (memory stays bounded). */
+const MAX_SUMMARIES = 10_000;
+/** A worker keeps a read buffer up to this size; larger files get a buffer of their own. */
+const MAX_KEPT_BUFFER = 4 << 20;
+
+function openFile(file: string): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, 'r', (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
+function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))));
+}
+
+function closeFile(fd: number): Promise<void> {
+  return new Promise((resolve) => fs.close(fd, () => resolve()));
+}
+
+/**
+ * Reads whole files into one reused buffer: fs.promises.readFile allocated a FileHandle and a fresh
+ * buffer per file (100 000 files: gigabytes of short-lived buffers and ~1 KB of objects each, which kept
+ * the heap and the allocator's arenas large). The bytes returned are valid until the next read.
+ */
+export class FileReader {
+  private buffer = Buffer.allocUnsafeSlow(64 << 10);
+
+  /** The file's bytes; `expected` (its size at the last stat) saves a read to find the end. */
+  async read(file: string, expected: number): Promise<Buffer> {
+    const fd = await openFile(file);
+    try {
+      let buffer = this.buffer.length > expected ? this.buffer : Buffer.allocUnsafeSlow(expected + 1);
+      let length = 0;
+      for (;;) {
+        if (length === buffer.length) {
+          const larger = Buffer.allocUnsafeSlow(buffer.length * 2);
+          buffer.copy(larger, 0, 0, length);
+          buffer = larger;
+        }
+        const wanted = buffer.length - length;
+        const n = await readAt(fd, buffer, length, wanted, length);
+        length += n;
+        // A short read at the stat's size is the end of the file (a changed size: read until 0 bytes).
+        if (n === 0 || (n < wanted && length === expected)) break;
+      }
+      if (buffer !== this.buffer && buffer.length <= MAX_KEPT_BUFFER) this.buffer = buffer;
+      return buffer.subarray(0, length);
+    } finally {
+      await closeFile(fd);
+    }
+  }
+}
+
+/** Reuse across the files of one scan. */
+export interface IndexContext {
+  reader: FileReader;
+  /** sha256 → summary of the contents this scan already looked up (many files share few contents). */
+  contents: Map<string, ContentSummary>;
+}
+
 /** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
-export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
+export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number, context?: IndexContext): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(stat.path);
+    bytes = context ? await context.reader.read(stat.path, stat.size) : await fs.promises.readFile(stat.path);
   } catch (error) {
     const message = `cannot read file: ${describeFsError(error)}`;
     const record: FileRecord = { ...stat, error: message };
@@ -60,26 +124,34 @@ export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, 
     return { decoded: false, error: message, record };
   }
   const digest = sha256(bytes);
-  let content = store.getContent(digest);
+  let summary = context?.contents.get(digest);
   let decoded = false;
-  if (!content) {
-    decoded = true;
-    try {
-      content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
-    } catch (error) {
-      if (!(error instanceof ImageDecodeError)) throw error;
-      content = { sha256: digest, bytes: bytes.length, error: error.message };
+  if (!summary) {
+    let content = store.getContent(digest);
+    if (!content) {
+      decoded = true;
+      try {
+        content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
+      } catch (error) {
+        if (!(error instanceof ImageDecodeError)) throw error;
+        content = { sha256: digest, bytes: bytes.length, error: error.message };
+      }
+      store.putContent(content);
     }
-    store.putContent(content);
+    const fp = content.fingerprint;
+    summary = fp ? { image: { width: fp.width, height: fp.height, lossless: fp.lossless } } : { error: content.error };
+    if (context) {
+      if (context.contents.size >= MAX_SUMMARIES) context.contents.clear();
+      context.contents.set(digest, summary);
+    }
   }
   // The record keeps the stat taken before reading: if the file changes meanwhile, the next scan sees it.
-  const fp = content.fingerprint;
   const record: FileRecord = {
     path: stat.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: digest,
-    ...(fp ? { image: { width: fp.width, height: fp.height, lossless: fp.lossless } } : {}),
+    ...(summary.image ? { image: summary.image } : {}),
   };
   store.putFile(record);
-  return { decoded, error: content.error, record };
+  return { decoded, error: summary.error, record };
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -110,8 +182,11 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
 
   let done = 0;
   options.onProgress?.({ phase: 'hash', done, total: changed.length });
+  const readers: FileReader[] = [];
+  const contents = new Map<string, ContentSummary>();
   await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
-    const result = await indexFile(store, stat, options.maxPixels);
+    const reader = readers.pop() ?? new FileReader();
+    const result = await indexFile(store, stat, options.maxPixels, { reader, contents }).finally(() => readers.push(reader));
     records.push(result.record);
     stats.read++;
     if (result.decoded) stats.decoded++;
