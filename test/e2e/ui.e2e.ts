@@ -46,9 +46,13 @@ async function warningCount(page: Page): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
+/** Elapsed times reported by the run (not asserted: timing goals live in benchmarks). */
+const timings: Record<string, number> = {};
+
 describe('extension in VS Code (UI)', function () {
   this.timeout(300_000);
   let e2e: E2e;
+  let workbenchAt = 0;
 
   before(async () => {
     e2e = await E2e.start({
@@ -59,6 +63,7 @@ describe('extension in VS Code (UI)', function () {
     });
     await e2e.page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT });
     await e2e.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: UI_TIMEOUT });
+    workbenchAt = performance.now();
     await e2e.shot('workbench');
   });
 
@@ -67,6 +72,8 @@ describe('extension in VS Code (UI)', function () {
   });
 
   after(async () => {
+    if (e2e) fs.writeFileSync(path.join(e2e.artifacts, 'timings.json'), JSON.stringify(timings, null, 2));
+    console.log(`    timings: ${JSON.stringify(timings)}`);
     await e2e?.close();
   });
 
@@ -78,6 +85,7 @@ describe('extension in VS Code (UI)', function () {
       return /Doublon: 6 · 172 KB/.test(text) ? text : undefined;
     });
     assert.match(label, /6 · 172 KB/);
+    timings.workbenchToGroupsMs = Math.round(performance.now() - workbenchAt);
     await runCommand(page, 'Doublon: Show Duplicates');
     // Room for the six groups: fold the folder pane, then every group.
     await page.locator('.pane-header', { hasText: 'city-site' }).first().click();
@@ -107,9 +115,12 @@ describe('extension in VS Code (UI)', function () {
     const page = e2e.page;
     const file = path.join(e2e.workspace, 'news/index.html');
     const before = fs.readFileSync(file, 'utf8');
+    const opened = performance.now();
     await quickOpen(page, 'news/index.html');
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
     await waitFor('a warning squiggle in news/index.html', UI_TIMEOUT, async () => (await editor.locator('.squiggly-warning').count()) > 0);
+    timings.openToFirstSquiggleMs = Math.round(performance.now() - opened);
+    timings.workbenchToFirstSquiggleMs = Math.round(performance.now() - workbenchAt);
     await waitFor('the Problems count', UI_TIMEOUT, async () => (await warningCount(page)) > 0);
     const warnings = await warningCount(page);
     await e2e.shot('squiggle');
