@@ -15,29 +15,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HammingIndex } from '../daemon/index/hamming';
+import { randomKey, rng } from './hamming';
 
 const RADIUS = 80;
 const PROBES = 10;
 const INSERTS = 3;
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
-function randomKey(next: () => number): Uint8Array {
-  const key = new Uint8Array(32);
-  const v = new Uint32Array(key.buffer);
-  for (let i = 0; i < 8; i++) v[i] = next();
-  return key;
-}
 
 function flipBits(key: Uint8Array, d: number, next: () => number): Uint8Array {
   const out = Uint8Array.from(key);

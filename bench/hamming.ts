@@ -61,7 +61,7 @@ export interface HammingResult {
 }
 
 /** Deterministic PRNG (xorshift32) so runs are comparable. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;
@@ -73,7 +73,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function randomKey(next: () => number): Uint8Array {
+export function randomKey(next: () => number): Uint8Array {
   const key = new Uint8Array(32);
   const v = new Uint32Array(key.buffer);
   for (let i = 0; i < 8; i++) v[i] = next();

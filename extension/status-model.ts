@@ -3,6 +3,7 @@
  * `ConnectionState`, so the item is never half-updated. No `vscode` import: unit-tested in plain mocha.
  */
 import type { DaemonStatus } from '../protocol/methods';
+import { formatBytes } from '../protocol/units';
 
 export type ConnectionState =
   | { kind: 'stopped' }
@@ -21,18 +22,8 @@ export interface StatusView {
   command: string;
 }
 
-/** Same units as the CLI's report (1024-based, "KB"): the status bar and `doublon scan` agree. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** Same units as the CLI's report: the status bar and `doublon scan` agree. */
+export { formatBytes };
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -10,17 +10,9 @@ export type CheckFormat = (typeof CHECK_FORMATS)[number];
 export const TOOL_URI = 'https://example.invalid/doublon';
 const VERSION = '0.1.0';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+import { formatBytes } from '../../protocol/units';
+
+export { formatBytes };
 
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
