@@ -76,6 +76,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private watcherStatus: WatcherStatus = { mode: 'off' };
   private gitignores = new Map<string, GitignoreStack>();
   private filter: ReturnType<typeof makeFileFilter> | undefined;
+  private resolveCache: ReturnType<typeof resolveOptions> | undefined;
+  private resolveFor: object | undefined;
   private filterFor: object | undefined;
   private readonly handlers: Record<string, Handler>;
   /** Resolves once the first full scan is done. */
@@ -160,8 +162,13 @@ export class DoublonService implements RpcEndpoint, LspHost {
   }
 
   resolveOptions(): ReturnType<typeof resolveOptions> {
-    // Existence is the index's knowledge, not a stat per reference.
-    return { ...resolveOptions(this.config), exists: (p) => this.isImage(p) || fs.existsSync(p) };
+    // Asked on every keystroke: computed once per configuration (config edits replace `this.config`).
+    // Existence is the index's knowledge first, a stat only for files it does not hold.
+    if (this.resolveFor !== this.config) {
+      this.resolveCache = { ...resolveOptions(this.config), exists: (p) => this.isImage(p) || fs.existsSync(p) };
+      this.resolveFor = this.config;
+    }
+    return this.resolveCache!;
   }
 
   referencesTo(imagePath: string): ReturnType<ReferenceStore['referencesTo']> {
