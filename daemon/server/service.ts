@@ -62,6 +62,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private readonly problems = new Map<string, string>();
   /** How many entries hold each content: the graph holds a content while this is above zero. */
   private readonly holders = new Map<string, number>();
+  /** One file holding each content (checked before use: it may have changed since). */
+  private readonly holderPath = new Map<string, string>();
   private graph: SimilarityGraph;
   private groups: DuplicateGroup[] = [];
   private groupOfPath = new Map<string, DuplicateGroup>();
@@ -413,6 +415,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     if (before?.sha256 === after.sha256) return;
     const count = this.holders.get(after.sha256) ?? 0;
     this.holders.set(after.sha256, count + 1);
+    if (count === 0) this.holderPath.set(after.sha256, p);
     if (count === 0) await this.graph.add(after.sha256, after.fingerprint);
   }
 
@@ -421,13 +424,21 @@ export class DoublonService implements RpcEndpoint, LspHost {
     if (count > 0) this.holders.set(sha256, count);
     else {
       this.holders.delete(sha256);
+      this.holderPath.delete(sha256);
       this.graph.remove(sha256);
     }
   }
 
   /** A file holding this content (pixel digests are computed from it). Rare: only for distance-0 pairs. */
   private holderOf(sha256: string): string | undefined {
-    for (const entry of this.entries.values()) if (entry.sha256 === sha256) return entry.path;
+    const known = this.holderPath.get(sha256);
+    if (known && this.entries.get(known)?.sha256 === sha256) return known;
+    for (const entry of this.entries.values()) {
+      if (entry.sha256 === sha256) {
+        this.holderPath.set(sha256, entry.path);
+        return entry.path;
+      }
+    }
     return undefined;
   }
 
