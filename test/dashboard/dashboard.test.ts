@@ -202,4 +202,31 @@ describe('dashboard: real daemon, headless Chromium', function () {
     await waitFor('the daemon to drop the group', async () => (await daemon!.http.request<GroupsResult>('doublon/groups', {})).total === 4);
     assert.deepEqual(consoleErrors, [], 'no errors on the page console');
   });
+
+  it('replaces a group: shows the plan, applies it on confirmation, and the copy goes to the trash', async function () {
+    // A page referencing both badges: the references tie, so the smaller file (the -z9 copy) is canonical.
+    fs.mkdirSync(path.join(site.path, 'pages'), { recursive: true });
+    fs.writeFileSync(path.join(site.path, 'pages/badge.html'), '<img src="../copies/badge-z9.png" alt="a">\n<img src="../assets/badge.png" alt="b">\n');
+    await waitFor('the reference to be indexed', async () => {
+      const { groups } = await daemon!.http.request<GroupsResult>('doublon/groups', {});
+      return groups.find((g) => g.canonical === 'copies/badge-z9.png')?.members.find((m) => m.path === 'assets/badge.png')?.references === 1;
+    });
+    const group = page.locator(`${GROUP}:has(.member[data-path="assets/badge.png"])`);
+    await group.locator('button:has-text("Replace copies")').waitFor({ timeout: 10_000 });
+    let shown = '';
+    page.once('dialog', (dialog) => {
+      shown = dialog.message();
+      void dialog.accept();
+    });
+    const applied = page.waitForRequest(rpcCall('doublon/replaceApply'), { timeout: 10_000 });
+    await group.locator('button:has-text("Replace copies")').click();
+    await applied;
+    assert.match(shown, /pages\/badge\.html:2 {2}\.\.\/assets\/badge\.png → \.\.\/copies\/badge-z9\.png/);
+    assert.match(shown, /remove assets\/badge\.png/);
+    await waitFor('the page rewritten and the copy moved to the trash', () =>
+      fs.readFileSync(path.join(site.path, 'pages/badge.html'), 'utf8').includes('src="../copies/badge-z9.png" alt="b"') && !fs.existsSync(path.join(site.path, 'assets/badge.png')));
+    await waitForGroupCount(page, 3);
+    assert.ok(fs.readdirSync(path.join(index.path, 'trash')).length > 0, 'the removed file is kept in the trash');
+    await screenshot(page, 'after-replace');
+  });
 });
