@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  candidateRadius, DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, queryKeys, sha256, similarity,
+  candidateRadius, DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, directQueryKeys, variantQueryKeys, variantRadius, sha256, similarity,
   type Fingerprint, type NearThresholds,
 } from '../daemon/hash';
 import { buildCorpus, TRANSFORMS, type Corpus } from './corpus';
@@ -175,7 +175,11 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       return undefined;
     }
   });
-  const q = fps.map((fp) => (fp ? words(queryKeys(fp)) : undefined));
+  // As the similarity graph probes: the hash and shape within the candidate radius, the flipped/rotated
+  // variants within the variant radius, the crop keys against the other's index keys.
+  const q = fps.map((fp) => (fp ? words([...directQueryKeys(fp), ...indexKeys(fp)]) : undefined));
+  const qv = fps.map((fp) => (fp ? words(variantQueryKeys(fp)) : undefined));
+  const rv = variantRadius(t);
   const x = fps.map((fp) => (fp ? words(indexKeys(fp)) : undefined));
   const labelOf = pairLabels(corpus);
 
@@ -193,7 +197,9 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       if (l) positives++; else negatives++;
       const qa = q[a], qb = q[b], xa = x[a], xb = x[b];
       if (!qa || !qb || !xa || !xb) continue;
-      const dist = Math.min(minDistance(qa, xb), minDistance(qb, xa));
+      const dv = Math.min(minDistance(qv[a]!, xb), minDistance(qv[b]!, xa));
+      // A variant within its radius is a candidate at any swept radius (all are above it).
+      const dist = Math.min(minDistance(qa, xb), minDistance(qb, xa), dv <= rv ? dv : 257);
       if (l) keyDistOf.set(a * n + b, dist);
       if (dist > maxRadius) continue;
       const fa = fps[a] as Fingerprint, fb = fps[b] as Fingerprint;

@@ -5,7 +5,7 @@
  * hash distance 0 and the same dimensions. The graph is incremental so the daemon pays only for what
  * changed; the CLI adds every content once.
  */
-import { candidateRadius, compare, hammingDistance, indexKeys, queryKeys, type Fingerprint, type NearThresholds } from '../hash';
+import { candidateRadius, compare, directQueryKeys, hammingDistance, indexKeys, variantQueryKeys, variantRadius, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex } from '../index/hamming';
 
 export interface SimilarPair {
@@ -66,9 +66,11 @@ export class SimilarityGraph {
   private readonly byId = new Map<number, Node>();
   private nextId = 0;
   private readonly radius: number;
+  private readonly variantRadius: number;
 
   constructor(private readonly options: GraphOptions) {
     this.radius = candidateRadius(options.thresholds);
+    this.variantRadius = variantRadius(options.thresholds);
   }
 
   has(sha256: string): boolean {
@@ -85,12 +87,16 @@ export class SimilarityGraph {
     const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map() };
     // Keys need not be symmetric: a crop's hash reaches the original's central-region key, not the
     // reverse. One index holds everyone's index keys (hash, crop keys, shape); the newcomer probes it with
-    // its query keys (the dihedral variants, shape) AND its own index keys, so an old image that is a crop
+    // its query keys (the hash and its dihedral variants, shape) AND its own index keys, so an old image that is a crop
     // of the newcomer is found too (its hash is near the newcomer's crop key). Rotated crops are not sought.
     const candidates = new Set<number>();
     const ownIndexKeys = uniqueKeys(indexKeys(fingerprint));
-    // One pass over the index for all the probe keys (searchMany: per key, the same hits as search()).
-    for (const hits of this.index.searchMany(uniqueKeys([...queryKeys(fingerprint), ...ownIndexKeys]), this.radius)) {
+    // The hash, shape and crop keys within the candidate radius, in one pass over the index (searchMany);
+    // the flipped/rotated variants within the smaller variant radius, where multi-index hashing answers.
+    for (const hits of this.index.searchMany(uniqueKeys([...directQueryKeys(fingerprint), ...ownIndexKeys]), this.radius)) {
+      for (const hit of hits) candidates.add(hit.id);
+    }
+    for (const hits of this.index.searchMany(uniqueKeys(variantQueryKeys(fingerprint)), this.variantRadius)) {
       for (const hit of hits) candidates.add(hit.id);
     }
     for (const key of ownIndexKeys) this.index.add(node.id, key);

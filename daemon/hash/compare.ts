@@ -12,6 +12,11 @@ export interface NearThresholds {
   nearSimilarity: number;
   /** Hamming radius (of 256 bits) for the candidate search. */
   candidateRadius: number;
+  /**
+   * Radius for the 7 flipped/rotated variants of the hash. A flip or a rotation is exact in the DCT signs, so a
+   * flipped copy lands close; a small radius lets the index answer by multi-index hashing instead of a full scan.
+   */
+  variantRadius: number;
   /** Flips and rotations are accepted only when both images have at least this quality (flat icons are often drawn as mirrors of each other: arrows). */
   dihedralMinQuality: number;
   /** Smallest fraction of each dimension a crop may keep (the alignment search goes down to it). */
@@ -31,6 +36,7 @@ export interface NearThresholds {
 export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
   nearSimilarity: 0.9,
   candidateRadius: 80,
+  variantRadius: 32,
   dihedralMinQuality: 30,
   minCropFraction: 0.8,
   graphicFlatness: 0.3,
@@ -42,6 +48,10 @@ export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
 
 export function candidateRadius(t: NearThresholds): number {
   return t.candidateRadius;
+}
+
+export function variantRadius(t: NearThresholds): number {
+  return Math.min(t.variantRadius ?? t.candidateRadius, t.candidateRadius);
 }
 
 function keyAt(bytes: Uint8Array, k: number): Uint8Array {
@@ -72,10 +82,21 @@ export function indexKeys(fp: Fingerprint): Uint8Array[] {
 
 /** Keys to search with: the 8 dihedral variants of the hash (variant 0 is the hash) and, for transparent images, the shape key. */
 export function queryKeys(fp: Fingerprint): Uint8Array[] {
-  const keys: Uint8Array[] = [];
-  for (let d = 0; d < 8; d++) keys.push(keyAt(fp.variants, d));
+  return [...directQueryKeys(fp), ...variantQueryKeys(fp)];
+}
+
+/** The keys searched within `candidateRadius`: the hash (variant 0) and the shape key. */
+export function directQueryKeys(fp: Fingerprint): Uint8Array[] {
+  const keys = [keyAt(fp.variants, 0)];
   const shape = shapeKey(fp);
   if (shape) keys.push(shape);
+  return keys;
+}
+
+/** The keys searched within `variantRadius`: the 7 flipped and rotated variants of the hash. */
+export function variantQueryKeys(fp: Fingerprint): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (let d = 1; d < 8; d++) keys.push(keyAt(fp.variants, d));
   return keys;
 }
 

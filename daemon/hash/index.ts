@@ -4,5 +4,5 @@
  */
 export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderInfo } from './format';
 export { fingerprint, pixelDigest, sha256, ImageDecodeError, DEFAULT_MAX_PIXELS, CROP_FRACTIONS, type Fingerprint, type DecodeOptions, type DecodeProblem } from './decode';
-export { compare, similarity, isGraphic, candidateRadius, indexKeys, queryKeys, shapeKey, DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './compare';
+export { compare, similarity, isGraphic, candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey, DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './compare';
 export { hammingDistance } from './pdq';

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  candidateRadius, compare, DEFAULT_NEAR_THRESHOLDS, detectFormat, fingerprint, hammingDistance, ImageDecodeError,
-  indexKeys, pixelDigest, queryKeys, sha256, shapeKey, type Fingerprint,
+  candidateRadius, variantRadius, directQueryKeys, variantQueryKeys, compare, DEFAULT_NEAR_THRESHOLDS, detectFormat, fingerprint, hammingDistance, ImageDecodeError,
+  indexKeys, pixelDigest, sha256, shapeKey, type Fingerprint,
 } from '../../daemon/hash';
 import { centralHash, dct16, dihedralHashes, flatness, gradients, median256, quality, threshold, transformCoeffs, transformImage, N } from '../../daemon/hash/pdq';
 import { encode, iconSvg, makeIcon, makePhoto, makeSvg, tempDir } from '../fixtures/images';
@@ -14,7 +14,9 @@ const T = DEFAULT_NEAR_THRESHOLDS;
 /** The grouping pipeline for one pair: a candidate (some query key of one within the radius of some index key of the other) and verified. */
 function nearPair(a: Fingerprint, b: Fingerprint): number | undefined {
   const r = candidateRadius(T);
-  const within = (x: Fingerprint, y: Fingerprint): boolean => queryKeys(x).some((q) => indexKeys(y).some((k) => hammingDistance(q, k) <= r));
+  const rv = variantRadius(T);
+  const near = (keys: Uint8Array[], y: Fingerprint, radius: number): boolean => keys.some((q) => indexKeys(y).some((k) => hammingDistance(q, k) <= radius));
+  const within = (x: Fingerprint, y: Fingerprint): boolean => near(directQueryKeys(x), y, r) || near(variantQueryKeys(x), y, rv) || near(indexKeys(x), y, r);
   if (!within(a, b) && !within(b, a)) return undefined;
   return compare(a, b, T);
 }
