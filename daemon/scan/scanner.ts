@@ -110,6 +110,8 @@ export interface IndexContext {
   reader: FileReader;
   /** sha256 → summary of the contents this scan already looked up (many files share few contents). */
   contents: Map<string, ContentSummary>;
+  /** sha256 → the decode under way: a second copy met meanwhile waits for it instead of decoding again. */
+  decoding?: Map<string, Promise<ContentSummary>>;
 }
 
 /** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
@@ -127,22 +129,34 @@ export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, 
   let summary = context?.contents.get(digest);
   let decoded = false;
   if (!summary) {
-    let content = store.getContent(digest);
-    if (!content) {
-      decoded = true;
+    const pending = context?.decoding?.get(digest);
+    if (pending) summary = await pending;
+    else {
+      const lookup = (async (): Promise<ContentSummary> => {
+        let content = store.getContent(digest);
+        if (!content) {
+          decoded = true;
+          try {
+            content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
+          } catch (error) {
+            if (!(error instanceof ImageDecodeError)) throw error;
+            content = { sha256: digest, bytes: bytes.length, error: error.message };
+          }
+          store.putContent(content);
+        }
+        const fp = content.fingerprint;
+        return fp ? { image: { width: fp.width, height: fp.height, lossless: fp.lossless } } : { error: content.error };
+      })();
+      context?.decoding?.set(digest, lookup);
       try {
-        content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
-      } catch (error) {
-        if (!(error instanceof ImageDecodeError)) throw error;
-        content = { sha256: digest, bytes: bytes.length, error: error.message };
+        summary = await lookup;
+      } finally {
+        context?.decoding?.delete(digest);
       }
-      store.putContent(content);
-    }
-    const fp = content.fingerprint;
-    summary = fp ? { image: { width: fp.width, height: fp.height, lossless: fp.lossless } } : { error: content.error };
-    if (context) {
-      if (context.contents.size >= MAX_SUMMARIES) context.contents.clear();
-      context.contents.set(digest, summary);
+      if (context) {
+        if (context.contents.size >= MAX_SUMMARIES) context.contents.clear();
+        context.contents.set(digest, summary);
+      }
     }
   }
   // The record keeps the stat taken before reading: if the file changes meanwhile, the next scan sees it.
@@ -184,9 +198,10 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   options.onProgress?.({ phase: 'hash', done, total: changed.length });
   const readers: FileReader[] = [];
   const contents = new Map<string, ContentSummary>();
+  const decoding = new Map<string, Promise<ContentSummary>>();
   await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
     const reader = readers.pop() ?? new FileReader();
-    const result = await indexFile(store, stat, options.maxPixels, { reader, contents }).finally(() => readers.push(reader));
+    const result = await indexFile(store, stat, options.maxPixels, { reader, contents, decoding }).finally(() => readers.push(reader));
     records.push(result.record);
     stats.read++;
     if (result.decoded) stats.decoded++;

@@ -332,6 +332,30 @@ export class DoublonService implements RpcEndpoint, LspHost {
     return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
   }
 
+  /** Files below a folder, pruned like the crawl (exclude globs, .gitignore, the index), links not followed. */
+  private filesUnder(folder: string): string[] {
+    const root = this.rootOf(folder);
+    if (!root) return [];
+    const files: string[] = [];
+    const folders = [folder];
+    while (folders.length > 0) {
+      const current = folders.pop()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(current, { withFileTypes: true });
+      } catch {
+        continue; // vanished or unreadable: the next batch or rescan says so
+      }
+      for (const entry of entries) {
+        const full = path.join(current, entry.name);
+        if (entry.isFile()) files.push(full);
+        else if (entry.isDirectory() && full !== this.config.indexDir && this.fileFilter().enterFolder(toPosix(path.relative(root, full)))
+          && !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(full, true))) folders.push(full);
+      }
+    }
+    return files;
+  }
+
   /** Re-reads a changed source file (or drops a vanished one); returns the images whose references changed. */
   private async applySource(p: string, stat: fs.Stats | undefined): Promise<string[]> {
     const before = this.refs.getSource(p);
@@ -357,7 +381,10 @@ export class DoublonService implements RpcEndpoint, LspHost {
       return;
     }
     const touched = new Set<string>();
-    for (const p of paths) {
+    const queue = [...new Set(paths)];
+    const queued = new Set(queue);
+    for (let i = 0; i < queue.length; i++) {
+      const p = queue[i];
       let stat: fs.Stats | undefined;
       try {
         stat = await fs.promises.lstat(p);
@@ -377,6 +404,16 @@ export class DoublonService implements RpcEndpoint, LspHost {
         const sources = [...this.refs.allSources()].filter((r) => r.path === p || r.path.startsWith(p + path.sep));
         for (const source of sources) {
           if (!stat || !fs.existsSync(source.path)) for (const target of await this.applySource(source.path, undefined)) touched.add(target);
+        }
+        // A folder that appeared (moved in, checked out): its files are queued too, so none is lost if the
+        // watcher (polling especially) reports only some of them. Those it does report are stat-checked once.
+        if (stat) {
+          for (const file of this.filesUnder(p)) {
+            if (!queued.has(file)) {
+              queued.add(file);
+              queue.push(file);
+            }
+          }
         }
         continue;
       }
