@@ -9,7 +9,7 @@ import { ConfigError, validateConfig } from '../config/validate';
 import type { DoublonConfig } from '../../protocol/settings';
 import { analyse, resolveOptions } from '../analysis';
 import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, ReplaceError, undoLast } from '../replace';
-import { toReplaceGroup, toReplaceReference } from '../replace/adapter';
+import { toReplaceGroup } from '../replace/adapter';
 import { formatBytes } from '../report/formats';
 import type { ScanReport } from '../../protocol/report';
 import type { ScanStats } from '../scan/scanner';
@@ -275,7 +275,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       } finally {
         progress.stop();
       }
-      const referencesTo = (image: string): ReturnType<typeof toReplaceReference>[] => analysis.referencesOf(image).map(toReplaceReference);
+      const referencesTo = analysis.referencesOf;
       const plan = await makePlan(
         { groups: analysis.groups.map(toReplaceGroup), referencesTo, resolve: resolveOptions(config) },
         { classes: options.class, groupId: options.group, delete: !!options.delete },

@@ -50,7 +50,7 @@ export function replaceEverywhereEdit(target: string, host: LspHost, documents: 
     } else {
       const canonical = membership.group.canonical.path;
       edits = host.referencesTo(target).filter((r) => r.source === source).map((r) => ({
-        range: { start: { line: r.line, character: r.character }, end: { line: r.endLine, character: r.endCharacter } },
+        range: r.range,
         newText: rewriteReference(source, r.text, canonical, host.resolveOptions()),
       }));
     }

@@ -9,25 +9,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { ReferenceKind } from '../refs';
+import type { ImageReference } from '../refs';
 
-export const REFERENCE_SCHEMA = 1;
+/** 2: references keep their LSP range (as extracted) instead of flattened line/character fields. */
+export const REFERENCE_SCHEMA = 2;
 
-export interface StoredReference {
-  /** Absolute path of the image it resolves to (which may not exist: a broken reference). */
-  target: string;
-  text: string;
-  value: string;
-  start: number;
-  end: number;
-  /** 0-based, LSP style. */
-  line: number;
-  character: number;
-  endLine: number;
-  endCharacter: number;
-  kind: ReferenceKind;
-  variantGroup?: number;
-}
+/** A reference as stored under its source file (the source is the record's key). */
+export type StoredReference = Omit<ImageReference, 'source'>;
 
 export interface SourceRecord {
   path: string;
@@ -39,10 +27,7 @@ export interface SourceRecord {
   errors?: string[];
 }
 
-/** A reference with the file it sits in. */
-export interface ImageReference extends StoredReference {
-  source: string;
-}
+export type { ImageReference };
 
 export class ReferenceStore {
   private constructor(

@@ -27,19 +27,7 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
   for (const raw of result.references) {
     const target = resolveReference(stat.path, raw.value, { ...options.resolve, kind: raw.kind });
     if (!target) continue; // external, a package, or outside the roots
-    references.push({
-      target,
-      text: raw.text,
-      value: raw.value,
-      start: raw.start,
-      end: raw.end,
-      line: raw.range.start.line,
-      character: raw.range.start.character,
-      endLine: raw.range.end.line,
-      endCharacter: raw.range.end.character,
-      kind: raw.kind,
-      ...(raw.variantGroup !== undefined ? { variantGroup: raw.variantGroup } : {}),
-    });
+    references.push({ ...raw, target });
   }
   const record: SourceRecord = {
     path: stat.path,

@@ -28,7 +28,7 @@ const extractJsonText: typeof Data.extractJsonText = (...a) => (require('./data'
 const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data') as typeof Data).extractYamlText(...a);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export type { SourceLanguage, RawReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position } from './types';
+export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position } from './types';
 export { resolveReference, rewriteReference, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';
 

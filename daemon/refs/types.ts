@@ -30,6 +30,14 @@ export interface RawReference {
 
 export interface ExtractResult { references: RawReference[]; errors: string[] }
 
+/** A reference resolved to the image it names, with the source file it sits in (what the reference index holds). */
+export interface ImageReference extends RawReference {
+  /** Absolute path of the source file. */
+  source: string;
+  /** Absolute path of the image it resolves to (which may not exist: a broken reference). */
+  target: string;
+}
+
 export interface ResolveOptions {
   /** Absolute folders; a resolved path must lie inside one of them. */
   roots: string[];

@@ -1,7 +1,6 @@
-/** From the engine's groups and the reference index to the replacement engine's input. */
+/** From the engine's groups to the replacement engine's input. */
 import type { DuplicateGroup } from '../groups/build';
-import type { ImageReference as StoredImageReference } from '../references/store';
-import type { ImageReference, ReplaceGroup } from './types';
+import type { ReplaceGroup } from './types';
 
 export function toReplaceGroup(group: DuplicateGroup): ReplaceGroup {
   return {
@@ -12,16 +11,3 @@ export function toReplaceGroup(group: DuplicateGroup): ReplaceGroup {
   };
 }
 
-export function toReplaceReference(r: StoredImageReference): ImageReference {
-  return {
-    source: r.source,
-    target: r.target,
-    text: r.text,
-    value: r.value,
-    start: r.start,
-    end: r.end,
-    range: { start: { line: r.line, character: r.character }, end: { line: r.endLine, character: r.endCharacter } },
-    kind: r.kind,
-    ...(r.variantGroup !== undefined ? { variantGroup: r.variantGroup } : {}),
-  };
-}

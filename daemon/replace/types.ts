@@ -3,26 +3,13 @@
  * Everything here is JSON-serializable: a plan can be printed, stored, sent over RPC and applied later.
  */
 import type { DuplicateClass } from '../../protocol/report';
-import type { Position, ReferenceKind, ResolveOptions } from '../refs';
+import type { ImageReference, Position, ReferenceKind, ResolveOptions } from '../refs';
 
 export const PLAN_VERSION = 1 as const;
 export const JOURNAL_VERSION = 1 as const;
 
 /** One reference in one source file, resolved (what the daemon's reference index holds). */
-export interface ImageReference {
-  /** Absolute path of the source file. */
-  source: string;
-  /** Absolute path of the image it resolves to. */
-  target: string;
-  /** As in RawReference: the path text as written, its host-unescaped value, UTF-16 offsets into the decoded text. */
-  text: string;
-  value: string;
-  start: number;
-  end: number;
-  range: { start: Position; end: Position };
-  kind: ReferenceKind;
-  variantGroup?: number;
-}
+export type { ImageReference };
 
 export interface ReplaceMember {
   /** Absolute path. */

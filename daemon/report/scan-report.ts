@@ -3,6 +3,7 @@ import { REPORT_VERSION, type ReportGroup, type ScanReport } from '../../protoco
 import type { FileProblem } from '../analysis';
 import type { DuplicateGroup } from '../groups/build';
 import { relativePosix } from '../scan/relative';
+import type { ImageReference } from '../refs';
 
 /** Relative to `base` with `/` separators: what users and CI annotations expect. */
 export function displayPath(absolute: string, base: string): string {
@@ -10,7 +11,7 @@ export function displayPath(absolute: string, base: string): string {
 }
 
 /** Where an image is referenced (absolute source paths), when references are indexed. */
-export type ReferenceLookup = (imagePath: string) => Array<{ source: string; line: number; character: number }>;
+export type ReferenceLookup = (imagePath: string) => Array<Pick<ImageReference, 'source' | 'range'>>;
 
 export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?: ReferenceLookup): ReportGroup {
   return {
@@ -28,7 +29,7 @@ export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?
       height: m.image.height,
       sha256: m.image.sha256,
       references: m.image.references,
-      ...(referencesOf ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), line: r.line, character: r.character })) } : {}),
+      ...(referencesOf ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), ...r.range.start })) } : {}),
     })),
   };
 }

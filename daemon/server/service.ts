@@ -12,7 +12,7 @@ import { ConfigError, validateConfig } from '../config/validate';
 import { CONFIG_FILE_NAME } from '../../protocol/settings';
 import { DUPLICATE_CLASSES, type DuplicateClass, type ReportGroup } from '../../protocol/report';
 import { applyPlan, makePlan, ReplaceError, undoLast, type PlanInput, type ReplacePlan } from '../replace';
-import { toReplaceGroup, toReplaceReference } from '../replace/adapter';
+import { toReplaceGroup } from '../replace/adapter';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import {
   CAPABILITIES, PROTOCOL_VERSION, REQUESTS,
@@ -315,21 +315,14 @@ export class DoublonService implements RpcEndpoint, LspHost {
     return this.filter!;
   }
 
-  /** Whether a file path is an image this index should hold. */
-  private accepts(p: string): boolean {
+  /** What the index holds of a file: an image, a source file whose references it reads, or nothing. */
+  private kindOf(p: string): 'image' | 'source' | undefined {
     const root = this.rootOf(p);
-    if (!root || p.startsWith(this.config.indexDir + path.sep)) return false;
+    if (!root || p.startsWith(this.config.indexDir + path.sep)) return undefined;
     const rel = toPosix(path.relative(root, p));
-    if (!this.fileFilter().acceptFile(rel)) return false;
-    return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
-  }
-
-  /** Whether a file path is a source file whose references this index should hold. */
-  private acceptsSource(p: string): boolean {
-    const root = this.rootOf(p);
-    if (!root || p.startsWith(this.config.indexDir + path.sep)) return false;
-    if (!this.fileFilter().acceptSource(toPosix(path.relative(root, p)))) return false;
-    return !(this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false));
+    const kind = this.fileFilter().acceptFile(rel) ? 'image' : this.fileFilter().acceptSource(rel) ? 'source' : undefined;
+    if (!kind || (this.config.settings.gitignore && this.gitignoreOf(root).ignores(p, false))) return undefined;
+    return kind;
   }
 
   /** Files below a folder, pruned like the crawl (exclude globs, .gitignore, the index), links not followed. */
@@ -418,11 +411,12 @@ export class DoublonService implements RpcEndpoint, LspHost {
         continue;
       }
       if (!stat.isFile()) continue;
-      if (this.acceptsSource(p)) {
+      const kind = this.kindOf(p);
+      if (kind === 'source') {
         for (const target of await this.applySource(p, stat)) touched.add(target);
         continue;
       }
-      if (!this.accepts(p)) continue;
+      if (kind !== 'image') continue;
       const record = this.store.getFile(p);
       if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
       await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.config.settings.maxPixels);
@@ -669,7 +663,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private replaceInput(): PlanInput {
     return {
       groups: this.groups.map(toReplaceGroup),
-      referencesTo: (image) => this.refs.referencesTo(image).map(toReplaceReference),
+      referencesTo: (image) => this.refs.referencesTo(image),
       resolve: resolveOptions(this.config),
     };
   }
@@ -692,7 +686,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== 1) throw invalid('plan', 'a plan from doublon/replacePlan', plan);
     return this.enqueue(async () => {
       try {
-        const result = await applyPlan(plan as ReplacePlan, { indexDir: this.config.indexDir, referencesTo: (image) => this.refs.referencesTo(image).map(toReplaceReference) });
+        const result = await applyPlan(plan as ReplacePlan, { indexDir: this.config.indexDir, referencesTo: (image) => this.refs.referencesTo(image) });
         return { journalId: result.journalId, filesWritten: result.filesWritten.length, editsApplied: result.editsApplied, removed: result.removed.length, bytesReclaimed: result.bytesReclaimed };
       } catch (error) {
         throw replaceRpcError(error);
