@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
 import { DEFAULT_NEAR_THRESHOLDS, pixelDigest, type Fingerprint, type NearThresholds } from './hash';
 import { IndexStore, type FileRecord } from './index/store';
+import { describeRecovery } from './index/integrity';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/pairs';
 import { CanonicalChooser } from './groups/canonical';
@@ -38,6 +39,8 @@ export interface AnalyseOptions {
   concurrency?: number;
   /** Called as each phase starts (benchmarks sample memory there). */
   onPhase?: (phase: AnalysePhase) => void;
+  /** Told once what the user should know about the index itself (a damaged one moved aside and rebuilt). */
+  onNotice?: (text: string) => void;
 }
 
 export function toPosix(p: string): string {
@@ -263,7 +266,14 @@ export type AnalysePhase = 'index' | 'references' | 'group' | 'done';
 
 export async function analyse(config: ResolvedConfig, options: AnalyseOptions = {}): Promise<Analysis> {
   const store = openIndex(config);
-  const references = openReferences(config);
+  let references: ReferenceStore;
+  try {
+    references = openReferences(config);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  for (const recovery of [store.recovery, references.recovery]) if (recovery) options.onNotice?.(describeRecovery(recovery));
   try {
     const settings = config.settings;
     options.onPhase?.('index');

@@ -8,6 +8,7 @@ import { loadConfig, type ResolvedConfig } from '../config/load';
 import { ConfigError, validateConfig } from '../config/validate';
 import type { DoublonConfig } from '../../protocol/settings';
 import { analyse, resolveOptions } from '../analysis';
+import { DiskFullError } from '../index/disk';
 import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, ReplaceError, undoLast } from '../replace';
 import { toReplaceGroup } from '../replace/adapter';
 import { formatBytes } from '../report/formats';
@@ -99,6 +100,11 @@ interface Io {
   stderr: (text: string) => void;
 }
 
+/** One stderr line about the index itself (a damaged index moved aside and rebuilt). */
+function notice(io: Io): (text: string) => void {
+  return (text) => io.stderr(`doublon: ${text}\n`);
+}
+
 function parseClasses(value: string): DuplicateClass[] {
   const classes = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of classes) {
@@ -108,7 +114,7 @@ function parseClasses(value: string): DuplicateClass[] {
 }
 
 /** Scans (in a running daemon if one serves this index, else here) and returns the report with paths relative to `cwd`. */
-async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolean, cwd: string): Promise<{ report: ScanReport; stats?: ScanStats }> {
+async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolean, cwd: string, onNotice: (text: string) => void): Promise<{ report: ScanReport; stats?: ScanStats }> {
   if (options.daemon) {
     const info = await findRunningDaemon(config.indexDir);
     const sameRoots = info && [...info.roots].sort().join('\n') === [...config.roots].sort().join('\n');
@@ -116,7 +122,7 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
   }
   const progress = progressReporter(options.progress && !quiet);
   try {
-    const analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
+    const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice });
     return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf), stats: analysis.stats };
   } finally {
     progress.stop();
@@ -217,7 +223,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON object (the stable report contract, version 1)')
     .action(async (roots: string[], options: CommonOptions & { json?: boolean }) => {
       const config = configOf(roots, options);
-      const { report, stats } = await run(config, options, !!options.json, io.cwd);
+      const { report, stats } = await run(config, options, !!options.json, io.cwd, notice(io));
       if (options.json) writeReportJson(report, io.stdout);
       else io.stdout(formatReportText(report, stats));
       setExit(EXIT.ok);
@@ -241,7 +247,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const root = own ? config.roots.find((r) => own.startsWith(r + path.sep)) : undefined;
         if (own && root) config.settings.exclude.push(path.relative(root, own).split(path.sep).join('/'));
       }
-      const { report } = await run(config, options, options.format !== 'text', io.cwd);
+      const { report } = await run(config, options, options.format !== 'text', io.cwd, notice(io));
       const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
       if (options.updateBaseline) {
         writeBaseline(baselineFile!, makeBaseline(all));
@@ -271,7 +277,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const progress = progressReporter(options.progress && !options.json);
       let analysis;
       try {
-        analysis = await analyse(config, { onProgress: (p) => progress.update(p) });
+        analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice: notice(io) });
       } finally {
         progress.stop();
       }
@@ -325,7 +331,7 @@ export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }

@@ -23,6 +23,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { DiskFullError, ensureFreeSpace, writeFailure } from './disk';
+import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from './integrity';
+import { makePrivateDir, tightenIndexDir } from './private';
 
 export interface FileRecord {
   /** Absolute, normalised, '/' separators: the key. */
@@ -72,8 +75,6 @@ const MAX_PATH_BYTES = 1900;
  * Windows the file may be extended to the map size, so lmdb-js's default stays there.
  */
 const INITIAL_MAP = process.platform === 'win32' || process.arch.endsWith('32') ? {} : { mapSize: 4 * 1024 ** 3 };
-/** The magic number of an LMDB meta page (at byte 16 or 24 of data.mdb). */
-const LMDB_MAGIC = 0xbeefc0de;
 
 interface Format {
   store: number;
@@ -100,6 +101,11 @@ function inRange(key: string, range: { start: string; end: string } | undefined)
   return !range || key.startsWith(range.start);
 }
 
+/** Marks a promise whose failure is reported elsewhere as handled (no unhandled rejection). */
+function settled(promise: Promise<unknown>): void {
+  promise.catch(() => undefined);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -109,6 +115,8 @@ export class IndexStore<F> {
   readonly rebuilt: boolean;
   /** Why it was rebuilt, e.g. "schema version 2 differs from the stored 1". */
   readonly rebuildReason: string | undefined;
+  /** Set when the stored index was damaged: why, and where the damaged files were moved. Tell the user. */
+  readonly recovery: IndexRecovery | undefined;
 
   private readonly fileOverlay = new Map<string, Pending<FileRecord>>();
   private readonly contentOverlay = new Map<string, Pending<ContentRecord<F>>>();
@@ -131,16 +139,19 @@ export class IndexStore<F> {
     private readonly shaDb: Database<string, string>,
     private readonly metaDb: Database<unknown, string>,
     rebuilt: string | undefined,
+    recovery: IndexRecovery | undefined,
   ) {
     this.rebuilt = rebuilt !== undefined;
     this.rebuildReason = rebuilt;
+    this.recovery = recovery;
     this.clockValue = (metaDb.get(CLOCK_KEY) as number | undefined) ?? 0;
   }
 
   /**
    * Opens (creating) the index in `dir`. A stored index of another schema version is wiped in one
-   * transaction (the clock carries over, so clients' clocks stay comparable); files that are not an LMDB
-   * environment are deleted and recreated. Anything else (a file where the folder should be, no permission)
+   * transaction (the clock carries over, so clients' clocks stay comparable). A damaged one (see
+   * integrity.ts: checked before LMDB maps it) is moved aside to `damaged-<time>/` and started afresh;
+   * `recovery` says so. Anything else (a file where the folder should be, no permission, a full disk)
    * throws an error naming the folder.
    */
   static open<F>(dir: string, options: IndexStoreOptions = {}): IndexStore<F> {
@@ -150,13 +161,13 @@ export class IndexStore<F> {
     try {
       const stat = fs.statSync(folder, { throwIfNoEntry: false });
       if (stat && !stat.isDirectory()) throw new Error('it exists and is not a folder');
-      fs.mkdirSync(folder, { recursive: true });
+      makePrivateDir(folder);
     } catch (err) {
       throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}. Remove or rename it, or set another index folder in doublon.config.json.`, { cause: err });
     }
-    // LMDB trusts its file: opening one that is not an LMDB environment can crash the process (SIGSEGV), so
-    // check the meta page's magic number first. The index is a cache: an unreadable one is started afresh.
-    let unreadable = IndexStore.checkDataFile(folder);
+    ensureFreeSpace(folder);
+    // LMDB trusts its file: a damaged one can crash the process (SIGSEGV, SIGBUS), so it is checked first.
+    let recovery = guardEnvironment(folder, { indexDir: folder, store: 'images' });
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
@@ -166,7 +177,7 @@ export class IndexStore<F> {
         const shaDb = root.openDB<string, string>({ name: 'sha', dupSort: true, encoding: 'ordered-binary' });
         const metaDb = root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
         const stored = metaDb.get(FORMAT_KEY) as Format | undefined;
-        let reason = unreadable;
+        let reason = recovery ? `the stored index could not be read (${recovery.reason})` : undefined;
         if (stored && (stored.store !== STORE_FORMAT || stored.schema !== schema)) {
           reason =
             stored.store !== STORE_FORMAT
@@ -186,7 +197,9 @@ export class IndexStore<F> {
             if (clock !== undefined) metaDb.putSync(CLOCK_KEY, clock);
           });
         }
-        return new IndexStore<F>(folder, root, filesDb, contentsDb, shaDb, metaDb, reason);
+        // LMDB creates its files 0664 less the umask; an older index may be 0644 throughout.
+        tightenIndexDir(folder);
+        return new IndexStore<F>(folder, root, filesDb, contentsDb, shaDb, metaDb, reason, recovery);
       } catch (err) {
         try {
           void root?.close();
@@ -196,38 +209,15 @@ export class IndexStore<F> {
         const text = message(err);
         // Not an LMDB environment, or one written with incompatible flags: it is a cache, start afresh once.
         if (attempt === 0 && /MDB_INVALID|MDB_VERSION_MISMATCH|MDB_INCOMPATIBLE|MDB_CORRUPTED|MDB_PAGE_NOTFOUND/.test(text)) {
-          unreadable = `the stored index could not be read (${text})`;
-          for (const name of ['data.mdb', 'lock.mdb']) fs.rmSync(path.join(folder, name), { force: true });
+          recovery = { store: 'images', reason: text, movedTo: moveAside(folder, folder) };
           continue;
         }
+        if (err instanceof DiskFullError) throw err;
+        const failure = writeFailure(err, folder);
+        if (failure instanceof DiskFullError) throw failure;
         throw new Error(`Cannot open the Doublon index in ${folder}: ${text}`, { cause: err });
       }
     }
-  }
-
-  /** Deletes data.mdb/lock.mdb and returns why, if data.mdb is not an LMDB environment (magic 0xBEEFC0DE). */
-  private static checkDataFile(folder: string): string | undefined {
-    const data = path.join(folder, 'data.mdb');
-    let header: Buffer;
-    try {
-      const fd = fs.openSync(data, 'r');
-      try {
-        header = Buffer.alloc(32);
-        header = header.subarray(0, fs.readSync(fd, header, 0, 32, 0));
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}`, { cause: err });
-    }
-    // The meta page header is 16 bytes in LMDB 0.9 and 24 in lmdb-js's build (it adds a txnid).
-    if (header.length === 32 && (header.readUInt32LE(24) === LMDB_MAGIC || header.readUInt32LE(16) === LMDB_MAGIC)) return undefined;
-    // An empty file is a new environment (LMDB initialises it; another process may be doing so right now).
-    if (header.length === 0) return undefined;
-    const reason = header.length < 32 ? `data.mdb is truncated (${header.length} bytes)` : 'data.mdb is not an LMDB file';
-    for (const name of ['data.mdb', 'lock.mdb']) fs.rmSync(path.join(folder, name), { force: true });
-    return `the stored index could not be read (${reason})`;
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -241,7 +231,7 @@ export class IndexStore<F> {
   }
 
   putFile(rec: FileRecord): void {
-    this.checkOpen();
+    this.checkWritable();
     if (typeof rec?.path !== 'string' || rec.path === '') throw new TypeError(`IndexStore.putFile: expected a non-empty string for path but received ${JSON.stringify(rec?.path)}`);
     const bytes = Buffer.byteLength(rec.path);
     if (bytes > MAX_PATH_BYTES) throw new RangeError(`IndexStore.putFile: path of ${bytes} bytes is longer than the ${MAX_PATH_BYTES} bytes the index can key: ${rec.path.slice(0, 80)}…`);
@@ -252,7 +242,7 @@ export class IndexStore<F> {
   }
 
   removeFile(filePath: string): void {
-    this.checkOpen();
+    this.checkWritable();
     if (this.getFile(filePath) === undefined) return;
     this.setFilePending(filePath, null);
   }
@@ -316,7 +306,7 @@ export class IndexStore<F> {
   }
 
   putContent(rec: ContentRecord<F>): void {
-    this.checkOpen();
+    this.checkWritable();
     if (typeof rec?.sha256 !== 'string' || rec.sha256 === '') throw new TypeError(`IndexStore.putContent: expected a non-empty string for sha256 but received ${JSON.stringify(rec?.sha256)}`);
     const value: ContentRecord<F> = { ...rec };
     for (const k of Object.keys(value) as (keyof ContentRecord<F>)[]) if (value[k] === undefined) delete value[k];
@@ -325,7 +315,7 @@ export class IndexStore<F> {
 
   /** Drops the content records no file record points at; returns how many. */
   removeUnusedContent(): number {
-    this.checkOpen();
+    this.checkWritable();
     const shas = new Set<string>();
     for (const key of this.contentsDb.getKeys()) shas.add(key);
     for (const [key, p] of this.contentOverlay) {
@@ -353,7 +343,7 @@ export class IndexStore<F> {
 
   /** Stores a small value (undefined removes it). Keys starting with '$' are the store's own. */
   putMeta(key: string, value: unknown): void {
-    this.checkOpen();
+    this.checkWritable();
     if (typeof key !== 'string' || key === '' || key.startsWith('$')) throw new RangeError(`IndexStore.putMeta: expected a non-empty key not starting with '$' but received ${JSON.stringify(key)}`);
     this.setPending(this.metaOverlay, 'meta', key, value === undefined ? null : value);
   }
@@ -364,7 +354,7 @@ export class IndexStore<F> {
   }
 
   advanceClock(): number {
-    this.checkOpen();
+    this.checkWritable();
     this.clockValue++;
     this.setPending(this.metaOverlay, 'meta', CLOCK_KEY, this.clockValue);
     return this.clockValue;
@@ -376,10 +366,18 @@ export class IndexStore<F> {
   /** Resolves when every write made so far is committed and synced to disk; rejects if a write failed. */
   async flushed(): Promise<void> {
     await this.lastCommit;
-    await this.root.flushed;
+    try {
+      await this.root.flushed;
+    } catch (err) {
+      this.writeError ??= writeFailure(err, this.dir);
+    }
     if (this.writeError) throw this.writeError;
   }
 
+  /**
+   * Closes the environment. After a clean close (every write committed) the index is sealed: the next open
+   * trusts it without walking it (integrity.ts).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -387,6 +385,7 @@ export class IndexStore<F> {
     } finally {
       this.closed = true;
       await this.root.close();
+      if (!this.writeError) writeSeal(this.dir);
     }
   }
 
@@ -412,6 +411,12 @@ export class IndexStore<F> {
     if (this.closed) throw new Error(`The Doublon index in ${this.dir} is closed`);
   }
 
+  /** After a failed commit (a full disk) every later write fails at once with the same error: a scan stops. */
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.writeError) throw this.writeError;
+  }
+
   private setFilePending(filePath: string, value: FileRecord | null): void {
     const old = this.getFile(filePath);
     if (old?.sha256) this.unlinkPendingSha(old.sha256, filePath);
@@ -423,13 +428,14 @@ export class IndexStore<F> {
     const seq = ++this.seq;
     this.fileOverlay.set(filePath, { value, seq });
     // One atomic batch: the record and its sha entries commit together or not at all.
+    // The operations' own promises fail with the batch's: the batch promise reports it (track).
     const commit = this.root.batch(() => {
-      if (old?.sha256 && old.sha256 !== value?.sha256) void this.shaDb.remove(old.sha256, filePath);
+      if (old?.sha256 && old.sha256 !== value?.sha256) settled(this.shaDb.remove(old.sha256, filePath));
       if (value) {
-        void this.filesDb.put(filePath, value);
-        if (value.sha256) void this.shaDb.put(value.sha256, filePath); // idempotent; repairs a missing entry
+        settled(this.filesDb.put(filePath, value));
+        if (value.sha256) settled(this.shaDb.put(value.sha256, filePath)); // idempotent; repairs a missing entry
       } else {
-        void this.filesDb.remove(filePath);
+        settled(this.filesDb.remove(filePath));
       }
     });
     this.track(commit, { db: 'files', key: filePath, seq, value });
@@ -459,7 +465,14 @@ export class IndexStore<F> {
       this.lastCommit = commit.then(
         () => this.committed(group),
         (err: unknown) => {
-          this.writeError ??= new Error(`Writing the Doublon index in ${this.dir} failed: ${message(err)}`);
+          this.writeError ??= writeFailure(err, this.dir);
+          // lmdb-js rejects with "Commit failed" and rejects `commitError` with LMDB's own error after it.
+          const cause = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
+          if (cause instanceof Promise) {
+            cause.catch((inner: unknown) => {
+              if (!(this.writeError instanceof DiskFullError)) this.writeError = writeFailure(inner, this.dir);
+            });
+          }
         },
       );
     }

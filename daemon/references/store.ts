@@ -5,11 +5,17 @@
  *
  *   sources   source path → SourceRecord (its stat, and every reference found in it, resolved)
  *   targets   image path → source path (dupSort): who points at an image, without reading every source
+ *
+ * Checked before opening like the image index (integrity.ts): a damaged environment is moved aside and
+ * started afresh (`recovery`). Writes are synchronous transactions: a failed one (a full disk) throws a
+ * DiskFullError and leaves the last committed state.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { ImageReference } from '../refs';
+import { DiskFullError, ensureFreeSpace, writeFailure } from '../index/disk';
+import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from '../index/integrity';
+import { makePrivateDir, tightenIndexDir } from '../index/private';
 
 /** 2: references keep their LSP range (as extracted) instead of flattened line/character fields. */
 export const REFERENCE_SCHEMA = 2;
@@ -30,33 +36,67 @@ export interface SourceRecord {
 export type { ImageReference };
 
 export class ReferenceStore {
+  /** A write failed: the environment is not sealed at close, so the next open walks it. */
+  private failed = false;
+
   private constructor(
+    private readonly dir: string,
     private readonly root: RootDatabase,
     private readonly sources: Database<SourceRecord, string>,
     private readonly targets: Database<string, string>,
+    /** Set when the stored references were damaged: why, and where they were moved. Tell the user. */
+    readonly recovery: IndexRecovery | undefined,
   ) {}
 
   static open(indexDir: string): ReferenceStore {
     const dir = path.join(indexDir, 'refs');
-    fs.mkdirSync(dir, { recursive: true });
-    let root: RootDatabase;
+    makePrivateDir(indexDir);
+    makePrivateDir(dir);
+    ensureFreeSpace(dir);
+    let recovery = guardEnvironment(dir, { indexDir, store: 'references' });
+    for (let attempt = 0; ; attempt++) {
+      let root: RootDatabase | undefined;
+      try {
+        root = open({ path: dir, maxDbs: 4 });
+        const meta = root.openDB<number, string>({ name: 'meta' });
+        const sources = root.openDB<SourceRecord, string>({ name: 'sources' });
+        const targets = root.openDB<string, string>({ name: 'targets', dupSort: true, encoding: 'ordered-binary' });
+        if (meta.get('schema') !== REFERENCE_SCHEMA) {
+          // Another layout (or a fresh environment): references are cheap to re-derive, so start afresh.
+          root.transactionSync(() => {
+            sources.clearSync();
+            targets.clearSync();
+            meta.putSync('schema', REFERENCE_SCHEMA);
+          });
+        }
+        tightenIndexDir(dir);
+        return new ReferenceStore(dir, root, sources, targets, recovery);
+      } catch (error) {
+        try {
+          void root?.close();
+        } catch {
+          // already failing
+        }
+        const text = (error as Error).message;
+        if (attempt === 0 && /MDB_INVALID|MDB_VERSION_MISMATCH|MDB_INCOMPATIBLE|MDB_CORRUPTED|MDB_PAGE_NOTFOUND/.test(text)) {
+          recovery = { store: 'references', reason: text, movedTo: moveAside(indexDir, dir) };
+          continue;
+        }
+        const failure = writeFailure(error, dir);
+        if (failure instanceof DiskFullError) throw failure;
+        throw new Error(`cannot open the reference index in ${dir}: ${text}`, { cause: error });
+      }
+    }
+  }
+
+  /** Runs a write transaction; a failure is reported as a DiskFullError when the disk is full. */
+  private write(transaction: () => void): void {
     try {
-      root = open({ path: dir, maxDbs: 4 });
+      this.root.transactionSync(transaction);
     } catch (error) {
-      throw new Error(`cannot open the reference index in ${dir}: ${(error as Error).message}`, { cause: error });
+      this.failed = true;
+      throw writeFailure(error, this.dir);
     }
-    const meta = root.openDB<number, string>({ name: 'meta' });
-    const sources = root.openDB<SourceRecord, string>({ name: 'sources' });
-    const targets = root.openDB<string, string>({ name: 'targets', dupSort: true, encoding: 'ordered-binary' });
-    if (meta.get('schema') !== REFERENCE_SCHEMA) {
-      // Another layout: references are cheap to re-derive, so start afresh.
-      root.transactionSync(() => {
-        sources.clearSync();
-        targets.clearSync();
-        meta.putSync('schema', REFERENCE_SCHEMA);
-      });
-    }
-    return new ReferenceStore(root, sources, targets);
   }
 
   getSource(file: string): SourceRecord | undefined {
@@ -69,7 +109,7 @@ export class ReferenceStore {
 
   /** Replaces a source's record and its target index entries in one transaction. */
   putSource(record: SourceRecord): void {
-    this.root.transactionSync(() => {
+    this.write(() => {
       this.unindex(record.path);
       this.sources.putSync(record.path, record);
       for (const target of new Set(record.references.map((r) => r.target))) this.targets.putSync(target, record.path);
@@ -77,7 +117,7 @@ export class ReferenceStore {
   }
 
   removeSource(file: string): void {
-    this.root.transactionSync(() => {
+    this.write(() => {
       this.unindex(file);
       this.sources.removeSync(file);
     });
@@ -109,7 +149,9 @@ export class ReferenceStore {
     return this.referencesTo(target).length;
   }
 
+  /** Closes the environment and, when every write succeeded, seals it (the next open need not walk it). */
   async close(): Promise<void> {
     await this.root.close();
+    if (!this.failed) writeSeal(this.dir);
   }
 }
