@@ -46,6 +46,8 @@ export interface DaemonStatus {
   /** Set while scanning. */
   progress?: { done: number; total: number };
   watcher: WatcherStatus;
+  /** Set when the index was found damaged at start: what was moved aside and rebuilt (also in the log). */
+  indexNotices?: string[];
 }
 
 export namespace StatusRequest {

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/load';
 import type { DaemonStatus } from '../../protocol/methods';
 import { findRunningDaemon, processAlive, readDaemonInfo, type DaemonInfo } from '../server/lifecycle';
 import { DaemonClient } from './client';
+import { makePrivateDir } from '../index/private';
 import { formatBytes } from '../report/formats';
 
 /** The command to start a daemon with: bin/doublon.js in a checkout, the running bundle inside the extension. */
@@ -31,8 +32,8 @@ export function logPath(config: ResolvedConfig): string {
 export async function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): Promise<{ info: DaemonInfo; started: boolean }> {
   const running = await findRunningDaemon(config.indexDir);
   if (running) return { info: running, started: false };
-  fs.mkdirSync(config.indexDir, { recursive: true });
-  const log = fs.openSync(logPath(config), 'a');
+  makePrivateDir(config.indexDir);
+  const log = fs.openSync(logPath(config), 'a', 0o600);
   const args = [BIN, 'daemon', 'start', '--foreground', '--index', config.indexDir, ...(config.file ? ['--config', config.file] : []), ...extraArgs, ...(config.file ? [] : config.roots)];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: config.baseDir });
   let exited: number | null | undefined;
@@ -70,6 +71,7 @@ export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
     `  serving: http://127.0.0.1:${info.port} and ${info.socket}`,
     `  images:  ${status.files} (${status.errors} unreadable), ${status.groups} duplicate groups, ${status.duplicates} duplicates, ${formatBytes(status.bytesReclaimable)} reclaimable`,
     `  watcher: ${status.watcher.mode}${status.watcher.problem ? ` — ${status.watcher.problem}` : ''}`,
+    ...(status.indexNotices ?? []).map((notice) => `  note:    ${notice}`),
   ];
   return lines.join('\n') + '\n';
 }

@@ -20,7 +20,7 @@ import { displayPath, toScanReport } from '../report/scan-report';
 import * as path from 'node:path';
 import { REPORT_VERSION, type ReportError, type ReportGroup } from '../../protocol/report';
 import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
-import { DaemonRunningError, findRunningDaemon } from '../server/lifecycle';
+import { DaemonRunningError, UnsafeSocketFolderError, findRunningDaemon } from '../server/lifecycle';
 import { runDaemonForeground } from '../server/daemon';
 import { DaemonClient } from './client';
 import { bridgeStdio, ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
@@ -331,7 +331,7 @@ export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError || error instanceof UnsafeSocketFolderError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }

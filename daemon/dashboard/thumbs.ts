@@ -77,9 +77,9 @@ export class ThumbCache {
       this.releaseSlot();
     }
     try {
-      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await fs.promises.writeFile(temp, thumb);
+      await fs.promises.writeFile(temp, thumb, { mode: 0o600 });
       await fs.promises.rename(temp, file);
     } catch {
       // A cache that cannot be written only costs a re-render next time.

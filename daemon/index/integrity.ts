@@ -177,7 +177,7 @@ export function walkInChild(dir: string): WalkResult {
   });
   const ms = Math.round(performance.now() - started);
   if (result.error && (result.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw new Error(`cannot check the index in ${dir}: ${result.error.message}`);
-  if (result.signal) return { damage: result.error ? `reading it did not finish within ${timeout} ms` : `reading it crashed a test process (${result.signal})`, entries: 0, ms };
+  if (result.signal) return { damage: result.error ? `reading it did not finish within ${timeout} ms` : `reading it killed the checking process (${result.signal})`, entries: 0, ms };
   if (result.status !== 0) {
     const last = result.stderr.split('\n').map((line) => line.trim()).filter((line) => /error/i.test(line)).shift() ?? `exit code ${result.status}`;
     return { damage: `reading it failed: ${last.slice(0, 300)}`, entries: 0, ms };

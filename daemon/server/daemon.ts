@@ -4,6 +4,7 @@
  * and release the lock.
  */
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import type { ResolvedConfig } from '../config/load';
 import { DaemonLock, socketPathFor, type DaemonInfo } from './lifecycle';
 import { DoublonService, VERSION } from './service';
@@ -34,11 +35,14 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
   let socket: Awaited<ReturnType<typeof startSocketServer>> | undefined;
   try {
     service = DoublonService.open(config, { usePolling: options.usePolling });
+    for (const notice of service.indexNotices) log(notice);
     const token = randomBytes(32).toString('hex');
     http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });
     registerDashboard(http.routes, { endpoint: service, config, publicRoutes: http.publicRoutes, log });
     const socketPath = socketPathFor(config.indexDir);
     socket = await startSocketServer({ endpoint: service, path: socketPath });
+    // Its folder is private already (socketPathFor); the socket itself is ours alone too.
+    if (process.platform !== 'win32') fs.chmodSync(socketPath, 0o600);
     const info: DaemonInfo = {
       pid: process.pid,
       socket: socketPath,

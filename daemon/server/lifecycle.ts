@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { makePrivateDir } from '../index/private';
 
 export interface DaemonInfo {
   pid: number;
@@ -41,12 +42,52 @@ export function infoPath(indexDir: string): string {
   return path.join(indexDir, 'daemon.json');
 }
 
-/** Unix socket paths are limited to about 104–108 bytes: fall back to the temp folder for deep indexes. */
-export function socketPathFor(indexDir: string): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\doublon-${createHash('sha256').update(indexDir).digest('hex').slice(0, 16)}`;
+/** The socket folder exists but another user could reach or replace it: the daemon refuses to serve there. */
+export class UnsafeSocketFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeSocketFolderError';
+  }
+}
+
+/** Unix socket paths are limited to 104–108 bytes (sun_path). */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Where the daemon of this index listens. Inside the index folder (private, 0700) when the path is short
+ * enough; else in a private folder of this user: `$XDG_RUNTIME_DIR/doublon/`, or `<tmp>/doublon-<uid>/`
+ * (created 0700, and refused unless it is a real folder of ours with mode 0700). Never a predictable
+ * name in a shared folder, where another local user could listen first (or plant a symlink).
+ */
+export function socketPathFor(indexDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const hash = createHash('sha256').update(indexDir).digest('hex').slice(0, 16);
+  if (process.platform === 'win32') return `\\\\.\\pipe\\doublon-${hash}`;
   const inside = path.join(indexDir, 'daemon.sock');
-  if (Buffer.byteLength(inside) < 100) return inside;
-  return path.join(os.tmpdir(), `doublon-${createHash('sha256').update(indexDir).digest('hex').slice(0, 16)}.sock`);
+  if (Buffer.byteLength(inside) < MAX_SOCKET_PATH) return inside;
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && path.isAbsolute(runtime) && Buffer.byteLength(path.join(runtime, 'doublon', `${hash}.sock`)) < MAX_SOCKET_PATH) {
+    return path.join(privateFolder(path.join(runtime, 'doublon')), `${hash}.sock`);
+  }
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return path.join(privateFolder(path.join(os.tmpdir(), `doublon-${uid}`)), `${hash}.sock`);
+}
+
+/** Creates `dir` with mode 0700 if missing, then checks it is ours alone; returns it. */
+function privateFolder(dir: string): string {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stat = fs.lstatSync(dir);
+  const advice = `Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.`;
+  if (stat.isSymbolicLink()) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is a symbolic link, not a folder. ${advice}`);
+  if (!stat.isDirectory()) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is not a folder. ${advice}`);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+  if (stat.uid !== uid) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it belongs to uid ${stat.uid}, not to you (uid ${uid}), so its owner could intercept the daemon. ${advice}`);
+  const mode = stat.mode & 0o777;
+  if (mode !== 0o700) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: its mode is ${mode.toString(8).padStart(4, '0')}, expected 0700 (other users could reach or replace the socket). ${advice}`);
+  return dir;
 }
 
 export function processAlive(pid: number): boolean {
@@ -90,7 +131,7 @@ export class DaemonLock {
   private constructor(private readonly indexDir: string) {}
 
   static async acquire(indexDir: string): Promise<DaemonLock> {
-    fs.mkdirSync(indexDir, { recursive: true });
+    makePrivateDir(indexDir);
     const file = lockPath(indexDir);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

@@ -25,6 +25,7 @@ import type { ReferenceStore } from '../references/store';
 import { indexSource, updateReferences, variantSets } from '../references/update';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
+import { describeRecovery } from '../index/integrity';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
 import { SimilarityGraph } from '../groups/pairs';
 import { toReportGroup } from '../report/scan-report';
@@ -532,7 +533,13 @@ export class DoublonService implements RpcEndpoint, LspHost {
       errors: this.problems.size,
       ...(this.progress && this.state === 'scanning' ? { progress: { done: this.progress.done, total: this.progress.total } } : {}),
       watcher: this.watcherStatus,
+      ...(this.indexNotices.length > 0 ? { indexNotices: this.indexNotices } : {}),
     };
+  }
+
+  /** What the daemon found wrong with the index at open (a damaged one moved aside and rebuilt). */
+  get indexNotices(): string[] {
+    return [this.store.recovery, this.refs.recovery].filter((r) => r !== undefined).map(describeRecovery);
   }
 
   private listGroups(params: GroupsParams): GroupsResult {
