@@ -3,13 +3,17 @@
  * disk with no free block, touching a page that is not backed yet kills the process with SIGBUS (tmpfs does
  * it at the first page of lock.mdb), and a write that runs out of space comes back as ENOSPC or, when
  * `pwrite` wrote only part of a page, as EIO. So the index refuses to open with less than
- * MIN_FREE_BYTES free, and a failed write is reported as a full disk when the disk is (nearly) full.
+ * OPEN_RESERVE_BYTES free (enough for LMDB's lock file and first pages, small enough that a warm run on a
+ * nearly full disk still works), and a failed write is reported as a full disk when the disk is (nearly)
+ * full.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Below this, opening the index is refused: a scan writes more than this for a handful of images. */
-export const MIN_FREE_BYTES = 1024 * 1024;
+/** Below this, opening the index is refused (measured: 40 KB free was a SIGBUS on tmpfs, 100 KB an ENOSPC). */
+export const OPEN_RESERVE_BYTES = 128 * 1024;
+/** An I/O error with less than this free is taken for a full disk (a short write comes back as EIO). */
+const NEARLY_FULL_BYTES = 1024 * 1024;
 
 export class DiskFullError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -34,11 +38,11 @@ function kilobytes(bytes: number): string {
   return bytes >= 10 * 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
-/** Throws a DiskFullError when the disk holding `dir` has less than MIN_FREE_BYTES free. */
+/** Throws a DiskFullError when the disk holding `dir` has less than OPEN_RESERVE_BYTES free. */
 export function ensureFreeSpace(dir: string): void {
   const free = freeBytes(dir);
-  if (free !== undefined && free < MIN_FREE_BYTES) {
-    throw new DiskFullError(`the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, the Doublon index needs at least ${kilobytes(MIN_FREE_BYTES)}. Free some space and run again.`);
+  if (free !== undefined && free < OPEN_RESERVE_BYTES) {
+    throw new DiskFullError(`the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, the Doublon index needs at least ${kilobytes(OPEN_RESERVE_BYTES)} to open. Free some space and run again.`);
   }
 }
 
@@ -46,15 +50,17 @@ const FULL_CODES = new Set<unknown>(['ENOSPC', 'EDQUOT', 'EFBIG', 28, 122, 27, -
 
 /**
  * The error to report for a failed index write: a DiskFullError ("the disk is full: …") when the error
- * says so (ENOSPC, EDQUOT, EFBIG, MDB_MAP_FULL) or is an I/O error on a disk with less than MIN_FREE_BYTES
- * free; else an Error naming the index folder.
+ * says so (ENOSPC, EDQUOT, EFBIG, MDB_MAP_FULL) or is an I/O error (or lmdb-js's bare "Commit failed") on
+ * a disk with less than 1 MB free; else an Error naming the index folder.
  */
 export function writeFailure(error: unknown, dir: string): Error {
-  const detail = error instanceof Error ? error.message : String(error);
+  const raw = error instanceof Error ? error.message : String(error);
+  // lmdb-js's own wording for a failed commit says nothing to a user.
+  const detail = raw.startsWith('Commit failed') ? 'a commit could not be written' : raw;
   const code = (error as { code?: unknown } | undefined)?.code;
   const free = freeBytes(dir);
-  const nearlyFull = free !== undefined && free < MIN_FREE_BYTES;
-  if (FULL_CODES.has(code) || /No space left|quota|File too large|MDB_MAP_FULL/i.test(detail) || (nearlyFull && (code === 5 || code === 'EIO' || /Input\/output error/i.test(detail)))) {
+  const nearlyFull = free !== undefined && free < NEARLY_FULL_BYTES;
+  if (FULL_CODES.has(code) || /No space left|quota|File too large|MDB_MAP_FULL/i.test(raw) || (nearlyFull && (code === 5 || code === 'EIO' || /Input\/output error|Commit failed/i.test(raw)))) {
     const left = free === undefined ? '' : `, ${kilobytes(free)} free`;
     return new DiskFullError(`the disk is full: writing the Doublon index in ${dir} failed (${detail}${left}). The index keeps its last complete state; free some space and run again.`, { cause: error });
   }

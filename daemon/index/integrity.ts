@@ -205,13 +205,20 @@ function readSeal(dir: string): Seal | undefined {
   }
 }
 
-/** After a clean close: records data.mdb as it is, so the next open can skip the walk. */
+/**
+ * After a clean close: records data.mdb as it is, so the next open can skip the walk. A seal that cannot
+ * be written (a full disk) only costs that walk.
+ */
 export function writeSeal(dir: string): void {
-  const stat = fs.statSync(path.join(dir, 'data.mdb'), { throwIfNoEntry: false });
-  if (!stat) return;
   const file = path.join(dir, SEAL_FILE);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(sealOf(stat)) + '\n', { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
+  try {
+    const stat = fs.statSync(path.join(dir, 'data.mdb'), { throwIfNoEntry: false });
+    if (!stat) return;
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(sealOf(stat)) + '\n', { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+  } catch {
+    fs.rmSync(`${file}.tmp`, { force: true });
+  }
 }
 
 /** Moves data.mdb, lock.mdb (and the seal) of `dir` into `<indexDir>/damaged-<time>/<sub>`; returns that folder. */

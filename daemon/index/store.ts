@@ -101,6 +101,31 @@ function inRange(key: string, range: { start: string; end: string } | undefined)
   return !range || key.startsWith(range.start);
 }
 
+const COMMIT_FAILED = 'Commit failed (see commitError for details)';
+let commitFailuresHandled = false;
+/** Stores open in this process: told when lmdb-js reports a failed commit that no promise of theirs carries. */
+const openStores = new Set<{ failed(error: unknown): void }>();
+
+/**
+ * lmdb-js opens each event-turn batch with an internal write whose promise nobody holds: when that commit
+ * fails (a full disk) it rejects unhandled, and the promises of the writes that were in it may never settle.
+ * Node would exit with a stack trace (or, handled, with code 0 and the scan silently unfinished). So that
+ * rejection fails every open store instead: their pending and later writes and flushes throw the error.
+ * Any other unhandled rejection is thrown as before (Node's default).
+ */
+function handleOrphanCommitFailures(): void {
+  if (commitFailuresHandled) return;
+  commitFailuresHandled = true;
+  process.on('unhandledRejection', (reason: unknown) => {
+    if (reason instanceof Error && reason.message === COMMIT_FAILED && 'commitError' in reason) {
+      settled((reason as { commitError: Promise<unknown> }).commitError);
+      for (const store of openStores) store.failed(reason);
+      return;
+    }
+    throw reason;
+  });
+}
+
 /** Marks a promise whose failure is reported elsewhere as handled (no unhandled rejection). */
 function settled(promise: Promise<unknown>): void {
   promise.catch(() => undefined);
@@ -127,6 +152,9 @@ export class IndexStore<F> {
   private group: Op[] = [];
   private lastCommit: Promise<unknown> = Promise.resolve();
   private writeError: Error | undefined;
+  /** Resolves when a write fails: flushes stop waiting for commits that will never settle. */
+  private readonly failure: Promise<void>;
+  private signalFailure!: () => void;
   private seq = 0;
   private clockValue: number;
   private closed = false;
@@ -144,6 +172,8 @@ export class IndexStore<F> {
     this.rebuilt = rebuilt !== undefined;
     this.rebuildReason = rebuilt;
     this.recovery = recovery;
+    this.failure = new Promise((resolve) => (this.signalFailure = resolve));
+    openStores.add(this);
     this.clockValue = (metaDb.get(CLOCK_KEY) as number | undefined) ?? 0;
   }
 
@@ -166,6 +196,7 @@ export class IndexStore<F> {
       throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}. Remove or rename it, or set another index folder in doublon.config.json.`, { cause: err });
     }
     ensureFreeSpace(folder);
+    handleOrphanCommitFailures();
     // LMDB trusts its file: a damaged one can crash the process (SIGSEGV, SIGBUS), so it is checked first.
     let recovery = guardEnvironment(folder, { indexDir: folder, store: 'images' });
     for (let attempt = 0; ; attempt++) {
@@ -365,13 +396,21 @@ export class IndexStore<F> {
 
   /** Resolves when every write made so far is committed and synced to disk; rejects if a write failed. */
   async flushed(): Promise<void> {
-    await this.lastCommit;
-    try {
-      await this.root.flushed;
-    } catch (err) {
-      this.writeError ??= writeFailure(err, this.dir);
+    await Promise.race([this.lastCommit, this.failure]);
+    if (!this.writeError) {
+      try {
+        await Promise.race([this.root.flushed, this.failure]);
+      } catch (err) {
+        this.failed(err);
+      }
     }
     if (this.writeError) throw this.writeError;
+  }
+
+  /** Records a failed write (the first one says why); every later write and flush throws it. */
+  failed(error: unknown): void {
+    this.writeError ??= writeFailure(error, this.dir);
+    this.signalFailure();
   }
 
   /**
@@ -384,8 +423,13 @@ export class IndexStore<F> {
       await this.flushed();
     } finally {
       this.closed = true;
-      await this.root.close();
-      if (!this.writeError) writeSeal(this.dir);
+      openStores.delete(this);
+      // After a failed commit lmdb-js may wait forever for the writes it lost: do not wait for them.
+      if (this.writeError) void this.root.close().catch(() => undefined);
+      else {
+        await this.root.close();
+        writeSeal(this.dir);
+      }
     }
   }
 
@@ -459,20 +503,18 @@ export class IndexStore<F> {
   /** Groups operations by the lmdb-js commit they joined (one promise per transaction). */
   private track(commit: Promise<unknown>, op: Op): void {
     if (commit !== this.groupCommit) {
+      // Each put may return its own promise: a failed commit rejects them all, reported once below.
+      settled(commit);
       const group: Op[] = [];
       this.groupCommit = commit;
       this.group = group;
       this.lastCommit = commit.then(
         () => this.committed(group),
         (err: unknown) => {
-          this.writeError ??= writeFailure(err, this.dir);
           // lmdb-js rejects with "Commit failed" and rejects `commitError` with LMDB's own error after it.
           const cause = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
-          if (cause instanceof Promise) {
-            cause.catch((inner: unknown) => {
-              if (!(this.writeError instanceof DiskFullError)) this.writeError = writeFailure(inner, this.dir);
-            });
-          }
+          if (cause instanceof Promise) settled(cause);
+          this.failed(err);
         },
       );
     }
