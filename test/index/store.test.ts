@@ -215,7 +215,9 @@ describe('IndexStore', () => {
     fs.writeFileSync(path.join(dir, 'data.mdb'), Buffer.alloc(64 * 1024, 0x5a));
     const store = openStore();
     assert.equal(store.rebuilt, true);
-    assert.equal(store.rebuildReason, 'the stored index could not be read (data.mdb is not an LMDB file)');
+    assert.equal(store.rebuildReason, 'the stored index could not be read (data.mdb is not an LMDB file: the first meta page has no LMDB magic number)');
+    assert.equal(store.recovery?.store, 'images');
+    assert.deepEqual(fs.readFileSync(path.join(store.recovery.movedTo, 'data.mdb')), Buffer.alloc(64 * 1024, 0x5a), 'the damaged file is kept');
     store.putFile(file('/r/a.png', 's1'));
     await store.flushed();
     assert.ok(store.getFile('/r/a.png'));
