@@ -58,7 +58,7 @@ describe('adversarial: a damaged index is moved aside and rebuilt, never a crash
         const dir = tempDir('doublon-damage-case-');
         try {
           const site = path.join(dir.path, 'site');
-          fs.cpSync(scanned.path, site, { recursive: true });
+          fs.cpSync(scanned.path, site, { recursive: true, preserveTimestamps: true });
           damage(path.join(site, '.doublon', file));
 
           const { report, result } = scanJson(site);
@@ -85,7 +85,7 @@ describe('adversarial: a damaged index is moved aside and rebuilt, never a crash
     const dir = tempDir('doublon-damage-daemon-');
     try {
       const site = path.join(dir.path, 'site');
-      fs.cpSync(scanned.path, site, { recursive: true });
+      fs.cpSync(scanned.path, site, { recursive: true, preserveTimestamps: true });
       fs.truncateSync(path.join(site, '.doublon', 'data.mdb'), 8192);
       fs.truncateSync(path.join(site, '.doublon', 'refs', 'data.mdb'), 4096);
       const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
