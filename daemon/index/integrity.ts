@@ -244,27 +244,35 @@ export interface GuardOptions {
   store: IndexRecovery['store'];
 }
 
+export interface GuardResult {
+  /** Set when the environment was damaged and moved aside. */
+  recovery?: IndexRecovery;
+  /** Set when the full walk ran (the last close was not clean, data.mdb changed, or it looked suspicious). */
+  walk?: WalkResult;
+}
+
 /**
  * Everything before opening the environment in `dir`: check it (structure, and the walk when needed),
  * move it aside if damaged, and drop the seal (the environment is open from now on, unclean until
- * `writeSeal`). Returns what was done about damage, if anything.
+ * `writeSeal`).
  */
-export function guardEnvironment(dir: string, options: GuardOptions): IndexRecovery | undefined {
+export function guardEnvironment(dir: string, options: GuardOptions): GuardResult {
   const dataFile = path.join(dir, 'data.mdb');
   const seal = readSeal(dir);
   fs.rmSync(path.join(dir, SEAL_FILE), { force: true });
   const stat = fs.statSync(dataFile, { throwIfNoEntry: false });
-  if (!stat) return undefined;
+  if (!stat) return {};
   let verdict = checkStructure(dataFile, seal?.size);
   if (verdict.state === 'sound' && stat.size > 0) {
     const current = sealOf(stat);
     const unchanged = seal !== undefined && seal.size === current.size && seal.mtimeMs === current.mtimeMs && seal.ctimeMs === current.ctimeMs && seal.ino === current.ino;
     if (!unchanged) verdict = { state: 'suspicious', why: seal ? 'data.mdb changed since the last clean close' : 'the last close was not clean' };
   }
+  let walk: WalkResult | undefined;
   if (verdict.state === 'suspicious') {
-    const walk = walkInChild(dir);
+    walk = walkInChild(dir);
     verdict = walk.damage ? { state: 'damaged', reason: `${walk.damage}; checked because ${verdict.why}` } : { state: 'sound' };
   }
-  if (verdict.state !== 'damaged') return undefined;
-  return { store: options.store, reason: verdict.reason, movedTo: moveAside(options.indexDir, dir) };
+  if (verdict.state !== 'damaged') return { walk };
+  return { walk, recovery: { store: options.store, reason: verdict.reason, movedTo: moveAside(options.indexDir, dir) } };
 }

@@ -198,7 +198,7 @@ export class IndexStore<F> {
     ensureFreeSpace(folder);
     handleOrphanCommitFailures();
     // LMDB trusts its file: a damaged one can crash the process (SIGSEGV, SIGBUS), so it is checked first.
-    let recovery = guardEnvironment(folder, { indexDir: folder, store: 'images' });
+    let recovery = guardEnvironment(folder, { indexDir: folder, store: 'images' }).recovery;
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {

@@ -53,7 +53,7 @@ export class ReferenceStore {
     makePrivateDir(indexDir);
     makePrivateDir(dir);
     ensureFreeSpace(dir);
-    let recovery = guardEnvironment(dir, { indexDir, store: 'references' });
+    let recovery = guardEnvironment(dir, { indexDir, store: 'references' }).recovery;
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
