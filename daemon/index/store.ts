@@ -19,6 +19,12 @@
  * unsynced commits but cannot corrupt the index. noSync (option `sync: false`) is kept for throwaway
  * indexes only: batching already amortises the fsync (bench/hamming.ts measures both), and the index,
  * although rebuildable, takes minutes of decoding to rebuild.
+ *
+ * Damage: LMDB trusts its file, and a truncated or overwritten one crashes the process (SIGSEGV, SIGBUS).
+ * So open() checks it first (integrity.ts: meta and root pages always; a full walk in a child process when
+ * the last close was not clean or the file changed since), moves a damaged one aside to
+ * `damaged-<time>/` and starts afresh (`recovery`). A failed commit (a full disk, disk.ts) fails every
+ * later write and flush with the same error, and the index is not sealed, so the next open walks it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
