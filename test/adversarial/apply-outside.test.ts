@@ -42,7 +42,7 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
   let indexDir: string;
   let daemon: DaemonHandle;
   let bridge: ChildProcess | undefined;
-  let connections: MessageConnection[] = [];
+  const connections: MessageConnection[] = [];
   const victims: Record<string, string> = {};
 
   before(async () => {
