@@ -326,36 +326,41 @@ async function keepMentioned(
     edited,
   });
   const removed = new Set(removals.map((r) => r.path));
-  const blocking: typeof mentions = [];
+  const blocking = new Set<(typeof mentions)[number]>();
   for (let changed = true; changed;) {
     changed = false;
     for (const m of mentions) {
-      if (removed.has(m.path) || blocking.includes(m)) continue;
+      if (removed.has(m.path) || blocking.has(m)) continue;
       const hit = m.images.filter((image) => removed.has(image));
       if (hit.length === 0) continue;
-      blocking.push(m);
+      blocking.add(m);
       for (const image of hit) removed.delete(image);
       changed = true;
     }
   }
+  const ordered = [...blocking].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column));
   const kept = new Map<string, string[]>();
-  for (const m of blocking) {
+  const firstOf = new Map<string, (typeof mentions)[number]>();
+  for (const m of ordered) {
     for (const image of m.images) {
       const list = kept.get(image) ?? [];
       list.push(`${show(m.path)}:${m.line}`);
       kept.set(image, list);
+      if (!firstOf.has(image)) firstOf.set(image, m);
     }
   }
-  for (let i = removals.length - 1; i >= 0; i--) {
-    const r = removals[i];
+  const planned = removals.splice(0, removals.length);
+  for (const r of planned) {
     const where = kept.get(r.path);
-    if (!where || removed.has(r.path)) continue;
-    removals.splice(i, 1);
-    const first = blocking.find((m) => m.images.includes(r.path))!;
+    if (!where || removed.has(r.path)) {
+      removals.push(r);
+      continue;
+    }
+    const first = firstOf.get(r.path)!;
     skipped.push({
       code: 'mentioned', groupId: r.groupId, image: r.path, source: first.path, line: first.line - 1,
       reason: `${show(r.path)}: kept, mentioned in ${where.slice(0, 3).join(', ')}${where.length > 3 ? ` and ${where.length - 3} more` : ''} (${JSON.stringify(first.text.length > 100 ? first.text.slice(0, 100) + '…' : first.text)}), which the plan does not rewrite`,
     });
   }
-  return blocking.map((m) => ({ path: m.path, line: m.line, column: m.column, text: m.text, images: m.images.filter((image) => kept.has(image)) }));
+  return ordered.map((m) => ({ path: m.path, line: m.line, column: m.column, text: m.text, images: m.images.filter((image) => kept.has(image)) }));
 }
