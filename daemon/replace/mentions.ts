@@ -23,7 +23,7 @@ const OPAQUE_EXTENSIONS = new Set([
 export interface Mention {
   /** The file that mentions (absolute). */
   path: string;
-  /** 1-based line and column (column in characters of the line as UTF-8). */
+  /** 1-based line and column of the path text that ends with the name (column in characters of the line). */
   line: number;
   column: number;
   /** The line's text around the mention (at most about 160 characters). */
@@ -69,7 +69,7 @@ export function mayName(token: string, fromDir: string, image: string): boolean 
   } catch {
     // not percent-encoded text: taken as written
   }
-  t = t.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/\\]*/i, '/').replace(/^\/\/[^/\\]*/, '/'); // a URL's host: some site's root
+  t = t.replace(/^(?:[a-z][a-z0-9+.-]*:)?\/\/[^/\\]*/i, ''); // a URL's scheme and host: the path after it is from some site's root
   const segments = t.split(/[\\/]/);
   const want = image.split(/[\\/]/).filter(Boolean);
   let j = want.length - 1;
@@ -185,7 +185,7 @@ class TextSearch {
       const token = this.readable(s.slice(tokenStart, end));
       const named = images.filter((image) => !this.found.has(image) && mayName(token, path.dirname(this.file), image));
       if (named.length === 0) continue;
-      this.countLines(s, start);
+      this.countLines(s, tokenStart);
       const lineFrom = Math.max(this.lineStart - this.base, 0, start - 80);
       let lineTo = s.indexOf('\n', end);
       if (lineTo < 0 || lineTo - end > 80) lineTo = Math.min(s.length, end + 80);
@@ -193,7 +193,7 @@ class TextSearch {
         path: this.file,
         line: this.line,
         // The line's start may be gone from the window on a very long line: then the column counts bytes.
-        column: this.lineStart >= this.base ? this.readable(s.slice(this.lineStart - this.base, start)).length + 1 : absStart - this.lineStart + 1,
+        column: this.lineStart >= this.base ? this.readable(s.slice(this.lineStart - this.base, tokenStart)).length + 1 : this.base + tokenStart - this.lineStart + 1,
         // Control characters of a file's text never reach a terminal or a CI log raw.
         text: this.readable(s.slice(lineFrom, lineTo)).trim().replace(/\p{Cc}/gu, (c) => (c === '\t' ? ' ' : '\uFFFD')),
         images: named,
@@ -257,8 +257,19 @@ function utf16Of(head: Buffer): 'utf16le' | 'utf16be' | undefined {
   return head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf16be' : undefined;
 }
 
+/**
+ * Doublon's own reports list every copy by path on purpose, and are made again by the next `check`: a
+ * baseline (`{ "version": 1, "duplicates": [` …) or a SARIF log whose tool is doublon. They would keep every
+ * copy forever, so they are not read for mentions.
+ */
+function isDoublonReport(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4096).toString('latin1');
+  return /^\s*\{\s*"version"\s*:\s*1\s*,\s*"duplicates"\s*:\s*\[/.test(head) || /"driver"\s*:\s*\{\s*"name"\s*:\s*"doublon"/.test(head);
+}
+
 /** A whole file's bytes: UTF-16 (with its byte order mark) searched as text, anything else as Latin-1 bytes. */
 function searchBytes(file: string, bytes: Buffer, needles: { text: Needles; bytes: Needles }): Mention[] {
+  if (isDoublonReport(bytes)) return [];
   const utf16 = utf16Of(bytes);
   if (utf16) {
     const body = Buffer.from(bytes.subarray(2));
