@@ -638,7 +638,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
         validateConfig(raw, file);
         // Written like every file Doublon changes: atomically, with its mode, owner and group kept.
         const old = fs.existsSync(file) ? fs.statSync(file) : undefined;
-        await atomicWrite(file, JSON.stringify(raw, null, 2) + '\n', old ? { mode: old.mode, uid: old.uid, gid: old.gid } : { mode: 0o644 & ~process.umask() });
+        await atomicWrite(file, JSON.stringify(raw, null, 2) + '\n', old ? { mode: old.mode, uid: old.uid, gid: old.gid } : { mode: 0o644 });
         this.config = { ...this.config, file, settings: readConfigFile(file) };
       } catch (error) {
         throw new RpcError(RpcErrorCodes.ConfigInvalid, error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`);
