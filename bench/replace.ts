@@ -157,11 +157,11 @@ async function main(): Promise<void> {
       editedFiles = plan.files.length;
       removals = plan.removals.length;
       t = process.hrtime.bigint();
-      await applyPlan(plan, { indexDir, referencesTo });
+      await applyPlan(plan, { indexDir, referencesTo, groups, resolve });
       applies.push(ms(t));
       if (snapshot(dir) === original) throw new Error('apply changed nothing');
       t = process.hrtime.bigint();
-      await undoLast({ indexDir });
+      await undoLast({ indexDir, roots: resolve.roots });
       undos.push(ms(t));
       if (snapshot(dir) !== original) identical = false;
     }

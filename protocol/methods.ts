@@ -185,11 +185,15 @@ export interface ReplacePlanParams {
 
 /** A plan as people read it (paths relative to the first root), plus the plan itself to hand back to apply. */
 export interface ReplacePlanResult {
+  /** The daemon's id of this plan: `replaceApply` applies only plans the daemon issued (the last few). */
+  planId: string;
   edits: Array<{ path: string; line: number; character: number; oldText: string; newText: string }>;
   removals: Array<{ path: string; bytes: number; canonical: string }>;
   skipped: Array<{ path?: string; reason: string }>;
+  /** Mentions of a copy's file name (1-based line and column) that no rewritten reference accounts for: the copies they may name are kept. */
+  unresolvedMentions: Array<{ path: string; line: number; column: number; text: string; images: string[] }>;
   bytesReclaimed: number;
-  /** Opaque: pass it unchanged to `doublon/replaceApply`. */
+  /** Opaque (it carries `planId`): pass it unchanged to `doublon/replaceApply`. */
   plan: { version: number } & Record<string, unknown>;
 }
 
@@ -213,7 +217,11 @@ export namespace ReplaceApplyRequest {
   export const method = 'doublon/replaceApply' as const;
   export const messageDirection = MessageDirection.clientToServer;
   export const parameterNames = ['plan'] as const;
-  /** Applies a plan from `replacePlan`, atomically; refused (error Stale) if a file changed since. */
+  /**
+   * Applies a plan this daemon issued with `replacePlan` (passed back unchanged), atomically; refused with
+   * InvalidParams if the daemon did not issue it or it was changed, PathOutsideRoots if it names a path outside
+   * the roots, Stale if a file or group changed since.
+   */
   export const type = new RequestType<{ plan: ReplacePlanResult['plan'] }, ReplaceApplyResult, void>(method);
 }
 

@@ -9,7 +9,8 @@ import { ConfigError, validateConfig } from '../config/validate';
 import type { DoublonConfig } from '../../protocol/settings';
 import { analyse, resolveOptions } from '../analysis';
 import { DiskFullError } from '../index/disk';
-import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, ReplaceError, undoLast } from '../replace';
+import { applyPlan, DEFAULT_CLASSES, formatPlan, makePlan, removeLeftoverTempFiles, ReplaceError, undoLast } from '../replace';
+import { isUnder } from '../replace/scope';
 import { toReplaceGroup } from '../replace/adapter';
 import { formatBytes } from '../report/formats';
 import type { ScanReport } from '../../protocol/report';
@@ -281,22 +282,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       } finally {
         progress.stop();
       }
-      const referencesTo = analysis.referencesOf;
-      const plan = await makePlan(
-        { groups: analysis.groups.map(toReplaceGroup), referencesTo, resolve: resolveOptions(config) },
-        { classes: options.class, groupId: options.group, delete: !!options.delete },
-      );
+      const leftovers = await removeLeftovers(config);
+      const input = { groups: analysis.groups.map(toReplaceGroup), referencesTo: analysis.referencesOf, resolve: resolveOptions(config), indexDir: config.indexDir };
+      const plan = await makePlan(input, { classes: options.class, groupId: options.group, delete: !!options.delete });
       if (options.group && !analysis.groups.some((g) => g.id === options.group)) {
         throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--group: no group ${options.group} (list them with doublon scan)`);
       }
+      if (!options.json) for (const file of leftovers) io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
       if (!options.apply) {
-        io.stdout(options.json ? JSON.stringify({ plan }, null, 2) + '\n' : `${formatPlan(plan, io.cwd)}\nDry run: nothing was changed. Run again with --apply to make these changes.\n`);
+        io.stdout(options.json ? JSON.stringify({ plan, leftoversRemoved: leftovers }, null, 2) + '\n' : `${formatPlan(plan, io.cwd)}\nDry run: nothing was changed. Run again with --apply to make these changes.\n`);
         setExit(EXIT.ok);
         return;
       }
-      const result = await applyPlan(plan, { indexDir: config.indexDir, referencesTo });
+      const result = await applyPlan(plan, { ...input, indexDir: config.indexDir });
       io.stdout(options.json
-        ? JSON.stringify({ plan, result }, null, 2) + '\n'
+        ? JSON.stringify({ plan, result, leftoversRemoved: leftovers }, null, 2) + '\n'
         : `${formatPlan(plan, io.cwd)}\nApplied: ${result.editsApplied} reference${result.editsApplied === 1 ? '' : 's'} rewritten in ${result.filesWritten.length} file${result.filesWritten.length === 1 ? "" : "s"}, ${result.removed.length} image${result.removed.length === 1 ? '' : 's'} moved to the trash (${formatBytes(result.bytesReclaimed)} reclaimed). Undo with \`doublon undo\`.\n`);
       setExit(EXIT.ok);
     });
@@ -308,13 +308,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--force', 'restore even files edited since (their current text is saved in the trash first)')
     .action(async (options: { config?: string; index?: string; force?: boolean }) => {
       const config = configOf([], options);
-      const result = await undoLast({ indexDir: config.indexDir, force: !!options.force });
+      for (const file of await removeLeftovers(config)) io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
+      const result = await undoLast({ indexDir: config.indexDir, roots: config.roots, force: !!options.force });
       io.stdout(`Undid the replacement ${result.journalId}: ${result.restored.length} file${result.restored.length === 1 ? '' : 's'} restored, ${result.movedBack.length} image${result.movedBack.length === 1 ? '' : 's'} moved back.\n`);
       for (const saved of result.forced) io.stdout(`  ${displayPath(saved.path, io.cwd)} had changed: its text was kept in ${displayPath(saved.savedAs, io.cwd)}\n`);
       setExit(EXIT.ok);
     });
 
   return program;
+}
+
+/** Temporary files an interrupted apply or undo left in the roots or the index folder (removed before a replace or undo). */
+function removeLeftovers(config: ResolvedConfig): Promise<string[]> {
+  return removeLeftoverTempFiles(isUnder(config.indexDir, config.roots) ? config.roots : [...config.roots, config.indexDir]);
 }
 
 /** Runs the CLI; resolves to the exit code. `io` is injectable so tests can run it in-process. */

@@ -14,11 +14,14 @@ import * as path from 'node:path';
 import { applyEdits, decode, encode, sha256 } from './codec';
 import { ReplaceError } from './errors';
 import { atomicWrite, moveFile, runPool, withLock } from './fsops';
+import { permissionProblem } from './permissions';
+import { isUnder, outsideProblem, realPathOf, realRoots } from './scope';
+import { vouchPlan } from './vouch';
 
 /** Files written at once (each write is fsync'd; overlapping them is what makes a large apply fast). */
 const PARALLEL_WRITES = 16;
 import { displayPath } from './plan';
-import { JOURNAL_VERSION, PLAN_VERSION, type ApplyOptions, type ApplyResult, type ApplyStep, type Journal, type ReplacePlan, type UndoOptions, type UndoResult } from './types';
+import { JOURNAL_VERSION, type ApplyOptions, type ApplyResult, type ApplyStep, type Journal, type ReplacePlan, type UndoOptions, type UndoResult } from './types';
 
 const journalDirOf = (indexDir: string) => path.join(path.resolve(indexDir), 'journal');
 const trashDirOf = (indexDir: string) => path.join(path.resolve(indexDir), 'trash');
@@ -36,7 +39,7 @@ async function readIfFile(p: string): Promise<Buffer | undefined> {
 }
 
 async function writeJournal(journalDir: string, j: Journal): Promise<void> {
-  await atomicWrite(path.join(journalDir, `${j.id}.json`), Buffer.from(JSON.stringify(j, null, 2) + '\n'), 0o600);
+  await atomicWrite(path.join(journalDir, `${j.id}.json`), Buffer.from(JSON.stringify(j, null, 2) + '\n'), { mode: 0o600 });
 }
 
 async function readJournals(journalDir: string): Promise<Journal[]> {
@@ -72,11 +75,6 @@ async function nextJournalId(journalDir: string): Promise<string> {
   return `${String(max + 1).padStart(6, '0')}-${new Date().toISOString().replace(/[-:]/g, '').replace('.', '')}`;
 }
 
-function checkPlan(plan: ReplacePlan): void {
-  const ok = plan && typeof plan === 'object' && plan.version === PLAN_VERSION && Array.isArray(plan.files) && Array.isArray(plan.removals) && Array.isArray(plan.canonicals);
-  if (!ok) throw new ReplaceError('invalid', `Not a replace plan of version ${PLAN_VERSION}; make the plan again with this version of Doublon.`);
-}
-
 /** Runs steps, remembering how to reverse each; on failure reverses what was done, newest first. */
 class Transaction {
   private readonly undo: Array<{ what: string; fn: () => Promise<void> }> = [];
@@ -99,14 +97,16 @@ class Transaction {
 }
 
 /**
- * Applies a plan. First checks everything (each planned source file still has its planned SHA-256, each
- * canonical and each image to remove too, and no reference outside the plan points at an image to remove)
- * and refuses before writing anything if one check fails. Then saves the originals, writes each edited file
+ * Applies a plan. First checks everything: the plan is vouched for by the index (vouchPlan: paths inside the
+ * roots, edits that are indexed references rewritten as makePlan would, removals that are current copies),
+ * each planned source file still has its planned SHA-256 and is neither read-only nor someone else's, each
+ * canonical and each image to remove too, and no reference outside the plan points at an image to remove;
+ * it refuses before writing anything if one check fails. Then saves the originals, writes each edited file
  * atomically (mode, owner, encoding and BOM kept), moves removed images to the trash, and writes the journal.
  * A failure half-way rolls back everything done so far.
  */
 export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promise<ApplyResult> {
-  checkPlan(plan);
+  vouchPlan(plan, options, options.indexDir);
   const show = (p: string) => displayPath(p, plan.base);
 
   // 1. Check everything before touching anything.
@@ -119,6 +119,8 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
       throw new ReplaceError('stale', `${show(f.path)} is gone since the plan was made (${errCode(e)}); plan again.`, f.path, { cause: e });
     }
     const st = await fsp.stat(real);
+    const denied = st.isFile() ? permissionProblem(st) : undefined;
+    if (denied) throw new ReplaceError('permission', `${show(f.path)} is not changed: ${denied}. Nothing was changed.`, f.path);
     const original = st.isFile() ? await fsp.readFile(real) : undefined;
     if (!original || sha256(original) !== f.sha256) {
       throw new ReplaceError('stale', `${show(f.path)} changed since the plan was made; plan again.`, f.path);
@@ -142,7 +144,7 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     }
   }
   const rewritten = new Set(plan.files.flatMap((f) => f.edits.map((e) => `${path.resolve(f.path)}\0${e.start}`)));
-  const moves: Array<{ from: string; mode: number; sha256: string; bytes: number }> = [];
+  const moves: Array<{ from: string; mode: number; uid: number; gid: number; sha256: string; bytes: number }> = [];
   for (const r of plan.removals) {
     const b = await readIfFile(r.path);
     if (!b || sha256(b) !== r.sha256) {
@@ -153,7 +155,10 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
       const at = left.slice(0, 3).map((ref) => `${show(ref.source)}:${ref.range.start.line + 1}`).join(', ');
       throw new ReplaceError('conflict', `${show(r.path)} is now referenced by ${at}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the plan does not rewrite; it would be removed while in use. Plan again.`, r.path);
     }
-    moves.push({ from: path.resolve(r.path), mode: (await fsp.stat(r.path)).mode, sha256: r.sha256, bytes: b.length });
+    const st = await fsp.lstat(r.path);
+    const denied = permissionProblem(st);
+    if (denied) throw new ReplaceError('permission', `${show(r.path)} is not removed: ${denied}. Nothing was changed.`, r.path);
+    moves.push({ from: path.resolve(r.path), mode: st.mode, uid: st.uid, gid: st.gid, sha256: r.sha256, bytes: b.length });
   }
   if (writes.length === 0 && moves.length === 0) return { filesWritten: [], editsApplied: 0, removed: [], bytesReclaimed: 0 };
 
@@ -170,10 +175,10 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     const journal: Journal = {
       version: JOURNAL_VERSION, id, createdAt: new Date().toISOString(), state: 'applying', base: plan.base, trashDir,
       files: writes.map((w, n) => ({
-        path: path.resolve(w.path), mode: w.mode & 0o7777, originalSha256: sha256(w.original),
+        path: path.resolve(w.path), mode: w.mode & 0o7777, uid: w.uid, gid: w.gid, originalSha256: sha256(w.original),
         backup: path.join(trashDir, 'originals', `${n}-${path.basename(w.path)}`), appliedSha256: sha256(w.next), edits: w.edits,
       })),
-      moves: moves.map((m) => ({ from: m.from, to: imageTrashPath(m.from), sha256: m.sha256, bytes: m.bytes, mode: m.mode & 0o7777 })),
+      moves: moves.map((m) => ({ from: m.from, to: imageTrashPath(m.from), sha256: m.sha256, bytes: m.bytes, mode: m.mode & 0o7777, uid: m.uid, gid: m.gid })),
     };
     const tx = new Transaction();
     let stepIndex = 0;
@@ -192,14 +197,15 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     try {
       // Originals first, and the journal that names them, so even a crash leaves everything recoverable.
       await fsp.mkdir(path.join(trashDir, 'originals'), { recursive: true });
-      await runPool(writes, PARALLEL_WRITES, (w, n) => step('backup', w.path, () => atomicWrite(journal.files[n].backup, w.original, 0o600)));
+      await runPool(writes, PARALLEL_WRITES, (w, n) => step('backup', w.path, () => atomicWrite(journal.files[n].backup, w.original, { mode: 0o600 })));
       await writeJournal(journalDir, journal);
       await runPool(writes, PARALLEL_WRITES, (w, n) => step('write', w.path, async () => {
         // The file may have changed since the checks: compare again right before replacing it.
         const now = await readIfFile(w.real);
         if (!now || !now.equals(w.original)) throw new ReplaceError('stale', `${show(w.path)} changed while the plan was being applied; plan again.`, w.path);
-        await atomicWrite(w.real, w.next, w.mode, { uid: w.uid, gid: w.gid });
-        tx.done(`restore ${w.real} from ${journal.files[n].backup}`, () => atomicWrite(w.real, w.original, w.mode, { uid: w.uid, gid: w.gid }));
+        const keep = { mode: w.mode, uid: w.uid, gid: w.gid };
+        await atomicWrite(w.real, w.next, keep);
+        tx.done(`restore ${w.real} from ${journal.files[n].backup}`, () => atomicWrite(w.real, w.original, keep));
       }));
       for (const m of journal.moves) {
         await step('move', m.from, async () => {
@@ -249,6 +255,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
         ? `Nothing to undo: no replacement was applied with the index in ${path.resolve(options.indexDir)}.`
         : `Nothing to undo: every replacement recorded in ${journalDir} is already undone (or was rolled back when it failed).`);
     }
+    refuseOutside(j, options);
     const saved = path.join(j.trashDir, 'saved');
     const show = (p: string) => displayPath(p, j.base ?? path.parse(p).root);
     const plan: Array<() => Promise<void>> = [];
@@ -262,7 +269,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     const saveAside = async (p: string, bytes: Buffer) => {
       const to = path.join(saved, `${n++}-${path.basename(p)}`);
       await fsp.mkdir(saved, { recursive: true });
-      await atomicWrite(to, bytes, 0o600);
+      await atomicWrite(to, bytes, { mode: 0o600 });
       forced.push({ path: p, savedAs: to });
     };
 
@@ -274,6 +281,9 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       let real = f.path;
       try { real = await fsp.realpath(f.path); } catch { /* gone: written back at its path */ }
       const now = await readIfFile(real);
+      // Owner and group as at apply time (journals before they were recorded: as the file has them now).
+      const current = await fsp.stat(real).catch(() => undefined);
+      const keep = { mode: f.mode, uid: f.uid ?? current?.uid, gid: f.gid ?? current?.gid };
       const h = now ? sha256(now) : undefined;
       if (h === f.originalSha256) continue; // never written (interrupted apply) or already restored
       const force = h !== f.appliedSha256;
@@ -283,9 +293,9 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       }
       filePlan.push(async () => {
         if (force && now) await saveAside(f.path, now);
-        await atomicWrite(real, backup, f.mode);
+        await atomicWrite(real, backup, keep);
         restored.push(f.path);
-        tx.done(`put back the applied ${f.path}`, async () => { if (now) await atomicWrite(real, now, f.mode); });
+        tx.done(`put back the applied ${f.path}`, async () => { if (now) await atomicWrite(real, now, keep); });
       });
     }
     for (const m of j.moves) {
@@ -305,7 +315,7 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
           if (!occupant) throw new Error(`${show(m.from)} is not a file; move it away first`);
           await saveAside(m.from, occupant);
           await fsp.rm(m.from);
-          tx.done(`put back ${m.from}`, () => atomicWrite(m.from, occupant, m.mode));
+          tx.done(`put back ${m.from}`, () => atomicWrite(m.from, occupant, { mode: m.mode }));
         });
       }
       plan.push(async () => {
@@ -332,4 +342,25 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     }
     return { journalId: j.id, restored: restored.sort(), movedBack, forced };
   });
+}
+
+/**
+ * A journal is data on disk: before undo writes anything, every file it names must be inside the roots (links
+ * resolved) and every copy it restores from inside this index's trash.
+ */
+function refuseOutside(j: Journal, options: UndoOptions): void {
+  const trash = realRoots([trashDirOf(options.indexDir)]);
+  const fail = (p: string, why: string): never => {
+    throw new ReplaceError('outside-roots', `Cannot undo ${j.id}: its journal names ${p}, which is ${why}; nothing was changed. Move that journal aside if it is not Doublon's.`, p);
+  };
+  for (const f of j.files) {
+    const why = outsideProblem(f.path, options.roots, options.indexDir);
+    if (why) fail(f.path, why);
+    if (!isUnder(realPathOf(f.backup), trash)) fail(f.backup, `not in the trash of ${options.indexDir}`);
+  }
+  for (const m of j.moves) {
+    const why = outsideProblem(m.from, options.roots, options.indexDir);
+    if (why) fail(m.from, why);
+    if (!isUnder(realPathOf(m.to), trash)) fail(m.to, `not in the trash of ${options.indexDir}`);
+  }
 }

@@ -16,7 +16,13 @@ export type ReplaceErrorCode =
   /** No group with the id asked for. */
   | 'not-found'
   /** Another apply or undo holds the journal lock. */
-  | 'busy';
+  | 'busy'
+  /** The plan names a path outside the roots (links resolved) or inside the index folder. */
+  | 'outside-roots'
+  /** The plan asks for something the index cannot vouch for (not an indexed reference, not a current copy, not issued). */
+  | 'unvouched'
+  /** A file to change is read-only or belongs to someone else. */
+  | 'permission';
 
 export class ReplaceError extends Error {
   constructor(

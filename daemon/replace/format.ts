@@ -40,6 +40,11 @@ export function formatPlan(plan: ReplacePlan, base: string): string {
   } else if (plan.files.length > 0) {
     out.push('', 'No image is removed (ask for deletion to move unreferenced copies to the trash).');
   }
+  const mentions = plan.unresolvedMentions ?? [];
+  if (mentions.length > 0) {
+    out.push('', `Unresolved mentions (${mentions.length}): file names no rewritten reference accounts for; the images they may name are kept:`);
+    for (const m of mentions) out.push(`  ${show(m.path)}:${m.line}:${m.column}  ${m.text}  → keeps ${m.images.map(show).join(', ')}`);
+  }
   if (plan.skipped.length > 0) {
     out.push('', `Skipped (${plan.skipped.length}):`);
     for (const s of plan.skipped) out.push(`  ${s.reason}`);

@@ -5,30 +5,55 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from './codec';
 import { ReplaceError } from './errors';
 
+/** What a written file must end up with: permission bits, and (when given) owner and group. */
+export interface FileOwnership {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
 /**
- * Writes `bytes` to `file` atomically: a temp file in the same folder (so the rename cannot cross devices),
- * flushed, given `mode` (and the old owner when we can), then renamed over the file. Readers see the old
- * content or the new one, never a half-written file.
+ * Writes `bytes` to `file` atomically — the one implementation every write of apply, undo and the daemon's
+ * config edits goes through: a temp file in the same folder (`.NAME.doublon-<12 hex>.tmp`, so the rename
+ * cannot cross devices and a leftover is recognisable, see removeLeftoverTempFiles), written and flushed,
+ * given `mode` and, when asked, the owner and group (an error if that is not allowed: a file never silently
+ * changes hands), then renamed over the file and the folder flushed. Readers see the old content or the new
+ * one, never a half-written file.
  */
-export async function atomicWrite(file: string, bytes: Buffer, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+export async function atomicWrite(file: string, bytes: Buffer | string, keep: FileOwnership): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.doublon-${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fsp.open(tmp, 'wx', mode & 0o7777);
+  const fh = await fsp.open(tmp, 'wx', 0o600);
   let renamed = false;
   try {
     await fh.writeFile(bytes);
-    await fh.chmod(mode & 0o7777); // the umask applied at creation
-    if (owner && typeof process.getuid === 'function' && process.getuid() === 0) {
-      await fh.chown(owner.uid, owner.gid).catch(() => undefined);
+    if (keep.uid !== undefined && keep.gid !== undefined) {
+      const st = await fh.stat();
+      if (st.uid !== keep.uid || st.gid !== keep.gid) await fh.chown(keep.uid, keep.gid);
     }
+    await fh.chmod(keep.mode & 0o7777); // after chown, which may clear set-id bits
     await fh.sync();
     await fh.close();
     await fsp.rename(tmp, file);
     renamed = true;
+    await syncFolder(path.dirname(file));
   } finally {
     if (!renamed) {
       await fh.close().catch(() => undefined);
       await fsp.rm(tmp, { force: true }).catch(() => undefined); // our own temp file, never the user's
     }
+  }
+}
+
+/** Flushes a folder's entries (the rename) where the platform allows opening a folder. */
+async function syncFolder(folder: string): Promise<void> {
+  let fh;
+  try {
+    fh = await fsp.open(folder, 'r');
+    await fh.sync();
+  } catch {
+    // Windows, or a file system without folder fsync: the rename is still atomic
+  } finally {
+    await fh?.close().catch(() => undefined);
   }
 }
 
@@ -43,8 +68,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /**
- * Moves a file to `to` (which must not exist), creating its folder. Across devices: copy, check the copy's
- * SHA-256, then remove the original, so a file is never lost.
+ * Moves a file to `to` (which must not exist), creating its folder. Across devices: copy (with the original's
+ * mode, owner and group), check the copy's SHA-256, then remove the original, so a file is never lost.
  */
 export async function moveFile(from: string, to: string, expectedSha256?: string): Promise<void> {
   await fsp.mkdir(path.dirname(to), { recursive: true });
@@ -55,6 +80,8 @@ export async function moveFile(from: string, to: string, expectedSha256?: string
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
     const st = await fsp.stat(from);
+    const copied = await fsp.stat(to);
+    if (copied.uid !== st.uid || copied.gid !== st.gid) await fsp.chown(to, st.uid, st.gid);
     await fsp.chmod(to, st.mode & 0o7777);
     const copy = sha256(await fsp.readFile(to));
     if (copy !== (expectedSha256 ?? sha256(await fsp.readFile(from)))) {

@@ -8,9 +8,12 @@ import type { DuplicateClass } from '../../protocol/report';
 import { extractReferences, readSourceFile, resolveReference, rewriteReference, type RawReference } from '../refs';
 import { applyEdits, encode, latin1Safe, sha256 } from './codec';
 import { ReplaceError } from './errors';
+import { findMentions } from './mentions';
+import { permissionProblem } from './permissions';
+import { outsideProblem } from './scope';
 import {
   PLAN_VERSION, type ImageReference, type PlanInput, type PlanOptions, type PlannedEdit, type PlannedFile, type PlannedRemoval,
-  type ReplaceGroup, type ReplaceMember, type ReplacePlan, type SkippedItem,
+  type ReplaceGroup, type ReplaceMember, type ReplacePlan, type SkippedItem, type UnresolvedMention,
 } from './types';
 
 export const DEFAULT_CLASSES: readonly DuplicateClass[] = ['exact', 'pixel'];
@@ -95,14 +98,17 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
 
   const files: PlannedFile[] = [];
   const rewritten = new Set<string>();
+  /** Each planned file as the plan leaves it, with the ranges it rewrites: the mention scan reads this text. */
+  const edited = new Map<string, { text: string; rewritten: Array<[number, number]> }>();
   for (const source of [...bySource.keys()].sort()) {
     const planned = await planFile(source, bySource.get(source) ?? [], input, show, (item, why) => {
       skipped.push(item);
       if (item.source && item.line !== undefined) notRewrittenWhy.set(why.key, why.text);
     });
     if (planned) {
-      files.push(planned);
-      for (const e of planned.edits) rewritten.add(refKey(planned.path, e.start));
+      files.push(planned.file);
+      edited.set(planned.file.path, planned.after);
+      for (const e of planned.file.edits) rewritten.add(refKey(planned.file.path, e.start));
     }
   }
 
@@ -128,8 +134,19 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
           });
           continue;
         }
+        const outside = outsideProblem(p, input.resolve.roots, input.indexDir);
+        if (outside) {
+          skipped.push({ code: 'outside-roots', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is ${outside}` });
+          continue;
+        }
         let bytes: Buffer;
         try {
+          const st = await fsp.lstat(p);
+          const denied = st.isFile() ? permissionProblem(st) : 'it is not a regular file';
+          if (denied) {
+            skipped.push({ code: 'permission', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, ${denied}` });
+            continue;
+          }
           bytes = await fsp.readFile(p);
         } catch (e) {
           skipped.push({ code: 'unreadable', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
@@ -144,6 +161,7 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
       }
     }
   }
+  const unresolvedMentions = await keepMentioned(removals, skipped, input, edited, show);
 
   const usedGroups = new Map<string, ReplaceGroup>();
   for (const f of files) for (const e of f.edits) usedGroups.set(e.groupId, groups.find((g) => g.id === e.groupId) as ReplaceGroup);
@@ -164,6 +182,7 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
     removals,
     bytesReclaimed: removals.reduce((s, r) => s + r.bytes, 0),
     skipped,
+    unresolvedMentions,
   };
   if (options.groupId !== undefined) plan.groupId = options.groupId;
   return plan;
@@ -176,15 +195,26 @@ async function planFile(
   input: PlanInput,
   show: (p: string) => string,
   skip: (item: SkippedItem, why: { key: string; text: string }) => void,
-): Promise<PlannedFile | undefined> {
+): Promise<{ file: PlannedFile; after: { text: string; rewritten: Array<[number, number]> } } | undefined> {
   const at = (c: Candidate) => `${show(source)}:${c.ref.range.start.line + 1}`;
   const skipAll = (code: SkippedItem['code'], why: string, list: Candidate[]) => {
     for (const c of list) {
       skip({ code, groupId: c.group.id, image: c.member.path, source, line: c.ref.range.start.line, reason: `${at(c)}: ${c.ref.text} not rewritten: ${why}` }, { key: refKey(source, c.ref.start), text: why });
     }
   };
+  const outside = outsideProblem(source, input.resolve.roots, input.indexDir);
+  if (outside) {
+    skipAll('outside-roots', `the file is ${outside}`, cands);
+    return undefined;
+  }
   let bytes: Buffer;
   try {
+    const st = await fsp.lstat(source);
+    const denied = st.isFile() ? permissionProblem(st) : 'it is not a regular file';
+    if (denied) {
+      skipAll('permission', denied, cands);
+      return undefined;
+    }
     bytes = await fsp.readFile(source);
   } catch (e) {
     skipAll('unreadable', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, cands);
@@ -264,5 +294,73 @@ async function planFile(
     edits = edits.filter((e) => !bad.includes(e));
   }
   if (edits.length === 0) return undefined;
-  return { path: path.resolve(source), sha256: sha256(bytes), encoding: read.encoding, bom: read.bom, edits };
+  const rewritten: Array<[number, number]> = [];
+  let shift = 0;
+  for (const e of edits) {
+    rewritten.push([e.start + shift, e.start + shift + e.newText.length]);
+    shift += e.newText.length - (e.end - e.start);
+  }
+  return {
+    file: { path: path.resolve(source), sha256: sha256(bytes), encoding: read.encoding, bom: read.bom, edits },
+    after: { text: applyEdits(text, edits), rewritten },
+  };
+}
+
+/**
+ * The mention scan over every file under the roots (see mentions.ts): a removal whose file name is mentioned
+ * where the plan rewrites nothing is dropped, with the mention as its reason. A mention inside an image that
+ * is removed too does not count; dropping one removal can make its mentions count, hence the loop.
+ */
+async function keepMentioned(
+  removals: PlannedRemoval[],
+  skipped: SkippedItem[],
+  input: PlanInput,
+  edited: Map<string, { text: string; rewritten: Array<[number, number]> }>,
+  show: (p: string) => string,
+): Promise<UnresolvedMention[]> {
+  if (removals.length === 0) return [];
+  const mentions = await findMentions({
+    roots: input.resolve.roots,
+    skip: input.indexDir ? [input.indexDir] : [],
+    images: removals.map((r) => r.path),
+    edited,
+  });
+  const removed = new Set(removals.map((r) => r.path));
+  const blocking = new Set<(typeof mentions)[number]>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const m of mentions) {
+      if (removed.has(m.path) || blocking.has(m)) continue;
+      const hit = m.images.filter((image) => removed.has(image));
+      if (hit.length === 0) continue;
+      blocking.add(m);
+      for (const image of hit) removed.delete(image);
+      changed = true;
+    }
+  }
+  const ordered = [...blocking].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column));
+  const kept = new Map<string, string[]>();
+  const firstOf = new Map<string, (typeof mentions)[number]>();
+  for (const m of ordered) {
+    for (const image of m.images) {
+      const list = kept.get(image) ?? [];
+      list.push(`${show(m.path)}:${m.line}`);
+      kept.set(image, list);
+      if (!firstOf.has(image)) firstOf.set(image, m);
+    }
+  }
+  const planned = removals.splice(0, removals.length);
+  for (const r of planned) {
+    const where = kept.get(r.path);
+    if (!where || removed.has(r.path)) {
+      removals.push(r);
+      continue;
+    }
+    const first = firstOf.get(r.path)!;
+    skipped.push({
+      code: 'mentioned', groupId: r.groupId, image: r.path, source: first.path, line: first.line - 1,
+      reason: `${show(r.path)}: kept, mentioned in ${where.slice(0, 3).join(', ')}${where.length > 3 ? ` and ${where.length - 3} more` : ''} (${JSON.stringify(first.text.length > 100 ? first.text.slice(0, 100) + '…' : first.text)}), which the plan does not rewrite`,
+    });
+  }
+  return ordered.map((m) => ({ path: m.path, line: m.line, column: m.column, text: m.text, images: m.images.filter((image) => kept.has(image)) }));
 }

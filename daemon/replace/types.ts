@@ -32,8 +32,10 @@ export interface PlanInput {
   groups: ReplaceGroup[];
   /** Every indexed reference resolving to that image (absolute path). */
   referencesTo(imagePath: string): ImageReference[];
-  /** Roots and web roots, for rewriteReference and for checking the rewritten text. */
+  /** Roots and web roots, for rewriteReference and for checking the rewritten text; nothing outside the roots is changed. */
   resolve: ResolveOptions;
+  /** The index folder: never searched for mentions, never changed by a plan. */
+  indexDir?: string;
 }
 
 export interface PlanOptions {
@@ -98,7 +100,13 @@ export type SkipCode =
   /** The source file cannot be read, or not written back byte for byte. */
   | 'unreadable'
   /** The rewritten text would not resolve to the canonical (checked by parsing the edited text). */
-  | 'unresolved';
+  | 'unresolved'
+  /** Not removed: a file mentions its name in a way no rewritten reference accounts for (see unresolvedMentions). */
+  | 'mentioned'
+  /** The file is read-only, or belongs to another user: Doublon does not change it. */
+  | 'permission'
+  /** The file's real path (links resolved) is outside the roots. */
+  | 'outside-roots';
 
 export interface SkippedItem {
   code: SkipCode;
@@ -112,8 +120,23 @@ export interface SkippedItem {
   groupId: string;
 }
 
+/** A mention of an image's file name that no rewritten reference accounts for: it blocks the image's removal. */
+export interface UnresolvedMention {
+  /** The file that mentions it (absolute). */
+  path: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  /** The line's text around the mention. */
+  text: string;
+  /** The images it may name (absolute): none of them is removed. */
+  images: string[];
+}
+
 export interface ReplacePlan {
   version: typeof PLAN_VERSION;
+  /** Set by the daemon on the plans it issues: `doublon/replaceApply` applies only those. */
+  id?: string;
   /** ISO time the plan was made. */
   createdAt: string;
   /** Folder messages and formatPlan show paths relative to (the first root). */
@@ -129,6 +152,8 @@ export interface ReplacePlan {
   removals: PlannedRemoval[];
   bytesReclaimed: number;
   skipped: SkippedItem[];
+  /** With `delete`: mentions (in any file under the roots) that kept an image from being removed. */
+  unresolvedMentions: UnresolvedMention[];
 }
 
 /** A step of applyPlan, given to the test hook before it is done. */
@@ -140,11 +165,13 @@ export interface ApplyStep {
   index: number;
 }
 
-export interface ApplyOptions {
+/**
+ * The groups, references and roots as the index knows them now: the plan is vouched for against them
+ * (vouchPlan) and every removal is checked against the references again.
+ */
+export interface ApplyOptions extends PlanInput {
   /** The index folder (`.doublon/`): journal/ and trash/ live there. */
   indexDir: string;
-  /** References as the index knows them now: every removal is checked against them again. */
-  referencesTo(imagePath: string): ImageReference[];
   /** Test seam: called before each step; a throw (or a change it makes on disk) makes the step fail. */
   beforeStep?: (step: ApplyStep) => void | Promise<void>;
 }
@@ -163,6 +190,8 @@ export interface ApplyResult {
 
 export interface UndoOptions {
   indexDir: string;
+  /** The roots: a journal naming a file outside them (links resolved) is refused. */
+  roots: string[];
   /** Restore even if a file was changed after the apply (its current bytes are saved in the trash first). */
   force?: boolean;
 }
@@ -190,8 +219,10 @@ export interface Journal {
   trashDir: string;
   files: Array<{
     path: string;
-    /** File mode (permission bits) at apply time. */
+    /** File mode (permission bits), owner and group at apply time: undo gives them back. */
     mode: number;
+    uid?: number;
+    gid?: number;
     originalSha256: string;
     /** Where the original bytes are kept (absolute). */
     backup: string;
@@ -199,7 +230,7 @@ export interface Journal {
     appliedSha256: string;
     edits: number;
   }>;
-  moves: Array<{ from: string; to: string; sha256: string; bytes: number; mode: number }>;
+  moves: Array<{ from: string; to: string; sha256: string; bytes: number; mode: number; uid?: number; gid?: number }>;
   undoneAt?: string;
   error?: string;
 }

@@ -11,8 +11,11 @@ import { readConfigFile } from '../config/load';
 import { ConfigError, validateConfig } from '../config/validate';
 import { CONFIG_FILE_NAME } from '../../protocol/settings';
 import { DUPLICATE_CLASSES, type DuplicateClass, type ReportGroup } from '../../protocol/report';
-import { applyPlan, makePlan, ReplaceError, undoLast, type PlanInput, type ReplacePlan } from '../replace';
+import { randomUUID } from 'node:crypto';
+import { applyPlan, makePlan, removeLeftoverTempFiles, ReplaceError, undoLast, vouchPlan, type PlanInput, type PlanOptions, type ReplacePlan } from '../replace';
 import { toReplaceGroup } from '../replace/adapter';
+import { atomicWrite } from '../replace/fsops';
+import { isUnder, realPathOf } from '../replace/scope';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import {
   CAPABILITIES, PROTOCOL_VERSION, REQUESTS,
@@ -53,6 +56,8 @@ interface Delta {
 }
 
 const MAX_DELTAS = 256;
+/** Plans issued by `doublon/replacePlan` and kept for `doublon/replaceApply` (the oldest is forgotten first). */
+const MAX_ISSUED_PLANS = 16;
 const PINNED_META = 'pinned-canonicals';
 
 type Handler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
@@ -91,6 +96,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
 
   private variants: string[][] | undefined;
   readonly lsp: LspFeatures;
+  /** The plans this daemon made, by id, with what they were made for: replaceApply applies only these. */
+  private readonly issuedPlans = new Map<string, { plan: ReplacePlan; options: PlanOptions }>();
 
   private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
     // The graph saved by the last run: a restart with nothing changed searches and decodes nothing.
@@ -581,12 +588,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
 
   /** Resolves a client path (absolute or relative to the first root) and refuses one outside the roots. */
   private resolveInside(p: string): string {
-    let resolved = path.resolve(this.config.roots[0], p);
-    try {
-      resolved = fs.realpathSync(resolved); // a link must not smuggle a path out of the roots
-    } catch {
-      // A path that does not exist (yet) is judged by its name.
-    }
+    // A link (the file's, or a folder's on the way) must not smuggle a path out of the roots.
+    const resolved = realPathOf(path.resolve(this.config.roots[0], p));
     if (!this.rootOf(resolved)) {
       throw new RpcError(RpcErrorCodes.PathOutsideRoots, `${p} is outside the watched roots (${this.config.roots.join(', ')})`, { path: p });
     }
@@ -623,6 +626,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
   ignore(paths: string[]): Promise<{ clock: number }> {
     if (paths.length === 0) throw new RpcError(RpcErrorCodes.InvalidParams, 'paths: expected one or more files, received an empty array');
     const resolved = paths.map((p) => this.resolveInside(p));
+    const unknown = resolved.find((p) => !this.isImage(p));
+    if (unknown) throw new RpcError(RpcErrorCodes.NotFound, `${this.display(unknown)} is not an image the index holds; only indexed images can be ignored`, { path: unknown });
     return this.enqueue(async () => {
       const file = this.config.file ?? path.join(this.config.baseDir, CONFIG_FILE_NAME);
       let raw: Record<string, unknown> = {};
@@ -638,9 +643,9 @@ export class DoublonService implements RpcEndpoint, LspHost {
       raw.ignore = [...(Array.isArray(raw.ignore) ? raw.ignore : []), entry];
       try {
         validateConfig(raw, file);
-        const temp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(temp, JSON.stringify(raw, null, 2) + '\n');
-        fs.renameSync(temp, file);
+        // Written like every file Doublon changes: atomically, with its mode, owner and group kept.
+        const old = fs.existsSync(file) ? fs.statSync(file) : undefined;
+        await atomicWrite(file, JSON.stringify(raw, null, 2) + '\n', old ? { mode: old.mode, uid: old.uid, gid: old.gid } : { mode: 0o644 });
         this.config = { ...this.config, file, settings: readConfigFile(file) };
       } catch (error) {
         throw new RpcError(RpcErrorCodes.ConfigInvalid, error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`);
@@ -672,6 +677,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       groups: this.groups.map(toReplaceGroup),
       referencesTo: (image) => this.refs.referencesTo(image),
       resolve: resolveOptions(this.config),
+      indexDir: this.config.indexDir,
     };
   }
 
@@ -679,21 +685,54 @@ export class DoublonService implements RpcEndpoint, LspHost {
     const classes = params.classes === undefined ? undefined : requireStringArray(params as Record<string, unknown>, 'classes');
     if (classes?.some((c) => !DUPLICATE_CLASSES.includes(c as DuplicateClass))) throw invalid('classes', `a list of ${DUPLICATE_CLASSES.join(', ')}`, classes);
     if (params.groupId !== undefined && !this.reports.has(params.groupId)) throw new RpcError(RpcErrorCodes.NotFound, `no group ${params.groupId} (it may have changed: list the groups again)`);
-    const plan = await makePlan(this.replaceInput(), { classes: classes as DuplicateClass[] | undefined, groupId: params.groupId, delete: params.delete === true });
+    const options: PlanOptions = { classes: classes as DuplicateClass[] | undefined, groupId: params.groupId, delete: params.delete === true };
+    const plan = await makePlan(this.replaceInput(), options);
+    plan.id = randomUUID();
+    this.issuedPlans.set(plan.id, { plan, options });
+    for (const id of this.issuedPlans.keys()) if (this.issuedPlans.size > MAX_ISSUED_PLANS) this.issuedPlans.delete(id);
     return {
+      planId: plan.id,
       edits: plan.files.flatMap((f) => f.edits.map((e) => ({ path: this.display(f.path), line: e.range.start.line, character: e.range.start.character, oldText: e.oldText, newText: e.newText }))),
       removals: plan.removals.map((r) => ({ path: this.display(r.path), bytes: r.bytes, canonical: this.display(r.canonical) })),
       skipped: plan.skipped.map((k) => ({ ...(k.image ? { path: this.display(k.image) } : {}), reason: k.reason })),
+      unresolvedMentions: plan.unresolvedMentions.map((m) => ({ path: this.display(m.path), line: m.line, column: m.column, text: m.text, images: m.images.map((i) => this.display(i)) })),
       bytesReclaimed: plan.bytesReclaimed,
       plan: plan as unknown as ReplacePlanResult['plan'],
     };
   }
 
+  /**
+   * Applies a plan this daemon issued, and only that: the client names it (the plan as it was received, id
+   * included, unchanged); paths, edits and removals are never taken from the client. The plan is then made
+   * again from the index as it is now and must come out the same (else Stale: plan again), and applyPlan
+   * vouches for it once more against the groups and references before it writes anything.
+   */
   private replaceApply(plan: unknown): Promise<ReplaceApplyResult> {
     if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== 1) throw invalid('plan', 'a plan from doublon/replacePlan', plan);
+    const id = (plan as { id?: unknown }).id;
+    const issued = typeof id === 'string' ? this.issuedPlans.get(id) : undefined;
+    if (!issued || JSON.stringify(plan) !== JSON.stringify(issued.plan)) {
+      try {
+        // Names the first thing it refuses (a path outside the roots: PathOutsideRoots, like every method).
+        vouchPlan(plan, this.replaceInput(), this.config.indexDir);
+      } catch (error) {
+        throw replaceRpcError(error);
+      }
+      throw replaceRpcError(new ReplaceError('unvouched', issued
+        ? 'The plan was changed since this daemon issued it; pass it back unchanged.'
+        : 'This daemon did not issue that plan (or has forgotten it: it keeps the last few). Ask doublon/replacePlan for a plan and pass it back unchanged.'));
+    }
     return this.enqueue(async () => {
       try {
-        const result = await applyPlan(plan as ReplacePlan, { indexDir: this.config.indexDir, referencesTo: (image) => this.refs.referencesTo(image) });
+        await this.removeLeftovers();
+        const again = await makePlan(this.replaceInput(), issued.options);
+        const changed = differenceOf(issued.plan, again, (p) => this.display(p));
+        if (changed) throw new ReplaceError('stale', `${changed}; plan again.`);
+        const result = await applyPlan(issued.plan, { ...this.replaceInput(), indexDir: this.config.indexDir }).catch((error: unknown) => {
+          // Our own plan no longer vouched for: the index moved on since.
+          throw error instanceof ReplaceError && error.code === 'unvouched' ? new ReplaceError('stale', `The index changed since the plan was made (${error.message})`, error.path) : error;
+        });
+        this.issuedPlans.delete(issued.plan.id!);
         return { journalId: result.journalId, filesWritten: result.filesWritten.length, editsApplied: result.editsApplied, removed: result.removed.length, bytesReclaimed: result.bytesReclaimed };
       } catch (error) {
         throw replaceRpcError(error);
@@ -701,10 +740,17 @@ export class DoublonService implements RpcEndpoint, LspHost {
     });
   }
 
+  /** Temporary files an interrupted apply or undo left in the roots or the index folder. */
+  private async removeLeftovers(): Promise<void> {
+    const { roots, indexDir } = this.config;
+    await removeLeftoverTempFiles(isUnder(indexDir, roots) ? roots : [...roots, indexDir]);
+  }
+
   private undo(force: boolean): Promise<{ journalId: string; restored: number; movedBack: number }> {
     return this.enqueue(async () => {
       try {
-        const result = await undoLast({ indexDir: this.config.indexDir, force });
+        await this.removeLeftovers();
+        const result = await undoLast({ indexDir: this.config.indexDir, roots: this.config.roots, force });
         return { journalId: result.journalId, restored: result.restored.length, movedBack: result.movedBack.length };
       } catch (error) {
         throw replaceRpcError(error);
@@ -725,10 +771,31 @@ export class DoublonService implements RpcEndpoint, LspHost {
   }
 }
 
-/** The replacement engine's refusals as protocol errors: a stale plan is Stale, a missing one NotFound. */
+/** Why `again` (the plan made anew) would not do what `issued` does, or undefined when it does the same. */
+function differenceOf(issued: ReplacePlan, again: ReplacePlan, show: (p: string) => string): string | undefined {
+  const json = (v: unknown) => JSON.stringify(v);
+  for (const f of issued.files) {
+    const now = again.files.find((g) => g.path === f.path);
+    if (!now || now.sha256 !== f.sha256) return `${show(f.path)} changed since the plan was made`;
+    if (json(now) !== json(f)) return `the references to rewrite in ${show(f.path)} changed since the plan was made`;
+  }
+  for (const r of issued.removals) {
+    if (!again.removals.some((x) => json(x) === json(r))) {
+      const why = again.skipped.find((k) => k.image === r.path);
+      return `${show(r.path)} would not be removed any more${why ? ` (${why.reason})` : ''}`;
+    }
+  }
+  if (json([again.files, again.removals, again.canonicals]) !== json([issued.files, issued.removals, issued.canonicals])) return 'the groups changed since the plan was made';
+  return undefined;
+}
+
+/** The replacement engine's refusals as protocol errors: a stale plan is Stale, a missing one NotFound, a path outside the roots PathOutsideRoots. */
 function replaceRpcError(error: unknown): unknown {
   if (!(error instanceof ReplaceError)) return error;
-  const code = error.code === 'stale' || error.code === 'conflict' ? RpcErrorCodes.Stale : error.code === 'nothing-to-undo' || error.code === 'not-found' ? RpcErrorCodes.NotFound : RpcErrorCodes.InvalidParams;
+  const code = error.code === 'stale' || error.code === 'conflict' ? RpcErrorCodes.Stale
+    : error.code === 'nothing-to-undo' || error.code === 'not-found' ? RpcErrorCodes.NotFound
+    : error.code === 'outside-roots' ? RpcErrorCodes.PathOutsideRoots
+    : RpcErrorCodes.InvalidParams;
   return new RpcError(code, error.message, { reason: error.code, ...(error.path ? { path: error.path } : {}) });
 }
 

@@ -105,7 +105,7 @@ describe('replace: plan → apply → undo on a real site', function () {
     return makePlan({ groups: site.groups, referencesTo, resolve: site.resolve }, options);
   };
   const apply = async (p: ReplacePlan, extra: Partial<Parameters<typeof applyPlan>[1]> = {}) =>
-    applyPlan(JSON.parse(JSON.stringify(p)) as ReplacePlan, { indexDir: site.indexDir, referencesTo: await site.index(), ...extra });
+    applyPlan(JSON.parse(JSON.stringify(p)) as ReplacePlan, { indexDir: site.indexDir, groups: site.groups, resolve: site.resolve, referencesTo: await site.index(), ...extra });
 
   it('plans exactly the expected edits, removals and skips, and changes nothing on disk', async () => {
     const before = snapshot(site.dir);
@@ -189,7 +189,7 @@ describe('replace: plan → apply → undo on a real site', function () {
     const before = snapshot(site.dir);
     await apply(await plan({ delete: true }));
     assert.notDeepEqual(snapshot(site.dir), before);
-    const u = await undoLast({ indexDir: site.indexDir });
+    const u = await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots });
     assert.deepEqual(snapshot(site.dir), before);
     assert.equal(u.restored.length, 8);
     assert.equal(u.movedBack.length, 3);
@@ -197,12 +197,12 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(journals(site)[0].state, 'undone');
     assert.deepEqual(fs.readFileSync(site.file(LATIN1_REL)), Buffer.from(LATIN1_TEXT, 'latin1'));
     assert.equal(fs.statSync(site.file('public/about/team.html')).mode & 0o777, 0o640);
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'nothing-to-undo', /^Nothing to undo: every replacement recorded in .* is already undone/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /^Nothing to undo: every replacement recorded in .* is already undone/);
     assert.deepEqual(snapshot(site.dir), before);
   });
 
   it('says there is nothing to undo on a fresh index', async () => {
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'nothing-to-undo', /^Nothing to undo: no replacement was applied/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /^Nothing to undo: no replacement was applied/);
   });
 
   it('two applies undo one after the other, newest first', async () => {
@@ -213,11 +213,11 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.deepEqual(editsOf(second, site).map((e) => e[2]), ['../public/img/logo-z9.png', '../img/logo-z9.png', 'img/logo-z9.png#top']);
     await apply(second);
     assert.equal(fs.existsSync(site.file(IMAGES.logoZ9)), false);
-    await undoLast({ indexDir: site.indexDir });
+    await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots });
     assert.deepEqual(snapshot(site.dir), s1);
-    await undoLast({ indexDir: site.indexDir });
+    await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots });
     assert.deepEqual(snapshot(site.dir), s0);
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'nothing-to-undo', /Nothing to undo/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /Nothing to undo/);
   });
 
   it('with classes exact only, pixel and near copies keep their references and are never deleted', async () => {
@@ -296,7 +296,7 @@ describe('replace: plan → apply → undo on a real site', function () {
     const j = journals(site);
     assert.equal(j.length, 1);
     assert.equal(j[0].state, 'rolled-back');
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'nothing-to-undo', /Nothing to undo/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /Nothing to undo/);
   });
 
   it('rolls back when a path is replaced by a folder mid-way (the second image cannot be moved)', async () => {
@@ -343,10 +343,10 @@ describe('replace: plan → apply → undo on a real site', function () {
     const later = fs.readFileSync(site.file('public/css/site.css'), 'utf8') + '.new { color: red; }\n';
     fs.writeFileSync(site.file('public/css/site.css'), later);
     const edited = snapshot(site.dir);
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /^Cannot undo the replacement \d{6}-\S+ \(.*\): public\/css\/site\.css changed after the replacement was applied\. .*undo with force/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /^Cannot undo the replacement \d{6}-\S+ \(.*\): public\/css\/site\.css changed after the replacement was applied\. .*undo with force/);
     assert.deepEqual(snapshot(site.dir), edited, 'a refused undo changes nothing');
     assert.equal(journals(site)[0].state, 'applied');
-    const u = await undoLast({ indexDir: site.indexDir, force: true });
+    const u = await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots, force: true });
     assert.deepEqual(snapshot(site.dir), s0);
     assert.equal(u.forced.length, 1);
     assert.equal(u.forced[0].path, site.file('public/css/site.css'));
@@ -356,7 +356,7 @@ describe('replace: plan → apply → undo on a real site', function () {
   it('undo refuses when a removed image\'s place is taken', async () => {
     await apply(await plan({ delete: true }));
     fs.writeFileSync(site.file(IMAGES.logoCopy), 'someone else');
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /: public\/img\/logo-copy\.png was removed by the replacement, and something else is there now/);
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /: public\/img\/logo-copy\.png was removed by the replacement, and something else is there now/);
     assert.equal(fs.readFileSync(site.file(IMAGES.logoCopy), 'utf8'), 'someone else');
   });
 
@@ -389,7 +389,7 @@ describe('replace: recovery when the roll-back itself fails', function () {
     const index = site.file('public/index.html');
     let moves = 0;
     await rejectsWith(applyPlan(p, {
-      indexDir: site.indexDir, referencesTo,
+      indexDir: site.indexDir, referencesTo, groups: site.groups, resolve: site.resolve,
       beforeStep: (s) => {
         if (s.kind !== 'move' || ++moves !== 2) return;
         const j = journals(site)[0];
@@ -404,8 +404,8 @@ describe('replace: recovery when the roll-back itself fails', function () {
     // The other files were restored; the user removes the folder and asks undo to finish.
     assert.equal(fs.readFileSync(site.file('public/css/site.css'), 'utf8'), SOURCES['public/css/site.css']);
     fs.rmdirSync(index);
-    await rejectsWith(undoLast({ indexDir: site.indexDir }), 'conflict', /: public\/index\.html was removed after the replacement was applied/);
-    const u = await undoLast({ indexDir: site.indexDir, force: true });
+    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /: public\/index\.html was removed after the replacement was applied/);
+    const u = await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots, force: true });
     assert.deepEqual(u.restored, [index]);
     assert.deepEqual(snapshot(site.dir), before);
     assert.equal(journals(site)[0].state, 'undone');
