@@ -2,8 +2,8 @@
  * Validation of `doublon.config.json`. Every message names the key, what was expected and what was found,
  * e.g. `thresholds.nearSimilarity: expected a number between 0 and 1, received 7 (number)`.
  */
-import { DEFAULT_CONFIG, type DoublonConfig, type IgnoredSet } from '../../protocol/settings';
-import { DUPLICATE_CLASSES, type CanonicalRule, type DuplicateClass } from '../../protocol/report';
+import { DEFAULT_CONFIG, FAIL_ON_VALUES, type DoublonConfig, type FailOn, type IgnoredSet } from '../../protocol/settings';
+import type { CanonicalRule } from '../../protocol/report';
 
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -84,7 +84,7 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
     if (typeof raw.gitignore === 'boolean') config.gitignore = raw.gitignore;
     else check.fail('gitignore', 'true or false', raw.gitignore);
   }
-  if ('failOn' in raw) config.failOn = check.enumArray<DuplicateClass>('failOn', raw.failOn, DUPLICATE_CLASSES) ?? config.failOn;
+  if ('failOn' in raw) config.failOn = check.enumArray<FailOn>('failOn', raw.failOn, FAIL_ON_VALUES) ?? config.failOn;
   if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, 1, 1e12) ?? config.maxPixels;
   if ('indexDir' in raw) {
     if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
