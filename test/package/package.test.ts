@@ -66,7 +66,7 @@ describe('npm package', function () {
 
   it('ships the built CLI, its assets and docs, and no tests, sources, benchmarks or CI scripts', () => {
     const files = pack.files.map((f) => f.path);
-    for (const needed of ['bin/doublon.js', 'out/daemon/cli/main.js', 'out/protocol/report.js', 'daemon/dashboard/static/index.html', 'README.md', 'LICENSE', 'package.json']) {
+    for (const needed of ['bin/doublon.js', 'out/daemon/cli/main.js', 'out/protocol/report.js', 'daemon/dashboard/static/index.html', 'schema/doublon.config.schema.json', 'docs/cli.md', 'docs/rules/duplicate-exact.md', 'README.md', 'LICENSE', 'package.json']) {
       assert.ok(files.includes(needed), `${needed} is missing from the tarball`);
     }
     const unwanted = files.filter((f) => /^(test|bench|\.ci|extension|scripts|examples|out\/(test|bench|extension))\//.test(f) || /\.(ts|map)$/.test(f) || f.startsWith('dist/'));
