@@ -199,8 +199,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : [])];
       const { info, started } = await ensureDaemon(config, extra);
       io.stdout(started
-        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`
-        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`);
+        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`
+        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`);
       setExit(EXIT.ok);
     });
   daemon.command('stop')
