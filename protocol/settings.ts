@@ -38,13 +38,17 @@ export interface DoublonConfig {
   canonical: CanonicalSettings;
   /** A glob (files never reported) or a set of files declared distinct. */
   ignore: Array<string | IgnoredSet>;
-  /** Classes that `check` fails on. */
-  failOn: DuplicateClass[];
+  /** What `check` fails on: duplicate classes, and `unreadable` for images that cannot be decoded. */
+  failOn: FailOn[];
   /** Images with more pixels than this are refused (decompression bombs). */
   maxPixels: number;
   /** Where the index lives, relative to the config's folder. */
   indexDir: string;
 }
+
+/** A duplicate class, or `unreadable`: an image file that cannot be read or decoded. */
+export type FailOn = DuplicateClass | 'unreadable';
+export const FAIL_ON_VALUES: readonly FailOn[] = ['exact', 'pixel', 'near', 'unreadable'];
 
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jfif', 'gif', 'webp', 'avif', 'tif', 'tiff', 'svg'] as const;
 

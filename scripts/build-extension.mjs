@@ -36,11 +36,42 @@ fs.cpSync(path.join(root, 'daemon/dashboard/static'), path.join(dist, 'static'),
 const size = (f) => `${(fs.statSync(path.join(dist, f)).size / 1e6).toFixed(2)} MB`;
 console.log(`built dist/extension.js (${size('extension.js')}) and dist/cli.js (${size('cli.js')}) in ${Date.now() - started} ms`);
 
+/**
+ * package.json is the npm package's manifest (`main` the CLI in out/, a `files` allow-list, `bin`, `exports`);
+ * the extension's differs: `main` is the bundle, and vsce refuses a `files` field beside .vscodeignore. vsce
+ * reads only `<cwd>/package.json`, so the extension's manifest is written there for the time of the packaging
+ * and the npm one is put back afterwards, whatever happens (the original text is also kept in .cache/ so an
+ * interrupted run can be repaired by hand).
+ */
+function extensionManifest(npmManifest) {
+  const { files: _files, exports: _exports, bin: _bin, ...rest } = npmManifest;
+  return { ...rest, main: './dist/extension.js' };
+}
+
+function withExtensionManifest(run) {
+  const manifestFile = path.join(root, 'package.json');
+  const original = fs.readFileSync(manifestFile, 'utf8');
+  fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
+  fs.writeFileSync(path.join(root, '.cache/package.npm.json'), original);
+  const restore = () => fs.writeFileSync(manifestFile, original);
+  const onSignal = (signal) => { restore(); process.kill(process.pid, signal); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    fs.writeFileSync(manifestFile, JSON.stringify(extensionManifest(JSON.parse(original)), null, 2) + '\n');
+    return run();
+  } finally {
+    restore();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 if (args.has('--package')) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
   const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--out', out], { cwd: root, stdio: 'inherit' });
+  const result = withExtensionManifest(() => spawnSync(process.execPath, [vsce, 'package', '--out', out], { cwd: root, stdio: 'inherit' }));
   if (result.status !== 0) process.exit(result.status ?? 1);
   console.log(`packaged ${path.relative(root, out)} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB)`);
 }

@@ -9,6 +9,7 @@ import { findRunningDaemon, processAlive, readDaemonInfo, type DaemonInfo } from
 import { DaemonClient } from './client';
 import { makePrivateDir } from '../index/private';
 import { formatBytes } from '../report/formats';
+import { escapeControls, quotePath } from '../report/printable';
 
 /** The command to start a daemon with: bin/doublon.js in a checkout, the running bundle inside the extension. */
 const CHECKOUT_BIN = path.resolve(__dirname, '../../../bin/doublon.js');
@@ -66,12 +67,12 @@ export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | u
 export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
   const lines = [
     `daemon ${status.version} running: pid ${info.pid}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
-    `  roots:   ${status.roots.join(', ')}`,
-    `  index:   ${status.indexDir} (clock ${status.clock})`,
-    `  serving: http://127.0.0.1:${info.port} and ${info.socket}`,
+    `  roots:   ${status.roots.map(quotePath).join(', ')}`,
+    `  index:   ${quotePath(status.indexDir)} (clock ${status.clock})`,
+    `  serving: http://127.0.0.1:${info.port} and ${quotePath(info.socket)}`,
     `  images:  ${status.files} (${status.errors} unreadable), ${status.groups} duplicate groups, ${status.duplicates} duplicates, ${formatBytes(status.bytesReclaimable)} reclaimable`,
-    `  watcher: ${status.watcher.mode}${status.watcher.problem ? ` — ${status.watcher.problem}` : ''}`,
-    ...(status.indexNotices ?? []).map((notice) => `  note:    ${notice}`),
+    `  watcher: ${status.watcher.mode}${status.watcher.problem ? ` — ${escapeControls(status.watcher.problem)}` : ''}`,
+    ...(status.indexNotices ?? []).map((notice) => `  note:    ${escapeControls(notice)}`),
   ];
   return lines.join('\n') + '\n';
 }

@@ -15,9 +15,15 @@ import { toReplaceGroup } from '../replace/adapter';
 import { formatBytes } from '../report/formats';
 import type { ScanReport } from '../../protocol/report';
 import type { ScanStats } from '../scan/scanner';
-import { BaselineError, findingsOf, makeBaseline, readBaseline, withoutBaseline, writeBaseline } from '../report/findings';
+import { checkFails, findingsOf, onlyErrors, tally, unreadableOf } from '../report/findings';
+import { BaselineError, makeBaseline, matchBaseline, readBaseline, writeBaseline } from '../report/baseline';
 import { CHECK_FORMATS, formatCheck, type CheckFormat } from '../report/formats';
+import { TOOL_VERSION } from '../report/tool';
+import { FAIL_ON_VALUES, type FailOn } from '../../protocol/settings';
+import { colorEnabled, styleFor } from './color';
+import { CHECK_HELP, PROGRAM_HELP } from './help';
 import { displayPath, toScanReport } from '../report/scan-report';
+import { quotePath } from '../report/printable';
 import * as path from 'node:path';
 import { REPORT_VERSION, type ReportError, type ReportGroup } from '../../protocol/report';
 import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
@@ -95,10 +101,14 @@ interface CommonOptions {
   daemon: boolean;
 }
 
-interface Io {
+export interface Io {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stdout is a terminal (colour by default); false when absent. */
+  isTTY?: boolean;
+  /** For NO_COLOR and FORCE_COLOR; none when absent (tests stay independent of the caller's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One stderr line about the index itself (a damaged index moved aside and rebuilt). */
@@ -106,12 +116,30 @@ function notice(io: Io): (text: string) => void {
   return (text) => io.stderr(`doublon: ${text}\n`);
 }
 
-function parseClasses(value: string): DuplicateClass[] {
-  const classes = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const c of classes) {
-    if (!DUPLICATE_CLASSES.includes(c as DuplicateClass)) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--fail-on: expected a list of ${DUPLICATE_CLASSES.join(', ')}, received "${c}"`);
+function parseList<T extends string>(option: string, allowed: readonly T[]) {
+  return (value: string): T[] => {
+    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const item of items) {
+      if (!allowed.includes(item as T)) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${option}: expected a list of ${allowed.join(', ')}, received "${item}"`);
+    }
+    return items as T[];
+  };
+}
+
+function parseMaxWarnings(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < -1) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--max-warnings: expected an integer of -1 (no limit) or more, received "${value}"`);
+  return n;
+}
+
+/** A file the user names, absolute, its folder resolved through symbolic links (a baseline's paths are relative to it). */
+function userFile(cwd: string, given: string, option: string): string {
+  const absolute = path.resolve(cwd, given);
+  try {
+    return path.join(fs.realpathSync(path.dirname(absolute)), path.basename(absolute));
+  } catch {
+    throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${option}: the folder of ${given} does not exist`);
   }
-  return classes as DuplicateClass[];
 }
 
 /** Scans (in a running daemon if one serves this index, else here) and returns the report with paths relative to `cwd`. */
@@ -133,10 +161,23 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('doublon')
     .description('Find and remove duplicate images in web asset repositories.')
-    .version('0.1.0')
+    .version(TOOL_VERSION, '-v, --version', 'print the version')
+    .option('--cwd <dir>', 'run as if started in this folder (paths in arguments and output are relative to it)')
+    .option('--color', 'colour the text output even when it is not a terminal')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .addHelpText('after', PROGRAM_HELP)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .showHelpAfterError('(run doublon --help for usage)');
+  // Global options are read before any command runs: the working folder every path is resolved from.
+  program.hook('preAction', () => {
+    const given = program.opts<{ cwd?: string }>().cwd;
+    if (given === undefined) return;
+    const cwd = path.resolve(io.cwd, given);
+    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--cwd: ${given} is not a folder`);
+    io.cwd = cwd;
+  });
+  const useColor = (): boolean => colorEnabled({ flag: program.opts<{ color?: boolean }>().color, env: io.env ?? {}, isTTY: !!io.isTTY });
 
   const common = (command: Command): Command =>
     command
@@ -165,8 +206,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : [])];
       const { info, started } = await ensureDaemon(config, extra);
       io.stdout(started
-        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`
-        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${info.socket}\n`);
+        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`
+        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`);
       setExit(EXIT.ok);
     });
   daemon.command('stop')
@@ -235,13 +276,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('[roots...]', 'folders to check (default: the config roots, or the current folder)')
     .addOption(new Option('-f, --format <format>', 'output format (html needs --output)').choices([...CHECK_FORMATS, 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--baseline <file>', 'known duplicates: fail only on duplicates not listed there')
+    .option('--baseline <file>', 'known duplicates: report only duplicates not listed there (paths relative to the file)')
     .option('--update-baseline', 'write the current duplicates to the --baseline file and exit 0')
-    .option('--fail-on <classes>', 'classes that fail the check (default: the config failOn)', parseClasses)
-    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
+    .option('--prune-baseline', 'remove from the --baseline file the entries that match no current duplicate')
+    .option('--fail-on <list>', `what is an error: ${FAIL_ON_VALUES.join(', ')} (default: the config failOn)`, parseList<FailOn>('--fail-on', FAIL_ON_VALUES))
+    .option('--max-warnings <n>', 'fail when there are more warnings than this (-1: no limit)', parseMaxWarnings, -1)
+    .option('-q, --quiet', 'report errors only (warnings are neither shown nor counted)')
+    .addHelpText('after', CHECK_HELP)
+    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; pruneBaseline?: boolean; failOn?: FailOn[]; maxWarnings: number; quiet?: boolean }) => {
       if (options.format === 'html' && !options.output) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
-      const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
-      if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
+      const baselineFile = options.baseline !== undefined ? userFile(io.cwd, options.baseline, '--baseline') : undefined;
+      if ((options.updateBaseline || options.pruneBaseline) && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${options.updateBaseline ? '--update-baseline' : '--prune-baseline'} needs --baseline <file>`);
       const config = configOf(roots, options);
       // The baseline and the report list image paths: reading them as sources would count references.
       for (const own of [baselineFile, options.output && path.resolve(io.cwd, options.output)]) {
@@ -249,27 +294,46 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (own && root) config.settings.exclude.push(path.relative(root, own).split(path.sep).join('/'));
       }
       const { report } = await run(config, options, options.format !== 'text', io.cwd, notice(io));
-      const all = findingsOf(report.groups, options.failOn ?? config.settings.failOn);
-      if (options.updateBaseline) {
-        writeBaseline(baselineFile!, makeBaseline(all));
-        io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${options.baseline}.\n`);
+      const failOn = options.failOn ?? config.settings.failOn;
+      const all = findingsOf(report.groups, failOn);
+      const shownBaseline = quotePath(options.baseline ?? '');
+      if (baselineFile && options.updateBaseline) {
+        writeBaseline(baselineFile, makeBaseline(all, io.cwd, baselineFile));
+        io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${shownBaseline}.\n`);
         setExit(EXIT.ok);
         return;
       }
-      const findings = baselineFile ? withoutBaseline(all, readBaseline(baselineFile, options.baseline!)) : all;
+      let findings = all;
+      let known = 0;
+      if (baselineFile) {
+        const match = matchBaseline(all, readBaseline({ file: baselineFile, shown: shownBaseline }, io.cwd), io.cwd);
+        if (options.pruneBaseline) {
+          writeBaseline(baselineFile, makeBaseline(match.known, io.cwd, baselineFile));
+          io.stderr(`Removed ${match.stale.length} stale entr${match.stale.length === 1 ? 'y' : 'ies'} from ${shownBaseline} (${match.known.length} kept).\n`);
+        }
+        findings = match.fresh;
+        known = match.known.length;
+      }
+      let unreadable = unreadableOf(report.errors, failOn);
+      if (options.quiet) {
+        findings = onlyErrors(findings);
+        unreadable = onlyErrors(unreadable);
+      }
+      const counts = tally(findings, unreadable);
+      const colored = options.format === 'text' && !options.output && useColor();
       const text = options.format === 'html'
         ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
-        : formatCheck(options.format, { findings, report, known: all.length - findings.length });
+        : formatCheck(options.format, { findings, unreadable, report, counts, known, srcRoot: io.cwd, style: styleFor(colored) });
       if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);
-      setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);
+      setExit(checkFails(counts, options.maxWarnings) ? EXIT.duplicates : EXIT.ok);
     });
 
   common(program.command('replace'))
     .description('rewrite references to duplicates so they use the canonical file (a dry run unless --apply)')
     .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
     .option('--apply', 'make the changes (atomic, journaled; `doublon undo` restores them)')
-    .option('--class <classes>', 'member classes to replace (near only when asked)', parseClasses, DEFAULT_CLASSES)
+    .option('--class <classes>', 'member classes to replace (near only when asked)', parseList<DuplicateClass>('--class', DUPLICATE_CLASSES), DEFAULT_CLASSES)
     .option('--group <id>', 'only this group')
     .option('--delete', 'move copies left unreferenced to the trash folder of the index')
     .option('--json', 'print the plan (and the result) as JSON')
@@ -311,7 +375,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       for (const file of await removeLeftovers(config)) io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
       const result = await undoLast({ indexDir: config.indexDir, roots: config.roots, force: !!options.force });
       io.stdout(`Undid the replacement ${result.journalId}: ${result.restored.length} file${result.restored.length === 1 ? '' : 's'} restored, ${result.movedBack.length} image${result.movedBack.length === 1 ? '' : 's'} moved back.\n`);
-      for (const saved of result.forced) io.stdout(`  ${displayPath(saved.path, io.cwd)} had changed: its text was kept in ${displayPath(saved.savedAs, io.cwd)}\n`);
+      for (const saved of result.forced) io.stdout(`  ${quotePath(displayPath(saved.path, io.cwd))} had changed: its text was kept in ${quotePath(displayPath(saved.savedAs, io.cwd))}\n`);
       setExit(EXIT.ok);
     });
 
@@ -324,8 +388,9 @@ function removeLeftovers(config: ResolvedConfig): Promise<string[]> {
 }
 
 /** Runs the CLI; resolves to the exit code. `io` is injectable so tests can run it in-process. */
-export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+export async function main(argv: string[], given: Io = { cwd: process.cwd(), stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), isTTY: process.stdout.isTTY, env: process.env }): Promise<number> {
   let exit: number = EXIT.ok;
+  const io = { ...given }; // --cwd changes io.cwd for this run only
   const program = buildProgram(io, (code) => (exit = code));
   try {
     await program.parseAsync(argv);

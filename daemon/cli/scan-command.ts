@@ -1,6 +1,7 @@
-/** Text and JSON renderings of a scan report (`doublon scan`). */
+/** Text rendering of a scan report (`doublon scan`); file names shown through quotePath (no raw control characters). */
 import type { ScanReport } from '../../protocol/report';
 import { formatBytes } from '../report/formats';
+import { escapeControls, quotePath } from '../report/printable';
 import type { ScanStats } from '../scan/scanner';
 
 export function formatReportText(report: ScanReport, stats: ScanStats | undefined): string {
@@ -10,7 +11,7 @@ export function formatReportText(report: ScanReport, stats: ScanStats | undefine
     for (const member of group.members) {
       const isCanonical = member.path === group.canonical;
       const how = isCanonical ? `canonical (${group.rule})` : member.class === 'near' ? `near ${(member.similarity * 100).toFixed(1)}%` : member.class;
-      lines.push(`  ${isCanonical ? '*' : ' '} ${member.path}  ${member.width}x${member.height}  ${formatBytes(member.bytes)}  ${how}`);
+      lines.push(`  ${isCanonical ? '*' : ' '} ${quotePath(member.path)}  ${member.width}x${member.height}  ${formatBytes(member.bytes)}  ${how}`);
     }
     lines.push('');
   }
@@ -21,6 +22,6 @@ export function formatReportText(report: ScanReport, stats: ScanStats | undefine
   if (stats) {
     lines.push(`${stats.files} images indexed (${stats.decoded} decoded, ${stats.read - stats.decoded} known by content, ${stats.unchanged} unchanged) in ${(stats.elapsedMs / 1000).toFixed(2)} s.`);
   } else lines.push('Answered by the running daemon.');
-  for (const error of report.errors) lines.push(`error: ${error.path}: ${error.message}`);
+  for (const error of report.errors) lines.push(`error: ${quotePath(error.path)}: ${escapeControls(error.message)}`);
   return lines.join('\n') + '\n';
 }

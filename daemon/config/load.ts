@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type DoublonConfig } from '../../protocol/settings';
 import { ConfigError, validateConfig } from './validate';
+import { quotePath } from '../report/printable';
 
 export interface ResolvedConfig {
   /** The config file, or undefined when defaults are used. */
@@ -70,9 +71,9 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     try {
       stat = fs.statSync(root);
     } catch {
-      throw new ConfigError(file ?? '(command line)', [`roots: ${root} does not exist`]);
+      throw new ConfigError(file ?? '(command line)', [`roots: ${quotePath(root)} does not exist`]);
     }
-    if (!stat.isDirectory()) throw new ConfigError(file ?? '(command line)', [`roots: ${root} is not a folder`]);
+    if (!stat.isDirectory()) throw new ConfigError(file ?? '(command line)', [`roots: ${quotePath(root)} is not a folder`]);
   }
   // Without a config file, the first root is where one would be created (`doublon/ignore` writes it
   // there), and the index sits in it, so that `doublon scan site/` twice reuses it.

@@ -2,8 +2,8 @@
  * Validation of `doublon.config.json`. Every message names the key, what was expected and what was found,
  * e.g. `thresholds.nearSimilarity: expected a number between 0 and 1, received 7 (number)`.
  */
-import { DEFAULT_CONFIG, type DoublonConfig, type IgnoredSet } from '../../protocol/settings';
-import { DUPLICATE_CLASSES, type CanonicalRule, type DuplicateClass } from '../../protocol/report';
+import { DEFAULT_CONFIG, FAIL_ON_VALUES, type DoublonConfig, type FailOn, type IgnoredSet } from '../../protocol/settings';
+import type { CanonicalRule } from '../../protocol/report';
 
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -12,9 +12,15 @@ export class ConfigError extends Error {
   }
 }
 
-const CANONICAL_RULES: readonly CanonicalRule[] = [
+export const CANONICAL_RULES: readonly CanonicalRule[] = [
   'preferred', 'most-referenced', 'highest-resolution', 'lossless', 'smallest-file', 'oldest', 'shortest-path', 'lexical',
 ];
+
+/** Ranges of the numeric settings, shared with the JSON schema (schema.ts). */
+export const LIMITS = {
+  maxPixels: { min: 1, max: 1e12 },
+  nearSimilarity: { min: 0.5, max: 1 },
+} as const;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -84,8 +90,8 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
     if (typeof raw.gitignore === 'boolean') config.gitignore = raw.gitignore;
     else check.fail('gitignore', 'true or false', raw.gitignore);
   }
-  if ('failOn' in raw) config.failOn = check.enumArray<DuplicateClass>('failOn', raw.failOn, DUPLICATE_CLASSES) ?? config.failOn;
-  if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, 1, 1e12) ?? config.maxPixels;
+  if ('failOn' in raw) config.failOn = check.enumArray<FailOn>('failOn', raw.failOn, FAIL_ON_VALUES) ?? config.failOn;
+  if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, LIMITS.maxPixels.min, LIMITS.maxPixels.max) ?? config.maxPixels;
   if ('indexDir' in raw) {
     if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
     else check.fail('indexDir', 'a non-empty string', raw.indexDir);
@@ -99,7 +105,7 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
         if (key !== 'nearSimilarity') check.problems.push(`thresholds.${key}: unknown key (known keys: nearSimilarity)`);
       }
       if ('nearSimilarity' in t) {
-        config.thresholds.nearSimilarity = check.number('thresholds.nearSimilarity', t.nearSimilarity, 0.5, 1) ?? config.thresholds.nearSimilarity;
+        config.thresholds.nearSimilarity = check.number('thresholds.nearSimilarity', t.nearSimilarity, LIMITS.nearSimilarity.min, LIMITS.nearSimilarity.max) ?? config.thresholds.nearSimilarity;
       }
     }
   }
@@ -108,6 +114,9 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
     const c = raw.canonical;
     if (!isObject(c)) check.fail('canonical', 'an object', c);
     else {
+      for (const key of Object.keys(c)) {
+        if (key !== 'preferred' && key !== 'rules') check.problems.push(`canonical.${key}: unknown key (known keys: preferred, rules)`);
+      }
       if ('preferred' in c) config.canonical.preferred = check.stringArray('canonical.preferred', c.preferred) ?? [];
       if ('rules' in c) config.canonical.rules = check.enumArray('canonical.rules', c.rules, CANONICAL_RULES) ?? config.canonical.rules;
     }
@@ -120,6 +129,9 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
       raw.ignore.forEach((entry: unknown, i) => {
         if (typeof entry === 'string' && entry !== '') config.ignore.push(entry);
         else if (isObject(entry) && Array.isArray(entry.paths)) {
+          for (const key of Object.keys(entry)) {
+            if (key !== 'paths') check.problems.push(`ignore[${i}].${key}: unknown key (known keys: paths)`);
+          }
           const paths = check.stringArray(`ignore[${i}].paths`, entry.paths, true);
           if (paths) config.ignore.push({ paths } satisfies IgnoredSet);
         } else check.fail(`ignore[${i}]`, 'a glob string or { "paths": [two or more files] }', entry);

@@ -1,68 +1,62 @@
 /**
- * What `doublon check` reports: every non-canonical member of a group whose class fails the check, minus
- * those already recorded in a baseline (so CI fails only on duplicates a change adds). Works on the
- * report contract, so it is the same whether the groups come from this process or from a daemon.
+ * What `doublon check` reports, and how it decides its exit code.
+ *
+ * Policy (docs/cli.md, "Severities"): every non-canonical member of a group is a finding; it is an `error`
+ * when its class is in `failOn` (the check fails on it), a `warning` otherwise. An unreadable image (corrupt,
+ * truncated, over the pixel limit) is a `warning` unless `failOn` lists `unreadable`. The severity is the
+ * same in every output format, and the exit code follows it: 1 when there is an error, or more warnings
+ * than `--max-warnings`. A baseline hides the duplicates it records (so CI fails only on new ones).
+ * Works on the report contract, so it is the same whether the groups come from this process or a daemon.
  */
-import * as fs from 'node:fs';
-import type { DuplicateClass, ReportGroup, ReportMember } from '../../protocol/report';
+import { DUPLICATE_CLASSES, type DuplicateClass, type ReportError, type ReportGroup, type ReportMember } from '../../protocol/report';
+import type { FailOn } from '../../protocol/settings';
+
+export type Severity = 'error' | 'warning';
 
 export interface Finding {
   group: ReportGroup;
   member: ReportMember;
+  severity: Severity;
 }
 
-export function findingsOf(groups: ReportGroup[], failOn: DuplicateClass[]): Finding[] {
+export interface UnreadableImage extends ReportError {
+  severity: Severity;
+}
+
+export { DUPLICATE_CLASSES };
+
+export function findingsOf(groups: ReportGroup[], failOn: readonly FailOn[]): Finding[] {
   return groups.flatMap((group) =>
-    group.members.slice(1).filter((m) => failOn.includes(m.class)).map((member) => ({ group, member })),
+    group.members.slice(1).map((member) => ({ group, member, severity: failOn.includes(member.class) ? 'error' as const : 'warning' as const })),
   );
 }
 
-/** A baseline records duplicates by path and content: a copy that is edited or moved is new again. */
-export interface BaselineEntry {
-  path: string;
-  sha256: string;
-  class: DuplicateClass;
+export function unreadableOf(errors: ReportError[], failOn: readonly FailOn[]): UnreadableImage[] {
+  const severity: Severity = failOn.includes('unreadable') ? 'error' : 'warning';
+  return errors.map((e) => ({ ...e, severity }));
 }
 
-export interface Baseline {
-  version: 1;
-  duplicates: BaselineEntry[];
+export interface Tally {
+  errors: number;
+  warnings: number;
 }
 
-export class BaselineError extends Error {}
-
-/** `shown` is the name the user gave (messages quote it), `file` the resolved path. */
-export function readBaseline(file: string, shown = file): Baseline {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new BaselineError(
-      e.code === 'ENOENT'
-        ? `baseline ${shown} does not exist (create it with --update-baseline)`
-        : `baseline ${shown} cannot be read: ${e.message}`,
-    );
-  }
-  const baseline = raw as Partial<Baseline>;
-  if (typeof raw !== 'object' || raw === null || baseline.version !== 1 || !Array.isArray(baseline.duplicates)) {
-    throw new BaselineError(`baseline ${shown}: expected { "version": 1, "duplicates": [...] }, received something else`);
-  }
-  return baseline as Baseline;
+export function tally(findings: readonly Finding[], unreadable: readonly UnreadableImage[]): Tally {
+  const all = [...findings, ...unreadable];
+  const errors = all.filter((f) => f.severity === 'error').length;
+  return { errors, warnings: all.length - errors };
 }
 
-export function makeBaseline(findings: Finding[]): Baseline {
-  const duplicates = findings
-    .map((f) => ({ path: f.member.path, sha256: f.member.sha256, class: f.member.class }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { version: 1, duplicates };
+/** `--quiet`: errors only, as ESLint does. */
+export function onlyErrors<T extends { severity: Severity }>(items: readonly T[]): T[] {
+  return items.filter((i) => i.severity === 'error');
 }
 
-export function writeBaseline(file: string, baseline: Baseline): void {
-  fs.writeFileSync(file, JSON.stringify(baseline, null, 2) + '\n');
+/** Whether the check fails: any error, or more warnings than allowed (`maxWarnings` < 0: no limit). */
+export function checkFails(counts: Tally, maxWarnings: number): boolean {
+  return counts.errors > 0 || (maxWarnings >= 0 && counts.warnings > maxWarnings);
 }
 
-export function withoutBaseline(findings: Finding[], baseline: Baseline): Finding[] {
-  const known = new Set(baseline.duplicates.map((d) => `${d.path}\0${d.sha256}`));
-  return findings.filter((f) => !known.has(`${f.member.path}\0${f.member.sha256}`));
+export function isDuplicateClass(value: string): value is DuplicateClass {
+  return (DUPLICATE_CLASSES as readonly string[]).includes(value);
 }

@@ -1,46 +1,82 @@
 /** Output formats of `doublon check`: text for people, JSON for scripts, SARIF for code scanning, and
- * the annotation syntaxes of GitHub Actions and GitLab (Code Quality report). */
+ * the annotation syntaxes of GitHub Actions and GitLab (Code Quality report). Every format shows the same
+ * findings with the same severity (findings.ts), and file names are never printed raw (printable.ts). */
 import { createHash } from 'node:crypto';
-import type { ScanReport } from '../../protocol/report';
-import type { Finding } from './findings';
+import { pathToFileURL } from 'node:url';
+import type { ReportLocation, ScanReport } from '../../protocol/report';
+import { formatBytes } from '../../protocol/units';
+import type { Finding, Severity, Tally, UnreadableImage } from './findings';
+import { escapeControls, quotePath } from './printable';
+import { ALL_RULES, CLASS_RULES, REFERENCE_RULE, UNREADABLE_RULE } from './rules';
+import { REPOSITORY_URL, TOOL_NAME, TOOL_VERSION } from './tool';
+
+export { formatBytes };
 
 export const CHECK_FORMATS = ['text', 'json', 'sarif', 'github', 'gitlab'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
-export const TOOL_URI = 'https://example.invalid/doublon';
-const VERSION = '0.1.0';
+/** The project's home, for links that are not about one rule (the LSP's `codeDescription` uses rules.ts). */
+export const TOOL_URI = REPOSITORY_URL;
 
-import { formatBytes } from '../../protocol/units';
+/** Terminal styles; identity functions when colour is off. */
+export interface Style {
+  red(text: string): string;
+  yellow(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
 
-export { formatBytes };
+export const PLAIN: Style = { red: (t) => t, yellow: (t) => t, dim: (t) => t, bold: (t) => t };
+
+export interface CheckOutput {
+  /** Reported findings (after the baseline, and `--quiet`). */
+  findings: Finding[];
+  unreadable: UnreadableImage[];
+  report: ScanReport;
+  /** Counted over what is reported. */
+  counts: Tally;
+  /** Findings hidden by the baseline. */
+  known: number;
+  /** Absolute folder the report's relative paths start from: SARIF's `%SRCROOT%`. */
+  srcRoot: string;
+  style?: Style;
+}
 
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
   const how = member.class === 'near' ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
-  return `${member.path} is ${how} of ${group.canonical} (${formatBytes(member.bytes)} reclaimable)`;
-}
-
-export interface CheckOutput {
-  findings: Finding[];
-  report: ScanReport;
-  /** Findings hidden by the baseline. */
-  known: number;
+  return `${quotePath(member.path)} is ${how} of ${quotePath(group.canonical)} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
 /** The message at a line that references a duplicate: what to write instead. */
 export function referenceMessage(finding: Finding): string {
-  return `${finding.member.path} is a duplicate (${finding.member.class}) of ${finding.group.canonical}: reference the canonical file instead`;
+  return `${quotePath(finding.member.path)} is a duplicate (${finding.member.class}) of ${quotePath(finding.group.canonical)}: reference the canonical file instead`;
 }
 
+export function unreadableMessage(image: UnreadableImage): string {
+  return `${quotePath(image.path)} cannot be read as an image: ${escapeControls(image.message)}`;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function formatText(out: CheckOutput): string {
+  const style = out.style ?? PLAIN;
+  const label = (s: Severity): string => (s === 'error' ? style.red('error  ') : style.yellow('warning'));
   const lines = out.findings.flatMap((f) => [
-    `${f.member.class.padEnd(5)}  ${findingMessage(f)}`,
-    ...(f.member.referencedFrom ?? []).map((r) => `         referenced at ${r.path}:${r.line + 1}:${r.character + 1}`),
+    `${label(f.severity)}  ${findingMessage(f)}  ${style.dim(CLASS_RULES[f.member.class].id)}`,
+    ...(f.member.referencedFrom ?? []).map((r) => style.dim(`           referenced at ${quotePath(r.path)}:${r.line + 1}:${r.character + 1}`)),
   ]);
-  const bytes = out.findings.reduce((sum, f) => sum + f.member.bytes, 0);
+  for (const u of out.unreadable) lines.push(`${label(u.severity)}  ${unreadableMessage(u)}  ${style.dim(UNREADABLE_RULE.id)}`);
   const known = out.known > 0 ? ` (${out.known} more in the baseline)` : '';
-  lines.push(out.findings.length === 0 ? `No new duplicate images${known}.` : `${out.findings.length} duplicate image${out.findings.length === 1 ? '' : 's'}, ${formatBytes(bytes)} reclaimable${known}.`);
-  for (const e of out.report.errors) lines.push(`error  ${e.path}: ${e.message}`);
+  if (out.findings.length === 0 && out.unreadable.length === 0) {
+    lines.push(`No new duplicate images${known}.`);
+  } else {
+    const bytes = out.findings.reduce((sum, f) => sum + f.member.bytes, 0);
+    const parts = [`${plural(out.findings.length, 'duplicate image')}, ${formatBytes(bytes)} reclaimable`];
+    if (out.unreadable.length > 0) parts.push(plural(out.unreadable.length, 'unreadable image'));
+    const summary = `${parts.join(', ')}${known}: ${plural(out.counts.errors, 'error')}, ${plural(out.counts.warnings, 'warning')}.`;
+    lines.push(out.counts.errors > 0 ? style.bold(style.red(summary)) : style.bold(summary));
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -49,63 +85,109 @@ export function formatJson(out: CheckOutput): string {
     path: f.member.path,
     canonical: f.group.canonical,
     class: f.member.class,
+    severity: f.severity,
+    rule: CLASS_RULES[f.member.class].id,
     similarity: f.member.similarity,
     bytes: f.member.bytes,
     group: f.group.id,
   }));
-  return JSON.stringify({ ...out.report, findings, baselined: out.known }, null, 2) + '\n';
+  return JSON.stringify({ ...out.report, findings, unreadable: out.unreadable, ...out.counts, baselined: out.known }, null, 2) + '\n';
 }
 
-function fingerprintOf(f: Finding): string {
-  return createHash('sha256').update(`${f.member.path}\0${f.member.sha256}`).digest('hex').slice(0, 32);
+function fingerprint(...parts: Array<string | number>): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
+}
+
+/** One per finding: the copy's path and content. */
+const memberFingerprint = (f: Finding): string => fingerprint('member', f.member.path, f.member.sha256);
+/** One per reference: where it is (path, line, column) and what it points at. */
+const referenceFingerprint = (f: Finding, r: ReportLocation): string => fingerprint('reference', r.path, r.line, r.character, f.member.path, f.member.sha256);
+const unreadableFingerprint = (u: UnreadableImage): string => fingerprint('unreadable', u.path);
+
+const sarifLevel = (s: Severity): 'error' | 'warning' => s;
+
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: 'error' | 'warning';
+  message: { text: string };
+  locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } } }>;
+  relatedLocations?: Array<{ id: number; message: { text: string }; physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }>;
+  partialFingerprints: Record<string, string>;
+  properties?: Record<string, unknown>;
+}
+
+interface CodeQualityIssue {
+  type: 'issue';
+  description: string;
+  check_name: string;
+  categories: string[];
+  fingerprint: string;
+  severity: 'major' | 'minor';
+  location: { path: string; lines: { begin: number } } | { path: string; positions: { begin: { line: number; column: number } } };
+}
+
+function artifact(relative: string): { uri: string; uriBaseId: string } {
+  return { uri: encodeURI(relative), uriBaseId: '%SRCROOT%' };
 }
 
 export function formatSarif(out: CheckOutput): string {
-  const rules = ['exact', 'pixel', 'near'].map((id) => ({
-    id: `duplicate-${id}`,
-    name: `Duplicate${id[0].toUpperCase()}${id.slice(1)}Image`,
-    shortDescription: { text: `${id === 'exact' ? 'Byte-identical' : id === 'pixel' ? 'Pixel-identical' : 'Visually near-identical'} copy of another image` },
-    helpUri: `${TOOL_URI}#${id}`,
-    defaultConfiguration: { level: id === 'near' ? 'note' : 'warning' },
+  const rules = ALL_RULES.map((r) => ({
+    id: r.id,
+    name: r.name,
+    shortDescription: { text: r.short },
+    fullDescription: { text: r.full },
+    help: { text: r.help, markdown: r.helpMarkdown },
+    helpUri: r.helpUri,
+    defaultConfiguration: { level: r === UNREADABLE_RULE ? 'warning' : 'error' },
+    properties: { tags: ['maintainability'], precision: r === CLASS_RULES.near ? 'high' : 'very-high' },
   }));
-  rules.push({
-    id: 'reference-to-duplicate',
-    name: 'ReferenceToDuplicateImage',
-    shortDescription: { text: 'A source file references a duplicate image instead of its canonical file' },
-    helpUri: `${TOOL_URI}#references`,
-    defaultConfiguration: { level: 'warning' },
+  const ruleIndex = (id: string): number => rules.findIndex((r) => r.id === id);
+  const canonical = (f: Finding) => [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: artifact(f.group.canonical) } }];
+  const results: SarifResult[] = out.findings.flatMap((f): SarifResult[] => {
+    const rule = CLASS_RULES[f.member.class];
+    return [
+      {
+        ruleId: rule.id,
+        ruleIndex: ruleIndex(rule.id),
+        level: sarifLevel(f.severity),
+        message: { text: findingMessage(f) },
+        locations: [{ physicalLocation: { artifactLocation: artifact(f.member.path) } }],
+        relatedLocations: canonical(f),
+        partialFingerprints: { 'doublon/v2': memberFingerprint(f) },
+        properties: { group: f.group.id, similarity: f.member.similarity, bytes: f.member.bytes },
+      },
+      ...(f.member.referencedFrom ?? []).map((r) => ({
+        ruleId: REFERENCE_RULE.id,
+        ruleIndex: ruleIndex(REFERENCE_RULE.id),
+        level: sarifLevel(f.severity),
+        message: { text: referenceMessage(f) },
+        locations: [{ physicalLocation: { artifactLocation: artifact(r.path), region: { startLine: r.line + 1, startColumn: r.character + 1 } } }],
+        relatedLocations: canonical(f),
+        partialFingerprints: { 'doublon/v2': referenceFingerprint(f, r) },
+        properties: { group: f.group.id },
+      })),
+    ];
   });
-  const referenceResults = out.findings.flatMap((f) => (f.member.referencedFrom ?? []).map((r) => ({
-    ruleId: 'reference-to-duplicate',
-    level: f.member.class === 'near' ? 'note' : 'warning',
-    message: { text: referenceMessage(f) },
-    locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(r.path), uriBaseId: '%SRCROOT%' }, region: { startLine: r.line + 1, startColumn: r.character + 1 } } }],
-    relatedLocations: [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: { uri: encodeURI(f.group.canonical), uriBaseId: '%SRCROOT%' } } }],
-    partialFingerprints: { 'doublon/v1': createHash('sha256').update(`${r.path}\0${f.member.sha256}\0${f.group.canonical}`).digest('hex').slice(0, 32) },
-  })));
-  const results = out.findings.map((f) => ({
-    ruleId: `duplicate-${f.member.class}`,
-    level: f.member.class === 'near' ? 'note' : 'warning',
-    message: { text: findingMessage(f) },
-    locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.member.path), uriBaseId: '%SRCROOT%' } } }],
-    relatedLocations: [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: { uri: encodeURI(f.group.canonical), uriBaseId: '%SRCROOT%' } } }],
-    partialFingerprints: { 'doublon/v1': fingerprintOf(f) },
-    properties: { group: f.group.id, similarity: f.member.similarity, bytes: f.member.bytes },
-  }));
+  for (const u of out.unreadable) {
+    results.push({
+      ruleId: UNREADABLE_RULE.id,
+      ruleIndex: ruleIndex(UNREADABLE_RULE.id),
+      level: sarifLevel(u.severity),
+      message: { text: unreadableMessage(u) },
+      locations: [{ physicalLocation: { artifactLocation: artifact(u.path) } }],
+      partialFingerprints: { 'doublon/v2': unreadableFingerprint(u) },
+    });
+  }
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'doublon', version: VERSION, informationUri: TOOL_URI, rules } },
-      results: [...results, ...referenceResults],
-      invocations: [{
-        executionSuccessful: true,
-        toolExecutionNotifications: out.report.errors.map((e) => ({
-          level: 'warning',
-          message: { text: `${e.path}: ${e.message}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(e.path), uriBaseId: '%SRCROOT%' } } }],
-        })),
-      }],
+      tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, informationUri: REPOSITORY_URL, rules } },
+      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(out.srcRoot.endsWith('/') ? out.srcRoot : out.srcRoot + '/').href } },
+      results,
+      invocations: [{ executionSuccessful: true }],
+      columnKind: 'utf16CodeUnits',
     }],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
@@ -118,38 +200,55 @@ function ghEscape(value: string, property = false): string {
   return s;
 }
 
+/** A path in a workflow command: shown escaped when it holds control characters, then command-escaped. */
+const ghFile = (p: string): string => ghEscape(quotePath(p), true);
+
 export function formatGithub(out: CheckOutput): string {
-  const lines = out.findings.map((f) => {
-    const level = f.member.class === 'near' ? 'notice' : 'warning';
-    const file = ghEscape(f.member.path, true);
-    return [
-      `::${level} file=${file},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`,
-      ...(f.member.referencedFrom ?? []).map((r) =>
-        `::${level} file=${ghEscape(r.path, true)},line=${r.line + 1},col=${r.character + 1},title=${ghEscape('Reference to a duplicate image', true)}::${ghEscape(referenceMessage(f))}`),
-    ];
-  }).flat();
-  for (const e of out.report.errors) lines.push(`::error file=${ghEscape(e.path, true)},title=Unreadable image::${ghEscape(e.message)}`);
+  const lines = out.findings.flatMap((f) => [
+    `::${f.severity} file=${ghFile(f.member.path)},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`,
+    ...(f.member.referencedFrom ?? []).map((r) =>
+      `::${f.severity} file=${ghFile(r.path)},line=${r.line + 1},col=${r.character + 1},title=${ghEscape('Reference to a duplicate image', true)}::${ghEscape(referenceMessage(f))}`),
+  ]);
+  for (const u of out.unreadable) lines.push(`::${u.severity} file=${ghFile(u.path)},title=Unreadable image::${ghEscape(unreadableMessage(u))}`);
   return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
+/** GitLab Code Quality (Code Climate issue subset): an error fails the check, so it is `major`. */
+const gitlabSeverity = (s: Severity): 'major' | 'minor' => (s === 'error' ? 'major' : 'minor');
+
 /** GitLab Code Quality report (a JSON array of issues). */
 export function formatGitlab(out: CheckOutput): string {
-  const issues = out.findings.flatMap((f) => [
+  const issues: CodeQualityIssue[] = out.findings.flatMap((f): CodeQualityIssue[] => [
     {
+      type: 'issue' as const,
       description: findingMessage(f),
-      check_name: `duplicate-${f.member.class}`,
-      fingerprint: fingerprintOf(f),
-      severity: f.member.class === 'near' ? 'info' : 'minor',
+      check_name: CLASS_RULES[f.member.class].id,
+      categories: ['Duplication'],
+      fingerprint: memberFingerprint(f),
+      severity: gitlabSeverity(f.severity),
       location: { path: f.member.path, lines: { begin: 1 } },
     },
     ...(f.member.referencedFrom ?? []).map((r) => ({
+      type: 'issue' as const,
       description: referenceMessage(f),
-      check_name: 'reference-to-duplicate',
-      fingerprint: createHash('sha256').update(`${r.path}\0${r.line}\0${f.member.sha256}`).digest('hex').slice(0, 32),
-      severity: f.member.class === 'near' ? 'info' : 'minor',
-      location: { path: r.path, lines: { begin: r.line + 1 } },
+      check_name: REFERENCE_RULE.id,
+      categories: ['Duplication'],
+      fingerprint: referenceFingerprint(f, r),
+      severity: gitlabSeverity(f.severity),
+      location: { path: r.path, positions: { begin: { line: r.line + 1, column: r.character + 1 } } },
     })),
   ]);
+  for (const u of out.unreadable) {
+    issues.push({
+      type: 'issue' as const,
+      description: unreadableMessage(u),
+      check_name: UNREADABLE_RULE.id,
+      categories: ['Bug Risk'],
+      fingerprint: unreadableFingerprint(u),
+      severity: gitlabSeverity(u.severity),
+      location: { path: u.path, lines: { begin: 1 } },
+    });
+  }
   return JSON.stringify(issues, null, 2) + '\n';
 }
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { makeFileFilter } from './filter';
+import { gitTreeView, makeFileFilter } from './filter';
 
 export interface FileStat {
   /** Absolute path. */
@@ -91,6 +91,9 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   for (const root of options.roots) {
     // Each folder carries the .gitignore rules that apply in it (its own and its ancestors'), and paths
     // are built as strings as we descend: path.relative per entry dominated the walk on large trees.
+    // Inside a git work tree, git's own listing decides (parent .gitignore files, info/exclude,
+    // core.excludesFile, tracked files that a pattern matches); elsewhere the .gitignore files below the root.
+    const git = options.gitignore ? gitTreeView(root) : undefined;
     const folders: Folder[] = [{ absolute: root, relative: '', rules: [] }];
     while (folders.length > 0) {
       const folder = folders.pop()!;
@@ -102,11 +105,13 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
         errors.push({ path: folder.absolute, message: `cannot read folder: ${describeFsError(error)}` });
         continue;
       }
-      const rules = options.gitignore && entries.some((e) => e.name === '.gitignore' && e.isFile())
+      const rules = options.gitignore && !git && entries.some((e) => e.name === '.gitignore' && e.isFile())
         ? [...folder.rules, ...readGitignore(folder)]
         : folder.rules;
-      const ignored = (relative: string, isFolder: boolean): boolean =>
-        rules.some((layer) => layer.rules.ignores(relative.slice(layer.prefix.length) + (isFolder ? '/' : '')));
+      const ignored = git
+        ? (relative: string, isFolder: boolean): boolean => git.ignoresRelative(relative, isFolder)
+        : (relative: string, isFolder: boolean): boolean =>
+          rules.some((layer) => layer.rules.ignores(relative.slice(layer.prefix.length) + (isFolder ? '/' : '')));
       for (const entry of entries) {
         const absolute = folder.absolute + path.sep + entry.name;
         const relative = folder.relative === '' ? entry.name : `${folder.relative}/${entry.name}`;

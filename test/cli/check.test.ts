@@ -37,15 +37,18 @@ describe('doublon check', function () {
     assert.equal(result.code, 1);
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines.length, 4, result.stdout);
-    assert.match(lines[3], /^3 duplicate images, .* reclaimable\.$/);
-    assert.ok(lines.some((l) => /^near +copies\/photo-a-small\.jpg is a near copy \(\d+\.\d% similar\) of /.test(l)), result.stdout);
+    assert.match(lines[3], /^3 duplicate images, .* reclaimable: 3 errors, 0 warnings\.$/);
+    assert.ok(lines.some((l) => /^error +copies\/photo-a-small\.jpg is a near copy \(\d+\.\d% similar\) of .* {2}duplicate-near$/.test(l)), result.stdout);
   });
 
-  it('--fail-on limits the classes that fail', async () => {
+  it('--fail-on chooses the classes that are errors; the others are warnings', async () => {
     const result = await runCli(dir.path, 'check', '--fail-on', 'near', '--format', 'json');
     assert.equal(result.code, 1);
-    const out = JSON.parse(result.stdout) as { findings: Array<{ path: string; class: string }> };
-    assert.deepEqual(out.findings.map((f) => [f.path, f.class]), [['copies/photo-a-small.jpg', 'near']]);
+    const out = JSON.parse(result.stdout) as { findings: Array<{ path: string; class: string; severity: string }>; errors: number; warnings: number };
+    assert.deepEqual(out.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.class]), [['copies/photo-a-small.jpg', 'near']]);
+    assert.equal(out.findings.filter((f) => f.severity === 'warning' && f.class !== 'near').length, 2);
+    assert.equal(out.errors, 1);
+    assert.equal(out.warnings, 2);
   });
 
   it('a baseline hides known duplicates and fails on new ones', async () => {
@@ -53,7 +56,7 @@ describe('doublon check', function () {
     const update = await runCli(dir.path, 'check', '--baseline', baseline, '--update-baseline');
     assert.equal(update.code, 0, update.stderr);
     const written = JSON.parse(fs.readFileSync(baseline, 'utf8')) as { version: number; duplicates: Array<{ path: string }> };
-    assert.equal(written.version, 1);
+    assert.equal(written.version, 2);
     assert.equal(written.duplicates.length, 3);
 
     const same = await runCli(dir.path, 'check', '--baseline', baseline);
@@ -80,14 +83,14 @@ describe('doublon check', function () {
     const result = await runCli(dir.path, 'check', '--format', 'sarif', '--output', 'out.sarif');
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    const sarif = JSON.parse(fs.readFileSync(path.join(dir.path, 'out.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>; invocations: Array<{ toolExecutionNotifications: unknown[] }> }> };
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir.path, 'out.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>; }> };
     const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
     const validate = ajv.compile(SARIF_SCHEMA);
     assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 1));
     const results = sarif.runs[0].results;
-    assert.equal(results.length, 3);
+    assert.equal(results.length, 4);
     assert.ok(results.some((r) => r.ruleId === 'duplicate-near' && r.locations[0].physicalLocation.artifactLocation.uri === 'copies/photo-a-small.jpg'));
-    assert.equal(sarif.runs[0].invocations[0].toolExecutionNotifications.length, 1, 'the broken file is reported');
+    assert.ok(results.some((r) => r.ruleId === 'unreadable-image' && r.locations[0].physicalLocation.artifactLocation.uri === 'bad/broken.jpg'), 'the broken file is reported');
   });
 
   it('writes GitHub annotations', async () => {
@@ -95,8 +98,8 @@ describe('doublon check', function () {
     assert.equal(result.code, 1);
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.ok(lines.includes(lines.find((l) => l.startsWith('::notice file=copies/photo-a-small.jpg,title=Duplicate image (near)::copies/photo-a-small.jpg is a near copy'))!));
-    assert.ok(lines.filter((l) => l.startsWith('::warning file=')).length === 2);
+    assert.ok(lines.some((l) => l.startsWith('::error file=copies/photo-a-small.jpg,title=Duplicate image (near)::copies/photo-a-small.jpg is a near copy')), result.stdout);
+    assert.equal(lines.filter((l) => l.startsWith('::error file=')).length, 3);
   });
 
   it('writes a GitLab Code Quality report', async () => {
@@ -106,7 +109,7 @@ describe('doublon check', function () {
     const duplicates = scan.groups[0].members.filter((m) => m.path !== scan.groups[0].canonical);
     assert.deepEqual(issues.map((i) => i.location.path).sort(), duplicates.map((m) => m.path).sort());
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, 3);
-    assert.deepEqual(issues.map((i) => i.severity).sort(), duplicates.map((m) => (m.class === 'near' ? 'info' : 'minor')).sort());
+    assert.deepEqual(issues.map((i) => i.severity), ['major', 'major', 'major'], 'every class fails by default: all are errors');
   });
 
   it('exits 2 on usage and config errors, as a real process', async () => {

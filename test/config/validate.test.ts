@@ -33,7 +33,7 @@ describe('config validation', () => {
     assert.deepEqual(problemsOf({ thresholds: { nearSimilarity: 7 } }), ['thresholds.nearSimilarity: expected a number between 0.5 and 1, received 7 (number)']);
     assert.deepEqual(problemsOf({ roots: 'site' }), ['roots: expected a non-empty array of strings, received "site" (string)']);
     assert.deepEqual(problemsOf({ roots: [] }), ['roots: expected a non-empty array of strings, received an array of 0']);
-    assert.deepEqual(problemsOf({ failOn: ['exact', 'similar'] }), ['failOn[1]: expected one of exact, pixel, near, received "similar" (string)']);
+    assert.deepEqual(problemsOf({ failOn: ['exact', 'similar'] }), ['failOn[1]: expected one of exact, pixel, near, unreadable, received "similar" (string)']);
     assert.deepEqual(problemsOf({ gitignore: 'yes' }), ['gitignore: expected true or false, received "yes" (string)']);
     assert.deepEqual(problemsOf({ ignore: [42] }), ['ignore[0]: expected a glob string or { "paths": [two or more files] }, received 42 (number)']);
     assert.deepEqual(problemsOf({ canonical: { rules: ['biggest'] } }), ['canonical.rules[0]: expected one of preferred, most-referenced, highest-resolution, lossless, smallest-file, oldest, shortest-path, lexical, received "biggest" (string)']);
