@@ -94,7 +94,10 @@ export function runLspBridge(options: BridgeOptions): Promise<number> {
       state = 'done';
       options.input.removeListener('data', onInput);
       options.input.pause();
+      // Neither stream may keep the process alive: `exit` means exit, whatever the other ends do.
+      (options.input as Partial<net.Socket>).unref?.();
       socket?.end();
+      socket?.unref();
       resolveExit(code);
     };
     const answerError = (id: unknown, code: number, message: string): void => {
