@@ -12,13 +12,14 @@ import * as path from 'node:path';
 import { nativeFilesOf, readZip, type Arch, type Os } from '../extension/natives';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const PLATFORMS: Record<string, { os: Os; arch: Arch; musl: boolean }> = {
-  'linux-x64': { os: 'linux', arch: 'x64', musl: false },
-  'linux-arm64': { os: 'linux', arch: 'arm64', musl: false },
-  'alpine-x64': { os: 'linux', arch: 'x64', musl: true },
-  'darwin-x64': { os: 'darwin', arch: 'x64', musl: false },
-  'darwin-arm64': { os: 'darwin', arch: 'arm64', musl: false },
-  'win32-x64': { os: 'win32', arch: 'x64', musl: false },
+/** Per target: the binaries' format and architecture, and sharp's own platform name (musl for Alpine). */
+const PLATFORMS: Record<string, { os: Os; arch: Arch; sharp: string }> = {
+  'linux-x64': { os: 'linux', arch: 'x64', sharp: 'linux-x64' },
+  'linux-arm64': { os: 'linux', arch: 'arm64', sharp: 'linux-arm64' },
+  'alpine-x64': { os: 'linux', arch: 'x64', sharp: 'linuxmusl-x64' },
+  'darwin-x64': { os: 'darwin', arch: 'x64', sharp: 'darwin-x64' },
+  'darwin-arm64': { os: 'darwin', arch: 'arm64', sharp: 'darwin-arm64' },
+  'win32-x64': { os: 'win32', arch: 'x64', sharp: 'win32-x64' },
 };
 
 function vsixOf(target: string): string {
@@ -46,10 +47,12 @@ describe('one .vsix per platform, with that platform\'s native binaries', functi
       }
       const want = PLATFORMS[target];
       const natives = nativeFilesOf(file);
-      const wrong = natives.filter((n) => n.os !== want.os || !n.arch.includes(want.arch) || (want.os === 'linux' && n.musl !== want.musl && /\.node$/.test(n.name)));
+      const wrong = natives.filter((n) => n.os !== want.os || !n.arch.includes(want.arch));
       assert.deepEqual(wrong, [], `binaries of another platform in ${path.basename(file)}`);
       const has = (pattern: RegExp): boolean => natives.some((n) => pattern.test(n.name));
-      assert.ok(has(/@img\/sharp-[^/]+\/lib\/sharp-[^/]+\.node$/), `the sharp binding in ${path.basename(file)}: ${natives.map((n) => n.name).join(', ')}`);
+      const sharpBindings = natives.filter((n) => /@img\/sharp-[^/]+\/lib\/sharp-[^/]+\.node$/.test(n.name)).map((n) => n.name);
+      assert.equal(sharpBindings.length, 1, `one sharp binding in ${path.basename(file)}: ${natives.map((n) => n.name).join(', ')}`);
+      assert.match(sharpBindings[0], new RegExp(`@img/sharp-${want.sharp}/lib/sharp-${want.sharp}-[\\d.]+\\.node$`));
       assert.ok(has(/libvips[^/]*\.(so[.\d]*|dylib|dll)$/), 'libvips');
       assert.ok(has(/@lmdb\/lmdb-[^/]+\/node\.abi\d+[^/]*\.node$/) || has(/@lmdb\/lmdb-[^/]+\/.*\.node$/), 'the lmdb binding');
       assert.ok(has(/@msgpackr-extract\/msgpackr-extract-[^/]+\/.*\.node$/), 'the msgpackr-extract binding');

@@ -78,8 +78,6 @@ export interface NativeFile {
   name: string;
   os: Os;
   arch: Arch[];
-  /** Links against musl (an Alpine build): its dynamic section names libc.musl. */
-  musl: boolean;
 }
 
 export function nativeFilesOf(vsix: string): NativeFile[] {
@@ -88,7 +86,7 @@ export function nativeFilesOf(vsix: string): NativeFile[] {
     if (!entry.name.startsWith('extension/node_modules/') || entry.name.endsWith('/')) continue;
     const bytes = entry.read();
     const kind = binaryKind(bytes);
-    if (kind) found.push({ name: entry.name, ...kind, musl: kind.os === 'linux' && bytes.includes('libc.musl-') });
+    if (kind) found.push({ name: entry.name, ...kind });
   }
   return found;
 }
