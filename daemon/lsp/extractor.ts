@@ -49,7 +49,8 @@ export class ReferenceExtractor {
    * waiting under the same key is answered with the newer job's result instead of being run.
    */
   extract(key: string, filePath: string, text: string, resolve: ResolveOptions): Promise<RawReference[]> {
-    const { exists: _exists, ...plain } = resolve;
+    // Functions do not cross to the worker; `exists` only matters for resolution, which happens here.
+    const plain: ExtractJob['resolve'] = { roots: resolve.roots, webRoots: resolve.webRoots, ...(resolve.aliases ? { aliases: resolve.aliases } : {}) };
     const job: ExtractJob = { id: this.nextId++, path: filePath, text, resolve: plain };
     if (this.closed || !fs.existsSync(WORKER_FILE)) {
       // Without the worker script (a source checkout run through ts-node): extract here, correct but blocking.
