@@ -108,14 +108,14 @@ export async function runScale(files: number, log: (s: string) => void = console
     const service = DoublonService.open(config, { watch: false });
     await service.start();
     const uri = `file://${path.join(root, 'page.html')}`;
+    await service.call('initialize', { processId: null, rootUri: null, capabilities: {} }, { transport: 'socket', client: 'bench' });
     await service.call('textDocument/didOpen', { textDocument: { uri, languageId: 'html', version: 1, text: page } }, { transport: 'socket', client: 'bench' });
-    const doc = service.lsp.documents.get(uri)!;
     const samples: number[] = [];
     let references = 0;
     for (let i = 0; i < 60; i++) {
       await service.call('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ range: { start: { line: 2500, character: 4 }, end: { line: 2500, character: 4 } }, text: 'x' }] }, { transport: 'socket', client: 'bench' });
       const started = performance.now();
-      references = service.lsp.diagnose(doc).length;
+      references = (await service.lsp.diagnose(service.lsp.documents.get(uri, 'bench')!)).length;
       samples.push(performance.now() - started);
     }
     await service.stop();

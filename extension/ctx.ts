@@ -22,7 +22,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { DaemonStatus } from '../protocol/methods';
 import { SOURCE_EXTENSIONS } from '../protocol/settings';
-import type { DaemonInfo } from '../daemon/server/lifecycle';
+import { findRunningDaemon, type DaemonInfo } from '../daemon/server/lifecycle';
 import { DaemonApi, type RpcChannel } from './api';
 import { describeTarget, ensureDaemon, locateTarget, type DaemonTarget, type Launcher } from './daemon';
 import { changeImpact, configOverrides, initializationOptions, readSettings, type ExtensionSettings } from './settings';
@@ -34,6 +34,8 @@ const RESTART_DELAYS_MS = [1_000, 3_000, 9_000];
 /** Losses further apart than this do not add up. */
 const RESTART_WINDOW_MS = 3 * 60_000;
 const METHOD_NOT_FOUND = -32601;
+/** workspaceState key: 'yes' or 'no', the user's answer to "index this workspace?". */
+const CONSENT_KEY = 'doublon.indexingConsent';
 
 interface Connection {
   info: DaemonInfo;
@@ -71,6 +73,8 @@ export class Ctx implements vscode.Disposable {
     this.extensionSubscriptions.push(this.log, this.statusItem, this.groupsEmitter);
     this.extensionSubscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => void this.onConfigurationChanged(event)));
     this.extensionSubscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart('the workspace is now trusted', false)));
+    this.extensionSubscriptions.push(vscode.commands.registerCommand('doublon.allowIndexing', () => this.allowIndexing()));
+    this.extensionSubscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restart('the workspace folders changed', false)));
     this.setState({ kind: 'stopped' });
     this.statusItem.show();
   }
@@ -124,6 +128,35 @@ export class Ctx implements vscode.Disposable {
     return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
   }
 
+  /** Every local folder of the workspace (a multi-root workspace is served by one daemon with several roots). */
+  private folders(): vscode.WorkspaceFolder[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  }
+
+  /**
+   * May Doublon index this workspace? Yes with a doublon.config.json (the project asked for it) or a daemon
+   * already running for it; otherwise the user is asked once, and the answer is kept for the workspace.
+   */
+  private async consents(target: DaemonTarget, folder: string): Promise<boolean> {
+    if (target.configFile) return true;
+    const remembered = this.extension.workspaceState.get<'yes' | 'no'>(CONSENT_KEY);
+    if (remembered) return remembered === 'yes';
+    if (await findRunningDaemon(target.indexDir)) return true;
+    const choice = await vscode.window.showInformationMessage(
+      `Doublon: index the images of ${path.basename(folder)} to find duplicates? It has no doublon.config.json; the index goes in ${path.relative(folder, target.indexDir) || '.'}.`,
+      'Index', 'Not Now', 'Never for This Workspace',
+    );
+    if (choice === 'Index') await this.extension.workspaceState.update(CONSENT_KEY, 'yes');
+    if (choice === 'Never for This Workspace') await this.extension.workspaceState.update(CONSENT_KEY, 'no');
+    return choice === 'Index';
+  }
+
+  /** The `doublon.allowIndexing` command: consent for this workspace, then start. */
+  async allowIndexing(): Promise<void> {
+    await this.extension.workspaceState.update(CONSENT_KEY, 'yes');
+    await this.restart('indexing allowed by the user', false);
+  }
+
   /** Finds or starts the daemon and connects. Failures are shown with the reason and a way forward. */
   async start(): Promise<void> {
     if (this.disposed) return;
@@ -135,8 +168,20 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     const settings = this.settings();
-    this.target = { ...locateTarget(folder.uri.fsPath, settings.roots), overrides: configOverrides(settings) };
-    this.log.info(`workspace folder ${folder.uri.fsPath}: ${describeTarget(this.target)}`);
+    if (!settings.enable) {
+      this.setState({ kind: 'failed', message: 'disabled by the doublon.enable setting' });
+      return;
+    }
+    const others = this.folders().filter((f) => f !== folder).map((f) => f.uri.fsPath);
+    this.target = { ...locateTarget(folder.uri.fsPath, settings.roots, others), overrides: configOverrides(settings) };
+    if (!(await this.consents(this.target, folder.uri.fsPath))) {
+      if (generation !== this.generation) return;
+      this.log.info(`not indexing ${folder.uri.fsPath}: no doublon.config.json and no consent (run "Doublon: Index This Workspace")`);
+      this.setState({ kind: 'failed', message: 'not indexing this workspace: run "Doublon: Index This Workspace" to start' });
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.log.info(`workspace folder ${folder.uri.fsPath}${others.length ? ` (+ ${others.join(', ')})` : ''}: ${describeTarget(this.target)}`);
     this.setState({ kind: 'starting', detail: this.target.indexDir });
     try {
       const { info, started } = await ensureDaemon(this.target, this.launcher(settings), (line) => this.log.info(line));
@@ -196,7 +241,8 @@ export class Ctx implements vscode.Disposable {
     const folder = this.folder();
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', pattern: `**/*.{${SOURCE_EXTENSIONS.join(',')}}` }],
-      workspaceFolder: folder,
+      // One folder: this client is that folder's. Several: none, so initialize names every workspace folder.
+      workspaceFolder: this.folders().length > 1 ? undefined : folder,
       outputChannel: this.log,
       initializationOptions: initializationOptions(settings),
       initializationFailedHandler: () => false,

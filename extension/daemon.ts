@@ -22,20 +22,31 @@ export interface DaemonTarget {
   overrides?: ConfigOverrides;
 }
 
-/** Where the index of `folder` lives, located like the CLI does: beside the config, or in the folder. */
-export function locateTarget(folder: string, rootSettings: string[]): DaemonTarget {
+/**
+ * Where the index of `folder` lives, located like the CLI does: beside the config, or in the folder. The
+ * other folders of a multi-root workspace that the first one's roots do not cover become roots of the same
+ * daemon (one index, in the first folder's place).
+ */
+export function locateTarget(folder: string, rootSettings: string[], otherFolders: string[] = []): DaemonTarget {
   const configFile = findConfigFile(folder);
   let indexSetting = DEFAULT_CONFIG.indexDir;
+  let configRoots = DEFAULT_CONFIG.roots;
   if (configFile) {
     try {
-      const raw = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { indexDir?: unknown };
+      const raw = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { indexDir?: unknown; roots?: unknown };
       if (typeof raw.indexDir === 'string' && raw.indexDir !== '') indexSetting = raw.indexDir;
+      if (Array.isArray(raw.roots) && raw.roots.every((r) => typeof r === 'string')) configRoots = raw.roots as string[];
     } catch {
       // An invalid config is reported by the daemon itself when it starts, with the key at fault.
     }
   }
   const base = configFile ? path.dirname(configFile) : folder;
-  const roots = rootSettings.length > 0 ? rootSettings.map((r) => path.resolve(folder, r)) : configFile ? [] : [folder];
+  let roots = rootSettings.length > 0 ? rootSettings.map((r) => path.resolve(folder, r)) : configFile ? [] : [folder];
+  const covering = roots.length > 0 ? roots : configRoots.map((r) => path.resolve(base, r));
+  const inside = (f: string): boolean => covering.some((r) => f === r || f.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  const extra = otherFolders.filter((f) => !inside(f));
+  // Roots on the command line replace the config's: list the config's own when adding folders to them.
+  if (extra.length > 0) roots = [...covering, ...extra];
   return { configFile, indexDir: path.resolve(base, indexSetting), roots, cwd: base };
 }
 

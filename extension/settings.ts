@@ -16,6 +16,10 @@ export function severityFrom(value: unknown, fallback: SeverityName): SeverityNa
 export const DEFAULT_SEVERITY: Readonly<Record<DuplicateClass, SeverityName>> = { exact: 'warning', pixel: 'warning', near: 'information' };
 
 export interface ExtensionSettings {
+  /** `doublon.enable`: false starts no daemon for the workspace. */
+  enable: boolean;
+  /** `doublon.hover.images`: thumbnails in hovers. */
+  hoverImages: boolean;
   severity: Record<DuplicateClass, SeverityName>;
   /** Minimal similarity of a near duplicate, or undefined to keep doublon.config.json's. */
   nearThreshold: number | undefined;
@@ -43,6 +47,8 @@ function optionalString(value: unknown): string | undefined {
 export function readSettings(get: (key: string) => unknown): ExtensionSettings {
   const threshold = get('nearThreshold');
   return {
+    enable: get('enable') !== false,
+    hoverImages: get('hover.images') !== false,
     severity: {
       exact: severityFrom(get('severity.exact'), DEFAULT_SEVERITY.exact),
       pixel: severityFrom(get('severity.pixel'), DEFAULT_SEVERITY.pixel),
@@ -67,6 +73,7 @@ export interface ConfigOverrides {
 /** What the extension sends as LSP `initializationOptions` (per connection; config overrides go to the daemon's start). */
 export interface InitializationOptions {
   severity: Record<DuplicateClass, SeverityName>;
+  hover: { images: boolean };
 }
 
 export function configOverrides(settings: ExtensionSettings): ConfigOverrides | undefined {
@@ -79,13 +86,13 @@ export function configOverrides(settings: ExtensionSettings): ConfigOverrides | 
 }
 
 export function initializationOptions(settings: ExtensionSettings): InitializationOptions {
-  return { severity: { ...settings.severity } };
+  return { severity: { ...settings.severity }, hover: { images: settings.hoverImages } };
 }
 
 /** Settings whose change needs the daemon restarted (it reads them when it starts). */
 export const RESTART_DAEMON_SETTINGS = ['doublon.roots', 'doublon.exclude', 'doublon.nearThreshold', 'doublon.canonical.preferred', 'doublon.nodePath', 'doublon.daemonPath'] as const;
 /** Settings sent on `initialize`: a new connection applies them, the daemon keeps running. */
-export const RECONNECT_SETTINGS = ['doublon.severity'] as const;
+export const RECONNECT_SETTINGS = ['doublon.severity', 'doublon.hover.images', 'doublon.enable'] as const;
 
 export type ChangeImpact = 'none' | 'reconnect' | 'restartDaemon';
 
@@ -98,10 +105,13 @@ export function changeImpact(affects: (section: string) => boolean): { impact: C
   return { impact: 'none', settings: [] };
 }
 
+/** Minutes a daemon the extension started keeps running with no editor connected (VS Code closed). */
+export const DAEMON_IDLE_EXIT_MINUTES = 10;
+
 /** The CLI arguments that start a daemon in the foreground (the extension detaches it itself). */
 export function daemonStartArgs(cli: string, indexDir: string, configFile: string | undefined, roots: string[], overrides?: ConfigOverrides): string[] {
   return [
-    cli, 'daemon', 'start', '--foreground', '--index', indexDir,
+    cli, 'daemon', 'start', '--foreground', '--index', indexDir, '--idle-exit', String(DAEMON_IDLE_EXIT_MINUTES),
     ...(configFile ? ['--config', configFile] : []),
     ...(overrides ? ['--overrides', JSON.stringify(overrides)] : []),
     ...roots,

@@ -1,7 +1,6 @@
-/** `doublon daemon start|stop|status` and `doublon lsp`. */
+/** `doublon daemon start|stop|status`, and starting a daemon for `doublon lsp` and the CLI. */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { DaemonStatus } from '../../protocol/methods';
@@ -75,23 +74,4 @@ export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
     ...(status.indexNotices ?? []).map((notice) => `  note:    ${escapeControls(notice)}`),
   ];
   return lines.join('\n') + '\n';
-}
-
-/**
- * `doublon lsp`: the editor spawns this and speaks LSP on stdio; bytes are piped to the daemon's socket
- * unchanged (the daemon is started if none runs), so any LSP client works.
- */
-export async function bridgeStdio(config: ResolvedConfig): Promise<number> {
-  const { info } = await ensureDaemon(config);
-  const socket = net.connect(info.socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  process.stdin.pipe(socket);
-  socket.pipe(process.stdout);
-  return new Promise((resolve) => {
-    socket.once('close', () => resolve(0));
-    process.stdin.once('end', () => socket.end());
-  });
 }

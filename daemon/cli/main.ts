@@ -30,7 +30,8 @@ import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
 import { DaemonRunningError, UnsafeSocketFolderError, findRunningDaemon } from '../server/lifecycle';
 import { runDaemonForeground } from '../server/daemon';
 import { DaemonClient } from './client';
-import { bridgeStdio, ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
+import { ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
+import { runLspBridge } from './lsp-bridge';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
@@ -43,6 +44,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--port: expected an integer from 0 to 65535, received "${value}"`);
   return port;
+}
+
+function parseMinutes(value: string): number {
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 7 * 24 * 60) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--idle-exit: expected a number of minutes above 0 (at most a week), received "${value}"`);
+  return minutes;
 }
 
 /**
@@ -196,14 +203,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--port <port>', 'HTTP port on 127.0.0.1 (default: any free port)', (v) => parsePort(v))
     .option('--poll', 'watch by polling instead of native file events')
     .option('--overrides <json>', 'settings applied over doublon.config.json, as JSON (what the editor extension passes)')
-    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean; overrides?: string }) => {
+    .option('--idle-exit <minutes>', 'stop after this many minutes with no client connected (editors start it so)', (v) => parseMinutes(v))
+    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean; overrides?: string; idleExit?: number }) => {
       const config = withOverrides(configOf(roots, options), options.overrides);
       if (options.foreground) {
-        await runDaemonForeground(config, { port: options.port, usePolling: options.poll });
+        await runDaemonForeground(config, { port: options.port, usePolling: options.poll, idleExitMs: options.idleExit === undefined ? undefined : options.idleExit * 60_000 });
         setExit(EXIT.ok);
         return;
       }
-      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : [])];
+      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : []), ...(options.idleExit !== undefined ? ['--idle-exit', String(options.idleExit)] : [])];
       const { info, started } = await ensureDaemon(config, extra);
       io.stdout(started
         ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`
@@ -237,13 +245,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program.command('lsp')
-    .description('speak LSP on stdio for any editor, through the daemon (started if needed)')
-    .argument('[roots...]', 'folders to watch when the daemon must be started')
+    .description('speak LSP on stdio for any editor, through the daemon of the workspace the editor names (started if needed)')
+    .argument('[roots...]', 'folders to watch, instead of the workspace folders the editor sends in initialize')
     .option('-c, --config <file>', 'configuration file')
     .option('--index <dir>', 'index folder')
     .option('--stdio', 'accepted for editors that always pass it')
     .action(async (roots: string[], options: { config?: string; index?: string }) => {
-      setExit(await bridgeStdio(configOf(roots, options)));
+      setExit(await runLspBridge({
+        cwd: io.cwd, roots, configFile: options.config, indexDir: options.index, input: process.stdin, output: process.stdout,
+        ensureDaemon: (config, extra) => ensureDaemon(config, extra), log: (line) => io.stderr(`${line}\n`),
+      }));
     });
 
   program.command('serve')

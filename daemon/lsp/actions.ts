@@ -10,7 +10,8 @@ import {
 } from 'vscode-languageserver-protocol';
 import { rewriteReference } from '../refs';
 import type { OpenDocuments } from './documents';
-import { duplicateReferences, toDiagnostic, type DuplicateReference, type Severities } from './diagnostics';
+import { toDiagnostic, type DuplicateReference, type Severities } from './diagnostics';
+import type { OpenDocument } from './documents';
 import type { LspHost } from './host';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.doublon`;
@@ -35,18 +36,21 @@ function canonicalEdit(source: string, found: DuplicateReference, host: LspHost)
  * Every reference to `target` across the workspace rewritten to the canonical, and the copy deleted when
  * nothing else would still point at it. Open documents are edited as the editor holds them.
  */
-export function replaceEverywhereEdit(target: string, host: LspHost, documents: OpenDocuments): { edit: WorkspaceEdit; references: number; deletes: boolean } | undefined {
+/** The duplicate references of an open document (read off the main thread, cached per version). */
+export type DuplicatesIn = (open: OpenDocument) => Promise<DuplicateReference[]>;
+
+export async function replaceEverywhereEdit(target: string, host: LspHost, documents: OpenDocuments, duplicatesIn: DuplicatesIn, client: string): Promise<{ edit: WorkspaceEdit; references: number; deletes: boolean } | undefined> {
   const membership = host.membership(target);
   if (!membership || membership.member.image === membership.group.canonical) return undefined;
   const changes: Array<TextDocumentEdit | DeleteFile> = [];
   const sources = new Set(host.referencesTo(target).map((r) => r.source));
-  for (const doc of documents.all()) if (doc.path) sources.add(doc.path);
+  for (const doc of documents.all()) if (doc.path && doc.client === client) sources.add(doc.path);
   let references = 0;
   for (const source of sources) {
-    const open = documents.byPath(source);
+    const open = documents.byPath(source, client);
     let edits: TextEdit[];
     if (open) {
-      edits = duplicateReferences(source, open.document.getText(), host).filter((f) => f.target === target).map((f) => canonicalEdit(source, f, host));
+      edits = (await duplicatesIn(open)).filter((f) => f.target === target).map((f) => canonicalEdit(source, f, host));
     } else {
       const canonical = membership.group.canonical.path;
       edits = host.referencesTo(target).filter((r) => r.source === source).map((r) => ({
@@ -64,11 +68,11 @@ export function replaceEverywhereEdit(target: string, host: LspHost, documents: 
   return { edit: { documentChanges: changes }, references, deletes };
 }
 
-export function codeActions(params: CodeActionParams, host: LspHost, documents: OpenDocuments, severities: Severities): Array<CodeAction | Command> {
-  const open = documents.get(params.textDocument.uri);
-  if (!open?.path) return [];
+export async function codeActions(params: CodeActionParams, host: LspHost, documents: OpenDocuments, duplicatesIn: DuplicatesIn, severities: Severities, client: string): Promise<Array<CodeAction | Command>> {
+  const open = documents.get(params.textDocument?.uri, client);
+  if (!open?.path || !params.range || !params.context) return [];
   const source = open.path;
-  const all = duplicateReferences(source, open.document.getText(), host);
+  const all = await duplicatesIn(open);
   const actions: CodeAction[] = [];
   const only = params.context.only;
 
@@ -84,7 +88,7 @@ export function codeActions(params: CodeActionParams, host: LspHost, documents: 
         diagnostics,
         edit: { changes: { [params.textDocument.uri]: [canonicalEdit(source, found, host)] } },
       });
-      const everywhere = replaceEverywhereEdit(found.target, host, documents);
+      const everywhere = await replaceEverywhereEdit(found.target, host, documents, duplicatesIn, client);
       if (everywhere && everywhere.references > 1) {
         actions.push({
           title: `Replace every reference to this copy in the workspace (${everywhere.references})${everywhere.deletes ? ' and delete it' : ''}`,

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver-protocol';
 import type { DuplicateClass } from '../../protocol/report';
-import { extractReferences, languageOf, resolveReference, type RawReference } from '../refs';
+import { languageOf, resolveReference, type RawReference } from '../refs';
 import { formatBytes, TOOL_URI } from '../report/formats';
 import type { LspHost, Membership } from './host';
 
@@ -46,17 +46,29 @@ export interface DiagnosticData {
   text: string;
 }
 
-export function duplicateReferences(path: string, text: string, host: LspHost): DuplicateReference[] {
+/** The duplicate a reference points at, if any (the reference resolves to a non-canonical group member). */
+export function duplicateOf(path: string, reference: RawReference, host: LspHost): DuplicateReference | undefined {
+  const target = resolveReference(path, reference.value, { ...host.resolveOptions(), kind: reference.kind });
+  if (!target) return undefined;
+  const membership = host.membership(target);
+  if (!membership || membership.member.image === membership.group.canonical) return undefined;
+  return { reference, target, membership };
+}
+
+/** References resolved per slice between which other requests run (a resolution may stat a file). */
+const SLICE = 256;
+
+/**
+ * The references of a document that point at duplicates. `references` comes from the extraction worker
+ * (every path-like candidate); resolving them and looking them up in the groups happens here, in slices.
+ */
+export async function duplicatesAmong(path: string, references: RawReference[], host: LspHost): Promise<DuplicateReference[]> {
   if (!languageOf(path)) return [];
-  const resolve = host.resolveOptions();
-  const { references } = extractReferences(path, text, { isImage: (p) => host.isImage(p), resolve });
   const found: DuplicateReference[] = [];
-  for (const reference of references) {
-    const target = resolveReference(path, reference.value, { ...resolve, kind: reference.kind });
-    if (!target) continue;
-    const membership = host.membership(target);
-    if (!membership || membership.member.image === membership.group.canonical) continue;
-    found.push({ reference, target, membership });
+  for (let i = 0; i < references.length; i++) {
+    if (i > 0 && i % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const duplicate = duplicateOf(path, references[i], host);
+    if (duplicate) found.push(duplicate);
   }
   return found;
 }

@@ -1,16 +1,42 @@
-/** Hover on an image reference: the image and its canonical side by side, with sizes, class and similarity. */
+/**
+ * Hover on an image reference: the image and its canonical, with sizes, class and similarity. Markdown with
+ * thumbnails only for a client that declares markdown hovers and unless the `hover.images` setting is off;
+ * each thumbnail is a data: URI of at most `MAX_IMAGE_CHARS` characters (else left out, and said so).
+ * Clients without markdown get plain text.
+ */
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import type { Hover, HoverParams } from 'vscode-languageserver-protocol';
-import { extractReferences, languageOf, resolveReference } from '../refs';
+import { MarkupKind, type ClientCapabilities, type Hover, type HoverParams } from 'vscode-languageserver-protocol';
+import { languageOf, resolveReference, type RawReference } from '../refs';
 import { formatBytes } from '../report/formats';
-import type { OpenDocuments } from './documents';
+import type { OpenDocument, OpenDocuments } from './documents';
 import type { LspHost } from './host';
 
-const THUMB = 160;
-const cache = new Map<string, string>();
+/** Sizes tried, largest first, until the encoded thumbnail fits the bound. */
+const THUMBS = [{ size: 128, format: 'png' }, { size: 128, format: 'jpeg' }, { size: 80, format: 'jpeg' }] as const;
+/** About 12 KB of image per thumbnail: two of them keep a hover under 32 000 characters. */
+export const MAX_IMAGE_CHARS = 16_000;
+const cache = new Map<string, string | null>();
 
-/** A small PNG data: URI of an image (cached by path, size and mtime); undefined if it cannot be read. */
+export interface HoverOptions {
+  /** The client renders markdown in hovers (`textDocument.hover.contentFormat`). */
+  markdown: boolean;
+  /** Thumbnails in hovers (setting `hover.images`, default on; needs markdown). */
+  images: boolean;
+}
+
+/**
+ * From the client's capabilities (when given) and the `hover` setting (`{ images: boolean }`, or a boolean),
+ * over `previous` for what neither says.
+ */
+export function hoverOptionsFrom(capabilities: ClientCapabilities | undefined, setting: unknown, previous: HoverOptions = { markdown: false, images: true }): HoverOptions {
+  const formats = capabilities?.textDocument?.hover?.contentFormat;
+  const markdown = capabilities ? Array.isArray(formats) && formats.includes(MarkupKind.Markdown) : previous.markdown;
+  const given = typeof setting === 'boolean' ? setting : typeof setting === 'object' && setting !== null ? (setting as { images?: unknown }).images : undefined;
+  return { markdown, images: typeof given === 'boolean' ? given : previous.images };
+}
+
+/** A small data: URI of an image (cached by path, size and mtime); undefined if it cannot be read or never fits. */
 async function thumbnail(file: string): Promise<string | undefined> {
   let key: string;
   try {
@@ -20,16 +46,24 @@ async function thumbnail(file: string): Promise<string | undefined> {
     return undefined;
   }
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit !== undefined) return hit ?? undefined;
+  let uri: string | null = null;
   try {
-    const png = await sharp(file, { limitInputPixels: 100_000_000 }).rotate().resize(THUMB, THUMB, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
-    const uri = `data:image/png;base64,${png.toString('base64')}`;
-    if (cache.size > 200) cache.delete(cache.keys().next().value!);
-    cache.set(key, uri);
-    return uri;
+    for (const { size, format } of THUMBS) {
+      const image = sharp(file, { limitInputPixels: 100_000_000 }).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true });
+      const bytes = await (format === 'png' ? image.png({ compressionLevel: 9, palette: true }) : image.flatten({ background: '#ffffff' }).jpeg({ quality: 70 })).toBuffer();
+      const candidate = `data:image/${format};base64,${bytes.toString('base64')}`;
+      if (candidate.length <= MAX_IMAGE_CHARS) {
+        uri = candidate;
+        break;
+      }
+    }
   } catch {
     return undefined;
   }
+  if (cache.size > 200) cache.delete(cache.keys().next().value!);
+  cache.set(key, uri);
+  return uri ?? undefined;
 }
 
 function inside(position: { line: number; character: number }, range: { start: { line: number; character: number }; end: { line: number; character: number } }): boolean {
@@ -37,23 +71,26 @@ function inside(position: { line: number; character: number }, range: { start: {
   return after(position, range.start) && after(range.end, position);
 }
 
-export async function hover(params: HoverParams, host: LspHost, documents: OpenDocuments): Promise<Hover | null> {
-  const open = documents.get(params.textDocument.uri);
-  if (!open?.path || !languageOf(open.path)) return null;
-  const resolve = host.resolveOptions();
-  const { references } = extractReferences(open.path, open.document.getText(), { isImage: (p) => host.isImage(p), resolve });
+export async function hover(
+  params: HoverParams, host: LspHost, documents: OpenDocuments, referencesIn: (open: OpenDocument) => Promise<RawReference[]>, client: string,
+  options: HoverOptions = { markdown: true, images: true },
+): Promise<Hover | null> {
+  const open = documents.get(params.textDocument?.uri, client);
+  if (!open?.path || !languageOf(open.path) || !params.position) return null;
+  const references = await referencesIn(open);
   const reference = references.find((r) => inside(params.position, r.range));
   if (!reference) return null;
-  const target = resolveReference(open.path, reference.value, { ...resolve, kind: reference.kind });
+  const target = resolveReference(open.path, reference.value, { ...host.resolveOptions(), kind: reference.kind });
   if (!target || !host.isImage(target)) return null;
   const membership = host.membership(target);
+  const md = options.markdown;
+  const code = (text: string): string => (md ? `\`${text.replace(/`/g, "'")}\`` : text);
+  const bold = (text: string): string => (md ? `**${text}**` : text);
   const lines: string[] = [];
-  const describe = (label: string, path: string, width: number, height: number, bytes: number): string => `**${label}** \`${host.display(path)}\` — ${width}×${height}, ${formatBytes(bytes)}`;
-  const thumbs: string[] = [];
-  const self = await thumbnail(target);
+  const describe = (label: string, path: string, width: number, height: number, bytes: number): string => `${bold(label)} ${code(host.display(path))} — ${width}×${height}, ${formatBytes(bytes)}`;
+  const shown = [target];
   if (!membership) {
-    lines.push(`\`${host.display(target)}\`: no duplicate known.`);
-    if (self) thumbs.push(`![${host.display(target)}](${self})`);
+    lines.push(`${code(host.display(target))}: no duplicate known.`);
   } else {
     const { member, group } = membership;
     const isCanonical = member.image === group.canonical;
@@ -62,13 +99,21 @@ export async function hover(params: HoverParams, host: LspHost, documents: OpenD
       ? `Canonical of a group of ${group.members.length} (${group.rule}); ${formatBytes(group.bytesReclaimable)} reclaimable by removing the copies.`
       : `Duplicate (${how}) — use the canonical file.`);
     lines.push('', describe('this', target, member.image.width, member.image.height, member.image.bytes));
-    if (!isCanonical) lines.push('', describe('canonical', group.canonical.path, group.canonical.width, group.canonical.height, group.canonical.bytes));
-    if (self) thumbs.push(`![${host.display(target)}](${self})`);
     if (!isCanonical) {
-      const canonical = await thumbnail(group.canonical.path);
-      if (canonical) thumbs.push(`![${host.display(group.canonical.path)}](${canonical})`);
+      lines.push('', describe('canonical', group.canonical.path, group.canonical.width, group.canonical.height, group.canonical.bytes));
+      shown.push(group.canonical.path);
     }
   }
-  if (thumbs.length > 0) lines.push('', thumbs.join(' '));
-  return { contents: { kind: 'markdown', value: lines.join('\n') }, range: reference.range };
+  if (md && options.images) {
+    const thumbs: string[] = [];
+    let omitted = 0;
+    for (const file of shown) {
+      const uri = await thumbnail(file);
+      if (uri) thumbs.push(`![${host.display(file).replace(/[[\]]/g, '')}](${uri})`);
+      else omitted++;
+    }
+    if (thumbs.length > 0) lines.push('', thumbs.join(' '));
+    if (omitted > 0) lines.push('', `_(${omitted === 1 ? 'a preview was' : 'previews were'} left out: unreadable, or larger than ${MAX_IMAGE_CHARS} characters)_`);
+  }
+  return { contents: { kind: md ? MarkupKind.Markdown : MarkupKind.PlainText, value: lines.join('\n') }, range: reference.range };
 }

@@ -16,6 +16,11 @@ export interface DaemonOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one. */
   port?: number;
   usePolling?: boolean;
+  /**
+   * Stop after this long with no client connected (no socket connection, no event stream): a daemon an
+   * editor started must not outlive it by days. Undefined: run until stopped.
+   */
+  idleExitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -61,8 +66,10 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     let stopping: Promise<void> | undefined;
     const running = service;
     const servers = { http, socket };
+    let idleTimer: NodeJS.Timeout | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        if (idleTimer) clearInterval(idleTimer);
         log('stopping');
         await Promise.allSettled([servers.http.close(), servers.socket.close()]);
         await running.stop();
@@ -73,6 +80,19 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
       return stopping;
     };
     service.onShutdown = () => void stop();
+    const idleExitMs = options.idleExitMs;
+    if (idleExitMs !== undefined) {
+      let idleSince = Date.now();
+      idleTimer = setInterval(() => {
+        if (servers.socket.connectionCount() > 0 || servers.http.eventClientCount() > 0) {
+          idleSince = Date.now();
+        } else if (Date.now() - idleSince >= idleExitMs) {
+          log(`no client for ${(idleExitMs / 60_000).toFixed(1)} min: stopping (started with --idle-exit)`);
+          void stop();
+        }
+      }, Math.max(250, Math.min(idleExitMs / 4, 30_000)));
+      idleTimer.unref();
+    }
     service.start().then(
       () => log(`ready: ${running.status().files} images, ${running.status().groups} groups`),
       (error: unknown) => log(`initial scan failed: ${(error as Error).stack ?? String(error)}`),

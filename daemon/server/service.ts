@@ -218,6 +218,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     this.stopping = true;
     this.setState('stopping');
     await this.watcher?.close();
+    await this.lsp.close();
     await this.queue.catch(() => undefined);
     this.pruneAndSaveGraph();
     await this.refs.close();

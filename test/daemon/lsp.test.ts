@@ -36,7 +36,7 @@ describe('daemon, editor features (LSP over the socket)', function () {
     editor.onNotification(PublishDiagnosticsNotification.type, (p: PublishDiagnosticsParams) => {
       published.push(p);
     });
-    const init = await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(root).href, capabilities: {}, initializationOptions: { severity: { near: 'hint' } } });
+    const init = await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(root).href, capabilities: { textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] } } }, initializationOptions: { severity: { near: 'hint' } } });
     assert.equal(init.capabilities.hoverProvider, true);
     const [group] = (await editor.sendRequest(GroupsRequest.type, {})).groups;
     canonical = group.canonical;

@@ -18,7 +18,8 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts/e2e');
 
 export function vsixPath(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  const file = path.join(ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  // The linux-x64 package: the platform this test machine runs (scripts/build-extension.mjs makes one per platform).
+  const file = path.join(ROOT, `${pkg.name}-linux-x64-${pkg.version}.vsix`);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run package\` first (npm run test:e2e does)`);
   return file;
 }

@@ -9,7 +9,10 @@ describe('extension: settings mapping', () => {
   it('defaults: warning for exact and pixel, information for near, no overrides', () => {
     const settings = readSettings(reader({}));
     assert.deepEqual(settings.severity, { exact: 'warning', pixel: 'warning', near: 'information' });
-    assert.deepEqual(initializationOptions(settings), { severity: { exact: 'warning', pixel: 'warning', near: 'information' } });
+    assert.deepEqual(initializationOptions(settings), { severity: { exact: 'warning', pixel: 'warning', near: 'information' }, hover: { images: true } });
+    assert.equal(settings.enable, true);
+    assert.equal(readSettings(reader({ enable: false, 'hover.images': false })).enable, false);
+    assert.deepEqual(initializationOptions(readSettings(reader({ 'hover.images': false }))).hover, { images: false });
     assert.equal(settings.nodePath, undefined);
   });
 
@@ -36,7 +39,7 @@ describe('extension: settings mapping', () => {
   });
 
   it('builds the daemon command line like the CLI expects', () => {
-    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', '/w/doublon.config.json', []), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '--config', '/w/doublon.config.json']);
-    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, ['/w']), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '/w']);
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', '/w/doublon.config.json', []), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '--idle-exit', '10', '--config', '/w/doublon.config.json']);
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, ['/w']), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '--idle-exit', '10', '/w']);
   });
 });
