@@ -13,9 +13,9 @@ import { CanonicalChooser } from './groups/canonical';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
 import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { ReferenceStore, type ImageReference } from './references/store';
+import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
 import { updateReferences, variantSets } from './references/update';
-import type { ResolveOptions } from './refs';
+import { mentionMayName, type ResolveOptions } from './refs';
 
 export const SCHEMA_VERSION = 1;
 
@@ -31,6 +31,8 @@ export interface Analysis {
   stats: ScanStats;
   /** References to each group member (absolute paths), read before the index closed. */
   referencesOf: (imagePath: string) => ImageReference[];
+  /** Unresolved template mentions that may name this image (daemon/refs mentionMayName). */
+  mentionsOf: (imagePath: string) => SourceMention[];
 }
 
 export interface AnalyseOptions {
@@ -290,7 +292,11 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     await store.flushed();
     const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
     options.onPhase?.('done');
-    return { groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [] };
+    const mentions = [...references.allSources()].flatMap((r) => (r.mentions ?? []).filter((m) => m.pattern).map((m) => ({ ...m, source: r.path })));
+    return {
+      groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [],
+      mentionsOf: (p) => mentions.filter((m) => mentionMayName(m, p)),
+    };
   } finally {
     await references.close();
     await store.close();

@@ -277,7 +277,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
       const referencesTo = analysis.referencesOf;
       const plan = await makePlan(
-        { groups: analysis.groups.map(toReplaceGroup), referencesTo, resolve: resolveOptions(config) },
+        { groups: analysis.groups.map(toReplaceGroup), referencesTo, resolve: resolveOptions(config), mentionsOf: analysis.mentionsOf },
         { classes: options.class, groupId: options.group, delete: !!options.delete },
       );
       if (options.group && !analysis.groups.some((g) => g.id === options.group)) {

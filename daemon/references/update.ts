@@ -36,6 +36,7 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
     ino: stat.ino,
     references,
     ...(result.errors.length > 0 ? { errors: result.errors } : {}),
+    ...(result.mentions.length > 0 ? { mentions: result.mentions } : {}),
   };
   store.putSource(record);
   return record;

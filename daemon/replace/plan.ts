@@ -128,6 +128,16 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
           });
           continue;
         }
+        // Unresolved template mentions (daemon/refs): an expression that may name this file at build time.
+        const mentions = input.mentionsOf?.(p) ?? [];
+        if (mentions.length > 0) {
+          const first = mentions[0];
+          skipped.push({
+            code: 'still-referenced', groupId: g.id, image: m.path, source: first.source, line: first.range.start.line,
+            reason: `${show(m.path)}: kept, a template may name it: ${where(first)} ${first.text}${first.pattern ? ` (may name ${first.pattern})` : ''}${mentions.length > 1 ? ` and ${mentions.length - 1} more` : ''}`,
+          });
+          continue;
+        }
         let bytes: Buffer;
         try {
           bytes = await fsp.readFile(p);

@@ -34,6 +34,8 @@ export interface PlanInput {
   referencesTo(imagePath: string): ImageReference[];
   /** Roots and web roots, for rewriteReference and for checking the rewritten text. */
   resolve: ResolveOptions;
+  /** Template expressions that may name this image but cannot be resolved statically (daemon/refs): it is not deleted while any exists. */
+  mentionsOf?(imagePath: string): Array<Pick<ImageReference, 'source' | 'range' | 'text'> & { pattern?: string }>;
 }
 
 export interface PlanOptions {

@@ -665,6 +665,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       groups: this.groups.map(toReplaceGroup),
       referencesTo: (image) => this.refs.referencesTo(image),
       resolve: resolveOptions(this.config),
+      mentionsOf: (image) => this.refs.mentionsOf(image),
     };
   }
 
