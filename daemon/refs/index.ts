@@ -211,7 +211,10 @@ export function extractReferences(filePath: string, text: string, options: Extra
         seen.add(c.start);
         const s = start < end ? start : c.start;
         const e = start < end ? end : c.end;
-        mention(s, e, 'a template expression in a reference, known only when the site is built', patternOf(text, s, e, within));
+        const pattern = patternOf(text, s, e, within);
+        // A link (href) to something computed is usually a page: a mention only where an image is meant.
+        if (c.strength !== 'strong' && !hasImageExtension(pattern)) continue;
+        mention(s, e, 'a template expression in a reference, known only when the site is built', pattern);
         continue;
       }
       if (start < end && layer.prefixEnds.has(start)) c.kind = 'template-url';
@@ -222,7 +225,8 @@ export function extractReferences(filePath: string, text: string, options: Extra
     if (c.template) {
       seen.add(start);
       if (isExternal(c.value) || !resolvesToImage(c)) {
-        if (!isExternal(c.value)) mention(start, end, 'a path in a template that names no image file the generator serves', c.value);
+        // printf "/icons/%s.png" .name: the verbs are the parts known at build time.
+        if (!isExternal(c.value) && hasImageExtension(c.value)) mention(start, end, 'a path in a template that names no image file the generator serves', c.value.replace(/%[-+# 0-9.]*[sdvq]/g, '*'));
         continue;
       }
     } else if (isPlaceholder(raw) || !accepts(c)) continue;

@@ -228,6 +228,9 @@ export function rewriteReference(fromFile: string, oldText: string, newTarget: s
         return (rooted ? url : url.slice(1)) + suffix;
       }
     }
+    // The generator does not serve the target under any URL this path could take (Hugo's assets/ for a
+    // page link): a path relative to the source file would only look right. Leave it as it is.
+    return oldText;
   }
   if (pathPart.startsWith('/')) {
     const webRoots = options.webRoots.map((w) => path.resolve(w));

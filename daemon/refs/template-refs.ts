@@ -82,8 +82,11 @@ const URL_FUNC_BEFORE = /\b(relURL|absURL|relLangURL|absLangURL|get_theme_file_u
 const ASSET_FUNC_BEFORE = /(\bresources\.Get(Match)?|\bimage_tag|\bimage_path|\bimage_url|\basset_path|\basset_url|\bfavicon_link_tag|\bimage_pack_tag|\basset)\s*\(?\s*$/;
 /** Eleventy and Nunjucks/Liquid image shortcodes: `{% image "src", "alt" %}`. */
 const IMAGE_SHORTCODE = /^\s*(image|img|picture|responsiveImage|respimg|figure|eleventyImage)\s*\(?\s*$/;
-const CONCAT_BEFORE = /(\.|~|\+|\|\s*append\s*:|\|\s*prepend\s*:)\s*$/;
-const CONCAT_AFTER = /^\s*(\.(?!\w+\()|~|\+|\|\s*append\s*:|\|\s*prepend\s*:)\s*(["'`]?)/;
+// "." joins strings in PHP only (elsewhere it reads a field: Go's .name, Liquid's site.x).
+const CONCAT_BEFORE = /(~|\+|\|\s*append\s*:|\|\s*prepend\s*:)\s*$/;
+const CONCAT_AFTER = /^\s*(~|\+|\|\s*append\s*:|\|\s*prepend\s*:)\s*(["'`]?)/;
+const PHP_CONCAT_BEFORE = /(\.|\+)\s*$/;
+const PHP_CONCAT_AFTER = /^\s*(\.|\+)\s*(["'`]?)/;
 
 /** The left operand of a concatenation that ends at `end` (back to the previous "(", ",", "=", "{" or the tag start). */
 function leftOperand(code: string): string {
@@ -111,14 +114,15 @@ export function readTemplate(text: string, dialect: Dialect): TemplateLayer | un
     if (isPrefix(code)) { layer.prefixEnds.add(tag.end); layer.understood.add(tag.start); continue; }
     const strings = stringsOf(text, tag, dialect);
     let allRead = true;
+    const before0 = layer.candidates.length;
     for (let s = 0; s < strings.length; s++) {
       const lit = strings[s];
       const v = lit.value;
       const before = text.slice(s > 0 ? strings[s - 1].end + 1 : tag.innerStart, lit.start - 1);
       const beforeAll = text.slice(tag.innerStart, lit.start - 1);
       const after = text.slice(lit.end + 1, s + 1 < strings.length ? strings[s + 1].start - 1 : tag.innerEnd);
-      const concatBefore = CONCAT_BEFORE.exec(before);
-      const concatAfter = CONCAT_AFTER.exec(after);
+      const concatBefore = (dialect === 'php' ? PHP_CONCAT_BEFORE : CONCAT_BEFORE).exec(before);
+      const concatAfter = (dialect === 'php' ? PHP_CONCAT_AFTER : CONCAT_AFTER).exec(after);
       let prefixed = false;
       let dynamicBefore = false;
       if (concatBefore) {
@@ -148,7 +152,8 @@ export function readTemplate(text: string, dialect: Dialect): TemplateLayer | un
         layer.candidates.push({ start: lit.start, end: lit.end, value: v, kind: 'string', strength: 'weak', template: true });
       }
     }
-    if (allRead && (strings.length > 0 || tag.type === 'block')) layer.understood.add(tag.start);
+    // Understood: every path in it was read (a host reference around it, src="{{ 'a.png' | url }}", is that one).
+    if (allRead && layer.candidates.length > before0) layer.understood.add(tag.start);
   }
   return layer;
 }
