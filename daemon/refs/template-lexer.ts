@@ -137,6 +137,17 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
       innerEnd = n; // a PHP file usually leaves its last block open
       end = n;
     }
+    // Liquid's {% comment %}…{% endcomment %}: the whole block is a comment (its markup is not output).
+    if (o.open === '{%' && /^\s*comment\s*$/.test(text.slice(innerStart, innerEnd))) {
+      const close = /\{%-?\s*endcomment\s*-?%\}/g;
+      close.lastIndex = end;
+      const m = close.exec(text);
+      if (m) {
+        tags.push({ start, end: m.index + m[0].length, innerStart: end, innerEnd: m.index, type: 'comment' });
+        i = m.index + m[0].length;
+        continue;
+      }
+    }
     tags.push({ start, end, innerStart, innerEnd, type: o.comment ? 'comment' : o.type });
     i = end;
   }

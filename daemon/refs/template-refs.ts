@@ -64,7 +64,7 @@ const WRAPPERS = /^(echo|print|esc_url|esc_attr|esc_html|trailingslashit|untrail
 
 /** Is this code (a whole tag, or the left side of a concatenation) a site prefix, possibly a chain of them? */
 function isPrefix(code: string): boolean {
-  let c = code.replace(/\s+/g, '').replace(/;+$/, '');
+  let c = code.trim().replace(/^(echo|print|return)\s+/, '').replace(/\s+/g, '').replace(/;+$/, '');
   for (let k = 0; k < 4; k++) {
     const m = WRAPPERS.exec(c);
     if (!m) break;
@@ -114,6 +114,7 @@ export function readTemplate(text: string, dialect: Dialect): TemplateLayer | un
     if (isPrefix(code)) { layer.prefixEnds.add(tag.end); layer.understood.add(tag.start); continue; }
     const strings = stringsOf(text, tag, dialect);
     let allRead = true;
+    let chainOpen = false;
     const before0 = layer.candidates.length;
     for (let s = 0; s < strings.length; s++) {
       const lit = strings[s];
@@ -134,14 +135,17 @@ export function readTemplate(text: string, dialect: Dialect): TemplateLayer | un
       if (dynamicBefore || dynamicAfter) {
         if (looksLikePath(v) || /^\.\w+$/.test(v)) {
           // One chain "a" ~ x ~ "b": one pattern "a*b" (joined to the previous literal's pattern when they touch).
+          // Located at the literals of the chain ('/images/icons/' . $service . '.png'), not the whole tag (a PHP file is one).
           const piece = (dynamicBefore ? '*' : '') + v + (dynamicAfter ? '*' : '');
           const last = layer.dynamic[layer.dynamic.length - 1];
-          if (last && last.start === tag.start && dynamicBefore && last.pattern?.endsWith('*')) last.pattern = last.pattern + piece.slice(1);
-          else layer.dynamic.push({ start: tag.start, end: tag.end, pattern: piece, reason: 'a path joined to a value known only when the site is built' });
+          if (last && chainOpen && dynamicBefore && last.pattern?.endsWith('*')) { last.pattern = last.pattern + piece.slice(1); last.end = lit.end + 1; }
+          else layer.dynamic.push({ start: lit.start - 1, end: lit.end + 1, pattern: piece, reason: 'a path joined to a value known only when the site is built' });
+          chainOpen = dynamicAfter;
           allRead = false;
         }
         continue;
       }
+      chainOpen = false;
       let kind: Candidate['kind'] | undefined;
       if (prefixed || URL_FILTER_AFTER.test(after) || URL_FUNC_BEFORE.test(before)) kind = 'template-url';
       else if (ASSET_FUNC_BEFORE.test(before) || (tag.type === 'block' && s === 0 && IMAGE_SHORTCODE.test(before))) kind = 'template-asset';
