@@ -131,19 +131,20 @@ function candidates(fromFile: string, text: string, options: ResolveOptions): Pa
     return out;
   }
   if (decoded.startsWith('/')) {
-    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
+    // In a generator's site, its own URL rules come before the configured web roots (which default to guesses: public/, static/, ".").
     const site = siteOf(fromFile);
     if (site) out.push(...mountCandidates(decoded, site.mounts));
+    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
     return out;
   }
   const bare = !dotted;
   if (bare && (options.kind === 'import' || options.kind === 'require')) return []; // a package specifier
   out.push({ abs: path.resolve(path.dirname(fromFile), decoded) });
   if (bare && (options.kind === 'string' || options.kind === 'manifest')) {
-    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
     // Data and front matter of a generator site name files from the site's root (Hugo: static/ and the themes').
     const site = siteOf(fromFile);
     if (site) out.push(...mountCandidates(decoded, site.mounts.length > 0 ? site.mounts : site.templateMounts));
+    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
   }
   return out;
 }

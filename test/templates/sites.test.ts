@@ -3,22 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractReferences, forgetSites, languageOf, resolveReference, type ResolveOptions } from '../../daemon/refs';
 import { EXAMPLE_SITES, type KnownReference } from './expected';
-
-export const EXAMPLES = path.resolve(__dirname, '../../../examples');
-
-/** Every file under a folder, relative, `/` separators. */
-export function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(path.relative(dir, p).split(path.sep).join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+import { EXAMPLES, filesUnder } from './files';
 
 /** The 0-based character of the nth occurrence of `text` in a line, found without the extractor. */
 function characterOf(lineText: string, text: string, occurrence = 1): number {
