@@ -37,7 +37,7 @@ function canonicalEdit(source: string, found: DuplicateReference, host: LspHost)
  */
 export function replaceEverywhereEdit(target: string, host: LspHost, documents: OpenDocuments): { edit: WorkspaceEdit; references: number; deletes: boolean } | undefined {
   const membership = host.membership(target);
-  if (!membership || membership.member.image === membership.group.canonical) return undefined;
+  if (!membership || membership.member.image === membership.group.canonical || membership.member.variant) return undefined;
   const changes: Array<TextDocumentEdit | DeleteFile> = [];
   const sources = new Set(host.referencesTo(target).map((r) => r.source));
   for (const doc of documents.all()) if (doc.path) sources.add(doc.path);

@@ -55,7 +55,7 @@ export function duplicateReferences(path: string, text: string, host: LspHost): 
     const target = resolveReference(path, reference.value, { ...resolve, kind: reference.kind });
     if (!target) continue;
     const membership = host.membership(target);
-    if (!membership || membership.member.image === membership.group.canonical) continue;
+    if (!membership || membership.member.image === membership.group.canonical || membership.member.variant) continue;
     found.push({ reference, target, membership });
   }
   return found;

@@ -18,6 +18,8 @@ function isManifestSrc(path: JSONPath): boolean {
  */
 export function extractJsonText(ctx: ExtractContext, text: string, base: number): void {
   const errs: string[] = [];
+  // The entries of one icons list are the same icon at several sizes: one set of variants.
+  const lists = new Map<string, number>();
   visitJson(
     text,
     {
@@ -26,7 +28,13 @@ export function extractJsonText(ctx: ExtractContext, text: string, base: number)
         const strong = isManifestSrc(pathSupplier());
         if (!strong && !hasImageExtension(value)) return;
         const end = text[offset + length - 1] === '"' && length > 1 ? offset + length - 1 : offset + length;
-        ctx.candidates.push({ start: base + offset + 1, end: base + end, value, kind: 'manifest', strength: strong ? 'strong' : 'weak' });
+        let variantGroup: number | undefined;
+        if (strong) {
+          const p = pathSupplier();
+          const list = JSON.stringify(p.slice(0, p.findIndex((k) => typeof k === 'string' && ICON_LISTS.has(k)) + 1));
+          if (p.some((k) => k === 'icons' || k === 'favicons')) variantGroup = lists.get(list) ?? lists.set(list, ctx.nextGroup()).get(list);
+        }
+        ctx.candidates.push({ start: base + offset + 1, end: base + end, value, kind: 'manifest', strength: strong ? 'strong' : 'weak', variantGroup });
       },
       onError(code, offset) {
         if (errs.length < 3) errs.push(`${printParseErrorCode(code)} at line ${ctx.line(base + offset)}`);

@@ -243,6 +243,7 @@ export function extractReferences(filePath: string, text: string, options: Extra
       kind: c.kind,
     };
     if (c.variantGroup !== undefined) ref.variantGroup = c.variantGroup;
+    if (c.pixelSized) ref.pixelSized = true;
     refs.push(ref);
   }
   for (const d of layer?.dynamic ?? []) mention(d.start, d.end, d.reason, d.pattern);

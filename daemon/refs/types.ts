@@ -33,6 +33,11 @@ export interface RawReference {
   kind: ReferenceKind;
   /** References that belong together on purpose (the candidates of one srcset, the sources of one <picture>) share a variantGroup id, unique within the file. */
   variantGroup?: number;
+  /**
+   * The image is drawn at its own pixel size: a CSS background in a rule without background-size (a
+   * sprite's offsets depend on it). Replacing it by an image of another size changes the page.
+   */
+  pixelSized?: true;
 }
 
 /**
@@ -102,6 +107,7 @@ export interface Candidate {
   variantGroup?: number;
   /** Read from a template expression: when it does not resolve to an image it is an unresolved mention, not dropped. */
   template?: boolean;
+  pixelSized?: true;
 }
 
 /** State shared by nested extractors of one file (variant-group numbering, errors). */

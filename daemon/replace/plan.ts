@@ -68,6 +68,10 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
       if (path.resolve(m.path) === path.resolve(g.canonical)) continue;
       const refs = refsByMember.get(m.path) ?? [];
       refsOfMember.set(m.path, refs);
+      if (m.variant) {
+        skipped.push({ code: 'variant', groupId: g.id, image: m.path, reason: `${show(m.path)}: a variant of ${show(g.canonical)} on purpose (${m.variant}); kept` });
+        continue;
+      }
       if (!classes.includes(m.class)) {
         skipped.push({
           code: 'class-not-selected', groupId: g.id, image: m.path,
@@ -75,7 +79,15 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
         });
         continue;
       }
+      const canonicalMember = g.members.find((x) => path.resolve(x.path) === path.resolve(g.canonical));
+      const otherSize = !!canonicalMember && m.width !== undefined && canonicalMember.width !== undefined && (m.width !== canonicalMember.width || m.height !== canonicalMember.height);
       for (const r of refs) {
+        if (r.pixelSized && otherSize) {
+          const why = `a CSS background without background-size is drawn at the image's own size (${m.width}×${m.height}, the canonical is ${canonicalMember?.width}×${canonicalMember?.height})`;
+          notRewrittenWhy.set(refKey(r.source, r.start), why);
+          skipped.push({ code: 'pixel-size', groupId: g.id, image: m.path, source: r.source, line: r.range.start.line, reason: `${where(r)}: ${r.text} not rewritten: ${why}` });
+          continue;
+        }
         if (r.variantGroup !== undefined) {
           const targets = variantTargets.get(`${r.source}\0${r.variantGroup}`);
           if (targets && targets.size > 1) {
@@ -111,7 +123,7 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
     for (const g of groups) {
       for (const m of g.members) {
         const p = path.resolve(m.path);
-        if (p === path.resolve(g.canonical) || !classes.includes(m.class)) continue;
+        if (p === path.resolve(g.canonical) || !classes.includes(m.class) || m.variant) continue;
         if (allCanonicals.has(p)) {
           skipped.push({ code: 'still-referenced', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is the canonical of another group` });
           continue;

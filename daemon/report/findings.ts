@@ -13,7 +13,7 @@ export interface Finding {
 
 export function findingsOf(groups: ReportGroup[], failOn: DuplicateClass[]): Finding[] {
   return groups.flatMap((group) =>
-    group.members.slice(1).filter((m) => failOn.includes(m.class)).map((member) => ({ group, member })),
+    group.members.slice(1).filter((m) => failOn.includes(m.class) && !m.variant).map((member) => ({ group, member })),
   );
 }
 

@@ -27,6 +27,7 @@ import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
 import { SimilarityGraph } from '../groups/pairs';
+import type { DeclaredVariants } from '../groups/variants';
 import { toReportGroup } from '../report/scan-report';
 import { GitignoreStack, makeFileFilter } from '../scan/filter';
 import { indexFile, updateIndex, type ScanProgress } from '../scan/scanner';
@@ -88,7 +89,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private stopping = false;
   onShutdown: () => void = () => undefined;
 
-  private variants: string[][] | undefined;
+  private variants: DeclaredVariants[] | undefined;
   readonly lsp: LspFeatures;
 
   private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
