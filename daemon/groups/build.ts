@@ -122,7 +122,7 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
           member = { image, class: 'near', similarity };
         }
       }
-      const variant = image === canonical ? undefined : options.variants?.reason(canonical.path, image.path);
+      const variant = image === canonical ? undefined : options.variants?.reason(canonical, image);
       if (variant) member.variant = variant;
       groupClass = looserClass(groupClass, member.class);
       return member;

@@ -23,8 +23,11 @@ function stemOf(file: string): { dir: string; stem: string; density?: string; ex
   return { dir: path.dirname(file), stem: m ? m[1] : base, density: m ? m[2] : undefined, ext };
 }
 
-/** The naming convention that makes `b` a variant of `a`, if any. */
-export function conventionVariant(a: string, b: string): string | undefined {
+/** What variant detection knows of a file. */
+export interface VariantFile { path: string; sha256?: string; width?: number; height?: number }
+
+/** The naming convention that makes `b` a variant of `a`, if any (an icon set only when the sizes differ, if known). */
+export function conventionVariant(a: string, b: string, sizesDiffer = true): string | undefined {
   const x = stemOf(a);
   const y = stemOf(b);
   if (x.dir !== y.dir) return undefined;
@@ -33,7 +36,7 @@ export function conventionVariant(a: string, b: string): string | undefined {
   }
   const na = path.basename(a, path.extname(a));
   const nb = path.basename(b, path.extname(b));
-  if (na !== nb && ICON_SET.test(na) && ICON_SET.test(nb)) return 'favicon / app icon set';
+  if (na !== nb && sizesDiffer && ICON_SET.test(na) && ICON_SET.test(nb)) return 'favicon / app icon set';
   return undefined;
 }
 
@@ -52,17 +55,22 @@ export class VariantIndex {
     });
   }
 
-  /** Why `member` is a variant of `canonical` (absolute paths), or undefined when it is a duplicate. */
-  reason(canonical: string, member: string): string | undefined {
-    if (canonical === member) return undefined;
-    const a = this.declared.get(canonical);
-    const b = this.declared.get(member);
+  /**
+   * Why `member` is a variant of `canonical`, or undefined when it is a duplicate. The same bytes under
+   * two names are a duplicate whatever the names or the references say.
+   */
+  reason(canonical: VariantFile, member: VariantFile): string | undefined {
+    if (canonical.path === member.path) return undefined;
+    if (canonical.sha256 !== undefined && canonical.sha256 === member.sha256) return undefined;
+    const a = this.declared.get(canonical.path);
+    const b = this.declared.get(member.path);
     if (a && b) {
       for (const x of a) {
         const hit = b.find((y) => y.set === x.set);
         if (hit) return `referenced together in ${hit.reason}`;
       }
     }
-    return conventionVariant(canonical, member);
+    const sizesDiffer = canonical.width === undefined || member.width === undefined || canonical.width !== member.width || canonical.height !== member.height;
+    return conventionVariant(canonical.path, member.path, sizesDiffer);
   }
 }

@@ -18,8 +18,8 @@ function isManifestSrc(path: JSONPath): boolean {
  */
 export function extractJsonText(ctx: ExtractContext, text: string, base: number): void {
   const errs: string[] = [];
-  // The entries of one icons list are the same icon at several sizes: one set of variants.
-  const lists = new Map<string, number>();
+  // A manifest's icons are not one variant set by position: a list may repeat one file under two names
+  // (a duplicate). Icons at several sizes are variants by name and size (groups/variants.ts).
   visitJson(
     text,
     {
@@ -28,13 +28,7 @@ export function extractJsonText(ctx: ExtractContext, text: string, base: number)
         const strong = isManifestSrc(pathSupplier());
         if (!strong && !hasImageExtension(value)) return;
         const end = text[offset + length - 1] === '"' && length > 1 ? offset + length - 1 : offset + length;
-        let variantGroup: number | undefined;
-        if (strong) {
-          const p = pathSupplier();
-          const list = JSON.stringify(p.slice(0, p.findIndex((k) => typeof k === 'string' && ICON_LISTS.has(k)) + 1));
-          if (p.some((k) => k === 'icons' || k === 'favicons')) variantGroup = lists.get(list) ?? lists.set(list, ctx.nextGroup()).get(list);
-        }
-        ctx.candidates.push({ start: base + offset + 1, end: base + end, value, kind: 'manifest', strength: strong ? 'strong' : 'weak', variantGroup });
+        ctx.candidates.push({ start: base + offset + 1, end: base + end, value, kind: 'manifest', strength: strong ? 'strong' : 'weak' });
       },
       onError(code, offset) {
         if (errs.length < 3) errs.push(`${printParseErrorCode(code)} at line ${ctx.line(base + offset)}`);

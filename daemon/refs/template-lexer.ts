@@ -89,11 +89,18 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
   const openers = DIALECT_OPENERS[dialect];
   const tags: TemplateTag[] = [];
   const n = text.length;
-  const firsts = new Set(openers.map((o) => o.open[0]));
+  const firsts = [...new Set(openers.map((o) => o.open[0]))];
+  // Next offset of each opener's first character (indexOf, not a character loop: most of a file is markup).
+  const next = firsts.map((f) => text.indexOf(f));
   let i = 0;
   while (i < n) {
-    const c = text[i];
-    if (!firsts.has(c)) { i++; continue; }
+    let at = -1;
+    for (let k = 0; k < firsts.length; k++) {
+      if (next[k] >= 0 && next[k] < i) next[k] = text.indexOf(firsts[k], i);
+      if (next[k] >= 0 && (at < 0 || next[k] < at)) at = next[k];
+    }
+    if (at < 0) break;
+    i = at;
     const o = openers.find((x) => text.startsWith(x.open, i));
     if (!o) { i++; continue; }
     if (dialect === 'php' && o.open === '<?php' && /[\w]/.test(text[i + 5] ?? ' ')) { i++; continue; }

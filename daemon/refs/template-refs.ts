@@ -63,7 +63,11 @@ const PREFIX_ATOMS = [
 const WRAPPERS = /^(echo|print|esc_url|esc_attr|esc_html|trailingslashit|untrailingslashit|raw|safe)\b\(?/;
 
 /** Is this code (a whole tag, or the left side of a concatenation) a site prefix, possibly a chain of them? */
+// Every prefix atom names one of these: a cheap test before the regular expressions.
+const PREFIX_WORDS = /baseurl|BaseURL|base_path|directory|base_url|theme_path|_uri|bloginfo|url|URL|Permalink|root_/;
+
 function isPrefix(code: string): boolean {
+  if (!PREFIX_WORDS.test(code)) return false;
   let c = code.trim().replace(/^(echo|print|return)\s+/, '').replace(/\s+/g, '').replace(/;+$/, '');
   for (let k = 0; k < 4; k++) {
     const m = WRAPPERS.exec(c);
@@ -167,7 +171,8 @@ function blankTags(text: string, tags: TemplateTag[]): string {
   const parts: string[] = [];
   let at = 0;
   for (const t of tags) {
-    parts.push(text.slice(at, t.start), text.slice(t.start, t.end).replace(/[^\r\n]/g, ' '));
+    const tag = text.slice(t.start, t.end);
+    parts.push(text.slice(at, t.start), tag.includes('\n') || tag.includes('\r') ? tag.replace(/[^\r\n]/g, ' ') : ' '.repeat(tag.length));
     at = t.end;
   }
   parts.push(text.slice(at));

@@ -41,9 +41,12 @@ describe('templates: variants by convention and web-safe canonicals', function (
     assert.equal(conventionVariant('/s/favicon-16x16.png', '/s/favicon-32x32.png'), 'favicon / app icon set');
     assert.equal(conventionVariant('/s/apple-touch-icon.png', '/s/mstile-150x150.png'), 'favicon / app icon set');
     assert.equal(conventionVariant('/s/photo.png', '/s/photo-old.png'), undefined);
+    assert.equal(conventionVariant('/s/favicon-16x16.png', '/s/favicon-32x32.png', false), undefined, 'icons of one size: copies');
     const index = new VariantIndex([{ paths: ['/s/a.png', '/s/b.png'], reason: 'image-set()' }]);
-    assert.equal(index.reason('/s/a.png', '/s/b.png'), 'referenced together in image-set()');
-    assert.equal(index.reason('/s/a.png', '/s/c.png'), undefined);
+    assert.equal(index.reason({ path: '/s/a.png', sha256: '1' }, { path: '/s/b.png', sha256: '2' }), 'referenced together in image-set()');
+    assert.equal(index.reason({ path: '/s/a.png', sha256: '1' }, { path: '/s/b.png', sha256: '1' }), undefined, 'the same bytes: a duplicate');
+    assert.equal(index.reason({ path: '/s/a.png' }, { path: '/s/c.png' }), undefined);
+    assert.equal(index.reason({ path: '/s/logo.png', sha256: '1' }, { path: '/s/logo@2x.png', sha256: '1' }), undefined, 'a @2x name on a copy of the 1x: a duplicate');
   });
 
   it('a TIFF, PSD or HEIC is never the canonical, even the largest or pinned one; the rule says web-safe', () => {
