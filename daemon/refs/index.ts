@@ -121,7 +121,8 @@ function defaultIsImage(p: string): boolean {
   }
 }
 
-const WS = /\s/;
+// Whitespace, and the zero-width filler of blanked template tags in Markdown (template-refs.ts).
+const WS = /[\s\u200b]/;
 
 /**
  * Every image reference in one source file, with exact ranges. Never throws for bad input: a
@@ -156,7 +157,7 @@ export function extractReferences(filePath: string, text: string, options: Extra
     const dialect = dialectOf(filePath, siteOf(filePath), markup);
     if (dialect) {
       try {
-        layer = readTemplate(text, dialect);
+        layer = readTemplate(text, dialect, lang === 'markdown');
       } catch (e) {
         errors.push(`${filePath}: internal error while reading template tags: ${(e as Error).message}`);
       }
@@ -221,7 +222,7 @@ export function extractReferences(filePath: string, text: string, options: Extra
     }
     if (start >= end || seen.has(start)) continue;
     const raw = text.slice(start, end);
-    c.value = c.value.trim();
+    c.value = c.value.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
     if (c.template) {
       seen.add(start);
       if (isExternal(c.value) || !resolvesToImage(c)) {

@@ -104,14 +104,17 @@ function leftOperand(code: string): string {
   return code.replace(/^\s*(echo|print|return)\b/, '');
 }
 
+/** Filler of a blanked tag in Markdown where a space would change the block structure; trimmed like whitespace. */
+export const ZERO_WIDTH = '\u200b';
+
 const looksLikePath = (v: string) => v.length > 0 && v.length < 1024 && !/[\s<>{}]/.test(v) && (hasImageExtension(v) || v.includes('/'));
 
 /** Reads the template tags of a text. Returns undefined when the text has no tag. */
-export function readTemplate(text: string, dialect: Dialect): TemplateLayer | undefined {
+export function readTemplate(text: string, dialect: Dialect, markdown = false): TemplateLayer | undefined {
   if (!mayHaveTags(text, dialect)) return undefined;
   const tags = lexTemplate(text, dialect);
   if (tags.length === 0) return undefined;
-  const layer: TemplateLayer = { tags, blanked: blankTags(text, tags), candidates: [], prefixEnds: new Set(), understood: new Set(), dynamic: [] };
+  const layer: TemplateLayer = { tags, blanked: blankTags(text, tags, markdown), candidates: [], prefixEnds: new Set(), understood: new Set(), dynamic: [] };
   for (const tag of tags) {
     if (tag.type === 'comment') continue;
     const code = text.slice(tag.innerStart, tag.innerEnd);
@@ -166,13 +169,23 @@ export function readTemplate(text: string, dialect: Dialect): TemplateLayer | un
   return layer;
 }
 
-/** Replaces each tag by spaces, keeping line breaks (so offsets and line numbers stay those of the file). */
-function blankTags(text: string, tags: TemplateTag[]): string {
+/**
+ * Replaces each tag by spaces, keeping line breaks (so offsets and line numbers stay those of the file).
+ * In Markdown, a tag that starts a line with text after it is filled with zero-width spaces instead:
+ * spaces would indent the rest of the line into a code block (`{{% note %}}![x](a.png)`).
+ */
+function blankTags(text: string, tags: TemplateTag[], markdown: boolean): string {
   const parts: string[] = [];
   let at = 0;
   for (const t of tags) {
     const tag = text.slice(t.start, t.end);
-    parts.push(text.slice(at, t.start), tag.includes('\n') || tag.includes('\r') ? tag.replace(/[^\r\n]/g, ' ') : ' '.repeat(tag.length));
+    let fill = ' ';
+    if (markdown) {
+      const lineStart = Math.max(text.lastIndexOf('\n', t.start - 1), text.lastIndexOf('\r', t.start - 1)) + 1;
+      const eol = text.slice(t.end).search(/[\r\n]|$/);
+      if (/^[ \t]*$/.test(text.slice(lineStart, t.start)) && /\S/.test(text.slice(t.end, t.end + eol))) fill = ZERO_WIDTH;
+    }
+    parts.push(text.slice(at, t.start), tag.includes('\n') || tag.includes('\r') ? tag.replace(/[^\r\n]/g, fill) : fill.repeat(tag.length));
     at = t.end;
   }
   parts.push(text.slice(at));
