@@ -11,12 +11,13 @@ import { describeRecovery } from './index/integrity';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/pairs';
 import { CanonicalChooser } from './groups/canonical';
+import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
 import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { ReferenceStore, type ImageReference } from './references/store';
+import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
 import { updateReferences, variantSets } from './references/update';
-import type { ResolveOptions } from './refs';
+import { mentionMayName, type ResolveOptions } from './refs';
 
 export const SCHEMA_VERSION = 1;
 
@@ -32,6 +33,8 @@ export interface Analysis {
   stats: ScanStats;
   /** References to each group member (absolute paths), read before the index closed. */
   referencesOf: (imagePath: string) => ImageReference[];
+  /** Unresolved template mentions that may name this image (daemon/refs mentionMayName). */
+  mentionsOf: (imagePath: string) => SourceMention[];
 }
 
 export interface AnalyseOptions {
@@ -154,13 +157,17 @@ export function makeChooser(config: ResolvedConfig, pinned: ReadonlySet<string> 
   return new CanonicalChooser(config.settings.canonical.rules, (p) => (pinned.has(p) ? 2 : preferred(p) ? 1 : 0));
 }
 
-/** The ignore settings of a config in the form grouping takes. */
-/** The ignore settings of a config in the form grouping takes; `variants` (srcset, <picture>) are distinct too. */
-export function ignoreOptions(config: ResolvedConfig, variants: string[][] = []): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][] } {
+/**
+ * The ignore settings of a config in the form grouping takes, and the variants: `variants` (srcset,
+ * <picture>, image-set(), icon sets: referenced together) and names by convention (logo@2x.png) stay in
+ * their group, marked as variants (groups/variants.ts), instead of being split off as distinct.
+ */
+export function ignoreOptions(config: ResolvedConfig, variants: DeclaredVariants[] = []): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][]; variants: VariantIndex } {
   const ignore = config.settings.ignore;
   return {
     ignoredFile: globMatcher(ignore.filter((e): e is string => typeof e === 'string')),
-    distinctSets: [...ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])), ...variants],
+    distinctSets: ignore.flatMap((e) => (typeof e === 'string' ? [] : [e.paths.map((p) => path.resolve(config.baseDir, p))])),
+    variants: new VariantIndex(variants),
   };
 }
 
@@ -247,13 +254,13 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
   return graph;
 }
 
-export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: string[][] = [], records?: Iterable<FileRecord>): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
+export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: DeclaredVariants[] = [], records?: Iterable<FileRecord>): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
   const { entries, errors } = collectEntries(store, config, references, records);
   return { groups: await groupEntries(store, config, entries, variants), errors };
 }
 
 /** Groups collected entries (syncing the saved similarity graph with them first). */
-export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: string[][] = []): Promise<DuplicateGroup[]> {
+export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = []): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries);
   return groupsFromGraph(entries, graph, {
     thresholds: nearThresholds(config),
@@ -300,7 +307,11 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     await store.flushed();
     const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
     options.onPhase?.('done');
-    return { groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [] };
+    const mentions = [...references.allSources()].flatMap((r) => (r.mentions ?? []).filter((m) => m.pattern).map((m) => ({ ...m, source: r.path })));
+    return {
+      groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [],
+      mentionsOf: (p) => mentions.filter((m) => mentionMayName(m, p)),
+    };
   } finally {
     await references.close();
     await store.close();

@@ -12,6 +12,8 @@ export const DUPLICATE_CLASSES: readonly DuplicateClass[] = ['exact', 'pixel', '
 
 /** The rule that chose a group's canonical file (see daemon/groups/canonical.ts). */
 export type CanonicalRule =
+  /** Always first: a format browsers display (not TIFF, PSD, HEIC/HEIF, JPEG XL…) is the one web references are pointed at. */
+  | 'web-safe'
   | 'preferred'
   | 'most-referenced'
   | 'highest-resolution'
@@ -37,6 +39,12 @@ export interface ReportMember {
   references?: number;
   /** Where it is referenced: source path (relative like `path`), 0-based line and character (LSP style). */
   referencedFrom?: ReportLocation[];
+  /**
+   * Present when this member is a variant of the canonical on purpose, and why ("resolution variant (@2x
+   * of logo.png)", "favicon / app icon set", "referenced together in srcset or <picture>"): shown in the
+   * group, never proposed for replacement, never failing `check`, never an editor diagnostic.
+   */
+  variant?: string;
 }
 
 export interface ReportLocation {

@@ -358,7 +358,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         progress.stop();
       }
       const leftovers = await removeLeftovers(config);
-      const input = { groups: analysis.groups.map(toReplaceGroup), referencesTo: analysis.referencesOf, resolve: resolveOptions(config), indexDir: config.indexDir };
+      const input = { groups: analysis.groups.map(toReplaceGroup), referencesTo: analysis.referencesOf, resolve: resolveOptions(config), indexDir: config.indexDir, mentionsOf: analysis.mentionsOf };
       const plan = await makePlan(input, { classes: options.class, groupId: options.group, delete: !!options.delete });
       if (options.group && !analysis.groups.some((g) => g.id === options.group)) {
         throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--group: no group ${options.group} (list them with doublon scan)`);

@@ -10,6 +10,7 @@ import { CanonicalChooser, type CanonicalCandidate } from './canonical';
 import { SimilarityGraph } from './pairs';
 import { UnionFind } from './union-find';
 import type { Matcher } from '../scan/filter';
+import type { VariantIndex } from './variants';
 
 export interface ImageEntry extends CanonicalCandidate {
   sha256: string;
@@ -20,6 +21,8 @@ export interface GroupMember {
   image: ImageEntry;
   class: DuplicateClass;
   similarity: number;
+  /** Why this member is a variant of the canonical on purpose (groups/variants.ts): shown, never replaced. */
+  variant?: string;
 }
 
 export interface DuplicateGroup {
@@ -39,6 +42,8 @@ export interface GroupOptions {
   ignoredFile: Matcher;
   /** Sets of absolute paths declared distinct (config `ignore` entries with `paths`). */
   distinctSets: string[][];
+  /** Variants by convention and by reference (groups/variants.ts): members it names are marked. */
+  variants?: VariantIndex;
 }
 
 const CLASS_ORDER: Record<DuplicateClass, number> = { exact: 0, pixel: 1, near: 2 };
@@ -117,6 +122,8 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
           member = { image, class: 'near', similarity };
         }
       }
+      const variant = image === canonical ? undefined : options.variants?.reason(canonical, image);
+      if (variant) member.variant = variant;
       groupClass = looserClass(groupClass, member.class);
       return member;
     });
@@ -126,7 +133,7 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
       canonical,
       rule: choice.rule,
       members: groupMembers,
-      bytesReclaimable: groupMembers.slice(1).reduce((sum, m) => sum + m.image.bytes, 0),
+      bytesReclaimable: groupMembers.slice(1).reduce((sum, m) => sum + (m.variant ? 0 : m.image.bytes), 0),
     });
   }
   return groups.sort((a, b) => b.bytesReclaimable - a.bytesReclaimable || (a.canonical.path < b.canonical.path ? -1 : 1));

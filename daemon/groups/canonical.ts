@@ -23,8 +23,21 @@ type Comparison = (a: CanonicalCandidate, b: CanonicalCandidate) => number;
 /** How strongly a path is preferred: 0 for most, 1 for the configured library, 2 for a file a user pinned. */
 export type PreferenceRank = (relativePath: string) => number;
 
+/**
+ * Formats every current browser displays in <img> and CSS. TIFF, PSD, HEIC/HEIF (Safari only), JPEG XL
+ * (Safari only), camera raws and other editing formats are not: never the file web pages are pointed at.
+ */
+const WEB_FORMATS = new Set(['png', 'apng', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 'gif', 'webp', 'avif', 'svg', 'svgz', 'ico', 'cur', 'bmp']);
+
+/** Whether browsers display this file (by its extension, which is also what a web server's type says). */
+export function isWebSafe(filePath: string): boolean {
+  const dot = filePath.lastIndexOf('.');
+  return dot > filePath.lastIndexOf('/') && WEB_FORMATS.has(filePath.slice(dot + 1).toLowerCase());
+}
+
 function comparisons(preferred: PreferenceRank): Record<CanonicalRule, Comparison> {
   return {
+    'web-safe': (a, b) => Number(isWebSafe(b.path)) - Number(isWebSafe(a.path)),
     preferred: (a, b) => preferred(b.relativePath) - preferred(a.relativePath),
     'most-referenced': (a, b) => b.references - a.references,
     'highest-resolution': (a, b) => b.width * b.height - a.width * a.height,
@@ -48,8 +61,9 @@ export class CanonicalChooser {
 
   constructor(rules: CanonicalRule[], preferred: PreferenceRank) {
     const all = comparisons(preferred);
-    // 'preferred' always leads, and 'lexical' always ends the chain so the choice is deterministic.
-    const order: CanonicalRule[] = ['preferred', ...rules.filter((r) => r !== 'preferred' && r !== 'lexical'), 'lexical'];
+    // 'web-safe' always leads (not even a pinned TIFF is what web pages may point at), then 'preferred';
+    // 'lexical' always ends the chain so the choice is deterministic.
+    const order: CanonicalRule[] = ['web-safe', 'preferred', ...rules.filter((r) => r !== 'web-safe' && r !== 'preferred' && r !== 'lexical'), 'lexical'];
     this.rules = order.map((rule) => [rule, all[rule]]);
   }
 

@@ -41,7 +41,7 @@ export type DuplicatesIn = (open: OpenDocument) => Promise<DuplicateReference[]>
 
 export async function replaceEverywhereEdit(target: string, host: LspHost, documents: OpenDocuments, duplicatesIn: DuplicatesIn, client: string): Promise<{ edit: WorkspaceEdit; references: number; deletes: boolean } | undefined> {
   const membership = host.membership(target);
-  if (!membership || membership.member.image === membership.group.canonical) return undefined;
+  if (!membership || membership.member.image === membership.group.canonical || membership.member.variant) return undefined;
   const changes: Array<TextDocumentEdit | DeleteFile> = [];
   const sources = new Set(host.referencesTo(target).map((r) => r.source));
   for (const doc of documents.all()) if (doc.path && doc.client === client) sources.add(doc.path);

@@ -51,7 +51,7 @@ export function duplicateOf(path: string, reference: RawReference, host: LspHost
   const target = resolveReference(path, reference.value, { ...host.resolveOptions(), kind: reference.kind });
   if (!target) return undefined;
   const membership = host.membership(target);
-  if (!membership || membership.member.image === membership.group.canonical) return undefined;
+  if (!membership || membership.member.image === membership.group.canonical || membership.member.variant) return undefined;
   return { reference, target, membership };
 }
 

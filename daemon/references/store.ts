@@ -12,13 +12,16 @@
  */
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { ImageReference } from '../refs';
 import { DiskFullError, ensureFreeSpace, writeFailure } from '../index/disk';
 import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from '../index/integrity';
 import { makePrivateDir, tightenIndexDir } from '../index/private';
+import { mentionMayName, type ImageReference, type UnresolvedMention } from '../refs';
 
-/** 2: references keep their LSP range (as extracted) instead of flattened line/character fields. */
-export const REFERENCE_SCHEMA = 2;
+/**
+ * 2: references keep their LSP range (as extracted) instead of flattened line/character fields.
+ * 3: template references (kinds 'template-url', 'template-asset') and unresolved template mentions.
+ */
+export const REFERENCE_SCHEMA = 3;
 
 /** A reference as stored under its source file (the source is the record's key). */
 export type StoredReference = Omit<ImageReference, 'source'>;
@@ -31,7 +34,12 @@ export interface SourceRecord {
   references: StoredReference[];
   /** Why the file could not be read or parsed fully (references found before the problem are kept). */
   errors?: string[];
+  /** Template expressions that may name an image but cannot be resolved statically. */
+  mentions?: UnresolvedMention[];
 }
+
+/** An unresolved mention with the source file it sits in. */
+export interface SourceMention extends UnresolvedMention { source: string }
 
 export type { ImageReference };
 
@@ -141,6 +149,18 @@ export class ReferenceStore {
       for (const reference of this.getSource(source)?.references ?? []) {
         if (reference.target === target) found.push({ ...reference, source });
       }
+    }
+    return found;
+  }
+
+  /**
+   * Template mentions that may name this image (mentionMayName): an image they may name must not be
+   * deleted. One pass over the sources that have mentions.
+   */
+  mentionsOf(image: string): SourceMention[] {
+    const found: SourceMention[] = [];
+    for (const record of this.allSources()) {
+      for (const m of record.mentions ?? []) if (mentionMayName(m, image)) found.push({ ...m, source: record.path });
     }
     return found;
   }

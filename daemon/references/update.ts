@@ -6,6 +6,7 @@ import { extractFile, resolveReference, type ResolveOptions } from '../refs';
 import type { FileStat } from '../scan/crawl';
 import { forEachLimited } from '../scan/scanner';
 import type { ReferenceStore, SourceRecord, StoredReference } from './store';
+import type { DeclaredVariants } from '../groups/variants';
 
 export interface ReferenceUpdateOptions {
   resolve: ResolveOptions;
@@ -36,6 +37,7 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
     ino: stat.ino,
     references,
     ...(result.errors.length > 0 ? { errors: result.errors } : {}),
+    ...(result.mentions.length > 0 ? { mentions: result.mentions } : {}),
   };
   store.putSource(record);
   return record;
@@ -61,18 +63,30 @@ export async function updateReferences(store: ReferenceStore, sources: FileStat[
   return stats;
 }
 
-/** Images referenced together on purpose (one srcset, one <picture>): sets of absolute image paths. */
-export function variantSets(store: ReferenceStore): string[][] {
-  const sets: string[][] = [];
+const VARIANT_REASON: Partial<Record<string, string>> = {
+  'image-set': 'image-set()', manifest: 'web-manifest icons', href: 'the icon links of a page', 'css-url': 'a rule and its resolution media query',
+};
+
+/**
+ * Images referenced together on purpose (one srcset or <picture>, one image-set(), the icon links of a
+ * page, a manifest's icons, a rule under a resolution media query): absolute image paths, and why.
+ */
+export function variantSets(store: ReferenceStore): DeclaredVariants[] {
+  const sets: DeclaredVariants[] = [];
   for (const record of store.allSources()) {
-    const byGroup = new Map<number, Set<string>>();
+    const byGroup = new Map<number, { paths: Set<string>; kinds: Set<string> }>();
     for (const reference of record.references) {
       if (reference.variantGroup === undefined) continue;
       let set = byGroup.get(reference.variantGroup);
-      if (!set) byGroup.set(reference.variantGroup, (set = new Set()));
-      set.add(reference.target);
+      if (!set) byGroup.set(reference.variantGroup, (set = { paths: new Set(), kinds: new Set() }));
+      set.paths.add(reference.target);
+      set.kinds.add(reference.kind);
     }
-    for (const set of byGroup.values()) if (set.size > 1) sets.push([...set]);
+    for (const { paths, kinds } of byGroup.values()) {
+      if (paths.size < 2) continue;
+      const reason = kinds.size === 1 ? VARIANT_REASON[[...kinds][0]] : undefined;
+      sets.push({ paths: [...paths], reason: reason ?? 'srcset or <picture>' });
+    }
   }
   return sets;
 }

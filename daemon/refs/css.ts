@@ -1,4 +1,4 @@
-import postcss, { type AnyNode, type Root, CssSyntaxError } from 'postcss';
+import postcss, { type AnyNode, type AtRule, type Declaration, type Root, type Rule, CssSyntaxError } from 'postcss';
 import valueParser from 'postcss-value-parser';
 import postcssScss from 'postcss-scss';
 import postcssLess from 'postcss-less';
@@ -75,7 +75,29 @@ function locate(text: string, raw: string, guess: number, from: number): number 
   return i;
 }
 
+// A media query that selects screens by pixel density: its rules hold the high-resolution variants.
+const RESOLUTION_QUERY = /device-pixel-ratio|resolution/i;
+
+function inResolutionQuery(node: AnyNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'atrule' && (p as AtRule).name.toLowerCase() === 'media' && RESOLUTION_QUERY.test((p as AtRule).params)) return true;
+  }
+  return false;
+}
+
+/** A background drawn at the image's pixel size: no background-size in its rule (nor a "/ size" in the shorthand). */
+function pixelSized(decl: Declaration, value: string): boolean {
+  const prop = decl.prop.toLowerCase();
+  if (prop !== 'background' && prop !== 'background-image') return false;
+  if (prop === 'background' && /\/\s*[\w.%-]/.test(value.replace(/url\([^)]*\)/gi, ''))) return false;
+  const rule = decl.parent;
+  return !(rule && 'nodes' in rule && rule.nodes?.some((n) => n.type === 'decl' && /^(-webkit-)?background-size$/i.test(n.prop)));
+}
+
 function walkRoot(ctx: ExtractContext, root: Root, text: string, base: number): void {
+  // Rules by selector, outside and inside resolution media queries: the url()s of a selector in both are variants.
+  const plain = new Map<string, Candidate[]>();
+  const dense = new Map<string, Candidate[]>();
   root.walk((node: AnyNode) => {
     const so = node.source?.start?.offset;
     if (so === undefined) return;
@@ -84,7 +106,18 @@ function walkRoot(ctx: ExtractContext, root: Root, text: string, base: number): 
       const guess = so + node.prop.length + (node.raws.between ?? '').length;
       const at = locate(text, raw, guess, so);
       if (at < 0) return;
+      const first = ctx.candidates.length;
       scanValue(ctx, raw, base + at, IMAGE_PROPS.test(node.prop) ? 'strong' : 'weak');
+      if (ctx.candidates.length === first) return;
+      const found = ctx.candidates.slice(first);
+      if (pixelSized(node, raw)) for (const c of found) if (c.kind === 'css-url') c.pixelSized = true;
+      const selector = node.parent?.type === 'rule' ? (node.parent as Rule).selector.replace(/\s+/g, ' ').trim() : undefined;
+      if (selector) {
+        const map = inResolutionQuery(node) ? dense : plain;
+        const list = map.get(selector);
+        if (list) list.push(...found);
+        else map.set(selector, [...found]);
+      }
     } else if (node.type === 'atrule') {
       const raw = (node.raws.params as { raw?: string } | undefined)?.raw ?? node.params;
       if (!raw) return;
@@ -94,6 +127,12 @@ function walkRoot(ctx: ExtractContext, root: Root, text: string, base: number): 
       scanValue(ctx, raw, base + at, 'weak');
     }
   });
+  for (const [selector, hiRes] of dense) {
+    const lowRes = plain.get(selector);
+    if (!lowRes) continue;
+    const group = ctx.nextGroup();
+    for (const c of [...lowRes, ...hiRes]) if (c.kind === 'css-url' && c.variantGroup === undefined) c.variantGroup = group;
+  }
 }
 
 /** Image references of a style sheet (or <style> body) at file offset `base`. Comments are skipped. */

@@ -18,6 +18,8 @@ function isManifestSrc(path: JSONPath): boolean {
  */
 export function extractJsonText(ctx: ExtractContext, text: string, base: number): void {
   const errs: string[] = [];
+  // A manifest's icons are not one variant set by position: a list may repeat one file under two names
+  // (a duplicate). Icons at several sizes are variants by name and size (groups/variants.ts).
   visitJson(
     text,
     {

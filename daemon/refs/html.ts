@@ -78,6 +78,7 @@ export function srcsetUrls(raw: string): { start: number; end: number }[] {
  */
 export function extractHtmlText(ctx: ExtractContext, text: string, base: number, flavor: HtmlFlavor): void {
   let attrs: Attr[] = [];
+  let iconGroup: number | undefined;
   const pictures: number[] = [];
   const open: { name: string; start: number }[] = [];
   let raw: { name: string; attrs: Map<string, Attr>; start: number; end: number } | undefined;
@@ -145,13 +146,15 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         const iss = use('imagesrcset');
         let group: number | undefined;
         if (iss) group = srcsetRefs(iss, strong ? 'strong' : 'weak', undefined);
+        // The icons of a page (favicon sizes, apple-touch-icon, mask-icon) are one set of variants.
+        else if (rels.some((r) => ICON_RELS.has(r) && r !== 'image_src')) group = (iconGroup ??= ctx.nextGroup());
         if (href) attrRef(href, 'href', strong ? 'strong' : 'weak', group);
         break;
       }
       case 'meta': {
         const key = (A.get('property')?.value ?? A.get('name')?.value ?? A.get('itemprop')?.value ?? '').toLowerCase();
         const content = use('content');
-        if (content && META_IMAGE.has(key)) attrRef(content, 'meta', 'strong');
+        if (content && META_IMAGE.has(key)) attrRef(content, 'meta', 'strong', key.startsWith('msapplication') ? (iconGroup ??= ctx.nextGroup()) : undefined);
         break;
       }
       case 'image':

@@ -5,10 +5,12 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import type { Candidate, ExtractContext, ExtractOptions, ExtractResult, RawReference, ResolveOptions, SourceLanguage } from './types';
+import type { Candidate, ExtractContext, ExtractOptions, ExtractResult, RawReference, ResolveOptions, SourceLanguage, UnresolvedMention } from './types';
 import { LineMap } from './positions';
 import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
+import { siteOf } from './sites';
+import { dialectOf, readTemplate, type TemplateLayer } from './template-refs';
 import type * as Html from './html';
 import type * as Css from './css';
 import type * as Js from './js';
@@ -28,13 +30,15 @@ const extractJsonText: typeof Data.extractJsonText = (...a) => (require('./data'
 const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data') as typeof Data).extractYamlText(...a);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position } from './types';
+export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position, UnresolvedMention } from './types';
+export { siteOf, forgetSites, type Site, type Generator } from './sites';
+export { mentionMayName } from './mentions';
 export { resolveReference, rewriteReference, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';
 
 const BY_EXT: Record<string, SourceLanguage> = {
   html: 'html', htm: 'html', xhtml: 'html', shtml: 'html', njk: 'html', hbs: 'html', handlebars: 'html', mustache: 'html',
-  ejs: 'html', liquid: 'html', twig: 'html', php: 'html', erb: 'html',
+  ejs: 'html', liquid: 'html', twig: 'html', php: 'html', phtml: 'html', erb: 'html', nunjucks: 'html',
   css: 'css', pcss: 'css', postcss: 'css', scss: 'scss', less: 'less',
   js: 'js', mjs: 'js', cjs: 'js', jsx: 'jsx', ts: 'ts', mts: 'ts', cts: 'ts', tsx: 'tsx',
   md: 'markdown', markdown: 'markdown', mdown: 'markdown', mkd: 'markdown',
@@ -117,7 +121,8 @@ function defaultIsImage(p: string): boolean {
   }
 }
 
-const WS = /\s/;
+// Whitespace, and the zero-width filler of blanked template tags in Markdown (template-refs.ts).
+const WS = /[\s\u200b]/;
 
 /**
  * Every image reference in one source file, with exact ranges. Never throws for bad input: a
@@ -133,7 +138,8 @@ const WS = /\s/;
 export function extractReferences(filePath: string, text: string, options: ExtractOptions = {}): ExtractResult {
   const lang = languageOf(filePath);
   const errors: string[] = [];
-  if (!lang) return { references: [], errors: [`${filePath}: not a source language Doublon reads`] };
+  const mentions: UnresolvedMention[] = [];
+  if (!lang) return { references: [], errors: [`${filePath}: not a source language Doublon reads`], mentions };
   let lineMap: LineMap | undefined;
   const lines = () => (lineMap ??= new LineMap(text));
   let group = 0;
@@ -144,13 +150,29 @@ export function extractReferences(filePath: string, text: string, options: Extra
     nextGroup: () => ++group,
     line: (offset) => lines().position(offset).line + 1,
   };
+  // Template tags are read on their own and blanked for the host language, so the HTML around them is still read.
+  let layer: TemplateLayer | undefined;
+  const markup = lang === 'html' || lang === 'markdown';
+  if (markup || lang === 'css' || lang === 'scss' || lang === 'less') {
+    const dialect = dialectOf(filePath, siteOf(filePath), markup);
+    if (dialect) {
+      try {
+        layer = readTemplate(text, dialect, lang === 'markdown');
+      } catch (e) {
+        errors.push(`${filePath}: internal error while reading template tags: ${(e as Error).message}`);
+      }
+    }
+  }
+  const hostText = layer?.blanked ?? text;
   try {
-    dispatch(ctx, lang, text);
+    dispatch(ctx, lang, hostText);
   } catch (e) {
     errors.push(`${filePath}: internal error while reading ${lang}: ${(e as Error).message}`);
   }
+  if (layer) ctx.candidates.push(...layer.candidates);
   const isImage = options.isImage ?? defaultIsImage;
   const resolveOpts: ResolveOptions = options.resolve ?? { roots: [path.parse(path.resolve(filePath)).root], webRoots: [] };
+  const resolvesToImage = (c: Candidate) => candidatePaths(filePath, c.value, { ...resolveOpts, kind: c.kind }).some((p) => isImage(p));
   const accepts = (c: Candidate): boolean => {
     const v = c.value;
     if (v === '' || v.startsWith('#') || v.startsWith('?') || isExternal(v) || isPlaceholder(v)) return false;
@@ -166,7 +188,12 @@ export function extractReferences(filePath: string, text: string, options: Extra
       // a bare string: must look like a path and resolve to an image
       if (!image || WS.test(v) || v.length > 1024) return false;
     }
-    return candidatePaths(filePath, v, { ...resolveOpts, kind: c.kind }).some((p) => isImage(p));
+    return resolvesToImage(c);
+  };
+  const mention = (start: number, end: number, reason: string, pattern?: string) => {
+    const m: UnresolvedMention = { text: text.slice(start, end), start, end, range: { start: lines().position(start), end: lines().position(end) }, reason };
+    if (pattern !== undefined && /[^*]/.test(pattern)) m.pattern = pattern;
+    mentions.push(m);
   };
   const seen = new Set<number>();
   const refs: RawReference[] = [];
@@ -174,12 +201,36 @@ export function extractReferences(filePath: string, text: string, options: Extra
   let line = 0;
   for (const c of sorted) {
     let { start, end } = c;
-    while (start < end && WS.test(text[start])) start++;
-    while (end > start && WS.test(text[end - 1])) end--;
+    const host = c.template ? text : hostText; // a template candidate lies inside a (blanked) tag
+    while (start < end && WS.test(host[start])) start++;
+    while (end > start && WS.test(host[end - 1])) end--;
+    if (layer && !c.template) {
+      const within = tagsOverlapping(layer, start < end ? start : c.start, start < end ? end : c.end);
+      if (within.length > 0) {
+        if (within.every((t) => layer.understood.has(t.start))) continue; // e.g. src="{{ '/a.png' | url }}": read from the tag
+        if (seen.has(c.start)) continue;
+        seen.add(c.start);
+        const s = start < end ? start : c.start;
+        const e = start < end ? end : c.end;
+        const pattern = patternOf(text, s, e, within);
+        // A link (href) to something computed is usually a page: a mention only where an image is meant.
+        if (c.strength !== 'strong' && !hasImageExtension(pattern)) continue;
+        mention(s, e, 'a template expression in a reference, known only when the site is built', pattern);
+        continue;
+      }
+      if (start < end && layer.prefixEnds.has(start)) c.kind = 'template-url';
+    }
     if (start >= end || seen.has(start)) continue;
     const raw = text.slice(start, end);
-    c.value = c.value.trim();
-    if (isPlaceholder(raw) || !accepts(c)) continue;
+    c.value = c.value.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
+    if (c.template) {
+      seen.add(start);
+      if (isExternal(c.value) || !resolvesToImage(c)) {
+        // printf "/icons/%s.png" .name: the verbs are the parts known at build time.
+        if (!isExternal(c.value) && hasImageExtension(c.value)) mention(start, end, 'a path in a template that names no image file the generator serves', c.value.replace(/%[-+# 0-9.]*[sdvq]/g, '*'));
+        continue;
+      }
+    } else if (isPlaceholder(raw) || !accepts(c)) continue;
     seen.add(start);
     const lm = lines();
     const ps = lm.positionFrom(start, line);
@@ -193,18 +244,48 @@ export function extractReferences(filePath: string, text: string, options: Extra
       kind: c.kind,
     };
     if (c.variantGroup !== undefined) ref.variantGroup = c.variantGroup;
+    if (c.pixelSized) ref.pixelSized = true;
     refs.push(ref);
   }
+  for (const d of layer?.dynamic ?? []) mention(d.start, d.end, d.reason, d.pattern);
+  mentions.sort((a, b) => a.start - b.start);
   // A variant group left with a single member is no group.
   const counts = new Map<number, number>();
   for (const r of refs) if (r.variantGroup !== undefined) counts.set(r.variantGroup, (counts.get(r.variantGroup) ?? 0) + 1);
   for (const r of refs) if (r.variantGroup !== undefined && counts.get(r.variantGroup) === 1) delete r.variantGroup;
-  return { references: refs, errors };
+  return { references: refs, errors, mentions };
+}
+
+/** The (non-comment) tags overlapping [start, end). */
+function tagsOverlapping(layer: TemplateLayer, start: number, end: number) {
+  const tags = layer.tags;
+  let lo = 0;
+  let hi = tags.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tags[mid].end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = [];
+  for (let i = lo; i < tags.length && tags[i].start < end; i++) if (tags[i].type !== 'comment') out.push(tags[i]);
+  return out;
+}
+
+/** "/img/{{ name }}.png" → "/img/*.png". */
+function patternOf(text: string, start: number, end: number, tags: { start: number; end: number }[]): string {
+  let out = '';
+  let at = start;
+  for (const t of tags) {
+    out += text.slice(at, Math.max(at, t.start)) + '*';
+    at = Math.max(at, t.end);
+  }
+  out += text.slice(Math.min(at, end), end);
+  return out.replace(/\*+/g, '*');
 }
 
 /** Reads (readSourceFile) and extracts one file; a file that cannot be read gives its error and no references. */
 export async function extractFile(filePath: string, options: ExtractOptions = {}): Promise<ExtractResult & { warnings: string[] }> {
   const r = await readSourceFile(filePath);
-  if ('error' in r) return { references: [], errors: [r.error], warnings: [] };
+  if ('error' in r) return { references: [], errors: [r.error], mentions: [], warnings: [] };
   return { ...extractReferences(filePath, r.text, options), warnings: r.warnings };
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolveOptions } from './types';
+import { siteOf, type Mount } from './sites';
 
 /** Extensions that make a path an image reference on their own (lower case, without dot). */
 export const IMAGE_EXTENSIONS = new Set([
@@ -82,29 +83,67 @@ function insideRoots(p: string, roots: string[]): boolean {
   return roots.some((r) => isInside(p, path.resolve(r)));
 }
 
+interface PathCandidate { abs: string; webRoot?: string; alias?: string; mount?: Mount; assetDir?: string }
+
+/** The file a URL path ("/img/a.png") names under a mount, if the mount serves that URL. */
+function underMount(urlPath: string, mount: Mount): string | undefined {
+  const p = '/' + urlPath.replace(/^\/+/, '');
+  if (mount.url === '/') return path.join(mount.dir, p);
+  if (p === mount.url || p.startsWith(mount.url + '/')) return path.join(mount.dir, p.slice(mount.url.length));
+  return undefined;
+}
+
+function mountCandidates(decoded: string, mounts: Mount[]): PathCandidate[] {
+  const out: PathCandidate[] = [];
+  for (const mount of mounts) {
+    const abs = underMount(decoded, mount);
+    if (abs) out.push({ abs, mount });
+  }
+  return out;
+}
+
 /** Candidate absolute paths for a reference, in the order they are tried. */
-function candidates(fromFile: string, text: string, options: ResolveOptions): { abs: string; webRoot?: string; alias?: string }[] {
+function candidates(fromFile: string, text: string, options: ResolveOptions): PathCandidate[] {
   const t = text.trim();
   if (t === '' || isExternal(t) || isPlaceholder(t)) return [];
   const { pathPart } = splitSuffix(t);
   if (pathPart === '') return []; // "#frag", "?q": the document itself
   const decoded = percentDecode(pathPart);
   if (decoded.includes('\0')) return [];
-  const out: { abs: string; webRoot?: string; alias?: string }[] = [];
+  const out: PathCandidate[] = [];
   if (options.aliases) {
     for (const [prefix, folder] of Object.entries(options.aliases)) {
       if (decoded.startsWith(prefix)) out.push({ abs: path.resolve(folder, decoded.slice(prefix.length)), alias: prefix });
     }
     if (out.length > 0) return out;
   }
-  if (decoded.startsWith('/')) {
+  const dotted = decoded.startsWith('./') || decoded.startsWith('../') || decoded === '.' || decoded === '..';
+  if (options.kind === 'template-url' || options.kind === 'template-asset') {
+    // The generator's rules: a template path is never relative to the template file (but to the page, a bundle).
+    const site = siteOf(fromFile);
+    if (dotted) return [{ abs: path.resolve(path.dirname(fromFile), decoded) }];
+    if (site && options.kind === 'template-url') out.push(...mountCandidates(decoded, site.templateMounts));
+    if (site && options.kind === 'template-asset') {
+      for (const dir of site.assets) out.push({ abs: path.join(dir, decoded), assetDir: dir });
+    }
+    if (!site || options.kind === 'template-asset') out.push({ abs: path.resolve(path.dirname(fromFile), decoded.replace(/^\/+/, '')) });
     for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
     return out;
   }
-  const bare = !decoded.startsWith('./') && !decoded.startsWith('../') && decoded !== '.' && decoded !== '..';
+  if (decoded.startsWith('/')) {
+    // In a generator's site, its own URL rules come before the configured web roots (which default to guesses: public/, static/, ".").
+    const site = siteOf(fromFile);
+    if (site) out.push(...mountCandidates(decoded, site.mounts));
+    for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
+    return out;
+  }
+  const bare = !dotted;
   if (bare && (options.kind === 'import' || options.kind === 'require')) return []; // a package specifier
   out.push({ abs: path.resolve(path.dirname(fromFile), decoded) });
   if (bare && (options.kind === 'string' || options.kind === 'manifest')) {
+    // Data and front matter of a generator site name files from the site's root (Hugo: static/ and the themes').
+    const site = siteOf(fromFile);
+    if (site) out.push(...mountCandidates(decoded, site.mounts.length > 0 ? site.mounts : site.templateMounts));
     for (const w of options.webRoots) out.push({ abs: path.join(path.resolve(w), decoded), webRoot: path.resolve(w) });
   }
   return out;
@@ -173,6 +212,26 @@ export function rewriteReference(fromFile: string, oldText: string, newTarget: s
         return prefix + encodePath(posix(path.relative(path.resolve(folder), target)), encodeAll) + suffix;
       }
     }
+  }
+  const site = old?.mount || old?.assetDir || options.kind === 'template-url' || options.kind === 'template-asset' ? siteOf(fromFile) : undefined;
+  if (site) {
+    // Stay in the generator's terms: under the mount or asset folder the old path used, else another that holds the target.
+    const rooted = pathPart.startsWith('/');
+    if (options.kind === 'template-asset' || old?.assetDir) {
+      const dirs = old?.assetDir ? [old.assetDir, ...site.assets] : site.assets;
+      const dir = dirs.find((d) => isInside(target, d));
+      if (dir) return (rooted ? '/' : '') + encodePath(posix(path.relative(dir, target)), encodeAll) + suffix;
+    } else {
+      const mounts = options.kind === 'template-url' ? site.templateMounts : site.mounts.length > 0 ? site.mounts : site.templateMounts;
+      const mount = [old?.mount, ...mounts].find((m): m is Mount => m !== undefined && isInside(target, m.dir));
+      if (mount) {
+        const url = (mount.url === '/' ? '' : mount.url) + '/' + encodePath(posix(path.relative(mount.dir, target)), encodeAll);
+        return (rooted ? url : url.slice(1)) + suffix;
+      }
+    }
+    // The generator does not serve the target under any URL this path could take (Hugo's assets/ for a
+    // page link): a path relative to the source file would only look right. Leave it as it is.
+    return oldText;
   }
   if (pathPart.startsWith('/')) {
     const webRoots = options.webRoots.map((w) => path.resolve(w));

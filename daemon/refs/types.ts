@@ -6,7 +6,14 @@ export type SourceLanguage =
 
 export type ReferenceKind =
   | 'src' | 'srcset' | 'href' | 'poster' | 'css-url' | 'image-set' | 'import' | 'require' | 'new-url'
-  | 'string' | 'markdown-image' | 'markdown-definition' | 'meta' | 'manifest';
+  | 'string' | 'markdown-image' | 'markdown-definition' | 'meta' | 'manifest'
+  /** A path a template hands to the generator's URL rules: after a site prefix (`{{ site.baseurl }}/…`,
+   * `get_template_directory_uri() . '/…'`, `{{ directory }}/…`) or given to a URL filter or function
+   * (`| relative_url`, `| url`, `relURL`, `get_theme_file_uri`). Served from the site's template mounts
+   * (daemon/refs/sites.ts) whether or not it starts with "/". */
+  | 'template-url'
+  /** A path given to a generator's asset pipeline (Hugo `resources.Get`, Rails `image_tag`, Eleventy `{% image %}`): read from the site's asset folders. */
+  | 'template-asset';
 
 export interface Position { line: number; character: number }
 
@@ -26,9 +33,31 @@ export interface RawReference {
   kind: ReferenceKind;
   /** References that belong together on purpose (the candidates of one srcset, the sources of one <picture>) share a variantGroup id, unique within the file. */
   variantGroup?: number;
+  /**
+   * The image is drawn at its own pixel size: a CSS background in a rule without background-size (a
+   * sprite's offsets depend on it). Replacing it by an image of another size changes the page.
+   */
+  pixelSized?: true;
 }
 
-export interface ExtractResult { references: RawReference[]; errors: string[] }
+/**
+ * A template expression that may name an image but cannot be resolved statically (`{{ post.image }}` in a
+ * src, `"icons/" ~ name ~ ".svg"`, a path that matches no file). The replacement plan shows these, and an
+ * image a mention may name (mentionMayName) is not deleted.
+ */
+export interface UnresolvedMention {
+  /** The source text of the expression, or of the reference it sits in. */
+  text: string;
+  start: number;
+  end: number;
+  range: { start: Position; end: Position };
+  /** What it may name as a path glob, `*` for each part known only at build time ("img/*.png", "*.svg"); absent when nothing of it is literal. */
+  pattern?: string;
+  /** Why it cannot be resolved. */
+  reason: string;
+}
+
+export interface ExtractResult { references: RawReference[]; errors: string[]; mentions: UnresolvedMention[] }
 
 /** A reference resolved to the image it names, with the source file it sits in (what the reference index holds). */
 export interface ImageReference extends RawReference {
@@ -76,6 +105,9 @@ export interface Candidate {
    */
   strength: 'strong' | 'weak' | 'string';
   variantGroup?: number;
+  /** Read from a template expression: when it does not resolve to an image it is an unresolved mention, not dropped. */
+  template?: boolean;
+  pixelSized?: true;
 }
 
 /** State shared by nested extractors of one file (variant-group numbering, errors). */

@@ -71,6 +71,10 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
       if (path.resolve(m.path) === path.resolve(g.canonical)) continue;
       const refs = refsByMember.get(m.path) ?? [];
       refsOfMember.set(m.path, refs);
+      if (m.variant) {
+        skipped.push({ code: 'variant', groupId: g.id, image: m.path, reason: `${show(m.path)}: a variant of ${show(g.canonical)} on purpose (${m.variant}); kept` });
+        continue;
+      }
       if (!classes.includes(m.class)) {
         skipped.push({
           code: 'class-not-selected', groupId: g.id, image: m.path,
@@ -78,7 +82,15 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
         });
         continue;
       }
+      const canonicalMember = g.members.find((x) => path.resolve(x.path) === path.resolve(g.canonical));
+      const otherSize = !!canonicalMember && m.width !== undefined && canonicalMember.width !== undefined && (m.width !== canonicalMember.width || m.height !== canonicalMember.height);
       for (const r of refs) {
+        if (r.pixelSized && otherSize) {
+          const why = `a CSS background without background-size is drawn at the image's own size (${m.width}×${m.height}, the canonical is ${canonicalMember?.width}×${canonicalMember?.height})`;
+          notRewrittenWhy.set(refKey(r.source, r.start), why);
+          skipped.push({ code: 'pixel-size', groupId: g.id, image: m.path, source: r.source, line: r.range.start.line, reason: `${where(r)}: ${r.text} not rewritten: ${why}` });
+          continue;
+        }
         if (r.variantGroup !== undefined) {
           const targets = variantTargets.get(`${r.source}\0${r.variantGroup}`);
           if (targets && targets.size > 1) {
@@ -117,7 +129,7 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
     for (const g of groups) {
       for (const m of g.members) {
         const p = path.resolve(m.path);
-        if (p === path.resolve(g.canonical) || !classes.includes(m.class)) continue;
+        if (p === path.resolve(g.canonical) || !classes.includes(m.class) || m.variant) continue;
         if (allCanonicals.has(p)) {
           skipped.push({ code: 'still-referenced', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is the canonical of another group` });
           continue;
@@ -137,6 +149,16 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
         const outside = outsideProblem(p, input.resolve.roots, input.indexDir);
         if (outside) {
           skipped.push({ code: 'outside-roots', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is ${outside}` });
+          continue;
+        }
+        // Unresolved template mentions (daemon/refs): an expression that may name this file at build time.
+        const mentions = input.mentionsOf?.(p) ?? [];
+        if (mentions.length > 0) {
+          const first = mentions[0];
+          skipped.push({
+            code: 'still-referenced', groupId: g.id, image: m.path, source: first.source, line: first.range.start.line,
+            reason: `${show(m.path)}: kept, a template may name it: ${where(first)} ${first.text}${first.pattern ? ` (may name ${first.pattern})` : ''}${mentions.length > 1 ? ` and ${mentions.length - 1} more` : ''}`,
+          });
           continue;
         }
         let bytes: Buffer;

@@ -17,6 +17,11 @@ export interface ReplaceMember {
   class: DuplicateClass;
   sha256: string;
   bytes: number;
+  /** A variant of the canonical on purpose (groups/variants.ts): never replaced, never removed. */
+  variant?: string;
+  /** Pixel size, when known: a CSS background drawn at its pixel size is not pointed at an image of another size. */
+  width?: number;
+  height?: number;
 }
 
 export interface ReplaceGroup {
@@ -36,6 +41,8 @@ export interface PlanInput {
   resolve: ResolveOptions;
   /** The index folder: never searched for mentions, never changed by a plan. */
   indexDir?: string;
+  /** Template expressions that may name this image but cannot be resolved statically (daemon/refs): it is not deleted while any exists. */
+  mentionsOf?(imagePath: string): Array<Pick<ImageReference, 'source' | 'range' | 'text'> & { pattern?: string }>;
 }
 
 export interface PlanOptions {
@@ -89,8 +96,10 @@ export interface PlannedRemoval {
 }
 
 export type SkipCode =
-  /** References of one srcset / <picture> pointing at different members of one group: variants on purpose. */
+  /** References of one srcset / <picture> pointing at different members of one group, or a member that is a variant by convention (groups/variants.ts): variants on purpose. */
   | 'variant'
+  /** A CSS background without background-size would be drawn at another pixel size (sprite offsets break). */
+  | 'pixel-size'
   /** The member's class is not among the classes asked for. */
   | 'class-not-selected'
   /** Not removed: an indexed reference to it is not rewritten by the plan. */

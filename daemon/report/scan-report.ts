@@ -30,6 +30,7 @@ export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?
       sha256: m.image.sha256,
       references: m.image.references,
       ...(referencesOf ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), ...r.range.start })) } : {}),
+      ...(m.variant ? { variant: m.variant } : {}),
     })),
   };
 }

@@ -31,6 +31,7 @@ import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
 import { SimilarityGraph } from '../groups/pairs';
+import type { DeclaredVariants } from '../groups/variants';
 import { toReportGroup } from '../report/scan-report';
 import { GitignoreStack, makeFileFilter } from '../scan/filter';
 import { indexFile, updateIndex, type ScanProgress } from '../scan/scanner';
@@ -94,7 +95,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private stopping = false;
   onShutdown: () => void = () => undefined;
 
-  private variants: string[][] | undefined;
+  private variants: DeclaredVariants[] | undefined;
   readonly lsp: LspFeatures;
   /** The plans this daemon made, by id, with what they were made for: replaceApply applies only these. */
   private readonly issuedPlans = new Map<string, { plan: ReplacePlan; options: PlanOptions }>();
@@ -679,6 +680,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       referencesTo: (image) => this.refs.referencesTo(image),
       resolve: resolveOptions(this.config),
       indexDir: this.config.indexDir,
+      mentionsOf: (image) => this.refs.mentionsOf(image),
     };
   }
 

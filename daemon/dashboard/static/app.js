@@ -13,7 +13,7 @@
   var PAGE_SIZES = [25, 50, 100];
   var CLASSES = ['exact', 'pixel', 'near'];
   var RULES = {
-    preferred: 'preferred (pinned or preferred root)', 'most-referenced': 'most referenced', 'highest-resolution': 'highest resolution',
+    'web-safe': 'a format browsers display', preferred: 'preferred (pinned or preferred root)', 'most-referenced': 'most referenced', 'highest-resolution': 'highest resolution',
     lossless: 'lossless over lossy', 'smallest-file': 'smallest file', oldest: 'oldest', 'shortest-path': 'shortest path', lexical: 'first by name',
   };
 
