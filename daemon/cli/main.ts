@@ -28,6 +28,8 @@ import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
 import { serveDashboard } from '../dashboard/serve';
 import { renderHtmlReport } from '../report/html';
+import { CatalogueError } from '../catalogue/connection';
+import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, runPublish } from './catalogue-command';
 
 export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
 
@@ -231,7 +233,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--baseline <file>', 'known duplicates: fail only on duplicates not listed there')
     .option('--update-baseline', 'write the current duplicates to the --baseline file and exit 0')
     .option('--fail-on <classes>', 'classes that fail the check (default: the config failOn)', parseClasses)
-    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[] }) => {
+    .option('--catalogue <url>', 'also report copies in other sites and libraries of this PostgreSQL catalogue (default: DOUBLON_CATALOGUE or PG* variables)')
+    .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
+    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; failOn?: DuplicateClass[]; catalogue?: string; repository?: string }) => {
       if (options.format === 'html' && !options.output) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
       const baselineFile = options.baseline && path.resolve(io.cwd, options.baseline);
       if (options.updateBaseline && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--update-baseline needs --baseline <file>');
@@ -250,12 +254,33 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         return;
       }
       const findings = baselineFile ? withoutBaseline(all, readBaseline(baselineFile, options.baseline!)) : all;
-      const text = options.format === 'html'
+      let text = options.format === 'html'
         ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
         : formatCheck(options.format, { findings, report, known: all.length - findings.length });
+      const catalogue = await checkCatalogue(config, options, options.failOn ?? config.settings.failOn);
+      if (catalogue) {
+        if (options.format === 'text') text += formatCatalogueText(catalogue);
+        else if (options.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), catalogue }, null, 2) + '\n';
+        else if (options.format === 'github') text += formatCatalogueGithub(catalogue);
+        else io.stderr(formatCatalogueText(catalogue).trimStart());
+      }
       if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);
-      setExit(findings.length > 0 ? EXIT.duplicates : EXIT.ok);
+      setExit(findings.length > 0 || (catalogue?.failing ?? 0) > 0 ? EXIT.duplicates : EXIT.ok);
+    });
+
+  common(program.command('publish'))
+    .description("send this site's image fingerprints to the PostgreSQL catalogue (only what changed since its last publish)")
+    .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
+    .option('--catalogue <url>', 'postgres:// connection string (default: DOUBLON_CATALOGUE or PG* variables; prefer them to keep the password out of the process list)')
+    .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
+    .option('--public-url <url>', 'the base URL the site (its web roots) is served from: each image is published with its URL')
+    .option('--library', 'publish as a shared library: copies of its images in other sites fail their check')
+    .option('--json', 'print the result as JSON')
+    .action(async (roots: string[], options: CommonOptions & { catalogue?: string; repository?: string; publicUrl?: string; library?: boolean; json?: boolean }) => {
+      const result = await runPublish(configOf(roots, options), options);
+      io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatPublish(result));
+      setExit(EXIT.ok);
     });
 
   common(program.command('replace'))
@@ -325,7 +350,7 @@ export async function main(argv: string[], io: Io = { cwd: process.cwd(), stdout
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof CatalogueError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
