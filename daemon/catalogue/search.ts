@@ -1,14 +1,19 @@
 /**
- * Near copies between sites: the catalogue's perceptual hashes in this process's Hamming index (multi-index
- * hashing, daemon/index/hamming.ts), then the same verification as inside a site (`compare`) on the two
- * contents' fingerprints. Between sites the search uses the hash alone within the variant radius (32 bits):
- * re-encoded, resized and recompressed copies land there and multi-index hashing answers in well under a
- * millisecond at 10⁶ keys, where the 80-bit radius of a site's own crop search would be a full scan per image.
- * Crops and rotations across sites are therefore not sought. Why the search runs here and not in the
- * database: see bench/catalogue.ts and the note of the catalogue issue (measured both).
+ * Near copies between sites: the catalogue's perceptual hashes in this process's Hamming index
+ * (daemon/index/hamming.ts), searched exactly at the same candidate radius as inside a site (80 of 256 bits by
+ * default), then the same verification (`compare`) on the two contents' fingerprints. Only the hash is a key
+ * between sites (not the crop and shape keys), so a copy cropped by more than the hash tolerates is not sought
+ * across sites.
+ *
+ * Where the search runs, decided from bench/catalogue.ts: in this process, over the keys loaded in one query.
+ * At 80 bits multi-index hashing cannot prune (every chunk must be probed within 5 bits), so any exact search
+ * is a scan of every key; the WebAssembly scan compares each stored key with 16 queries at once at a few
+ * nanoseconds per key, where the database would evaluate a popcount expression per row and query. Only
+ * contents new to the catalogue are searched (at publish, and a pull request's unpublished images at check),
+ * so the scan is paid once per content, never per check.
  */
 import type pg from 'pg';
-import { compare, type Fingerprint, type NearThresholds } from '../hash';
+import { candidateRadius, compare, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex } from '../index/hamming';
 import { decodeFingerprint } from './codec';
 
@@ -19,41 +24,50 @@ export interface ContentPair {
   similarity: number;
 }
 
-/** The catalogue's contents by perceptual hash. */
+/**
+ * The catalogue's contents by perceptual hash. Content ids are kept as raw bytes in one growing buffer, not
+ * as strings: at 10⁷ contents a hex string each would cost over a gigabyte.
+ */
 export class CatalogueKeys {
   private readonly index = new HammingIndex();
-  private readonly shas: string[] = [];
-  private readonly known = new Set<string>();
+  private shas = new Uint8Array(32 * 1024);
+  private count = 0;
 
   get size(): number {
-    return this.shas.length;
+    return this.count;
   }
 
+  /** Bytes held: the Hamming index and the content ids. */
   get memoryBytes(): number {
-    return this.index.memoryBytes;
+    return this.index.memoryBytes + this.shas.byteLength;
   }
 
-  has(sha256: string): boolean {
-    return this.known.has(sha256);
+  /** Adds a content; the caller adds each content once (the catalogue's contents are unique by key). */
+  add(sha256: string | Uint8Array, hash: Uint8Array): void {
+    if (32 * (this.count + 1) > this.shas.length) {
+      const grown = new Uint8Array(this.shas.length * 2);
+      grown.set(this.shas);
+      this.shas = grown;
+    }
+    if (typeof sha256 === 'string') this.shas.set(Buffer.from(sha256, 'hex'), 32 * this.count);
+    else this.shas.set(sha256, 32 * this.count);
+    this.index.add(this.count++, hash);
   }
 
-  add(sha256: string, hash: Uint8Array): void {
-    if (this.known.has(sha256)) return;
-    this.known.add(sha256);
-    this.index.add(this.shas.length, hash);
-    this.shas.push(sha256);
+  private shaOf(id: number): string {
+    return Buffer.from(this.shas.buffer, this.shas.byteOffset + 32 * id, 32).toString('hex');
   }
 
-  /** Contents whose hash is within `radius` of `hash`, nearest first. */
-  near(hash: Uint8Array, radius: number): string[] {
-    return this.index.search(hash, radius).sort((x, y) => x.distance - y.distance).map((hit) => this.shas[hit.id]);
+  /** For each hash, the contents within `radius`, nearest first (one pass over the keys per 16 hashes). */
+  nearMany(hashes: readonly Uint8Array[], radius: number): string[][] {
+    return this.index.searchMany(hashes, radius).map((hits) => hits.map((hit) => this.shaOf(hit.id)));
   }
 
-  /** Every content of this fingerprint version in the catalogue (one query, streamed as arrays). */
+  /** Every content of this fingerprint version in the catalogue (one query, rows as arrays). */
   static async load(client: pg.Client, fpVersion: number): Promise<CatalogueKeys> {
     const keys = new CatalogueKeys();
     const { rows } = await client.query<[Buffer, Buffer]>({ text: 'SELECT sha256, hash FROM contents WHERE fp_version = $1', values: [fpVersion], rowMode: 'array' });
-    for (const [sha, hash] of rows) keys.add(sha.toString('hex'), hash);
+    for (const [sha, hash] of rows) keys.add(sha, hash);
     return keys;
   }
 }
@@ -85,7 +99,8 @@ export async function findPairs(
   thresholds: NearThresholds,
 ): Promise<ContentPair[]> {
   const own = new Map(newcomers.map((n) => [n.sha256, n.fingerprint]));
-  const candidatesOf = newcomers.map((n) => keys.near(n.fingerprint.hash, thresholds.variantRadius).filter((s) => s !== n.sha256).slice(0, MAX_VERIFIED_PER_CONTENT));
+  const candidatesOf = keys.nearMany(newcomers.map((n) => n.fingerprint.hash), candidateRadius(thresholds))
+    .map((near, i) => near.filter((s) => s !== newcomers[i].sha256).slice(0, MAX_VERIFIED_PER_CONTENT));
   const wanted = [...new Set(candidatesOf.flat().filter((s) => !own.has(s)))];
   const fetched = await fetch(wanted);
   const pairs = new Map<string, ContentPair>();
