@@ -12,27 +12,11 @@
  */
 import type pg from 'pg';
 import type { DuplicateClass } from '../../protocol/report';
+import type { CatalogueCopy, CrossSiteFinding } from '../../protocol/catalogue';
 import type { Fingerprint, NearThresholds } from '../hash';
 import { CatalogueKeys, catalogueFingerprints, findPairs } from './search';
 import { schemaVersion } from './schema';
 import type { SiteImage } from './site';
-
-export interface CatalogueCopy {
-  repository: string;
-  path: string;
-  url?: string;
-  library: boolean;
-}
-
-export interface CrossSiteFinding {
-  /** The local image (relative to the site's folder). */
-  path: string;
-  sha256: string;
-  class: Extract<DuplicateClass, 'exact' | 'near'>;
-  similarity: number;
-  /** The copy elsewhere; for a library copy, the URL to use instead. */
-  other: CatalogueCopy;
-}
 
 export interface CrossSiteOptions {
   /** This site's name in the catalogue: its own rows are not copies of itself. */

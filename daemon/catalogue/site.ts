@@ -2,6 +2,7 @@
  * A site as the catalogue sees it: the images of its local index (brought up to date by a scan first), each
  * with its path relative to the site's folder and, when the site says where it is served, its public URL.
  */
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
@@ -63,4 +64,21 @@ export async function openSite(config: ResolvedConfig, options: { publicUrl?: st
     fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
     close: () => store.close(),
   };
+}
+
+/** A git command's trimmed output in `cwd`, or undefined (not a repository, no git, no such ref). */
+export function git(cwd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The site's name in the catalogue: `--repository`, else its git remote's last path segment, else its folder's name. */
+export function repositoryName(config: ResolvedConfig, given: string | undefined): string {
+  if (given) return given;
+  const remote = git(config.baseDir, ['remote', 'get-url', 'origin']);
+  const fromRemote = remote?.replace(/\.git$/, '').split(/[/:]/).filter(Boolean).pop();
+  return fromRemote ?? path.basename(config.baseDir);
 }

@@ -3,36 +3,19 @@
  * is optional: without `--catalogue`, `DOUBLON_CATALOGUE` or `PG*` variables nothing here runs, and when it is
  * set but out of reach, `check` says so and still gives the local result.
  */
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { DuplicateClass } from '../../protocol/report';
 import { nearThresholds, SCHEMA_VERSION } from '../analysis';
 import { CatalogueError, catalogueTarget, withCatalogue, type CatalogueTarget } from '../catalogue/connection';
-import { crossSiteFindings, failsCheck, type CrossSiteFinding } from '../catalogue/findings';
+import { crossSiteFindings, failsCheck } from '../catalogue/findings';
+import type { CrossSiteFinding } from '../../protocol/catalogue';
 import { publish, type PublishResult } from '../catalogue/publish';
-import { openSite } from '../catalogue/site';
+import { git, openSite, repositoryName } from '../catalogue/site';
 import { escapeForTerminal } from './terminal';
 
 export interface CatalogueOptions {
   catalogue?: string;
   repository?: string;
-}
-
-function git(cwd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The site's name in the catalogue: `--repository`, else its git remote's last path segment, else its folder's name. */
-export function repositoryName(config: ResolvedConfig, given: string | undefined): string {
-  if (given) return given;
-  const remote = git(config.baseDir, ['remote', 'get-url', 'origin']);
-  const fromRemote = remote?.replace(/\.git$/, '').split(/[/:]/).filter(Boolean).pop();
-  return fromRemote ?? path.basename(config.baseDir);
 }
 
 /** The commit being published: CI's variables first (a detached checkout may have no branch), then git. */

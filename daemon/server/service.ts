@@ -34,6 +34,12 @@ import type { CallContext, RpcEndpoint } from './endpoint';
 import { LspFeatures } from '../lsp/server';
 import type { LspHost, Membership } from '../lsp/host';
 import { RootWatcher } from './watcher';
+import { CatalogueWatch } from '../catalogue/watch';
+import type { CatalogueTarget } from '../catalogue/connection';
+import { relativePosix } from '../scan/relative';
+import { SCHEMA_VERSION } from '../analysis';
+import { CatalogueChangedNotification } from '../../protocol/methods';
+import type { CatalogueState } from '../../protocol/catalogue';
 
 export const VERSION = '0.1.0';
 
@@ -42,6 +48,8 @@ export interface ServiceOptions {
   usePolling?: boolean;
   /** No watcher at all (a one-shot `serve` of a static tree, or tests of the methods alone). */
   watch?: boolean;
+  /** The organisation's catalogue, when configured: cross-site findings kept current (LISTEN/NOTIFY). */
+  catalogue?: { target: CatalogueTarget; repository: string };
 }
 
 interface Delta {
@@ -89,6 +97,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   onShutdown: () => void = () => undefined;
 
   private variants: string[][] | undefined;
+  private catalogue: CatalogueWatch | undefined;
   readonly lsp: LspFeatures;
 
   private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
@@ -106,6 +115,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       'doublon/replacePlan': (p) => this.replacePlan(p as ReplacePlanParams),
       'doublon/replaceApply': (p) => this.replaceApply(p.plan),
       'doublon/undo': (p) => this.undo(p.force === true),
+      'doublon/catalogue': (): CatalogueState => this.catalogue?.state ?? { state: 'off', findings: [] },
       'doublon/shutdown': () => {
         // Answer first, then stop: the caller gets its response before the sockets close.
         setImmediate(() => this.onShutdown());
@@ -201,15 +211,34 @@ export class DoublonService implements RpcEndpoint, LspHost {
       if (this.options.watch !== false) await this.startWatcher();
       await this.enqueue(() => this.scanAll());
       this.setState('idle');
+      this.startCatalogue();
     } finally {
       this.markReady();
     }
+  }
+
+  /** Starts following the catalogue (in the background: a slow or absent server never delays the daemon). */
+  private startCatalogue(): void {
+    const given = this.options.catalogue;
+    if (!given || this.stopping) return;
+    this.catalogue = new CatalogueWatch({
+      ...given,
+      thresholds: nearThresholds(this.config),
+      fingerprintVersion: SCHEMA_VERSION,
+      images: () => ({
+        images: [...this.entries.values()].map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+        fingerprintOf: (sha) => this.store.getContent(sha)?.fingerprint,
+      }),
+      onChange: (state) => this.notify(CatalogueChangedNotification.method, state),
+    });
+    void this.catalogue.start();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.setState('stopping');
     await this.watcher?.close();
+    await this.catalogue?.stop();
     await this.queue.catch(() => undefined);
     this.pruneAndSaveGraph();
     await this.refs.close();
@@ -485,6 +514,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
 
   /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
   private regroup(): void {
+    this.catalogue?.refresh(); // this site's images may have changed: its cross-site findings too
     this.variants ??= variantSets(this.refs);
     const groups = groupsFromGraph([...this.entries.values()], this.graph, {
       thresholds: nearThresholds(this.config),

@@ -11,6 +11,8 @@ import { encode, makePhoto, tempDir } from '../fixtures/images';
 import { BIN } from '../helpers/cli';
 import { freePort, startCluster, type TestCluster } from '../helpers/postgres';
 import { write } from '../helpers/site';
+import { startDaemonProcess, waitFor } from '../helpers/daemon';
+import type { CatalogueState } from '../../protocol/catalogue';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -168,6 +170,36 @@ describe('catalogue on PostgreSQL (real server)', function () {
     const retried = await doublon(root, env, 'publish', '--repository', 'museum', '--json');
     assert.equal(retried.code, 0, retried.stderr);
     assert.deepEqual(pick(JSON.parse(retried.stdout)), { added: 1, changed: 1, removed: 1, unchanged: 0, revision: 2 });
+  });
+
+  it("makes another site's publish appear in a running daemon without a restart (LISTEN/NOTIFY)", async () => {
+    const photo = await makePhoto(71, 320, 240);
+    const siteB = await site('site-b', { 'img/photo.png': photo, 'img/other.png': await makePhoto(72) });
+    const daemon = await startDaemonProcess(siteB, path.join(siteB, '.doublon'), { env: { ...env, DOUBLON_REPOSITORY: 'site-b' } });
+    try {
+      await daemon.idle();
+      const connection = await daemon.connect();
+      const notices: CatalogueState[] = [];
+      connection.onNotification('doublon/catalogueChanged', (state: CatalogueState) => {
+        notices.push(state);
+      });
+      const first = await waitFor('the catalogue to be connected', async () => {
+        const state = await daemon.http.request<CatalogueState>('doublon/catalogue');
+        return state.state === 'connected' ? state : undefined;
+      });
+      assert.deepEqual(first.findings, []);
+
+      const siteA = await site('site-a', { 'assets/photo-copy.png': photo });
+      assert.equal((await doublon(siteA, env, 'publish', '--repository', 'site-a', '--public-url', 'https://a.example.org/')).code, 0);
+      const state = await waitFor('the copy in site A to appear', async () => {
+        const now = await daemon.http.request<CatalogueState>('doublon/catalogue');
+        return now.findings.length > 0 ? now : undefined;
+      });
+      assert.deepEqual(state.findings.map((f) => [f.path, f.class, f.other.repository, f.other.path, f.other.url]), [['img/photo.png', 'exact', 'site-a', 'assets/photo-copy.png', 'https://a.example.org/assets/photo-copy.png']]);
+      await waitFor('the notification', () => notices.some((n) => n.findings.length === 1));
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('says clearly when the catalogue refuses or cannot be reached, without the password, and the local check still runs', async () => {

@@ -37,9 +37,9 @@ export interface DaemonHandle {
   kill(): Promise<void>;
 }
 
-export async function startDaemonProcess(root: string, indexDir: string, options: { poll?: boolean; extraArgs?: string[] } = {}): Promise<DaemonHandle> {
+export async function startDaemonProcess(root: string, indexDir: string, options: { poll?: boolean; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<DaemonHandle> {
   const args = [BIN, 'daemon', 'start', '--foreground', '--index', indexDir, ...(options.poll ? ['--poll'] : []), ...(options.extraArgs ?? []), root];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
