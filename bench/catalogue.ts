@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   const perSite = arg('images', 20_000);
   const keys = arg('keys', 10_000_000);
   const cluster = await startCluster();
+  // An interrupted run must not leave a server behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cluster.stop(); process.exit(130); });
   const result: Record<string, unknown> = { sites, perSite, keys, load: os.loadavg()[0] };
   try {
     // 1. Publish.
