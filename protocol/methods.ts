@@ -5,11 +5,12 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { DuplicateClass, ReportError, ReportGroup } from './report';
+import type { CatalogueState } from './catalogue';
 
 export const PROTOCOL_VERSION = 1;
 
 /** What this daemon can do; clients test names instead of versions. */
-export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock', 'replacePlan', 'replaceApply', 'undo'] as const;
+export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock', 'replacePlan', 'replaceApply', 'undo', 'catalogue'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export enum MessageDirection {
@@ -267,6 +268,21 @@ export namespace ProgressNotification {
   export const type = new NotificationType<ProgressParams>(method);
 }
 
+export namespace CatalogueRequest {
+  export const method = 'doublon/catalogue' as const;
+  export const messageDirection = MessageDirection.clientToServer;
+  export const parameterNames = [] as const;
+  /** Copies of this site's images in other sites and libraries of the catalogue (state `off` when none is configured). */
+  export const type = new RequestType0<CatalogueState, void>(method);
+}
+
+/** Sent when the catalogue's findings for this site change: another site published, or this site's images changed. */
+export namespace CatalogueChangedNotification {
+  export const method = 'doublon/catalogueChanged' as const;
+  export const messageDirection = MessageDirection.serverToClient;
+  export const type = new NotificationType<CatalogueState>(method);
+}
+
 /** `initialize` result fields of our own (inside LSP's `InitializeResult`, under `serverInfo`/`doublon`). */
 export interface DoublonInitializeInfo {
   protocolVersion: number;
@@ -286,5 +302,6 @@ export const REQUESTS = {
   [ReplacePlanRequest.method]: ReplacePlanRequest.parameterNames,
   [ReplaceApplyRequest.method]: ReplaceApplyRequest.parameterNames,
   [UndoRequest.method]: UndoRequest.parameterNames,
+  [CatalogueRequest.method]: CatalogueRequest.parameterNames,
 } as const;
 export type RequestMethod = keyof typeof REQUESTS;

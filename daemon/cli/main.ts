@@ -37,6 +37,8 @@ import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
 import { serveDashboard } from '../dashboard/serve';
 import { renderHtmlReport } from '../report/html';
+import { CatalogueError } from '../catalogue/connection';
+import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, runPublish } from './catalogue-command';
 
 export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
 
@@ -293,8 +295,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--fail-on <list>', `what is an error: ${FAIL_ON_VALUES.join(', ')} (default: the config failOn)`, parseList<FailOn>('--fail-on', FAIL_ON_VALUES))
     .option('--max-warnings <n>', 'fail when there are more warnings than this (-1: no limit)', parseMaxWarnings, -1)
     .option('-q, --quiet', 'report errors only (warnings are neither shown nor counted)')
+    .option('--catalogue <url>', 'also report copies in other sites and libraries of this PostgreSQL catalogue (default: DOUBLON_CATALOGUE or PG* variables)')
+    .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
     .addHelpText('after', CHECK_HELP)
-    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; pruneBaseline?: boolean; failOn?: FailOn[]; maxWarnings: number; quiet?: boolean }) => {
+    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; pruneBaseline?: boolean; failOn?: FailOn[]; maxWarnings: number; quiet?: boolean; catalogue?: string; repository?: string }) => {
       if (options.format === 'html' && !options.output) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
       const baselineFile = options.baseline !== undefined ? userFile(io.cwd, options.baseline, '--baseline') : undefined;
       if ((options.updateBaseline || options.pruneBaseline) && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${options.updateBaseline ? '--update-baseline' : '--prune-baseline'} needs --baseline <file>`);
@@ -332,12 +336,34 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
       const counts = tally(findings, unreadable);
       const colored = options.format === 'text' && !options.output && useColor();
-      const text = options.format === 'html'
+      let text = options.format === 'html'
         ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
         : formatCheck(options.format, { findings, unreadable, report, counts, known, srcRoot: io.cwd, style: styleFor(colored) });
+      const catalogue = await checkCatalogue(config, options, failOn);
+      if (catalogue) {
+        if (options.format === 'text') text += formatCatalogueText(catalogue);
+        else if (options.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), catalogue }, null, 2) + '\n';
+        else if (options.format === 'github') text += formatCatalogueGithub(catalogue);
+        else io.stderr(formatCatalogueText(catalogue).trimStart());
+      }
       if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);
-      setExit(checkFails(counts, options.maxWarnings) ? EXIT.duplicates : EXIT.ok);
+      setExit(checkFails(counts, options.maxWarnings) || (catalogue?.failing ?? 0) > 0 ? EXIT.duplicates : EXIT.ok);
+
+    });
+
+  common(program.command('publish'))
+    .description("send this site's image fingerprints to the PostgreSQL catalogue (only what changed since its last publish)")
+    .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
+    .option('--catalogue <url>', 'postgres:// connection string (default: DOUBLON_CATALOGUE or PG* variables; prefer them to keep the password out of the process list)')
+    .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
+    .option('--public-url <url>', 'the base URL the site (its web roots) is served from: each image is published with its URL')
+    .option('--library', 'publish as a shared library: copies of its images in other sites fail their check')
+    .option('--json', 'print the result as JSON')
+    .action(async (roots: string[], options: CommonOptions & { catalogue?: string; repository?: string; publicUrl?: string; library?: boolean; json?: boolean }) => {
+      const result = await runPublish(configOf(roots, options), options);
+      io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatPublish(result));
+      setExit(EXIT.ok);
     });
 
   common(program.command('replace'))
@@ -413,7 +439,7 @@ export async function main(argv: string[], given: Io = { cwd: process.cwd(), std
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError || error instanceof UnsafeSocketFolderError) {
+    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError || error instanceof UnsafeSocketFolderError || error instanceof CatalogueError) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }

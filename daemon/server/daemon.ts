@@ -11,6 +11,8 @@ import { DoublonService, VERSION } from './service';
 import { startHttpServer } from './http';
 import { startSocketServer } from './socket';
 import { registerDashboard } from '../dashboard/routes';
+import { catalogueTarget } from '../catalogue/connection';
+import { repositoryName } from '../catalogue/site';
 
 export interface DaemonOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one. */
@@ -39,7 +41,11 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let socket: Awaited<ReturnType<typeof startSocketServer>> | undefined;
   try {
-    service = DoublonService.open(config, { usePolling: options.usePolling });
+    const catalogue = catalogueTarget(undefined);
+    service = DoublonService.open(config, {
+      usePolling: options.usePolling,
+      catalogue: catalogue && { target: catalogue, repository: repositoryName(config, process.env.DOUBLON_REPOSITORY) },
+    });
     for (const notice of service.indexNotices) log(notice);
     const token = randomBytes(32).toString('hex');
     http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });

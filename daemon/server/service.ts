@@ -39,6 +39,12 @@ import type { CallContext, RpcEndpoint } from './endpoint';
 import { LspFeatures } from '../lsp/server';
 import type { LspHost, Membership } from '../lsp/host';
 import { RootWatcher } from './watcher';
+import { CatalogueWatch } from '../catalogue/watch';
+import type { CatalogueTarget } from '../catalogue/connection';
+import { relativePosix } from '../scan/relative';
+import { SCHEMA_VERSION } from '../analysis';
+import { CatalogueChangedNotification } from '../../protocol/methods';
+import type { CatalogueState } from '../../protocol/catalogue';
 
 export const VERSION = '0.1.0';
 
@@ -47,6 +53,8 @@ export interface ServiceOptions {
   usePolling?: boolean;
   /** No watcher at all (a one-shot `serve` of a static tree, or tests of the methods alone). */
   watch?: boolean;
+  /** The organisation's catalogue, when configured: cross-site findings kept current (LISTEN/NOTIFY). */
+  catalogue?: { target: CatalogueTarget; repository: string };
 }
 
 interface Delta {
@@ -96,6 +104,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   onShutdown: () => void = () => undefined;
 
   private variants: DeclaredVariants[] | undefined;
+  private catalogue: CatalogueWatch | undefined;
   readonly lsp: LspFeatures;
   /** The plans this daemon made, by id, with what they were made for: replaceApply applies only these. */
   private readonly issuedPlans = new Map<string, { plan: ReplacePlan; options: PlanOptions }>();
@@ -115,6 +124,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       'doublon/replacePlan': (p) => this.replacePlan(p as ReplacePlanParams),
       'doublon/replaceApply': (p) => this.replaceApply(p.plan),
       'doublon/undo': (p) => this.undo(p.force === true),
+      'doublon/catalogue': (): CatalogueState => this.catalogue?.state ?? { state: 'off', findings: [] },
       'doublon/shutdown': () => {
         // Answer first, then stop: the caller gets its response before the sockets close.
         setImmediate(() => this.onShutdown());
@@ -210,9 +220,27 @@ export class DoublonService implements RpcEndpoint, LspHost {
       if (this.options.watch !== false) await this.startWatcher();
       await this.enqueue(() => this.scanAll());
       this.setState('idle');
+      this.startCatalogue();
     } finally {
       this.markReady();
     }
+  }
+
+  /** Starts following the catalogue (in the background: a slow or absent server never delays the daemon). */
+  private startCatalogue(): void {
+    const given = this.options.catalogue;
+    if (!given || this.stopping) return;
+    this.catalogue = new CatalogueWatch({
+      ...given,
+      thresholds: nearThresholds(this.config),
+      fingerprintVersion: SCHEMA_VERSION,
+      images: () => ({
+        images: [...this.entries.values()].map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+        fingerprintOf: (sha) => this.store.getContent(sha)?.fingerprint,
+      }),
+      onChange: (state) => this.notify(CatalogueChangedNotification.method, state),
+    });
+    void this.catalogue.start();
   }
 
   async stop(): Promise<void> {
@@ -220,6 +248,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     this.setState('stopping');
     await this.watcher?.close();
     await this.lsp.close();
+    await this.catalogue?.stop();
     await this.queue.catch(() => undefined);
     this.pruneAndSaveGraph();
     await this.refs.close();
@@ -495,6 +524,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
 
   /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
   private regroup(): void {
+    this.catalogue?.refresh(); // this site's images may have changed: its cross-site findings too
     this.variants ??= variantSets(this.refs);
     const groups = groupsFromGraph([...this.entries.values()], this.graph, {
       thresholds: nearThresholds(this.config),
