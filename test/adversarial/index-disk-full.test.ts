@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makePhoto, tempDir } from '../fixtures/images';
 import { BIN } from '../helpers/cli';
-import { groupsOf, scanJson, type ProcessResult } from './helpers';
+import { groupsOf, scanJson, type ProcessResult } from './index-helpers';
 
 /** 120 distinct small photos and 24 copies: an index of about 500 KB, more than the space left. */
 async function writePhotos(site: string): Promise<void> {
