@@ -26,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'scale', file: 'scale.js', args: ['--files', '100000'], quick: ['--files', '10000'] },
   { name: 'lsp', file: 'lsp.js', args: [], quick: ['--rounds', '2'] },
   { name: 'catalogue', file: 'catalogue.js', args: [], quick: ['--sites', '10', '--images', '2000', '--keys', '1000000'] },
+  { name: 'integrity', file: 'integrity.js', args: ['--records', '100000'], quick: ['--records', '10000'] },
   { name: 'daemon', file: 'daemon.js', args: ['--events', '200', '--bulk', '5000', '--scan', '100000'], quick: ['--events', '50', '--bulk', '1000', '--scan', '5000'] },
 ];
 

@@ -117,7 +117,8 @@ const openStores = new Set<{ failed(error: unknown): void }>();
  * fails (a full disk) it rejects unhandled, and the promises of the writes that were in it may never settle.
  * Node would exit with a stack trace (or, handled, with code 0 and the scan silently unfinished). So that
  * rejection fails every open store instead: their pending and later writes and flushes throw the error.
- * Any other unhandled rejection is thrown as before (Node's default).
+ * Any other unhandled rejection is left to the process's other handlers, or thrown as before (Node's
+ * default) when there are none.
  */
 function handleOrphanCommitFailures(): void {
   if (commitFailuresHandled) return;
@@ -128,7 +129,8 @@ function handleOrphanCommitFailures(): void {
       for (const store of openStores) store.failed(reason);
       return;
     }
-    throw reason;
+    // Another handler (a test runner, an embedding host) deals with the rest; else Node's default: crash.
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
   });
 }
 

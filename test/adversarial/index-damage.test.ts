@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { tempDir } from '../fixtures/images';
 import { startDaemonProcess, waitFor } from '../helpers/daemon';
 import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
-import { copyExampleSite, groupsOf, noise, scanJson } from './helpers';
+import { copyExampleSite, groupsOf, noise, scanJson } from './index-helpers';
 
 type Damage = (file: string) => void;
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../fixtures/images';
-import { copyExampleSite, doublon, mode, scanJson } from './helpers';
+import { copyExampleSite, doublon, mode, scanJson } from './index-helpers';
 
 /** Every file and folder under the index folder with its mode, except the user's own files in trash/ and journal/. */
 function modes(indexDir: string): Record<string, string> {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { tempDir } from '../fixtures/images';
 import { startDaemonProcess } from '../helpers/daemon';
 import type { DaemonStatus } from '../../protocol/methods';
-import { copyExampleSite, doublon, mode } from './helpers';
+import { copyExampleSite, doublon, mode } from './index-helpers';
 
 /** A site whose index path is over 100 bytes, so the socket cannot live inside the index. */
 function deepSite(base: string): { site: string; indexDir: string } {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { IndexStore } from '../../daemon/index/store';
 import { checkStructure, guardEnvironment, walkInChild } from '../../daemon/index/integrity';
 import { tempDir } from '../fixtures/images';
-import { noise } from '../adversarial/helpers';
+import { noise } from '../adversarial/index-helpers';
 
 const PAGE = 4096;
 
