@@ -78,8 +78,11 @@ export class OpenDocuments {
     const key = keyOf(client, uri);
     const open = this.docs.get(key);
     if (open) {
+      // TextDocument.update edits the document in place: count its old length out first.
+      const before = open.document.getText().length;
       const next = TextDocument.update(open.document, changes, version);
-      this.close(uri, client);
+      this.docs.delete(key);
+      this.account(client, -1, -before);
       return this.admit(next, client);
     }
     if (!this.refused.has(key)) return undefined;
