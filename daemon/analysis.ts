@@ -305,14 +305,27 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
   return { groups: await groupEntries(store, config, entries, variants), errors };
 }
 
-/** Groups collected entries (syncing the saved similarity graph with them first). */
+/** Rounds of verifying canonical–member pairs the candidate search missed (each round can only add members). */
+const COMPLETION_ROUNDS = 3;
+
+/**
+ * Groups collected entries (syncing the saved similarity graph with them first). A content joined to a
+ * group only through a third image is verified against that group's canonical on demand, then grouping runs
+ * again: it joins the canonical directly, or forms its own group, or stays out.
+ */
 export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: string[][] = []): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries);
-  return groupsFromGraph(entries, graph, {
-    thresholds: nearThresholds(config),
-    chooser: makeChooser(config),
-    ...ignoreOptions(config, variants),
-  });
+  const options = { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) };
+  let verified = false;
+  for (let round = 0; round < COMPLETION_ROUNDS; round++) {
+    const missing: Array<[string, string]> = [];
+    groupsFromGraph(entries, graph, { ...options, unverified: (a, b) => missing.push([a, b]) });
+    if (missing.length === 0) break;
+    for (const [a, b] of missing) await graph.verify(a, b);
+    verified = true;
+  }
+  if (verified) saveGraph(store, graph);
+  return groupsFromGraph(entries, graph, options);
 }
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';

@@ -45,6 +45,12 @@ export interface GroupOptions {
   ignoredFile: Matcher;
   /** Sets of absolute paths declared distinct (config `ignore` entries with `paths`). */
   distinctSets: string[][];
+  /**
+   * Told of each (canonical, content) pair that was never compared although the content is a partner of one
+   * of the canonical's members: verifying it (SimilarityGraph.verify) and grouping again may let the content
+   * join that canonical directly.
+   */
+  unverified?: (canonical: string, content: string) => void;
 }
 
 const CLASS_ORDER: Record<DuplicateClass, number> = { exact: 0, pixel: 1, near: 2 };
@@ -121,6 +127,14 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
         if (accepted.some((sha) => graph.verifiedDifferent(sha, file.sha256))) continue;
         accepted.push(file.sha256);
         unplaced.delete(file.sha256);
+      }
+      if (options.unverified) {
+        for (const member of accepted) {
+          for (const pair of graph.partners(member)) {
+            const other = pair.a === member ? pair.b : pair.a;
+            if (unplaced.has(other) && !graph.pair(canonical.sha256, other) && !graph.verifiedDifferent(canonical.sha256, other)) options.unverified(canonical.sha256, other);
+          }
+        }
       }
       // A file declared distinct from the canonical (a srcset variant of it, an ignored pair) is not a
       // duplicate of the file it would be replaced by.

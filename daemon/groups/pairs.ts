@@ -195,6 +195,28 @@ export class SimilarityGraph {
     return this.nodes.get(a)?.edges.get(b);
   }
 
+  /**
+   * The verified pair of two contents the candidate search did not bring together (a canonical and a member
+   * joined only through a third image): compared now and remembered either way. Undefined when different.
+   */
+  async verify(a: string, b: string): Promise<SimilarPair | undefined> {
+    const x = this.nodes.get(a);
+    const y = this.nodes.get(b);
+    if (!x || !y || a === b) return undefined;
+    const known = x.edges.get(b);
+    if (known || x.rejected.has(b)) return known;
+    const verdict = await this.classify(x, y);
+    if (!verdict) {
+      x.rejected.add(b);
+      y.rejected.add(a);
+      return undefined;
+    }
+    const pair: SimilarPair = { a, b, ...verdict };
+    x.edges.set(b, pair);
+    y.edges.set(a, pair);
+    return pair;
+  }
+
   /** True when the two contents were compared and found different (not merely never compared). */
   verifiedDifferent(a: string, b: string): boolean {
     return this.nodes.get(a)?.rejected.has(b) ?? false;
