@@ -191,8 +191,9 @@ export interface DetailDifference {
    */
   inkMedian: number;
   /**
-   * The largest fraction, over the tiles, of a tile's pixels that differ by more than CHANGED_DELTA: a
-   * changed glyph, label or state of a sprite concentrates there.
+   * The largest fraction, over the tiles, of a tile's pixels that changed (no pixel of the other image within
+   * one pixel has their colour, CHANGED_DELTA): a changed glyph, word or state of a sprite concentrates there,
+   * while resampling and a one-pixel shift do not count.
    */
   changedTile: number;
   /** The size the two were compared at (the smaller trimmed content). */
@@ -203,7 +204,7 @@ export interface DetailDifference {
 /** Above this median ink difference two graphics are colour variants (black and #1B1B1B are about 6 apart, hover shades 8 and more). */
 export const MAX_INK_MEDIAN = 7.5;
 /** Above this fraction of changed pixels in one tile two graphics differ locally. */
-export const MAX_CHANGED_TILE = 0.6;
+export const MAX_CHANGED_TILE = 0.5;
 
 /** The verdict on a detail difference: one drawing (true) or two. */
 export function sameDrawing(d: DetailDifference): boolean {
@@ -250,7 +251,7 @@ const MEDIAN_STEPS = 10;
 const MEDIAN_BINS = 100 * MEDIAN_STEPS;
 /** A pixel further than this (ΔE) from the page colour is ink. */
 const INK_DELTA = 10;
-/** A pixel whose (blurred) difference exceeds this has changed. */
+/** A pixel with no pixel of the other image within one pixel closer than this (CIELAB distance) has changed. */
 const CHANGED_DELTA = 20;
 
 function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): DetailDifference {
@@ -273,7 +274,9 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
       const o = 3 * (y * w + x);
       const d = deltaE(ba[o], ba[o + 1], ba[o + 2], bb[o], bb[o + 1], bb[o + 2]);
       count[t]++;
-      if (d > CHANGED_DELTA) changed[t]++;
+      // The same pixel matching settles it; only a mismatch searches the neighbourhood.
+      const direct = (pa[o] - pb[o]) ** 2 + (pa[o + 1] - pb[o + 1]) ** 2 + (pa[o + 2] - pb[o + 2]) ** 2;
+      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) changed[t]++;
       if (farFromPage(pa, o, pageA) || farFromPage(pb, o, pageB)) {
         histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
         inkPixels++;
@@ -288,6 +291,19 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   let changedTile = 0;
   for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
   return { inkMedian, changedTile, width: w, height: h };
+}
+
+/** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */
+function unmatched(p: Float32Array, q: Float32Array, w: number, h: number, x: number, y: number): boolean {
+  const o = 3 * (y * w + x);
+  const limit = CHANGED_DELTA * CHANGED_DELTA;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+      const i = 3 * (yy * w + xx);
+      if ((p[o] - q[i]) ** 2 + (p[o + 1] - q[i + 1]) ** 2 + (p[o + 2] - q[i + 2]) ** 2 <= limit) return false;
+    }
+  }
+  return true;
 }
 
 /** 3×3 box mean of each channel. */
