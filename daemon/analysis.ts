@@ -108,7 +108,8 @@ export function toEntry(store: IndexStore<Fingerprint>, config: ResolvedConfig, 
 /**
  * A file that was read (its bytes have a sha256) but does not decode as an image. Same bytes are an exact
  * duplicate whatever the decoder says, so such files still form exact groups; the file is also reported
- * under errors, since it could not be compared with anything else.
+ * under errors, since it could not be compared with anything else. Empty files are left out: a placeholder
+ * is not a copy of anything.
  */
 class UndecodableFile implements ImageEntry {
   readonly undecodable = true;
@@ -151,7 +152,7 @@ export function collectEntries(store: IndexStore<Fingerprint>, config: ResolvedC
     if (isEntry(entry)) entries.push(entry);
     else {
       errors.push(entry);
-      if (!record.error && record.sha256 && store.getContent(record.sha256)?.error) {
+      if (!record.error && record.sha256 && record.size > 0 && store.getContent(record.sha256)?.error) {
         entries.push(new UndecodableFile(record.path, relativePosix(config.baseDir, record.path), record.size, record.mtimeMs, references(record.path), intern(record.sha256)));
       }
     }
