@@ -11,9 +11,13 @@ import { detailDifference, sameDrawing, type DetailRaster } from './detail';
 /** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
 export type DetailSource = () => Promise<DetailRaster | undefined>;
 
-/** Graphics are checked in detail: local and colour differences matter there at any size. */
+/**
+ * Graphics are checked in detail: local and colour differences matter there at any size. Two JPEGs are
+ * photographs as far as this goes, even flat ones: their copies differ by global edits (contrast, a crop,
+ * a re-encoding) that a per-tile comparison would take for local ones.
+ */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
-  return isGraphic(a, t) || isGraphic(b, t);
+  return (isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless);
 }
 
 /** The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it). */
