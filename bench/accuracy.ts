@@ -17,8 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  candidateRadius, DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, directQueryKeys, variantQueryKeys, variantRadius, sha256, similarity,
-  type Fingerprint, type NearThresholds,
+  candidateRadius, DEFAULT_NEAR_THRESHOLDS, decodeDetail, DEFAULT_MAX_PIXELS, detailAgrees, fingerprint, indexKeys, directQueryKeys, needsDetail, variantQueryKeys, variantRadius, sha256, similarity,
+  type DetailRaster, type Fingerprint, type NearThresholds,
 } from '../daemon/hash';
 import { buildCorpus, TRANSFORMS, type Corpus } from './corpus';
 
@@ -207,6 +207,29 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     }
   }
   log(`${cand.length} candidate pairs within ${maxRadius} bits`);
+  // The detail check (graphics only, pairs the thumbnails accept at the loosest swept threshold), as the
+  // similarity graph runs it: a veto.
+  const rasters = new Map<number, Promise<DetailRaster | undefined>>();
+  const rasterOf = (i: number): Promise<DetailRaster | undefined> => {
+    let r = rasters.get(i);
+    if (r) rasters.delete(i);
+    else {
+      r = decodeDetail(fs.readFileSync(files[i].path), DEFAULT_MAX_PIXELS).catch(() => undefined);
+      if (rasters.size >= 128) rasters.delete(rasters.keys().next().value!);
+    }
+    rasters.set(i, r);
+    return r;
+  };
+  let detailChecked = 0, detailVetoed = 0;
+  for (const c of cand) {
+    const fa = fps[c.a] as Fingerprint, fb = fps[c.b] as Fingerprint;
+    if (c.sim < 0.8 || !needsDetail(fa, fb, wide)) continue;
+    const [ra, rb] = await Promise.all([rasterOf(c.a), rasterOf(c.b)]);
+    if (!ra || !rb) continue;
+    detailChecked++;
+    if (!detailAgrees(ra, rb)) { c.sim = 0; detailVetoed++; }
+  }
+  log(`detail check: ${detailChecked} graphics pairs, ${detailVetoed} vetoed`);
 
   const evaluate = (radius: number, near: number): { s: Score; found: Set<number> } => {
     let tp = 0, fp = 0;

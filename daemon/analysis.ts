@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
-import { DEFAULT_NEAR_THRESHOLDS, pixelDigest, type Fingerprint, type NearThresholds } from './hash';
+import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DetailRaster, type Fingerprint, type NearThresholds } from './hash';
 import { IndexStore, type FileRecord } from './index/store';
 import { describeRecovery } from './index/integrity';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from './groups/build';
@@ -111,6 +111,32 @@ export function toEntry(store: IndexStore<Fingerprint>, config: ResolvedConfig, 
   );
 }
 
+/**
+ * A file that was read (its bytes have a sha256) but does not decode as an image. Same bytes are an exact
+ * duplicate whatever the decoder says, so such files still form exact groups; the file is also reported
+ * under errors, since it could not be compared with anything else. Empty files are left out: a placeholder
+ * is not a copy of anything.
+ */
+class UndecodableFile implements ImageEntry {
+  readonly undecodable = true;
+  readonly width = 0;
+  readonly height = 0;
+  readonly lossless = false;
+
+  constructor(
+    readonly path: string,
+    readonly relativePath: string,
+    readonly bytes: number,
+    readonly mtimeMs: number,
+    readonly references: number,
+    readonly sha256: string,
+  ) {}
+
+  get fingerprint(): Fingerprint {
+    throw new Error(`${this.path} is not a decodable image`);
+  }
+}
+
 export function isEntry(value: ImageEntry | FileProblem): value is ImageEntry {
   return 'sha256' in value;
 }
@@ -130,7 +156,12 @@ export function collectEntries(store: IndexStore<Fingerprint>, config: ResolvedC
   for (const record of records) {
     const entry = toEntry(store, config, record, references, intern);
     if (isEntry(entry)) entries.push(entry);
-    else errors.push(entry);
+    else {
+      errors.push(entry);
+      if (!record.error && record.sha256 && record.size > 0 && store.getContent(record.sha256)?.error) {
+        entries.push(new UndecodableFile(record.path, relativePosix(config.baseDir, record.path), record.size, record.mtimeMs, references(record.path), intern(record.sha256)));
+      }
+    }
   }
   return { entries, errors };
 }
@@ -206,16 +237,42 @@ export function referencesToAll(references: ReferenceStore, targets: ReadonlySet
   return found;
 }
 
+/** Detail rasters kept in memory (≤ 256 KB each): a content's candidates are mostly verified while it is recent. */
+const DETAIL_CACHE = 96;
+
+/**
+ * Detail rasters (hash/detail.ts) of contents, decoded on demand from a file holding each and kept for the
+ * most recently used DETAIL_CACHE contents. Undefined when the file cannot be read or decoded any more.
+ */
+export function detailCache(maxPixels: number): (sha: string, file: string) => Promise<DetailRaster | undefined> {
+  const cache = new Map<string, Promise<DetailRaster | undefined>>();
+  return (sha, file) => {
+    let raster = cache.get(sha);
+    if (raster) cache.delete(sha);
+    else {
+      raster = fs.promises.readFile(file).then((bytes) => decodeDetail(bytes, maxPixels)).catch(() => undefined);
+      if (cache.size >= DETAIL_CACHE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sha, raster);
+    return raster;
+  };
+}
+
 const GRAPH_META = 'similarity-graph';
 
 /** Options of a similarity graph over this index: digests and fingerprints read from it on demand. */
 export function graphOptions(store: IndexStore<Fingerprint>, config: ResolvedConfig, pathOf: (sha256: string) => string | undefined): GraphOptions {
   const digest = pixelDigestCache(store, config.settings.maxPixels);
+  const detail = detailCache(config.settings.maxPixels);
   return {
     thresholds: nearThresholds(config),
     pixelDigest: (sha) => {
       const file = pathOf(sha);
       return file ? digest(sha, file) : Promise.resolve(undefined);
+    },
+    detail: (sha) => {
+      const file = pathOf(sha);
+      return file ? detail(sha, file) : Promise.resolve(undefined);
     },
     fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
   };
@@ -236,7 +293,7 @@ export function saveGraph(store: IndexStore<Fingerprint>, graph: SimilarityGraph
  */
 export async function syncGraph(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[]): Promise<SimilarityGraph> {
   const bySha = new Map<string, ImageEntry>();
-  for (const entry of entries) if (!bySha.has(entry.sha256)) bySha.set(entry.sha256, entry);
+  for (const entry of entries) if (!entry.undecodable && !bySha.has(entry.sha256)) bySha.set(entry.sha256, entry);
   const graph = loadGraph(store, graphOptions(store, config, (sha) => bySha.get(sha)?.path));
   let changed = false;
   for (const sha of [...graph.contents()]) {
@@ -259,14 +316,27 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
   return { groups: await groupEntries(store, config, entries, variants), errors };
 }
 
-/** Groups collected entries (syncing the saved similarity graph with them first). */
+/** Rounds of verifying canonical–member pairs the candidate search missed (each round can only add members). */
+const COMPLETION_ROUNDS = 3;
+
+/**
+ * Groups collected entries (syncing the saved similarity graph with them first). A content joined to a
+ * group only through a third image is verified against that group's canonical on demand, then grouping runs
+ * again: it joins the canonical directly, or forms its own group, or stays out.
+ */
 export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = []): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries);
-  return groupsFromGraph(entries, graph, {
-    thresholds: nearThresholds(config),
-    chooser: makeChooser(config),
-    ...ignoreOptions(config, variants),
-  });
+  const options = { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) };
+  let verified = false;
+  for (let round = 0; round < COMPLETION_ROUNDS; round++) {
+    const missing: Array<[string, string]> = [];
+    groupsFromGraph(entries, graph, { ...options, unverified: (a, b) => missing.push([a, b]) });
+    if (missing.length === 0) break;
+    for (const [a, b] of missing) await graph.verify(a, b);
+    verified = true;
+  }
+  if (verified) saveGraph(store, graph);
+  return groupsFromGraph(entries, graph, options);
 }
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';

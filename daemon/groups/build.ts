@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DuplicateClass, CanonicalRule } from '../../protocol/report';
-import { compare, type Fingerprint, type NearThresholds } from '../hash';
+import type { Fingerprint, NearThresholds } from '../hash';
 import { CanonicalChooser, type CanonicalCandidate } from './canonical';
 import { SimilarityGraph } from './pairs';
 import { UnionFind } from './union-find';
@@ -14,7 +14,13 @@ import type { VariantIndex } from './variants';
 
 export interface ImageEntry extends CanonicalCandidate {
   sha256: string;
+  /** Throws for an undecodable file. */
   fingerprint: Fingerprint;
+  /**
+   * Read but not decodable as an image (an SVG font, a malformed file): it has no fingerprint and joins no
+   * similarity, but byte-identical copies of it are still an `exact` group.
+   */
+  undecodable?: true;
 }
 
 export interface GroupMember {
@@ -44,6 +50,12 @@ export interface GroupOptions {
   distinctSets: string[][];
   /** Variants by convention and by reference (groups/variants.ts): members it names are marked. */
   variants?: VariantIndex;
+  /**
+   * Told of each (canonical, content) pair that was never compared although the content is a partner of one
+   * of the canonical's members: verifying it (SimilarityGraph.verify) and grouping again may let the content
+   * join that canonical directly.
+   */
+  unverified?: (canonical: string, content: string) => void;
 }
 
 const CLASS_ORDER: Record<DuplicateClass, number> = { exact: 0, pixel: 1, near: 2 };
@@ -60,17 +72,26 @@ function groupId(members: ImageEntry[]): string {
   return digest.digest('hex').slice(0, 16);
 }
 
-/** Groups the images given the similarity graph of their contents. Cheap: no hashing, no decoding. */
+/**
+ * Groups the images given the similarity graph of their contents. Cheap: no hashing, no decoding.
+ *
+ * A group is a star: a canonical and members each verified directly against it (the graph's pair of the two
+ * contents; exact copies share the content), never joined through a third image, and never two members that
+ * were verified different from each other. Within each connected part of the graph, canonicals are taken in
+ * the canonical rules' order among the contents not yet placed; each takes the contents verified against it;
+ * contents it was not verified against are left for the next canonical (their own group) or stay out. The
+ * class and similarity shown for a member are those of its pair with the canonical.
+ */
 export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, options: GroupOptions): DuplicateGroup[] {
   const images = all.filter((image) => !options.ignoredFile(image.relativePath));
 
-  // Images by content (indices into `images`).
-  const holders = new Map<string, number[]>();
-  images.forEach((image, i) => {
+  // Files by content.
+  const holders = new Map<string, ImageEntry[]>();
+  for (const image of images) {
     const list = holders.get(image.sha256);
-    if (list) list.push(i);
-    else holders.set(image.sha256, [i]);
-  });
+    if (list) list.push(image);
+    else holders.set(image.sha256, [image]);
+  }
 
   const setsOf = new Map<string, number[]>();
   options.distinctSets.forEach((set, s) => set.forEach((p) => setsOf.set(p, [...(setsOf.get(p) ?? []), s])));
@@ -80,61 +101,69 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
     return !!sa && !!sb && sa.some((s) => sb.includes(s));
   };
 
-  const sets = new UnionFind(images.length);
-  for (const list of holders.values()) {
-    for (let i = 1; i < list.length; i++) {
-      // The first earlier holder not declared distinct from this one (the first of all when none is declared).
-      let partner = setsOf.size === 0 ? 0 : -1;
-      for (let j = 0; partner < 0 && j < i; j++) if (!declaredDistinct(images[list[i]].path, images[list[j]].path)) partner = j;
-      if (partner >= 0) sets.union(list[i], list[partner]);
-    }
-  }
+  // Connected parts over contents: only contents in one part can share a group.
+  const shas = [...holders.keys()];
+  const position = new Map(shas.map((sha, i) => [sha, i]));
+  const parts = new UnionFind(shas.length);
   for (const pair of graph.pairs()) {
-    const a = holders.get(pair.a);
-    const b = holders.get(pair.b);
-    if (!a || !b) continue; // a content whose files are all ignored or gone
-    if (setsOf.size > 0 && a.some((x) => b.some((y) => declaredDistinct(images[x].path, images[y].path)))) continue;
-    sets.union(a[0], b[0]);
+    const a = position.get(pair.a);
+    const b = position.get(pair.b);
+    if (a !== undefined && b !== undefined) parts.union(a, b);
   }
 
+  // Parts of one content (no verified partner) still hold its exact copies.
+  const grouped = new Set<number>();
+  const allParts = parts.groups();
+  for (const part of allParts) for (const i of part) grouped.add(i);
+  shas.forEach((sha, i) => { if (!grouped.has(i) && holders.get(sha)!.length > 1) allParts.push([i]); });
+
   const groups: DuplicateGroup[] = [];
-  for (const indices of sets.groups()) {
-    const joined = indices.map((i) => images[i]);
-    const first = options.chooser.choose(joined);
-    // A member joined through a third file may still be declared distinct from the canonical (a srcset
-    // variant of it, an ignored pair): it is not a duplicate of the file it would be replaced by.
-    const members = joined.filter((m) => m === first.canonical || !declaredDistinct(m.path, first.canonical.path));
-    if (members.length < 2) continue;
-    const choice = members.length === joined.length ? first : options.chooser.choose(members);
-    const canonical = choice.canonical;
-    let groupClass: DuplicateClass = 'exact';
-    const groupMembers: GroupMember[] = choice.ordered.map((image) => {
-      let member: GroupMember;
-      if (image.sha256 === canonical.sha256) member = { image, class: 'exact', similarity: 1 };
-      else {
-        const direct = graph.pair(canonical.sha256, image.sha256);
-        if (direct) member = { image, class: direct.class, similarity: direct.similarity };
-        else {
-          // Joined through another member: measure against the canonical itself where the verifier
-          // agrees, else report the member's best link.
-          const similarity = compare(canonical.fingerprint, image.fingerprint, options.thresholds)
-            ?? Math.max(0, ...graph.partners(image.sha256).map((p) => p.similarity));
-          member = { image, class: 'near', similarity };
+  for (const indices of allParts) {
+    const unplaced = new Set(indices.map((i) => shas[i]));
+    while (unplaced.size > 0) {
+      const files = [...unplaced].flatMap((sha) => holders.get(sha)!);
+      const canonical = options.chooser.choose(files).canonical;
+      unplaced.delete(canonical.sha256);
+      // Its partners, best first (the chooser's order of their files), each verified against it.
+      const accepted = [canonical.sha256];
+      const candidates = options.chooser.choose(files.filter((f) => f.sha256 !== canonical.sha256 && unplaced.has(f.sha256) && graph.pair(canonical.sha256, f.sha256))).ordered;
+      for (const file of candidates) {
+        if (accepted.includes(file.sha256)) continue;
+        if (accepted.some((sha) => graph.verifiedDifferent(sha, file.sha256))) continue;
+        accepted.push(file.sha256);
+        unplaced.delete(file.sha256);
+      }
+      if (options.unverified) {
+        for (const member of accepted) {
+          for (const pair of graph.partners(member)) {
+            const other = pair.a === member ? pair.b : pair.a;
+            if (unplaced.has(other) && !graph.pair(canonical.sha256, other) && !graph.verifiedDifferent(canonical.sha256, other)) options.unverified(canonical.sha256, other);
+          }
         }
       }
-      const variant = image === canonical ? undefined : options.variants?.reason(canonical, image);
-      if (variant) member.variant = variant;
-      groupClass = looserClass(groupClass, member.class);
-      return member;
-    });
-    groups.push({
-      id: groupId(members),
-      class: groupClass,
-      canonical,
-      rule: choice.rule,
-      members: groupMembers,
-      bytesReclaimable: groupMembers.slice(1).reduce((sum, m) => sum + (m.variant ? 0 : m.image.bytes), 0),
-    });
+      // A file declared distinct from the canonical (a srcset variant of it, an ignored pair) is not a
+      // duplicate of the file it would be replaced by.
+      const members = accepted.flatMap((sha) => holders.get(sha)!).filter((m) => m === canonical || !declaredDistinct(m.path, canonical.path));
+      if (members.length < 2) continue;
+      const choice = options.chooser.choose(members);
+      let groupClass: DuplicateClass = 'exact';
+      const groupMembers: GroupMember[] = choice.ordered.map((image) => {
+        const pair = image.sha256 === canonical.sha256 ? undefined : graph.pair(canonical.sha256, image.sha256)!;
+        const member: GroupMember = pair ? { image, class: pair.class, similarity: pair.similarity } : { image, class: 'exact', similarity: 1 };
+        const variant = image === choice.canonical ? undefined : options.variants?.reason(choice.canonical, image);
+        if (variant) member.variant = variant;
+        groupClass = looserClass(groupClass, member.class);
+        return member;
+      });
+      groups.push({
+        id: groupId(members),
+        class: groupClass,
+        canonical: choice.canonical,
+        rule: choice.rule,
+        members: groupMembers,
+        bytesReclaimable: groupMembers.slice(1).reduce((sum, m) => sum + (m.variant ? 0 : m.image.bytes), 0),
+      });
+    }
   }
   return groups.sort((a, b) => b.bytesReclaimable - a.bytesReclaimable || (a.canonical.path < b.canonical.path ? -1 : 1));
 }

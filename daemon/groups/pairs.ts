@@ -5,7 +5,7 @@
  * hash distance 0 and the same dimensions. The graph is incremental so the daemon pays only for what
  * changed; the CLI adds every content once.
  */
-import { candidateRadius, compare, directQueryKeys, hammingDistance, indexKeys, variantQueryKeys, variantRadius, type Fingerprint, type NearThresholds } from '../hash';
+import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex } from '../index/hamming';
 
 export interface SimilarPair {
@@ -21,6 +21,8 @@ export interface GraphOptions {
   fingerprintOf?: (sha256: string) => Fingerprint | undefined;
   /** The pixel digest of a content, computed on demand and cached by the caller; undefined if it cannot be decoded. */
   pixelDigest: (sha256: string) => Promise<string | undefined>;
+  /** The detail raster of a content (verification of graphics at their own resolution), cached by the caller; undefined if it cannot be had. */
+  detail?: (sha256: string) => Promise<DetailRaster | undefined>;
 }
 
 interface Node {
@@ -32,9 +34,11 @@ interface Node {
   fingerprint?: Fingerprint;
   /** Partner sha256 → pair. */
   edges: Map<string, SimilarPair>;
+  /** Partners that were verified and found different: a group never holds both. */
+  rejected: Set<string>;
 }
 
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 /** A saved graph: contents with their index keys, and the verified pairs (node positions, pixel flag, similarity). */
 export interface GraphSnapshot {
@@ -43,6 +47,8 @@ export interface GraphSnapshot {
   settings: string;
   nodes: Array<{ sha256: string; keys: Uint8Array }>;
   pairs: Array<[number, number, 0 | 1, number]>;
+  /** Candidate pairs verified different (node positions). */
+  rejected: Array<[number, number]>;
 }
 
 function settingsKey(thresholds: NearThresholds): string {
@@ -84,7 +90,7 @@ export class SimilarityGraph {
   /** Adds a content and verifies it against its candidates; returns the new pairs. */
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
-    const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map() };
+    const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map(), rejected: new Set() };
     // Keys need not be symmetric: a crop's hash reaches the original's central-region key, not the
     // reverse. One index holds everyone's index keys (hash, crop keys, shape); the newcomer probes it with
     // its query keys (the hash and its dihedral variants, shape) AND its own index keys, so an old image that is a crop
@@ -108,7 +114,11 @@ export class SimilarityGraph {
     for (const id of candidates) {
       const other = this.byId.get(id)!;
       const verdict = await this.classify(other, node);
-      if (!verdict) continue;
+      if (!verdict) {
+        other.rejected.add(sha256);
+        node.rejected.add(other.sha256);
+        continue;
+      }
       const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
       other.edges.set(sha256, pair);
       node.edges.set(other.sha256, pair);
@@ -123,6 +133,7 @@ export class SimilarityGraph {
     if (!node) return [];
     for (const key of node.keys) this.index.remove(node.id, key);
     for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
+    for (const partner of node.rejected) this.nodes.get(partner)?.rejected.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
     return [...node.edges.keys()];
@@ -134,11 +145,14 @@ export class SimilarityGraph {
     const position = new Map(nodes.map((n, i) => [n.sha256, i]));
     const pairs: GraphSnapshot['pairs'] = [];
     for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
+    const rejected: GraphSnapshot['rejected'] = [];
+    for (const node of nodes) for (const partner of node.rejected) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
     return {
       version: SNAPSHOT_VERSION,
       settings: settingsKey(this.options.thresholds),
       nodes: nodes.map((n) => ({ sha256: n.sha256, keys: Buffer.concat(n.keys) })),
       pairs,
+      rejected,
     };
   }
 
@@ -147,7 +161,7 @@ export class SimilarityGraph {
     if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== settingsKey(options.thresholds)) return undefined;
     const graph = new SimilarityGraph(options);
     const nodes = snapshot.nodes.map((n) => {
-      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: [], edges: new Map() };
+      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: [], edges: new Map(), rejected: new Set() };
       for (let at = 0; at + 32 <= n.keys.length; at += 32) node.keys.push(Uint8Array.prototype.slice.call(n.keys, at, at + 32));
       for (const key of node.keys) graph.index.add(node.id, key);
       graph.nodes.set(node.sha256, node);
@@ -162,6 +176,13 @@ export class SimilarityGraph {
       a.edges.set(b.sha256, pair);
       b.edges.set(a.sha256, pair);
     }
+    for (const [ia, ib] of snapshot.rejected ?? []) {
+      const a = nodes[ia];
+      const b = nodes[ib];
+      if (!a || !b) return undefined;
+      a.rejected.add(b.sha256);
+      b.rejected.add(a.sha256);
+    }
     return graph;
   }
 
@@ -172,6 +193,33 @@ export class SimilarityGraph {
 
   pair(a: string, b: string): SimilarPair | undefined {
     return this.nodes.get(a)?.edges.get(b);
+  }
+
+  /**
+   * The verified pair of two contents the candidate search did not bring together (a canonical and a member
+   * joined only through a third image): compared now and remembered either way. Undefined when different.
+   */
+  async verify(a: string, b: string): Promise<SimilarPair | undefined> {
+    const x = this.nodes.get(a);
+    const y = this.nodes.get(b);
+    if (!x || !y || a === b) return undefined;
+    const known = x.edges.get(b);
+    if (known || x.rejected.has(b)) return known;
+    const verdict = await this.classify(x, y);
+    if (!verdict) {
+      x.rejected.add(b);
+      y.rejected.add(a);
+      return undefined;
+    }
+    const pair: SimilarPair = { a, b, ...verdict };
+    x.edges.set(b, pair);
+    y.edges.set(a, pair);
+    return pair;
+  }
+
+  /** True when the two contents were compared and found different (not merely never compared). */
+  verifiedDifferent(a: string, b: string): boolean {
+    return this.nodes.get(a)?.rejected.has(b) ?? false;
   }
 
   partners(sha256: string): SimilarPair[] {
@@ -197,7 +245,8 @@ export class SimilarityGraph {
       const [da, db] = await Promise.all([this.options.pixelDigest(x.sha256), this.options.pixelDigest(y.sha256)]);
       if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
     }
-    const similarity = compare(a, b, this.options.thresholds);
+    const detail = this.options.detail;
+    const similarity = await verifyPair(a, b, this.options.thresholds, detail && (() => detail(x.sha256)), detail && (() => detail(y.sha256)));
     return similarity === undefined ? undefined : { class: 'near', similarity };
   }
 }

@@ -1,0 +1,327 @@
+/**
+ * Detail verification: where a graphic, a screenshot or a diagram differs. The fingerprint's 32×32 thumbnail
+ * and 8×8 chroma grid cannot see a changed word, a lighter shade of one blue or another glyph in a button;
+ * these do not survive at the images' own resolution. A candidate pair that passed the thumbnail checks is
+ * compared again on a detail raster of each content (at most DETAIL_MAX px on the long side, decoded once per
+ * content and cached by the caller): both are trimmed to their content (transparent margins, padding of the
+ * background colour), brought to the smaller one's size, converted to OKLab (perceptual: a Euclidean step
+ * means about as much in every hue) and compared per tile. The largest tile difference decides: a global edit
+ * spreads over every tile, a local one concentrates in a few.
+ *
+ * `detailDifference` is a pure function of two rasters (worker threads can run it); `decodeDetail` is the
+ * only part that reads pixels.
+ */
+import sharp from 'sharp';
+
+/** Long side of the detail raster. Text of a 1 000 px screenshot is still legible as strokes at 256 px. */
+export const DETAIL_MAX = 256;
+
+/** A content's pixels at detail resolution: straight (not premultiplied) RGBA, 8 bits, row-major. */
+export interface DetailRaster {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+  /** Some pixel is not opaque. */
+  transparent: boolean;
+}
+
+/** Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged. */
+export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
+  const { data, info } = await sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+    .rotate()
+    .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const rgba = new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4).slice();
+  let transparent = false;
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 250) { transparent = true; break; }
+  return { width: info.width, height: info.height, rgba, transparent };
+}
+
+/** CIELAB planes (3 floats a pixel) of a region resampled to w×h, composited on an opaque background. */
+interface LabImage { w: number; h: number; px: Float32Array; }
+
+const SRGB_TO_LINEAR = new Float32Array(256).map((_, i) => {
+  const c = i / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+function labF(t: number): number {
+  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
+}
+
+/** CIELAB (D65) of a linear sRGB colour. */
+function cielab(r: number, g: number, b: number, out: Float32Array, at: number): void {
+  const x = labF((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
+  const y = labF(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
+  const z = labF((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
+  out[at] = 116 * y - 16;
+  out[at + 1] = 500 * (x - y);
+  out[at + 2] = 200 * (y - z);
+}
+
+/**
+ * Colour difference in the spirit of CIEDE2000 without its hue rotation term: lightness differences weigh
+ * less far from mid-grey (black and #1B1B1B are one ink), chroma and hue differences less in saturated colours.
+ */
+function deltaE(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
+  const lm = (l1 + l2) / 2 - 50;
+  const sl = 1 + (0.015 * lm * lm) / Math.sqrt(20 + lm * lm);
+  const c1 = Math.sqrt(a1 * a1 + b1 * b1), c2 = Math.sqrt(a2 * a2 + b2 * b2);
+  const cm = (c1 + c2) / 2;
+  const dc = c1 - c2;
+  const dh2 = Math.max(0, (a1 - a2) ** 2 + (b1 - b2) ** 2 - dc * dc);
+  return Math.sqrt(((l1 - l2) / sl) ** 2 + (dc / (1 + 0.045 * cm)) ** 2 + dh2 / (1 + 0.015 * cm) ** 2);
+}
+
+interface Box { x0: number; y0: number; x1: number; y1: number; }
+
+/** An opaque image in linear RGB (3 floats a pixel): a detail raster as it shows on a background. */
+interface Flat { w: number; h: number; rgb: Float32Array; }
+
+/** The most common of the four corner pixels (RGBA packed): the background a drawing sits on. */
+function cornerColour(r: DetailRaster): number {
+  const at = (x: number, y: number): number => {
+    const i = 4 * (y * r.width + x);
+    return ((r.rgba[i] << 24) | (r.rgba[i + 1] << 16) | (r.rgba[i + 2] << 8) | r.rgba[i + 3]) >>> 0;
+  };
+  const corners = [at(0, 0), at(r.width - 1, 0), at(0, r.height - 1), at(r.width - 1, r.height - 1)];
+  let best = corners[0], bestCount = 0;
+  for (const c of corners) {
+    const n = corners.filter((d) => d === c).length;
+    if (n > bestCount) { best = c; bestCount = n; }
+  }
+  return best;
+}
+
+/** Alpha-weighted mean luminance (0..1, linear) of the visible pixels: light drawings are meant for dark pages. */
+function inkLuminance(r: DetailRaster): number {
+  let s = 0, n = 0;
+  for (let i = 0; i < r.rgba.length; i += 4) {
+    const a = r.rgba[i + 3] / 255;
+    s += a * (0.2126 * SRGB_TO_LINEAR[r.rgba[i]] + 0.7152 * SRGB_TO_LINEAR[r.rgba[i + 1]] + 0.0722 * SRGB_TO_LINEAR[r.rgba[i + 2]]);
+    n += a;
+  }
+  return n > 0 ? s / n : 0;
+}
+
+function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
+  const rgb = new Float32Array(r.width * r.height * 3);
+  for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
+    const a = r.rgba[i + 3] / 255;
+    rgb[o] = a * SRGB_TO_LINEAR[r.rgba[i]] + (1 - a) * bg[0];
+    rgb[o + 1] = a * SRGB_TO_LINEAR[r.rgba[i + 1]] + (1 - a) * bg[1];
+    rgb[o + 2] = a * SRGB_TO_LINEAR[r.rgba[i + 2]] + (1 - a) * bg[2];
+  }
+  return { w: r.width, h: r.height, rgb };
+}
+
+type Rgb = [number, number, number];
+
+/** Linear RGB of an opaque raster's background: the colour most of its four corners agree on. */
+function cornerBackground(r: DetailRaster): Rgb {
+  const c = cornerColour(r);
+  return [SRGB_TO_LINEAR[c >>> 24], SRGB_TO_LINEAR[(c >>> 16) & 255], SRGB_TO_LINEAR[(c >>> 8) & 255]];
+}
+
+/**
+ * Both rasters as they show on one page, with the page colour of each: an opaque one as it is, on its corner
+ * colour; a transparent one on the other's page, or, both transparent, on white — black when the drawing is
+ * light (a white logo).
+ */
+function onOnePage(a: DetailRaster, b: DetailRaster): { fa: Flat; fb: Flat; pageA: Rgb; pageB: Rgb } {
+  let pageA: Rgb, pageB: Rgb;
+  if (!a.transparent && !b.transparent) { pageA = cornerBackground(a); pageB = cornerBackground(b); }
+  else if (!a.transparent) pageA = pageB = cornerBackground(a);
+  else if (!b.transparent) pageA = pageB = cornerBackground(b);
+  else pageA = pageB = Math.min(inkLuminance(a), inkLuminance(b)) > 0.6 ? [0, 0, 0] : [1, 1, 1];
+  return { fa: flatten(a, pageA), fb: flatten(b, pageB), pageA, pageB };
+}
+
+/** Largest linear-RGB channel difference under which a pixel counts as background when trimming. */
+const TRIM_TOLERANCE = 0.03;
+
+/** Bounding box of what differs from the page colour (margins, padding). */
+function contentBox(f: Flat, page: Rgb): Box {
+  let x0 = f.w, y0 = f.h, x1 = 0, y1 = 0;
+  for (let y = 0; y < f.h; y++) {
+    for (let x = 0; x < f.w; x++) {
+      const i = 3 * (y * f.w + x);
+      if (Math.max(Math.abs(f.rgb[i] - page[0]), Math.abs(f.rgb[i + 1] - page[1]), Math.abs(f.rgb[i + 2] - page[2])) <= TRIM_TOLERANCE) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+    }
+  }
+  return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : { x0: 0, y0: 0, x1: f.w, y1: f.h };
+}
+
+/** Area-averaged resample of a region of `f` to w×h, then CIELAB of each pixel. */
+function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
+  const px = new Float32Array(w * h * 3);
+  const sx = (box.x1 - box.x0) / w;
+  const sy = (box.y1 - box.y0) / h;
+  for (let y = 0; y < h; y++) {
+    const ya = box.y0 + y * sy, yb = ya + sy;
+    for (let x = 0; x < w; x++) {
+      const xa = box.x0 + x * sx, xb = xa + sx;
+      let cr = 0, cg = 0, cb = 0, area = 0;
+      for (let py = Math.floor(ya); py < Math.ceil(yb) && py < f.h; py++) {
+        const wy = Math.min(yb, py + 1) - Math.max(ya, py);
+        for (let px0 = Math.floor(xa); px0 < Math.ceil(xb) && px0 < f.w; px0++) {
+          const wgt = wy * (Math.min(xb, px0 + 1) - Math.max(xa, px0));
+          const i = 3 * (py * f.w + px0);
+          cr += wgt * f.rgb[i]; cg += wgt * f.rgb[i + 1]; cb += wgt * f.rgb[i + 2];
+          area += wgt;
+        }
+      }
+      cielab(cr / area, cg / area, cb / area, px, 3 * (y * w + x));
+    }
+  }
+  return { w, h, px };
+}
+
+export interface DetailDifference {
+  /**
+   * Median colour difference (ΔE, see deltaE; after a 3×3 blur) over the ink of either image (pixels that
+   * are not the page colour). A colour variant shifts all of its ink; a re-encoding or a retina pair differs
+   * only along edges.
+   */
+  inkMedian: number;
+  /**
+   * The largest fraction, over the tiles, of a tile's pixels that changed (no pixel of the other image within
+   * one pixel has their colour, CHANGED_DELTA): a changed glyph, word or state of a sprite concentrates there,
+   * while resampling and a one-pixel shift do not count.
+   */
+  changedTile: number;
+  /** The size the two were compared at (the smaller trimmed content). */
+  width: number;
+  height: number;
+}
+
+/** Above this median ink difference two graphics are colour variants (black and #1B1B1B are about 6 apart, hover shades 8 and more). */
+export const MAX_INK_MEDIAN = 7.5;
+/** Above this fraction of changed pixels in one tile two graphics differ locally. */
+export const MAX_CHANGED_TILE = 0.5;
+
+/** The verdict on a detail difference: one drawing (true) or two. */
+export function sameDrawing(d: DetailDifference): boolean {
+  return d.inkMedian <= MAX_INK_MEDIAN && d.changedTile <= MAX_CHANGED_TILE;
+}
+
+/** Trimmed content boxes whose aspect ratios differ by more than this (log) are not one drawing. */
+const MAX_ASPECT_LOG = 0.15;
+/** Tile side (pixels at the compared size). */
+const TILE = 8;
+
+function aspect(b: Box): number {
+  return (b.x1 - b.x0) / (b.y1 - b.y0);
+}
+
+/**
+ * Where and how much two detail rasters differ, at the smaller one's resolution, on their trimmed content.
+ * Undefined when the contents do not have the same proportions (not one drawing at two sizes).
+ */
+export function detailDifference(a: DetailRaster, b: DetailRaster): DetailDifference | undefined {
+  const { fa, fb, pageA, pageB } = onOnePage(a, b);
+  let boxA = contentBox(fa, pageA);
+  let boxB = contentBox(fb, pageB);
+  if (Math.abs(Math.log(aspect(boxA) / aspect(boxB))) > MAX_ASPECT_LOG) {
+    boxA = { x0: 0, y0: 0, x1: a.width, y1: a.height };
+    boxB = { x0: 0, y0: 0, x1: b.width, y1: b.height };
+    if (Math.abs(Math.log(aspect(boxA) / aspect(boxB))) > MAX_ASPECT_LOG) return undefined;
+  }
+  const areaA = (boxA.x1 - boxA.x0) * (boxA.y1 - boxA.y0);
+  const areaB = (boxB.x1 - boxB.x0) * (boxB.y1 - boxB.y0);
+  const small = areaA <= areaB ? boxA : boxB;
+  const w = Math.max(1, small.x1 - small.x0);
+  const h = Math.max(1, small.y1 - small.y0);
+  return compareLab(labRegion(fa, boxA, w, h), labRegion(fb, boxB, w, h), pageLab(pageA), pageLab(pageB));
+}
+
+function pageLab(page: Rgb): Float32Array {
+  const out = new Float32Array(3);
+  cielab(page[0], page[1], page[2], out, 0);
+  return out;
+}
+
+const MEDIAN_STEPS = 10;
+const MEDIAN_BINS = 100 * MEDIAN_STEPS;
+/** A pixel further than this (ΔE) from the page colour is ink. */
+const INK_DELTA = 10;
+/** A pixel with no pixel of the other image within one pixel closer than this (CIELAB distance) has changed. */
+const CHANGED_DELTA = 20;
+
+function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): DetailDifference {
+  const { w, h } = a;
+  const tilesX = Math.max(1, Math.round(w / TILE));
+  const tilesY = Math.max(1, Math.round(h / TILE));
+  const count = new Float64Array(tilesX * tilesY);
+  const changed = new Float64Array(tilesX * tilesY);
+  // Blurred first: a one-pixel shift of an edge (trim rounding, resampling) is not a difference.
+  const ba = blur3(a), bb = blur3(b);
+  const pa = a.px, pb = b.px;
+  // Median by histogram (steps of 1/MEDIAN_STEPS ΔE): no sort of 65 000 values per pair.
+  const histogram = new Uint32Array(MEDIAN_BINS + 1);
+  let inkPixels = 0;
+  const farFromPage = (p: Float32Array, o: number, page: Float32Array): boolean => deltaE(p[o], p[o + 1], p[o + 2], page[0], page[1], page[2]) > INK_DELTA;
+  for (let y = 0; y < h; y++) {
+    const ty = Math.min(tilesY - 1, Math.floor((y * tilesY) / h));
+    for (let x = 0; x < w; x++) {
+      const t = ty * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / w));
+      const o = 3 * (y * w + x);
+      const d = deltaE(ba[o], ba[o + 1], ba[o + 2], bb[o], bb[o + 1], bb[o + 2]);
+      count[t]++;
+      // The same pixel matching settles it; only a mismatch searches the neighbourhood.
+      const direct = (pa[o] - pb[o]) ** 2 + (pa[o + 1] - pb[o + 1]) ** 2 + (pa[o + 2] - pb[o + 2]) ** 2;
+      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) changed[t]++;
+      if (farFromPage(pa, o, pageA) || farFromPage(pb, o, pageB)) {
+        histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
+        inkPixels++;
+      }
+    }
+  }
+  let inkMedian = 0;
+  for (let i = 0, seen = 0; i <= MEDIAN_BINS; i++) {
+    seen += histogram[i];
+    if (seen > inkPixels >> 1) { inkMedian = i / MEDIAN_STEPS; break; }
+  }
+  let changedTile = 0;
+  for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
+  return { inkMedian, changedTile, width: w, height: h };
+}
+
+/** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */
+function unmatched(p: Float32Array, q: Float32Array, w: number, h: number, x: number, y: number): boolean {
+  const o = 3 * (y * w + x);
+  const limit = CHANGED_DELTA * CHANGED_DELTA;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+      const i = 3 * (yy * w + xx);
+      if ((p[o] - q[i]) ** 2 + (p[o + 1] - q[i + 1]) ** 2 + (p[o + 2] - q[i + 2]) ** 2 <= limit) return false;
+    }
+  }
+  return true;
+}
+
+/** 3×3 box mean of each channel. */
+function blur3(img: LabImage): Float32Array {
+  const { w, h, px } = img;
+  const out = new Float32Array(px.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let l = 0, a = 0, b = 0, n = 0;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+          const i = 3 * (yy * w + xx);
+          l += px[i]; a += px[i + 1]; b += px[i + 2]; n++;
+        }
+      }
+      const o = 3 * (y * w + x);
+      out[o] = l / n; out[o + 1] = a / n; out[o + 2] = b / n;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * The whole verification of a candidate pair: the thumbnail checks (`compare`, pure and cheap) first, then,
+ * for graphics only (icons, logos, screenshots, diagrams — photos tolerate global edits and are settled by
+ * the thumbnails), the detail check at the smaller image's own resolution (detail.ts). The detail rasters are
+ * asked for only when the cheap checks pass, so most pairs never decode anything.
+ */
+import type { Fingerprint } from './decode';
+import { compare, isGraphic, type NearThresholds } from './compare';
+import { detailDifference, sameDrawing, type DetailRaster } from './detail';
+
+/** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
+export type DetailSource = () => Promise<DetailRaster | undefined>;
+
+/**
+ * Graphics are checked in detail: local and colour differences matter there at any size. Two JPEGs are
+ * photographs as far as this goes, even flat ones: their copies differ by global edits (contrast, a crop,
+ * a re-encoding) that a per-tile comparison would take for local ones.
+ */
+export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
+  return (isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless);
+}
+
+/** The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it). */
+export function detailAgrees(a: DetailRaster, b: DetailRaster): boolean {
+  const difference = detailDifference(a, b);
+  return difference !== undefined && sameDrawing(difference);
+}
+
+/**
+ * Verified similarity in (0, 1] of a candidate pair, or undefined. The similarity is the thumbnail measure;
+ * the detail check only vetoes. Without a detail source (or when a raster cannot be had) the thumbnail
+ * verdict stands.
+ */
+export async function verifyPair(a: Fingerprint, b: Fingerprint, t: NearThresholds, detailA?: DetailSource, detailB?: DetailSource): Promise<number | undefined> {
+  const similarity = compare(a, b, t);
+  if (similarity === undefined || !detailA || !detailB || !needsDetail(a, b, t)) return similarity;
+  const [ra, rb] = await Promise.all([detailA(), detailB()]);
+  if (!ra || !rb) return similarity;
+  return detailAgrees(ra, rb) ? similarity : undefined;
+}
