@@ -33,8 +33,11 @@ export interface Analysis {
   referencesOf: (imagePath: string) => ImageReference[];
 }
 
+/** Progress of a one-shot pass: the scan's phases, then grouping (new contents searched and verified). */
+export type AnalyseProgress = ScanProgress | { phase: 'group'; done: number; total: number };
+
 export interface AnalyseOptions {
-  onProgress?: (progress: ScanProgress) => void;
+  onProgress?: (progress: AnalyseProgress) => void;
   concurrency?: number;
   /** Called as each phase starts (benchmarks sample memory there). */
   onPhase?: (phase: AnalysePhase) => void;
@@ -224,9 +227,12 @@ export function saveGraph(store: IndexStore<Fingerprint>, graph: SimilarityGraph
  * The similarity graph of the images' contents: the saved one, minus vanished contents, plus new ones
  * (only these are searched and verified), so an unchanged tree costs no search and no decoding.
  */
-export async function syncGraph(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[]): Promise<SimilarityGraph> {
+export async function syncGraph(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], onProgress?: (progress: AnalyseProgress) => void): Promise<SimilarityGraph> {
   const bySha = new Map<string, ImageEntry>();
-  for (const entry of entries) if (!bySha.has(entry.sha256)) bySha.set(entry.sha256, entry);
+  for (const entry of entries) {
+    const known = bySha.get(entry.sha256);
+    if (!known || entry.path < known.path) bySha.set(entry.sha256, entry);
+  }
   const graph = loadGraph(store, graphOptions(store, config, (sha) => bySha.get(sha)?.path));
   let changed = false;
   for (const sha of [...graph.contents()]) {
@@ -235,10 +241,15 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
       changed = true;
     }
   }
-  for (const [sha, entry] of bySha) {
-    if (graph.has(sha)) continue;
-    await graph.add(sha, entry.fingerprint);
+  // Newcomers in path order: each verifies a bounded number of the contents before it, so the order must
+  // not depend on which decode finished first (the same tree gives the same groups).
+  const newcomers = [...bySha.values()].filter((entry) => !graph.has(entry.sha256)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  let done = 0;
+  onProgress?.({ phase: 'group', done, total: newcomers.length });
+  for (const entry of newcomers) {
+    await graph.add(entry.sha256, entry.fingerprint);
     changed = true;
+    onProgress?.({ phase: 'group', done: ++done, total: newcomers.length });
   }
   if (changed) saveGraph(store, graph);
   return graph;
@@ -250,8 +261,8 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
 }
 
 /** Groups collected entries (syncing the saved similarity graph with them first). */
-export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: string[][] = []): Promise<DuplicateGroup[]> {
-  const graph = await syncGraph(store, config, entries);
+export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: string[][] = [], onProgress?: (progress: AnalyseProgress) => void): Promise<DuplicateGroup[]> {
+  const graph = await syncGraph(store, config, entries, onProgress);
   return groupsFromGraph(entries, graph, {
     thresholds: nearThresholds(config),
     chooser: makeChooser(config),
@@ -285,7 +296,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     const collected = collectEntries(store, config, (p) => counts.get(p) ?? 0, scan.records);
     // The entries hold what grouping needs: let the scan's records (one object per file) go now.
     scan.records.length = 0;
-    const groups = await groupEntries(store, config, collected.entries, variantSets(references));
+    const groups = await groupEntries(store, config, collected.entries, variantSets(references), options.onProgress);
     collected.entries.length = 0;
     await store.flushed();
     const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
