@@ -24,6 +24,7 @@ const BENCHES: Bench[] = [
   { name: 'refs', file: 'refs.js', args: [], quick: [] },
   { name: 'replace', file: 'replace.js', args: [], quick: [] },
   { name: 'scale', file: 'scale.js', args: ['--files', '100000'], quick: ['--files', '10000'] },
+  { name: 'scan-e2e', file: 'scan-e2e.js', args: [], quick: ['--rounds', '1', '--icon-sizes', '250,500', '--million', '200000'] },
   { name: 'daemon', file: 'daemon.js', args: ['--events', '200', '--bulk', '5000', '--scan', '100000'], quick: ['--events', '50', '--bulk', '1000', '--scan', '5000'] },
 ];
 
