@@ -12,7 +12,7 @@ import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups
 import { CanonicalChooser } from './groups/canonical';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
-import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
+import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
 import { ReferenceStore, type ImageReference } from './references/store';
 import { updateReferences, variantSets } from './references/update';
 import type { ResolveOptions } from './refs';
@@ -233,7 +233,8 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
     const known = bySha.get(entry.sha256);
     if (!known || entry.path < known.path) bySha.set(entry.sha256, entry);
   }
-  const graph = loadGraph(store, graphOptions(store, config, (sha) => bySha.get(sha)?.path));
+  const options = graphOptions(store, config, (sha) => bySha.get(sha)?.path);
+  const graph = loadGraph(store, options);
   let changed = false;
   for (const sha of [...graph.contents()]) {
     if (!bySha.has(sha)) {
@@ -244,6 +245,7 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
   // Newcomers in path order: each verifies a bounded number of the contents before it, so the order must
   // not depend on which decode finished first (the same tree gives the same groups).
   const newcomers = [...bySha.values()].filter((entry) => !graph.has(entry.sha256)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await prefetchPixelDigests(newcomers, options.pixelDigest);
   let done = 0;
   onProgress?.({ phase: 'group', done, total: newcomers.length });
   for (const entry of newcomers) {
@@ -253,6 +255,30 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
   }
   if (changed) saveGraph(store, graph);
   return graph;
+}
+
+/** Full decodes at once while digests are prefetched (as many as the scan keeps in flight). */
+const DIGESTS_IN_FLIGHT = DEFAULT_CONCURRENCY;
+
+/**
+ * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
+ * Among newcomers those are known before any search: decode them now, several at once on libvips's
+ * threads, instead of one at a time as the graph meets them (a serial chain of decodes on a photo set full
+ * of lossless re-encodings). The digests land in the index's content records, where the graph reads them.
+ */
+async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
+  const byLook = new Map<string, string[]>();
+  for (const entry of newcomers) {
+    const fp = entry.fingerprint;
+    const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
+    const list = byLook.get(look);
+    if (list) list.push(entry.sha256);
+    else byLook.set(look, [entry.sha256]);
+  }
+  const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
+  await forEachLimited(wanted, DIGESTS_IN_FLIGHT, async (sha) => {
+    await digest(sha);
+  });
 }
 
 export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: string[][] = [], records?: Iterable<FileRecord>): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
