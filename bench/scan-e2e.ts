@@ -9,8 +9,8 @@
  * transformed copies); (b) SVG icons of one family — the first N regular files of one folder of an icon
  * theme (.ci/install-bench.sh installs Debian's papirus-icon-theme) — at 250, 500, 1 000, 2 000, with the
  * growth per doubling; (c) the similarity stage alone on simulated fingerprints (random keys on real
- * thumbnails, every 10th a near copy of an earlier one) at 10⁴ and 10⁵ images built fully, and per-image
- * cost measured on a graph of 10⁶ restored from a snapshot, with the growth exponent.
+ * thumbnails, every 10th a near copy of an earlier one): a full build at 10⁴, and the cost of a newcomer
+ * on graphs of 5·10⁴ to 10⁶ restored from a snapshot, hence a 10⁵ build and the growth exponent.
  *
  *   node out/bench/scan-e2e.js [--sets photos,icons,similarity] [--rounds 2] [--bin other/bin/doublon.js]
  *        [--icons /usr/share/icons/Papirus/48x48/apps] [--icon-sizes 250,500,1000,2000] [--million 1000000]
@@ -23,6 +23,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, type Fingerprint } from '../daemon/hash';
 import { SimilarityGraph, type GraphSnapshot } from '../daemon/groups/pairs';
 import { buildCorpus } from './corpus';
@@ -135,35 +136,61 @@ async function simulatedFingerprints(n: number, seed: number): Promise<Fingerpri
 
 interface SimilarityResult { images: number; seconds: number; perImageMs: number; verified: number; candidates: number; }
 
-async function similarityStage(million: number): Promise<{ full: SimilarityResult[]; sampled: SimilarityResult; exponent: number }> {
-  const full: SimilarityResult[] = [];
-  const options = { thresholds: DEFAULT_NEAR_THRESHOLDS, pixelDigest: async (): Promise<string | undefined> => undefined };
-  for (const n of [10_000, 100_000]) {
-    const fps = await simulatedFingerprints(n, n);
-    const graph = new SimilarityGraph(options);
-    const started = performance.now();
-    for (let i = 0; i < n; i++) await graph.add(`s${i}`, fps[i]);
-    const seconds = (performance.now() - started) / 1000;
-    full.push({ images: n, seconds, perImageMs: (1000 * seconds) / n, verified: graph.stats.verified, candidates: graph.stats.candidates });
-    console.log(`similarity stage, ${n} simulated images: ${seconds.toFixed(1)} s (${((1000 * seconds) / n).toFixed(3)} ms per image), ${graph.stats.verified} verifications, ${graph.stats.candidates} candidates`);
-  }
-  // 10⁶: the index restored from a snapshot (no search), then newcomers timed one by one at that size.
-  const fps = await simulatedFingerprints(million, 7);
-  const snapshot: GraphSnapshot = { version: 1, settings: JSON.stringify(DEFAULT_NEAR_THRESHOLDS, Object.keys(DEFAULT_NEAR_THRESHOLDS).sort()), nodes: fps.map((fp, i) => ({ sha256: `m${i}`, keys: Buffer.concat(indexKeys(fp)) })), pairs: [] };
-  const graph = SimilarityGraph.restore(snapshot, options);
+/** A graph of `size` images restored from a snapshot (random index keys: no search, no decoding). */
+function restoredGraph(size: number, keysPerImage: number, options: ConstructorParameters<typeof SimilarityGraph>[0]): SimilarityGraph {
+  const next = rng(size);
+  const nodes: GraphSnapshot['nodes'] = [];
+  for (let i = 0; i < size; i++) nodes.push({ sha256: `m${i}`, keys: Buffer.concat(Array.from({ length: keysPerImage }, () => randomKey(next))) });
+  const graph = SimilarityGraph.restore({ version: 1, settings: JSON.stringify(options.thresholds, Object.keys(options.thresholds).sort()), nodes, pairs: [] }, options);
   if (!graph) throw new Error('snapshot not restored');
-  const probes = await simulatedFingerprints(200, 11);
+  return graph;
+}
+
+/** The naive sharp pass in this process over real photos, ms per image (the scale hashing is measured on). */
+async function naiveMsPerImage(): Promise<number> {
+  const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), {});
+  const files = corpus.files.filter((f) => f.transform === undefined).slice(0, 200).map((f) => fs.readFileSync(f.path));
   const started = performance.now();
-  for (let i = 0; i < probes.length; i++) await graph.add(`p${i}`, probes[i]);
-  const perImageMs = (performance.now() - started) / probes.length;
-  // A full build adds against an index growing from 0 to N: its mean per-image cost is the cost at N/2 when
-  // the search is linear in the index size. The exponent of the per-image cost from 10⁵ (mean, index at
-  // 5·10⁴) to 10⁶ (at 10⁶, so 20× the mean index) gives the build's growth: time ∝ N^(1 + that).
-  const at100k = full[1];
-  const exponent = 1 + Math.log(perImageMs / at100k.perImageMs) / Math.log(million / (at100k.images / 2));
-  const sampled = { images: million, seconds: (perImageMs * million) / 2 / 1000, perImageMs, verified: graph.stats.verified, candidates: graph.stats.candidates };
-  console.log(`similarity stage at ${million} images (sampled): ${perImageMs.toFixed(2)} ms per newcomer, a full build ≈ ${sampled.seconds.toFixed(0)} s; growth exponent ≈ ${exponent.toFixed(2)}`);
-  return { full, sampled, exponent };
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < files.length) await sharp(files[next++]).greyscale().resize(32, 32).raw().toBuffer().catch(() => undefined);
+  }));
+  return (performance.now() - started) / files.length;
+}
+
+/**
+ * The similarity stage alone. A full build at 10⁴ simulated images (every 10th a near copy, so candidates
+ * are verified); then the cost of one newcomer on graphs restored at 5·10⁴ … 10⁶ images. A build adds
+ * against an index growing from 0 to N, so its mean per-image cost is that at N/2: a 10⁵ build costs
+ * 10⁵ × the cost at 5·10⁴. The growth exponent of a build is 1 + the slope of log(cost) over log(size).
+ */
+async function similarityStage(million: number): Promise<Record<string, unknown>> {
+  const options = { thresholds: DEFAULT_NEAR_THRESHOLDS, pixelDigest: async (): Promise<string | undefined> => undefined };
+  const n = 10_000;
+  const fps = await simulatedFingerprints(n, n);
+  const graph = new SimilarityGraph(options);
+  let started = performance.now();
+  for (let i = 0; i < n; i++) await graph.add(`s${i}`, fps[i]);
+  const seconds = (performance.now() - started) / 1000;
+  const full: SimilarityResult = { images: n, seconds, perImageMs: (1000 * seconds) / n, verified: graph.stats.verified, candidates: graph.stats.candidates };
+  console.log(`similarity stage, full build of ${n} simulated images: ${seconds.toFixed(1)} s (${full.perImageMs.toFixed(3)} ms per image), ${full.verified} verifications`);
+  const keysPerImage = indexKeys(fps[0]).length;
+  const probes = await simulatedFingerprints(100, 11);
+  const sampled: Array<{ size: number; perImageMs: number }> = [];
+  for (const size of [50_000, 100_000, 500_000, million]) {
+    const restored = restoredGraph(size, keysPerImage, options);
+    started = performance.now();
+    for (let i = 0; i < probes.length; i++) await restored.add(`p${i}`, probes[i]);
+    sampled.push({ size, perImageMs: (performance.now() - started) / probes.length });
+    console.log(`  one newcomer on a graph of ${size}: ${sampled[sampled.length - 1].perImageMs.toFixed(2)} ms`);
+  }
+  const naiveMs = await naiveMsPerImage();
+  const at = (size: number): number => sampled.find((x) => x.size === size)!.perImageMs;
+  const build100k = 100_000 * at(50_000) / 1000;
+  const slope = Math.log(at(million) / at(100_000)) / Math.log(million / 100_000);
+  const buildMillion = million * at(million / 2 >= 500_000 ? 500_000 : 100_000) / 1000;
+  console.log(`SIMILARITY: a 10⁵-image build ≈ ${build100k.toFixed(0)} s = ${(100 * at(50_000) / naiveMs).toFixed(0)} % of the naive decode of 10⁵ photos (${naiveMs.toFixed(2)} ms each here; target ≤ 10 % of hashing); at ${million}: ≈ ${buildMillion.toFixed(0)} s, growth exponent ≈ ${(1 + slope).toFixed(2)}`);
+  return { full, sampled, naiveMsPerImage: naiveMs, build100kSeconds: build100k, buildMillionSeconds: buildMillion, exponent: 1 + slope };
 }
 
 async function main(): Promise<void> {
