@@ -289,11 +289,14 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
 /** Groups collected entries (syncing the saved similarity graph with them first). */
 export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: string[][] = [], onProgress?: (progress: AnalyseProgress) => void): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries, onProgress);
-  return groupsFromGraph(entries, graph, {
+  const groups = groupsFromGraph(entries, graph, {
     thresholds: nearThresholds(config),
     chooser: makeChooser(config),
     ...ignoreOptions(config, variants),
   });
+  // Grouping's own measurements (members against their canonical) are kept for the next run.
+  if (graph.measuredChanged) saveGraph(store, graph);
+  return groups;
 }
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';

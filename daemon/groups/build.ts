@@ -112,7 +112,7 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
         else {
           // Joined through another member: measure against the canonical itself where the verifier
           // agrees, else report the member's best link.
-          const similarity = compare(canonical.fingerprint, image.fingerprint, options.thresholds)
+          const similarity = graph.measure(canonical.sha256, image.sha256, () => compare(canonical.fingerprint, image.fingerprint, options.thresholds))
             ?? Math.max(0, ...graph.partners(image.sha256).map((p) => p.similarity));
           member = { image, class: 'near', similarity };
         }

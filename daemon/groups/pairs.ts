@@ -72,6 +72,8 @@ interface Node {
   fingerprint?: Fingerprint;
   /** Partner sha256 → pair. */
   edges: Map<string, SimilarPair>;
+  /** Partner sha256 → similarity measured by grouping (a member against its canonical), or null when not similar. */
+  measured?: Map<string, number | null>;
 }
 
 const SNAPSHOT_VERSION = 1;
@@ -83,6 +85,8 @@ export interface GraphSnapshot {
   settings: string;
   nodes: Array<{ sha256: string; keys: Uint8Array }>;
   pairs: Array<[number, number, 0 | 1, number]>;
+  /** Grouping's measurements (node positions, similarity or -1 when not similar); absent in older snapshots. */
+  measured?: Array<[number, number, number]>;
 }
 
 function settingsKey(thresholds: NearThresholds): string {
@@ -254,6 +258,7 @@ export class SimilarityGraph {
     if (!node) return [];
     for (const key of node.keys) this.index.remove(node.id, key);
     for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
+    for (const partner of node.measured?.keys() ?? []) this.nodes.get(partner)?.measured?.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
     return [...node.edges.keys()];
@@ -265,11 +270,19 @@ export class SimilarityGraph {
     const position = new Map(nodes.map((n, i) => [n.sha256, i]));
     const pairs: GraphSnapshot['pairs'] = [];
     for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
+    const measured: NonNullable<GraphSnapshot['measured']> = [];
+    for (const node of nodes) {
+      for (const [partner, similarity] of node.measured ?? []) {
+        if (node.sha256 < partner && position.has(partner)) measured.push([position.get(node.sha256)!, position.get(partner)!, similarity ?? -1]);
+      }
+    }
+    this.measuredChanged = false;
     return {
       version: SNAPSHOT_VERSION,
       settings: settingsKey(this.options.thresholds),
       nodes: nodes.map((n) => ({ sha256: n.sha256, keys: Buffer.concat(n.keys) })),
       pairs,
+      measured,
     };
   }
 
@@ -294,6 +307,13 @@ export class SimilarityGraph {
       b.edges.set(a.sha256, pair);
       graph.components.union(a.id, b.id);
     }
+    for (const [ia, ib, similarity] of snapshot.measured ?? []) {
+      const a = nodes[ia];
+      const b = nodes[ib];
+      if (!a || !b) return undefined;
+      graph.remember(a, b, similarity < 0 ? null : similarity);
+    }
+    graph.measuredChanged = false;
     return graph;
   }
 
@@ -304,6 +324,31 @@ export class SimilarityGraph {
 
   pair(a: string, b: string): SimilarPair | undefined {
     return this.nodes.get(a)?.edges.get(b);
+  }
+
+  /**
+   * A similarity grouping measures outside the graph's pairs (a member joined through another, against its
+   * canonical), remembered so an unchanged tree does not measure it again: `measure` runs only the first
+   * time for a pair of contents (and the result is saved with the graph). Undefined when not similar.
+   */
+  measure(a: string, b: string, measure: () => number | undefined): number | undefined {
+    const x = this.nodes.get(a);
+    const y = this.nodes.get(b);
+    if (!x || !y) return measure();
+    const known = x.measured?.get(b);
+    if (known !== undefined) return known ?? undefined;
+    const similarity = measure();
+    this.remember(x, y, similarity ?? null);
+    this.measuredChanged = true;
+    return similarity;
+  }
+
+  /** True when measurements were made since the graph was restored or last saved. */
+  measuredChanged = false;
+
+  private remember(x: Node, y: Node, similarity: number | null): void {
+    (x.measured ??= new Map()).set(y.sha256, similarity);
+    (y.measured ??= new Map()).set(x.sha256, similarity);
   }
 
   partners(sha256: string): SimilarPair[] {

@@ -69,6 +69,31 @@ describe('similarity graph: bounded verification', function () {
   });
 });
 
+describe('similarity graph: measurements kept', function () {
+  this.timeout(60_000);
+  it('measures a pair once, and a restored graph remembers it', async () => {
+    const a = await sharp(familySvg(1)).png().toBuffer();
+    const b = await sharp(familySvg(150)).png().toBuffer();
+    const options = { thresholds: DEFAULT_NEAR_THRESHOLDS, pixelDigest: async (): Promise<string | undefined> => undefined };
+    const graph = new SimilarityGraph(options);
+    await graph.add(sha256(a), await fingerprint(a));
+    await graph.add(sha256(b), await fingerprint(b));
+    let calls = 0;
+    const measure = (): number => { calls++; return 0.93; };
+    assert.equal(graph.measure(sha256(a), sha256(b), measure), 0.93);
+    assert.equal(graph.measure(sha256(b), sha256(a), measure), 0.93);
+    assert.equal(calls, 1);
+    assert.ok(graph.measuredChanged);
+    const restored = SimilarityGraph.restore(graph.snapshot(), options)!;
+    assert.equal(restored.measuredChanged, false);
+    assert.equal(restored.measure(sha256(a), sha256(b), measure), 0.93);
+    assert.equal(calls, 1);
+    restored.remove(sha256(b));
+    await restored.add(sha256(b), await fingerprint(b));
+    assert.equal(restored.measure(sha256(a), sha256(b), () => undefined), undefined, 'a content removed and added again is measured again');
+  });
+});
+
 describe('candidate ranking', () => {
   it('takes the kinds of key in turn, each nearest first, each candidate once', () => {
     const order = rankCandidates([
