@@ -114,8 +114,12 @@ function iconSet(work: string, from: string, count: number): { dir: string; file
 async function simulatedFingerprints(n: number, seed: number): Promise<Fingerprint[]> {
   const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), {});
   const real: Fingerprint[] = [];
-  for (const f of corpus.files.slice(0, 200)) {
-    try { real.push(await fingerprint(fs.readFileSync(f.path))); } catch { /* skip */ }
+  // Opaque photos only: a transparent base would lend its silhouette (shape key) to every image made from it.
+  for (const f of corpus.files.filter((x) => x.transform === undefined && /\.jpe?g$/i.test(x.name)).slice(0, 200)) {
+    try {
+      const fp = await fingerprint(fs.readFileSync(f.path));
+      if (!fp.transparent) real.push(fp);
+    } catch { /* skip */ }
   }
   const next = rng(seed);
   const out: Fingerprint[] = [];
