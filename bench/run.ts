@@ -27,6 +27,7 @@ const BENCHES: Bench[] = [
   { name: 'lsp', file: 'lsp.js', args: [], quick: ['--rounds', '2'] },
   { name: 'catalogue', file: 'catalogue.js', args: [], quick: ['--sites', '10', '--images', '2000', '--keys', '1000000'] },
   { name: 'integrity', file: 'integrity.js', args: ['--records', '100000'], quick: ['--records', '10000'] },
+  { name: 'scan-e2e', file: 'scan-e2e.js', args: [], quick: ['--rounds', '1', '--icon-sizes', '250,500', '--million', '200000'] },
   { name: 'daemon', file: 'daemon.js', args: ['--events', '200', '--bulk', '5000', '--scan', '100000'], quick: ['--events', '50', '--bulk', '1000', '--scan', '5000'] },
 ];
 

@@ -14,7 +14,7 @@ import { CanonicalChooser } from './groups/canonical';
 import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
-import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
+import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
 import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
 import { updateReferences, variantSets } from './references/update';
 import { mentionMayName, type ResolveOptions } from './refs';
@@ -37,8 +37,11 @@ export interface Analysis {
   mentionsOf: (imagePath: string) => SourceMention[];
 }
 
+/** Progress of a one-shot pass: the scan's phases, then grouping (new contents searched and verified). */
+export type AnalyseProgress = ScanProgress | { phase: 'group'; done: number; total: number };
+
 export interface AnalyseOptions {
-  onProgress?: (progress: ScanProgress) => void;
+  onProgress?: (progress: AnalyseProgress) => void;
   concurrency?: number;
   /** Called as each phase starts (benchmarks sample memory there). */
   onPhase?: (phase: AnalysePhase) => void;
@@ -291,10 +294,15 @@ export function saveGraph(store: IndexStore<Fingerprint>, graph: SimilarityGraph
  * The similarity graph of the images' contents: the saved one, minus vanished contents, plus new ones
  * (only these are searched and verified), so an unchanged tree costs no search and no decoding.
  */
-export async function syncGraph(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[]): Promise<SimilarityGraph> {
+export async function syncGraph(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], onProgress?: (progress: AnalyseProgress) => void): Promise<SimilarityGraph> {
   const bySha = new Map<string, ImageEntry>();
-  for (const entry of entries) if (!entry.undecodable && !bySha.has(entry.sha256)) bySha.set(entry.sha256, entry);
-  const graph = loadGraph(store, graphOptions(store, config, (sha) => bySha.get(sha)?.path));
+  for (const entry of entries) {
+    if (entry.undecodable) continue;
+    const known = bySha.get(entry.sha256);
+    if (!known || entry.path < known.path) bySha.set(entry.sha256, entry);
+  }
+  const options = graphOptions(store, config, (sha) => bySha.get(sha)?.path);
+  const graph = loadGraph(store, options);
   let changed = false;
   for (const sha of [...graph.contents()]) {
     if (!bySha.has(sha)) {
@@ -302,13 +310,43 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
       changed = true;
     }
   }
-  for (const [sha, entry] of bySha) {
-    if (graph.has(sha)) continue;
-    await graph.add(sha, entry.fingerprint);
+  // Newcomers in path order: each verifies a bounded number of the contents before it, so the order must
+  // not depend on which decode finished first (the same tree gives the same groups).
+  const newcomers = [...bySha.values()].filter((entry) => !graph.has(entry.sha256)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await prefetchPixelDigests(newcomers, options.pixelDigest);
+  let done = 0;
+  onProgress?.({ phase: 'group', done, total: newcomers.length });
+  for (const entry of newcomers) {
+    await graph.add(entry.sha256, entry.fingerprint);
     changed = true;
+    onProgress?.({ phase: 'group', done: ++done, total: newcomers.length });
   }
   if (changed) saveGraph(store, graph);
   return graph;
+}
+
+/** Full decodes at once while digests are prefetched (as many as the scan keeps in flight). */
+const DIGESTS_IN_FLIGHT = DEFAULT_CONCURRENCY;
+
+/**
+ * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
+ * Among newcomers those are known before any search: decode them now, several at once on libvips's
+ * threads, instead of one at a time as the graph meets them (a serial chain of decodes on a photo set full
+ * of lossless re-encodings). The digests land in the index's content records, where the graph reads them.
+ */
+async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
+  const byLook = new Map<string, string[]>();
+  for (const entry of newcomers) {
+    const fp = entry.fingerprint;
+    const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
+    const list = byLook.get(look);
+    if (list) list.push(entry.sha256);
+    else byLook.set(look, [entry.sha256]);
+  }
+  const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
+  await forEachLimited(wanted, DIGESTS_IN_FLIGHT, async (sha) => {
+    await digest(sha);
+  });
 }
 
 export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: DeclaredVariants[] = [], records?: Iterable<FileRecord>): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
@@ -324,8 +362,8 @@ const COMPLETION_ROUNDS = 3;
  * group only through a third image is verified against that group's canonical on demand, then grouping runs
  * again: it joins the canonical directly, or forms its own group, or stays out.
  */
-export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = []): Promise<DuplicateGroup[]> {
-  const graph = await syncGraph(store, config, entries);
+export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = [], onProgress?: (progress: AnalyseProgress) => void): Promise<DuplicateGroup[]> {
+  const graph = await syncGraph(store, config, entries, onProgress);
   const options = { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) };
   let verified = false;
   for (let round = 0; round < COMPLETION_ROUNDS; round++) {
@@ -335,8 +373,10 @@ export async function groupEntries(store: IndexStore<Fingerprint>, config: Resol
     for (const [a, b] of missing) await graph.verify(a, b);
     verified = true;
   }
+  const groups = groupsFromGraph(entries, graph, options);
+  // Pairs verified on demand are kept for the next run.
   if (verified) saveGraph(store, graph);
-  return groupsFromGraph(entries, graph, options);
+  return groups;
 }
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';
@@ -372,7 +412,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     const collected = collectEntries(store, config, (p) => counts.get(p) ?? 0, scan.records);
     // The entries hold what grouping needs: let the scan's records (one object per file) go now.
     scan.records.length = 0;
-    const groups = await groupEntries(store, config, collected.entries, variantSets(references));
+    const groups = await groupEntries(store, config, collected.entries, variantSets(references), options.onProgress);
     collected.entries.length = 0;
     await store.flushed();
     const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));

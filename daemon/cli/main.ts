@@ -158,7 +158,7 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
     const sameRoots = info && [...info.roots].sort().join('\n') === [...config.roots].sort().join('\n');
     if (info && sameRoots) return { report: await reportFromDaemon(new DaemonClient(info), info.roots[0], cwd) };
   }
-  const progress = progressReporter(options.progress && !quiet);
+  const progress = progressReporter({ bar: options.progress && !quiet, lines: options.progress });
   try {
     const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice });
     return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf), stats: analysis.stats };
@@ -376,7 +376,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the plan (and the result) as JSON')
     .action(async (roots: string[], options: CommonOptions & { apply?: boolean; class: DuplicateClass[]; group?: string; delete?: boolean; json?: boolean }) => {
       const config = configOf(roots, options);
-      const progress = progressReporter(options.progress && !options.json);
+      const progress = progressReporter({ bar: options.progress && !options.json, lines: options.progress });
       let analysis;
       try {
         analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice: notice(io) });

@@ -4,9 +4,35 @@
  * they share a content. A pixel-identity check (a full decode) is paid only where it decides something:
  * hash distance 0 and the same dimensions. The graph is incremental so the daemon pays only for what
  * changed; the CLI adds every content once.
+ *
+ * Cost is linear: a newcomer verifies at most `maxVerifications` candidates, the nearest first (see
+ * candidate-ranking.ts), and none whose answer is already implied — a candidate pixel-identical to one
+ * already verified gets that one's verdict; a candidate in a component the newcomer already joined is
+ * skipped (grouping measures members against their canonical); a component whose PER_COMPONENT nearest
+ * members were verified different is taken as different. On a family of icons every icon is a candidate of
+ * every other; without the bound verification was quadratic.
+ *
+ * Pairs verified different are remembered (`rejected`): a group is a star of members each verified against
+ * its canonical, and never holds two contents verified different (groups/build.ts). Grouping asks for the
+ * canonical–member pairs the bounded search left unverified through `verify`.
  */
-import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
+import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex } from '../index/hamming';
+import { rankCandidates, type KeyKind } from './candidate-ranking';
+import { GrowingUnionFind } from './union-find';
+
+/**
+ * Verifications per newcomer at most. The nearest candidates hold the true pairs: on the photo benchmark
+ * and the real-world sets recall is the same from 8 up as with no bound (bench/bound.ts); 16 leaves margin
+ * for images with many close look-alikes (one icon family, colour variants).
+ */
+export const MAX_VERIFICATIONS = 16;
+/**
+ * Members of one component (contents already joined by verified pairs) verified different from a newcomer
+ * before the rest of it is taken as different too: one drawing in twenty sizes costs a newcomer of
+ * another colour three verifications, not twenty, and leaves the budget for the component it belongs to.
+ */
+export const PER_COMPONENT = 3;
 
 export interface SimilarPair {
   a: string;
@@ -23,6 +49,24 @@ export interface GraphOptions {
   pixelDigest: (sha256: string) => Promise<string | undefined>;
   /** The detail raster of a content (verification of graphics at their own resolution), cached by the caller; undefined if it cannot be had. */
   detail?: (sha256: string) => Promise<DetailRaster | undefined>;
+  /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */
+  maxVerifications?: number;
+}
+
+/** What the graph did, for benchmarks and for the test that holds it to its bound. */
+export interface GraphStats {
+  /** Contents added and searched. */
+  added: number;
+  /** Candidates found by the index (summed over newcomers). */
+  candidates: number;
+  /** Pairs verified (`compare`, and the pixel check where it applies). */
+  verified: number;
+  /** Candidates whose verdict was implied by another pair, not verified. */
+  implied: number;
+  /** Candidates left unverified because the newcomer had used its budget. */
+  dropped: number;
+  /** The most verifications one newcomer made. */
+  maxPerImage: number;
 }
 
 interface Node {
@@ -38,7 +82,8 @@ interface Node {
   rejected: Set<string>;
 }
 
-const SNAPSHOT_VERSION = 2;
+/** 3: verified-different pairs are kept (`rejected`). */
+export const SNAPSHOT_VERSION = 3;
 
 /** A saved graph: contents with their index keys, and the verified pairs (node positions, pixel flag, similarity). */
 export interface GraphSnapshot {
@@ -53,6 +98,24 @@ export interface GraphSnapshot {
 
 function settingsKey(thresholds: NearThresholds): string {
   return JSON.stringify(thresholds, Object.keys(thresholds).sort());
+}
+
+/** indexKeys(fp) labelled: the hash first, the crop keys, the shape key last (transparent images only). */
+function labelledIndexKeys(fp: Fingerprint): Array<{ key: Uint8Array; kind: KeyKind }> {
+  const keys = indexKeys(fp);
+  const shape = shapeKey(fp) !== undefined;
+  return keys.map((key, i) => ({ key, kind: i === 0 ? 'hash' : shape && i === keys.length - 1 ? 'shape' : 'crop' }));
+}
+
+/** Keys with duplicates removed, the first label kept (a flat image's crop keys can equal its hash). */
+function labelledKeys(keys: Array<{ key: Uint8Array; kind: KeyKind }>): Array<{ key: Uint8Array; kind: KeyKind }> {
+  const seen = new Set<string>();
+  return keys.filter(({ key }) => {
+    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** Keys with duplicates removed (a flat image's crop keys can equal its hash). */
@@ -73,10 +136,15 @@ export class SimilarityGraph {
   private nextId = 0;
   private readonly radius: number;
   private readonly variantRadius: number;
+  private readonly budget: number;
+  /** Components of the verified pairs (by node id), to skip candidates whose answer is implied. */
+  private readonly components = new GrowingUnionFind();
+  readonly stats: GraphStats = { added: 0, candidates: 0, verified: 0, implied: 0, dropped: 0, maxPerImage: 0 };
 
   constructor(private readonly options: GraphOptions) {
     this.radius = candidateRadius(options.thresholds);
     this.variantRadius = variantRadius(options.thresholds);
+    this.budget = Math.max(1, options.maxVerifications ?? MAX_VERIFICATIONS);
   }
 
   has(sha256: string): boolean {
@@ -87,44 +155,111 @@ export class SimilarityGraph {
     return this.nodes.size;
   }
 
-  /** Adds a content and verifies it against its candidates; returns the new pairs. */
+  /** Adds a content and verifies it against its nearest candidates; returns the new pairs. */
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
     const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map(), rejected: new Set() };
-    // Keys need not be symmetric: a crop's hash reaches the original's central-region key, not the
-    // reverse. One index holds everyone's index keys (hash, crop keys, shape); the newcomer probes it with
-    // its query keys (the hash and its dihedral variants, shape) AND its own index keys, so an old image that is a crop
-    // of the newcomer is found too (its hash is near the newcomer's crop key). Rotated crops are not sought.
-    const candidates = new Set<number>();
+    const ranked = this.candidatesOf(fingerprint);
     const ownIndexKeys = uniqueKeys(indexKeys(fingerprint));
-    // The hash, shape and crop keys within the candidate radius, in one pass over the index (searchMany);
-    // the flipped/rotated variants within the smaller variant radius, where multi-index hashing answers.
-    for (const hits of this.index.searchMany(uniqueKeys([...directQueryKeys(fingerprint), ...ownIndexKeys]), this.radius)) {
-      for (const hit of hits) candidates.add(hit.id);
-    }
-    for (const hits of this.index.searchMany(uniqueKeys(variantQueryKeys(fingerprint)), this.variantRadius)) {
-      for (const hit of hits) candidates.add(hit.id);
-    }
     for (const key of ownIndexKeys) this.index.add(node.id, key);
     node.keys = ownIndexKeys;
     this.nodes.set(sha256, node);
     this.byId.set(node.id, node);
+    this.stats.added++;
+    this.stats.candidates += ranked.length;
 
     const added: SimilarPair[] = [];
-    for (const id of candidates) {
+    /** Verdicts of this newcomer so far: candidate sha256 → pair found, or null when verified different. */
+    const verdicts = new Map<string, SimilarPair | null>();
+    /** Component root → members verified different from the newcomer. */
+    const refused = new Map<number, number>();
+    let verified = 0;
+    for (const id of ranked) {
       const other = this.byId.get(id)!;
-      const verdict = await this.classify(other, node);
+      const component = this.components.find(other.id);
+      let verdict: Omit<SimilarPair, 'a' | 'b'> | undefined;
+      const twin = this.pixelTwinVerdict(other, verdicts);
+      if (component === this.components.find(node.id) || (refused.get(component) ?? 0) >= PER_COMPONENT) {
+        // Already in the newcomer's component (one group either way: grouping measures each member
+        // against its canonical), or its nearest members were verified different.
+        this.stats.implied++;
+        continue;
+      } else if (twin !== undefined) {
+        this.stats.implied++;
+        verdict = twin ?? undefined;
+      } else if (verified < this.budget) {
+        verified++;
+        verdict = await this.classify(other, node);
+      } else {
+        this.stats.dropped++;
+        continue;
+      }
       if (!verdict) {
+        // Verified different (or pixel-identical to a content that was): grouping never puts them together.
         other.rejected.add(sha256);
         node.rejected.add(other.sha256);
+        verdicts.set(other.sha256, null);
+        refused.set(component, (refused.get(component) ?? 0) + 1);
         continue;
       }
       const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
+      verdicts.set(other.sha256, pair);
       other.edges.set(sha256, pair);
       node.edges.set(other.sha256, pair);
+      this.components.union(other.id, node.id);
       added.push(pair);
     }
+    this.stats.verified += verified;
+    this.stats.maxPerImage = Math.max(this.stats.maxPerImage, verified);
     return added;
+  }
+
+  /**
+   * The newcomer's candidates, nearest first. Keys need not be symmetric: a crop's hash reaches the
+   * original's central-region key, not the reverse. One index holds everyone's index keys (hash, crop keys,
+   * shape); the newcomer probes it with its query keys (the hash and its dihedral variants, shape) AND its
+   * own index keys, so an old image that is a crop of the newcomer is found too (its hash is near the
+   * newcomer's crop key). Rotated crops are not sought. The hash, shape and crop keys are searched within
+   * the candidate radius in one pass over the index (searchMany); the flipped/rotated variants within the
+   * smaller variant radius, where multi-index hashing answers.
+   */
+  private candidatesOf(fingerprint: Fingerprint): number[] {
+    const hits: Array<{ kind: KeyKind; hits: Array<{ id: number; distance: number }> }> = [];
+    const direct = labelledKeys([
+      ...directQueryKeys(fingerprint).map((key, i) => ({ key, kind: (i === 0 ? 'hash' : 'shape') as KeyKind })),
+      ...labelledIndexKeys(fingerprint),
+    ]);
+    this.index.searchMany(direct.map((k) => k.key), this.radius).forEach((found, i) => hits.push({ kind: direct[i].kind, hits: found }));
+    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' as KeyKind })));
+    this.index.searchMany(variants.map((k) => k.key), this.variantRadius).forEach((found) => hits.push({ kind: 'variant', hits: found }));
+    return rankCandidates(hits);
+  }
+
+  /**
+   * The verdict of a content `other` is pixel-identical to, if the newcomer has one: same pixels, same
+   * fingerprint up to the encoder, same answer. Undefined when there is none.
+   */
+  private pixelTwinVerdict(other: Node, verdicts: ReadonlyMap<string, SimilarPair | null>): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
+    if (verdicts.size === 0 || other.edges.size === 0) return undefined;
+    const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Omit<SimilarPair, 'a' | 'b'> | null | undefined => {
+      if (pair.class !== 'pixel') return undefined;
+      return verdict ? { class: verdict.class, similarity: verdict.similarity } : null;
+    };
+    // Walk the shorter of the two maps: an old content many others matched has many edges.
+    if (verdicts.size < other.edges.size) {
+      for (const [partner, verdict] of verdicts) {
+        const pair = other.edges.get(partner);
+        const found = pair && twinOf(pair, verdict);
+        if (found !== undefined) return found;
+      }
+    } else {
+      for (const [partner, pair] of other.edges) {
+        const verdict = verdicts.get(partner);
+        const found = verdict === undefined ? undefined : twinOf(pair, verdict);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
   }
 
   /** Removes a content and its pairs; returns the partners it had. */
@@ -175,6 +310,7 @@ export class SimilarityGraph {
       const pair: SimilarPair = { a: a.sha256, b: b.sha256, class: pixel ? 'pixel' : 'near', similarity };
       a.edges.set(b.sha256, pair);
       b.edges.set(a.sha256, pair);
+      graph.components.union(a.id, b.id);
     }
     for (const [ia, ib] of snapshot.rejected ?? []) {
       const a = nodes[ia];
@@ -214,6 +350,7 @@ export class SimilarityGraph {
     const pair: SimilarPair = { a, b, ...verdict };
     x.edges.set(b, pair);
     y.edges.set(a, pair);
+    this.components.union(x.id, y.id);
     return pair;
   }
 

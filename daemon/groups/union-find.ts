@@ -38,3 +38,31 @@ export class UnionFind {
     return [...byRoot.values()].filter((g) => g.length > 1);
   }
 }
+
+/**
+ * Disjoint sets over ids handed out as they come (0, 1, 2, …), for a structure that grows one element at a
+ * time (the similarity graph's components). Sets are never split: after a removal they may be larger than
+ * the true components, which is what their one use (skipping implied verifications) tolerates.
+ */
+export class GrowingUnionFind {
+  private readonly parent: number[] = [];
+
+  find(x: number): number {
+    while (x < this.parent.length && this.parent[x] !== x) {
+      this.parent[x] = this.parent[this.parent[x]];
+      x = this.parent[x];
+    }
+    return x;
+  }
+
+  union(a: number, b: number): void {
+    this.grow(Math.max(a, b));
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+
+  private grow(to: number): void {
+    for (let i = this.parent.length; i <= to; i++) this.parent.push(i);
+  }
+}
