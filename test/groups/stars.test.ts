@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { ScanReport } from '../../protocol/report';
 import { CanonicalChooser } from '../../daemon/groups/canonical';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../../daemon/groups/build';
-import { SimilarityGraph, type GraphSnapshot } from '../../daemon/groups/pairs';
+import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/pairs';
 import { compare, decodeDetail, DEFAULT_MAX_PIXELS, DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../../daemon/hash';
 import { makeIcon, tempDir } from '../fixtures/images';
 import { runCli } from '../helpers/cli';
@@ -37,7 +37,7 @@ function groupOf(groups: DuplicateGroup[], name: string): DuplicateGroup | undef
 function graphOf(contents: string[], pairs: Array<[string, string, number]>, rejected: Array<[string, string]>): SimilarityGraph {
   const at = (sha: string): number => contents.indexOf(sha);
   const snapshot: GraphSnapshot = {
-    version: 2,
+    version: SNAPSHOT_VERSION,
     settings: JSON.stringify(T, Object.keys(T).sort()),
     nodes: contents.map((sha) => ({ sha256: sha, keys: new Uint8Array(32) })),
     pairs: pairs.map(([a, b, s]) => [at(a), at(b), 0, s]),
