@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 /**
  * A hostile local client holds the token and sends hand-made plans: edits and removals of files outside the
  * roots (a `../` path, an absolute path, a link inside the roots pointing out), a plan the daemon issued with
@@ -80,6 +81,9 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
       const connection = createMessageConnection(new StreamMessageReader(bridge.stdout!), new StreamMessageWriter(bridge.stdin!));
       connection.listen();
       connections.push(connection);
+      // An LSP client initializes first (the bridge answers -32002 before that).
+      await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {} });
+      await connection.sendNotification('initialized', {});
       return (method, params) => connection.sendRequest(method, params);
     },
   };
