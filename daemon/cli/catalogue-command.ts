@@ -11,7 +11,8 @@ import { crossSiteFindings, failsCheck } from '../catalogue/findings';
 import type { CrossSiteFinding } from '../../protocol/catalogue';
 import { publish, type PublishResult } from '../catalogue/publish';
 import { git, openSite, repositoryName } from '../catalogue/site';
-import { escapeForTerminal } from './terminal';
+import { escapeControls, quotePath } from '../report/printable';
+import { ghEscape, ghFile } from '../report/formats';
 
 export interface CatalogueOptions {
   catalogue?: string;
@@ -81,7 +82,7 @@ export async function checkCatalogue(config: ResolvedConfig, options: CatalogueO
 function describeCopy(f: CrossSiteFinding): string {
   const where = `${f.other.repository}:${f.other.path}${f.other.url ? ` (${f.other.url})` : ''}`;
   const how = f.class === 'exact' ? 'a copy of' : `${(f.similarity * 100).toFixed(1)} % like`;
-  return `${escapeForTerminal(f.path)}: ${how} ${f.other.library ? 'library image' : 'an image of'} ${escapeForTerminal(where)}`;
+  return `${quotePath(f.path)}: ${how} ${f.other.library ? 'library image' : 'an image of'} ${escapeControls(where)}`;
 }
 
 /** The catalogue section of `check`'s text output. */
@@ -98,6 +99,6 @@ function failsCheckMark(f: CrossSiteFinding): string {
 
 /** GitHub Actions annotations for the catalogue findings (library copies as errors, the rest as notices). */
 export function formatCatalogueGithub(result: CatalogueCheck): string {
-  if (result.error) return `::warning title=Doublon catalogue::${escapeForTerminal(result.error)}\n`;
-  return result.findings.map((f) => `::${f.other.library ? 'error' : 'notice'} file=${escapeForTerminal(f.path)},title=Doublon catalogue::${describeCopy(f)}\n`).join('');
+  if (result.error) return `::warning title=Doublon catalogue::${ghEscape(escapeControls(result.error))}\n`;
+  return result.findings.map((f) => `::${f.other.library ? 'error' : 'notice'} file=${ghFile(f.path)},title=Doublon catalogue::${ghEscape(describeCopy(f))}\n`).join('');
 }

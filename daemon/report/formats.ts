@@ -194,14 +194,14 @@ export function formatSarif(out: CheckOutput): string {
 }
 
 /** GitHub Actions workflow commands: values escape %, CR, LF; properties also ':' and ','. */
-function ghEscape(value: string, property = false): string {
+export function ghEscape(value: string, property = false): string {
   let s = value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   if (property) s = s.replace(/:/g, '%3A').replace(/,/g, '%2C');
   return s;
 }
 
 /** A path in a workflow command: shown escaped when it holds control characters, then command-escaped. */
-const ghFile = (p: string): string => ghEscape(quotePath(p), true);
+export const ghFile = (p: string): string => ghEscape(quotePath(p), true);
 
 export function formatGithub(out: CheckOutput): string {
   const lines = out.findings.flatMap((f) => [
