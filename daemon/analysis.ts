@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config/load';
 import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DetailRaster, type Fingerprint, type NearThresholds } from './hash';
 import { IndexStore, type FileRecord } from './index/store';
 import { describeRecovery } from './index/integrity';
-import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from './groups/build';
+import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/pairs';
 import { CanonicalChooser } from './groups/canonical';
 import { VariantIndex, type DeclaredVariants } from './groups/variants';
@@ -354,26 +354,13 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
   return { groups: await groupEntries(store, config, entries, variants), errors };
 }
 
-/** Rounds of verifying canonical–member pairs the candidate search missed (each round can only add members). */
-const COMPLETION_ROUNDS = 3;
-
 /**
- * Groups collected entries (syncing the saved similarity graph with them first). A content joined to a
- * group only through a third image is verified against that group's canonical on demand, then grouping runs
- * again: it joins the canonical directly, or forms its own group, or stays out.
+ * Groups collected entries (syncing the saved similarity graph with them first); the canonical–member pairs
+ * the bounded search left unverified are verified on demand (groups/build.ts starGroups).
  */
 export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = [], onProgress?: (progress: AnalyseProgress) => void): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries, onProgress);
-  const options = { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) };
-  let verified = false;
-  for (let round = 0; round < COMPLETION_ROUNDS; round++) {
-    const missing: Array<[string, string]> = [];
-    groupsFromGraph(entries, graph, { ...options, unverified: (a, b) => missing.push([a, b]) });
-    if (missing.length === 0) break;
-    for (const [a, b] of missing) await graph.verify(a, b);
-    verified = true;
-  }
-  const groups = groupsFromGraph(entries, graph, options);
+  const { groups, verified } = await starGroups(entries, graph, { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) });
   // Pairs verified on demand are kept for the next run.
   if (verified) saveGraph(store, graph);
   return groups;

@@ -167,3 +167,24 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
   }
   return groups.sort((a, b) => b.bytesReclaimable - a.bytesReclaimable || (a.canonical.path < b.canonical.path ? -1 : 1));
 }
+
+/** Rounds of verifying canonical–member pairs the candidate search missed (each round can only add members). */
+const COMPLETION_ROUNDS = 3;
+
+/**
+ * The groups, after verifying on demand the pairs grouping needs and the bounded candidate search did not
+ * make: a content joined to a group only through a third image is verified against that group's canonical,
+ * then grouping runs again — it joins the canonical directly, forms its own group, or stays out. `verified`
+ * says whether the graph gained pairs (the caller saves it).
+ */
+export async function starGroups(all: ImageEntry[], graph: SimilarityGraph, options: GroupOptions): Promise<{ groups: DuplicateGroup[]; verified: boolean }> {
+  let verified = false;
+  for (let round = 0; round < COMPLETION_ROUNDS; round++) {
+    const missing: Array<[string, string]> = [];
+    groupsFromGraph(all, graph, { ...options, unverified: (a, b) => missing.push([a, b]) });
+    if (missing.length === 0) break;
+    for (const [a, b] of missing) await graph.verify(a, b);
+    verified = true;
+  }
+  return { groups: groupsFromGraph(all, graph, options), verified };
+}

@@ -29,7 +29,7 @@ import { indexSource, updateReferences, variantSets } from '../references/update
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';
-import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../groups/build';
+import { starGroups, type DuplicateGroup, type ImageEntry } from '../groups/build';
 import { SimilarityGraph } from '../groups/pairs';
 import type { DeclaredVariants } from '../groups/variants';
 import { toReportGroup } from '../report/scan-report';
@@ -214,7 +214,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
           await pause();
           await this.syncEntry(record.path);
         }
-        this.regroup();
+        await this.regroup();
       });
       this.setState('scanning');
       if (this.options.watch !== false) await this.startWatcher();
@@ -320,7 +320,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     }
     for (const p of [...this.entries.keys(), ...this.problems.keys()]) if (!seen.has(p)) await this.syncEntry(p);
     this.pruneAndSaveGraph();
-    this.regroup();
+    await this.regroup();
   }
 
   private referenceOptions(): Parameters<typeof updateReferences>[2] {
@@ -464,7 +464,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     if (touched.size === 0) return;
     this.store.advanceClock();
     for (const p of touched) await this.syncEntry(p);
-    this.regroup();
+    await this.regroup();
     this.notify(StatusChangedNotification.method, this.status());
   }
 
@@ -523,10 +523,11 @@ export class DoublonService implements RpcEndpoint, LspHost {
   }
 
   /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
-  private regroup(): void {
+  private async regroup(): Promise<void> {
     this.catalogue?.refresh(); // this site's images may have changed: its cross-site findings too
     this.variants ??= variantSets(this.refs);
-    const groups = groupsFromGraph([...this.entries.values()], this.graph, {
+    // Star groups as the CLI makes them: canonical–member pairs the bounded search skipped are verified now.
+    const { groups } = await starGroups([...this.entries.values()], this.graph, {
       thresholds: nearThresholds(this.config),
       chooser: makeChooser(this.config, this.pinned()),
       ...ignoreOptions(this.config, this.variants),
@@ -682,7 +683,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       } catch (error) {
         throw new RpcError(RpcErrorCodes.ConfigInvalid, error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`);
       }
-      this.regroup();
+      await this.regroup();
       return { clock: this.store.clock };
     });
   }
@@ -698,7 +699,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       const pinned = [...this.pinned()].filter((x) => !others.has(x));
       pinned.push(relative);
       this.store.putMeta(PINNED_META, pinned);
-      this.regroup();
+      await this.regroup();
       const now = this.groupOfPath.get(resolved)!;
       return this.reports.get(now.id)!.report;
     });
