@@ -86,6 +86,7 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
   }
   if ('failOn' in raw) config.failOn = check.enumArray<DuplicateClass>('failOn', raw.failOn, DUPLICATE_CLASSES) ?? config.failOn;
   if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, 1, 1e12) ?? config.maxPixels;
+  if ('maxSvgBytes' in raw) config.maxSvgBytes = check.number('maxSvgBytes', raw.maxSvgBytes, 1, 1e10) ?? config.maxSvgBytes;
   if ('indexDir' in raw) {
     if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
     else check.fail('indexDir', 'a non-empty string', raw.indexDir);

@@ -6,3 +6,5 @@ export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderIn
 export { fingerprint, pixelDigest, sha256, ImageDecodeError, DEFAULT_MAX_PIXELS, CROP_FRACTIONS, type Fingerprint, type DecodeOptions, type DecodeProblem } from './decode';
 export { compare, similarity, isGraphic, candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey, DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './compare';
 export { hammingDistance } from './pdq';
+export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
+export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

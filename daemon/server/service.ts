@@ -268,6 +268,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       gitignore: settings.gitignore,
       skipFolders: [this.config.indexDir],
       maxPixels: settings.maxPixels,
+      maxSvgBytes: settings.maxSvgBytes,
       onProgress: (progress) => this.reportProgress(progress),
     });
     await updateReferences(this.refs, sources, this.referenceOptions());
@@ -419,7 +420,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       if (kind !== 'image') continue;
       const record = this.store.getFile(p);
       if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
-      await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.config.settings.maxPixels);
+      await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, { maxPixels: this.config.settings.maxPixels, maxSvgBytes: this.config.settings.maxSvgBytes });
       touched.add(p);
     }
     if (touched.size === 0) return;
