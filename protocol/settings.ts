@@ -81,7 +81,7 @@ export const DEFAULT_CONFIG: DoublonConfig = {
   ignore: [],
   failOn: ['exact', 'pixel', 'near'],
   maxPixels: 100_000_000,
-  maxSvgBytes: 5_000_000,
+  maxSvgBytes: 5 * 1024 * 1024,
   indexDir: '.doublon',
 };
 

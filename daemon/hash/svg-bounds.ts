@@ -9,10 +9,11 @@
  * elements at most), illustrations up to 1.96 MB with 15 847 elements and 183 472 path numbers (the
  * inkscape pixel-art tutorial); openclipart's largest is 1.68 MB. Each limit is 2.5–3× the largest real file.
  */
+import { formatBytes } from '../../protocol/units';
 import { ImageDecodeError } from './decode-error';
 
 /** Default `maxSvgBytes`: SVG files larger than this are refused. */
-export const DEFAULT_MAX_SVG_BYTES = 5_000_000;
+export const DEFAULT_MAX_SVG_BYTES = 5 * 1024 * 1024;
 /** Elements (start tags) an SVG may hold. */
 export const MAX_SVG_ELEMENTS = 50_000;
 /** Numbers in path data (`d`, `points`) an SVG may hold. */
@@ -79,10 +80,6 @@ export function measureSvg(bytes: Uint8Array): SvgCost {
   return { elements, pathNumbers };
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0).replace(/\.0$/, '')} MB`;
-}
-
 function thousands(value: number): string {
   return value.toLocaleString('en-US');
 }
@@ -97,7 +94,7 @@ export interface SvgLimits {
 export function checkSvgBounds(bytes: Uint8Array, limits: SvgLimits = {}): SvgCost {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_SVG_BYTES;
   if (bytes.length > maxBytes) {
-    throw new ImageDecodeError(`SVG is ${megabytes(bytes.length)}, above the limit of ${megabytes(maxBytes)} for SVG files (maxSvgBytes in doublon.config.json)`, 'too-large', 'svg');
+    throw new ImageDecodeError(`SVG is ${formatBytes(bytes.length)}, above the limit of ${formatBytes(maxBytes)} for SVG files (maxSvgBytes in doublon.config.json)`, 'too-large', 'svg');
   }
   const cost = measureSvg(bytes);
   const maxElements = limits.maxElements ?? MAX_SVG_ELEMENTS;
