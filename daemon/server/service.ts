@@ -71,6 +71,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private reports = new Map<string, { report: ReportGroup; json: string }>();
   private deltas: Delta[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private queuedRescan: Promise<{ clock: number; files: number }> | undefined;
   private state: DaemonState = 'starting';
   private progress: ScanProgress | undefined;
   private lastProgressAt = 0;
@@ -706,8 +707,15 @@ export class DoublonService implements RpcEndpoint, LspHost {
     });
   }
 
+  /**
+   * At most one rescan waits in the queue: a request for another while one is queued shares its promise (50
+   * requests in one batch used to queue 50 full scans). Once it starts, the next request queues a new one,
+   * which sees what changed meanwhile.
+   */
   private rescan(): Promise<{ clock: number; files: number }> {
-    return this.enqueue(async () => {
+    if (this.queuedRescan) return this.queuedRescan;
+    const queued = this.enqueue(async () => {
+      this.queuedRescan = undefined;
       this.setState('scanning');
       try {
         await this.scanAll();
@@ -716,6 +724,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
       }
       return { clock: this.store.clock, files: this.entries.size + this.problems.size };
     });
+    this.queuedRescan = queued;
+    return queued;
   }
 }
 
