@@ -118,9 +118,10 @@ export class Dispatcher {
 
   /**
    * What the transports send: the JSON text of the reply to one parsed message, undefined when there is
-   * none. A batch runs its requests one after another and encodes each response as it comes, so no more than
-   * one result and the text so far are ever held; once the text passes `maxBatchResponseBytes`, every later
-   * response is replaced by a ResponseTooLarge error for its id (its request did run).
+   * none. A batch's requests start together (as separate requests would: a rescan asked for twice is
+   * coalesced), and each response is encoded in order as soon as it is ready and its result dropped, so the
+   * whole reply is never built as objects; once the text passes `maxBatchResponseBytes`, every later response
+   * is replaced by a ResponseTooLarge error for its id (its request did run).
    */
   async handleEncoded(message: unknown, context: CallContext): Promise<string | undefined> {
     if (!Array.isArray(message)) {
@@ -132,8 +133,10 @@ export class Dispatcher {
     const parts: string[] = [];
     let bytes = 2;
     let full = false;
-    for (const element of message) {
-      const response = await this.handleOne(element, context);
+    const started = message.map((element) => this.handleOne(element, context));
+    for (let i = 0; i < started.length; i++) {
+      const response = await started[i];
+      started[i] = Promise.resolve(undefined); // the result is encoded below; do not keep it
       if (response === undefined) continue;
       let text = full ? '' : encodeResponse(response, this.log);
       const size = Buffer.byteLength(text) + 1;

@@ -146,6 +146,20 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     const answering = new Set<Promise<void>>();
     /** Set by a framing error: nothing read after it is trusted or dispatched. */
     let closing = false;
+    let framingFailed = false;
+    let received = 0;
+    /**
+     * vscode-jsonrpc decodes framed messages asynchronously (one at a time, each after a setImmediate), while
+     * it reports a bad header at once: wait until a few turns pass with no new message, so every message
+     * framed before the bad header has reached the dispatcher.
+     */
+    const decodedSoFar = async (): Promise<void> => {
+      let seen: number;
+      do {
+        seen = received;
+        for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      } while (seen !== received);
+    };
     const connection: Connection = {
       id,
       socket,
@@ -169,6 +183,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       reader.listen((message) => {
         pending = 0;
         if (closing) return;
+        received += 1;
         const answered = dispatcher.handleEncoded(message, { transport: 'socket', client: id }).then(
           async (text) => {
             if (text !== undefined) await connection.send(new EncodedReply(text));
@@ -194,12 +209,16 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
           log(`[socket ${id}] ${error.message}`);
         } else if (error instanceof SyntaxError) {
           void connection.send(parseError(error.message));
-        } else if (!closing) {
-          // Requests read before the bad header are valid: they are answered first, then the error, then
+        } else if (!framingFailed) {
+          // Requests framed before the bad header are valid: they are answered first, then the error, then
           // the connection closes (writes go out in order; end() flushes them).
-          closing = true;
+          framingFailed = true;
           log(`[socket ${id}] closing the connection after a framing error: ${error.message}`);
-          void Promise.allSettled([...answering])
+          void decodedSoFar()
+            .then(() => {
+              closing = true;
+              return Promise.allSettled([...answering]);
+            })
             .then(() => connection.send(parseError(`${error.message.split('\n')[0]} (closing the connection)`)))
             .then(() => socket.end());
         }
