@@ -24,6 +24,12 @@ const TOKENS = [
   '{{ ', ' }}', '{% ', ' %}', '<%= ', ' %>', '{#', '#}', '{@html ', '{#each ', '{/each}', 'v-bind:src="', ':src="', 'client:load ',
   'img/a.png', '../img/b.jpg', '/static/c.svg', 'd.webp?v=2#x', 'e%20f.gif', 'https://cdn.example/x.png', 'data:image/png;base64,AAAA',
   '\n', '\r\n', '\r', '\t', ' ', '\u2028', '\uFEFF', '\u00e9', '\ud83d\ude00', '\ud800', '\u0000',
+  // Whole references, so the range property is exercised (noise around them still breaks some).
+  '<img src="img/a.png">', '<img srcset="a.png 1x, b@2x.png 2x" src=\'c.png\'>', '<div style="background: url(img/d.png)">',
+  'a { background: url("../img/b.jpg"); }', '.x { background-image: image-set("a.png" 1x, \'b.png\' 2x); }',
+  'import logo from "./img/a.png";\n', 'const i = require(\'../img/b.jpg\');\n', 'const s = "img/c.svg";\n', 'new URL("./a.png", import.meta.url);\n',
+  '![alt](img/a.png "title")\n', '[logo]: ./img/b.png\n', '{"icons": [{"src": "img/a.png"}]}', 'image: img/a.png\n', '  - src: "/static/c.svg"\n',
+  '<template><img :src="\'img/a.png\'" src="img/b.png"></template>', '---\nimport img from "./a.png";\n---\n<img src="a.png">',
 ];
 
 const sourceText = fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TOKENS) }, { weight: 1, arbitrary: fc.string({ maxLength: 12, unit: 'binary' }) }), { maxLength: 60 }).map((parts) => parts.join(''));
@@ -62,12 +68,16 @@ describe('fuzz: reference extractors (fast-check)', function () {
     assert.ok(languages.length >= 10, `languages: ${languages.map((l) => l.language).join(', ')}`);
   });
 
+  /** References returned per language over the runs: the properties are not vacuous. */
+  const found = new Map<string, number>();
+
   for (const { language, extension } of languages) {
     it(`${language} (.${extension}): never throws, every range is inside the text and is what the reference says`, () => {
       const file = `/fuzz/site/page.${extension}`;
       fc.assert(
         fc.property(sourceText, (text) => {
           const result = extractReferences(file, text, { isImage: () => true, resolve: { roots: ['/fuzz'], webRoots: ['/fuzz/site'] } });
+          found.set(language, (found.get(language) ?? 0) + result.references.length);
           const internal = result.errors.filter((e) => /internal error/i.test(e));
           assert.deepEqual(internal, [], 'no parser failure escapes as an internal error');
           for (const ref of result.references) {
@@ -80,4 +90,9 @@ describe('fuzz: reference extractors (fast-check)', function () {
       );
     });
   }
+
+  it('found references in most languages (the range properties were exercised)', () => {
+    const productive = [...found].filter(([, n]) => n > 0).map(([language]) => language);
+    assert.ok(productive.length >= languages.length - 2, `references found in: ${[...found].map(([l, n]) => `${l} ${n}`).join(', ')}`);
+  });
 });
