@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
-import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DetailRaster, type Fingerprint, type NearThresholds } from './hash';
+import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DecodeOptions, type DetailRaster, type Fingerprint, type NearThresholds } from './hash';
 import { IndexStore, type FileRecord } from './index/store';
 import { describeRecovery } from './index/integrity';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
@@ -170,13 +170,13 @@ export function collectEntries(store: IndexStore<Fingerprint>, config: ResolvedC
 }
 
 /** Pixel digests are cached in the content record: a full decode is paid once per content, ever. */
-export function pixelDigestCache(store: IndexStore<Fingerprint>, maxPixels: number): (sha: string, file: string) => Promise<string | undefined> {
+export function pixelDigestCache(store: IndexStore<Fingerprint>, limits: DecodeOptions): (sha: string, file: string) => Promise<string | undefined> {
   return async (sha, file) => {
     const content = store.getContent(sha);
     if (content?.pixelDigest) return content.pixelDigest;
     try {
       const bytes = await fs.promises.readFile(file);
-      const digest = await pixelDigest(bytes, { maxPixels });
+      const digest = await pixelDigest(bytes, limits);
       if (content) store.putContent({ ...content, pixelDigest: digest });
       return digest;
     } catch {
@@ -265,7 +265,7 @@ const GRAPH_META = 'similarity-graph';
 
 /** Options of a similarity graph over this index: digests and fingerprints read from it on demand. */
 export function graphOptions(store: IndexStore<Fingerprint>, config: ResolvedConfig, pathOf: (sha256: string) => string | undefined): GraphOptions {
-  const digest = pixelDigestCache(store, config.settings.maxPixels);
+  const digest = pixelDigestCache(store, { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes });
   const detail = detailCache(config.settings.maxPixels);
   return {
     thresholds: nearThresholds(config),
@@ -389,6 +389,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
       gitignore: settings.gitignore,
       skipFolders: [config.indexDir],
       maxPixels: settings.maxPixels,
+      maxSvgBytes: settings.maxSvgBytes,
       concurrency: options.concurrency,
       onProgress: options.onProgress,
     });

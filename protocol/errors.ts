@@ -21,6 +21,8 @@ export const RpcErrorCodes = {
   ShuttingDown: -32053,
   /** The index changed since the client's plan (replace): ask again. */
   Stale: -32054,
+  /** A batch's responses passed the daemon's size bound: this request's response was dropped; send it again alone. */
+  ResponseTooLarge: -32060,
 } as const;
 
 export type RpcErrorCode = (typeof RpcErrorCodes)[keyof typeof RpcErrorCodes];

@@ -42,6 +42,8 @@ export interface DoublonConfig {
   failOn: FailOn[];
   /** Images with more pixels than this are refused (decompression bombs). */
   maxPixels: number;
+  /** SVG files larger than this many bytes are refused (librsvg's memory grows with the document). */
+  maxSvgBytes: number;
   /** Where the index lives, relative to the config's folder. */
   indexDir: string;
 }
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: DoublonConfig = {
   ignore: [],
   failOn: ['exact', 'pixel', 'near'],
   maxPixels: 100_000_000,
+  maxSvgBytes: 5 * 1024 * 1024,
   indexDir: '.doublon',
 };
 

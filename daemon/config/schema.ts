@@ -62,6 +62,7 @@ export function configSchema(): Json {
       },
       failOn: { type: 'array', items: { enum: [...FAIL_ON_VALUES] }, default: d.failOn, description: 'What `doublon check` fails on: duplicate classes, and `unreadable` for images that cannot be decoded.' },
       maxPixels: { type: 'number', minimum: LIMITS.maxPixels.min, maximum: LIMITS.maxPixels.max, default: d.maxPixels, description: 'Images with more pixels are refused (decompression bombs).' },
+      maxSvgBytes: { type: 'number', minimum: LIMITS.maxSvgBytes.min, maximum: LIMITS.maxSvgBytes.max, default: d.maxSvgBytes, description: 'SVG files larger than this are refused before they are parsed (bytes).' },
       indexDir: { ...nonEmptyString, default: d.indexDir, description: 'Where the index lives, relative to this file.' },
     },
   };

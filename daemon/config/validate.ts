@@ -19,6 +19,7 @@ export const CANONICAL_RULES: readonly CanonicalRule[] = [
 /** Ranges of the numeric settings, shared with the JSON schema (schema.ts). */
 export const LIMITS = {
   maxPixels: { min: 1, max: 1e12 },
+  maxSvgBytes: { min: 1, max: 1e10 },
   nearSimilarity: { min: 0.5, max: 1 },
 } as const;
 
@@ -92,6 +93,7 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
   }
   if ('failOn' in raw) config.failOn = check.enumArray<FailOn>('failOn', raw.failOn, FAIL_ON_VALUES) ?? config.failOn;
   if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, LIMITS.maxPixels.min, LIMITS.maxPixels.max) ?? config.maxPixels;
+  if ('maxSvgBytes' in raw) config.maxSvgBytes = check.number('maxSvgBytes', raw.maxSvgBytes, LIMITS.maxSvgBytes.min, LIMITS.maxSvgBytes.max) ?? config.maxSvgBytes;
   if ('indexDir' in raw) {
     if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
     else check.fail('indexDir', 'a non-empty string', raw.indexDir);

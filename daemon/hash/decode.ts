@@ -3,7 +3,8 @@
  * file): dimensions from our own header parser (JPEG, PNG) or `metadata()` (others), a bomb check before
  * any pixel is decoded, then one pipeline per call: shrink-on-load straight to a 64×64 raw RGB(A) image.
  * Alpha compositing, luma, EXIF orientation (a dihedral transform of the square thumbnail) and the hash are
- * done in JS on those 4 096 pixels, never by libvips at full size.
+ * done in JS on those 4 096 pixels, never by libvips at full size. SVGs are bounded before any parse and
+ * rendered in a child process with a time limit (svg-bounds.ts, svg-render.ts).
  *
  * Errors: every call owns its pipeline, and every failure is re-checked under an exclusive gate (no other
  * decode of this module in flight) before it is reported, so a libvips error message can never be charged
@@ -12,6 +13,9 @@
 import { createHash, hash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
+import { ImageDecodeError } from './decode-error';
+import { checkSvgBounds } from './svg-bounds';
+import { renderSvg, SvgRenderFailure, type SvgRendering } from './svg-render';
 import { centralHash, dct16, dihedralHashes, gradients, N, thumbnail, transformImage } from './pdq';
 
 /** Default decompression-bomb limit: 100 megapixels. */
@@ -20,15 +24,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 /** Central-region fractions whose hashes are stored as extra index keys (crop detection). */
 export const CROP_FRACTIONS = [0.9, 0.8] as const;
 
-export type DecodeProblem = 'empty' | 'unknown-format' | 'too-large' | 'truncated' | 'corrupt';
-
-/** An image that cannot be decoded; `message` says why, plainly. */
-export class ImageDecodeError extends Error {
-  constructor(message: string, readonly problem: DecodeProblem = 'corrupt', readonly format?: ImageFormat) {
-    super(message);
-    this.name = 'ImageDecodeError';
-  }
-}
+export { ImageDecodeError, type DecodeProblem } from './decode-error';
 
 export interface Fingerprint {
   format: ImageFormat;
@@ -64,7 +60,18 @@ export interface Fingerprint {
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (decompression bombs). Default 100 Mpx. */
   maxPixels?: number;
+  /** Refuse SVG files larger than this many bytes. Default DEFAULT_MAX_SVG_BYTES (5 MB). */
+  maxSvgBytes?: number;
+  /** Refuse an SVG whose rendering takes longer than this. Default DEFAULT_SVG_TIMEOUT_MS (30 s). */
+  svgTimeoutMs?: number;
 }
+
+/**
+ * The pixel digest of an SVG is taken at its own size up to this long side, and at this size beyond (the
+ * same for every copy of a drawing, so equal drawings still have equal digests): a 10 000 px square SVG
+ * rendered at its own size was a 400 MB raster.
+ */
+export const SVG_DIGEST_LONG_SIDE = 2048;
 
 // ---------------------------------------------------------------------------------------------------------
 // A shared/exclusive gate: normal decodes run shared; the re-check of a failure runs alone.
@@ -159,8 +166,7 @@ function fromSharp(error: unknown, format: ImageFormat, maxPixels: number): Imag
 interface Prepared { format: ImageFormat; width: number; height: number; orientation: number; }
 
 /** Format, stored size and orientation, and the bomb check — before any pixel is decoded. */
-async function prepare(bytes: Buffer, maxPixels: number): Promise<Prepared> {
-  const format = identify(bytes);
+async function prepare(bytes: Buffer, format: ImageFormat, maxPixels: number): Promise<Prepared> {
   const header = readHeader(bytes, format);
   if (header) {
     checkSize(header.width, header.height, maxPixels, format);
@@ -201,17 +207,44 @@ function cells(plane: Float64Array, g: number, bias: number, scale: number, out:
   }
 }
 
-/** 64×64 luma (0..255) and 4×4 chroma, transparency composited on white, upright. */
-async function decodeLuma(bytes: Buffer, p: Prepared, maxPixels: number): Promise<Decoded> {
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+interface RawImage { data: Buffer; info: { width: number; height: number; channels: number } }
+
+/** A raster's pixels squashed to 64×64 by libvips, in this process. */
+async function decodeSquare(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
   try {
-    raw = await sharp(bytes, sharpInputOptions(maxPixels))
+    return await sharp(bytes, sharpInputOptions(maxPixels))
       .resize(N, N, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }
+}
+
+/**
+ * An SVG, bounded (bytes, elements, path data) before any parse, then rendered in a child process with a
+ * time limit (svg-render.ts), at the size asked for; its own size passes the bomb check first.
+ */
+async function renderBoundedSvg(bytes: Buffer, target: { square: number } | { longSide: number }, options: DecodeOptions): Promise<{ p: Prepared; raw: RawImage }> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  checkSvgBounds(bytes, { maxBytes: options.maxSvgBytes });
+  let rendering: SvgRendering;
+  try {
+    rendering = await renderSvg(bytes, { target, maxPixels, timeoutMs: options.svgTimeoutMs });
+  } catch (error) {
+    if (!(error instanceof SvgRenderFailure)) throw error;
+    const result = fromSharp(error, 'svg', maxPixels);
+    // One render per child at a time: librsvg's message is this file's, no re-check needed.
+    (result as { fromLibvips?: boolean }).fromLibvips = false;
+    throw result;
+  }
+  checkSize(rendering.width, rendering.height, maxPixels, 'svg');
+  if (!rendering.raw) throw new ImageDecodeError('corrupt SVG: the renderer returned no pixels', 'corrupt', 'svg');
+  return { p: { format: 'svg', width: rendering.width, height: rendering.height, orientation: 1 }, raw: rendering.raw };
+}
+
+/** 64×64 luma (0..255) and 4×4 chroma, transparency composited on white, upright. */
+function decodeLuma(raw: RawImage, p: Prepared): Decoded {
   const { data, info } = raw;
   const channels = info.channels;
   const count = N * N;
@@ -300,8 +333,15 @@ function isLossless(format: ImageFormat, bytes: Buffer): boolean {
 export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): Promise<Fingerprint> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
-    const p = await prepare(bytes, maxPixels);
-    const { luma, chroma, chroma8, alpha, bbox, transparent } = await decodeLuma(bytes, p, maxPixels);
+    const format = identify(bytes);
+    let p: Prepared;
+    let raw: RawImage;
+    if (format === 'svg') ({ p, raw } = await renderBoundedSvg(bytes, { square: N }, options));
+    else {
+      p = await prepare(bytes, format, maxPixels);
+      raw = await decodeSquare(bytes, p, maxPixels);
+    }
+    const { luma, chroma, chroma8, alpha, bbox, transparent } = decodeLuma(raw, p);
     const coeffs = dct16(luma);
     const variants = dihedralHashes(coeffs);
     const crops = new Uint8Array(32 * CROP_FRACTIONS.length);
@@ -335,15 +375,21 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
 export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): Promise<string> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
-    const p = await prepare(bytes, maxPixels);
-    let raw: { data: Buffer; info: sharp.OutputInfo };
-    try {
-      raw = await sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    } catch (error) {
-      throw fromSharp(error, p.format, maxPixels);
-    }
+    const format = identify(bytes);
+    let raw: RawImage;
+    if (format === 'svg') raw = (await renderBoundedSvg(bytes, { longSide: SVG_DIGEST_LONG_SIDE }, options)).raw;
+    else raw = await decodeFull(bytes, await prepare(bytes, format, maxPixels), maxPixels);
     return createHash('sha256').update(`${raw.info.width}x${raw.info.height}x${raw.info.channels}\n`).update(raw.data).digest('hex');
   });
+}
+
+/** A raster's full pixels, upright sRGB with alpha. */
+async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
+  try {
+    return await sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw fromSharp(error, p.format, maxPixels);
+  }
 }
 
 /** sha256 of bytes, hex (one-shot crypto.hash: no Hash object, no copy of the bytes). */

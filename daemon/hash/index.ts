@@ -8,3 +8,5 @@ export { compare, similarity, isGraphic, candidateRadius, variantRadius, indexKe
 export { hammingDistance } from './pdq';
 export { decodeDetail, detailDifference, sameDrawing, DETAIL_MAX, type DetailRaster, type DetailDifference } from './detail';
 export { verifyPair, needsDetail, detailAgrees, type DetailSource } from './verify';
+export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
+export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

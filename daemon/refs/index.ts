@@ -47,6 +47,11 @@ const BY_EXT: Record<string, SourceLanguage> = {
   yaml: 'yaml', yml: 'yaml',
 };
 
+/** Every file extension an extractor is registered for (the property-based tests fuzz each language). */
+export function registeredExtensions(): string[] {
+  return Object.keys(BY_EXT);
+}
+
 /** The language of a file from its extension (templating languages are read as HTML). */
 export function languageOf(filePath: string): SourceLanguage | undefined {
   const base = path.basename(filePath).toLowerCase();

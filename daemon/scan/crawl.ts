@@ -58,6 +58,23 @@ export function describeFsError(error: unknown): string {
   }
 }
 
+/** A file name's bytes for a message: printable ASCII as is, every other byte as \xNN. */
+export function escapeNameBytes(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return text;
+}
+
+/**
+ * Names in `folder` that are not valid UTF-8, as their bytes. Node decodes such a name with U+FFFD in place
+ * of the bad bytes, a path that does not exist: the file was reported as "vanished while being read". Paths
+ * are text everywhere in Doublon (index keys, reports, references), so such a file cannot be indexed: it is
+ * named, bytes escaped, with what to do.
+ */
+function invalidUtf8Names(folder: string): Buffer[] {
+  return fs.readdirSync(folder, { encoding: 'buffer' }).filter((name) => !Buffer.from(name.toString('utf8'), 'utf8').equals(name));
+}
+
 interface GitignoreLayer {
   /** The folder holding the .gitignore, relative to the root, with a trailing `/` (empty at the root). */
   prefix: string;
@@ -104,6 +121,21 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
       } catch (error) {
         errors.push({ path: folder.absolute, message: `cannot read folder: ${describeFsError(error)}` });
         continue;
+      }
+      if (entries.some((e) => e.name.includes('\uFFFD'))) {
+        let invalid: Buffer[] = [];
+        try {
+          invalid = invalidUtf8Names(folder.absolute);
+        } catch {
+          // vanished meanwhile: the entries below say so
+        }
+        for (const name of invalid) {
+          errors.push({ path: `${folder.absolute}${path.sep}${escapeNameBytes(name)}`, message: 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it' });
+        }
+        if (invalid.length > 0) {
+          const decoded = new Set(invalid.map((name) => name.toString('utf8')));
+          entries = entries.filter((e) => !decoded.has(e.name));
+        }
       }
       const rules = options.gitignore && !git && entries.some((e) => e.name === '.gitignore' && e.isFile())
         ? [...folder.rules, ...readGitignore(folder)]

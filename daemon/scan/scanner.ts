@@ -4,7 +4,7 @@
  * (content-addressed: copies and renames cost one SHA-256). Vanished files are dropped.
  */
 import * as fs from 'node:fs';
-import { fingerprint, sha256, ImageDecodeError, type Fingerprint } from '../hash';
+import { fingerprint, sha256, ImageDecodeError, type DecodeOptions, type Fingerprint } from '../hash';
 import type { FileRecord, IndexStore } from '../index/store';
 import { crawl, describeFsError, type CrawlError, type CrawlOptions, type FileStat } from './crawl';
 
@@ -28,6 +28,8 @@ export interface ScanStats {
 
 export interface ScanOptions extends CrawlOptions {
   maxPixels: number;
+  /** SVG files above this many bytes are refused (default: the decoder's). */
+  maxSvgBytes?: number;
   /** Images decoded at once; throughput comes from images in flight, not from libvips threads. */
   concurrency?: number;
   onProgress?: (progress: ScanProgress) => void;
@@ -115,7 +117,7 @@ export interface IndexContext {
 }
 
 /** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
-export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, maxPixels: number, context?: IndexContext): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
+export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, limits: DecodeOptions, context?: IndexContext): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
   let bytes: Buffer;
   try {
     bytes = context ? await context.reader.read(stat.path, stat.size) : await fs.promises.readFile(stat.path);
@@ -137,7 +139,7 @@ export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, 
         if (!content) {
           decoded = true;
           try {
-            content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, { maxPixels }) };
+            content = { sha256: digest, bytes: bytes.length, fingerprint: await fingerprint(bytes, limits) };
           } catch (error) {
             if (!(error instanceof ImageDecodeError)) throw error;
             content = { sha256: digest, bytes: bytes.length, error: error.message };
@@ -201,7 +203,7 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   const decoding = new Map<string, Promise<ContentSummary>>();
   await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
     const reader = readers.pop() ?? new FileReader();
-    const result = await indexFile(store, stat, options.maxPixels, { reader, contents, decoding }).finally(() => readers.push(reader));
+    const result = await indexFile(store, stat, { maxPixels: options.maxPixels, maxSvgBytes: options.maxSvgBytes }, { reader, contents, decoding }).finally(() => readers.push(reader));
     records.push(result.record);
     stats.read++;
     if (result.decoded) stats.decoded++;

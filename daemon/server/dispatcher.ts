@@ -5,6 +5,7 @@
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import { RpcError, RpcErrorCodes, type RpcErrorObject } from '../../protocol/errors';
+import { formatBytes } from '../../protocol/units';
 import type { CallContext, RpcEndpoint } from './endpoint';
 
 export type JsonRpcId = string | number | null;
@@ -31,7 +32,19 @@ export type Log = (message: string) => void;
 export interface DispatcherOptions {
   /** Where internal errors (with their stack) go; never to the client. Default: stderr. */
   log?: Log;
+  /** Most requests in one batch (default MAX_BATCH_REQUESTS); a larger batch is one InvalidRequest. */
+  maxBatchRequests?: number;
+  /** Most bytes of a batch's responses (default MAX_BATCH_RESPONSE_BYTES); see handleEncoded. */
+  maxBatchResponseBytes?: number;
 }
+
+/**
+ * Batches are bounded: 1 000 × `doublon/groups` in one 80 KB request built a 522 MB response (1.74 GB peak),
+ * 50 × `doublon/rescan` queued 50 full scans. A batch is a convenience for a few calls, not a way to multiply
+ * one request's work.
+ */
+export const MAX_BATCH_REQUESTS = 100;
+export const MAX_BATCH_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const defaultLog: Log = (message) => {
   process.stderr.write(`${message}\n`);
@@ -47,6 +60,11 @@ export function parseError(detail?: string): JsonRpcFailure {
   return failure(null, RpcErrorCodes.ParseError, detail === undefined ? 'Parse error' : `Parse error: ${detail}`);
 }
 
+/** An InternalError (-32603, id null) for a failure outside any one request, for the transports. */
+export function internalError(detail: string): JsonRpcFailure {
+  return failure(null, RpcErrorCodes.InternalError, `Internal error: ${detail}`);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -55,10 +73,19 @@ function isId(value: unknown): value is JsonRpcId {
   return typeof value === 'string' || typeof value === 'number' || value === null;
 }
 
+/** A short description of a received value for an error message: never the whole value (it may be huge or deep). */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return `${JSON.stringify(value) ?? String(value)} (${typeof value})`;
+  if (typeof value === 'string' && value.length > 80) return `${JSON.stringify(`${value.slice(0, 80)}…`)} (string)`;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined; // nested too deep for the stack (RangeError): this used to be an HTTP 500
+  }
+  if (text === undefined || text.length > 80) return typeof value === 'object' ? 'an object' : `${String(value)} (${typeof value})`;
+  return `${text} (${typeof value})`;
 }
 
 /** Why `message` is not a valid Request object, or undefined when it is. */
@@ -80,9 +107,55 @@ function invalidReason(message: Record<string, unknown>): string | undefined {
 
 export class Dispatcher {
   private readonly log: Log;
+  private readonly maxBatchRequests: number;
+  private readonly maxBatchResponseBytes: number;
 
   constructor(private readonly endpoint: RpcEndpoint, options: DispatcherOptions = {}) {
     this.log = options.log ?? defaultLog;
+    this.maxBatchRequests = options.maxBatchRequests ?? MAX_BATCH_REQUESTS;
+    this.maxBatchResponseBytes = options.maxBatchResponseBytes ?? MAX_BATCH_RESPONSE_BYTES;
+  }
+
+  /**
+   * What the transports send: the JSON text of the reply to one parsed message, undefined when there is
+   * none. A batch's requests start together (as separate requests would: a rescan asked for twice is
+   * coalesced), and each response is encoded in order as soon as it is ready and its result dropped, so the
+   * whole reply is never built as objects; once the text passes `maxBatchResponseBytes`, every later response
+   * is replaced by a ResponseTooLarge error for its id (its request did run).
+   */
+  async handleEncoded(message: unknown, context: CallContext): Promise<string | undefined> {
+    if (!Array.isArray(message)) {
+      const response = await this.handleOne(message, context);
+      return response === undefined ? undefined : encodeResponse(response, this.log);
+    }
+    const refusal = this.batchRefusal(message);
+    if (refusal) return encodeResponse(refusal, this.log);
+    const parts: string[] = [];
+    let bytes = 2;
+    let full = false;
+    const started = message.map((element) => this.handleOne(element, context));
+    for (let i = 0; i < started.length; i++) {
+      const response = await started[i];
+      started[i] = Promise.resolve(undefined); // the result is encoded below; do not keep it
+      if (response === undefined) continue;
+      let text = full ? '' : encodeResponse(response, this.log);
+      const size = Buffer.byteLength(text) + 1;
+      if (full || bytes + size > this.maxBatchResponseBytes) {
+        full = true;
+        text = JSON.stringify(failure(response.id, RpcErrorCodes.ResponseTooLarge, `Response too large: the responses of this batch exceed ${formatBytes(this.maxBatchResponseBytes)}; send this request again alone or in a smaller batch`));
+      }
+      bytes += Buffer.byteLength(text) + 1;
+      parts.push(text);
+    }
+    return parts.length === 0 ? undefined : `[${parts.join(',')}]`;
+  }
+
+  private batchRefusal(batch: unknown[]): JsonRpcFailure | undefined {
+    if (batch.length === 0) return failure(null, RpcErrorCodes.InvalidRequest, 'Invalid Request: expected a non-empty batch, received an empty array');
+    if (batch.length > this.maxBatchRequests) {
+      return failure(null, RpcErrorCodes.InvalidRequest, `Invalid Request: a batch holds at most ${this.maxBatchRequests} requests, received ${batch.length}; send them in smaller batches`);
+    }
+    return undefined;
   }
 
   /**
@@ -91,9 +164,8 @@ export class Dispatcher {
    */
   async handle(message: unknown, context: CallContext): Promise<DispatchResult> {
     if (!Array.isArray(message)) return this.handleOne(message, context);
-    if (message.length === 0) {
-      return failure(null, RpcErrorCodes.InvalidRequest, 'Invalid Request: expected a non-empty batch, received an empty array');
-    }
+    const refusal = this.batchRefusal(message);
+    if (refusal) return refusal;
     const responses = await Promise.all(message.map((element) => this.handleOne(element, context)));
     const sent = responses.filter((response): response is JsonRpcResponse => response !== undefined);
     return sent.length === 0 ? undefined : sent;

@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { bearerToken, hostAllowed, originAllowed, tokenMatches } from './auth';
-import { Dispatcher, encodeResponse, parseError, type Log } from './dispatcher';
+import { Dispatcher, encodeResponse, internalError, parseError, type Log } from './dispatcher';
 import type { RpcEndpoint } from './endpoint';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -160,12 +160,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     requests += 1;
-    const result = await dispatcher.handle(message, { transport: 'http', client: `http-${requests}` });
-    if (result === undefined) {
+    let reply: string | undefined;
+    try {
+      reply = await dispatcher.handleEncoded(message, { transport: 'http', client: `http-${requests}` });
+    } catch (error) {
+      // The dispatcher answers every failure itself; this is a bug of ours, still a JSON-RPC answer, not a 500.
+      log(`POST /rpc: dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      reply = encodeResponse(internalError('the request could not be dispatched; see the daemon log'), log);
+    }
+    if (reply === undefined) {
       res.status(204).end();
       return;
     }
-    res.status(200).type('application/json').send(encodeResponse(result, log));
+    res.status(200).type('application/json').send(reply);
   });
   app.all('/rpc', (_req, res) => {
     res.set('Allow', 'POST');

@@ -86,6 +86,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private reports = new Map<string, { report: ReportGroup; json: string }>();
   private deltas: Delta[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private queuedRescan: Promise<{ clock: number; files: number }> | undefined;
   private state: DaemonState = 'starting';
   private progress: ScanProgress | undefined;
   private lastProgressAt = 0;
@@ -307,6 +308,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       gitignore: settings.gitignore,
       skipFolders: [this.config.indexDir],
       maxPixels: settings.maxPixels,
+      maxSvgBytes: settings.maxSvgBytes,
       onProgress: (progress) => this.reportProgress(progress),
     });
     await updateReferences(this.refs, sources, this.referenceOptions());
@@ -458,7 +460,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       if (kind !== 'image') continue;
       const record = this.store.getFile(p);
       if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
-      await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, this.config.settings.maxPixels);
+      await indexFile(this.store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, { maxPixels: this.config.settings.maxPixels, maxSvgBytes: this.config.settings.maxSvgBytes });
       touched.add(p);
     }
     if (touched.size === 0) return;
@@ -792,8 +794,15 @@ export class DoublonService implements RpcEndpoint, LspHost {
     });
   }
 
+  /**
+   * At most one rescan waits in the queue: a request for another while one is queued shares its promise (50
+   * requests in one batch used to queue 50 full scans). Once it starts, the next request queues a new one,
+   * which sees what changed meanwhile.
+   */
   private rescan(): Promise<{ clock: number; files: number }> {
-    return this.enqueue(async () => {
+    if (this.queuedRescan) return this.queuedRescan;
+    const queued = this.enqueue(async () => {
+      this.queuedRescan = undefined;
       this.setState('scanning');
       try {
         await this.scanAll();
@@ -802,6 +811,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
       }
       return { clock: this.store.clock, files: this.entries.size + this.problems.size };
     });
+    this.queuedRescan = queued;
+    return queued;
   }
 }
 

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 import type { ContentTypeEncoder, ContentTypeEncoderOptions, Message } from 'vscode-jsonrpc';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { Dispatcher, encodeResponse, parseError, type JsonRpcResponse, type Log } from './dispatcher';
+import { Dispatcher, encodeResponse, internalError, parseError, type JsonRpcResponse, type Log } from './dispatcher';
 import type { RpcEndpoint } from './endpoint';
 
 export interface SocketServerOptions {
@@ -35,6 +35,11 @@ export interface SocketServer {
   connectionCount(): number;
   /** Closes every connection, stops listening and removes the socket file. */
   close(): Promise<void>;
+}
+
+/** A reply the dispatcher already encoded (handleEncoded): written as it is. */
+class EncodedReply {
+  constructor(readonly text: string) {}
 }
 
 interface Connection {
@@ -120,6 +125,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   const encoder: ContentTypeEncoder = {
     name: 'application/json',
     encode: (message: Message, encoding: ContentTypeEncoderOptions): Promise<Uint8Array> => {
+      if ((message as unknown) instanceof EncodedReply) return Promise.resolve(Buffer.from((message as unknown as EncodedReply).text, encoding.charset));
       const isResponse = Array.isArray(message) || !('method' in message);
       const text = isResponse ? encodeResponse(message as unknown as JsonRpcResponse | JsonRpcResponse[], log) : JSON.stringify(message);
       return Promise.resolve(Buffer.from(text, encoding.charset));
@@ -136,6 +142,24 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     const writer = new StreamMessageWriter(socket, { contentTypeEncoder: encoder });
     const disposables: { dispose(): void }[] = [];
     let pending = 0;
+    /** This connection's dispatches not yet answered: a framing error waits for them before closing. */
+    const answering = new Set<Promise<void>>();
+    /** Set by a framing error: nothing read after it is trusted or dispatched. */
+    let closing = false;
+    let framingFailed = false;
+    let received = 0;
+    /**
+     * vscode-jsonrpc decodes framed messages asynchronously (one at a time, each after a setImmediate), while
+     * it reports a bad header at once: wait until a few turns pass with no new message, so every message
+     * framed before the bad header has reached the dispatcher.
+     */
+    const decodedSoFar = async (): Promise<void> => {
+      let seen: number;
+      do {
+        seen = received;
+        for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      } while (seen !== received);
+    };
     const connection: Connection = {
       id,
       socket,
@@ -158,14 +182,23 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
     disposables.push(
       reader.listen((message) => {
         pending = 0;
-        const answered = dispatcher.handle(message, { transport: 'socket', client: id }).then(
-          async (result) => {
-            if (result !== undefined) await connection.send(result);
+        if (closing) return;
+        received += 1;
+        const answered = dispatcher.handleEncoded(message, { transport: 'socket', client: id }).then(
+          async (text) => {
+            if (text !== undefined) await connection.send(new EncodedReply(text));
           },
-          (error: unknown) => log(`[socket ${id}] dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+          async (error: unknown) => {
+            log(`[socket ${id}] dispatch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+            await connection.send(internalError('the request could not be dispatched; see the daemon log'));
+          },
         );
         inflight.add(answered);
-        void answered.finally(() => inflight.delete(answered));
+        answering.add(answered);
+        void answered.finally(() => {
+          inflight.delete(answered);
+          answering.delete(answered);
+        });
       }),
       reader.onError((error) => {
         // Stream errors (ECONNRESET…) carry an errno code: nothing to answer. Invalid JSON in a well-framed
@@ -176,9 +209,18 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
           log(`[socket ${id}] ${error.message}`);
         } else if (error instanceof SyntaxError) {
           void connection.send(parseError(error.message));
-        } else {
+        } else if (!framingFailed) {
+          // Requests framed before the bad header are valid: they are answered first, then the error, then
+          // the connection closes (writes go out in order; end() flushes them).
+          framingFailed = true;
           log(`[socket ${id}] closing the connection after a framing error: ${error.message}`);
-          void connection.send(parseError(`${error.message.split('\n')[0]} (closing the connection)`)).then(() => socket.end());
+          void decodedSoFar()
+            .then(() => {
+              closing = true;
+              return Promise.allSettled([...answering]);
+            })
+            .then(() => connection.send(parseError(`${error.message.split('\n')[0]} (closing the connection)`)))
+            .then(() => socket.end());
         }
       }),
       reader.onClose(() => connection.dispose()),
