@@ -66,6 +66,12 @@ fs.cpSync(path.join(root, 'daemon/dashboard/static'), path.join(dist, 'static'),
 const size = (f) => `${(fs.statSync(path.join(dist, f)).size / 1e6).toFixed(2)} MB`;
 console.log(`built dist/extension.js (${size('extension.js')}), dist/cli.js (${size('cli.js')}) and dist/extract-worker.js (${size('extract-worker.js')}) in ${Date.now() - started} ms`);
 
+/** The repository's web address (package.json `repository.url` without `git+` and `.git`). */
+function repositoryWeb(pkg) {
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository.url;
+  return url.replace(/^git\+/, '').replace(/\.git$/, '');
+}
+
 /** The staged extension folder of one target: manifest, readme, icon, bundle, that platform's native modules. */
 function stage(target) {
   const { os, cpu, libc } = TARGETS[target];
@@ -81,6 +87,8 @@ function stage(target) {
   fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
   fs.copyFileSync(path.join(root, 'LICENSE'), path.join(folder, 'LICENSE'));
   fs.copyFileSync(path.join(root, 'extension', 'README.md'), path.join(folder, 'README.md'));
+  // The README's screenshots (relative links: vsce points them at the repository, see --baseImagesUrl below).
+  fs.cpSync(path.join(root, 'extension', 'media'), path.join(folder, 'media'), { recursive: true });
   if (manifest.icon) fs.copyFileSync(path.join(root, manifest.icon), path.join(folder, manifest.icon.split('/').pop()));
   if (manifest.icon) manifest.icon = manifest.icon.split('/').pop();
   fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
@@ -110,11 +118,12 @@ function stage(target) {
 
 if (args.has('--package')) {
   const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
+  const images = `${repositoryWeb(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')))}/raw/HEAD/extension`;
   for (const target of targetsAsked()) {
     const t0 = Date.now();
     const { folder, npmMs, name, version } = stage(target);
     const out = path.join(root, `${name}-${target}-${version}.vsix`);
-    const result = spawnSync(process.execPath, [vsce, 'package', '--target', target, '--out', out], { cwd: folder, stdio: 'inherit' });
+    const result = spawnSync(process.execPath, [vsce, 'package', '--target', target, '--out', out, '--baseImagesUrl', images], { cwd: folder, stdio: 'inherit' });
     if (result.status !== 0) process.exit(result.status ?? 1);
     console.log(`packaged ${path.relative(root, out)} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s (npm install ${(npmMs / 1000).toFixed(1)} s)`);
   }
