@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Every Debian package the tests drive, installed in one `apt-get update` + one `apt-get install` (the
-# install-*.sh scripts that follow then find their tool present and only check it): chromium (dashboard and
-# VS Code tests), ripgrep and libkrb5-dev (code-server), neovim (second LSP client), hugo and jekyll (example
-# sites built before and after a replace), postgresql (the catalogue's throwaway cluster). Idempotent.
+# Every Debian package the tests drive, installed with one `apt-get update`: chromium (dashboard and VS Code
+# tests; install-browser.sh checks its path), ripgrep and libkrb5-dev (code-server, install-e2e.sh), neovim
+# (the second LSP client), hugo and jekyll (example sites built before and after a replace; Eleventy is an npm
+# devDependency), postgresql (the server binaries of the catalogue tests' throwaway cluster; its packaged
+# cluster is not used). Idempotent: does nothing when all are installed.
 set -euo pipefail
 # The generators are installed with their recommended packages, as their tests were written against.
 PLAIN=(chromium fonts-dejavu-core ripgrep libkrb5-dev neovim postgresql)

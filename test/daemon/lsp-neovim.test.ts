@@ -1,5 +1,5 @@
 /**
- * Neovim as a second real LSP client (Debian's `neovim`, installed by .ci/install-neovim.sh): a headless
+ * Neovim as a second real LSP client (Debian's `neovim`, installed by .ci/install-apt.sh): a headless
  * Neovim started in another folder runs `doublon lsp` with the example site as its root_dir, opens a page,
  * gets Doublon's diagnostics, applies "Use canonical", writes the file, and hovers. The Lua driver
  * (neovim/driver.lua) records each step; this test asserts on the record and on the files.
@@ -28,7 +28,7 @@ describe('LSP with Neovim headless as the client (doublon lsp)', function () {
 
   before(() => {
     const version = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
-    assert.equal(version.status, 0, 'nvim is missing: run .ci/install-neovim.sh (npm test runs it)');
+    assert.equal(version.status, 0, 'nvim is missing: run .ci/install-apt.sh (npm test runs it)');
     dir = tempDir('doublon-nvim-');
     site = path.join(dir.path, 'city-site');
     fs.cpSync(EXAMPLE, site, { recursive: true, filter: (src) => !src.includes(`${path.sep}.doublon`) });

@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL cluster for the catalogue tests: Debian's server binaries (.ci/install-postgres.sh),
+ * A throwaway PostgreSQL cluster for the catalogue tests: Debian's server binaries (.ci/install-apt.sh),
  * `initdb` in a temp folder, `pg_ctl` on a free port of 127.0.0.1, password authentication over TCP (so a
  * wrong password is a real refusal), stopped and deleted by `stop()`. PostgreSQL refuses to run as root, so
  * when the tests run as root (CI does) the cluster runs as the `postgres` system user the package creates.
@@ -24,7 +24,7 @@ export interface TestCluster {
 function serverBinaries(): string {
   const base = '/usr/lib/postgresql';
   const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: run .ci/install-postgres.sh');
+  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql: run .ci/install-apt.sh');
   versions.sort((a, b) => Number(a) - Number(b));
   return path.join(base, versions[versions.length - 1], 'bin');
 }

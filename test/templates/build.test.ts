@@ -1,6 +1,6 @@
 /**
  * The example sites built by their real generators (Debian's hugo and jekyll, npm's @11ty/eleventy;
- * installed by .ci/install-generators.sh), before and after `doublon replace --apply --delete`: every
+ * installed by .ci/install-apt.sh), before and after `doublon replace --apply --delete`: every
  * image of the built pages resolves both times, duplicates were really removed, and no image a template
  * mentions was deleted. The two theme folders (Drupal, WordPress) have no generator: every reference
  * of the theme must still resolve to a file.
@@ -45,7 +45,7 @@ describe('templates: the example sites built by their generators, before and aft
       fs.cpSync(path.join(EXAMPLES, g.site), src, { recursive: true });
       const build = (out: string) => {
         const r = g.build(src, out);
-        assert.equal(r.error, undefined, `${g.site}: the generator could not run (${r.error?.message}); run .ci/install-generators.sh`);
+        assert.equal(r.error, undefined, `${g.site}: the generator could not run (${r.error?.message}); run .ci/install-apt.sh`);
         assert.equal(r.status, 0, `${g.site}: build failed:\n${r.stdout}\n${r.stderr}`);
         return brokenImages(out, g.host, g.basePath);
       };
