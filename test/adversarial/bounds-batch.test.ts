@@ -3,10 +3,7 @@
  * over real HTTP on 127.0.0.1 and its local socket, and a real HTTP server for the response-size bound.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { tempDir } from '../fixtures/images';
-import { writeBasicSite } from '../helpers/site';
-import { startDaemonProcess, waitFor, type DaemonHandle } from '../helpers/daemon';
+import { daemonOnBasicSite, waitFor } from '../helpers/daemon';
 import { RawFramedClient } from '../server/support';
 import { startHttpServer, type HttpServer } from '../../daemon/server/http';
 import type { RpcEndpoint } from '../../daemon/server/endpoint';
@@ -39,24 +36,11 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
   this.timeout(120_000);
 
   describe('a real daemon', () => {
-    let dir: ReturnType<typeof tempDir>;
-    let daemon: DaemonHandle;
-
-    before(async () => {
-      dir = tempDir('doublon-bounds-batch-');
-      const root = path.join(dir.path, 'site');
-      await writeBasicSite(root);
-      daemon = await startDaemonProcess(root, path.join(dir.path, 'index'));
-      await daemon.idle();
-    });
-    after(async () => {
-      await daemon?.stop();
-      dir.cleanup();
-    });
+    const site = daemonOnBasicSite('doublon-bounds-batch-');
 
     it('refuses a batch of 1 000 × doublon/groups with one -32600, and answers afterwards', async () => {
       const batch = Array.from({ length: 1000 }, (_, i) => ({ jsonrpc: '2.0', method: 'doublon/groups', params: {}, id: i }));
-      const { status, text } = await post(daemon.info.port, daemon.info.token, JSON.stringify(batch));
+      const { status, text } = await post(site.daemon.info.port, site.daemon.info.token, JSON.stringify(batch));
       assert.equal(status, 200);
       assert.ok(text.length < 1000, `one short error, received ${text.length} characters`);
       assert.deepEqual(JSON.parse(text), {
@@ -65,14 +49,14 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
         error: { code: -32600, message: 'Invalid Request: a batch holds at most 100 requests, received 1000; send them in smaller batches' },
       });
       const within = Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', method: 'doublon/groups', params: {}, id: i }));
-      const replies = JSON.parse((await post(daemon.info.port, daemon.info.token, JSON.stringify(within))).text) as Reply[];
+      const replies = JSON.parse((await post(site.daemon.info.port, site.daemon.info.token, JSON.stringify(within))).text) as Reply[];
       assert.equal(replies.length, 100);
       assert.ok(replies.every((r, i) => r.id === i && r.result !== undefined));
-      assert.ok(await healthy(daemon.info.port));
+      assert.ok(await healthy(site.daemon.info.port));
     });
 
     it('50 × doublon/rescan in one batch run at most two scans (coalesced), all answered', async () => {
-      const client = await RawFramedClient.connect(daemon.info.socket);
+      const client = await RawFramedClient.connect(site.daemon.info.socket);
       try {
         client.send(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ jsonrpc: '2.0', method: 'doublon/rescan', id: i }))));
         const batch = await waitFor('the batch reply', () => client.received.find((m): m is Reply[] => Array.isArray(m)), 60_000);
@@ -89,14 +73,14 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
     it('a deeply nested value inside "method" is a -32600, not an HTTP 500', async () => {
       const depth = 100_000;
       const body = `{"jsonrpc":"2.0","id":7,"method":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
-      const { status, text } = await post(daemon.info.port, daemon.info.token, body);
+      const { status, text } = await post(site.daemon.info.port, site.daemon.info.token, body);
       assert.equal(status, 200, text);
       assert.deepEqual(JSON.parse(text), { jsonrpc: '2.0', id: 7, error: { code: -32600, message: 'Invalid Request: expected "method" to be a string, received an object' } });
-      assert.ok(await healthy(daemon.info.port));
+      assert.ok(await healthy(site.daemon.info.port));
     });
 
     it('a framing error on the socket: the valid request before it is answered, then the error, then the close', async () => {
-      const client = await RawFramedClient.connect(daemon.info.socket);
+      const client = await RawFramedClient.connect(site.daemon.info.socket);
       try {
         const valid = JSON.stringify({ jsonrpc: '2.0', method: 'doublon/status', id: 1 });
         client.sendRaw(`Content-Length: ${Buffer.byteLength(valid)}\r\n\r\n${valid}Content-Length: banana\r\n\r\n{}`);
@@ -110,7 +94,7 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
       } finally {
         client.close();
       }
-      assert.ok(await healthy(daemon.info.port));
+      assert.ok(await healthy(site.daemon.info.port));
     });
   });
 

@@ -36,7 +36,7 @@ export interface Browser {
 /** A fresh profile each time; fails (never skips) when the browser is missing. */
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-browser.sh (installs Debian's chromium), or set DOUBLON_CHROMIUM to its executable`);
+    throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-apt.sh (installs Debian's chromium), or set DOUBLON_CHROMIUM to its executable`);
   }
   const profile = tempDir('doublon-chromium-');
   let context: BrowserContext;

@@ -6,11 +6,8 @@
  * the generated names (they have their own tests); everything else is fair game. Fixed seed and run count.
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import fc from 'fast-check';
-import { tempDir } from '../fixtures/images';
-import { writeBasicSite } from '../helpers/site';
-import { startDaemonProcess, waitFor, type DaemonHandle } from '../helpers/daemon';
+import { daemonOnBasicSite, waitFor } from '../helpers/daemon';
 import { RawFramedClient } from '../server/support';
 
 const SEED = 20261130;
@@ -55,23 +52,10 @@ function assertReply(value: unknown): void {
 
 describe('fuzz: the JSON-RPC endpoint of a real daemon (fast-check)', function () {
   this.timeout(240_000);
-  let dir: ReturnType<typeof tempDir>;
-  let daemon: DaemonHandle;
-
-  before(async () => {
-    dir = tempDir('doublon-fuzz-rpc-');
-    const root = path.join(dir.path, 'site');
-    await writeBasicSite(root);
-    daemon = await startDaemonProcess(root, path.join(dir.path, 'index'));
-    await daemon.idle();
-  });
-  after(async () => {
-    await daemon?.stop();
-    dir.cleanup();
-  });
+  const site = daemonOnBasicSite('doublon-fuzz-rpc-');
 
   async function healthy(): Promise<void> {
-    const response = await fetch(`http://127.0.0.1:${daemon.info.port}/healthz`);
+    const response = await fetch(`http://127.0.0.1:${site.daemon.info.port}/healthz`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { ok: true });
   }
@@ -79,9 +63,9 @@ describe('fuzz: the JSON-RPC endpoint of a real daemon (fast-check)', function (
   it('HTTP: every body gets a well-formed JSON-RPC reply (200) or none (204), never a 500', async () => {
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
-        const response = await fetch(`http://127.0.0.1:${daemon.info.port}/rpc`, {
+        const response = await fetch(`http://127.0.0.1:${site.daemon.info.port}/rpc`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${daemon.info.token}` },
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${site.daemon.info.token}` },
           body: text,
         });
         const reply = await response.text();
@@ -95,7 +79,7 @@ describe('fuzz: the JSON-RPC endpoint of a real daemon (fast-check)', function (
   });
 
   it('socket: every framed message gets well-formed replies, the connection stays usable', async () => {
-    const client = await RawFramedClient.connect(daemon.info.socket);
+    const client = await RawFramedClient.connect(site.daemon.info.socket);
     let sentinel = 0;
     try {
       await fc.assert(
@@ -118,6 +102,6 @@ describe('fuzz: the JSON-RPC endpoint of a real daemon (fast-check)', function (
       client.close();
     }
     await healthy();
-    assert.equal(daemon.child.exitCode, null, 'the daemon is still running');
+    assert.equal(site.daemon.child.exitCode, null, 'the daemon is still running');
   });
 });

@@ -8,6 +8,8 @@ import { readDaemonInfo, type DaemonInfo } from '../../daemon/server/lifecycle';
 import { DaemonClient } from '../../daemon/cli/client';
 import type { DaemonStatus } from '../../protocol/methods';
 import { BIN } from './cli';
+import { writeBasicSite } from './site';
+import { tempDir } from '../fixtures/images';
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -88,4 +90,30 @@ export async function startDaemonProcess(root: string, indexDir: string, options
 export function copyInto(dir: string, from: string, to: string): void {
   fs.mkdirSync(path.dirname(path.join(dir, to)), { recursive: true });
   fs.copyFileSync(path.join(dir, from), path.join(dir, to));
+}
+
+/**
+ * A real daemon on a fresh basic site (writeBasicSite) for the tests of the enclosing describe block: started
+ * and idle before them, stopped and its folder removed after. Read `.daemon` inside the tests.
+ */
+export function daemonOnBasicSite(prefix: string): { readonly daemon: DaemonHandle } {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let handle: DaemonHandle | undefined;
+  before(async () => {
+    dir = tempDir(prefix);
+    const root = path.join(dir.path, 'site');
+    await writeBasicSite(root);
+    handle = await startDaemonProcess(root, path.join(dir.path, 'index'));
+    await handle.idle();
+  });
+  after(async () => {
+    await handle?.stop();
+    dir?.cleanup();
+  });
+  return {
+    get daemon(): DaemonHandle {
+      if (!handle) throw new Error('the daemon is not started yet (use it inside a test)');
+      return handle;
+    },
+  };
 }
