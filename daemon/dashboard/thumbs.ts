@@ -4,7 +4,6 @@
  * `<indexDir>/thumbs/<sha[0..2]>/<sha256>-<size>.webp` (content-addressed: a copy or a rename is free, an
  * edited file gets a new entry).
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -36,9 +35,7 @@ export async function renderThumb(bytes: Buffer, options: ThumbOptions): Promise
     : pipeline.webp({ quality: options.quality ?? 72, effort: 3 }).toBuffer();
 }
 
-export function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256 } from '../hash/sha256';
 
 /** At most `limit` renders at a time (2 cores here; hashing shares them), and one render per key. */
 export class ThumbCache {

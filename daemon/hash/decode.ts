@@ -10,7 +10,7 @@
  * decode of this module in flight) before it is reported, so a libvips error message can never be charged
  * to the wrong file — and a good file that failed because of a neighbour's error is decoded after all.
  */
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
 import { ImageDecodeError } from './decode-error';
@@ -392,7 +392,4 @@ async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number): Promis
   }
 }
 
-/** sha256 of bytes, hex (one-shot crypto.hash: no Hash object, no copy of the bytes). */
-export function sha256(bytes: Uint8Array): string {
-  return hash('sha256', bytes, 'hex');
-}
+export { sha256 } from './sha256';

@@ -1,10 +1,7 @@
 /** Bytes ↔ text exactly as daemon/refs/read.ts decodes them, and back, so untouched bytes stay untouched. */
-import { createHash } from 'node:crypto';
 import type { SourceEncoding } from './types';
 
-export function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256 } from '../hash/sha256';
 
 /** Decodes with the encoding readSourceFile chose (BOM excluded from the text). */
 export function decode(bytes: Buffer, encoding: SourceEncoding, bom: boolean): string {

@@ -1,18 +1,14 @@
 /** formatPlan: the dry run as a person reads it. */
+import { formatBytes } from '../../protocol/units';
 import { displayPath } from './plan';
 import type { ReplacePlan } from './types';
 
 const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
 
-/** Bytes with thousands separators and a readable unit: "1 234 567 bytes (1.2 MB)". */
-function formatBytes(n: number): string {
+/** Bytes with thousands separators and the unit every other output uses: "1 234 567 bytes (1.2 MB)". */
+function formatByteCount(n: number): string {
   const grouped = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-  if (n < 1024) return `${grouped} bytes`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${grouped} bytes (${v.toFixed(1)} ${units[u]})`;
+  return n < 1024 ? `${grouped} bytes` : `${grouped} bytes (${formatBytes(n)})`;
 }
 
 /**
@@ -34,9 +30,9 @@ export function formatPlan(plan: ReplacePlan, base: string): string {
   if (plan.delete) {
     if (plan.removals.length > 0) {
       out.push('', 'Images to remove (moved to the trash; doublon undo puts them back):');
-      for (const r of plan.removals) out.push(`  ${show(r.path)}  ${formatBytes(r.bytes)}, a copy of ${show(r.canonical)}`);
+      for (const r of plan.removals) out.push(`  ${show(r.path)}  ${formatByteCount(r.bytes)}, a copy of ${show(r.canonical)}`);
     }
-    out.push('', `Bytes reclaimed: ${formatBytes(plan.bytesReclaimed)}`);
+    out.push('', `Bytes reclaimed: ${formatByteCount(plan.bytesReclaimed)}`);
   } else if (plan.files.length > 0) {
     out.push('', 'No image is removed (ask for deletion to move unreferenced copies to the trash).');
   }
