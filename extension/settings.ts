@@ -4,16 +4,7 @@
  * reconnection, a daemon restart). No `vscode` import: unit-tested in plain mocha.
  */
 import type { DuplicateClass } from '../protocol/report';
-
-export type SeverityName = 'error' | 'warning' | 'information' | 'hint' | 'off';
-export const SEVERITY_NAMES: readonly SeverityName[] = ['error', 'warning', 'information', 'hint', 'off'];
-
-/** Unknown input maps to the given default. */
-export function severityFrom(value: unknown, fallback: SeverityName): SeverityName {
-  return typeof value === 'string' && (SEVERITY_NAMES as readonly string[]).includes(value) ? (value as SeverityName) : fallback;
-}
-
-export const DEFAULT_SEVERITY: Readonly<Record<DuplicateClass, SeverityName>> = { exact: 'warning', pixel: 'warning', near: 'information' };
+import { DEFAULT_SEVERITIES as DEFAULT_SEVERITY, severityFrom, type SeverityName } from '../protocol/severity';
 
 export interface ExtensionSettings {
   /** `doublon.enable`: false starts no daemon for the workspace. */

@@ -4,32 +4,20 @@
  */
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver-protocol';
-import type { DuplicateClass } from '../../protocol/report';
+import type { Severities, SeverityName } from '../../protocol/severity';
 import { languageOf, resolveReference, type RawReference } from '../refs';
 import { formatBytes, TOOL_URI } from '../report/formats';
 import type { LspHost, Membership } from './host';
 
-export type SeveritySetting = 'error' | 'warning' | 'information' | 'hint' | 'off';
-export type Severities = Record<DuplicateClass, SeveritySetting>;
+export type { Severities } from '../../protocol/severity';
+export { DEFAULT_SEVERITIES, severitiesFrom } from '../../protocol/severity';
 
-export const DEFAULT_SEVERITIES: Severities = { exact: 'warning', pixel: 'warning', near: 'information' };
-
-const SEVERITY: Record<Exclude<SeveritySetting, 'off'>, DiagnosticSeverity> = {
+const SEVERITY: Record<Exclude<SeverityName, 'off'>, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   information: DiagnosticSeverity.Information,
   hint: DiagnosticSeverity.Hint,
 };
-
-/** Unknown values map to the default, as settings from an older or newer client may carry them. */
-export function severitiesFrom(value: unknown): Severities {
-  const given = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const pick = (c: DuplicateClass): SeveritySetting => {
-    const v = given[c];
-    return v === 'error' || v === 'warning' || v === 'information' || v === 'hint' || v === 'off' ? v : DEFAULT_SEVERITIES[c];
-  };
-  return { exact: pick('exact'), pixel: pick('pixel'), near: pick('near') };
-}
 
 export interface DuplicateReference {
   reference: RawReference;
