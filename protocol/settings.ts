@@ -52,7 +52,14 @@ export interface DoublonConfig {
 export type FailOn = DuplicateClass | 'unreadable';
 export const FAIL_ON_VALUES: readonly FailOn[] = ['exact', 'pixel', 'near', 'unreadable'];
 
+/** The image files Doublon indexes (it can decode them): the default `include`. */
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'jfif', 'gif', 'webp', 'avif', 'tif', 'tiff', 'svg'] as const;
+
+/**
+ * Image formats Doublon does not decode but a reference may still name (`favicon.ico`, `a.heic`): such a
+ * reference is an image reference, never a page or a font. With IMAGE_EXTENSIONS, every image extension.
+ */
+export const OTHER_IMAGE_EXTENSIONS = ['apng', 'jpe', 'pjpeg', 'pjp', 'svgz', 'ico', 'cur', 'bmp', 'jxl', 'heic', 'heif'] as const;
 
 export const SOURCE_EXTENSIONS = [
   'html', 'htm', 'xhtml', 'njk', 'hbs', 'ejs', 'liquid', 'twig', 'php',

@@ -1,6 +1,7 @@
 import type * as TS from 'typescript';
 import type { Candidate, ExtractContext } from './types';
 import { decodeEntities, srcsetUrls } from './html';
+import { IMAGE_EXTENSIONS } from './paths';
 
 /**
  * The TypeScript parser loads in about half a second: only pay for it when a JS/TS file is parsed
@@ -15,7 +16,7 @@ const ts: typeof TS = new Proxy({} as typeof TS, {
 export type JsLang = 'js' | 'ts' | 'jsx' | 'tsx';
 
 /** Any image extension anywhere: files without one cannot hold a string that names an image. */
-export const IMAGE_EXT_ANYWHERE = /\.(png|apng|jpe?g|jpe|jfif|pjpeg|pjp|gif|webp|avif|svgz?|ico|cur|bmp|tiff?|jxl|hei[cf])\b/i;
+export const IMAGE_EXT_ANYWHERE = new RegExp(`\\.(${[...IMAGE_EXTENSIONS].join('|')})\\b`, 'i');
 
 const kindOf = (lang: JsLang): TS.ScriptKind => ({ js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX })[lang];
 

@@ -1,13 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { IMAGE_EXTENSIONS as INDEXED_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS } from '../../protocol/settings';
 import type { ResolveOptions } from './types';
 import { siteOf, type Mount } from './sites';
 
-/** Extensions that make a path an image reference on their own (lower case, without dot). */
-export const IMAGE_EXTENSIONS = new Set([
-  'png', 'apng', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 'gif', 'webp', 'avif', 'svg', 'svgz', 'ico', 'cur',
-  'bmp', 'tif', 'tiff', 'jxl', 'heic', 'heif',
-]);
+/** Extensions that make a path an image reference on their own (lower case, without dot): indexed or not. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set<string>([...INDEXED_IMAGE_EXTENSIONS, ...OTHER_IMAGE_EXTENSIONS]);
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 const PLACEHOLDER = /\{\{|\{%|\$\{|#\{|@\{|<%|\{\s*[\w$.[\]'"()]+\s*\}|^[$@][A-Za-z_-]/;
