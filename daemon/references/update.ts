@@ -2,6 +2,7 @@
  * Keeps the reference index in line with the source files: a source whose size, mtime or inode changed is
  * read and parsed again (daemon/refs), each reference resolved to a file; vanished sources are dropped.
  */
+import { isSameVersion } from '../fs/file-version';
 import { extractFile, resolveReference, type ResolveOptions } from '../refs';
 import type { FileStat } from '../scan/crawl';
 import { forEachLimited } from '../scan/scanner';
@@ -45,10 +46,7 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
 
 export async function updateReferences(store: ReferenceStore, sources: FileStat[], options: ReferenceUpdateOptions): Promise<ReferenceUpdateStats> {
   const stats: ReferenceUpdateStats = { sources: sources.length, parsed: 0, removed: 0, references: 0 };
-  const changed = sources.filter((stat) => {
-    const record = store.getSource(stat.path);
-    return !record || record.size !== stat.size || record.mtimeMs !== stat.mtimeMs || record.ino !== stat.ino;
-  });
+  const changed = sources.filter((stat) => !isSameVersion(store.getSource(stat.path), stat));
   await forEachLimited(changed, 8, async (stat) => {
     await indexSource(store, stat, options);
     stats.parsed++;

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { fingerprint, sha256, ImageDecodeError, type DecodeOptions, type Fingerprint } from '../hash';
 import type { FileRecord, IndexStore } from '../index/store';
+import { isSameVersion } from '../fs/file-version';
 import { crawl, describeFsError, type CrawlError, type CrawlOptions, type FileStat } from './crawl';
 
 export interface ScanProgress {
@@ -45,10 +46,6 @@ export interface ScanOutcome {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
-
-function unchanged(record: FileRecord | undefined, stat: FileStat): boolean {
-  return !!record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino;
-}
 
 /** What a content record tells a file record: its dimensions, or why it did not decode. */
 interface ContentSummary {
@@ -188,7 +185,7 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   const records: FileRecord[] = [];
   const changed = files.filter((stat) => {
     const record = store.getFile(stat.path);
-    if (!unchanged(record, stat)) return true;
+    if (!isSameVersion(record, stat)) return true;
     stats.unchanged++;
     records.push(record!);
     // A record without image data is a file that could not be read or decoded (or one from an older version).
