@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { atomicWrite } from '../fs/atomic-write';
 
 /** The sizes served (the longest side, in pixels); a request is rounded up to the next one. */
 export const THUMB_SIZES = [64, 120, 160, 240, 320, 480, 640, 1024] as const;
@@ -75,9 +76,7 @@ export class ThumbCache {
     }
     try {
       await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await fs.promises.writeFile(temp, thumb, { mode: 0o600 });
-      await fs.promises.rename(temp, file);
+      await atomicWrite(file, thumb, { mode: 0o600, durable: false });
     } catch {
       // A cache that cannot be written only costs a re-render next time.
     }

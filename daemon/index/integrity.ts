@@ -26,6 +26,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { atomicWriteSync } from '../fs/atomic-write';
 
 /** What happened to a damaged environment, told once to the user. */
 export interface IndexRecovery {
@@ -214,10 +215,9 @@ export function writeSeal(dir: string): void {
   try {
     const stat = fs.statSync(path.join(dir, 'data.mdb'), { throwIfNoEntry: false });
     if (!stat) return;
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(sealOf(stat)) + '\n', { mode: 0o600 });
-    fs.renameSync(`${file}.tmp`, file);
+    atomicWriteSync(file, JSON.stringify(sealOf(stat)) + '\n', { mode: 0o600 });
   } catch {
-    fs.rmSync(`${file}.tmp`, { force: true });
+    // the temp file is removed by atomicWriteSync
   }
 }
 

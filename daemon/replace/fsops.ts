@@ -1,61 +1,10 @@
 /** File operations of apply and undo: atomic writes that keep mode and owner, moves that never lose a file, the journal lock. */
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { sha256 } from './codec';
 import { ReplaceError } from './errors';
 
-/** What a written file must end up with: permission bits, and (when given) owner and group. */
-export interface FileOwnership {
-  mode: number;
-  uid?: number;
-  gid?: number;
-}
-
-/**
- * Writes `bytes` to `file` atomically — the one implementation every write of apply, undo and the daemon's
- * config edits goes through: a temp file in the same folder (`.NAME.doublon-<12 hex>.tmp`, so the rename
- * cannot cross devices and a leftover is recognisable, see removeLeftoverTempFiles), written and flushed,
- * given `mode` and, when asked, the owner and group (an error if that is not allowed: a file never silently
- * changes hands), then renamed over the file and the folder flushed. Readers see the old content or the new
- * one, never a half-written file.
- */
-export async function atomicWrite(file: string, bytes: Buffer | string, keep: FileOwnership): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.doublon-${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fsp.open(tmp, 'wx', 0o600);
-  let renamed = false;
-  try {
-    await fh.writeFile(bytes);
-    if (keep.uid !== undefined && keep.gid !== undefined) {
-      const st = await fh.stat();
-      if (st.uid !== keep.uid || st.gid !== keep.gid) await fh.chown(keep.uid, keep.gid);
-    }
-    await fh.chmod(keep.mode & 0o7777); // after chown, which may clear set-id bits
-    await fh.sync();
-    await fh.close();
-    await fsp.rename(tmp, file);
-    renamed = true;
-    await syncFolder(path.dirname(file));
-  } finally {
-    if (!renamed) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true }).catch(() => undefined); // our own temp file, never the user's
-    }
-  }
-}
-
-/** Flushes a folder's entries (the rename) where the platform allows opening a folder. */
-async function syncFolder(folder: string): Promise<void> {
-  let fh;
-  try {
-    fh = await fsp.open(folder, 'r');
-    await fh.sync();
-  } catch {
-    // Windows, or a file system without folder fsync: the rename is still atomic
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
-}
+export { atomicWrite, type FileOwnership } from '../fs/atomic-write';
 
 async function exists(p: string): Promise<boolean> {
   try {

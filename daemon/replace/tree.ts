@@ -6,6 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { TEMP_FILE_PATTERN } from '../fs/atomic-write';
 
 /** Folders no site page is served from and whose text is not the site's. */
 export const UNWALKED_FOLDERS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', 'node_modules']);
@@ -31,8 +32,6 @@ export async function* filesUnder(folders: readonly string[], skip: readonly str
   }
 }
 
-/** The name atomicWrite gives its temporary file: `.NAME.doublon-<12 hex>.tmp`, beside the file. */
-export const TEMP_FILE_PATTERN = /^\..+\.doublon-[0-9a-f]{12}\.tmp$/;
 
 /** When this process started (ms since the epoch): a temp file older than that belongs to an earlier run. */
 export function processStartTime(): number {

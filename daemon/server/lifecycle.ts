@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { atomicWriteSync } from '../fs/atomic-write';
 import { makePrivateDir } from '../index/private';
 
 export interface DaemonInfo {
@@ -155,9 +156,7 @@ export class DaemonLock {
 
   writeInfo(info: DaemonInfo): void {
     const file = infoPath(this.indexDir);
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
-    fs.renameSync(temp, file);
+    atomicWriteSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   }
 
   release(): void {
