@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { encode, makeIcon, makePhoto, makeSvg, tempDir } from '../fixtures/images';
 import { write, writeBasicSite } from '../helpers/site';
+import { waitFor } from '../helpers/wait';
 
 export const CHROMIUM = process.env.DOUBLON_CHROMIUM ?? '/usr/lib/chromium/chromium';
 export const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts/dashboard');
@@ -75,19 +76,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * (no eval) does not apply to it.
  */
 export async function waitUntil<T>(page: Page, expression: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = (await page.evaluate(expression)) as T;
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression} (last: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitFor(expression, async () => ((await page.evaluate(expression)) as T) || undefined, timeoutMs);
 }
 
 /** Scrolls lazy thumbnails into view until every one has loaded (bounded); returns their count. */

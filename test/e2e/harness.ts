@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
@@ -24,21 +25,7 @@ export function vsixPath(): string {
   return file;
 }
 
-/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-}
+export { waitFor };
 
 
 /** Copies a folder, leaving out an index left by a previous scan. */
@@ -130,11 +117,11 @@ export class E2e {
     fs.closeSync(out);
     let context: BrowserContext | undefined;
     try {
-      await waitFor('code-server /healthz', 60_000, async () => {
+      await waitFor('code-server /healthz', async () => {
         if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
         const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         return response?.ok;
-      }).catch((error: Error) => {
+      }, 60_000).catch((error: Error) => {
         if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
         throw error;
       });
@@ -195,7 +182,7 @@ async function killGroup(pid: number): Promise<void> {
   } catch {
     return;
   }
-  await waitFor(`process group ${pid} to exit`, 10_000, () => !alive(pid)).catch(() => {
+  await waitFor(`process group ${pid} to exit`, () => !alive(pid), 10_000).catch(() => {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {

@@ -46,7 +46,7 @@ describe('extension host tests (vscode API)', function () {
       },
     });
     try {
-      await waitFor('the in-host suite to finish', 240_000, () => exitCode !== undefined);
+      await waitFor('the in-host suite to finish', () => exitCode !== undefined, 240_000);
     } finally {
       await e2e.shot('host-suite-end');
       fs.writeFileSync(path.join(e2e.artifacts, 'console.log'), output.join('\n'));

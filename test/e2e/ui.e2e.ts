@@ -104,10 +104,10 @@ describe('extension in VS Code (UI)', function () {
     const expected = cliCounts();
     assert.equal(expected.groups, 6);
     const shown = `Doublon: ${expected.groups} · ${expected.bytes}`;
-    const label = await waitFor('the status bar to show the counts', UI_TIMEOUT, async () => {
+    const label = await waitFor('the status bar to show the counts', async () => {
       const text = (await statusItem(page).getAttribute('aria-label').catch(() => null)) ?? '';
       return text.startsWith(shown) ? text : undefined;
-    });
+    }, UI_TIMEOUT);
     assert.ok(label.startsWith(shown), label);
     timings.workbenchToGroupsMs = Math.round(performance.now() - workbenchAt);
     await runCommand(page, 'Doublon: Show Duplicates');
@@ -116,7 +116,7 @@ describe('extension in VS Code (UI)', function () {
     await duplicatesPane(page).locator('.pane-header').hover();
     await duplicatesPane(page).locator('.action-label[aria-label^="Collapse All"]').click();
     const groups = duplicatesPane(page).locator('.monaco-list-row[aria-level="1"]');
-    await waitFor('6 groups in the Duplicates view', UI_TIMEOUT, async () => (await groups.count()) === 6);
+    await waitFor('6 groups in the Duplicates view', async () => (await groups.count()) === 6, UI_TIMEOUT);
     const labels = await groups.evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
     assert.ok(labels.some((l) => l.includes('eiffel-tower.jpg')), `groups: ${labels.join(' | ')}`);
     assert.ok(labels.every((l) => /reclaimable/.test(l) && /reference/.test(l)), `descriptions: ${labels.join(' | ')}`);
@@ -128,7 +128,7 @@ describe('extension in VS Code (UI)', function () {
     // Its members as the CLI reports them (the srcset variant eiffel.webp included, marked as a variant).
     const eiffelMembers = expected.membersOf('eiffel-tower.jpg');
     assert.ok(eiffelMembers >= 3, `the CLI's eiffel-tower group has ${eiffelMembers} members`);
-    await waitFor('the members of the eiffel-tower group', 15_000, async () => (await members.count()) === eiffelMembers);
+    await waitFor('the members of the eiffel-tower group', async () => (await members.count()) === eiffelMembers, 15_000);
     assert.match((await members.first().textContent()) ?? '', /assets\/shared\/photos\/eiffel-tower\.jpg.*canonical/);
     await e2e.shot('duplicates-members');
     // The tooltip links: hover the item.
@@ -145,10 +145,10 @@ describe('extension in VS Code (UI)', function () {
     const opened = performance.now();
     await quickOpen(page, 'news/index.html');
     const editor = page.locator('.editor-group-container.active .monaco-editor').first();
-    await waitFor('a warning squiggle in news/index.html', UI_TIMEOUT, async () => (await editor.locator('.squiggly-warning').count()) > 0);
+    await waitFor('a warning squiggle in news/index.html', async () => (await editor.locator('.squiggly-warning').count()) > 0, UI_TIMEOUT);
     timings.openToFirstSquiggleMs = Math.round(performance.now() - opened);
     timings.workbenchToFirstSquiggleMs = Math.round(performance.now() - workbenchAt);
-    await waitFor('the Problems count', UI_TIMEOUT, async () => (await warningCount(page)) > 0);
+    await waitFor('the Problems count', async () => (await warningCount(page)) > 0, UI_TIMEOUT);
     const warnings = await warningCount(page);
     await e2e.shot('squiggle');
     // F8 puts the cursor on the first problem; Ctrl+. opens the quick fixes there.
@@ -167,15 +167,15 @@ describe('extension in VS Code (UI)', function () {
     assert.match((await focused.first().getAttribute('aria-label')) ?? '', /Use canonical/);
     await page.keyboard.press('Enter');
     await page.locator('.tab.dirty').first().waitFor({ timeout: 15_000 });
-    await waitFor('one warning fewer', UI_TIMEOUT, async () => (await warningCount(page)) < warnings);
+    await waitFor('one warning fewer', async () => (await warningCount(page)) < warnings, UI_TIMEOUT);
     await page.keyboard.press('Control+S');
-    const after = await waitFor('the fix saved to disk', 30_000, () => {
+    const after = await waitFor('the fix saved to disk', () => {
       const text = fs.readFileSync(file, 'utf8');
       return text !== before ? text : undefined;
-    });
+    }, 30_000);
     const count = (s: string): number => s.split('assets/shared/').length - 1;
     assert.equal(count(after), count(before) + 1, `news/index.html after the fix:\n${after}`);
-    await waitFor('the tab to be clean', 15_000, async () => (await page.locator('.tab.dirty').count()) === 0);
+    await waitFor('the tab to be clean', async () => (await page.locator('.tab.dirty').count()) === 0, 15_000);
     await e2e.shot('fixed-and-saved');
   });
 
@@ -187,7 +187,7 @@ describe('extension in VS Code (UI)', function () {
     assert.equal(await editor.locator('.squiggly-warning').count(), 0, 'no warning before the copy exists');
     fs.mkdirSync(path.join(e2e.workspace, 'img'), { recursive: true });
     fs.copyFileSync(path.join(e2e.workspace, 'assets/shared/logo.png'), path.join(e2e.workspace, 'img/copied-logo.png'));
-    await waitFor('a warning on the new copy', UI_TIMEOUT, async () => (await editor.locator('.squiggly-warning').count()) > 0);
+    await waitFor('a warning on the new copy', async () => (await editor.locator('.squiggly-warning').count()) > 0, UI_TIMEOUT);
     await e2e.shot('live-copy-warning');
   });
 });

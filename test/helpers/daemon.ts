@@ -11,21 +11,9 @@ import { BIN } from './cli';
 import { writeBasicSite } from './site';
 import { tempDir } from '../fixtures/images';
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-}
+import { waitFor } from './wait';
+
+export { waitFor };
 
 export interface DaemonHandle {
   child: ChildProcess;

@@ -5,16 +5,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { waitFor } from '../helpers/wait';
+
+export { waitFor };
 
 export function makeTempDir(): string {
   // Short base: Unix socket paths are limited to ~104 bytes.

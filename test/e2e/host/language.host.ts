@@ -2,16 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-}
+import { waitFor } from '../../helpers/wait';
 
 describe('Doublon language features (extension host)', () => {
   let uri: vscode.Uri;
@@ -27,8 +18,8 @@ describe('Doublon language features (extension host)', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     // news/index.html references img/tour-eiffel.jpg, an exact copy of assets/shared/photos/eiffel-tower.jpg.
-    diagnostic = await waitFor('the doublon diagnostic on img/tour-eiffel.jpg', 90_000, () =>
-      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'doublon' && document.getText(d.range) === 'img/tour-eiffel.jpg'));
+    diagnostic = await waitFor('the doublon diagnostic on img/tour-eiffel.jpg', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'doublon' && document.getText(d.range) === 'img/tour-eiffel.jpg'), 90_000);
   });
 
   it('publishes a warning on the exact path text of a duplicate reference', async () => {
