@@ -27,7 +27,6 @@ export function vsixPath(): string {
 
 export { waitFor };
 
-
 /** Copies a folder, leaving out an index left by a previous scan. */
 function copySite(from: string, to: string): void {
   fs.cpSync(from, to, { recursive: true, filter: (src) => path.basename(src) !== '.doublon' });
