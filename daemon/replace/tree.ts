@@ -7,31 +7,25 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { TEMP_FILE_PATTERN } from '../fs/atomic-write';
+import { walkFolders, type SubFolder } from '../fs/walk';
 
 /** Folders no site page is served from and whose text is not the site's. */
 export const UNWALKED_FOLDERS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', 'node_modules']);
 
-/** Every regular file below the folders (absolute paths), in no particular order; unreadable folders are passed over. */
+/**
+ * Every regular file below the folders (absolute paths), in no particular order; unreadable folders are
+ * passed over. Through the one walker (daemon/fs/walk.ts), yielding to the event loop between folders.
+ */
 export async function* filesUnder(folders: readonly string[], skip: readonly string[] = []): AsyncGenerator<string> {
   const skipped = new Set(skip.map((s) => path.resolve(s)));
-  const pending = [...new Set(folders.map((f) => path.resolve(f)))];
-  while (pending.length > 0) {
-    const folder = pending.pop()!;
-    let entries;
-    try {
-      entries = await fsp.readdir(folder, { withFileTypes: true });
-    } catch {
-      continue; // vanished or unreadable
-    }
-    for (const entry of entries) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) {
-        if (!UNWALKED_FOLDERS.has(entry.name) && !skipped.has(full)) pending.push(full);
-      } else if (entry.isFile()) yield full;
+  const enter = (folder: SubFolder): boolean => !UNWALKED_FOLDERS.has(folder.name) && !skipped.has(folder.absolute);
+  for (const start of new Set(folders.map((f) => path.resolve(f)))) {
+    for (const folder of walkFolders(start, { enter })) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const entry of folder.entries) if (entry.isFile()) yield folder.absolute + path.sep + entry.name;
     }
   }
 }
-
 
 /** When this process started (ms since the epoch): a temp file older than that belongs to an earlier run. */
 export function processStartTime(): number {

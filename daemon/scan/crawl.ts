@@ -1,12 +1,13 @@
 /**
- * Lists the image files under the roots with their size, mtime and inode. Symbolic links are never
- * followed: a link's target inside a root is crawled on its own, one outside must not be read, and a link
- * loop cannot trap us. Unreadable folders are reported and skipped.
+ * Lists the image and source files under the roots with their size, mtime and inode, through the one walker
+ * (daemon/fs/walk.ts: links never followed) pruned by the include/exclude globs and what git ignores
+ * (daemon/scan/gitignore.ts). Unreadable folders and names that are not UTF-8 are reported and skipped.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
-import { gitTreeView, makeFileFilter } from './filter';
+import { walkFiles, walkFolders, type SubFolder } from '../fs/walk';
+import { makeFileFilter, type FileFilter } from './filter';
+import { GitignoreStack } from './gitignore';
 
 export interface FileStat {
   /** Absolute path. */
@@ -65,98 +66,60 @@ export function escapeNameBytes(bytes: Uint8Array): string {
   return text;
 }
 
+/** What a walk below a root leaves out: the index folder, excluded folders, folders git ignores. */
+export interface Pruning {
+  filter: FileFilter;
+  /** What git ignores under the root, when `gitignore` is on. */
+  gitignore?: GitignoreStack;
+  /** Absolute folders never entered (the index itself). */
+  skipFolders?: ReadonlySet<string>;
+}
+
+/** The walker's `enter` for a root's tree (folders relative to the root). */
+export function enterFolderUnder(pruning: Pruning): (folder: SubFolder) => boolean {
+  return (folder) => !pruning.skipFolders?.has(folder.absolute) && pruning.filter.enterFolder(folder.relative)
+    && !(pruning.gitignore?.ignoresRelative(folder.relative, true) ?? false);
+}
+
 /**
- * Names in `folder` that are not valid UTF-8, as their bytes. Node decodes such a name with U+FFFD in place
- * of the bad bytes, a path that does not exist: the file was reported as "vanished while being read". Paths
- * are text everywhere in Doublon (index keys, reports, references), so such a file cannot be indexed: it is
- * named, bytes escaped, with what to do.
+ * Every file below `folder` (inside `root`), pruned like the crawl; for the daemon, when a folder appears or
+ * moves in. Which of them are images or sources is the caller's question.
  */
-function invalidUtf8Names(folder: string): Buffer[] {
-  return fs.readdirSync(folder, { encoding: 'buffer' }).filter((name) => !Buffer.from(name.toString('utf8'), 'utf8').equals(name));
-}
-
-interface GitignoreLayer {
-  /** The folder holding the .gitignore, relative to the root, with a trailing `/` (empty at the root). */
-  prefix: string;
-  rules: Ignore;
-}
-
-interface Folder {
-  absolute: string;
-  /** Relative to the root, `/` separators, empty for the root. */
-  relative: string;
-  rules: GitignoreLayer[];
-}
-
-function readGitignore(folder: Folder): GitignoreLayer[] {
-  try {
-    const text = fs.readFileSync(path.join(folder.absolute, '.gitignore'), 'utf8');
-    return [{ prefix: folder.relative === '' ? '' : `${folder.relative}/`, rules: ignore().add(text) }];
-  } catch {
-    return []; // unreadable: as if absent
-  }
+export function filesBelow(folder: string, root: string, pruning: Pruning): string[] {
+  const startRelative = path.relative(root, folder).split(path.sep).join('/');
+  return [...walkFiles(folder, { startRelative, enter: enterFolderUnder(pruning) })];
 }
 
 export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
   const filter = makeFileFilter(options.include, options.exclude, options.sources);
-  const skip = new Set(options.skipFolders ?? []);
+  const skipFolders = new Set(options.skipFolders ?? []);
   const files: FileStat[] = [];
   const sources: FileStat[] = [];
   const errors: CrawlError[] = [];
   const pending: Array<{ path: string; source: boolean }> = [];
 
   for (const root of options.roots) {
-    // Each folder carries the .gitignore rules that apply in it (its own and its ancestors'), and paths
-    // are built as strings as we descend: path.relative per entry dominated the walk on large trees.
-    // Inside a git work tree, git's own listing decides (parent .gitignore files, info/exclude,
-    // core.excludesFile, tracked files that a pattern matches); elsewhere the .gitignore files below the root.
-    const git = options.gitignore ? gitTreeView(root) : undefined;
-    const folders: Folder[] = [{ absolute: root, relative: '', rules: [] }];
-    while (folders.length > 0) {
-      const folder = folders.pop()!;
-      let entries: fs.Dirent[];
-      try {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        entries = fs.readdirSync(folder.absolute, { withFileTypes: true });
-      } catch (error) {
-        errors.push({ path: folder.absolute, message: `cannot read folder: ${describeFsError(error)}` });
-        continue;
+    // One listing of git per root, kept for the crawl (no re-listing: a crawl is a snapshot).
+    const gitignore = options.gitignore ? new GitignoreStack(root, { relist: false }) : undefined;
+    const walk = walkFolders(root, {
+      enter: enterFolderUnder({ filter, gitignore, skipFolders }),
+      onUnreadable: (folder, error) => errors.push({ path: folder, message: `cannot read folder: ${describeFsError(error)}` }),
+    });
+    for (const folder of walk) {
+      // A daemon keeps answering requests during its scan.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const name of folder.invalidNames) {
+        errors.push({ path: `${folder.absolute}${path.sep}${escapeNameBytes(name)}`, message: 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it' });
       }
-      if (entries.some((e) => e.name.includes('\uFFFD'))) {
-        let invalid: Buffer[] = [];
-        try {
-          invalid = invalidUtf8Names(folder.absolute);
-        } catch {
-          // vanished meanwhile: the entries below say so
-        }
-        for (const name of invalid) {
-          errors.push({ path: `${folder.absolute}${path.sep}${escapeNameBytes(name)}`, message: 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it' });
-        }
-        if (invalid.length > 0) {
-          const decoded = new Set(invalid.map((name) => name.toString('utf8')));
-          entries = entries.filter((e) => !decoded.has(e.name));
-        }
-      }
-      const rules = options.gitignore && !git && entries.some((e) => e.name === '.gitignore' && e.isFile())
-        ? [...folder.rules, ...readGitignore(folder)]
-        : folder.rules;
-      const ignored = git
-        ? (relative: string, isFolder: boolean): boolean => git.ignoresRelative(relative, isFolder)
-        : (relative: string, isFolder: boolean): boolean =>
-          rules.some((layer) => layer.rules.ignores(relative.slice(layer.prefix.length) + (isFolder ? '/' : '')));
-      for (const entry of entries) {
-        const absolute = folder.absolute + path.sep + entry.name;
+      gitignore?.sawFolder(folder.relative, folder.entries.some((e) => e.name === '.gitignore' && e.isFile()));
+      for (const entry of folder.entries) {
+        // Folders are the walker's (through `enter`); links, sockets, FIFOs and devices are not indexed.
+        if (!entry.isFile()) continue;
         const relative = folder.relative === '' ? entry.name : `${folder.relative}/${entry.name}`;
-        if (entry.isDirectory()) {
-          if (skip.has(absolute) || !filter.enterFolder(relative) || ignored(relative, true)) continue;
-          folders.push({ absolute, relative, rules });
-        } else if (entry.isFile()) {
-          const image = filter.acceptFile(relative);
-          if (!image && !filter.acceptSource(relative)) continue;
-          if (ignored(relative, false)) continue;
-          pending.push({ path: absolute, source: !image });
-        }
-        // Symbolic links, sockets, FIFOs and devices are not images we index.
+        const image = filter.acceptFile(relative);
+        if (!image && !filter.acceptSource(relative)) continue;
+        if (gitignore?.ignoresRelative(relative, false)) continue;
+        pending.push({ path: folder.absolute + path.sep + entry.name, source: !image });
       }
     }
   }
