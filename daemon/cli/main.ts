@@ -35,8 +35,8 @@ import { runLspBridge } from './lsp-bridge';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
-import { serveDashboard } from '../dashboard/serve';
-import { renderHtmlReport } from '../report/html';
+import { serveDashboard } from './serve-command';
+import { renderHtmlReport } from '../dashboard/html-report';
 import { CatalogueError } from '../catalogue/connection';
 import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, runPublish } from './catalogue-command';
 
