@@ -54,7 +54,12 @@ export function folderOf(file) {
   return parts[0];
 }
 
-const compilerOptions = { module: ts.ModuleKind.Node20, moduleResolution: ts.ModuleResolutionKind.Node16, allowJs: false, resolveJsonModule: true };
+const compilerOptions = {
+  module: ts.ModuleKind.Node20,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  allowJs: false,
+  resolveJsonModule: true,
+};
 const host = ts.createCompilerHost(compilerOptions);
 const resolutionCache = ts.createModuleResolutionCache(root, (f) => f, compilerOptions);
 
@@ -133,6 +138,7 @@ export function check() {
   for (const i of imports) {
     for (const rule of BOUNDARIES) {
       if (!matches(rule.from, i.from) || !matches(rule.to, i.to)) continue;
+      if (rule.exceptFrom && matches(rule.exceptFrom, i.from)) continue;
       if (rule.except && matches(rule.except, i.to)) continue;
       if (isKnownException(i.from, i.to)) continue;
       problems.push(`${i.from}:${i.line}: imports ${i.specifier} (${i.to}): ${rule.message}`);
@@ -153,11 +159,15 @@ export function check() {
   };
   const checkedImports = imports.filter((i) => !isKnownException(i.from, i.to));
   for (const component of cycles(new Set(files.map(folderOf)), graph(folderOf))) {
-    problems.push(`cycle between folders ${component.join(' ↔ ')}: one of these imports must go (or the code move):\n${cycleEdges(component, folderOf, checkedImports).join('\n')}`);
+    problems.push(
+      `cycle between folders ${component.join(' ↔ ')}: one of these imports must go (or the code move):\n${cycleEdges(component, folderOf, checkedImports).join('\n')}`,
+    );
   }
   const self = (f) => f;
   for (const component of cycles(new Set(files), graph(self))) {
-    problems.push(`cycle between files ${component.join(' ↔ ')}: move what they share into a file both import:\n${cycleEdges(component, self, checkedImports).join('\n')}`);
+    problems.push(
+      `cycle between files ${component.join(' ↔ ')}: move what they share into a file both import:\n${cycleEdges(component, self, checkedImports).join('\n')}`,
+    );
   }
   return { files: files.length, imports: imports.length, problems };
 }

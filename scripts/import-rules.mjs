@@ -1,12 +1,13 @@
 // The import rules scripts/check-imports.mjs enforces: ARCHITECTURE.md's code map ("must not import"), as
-// data. A rule: files matching `from` must not import files matching `to` (a pattern ending in `/` is a
-// folder, else one file), unless the target matches `except`. Each says why, in the message the lint prints.
+// data. A rule: files matching `from` (but not `exceptFrom`) must not import files matching `to` (but not
+// `except`); a pattern ending in `/` is a folder, else one file. Each says why, in the message the lint prints.
 
 /** The folders whose .ts files are checked. */
 export const SOURCE_FOLDERS = ['protocol', 'daemon', 'extension', 'test', 'bench'];
 
-/** The engine: what a scan computes. It knows nothing of the transports and front ends above it. */
-const ENGINE = ['daemon/hash/', 'daemon/index/', 'daemon/groups/', 'daemon/scan/', 'daemon/refs/', 'daemon/references/', 'daemon/replace/'];
+/** The transports and front ends. Everything else in daemon/ (the engine: hash/, index/, scan/, groups/, refs/,
+ * references/, replace/, and report/, config/, catalogue/, analysis.ts) knows nothing of them: named by what it is
+ * not, so that a folder renamed or added in the engine is covered without a change here. */
 const FRONT = ['daemon/server/', 'daemon/lsp/', 'daemon/cli/', 'daemon/dashboard/'];
 const TESTS_AND_BENCHMARKS = ['test/', 'bench/'];
 
@@ -22,14 +23,16 @@ export const BOUNDARIES = [
     message: 'protocol/ is the contract both sides import: it imports nothing of either side',
   },
   {
-    from: ENGINE,
+    from: ['daemon/'],
+    exceptFrom: FRONT,
     to: FRONT,
     message: 'the engine knows nothing of transports and front ends: server/, lsp/, cli/ and dashboard/ call the engine, never the reverse',
   },
   {
     from: ['daemon/report/'],
     to: ['daemon/dashboard/', 'daemon/analysis.ts', 'daemon/server/', 'daemon/lsp/', 'daemon/cli/'],
-    message: 'report/ turns groups into the report and its CI formats; what runs the pipeline or shows the report imports it, not the reverse',
+    message:
+      'report/ turns groups into the report and its CI formats; what runs the pipeline or shows the report imports it, not the reverse',
   },
   {
     from: ['daemon/hash/'],
@@ -39,8 +42,9 @@ export const BOUNDARIES = [
   },
   {
     from: ['daemon/config/'],
-    to: [...ENGINE, ...FRONT, 'daemon/analysis.ts', 'daemon/catalogue/'],
-    message: 'the configuration is read before anything else runs: it imports only protocol/ and report/\'s printing helpers',
+    to: ['daemon/'],
+    except: ['daemon/config/', 'daemon/report/printable.ts', 'daemon/report/tool.ts'],
+    message: "the configuration is read before anything else runs: it imports only protocol/ and report/'s printing helpers",
   },
   {
     from: ['daemon/', 'protocol/', 'extension/'],

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the command table; its command bodies move to *-command.ts files (like scan-command.ts) after this round's merges (issue 13). */
 /**
  * The `doublon` command line. Exit codes: 0 success (for `check`: nothing new), 1 duplicates found by
  * `check`, 2 usage, configuration or environment error.

@@ -226,11 +226,11 @@ export class SimilarityGraph {
   private candidatesOf(fingerprint: Fingerprint): number[] {
     const hits: Array<{ kind: KeyKind; hits: Array<{ id: number; distance: number }> }> = [];
     const direct = labelledKeys([
-      ...directQueryKeys(fingerprint).map((key, i) => ({ key, kind: (i === 0 ? 'hash' : 'shape') as KeyKind })),
+      ...directQueryKeys(fingerprint).map((key, i) => ({ key, kind: i === 0 ? 'hash' : 'shape' })),
       ...labelledIndexKeys(fingerprint),
     ]);
     this.index.searchMany(direct.map((k) => k.key), this.radius).forEach((found, i) => hits.push({ kind: direct[i].kind, hits: found }));
-    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' as KeyKind })));
+    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' })));
     this.index.searchMany(variants.map((k) => k.key), this.variantRadius).forEach((found) => hits.push({ kind: 'variant', hits: found }));
     return rankCandidates(hits);
   }

@@ -29,7 +29,10 @@ export function srcsetUrls(raw: string): { start: number; end: number }[] {
     while (i < n && !ws(raw[i])) i++;
     let end = i;
     let hadComma = false;
-    while (end > start && raw[end - 1] === ',') { end--; hadComma = true; }
+    while (end > start && raw[end - 1] === ',') {
+      end--;
+      hadComma = true;
+    }
     if (end > start) out.push({ start, end });
     if (hadComma) continue;
     // descriptors: up to the next comma outside parentheses
@@ -38,7 +41,10 @@ export function srcsetUrls(raw: string): { start: number; end: number }[] {
       const c = raw[i];
       if (c === '(') depth++;
       else if (c === ')') depth = Math.max(0, depth - 1);
-      else if (c === ',' && depth === 0) { i++; break; }
+      else if (c === ',' && depth === 0) {
+        i++;
+        break;
+      }
       i++;
     }
   }

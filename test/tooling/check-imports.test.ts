@@ -13,7 +13,11 @@ const CHECKER = path.join(REPO, 'scripts/check-imports.mjs');
 const SOURCES = ['protocol', 'daemon', 'extension', 'test', 'bench'];
 
 function checkImports(root?: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [CHECKER, ...(root ? ['--root', root] : [])], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [CHECKER, ...(root ? ['--root', root] : [])], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (result.error) throw result.error;
   return { status: result.status, output: result.stdout + result.stderr };
 }
@@ -27,7 +31,10 @@ describe('import rule (scripts/check-imports.mjs)', function () {
   before(() => {
     dir = tempDir('doublon-imports-');
     for (const folder of SOURCES) {
-      fs.cpSync(path.join(REPO, folder), path.join(dir.path, folder), { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts') });
+      fs.cpSync(path.join(REPO, folder), path.join(dir.path, folder), {
+        recursive: true,
+        filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.ts'),
+      });
     }
   });
   afterEach(() => {

@@ -1,4 +1,5 @@
 // @ts-check
+/* eslint-disable max-lines -- one browser script without a build step (the static report inlines it as one <script>); splitting it needs modules bundled by esbuild. */
 /*
  * Doublon dashboard (served by the daemon) and static report (the same script inlined by
  * `doublon check --format html`, with the data in <script id="doublon-report">). Plain JS, no build step.
@@ -156,7 +157,7 @@
   }
   function compare(a, b) {
     var s = state.filter.sort;
-    var d = 0;
+    var d;
     if (s === 'size') d = b.members.length - a.members.length || b.bytesReclaimable - a.bytesReclaimable;
     else if (s === 'path') d = 0;
     else d = b.bytesReclaimable - a.bytesReclaimable || b.members.length - a.members.length;
