@@ -1,4 +1,4 @@
-import postcss, { type AnyNode, type AtRule, type Declaration, type Root, type Rule, CssSyntaxError } from 'postcss';
+import postcss, { type AnyNode, type AtRule, type Declaration, type Root, CssSyntaxError } from 'postcss';
 import valueParser from 'postcss-value-parser';
 import postcssScss from 'postcss-scss';
 import postcssLess from 'postcss-less';
