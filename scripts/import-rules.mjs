@@ -35,6 +35,16 @@ export const BOUNDARIES = [
       'report/ turns groups into the report and its CI formats; what runs the pipeline or shows the report imports it, not the reverse',
   },
   {
+    from: ['daemon/index/'],
+    to: ['daemon/groups/'],
+    message: 'the store and the Hamming index hold data; grouping is built on them, not the reverse',
+  },
+  {
+    from: ['daemon/refs/'],
+    to: ['daemon/index/'],
+    message: 'the reference parsers are pure (text in, references out): they read no image index',
+  },
+  {
     from: ['daemon/hash/'],
     to: ['daemon/'],
     except: ['daemon/hash/'],
