@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- arch-dedup moves its helpers that service.ts uses to where they belong (issue 13). */
 /**
  * One full pass of the core engine: bring the index up to date, then group the duplicates. This is what
  * `doublon scan` and `doublon check` run when no daemon is serving the index.

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- arch-service splits it (issue 13). */
 /**
  * The one object that owns the daemon connection: start, stop, restart, and two sets of disposables —
  * `extensionSubscriptions` (live as long as the extension) and `connectionSubscriptions` (dropped with each

@@ -27,7 +27,7 @@ export interface Site {
   /** Unreadable files, as the scan reported them. */
   errors: Array<{ path: string; message: string }>;
   /** A content's fingerprint from the local index (read on demand: only new contents need one). */
-  fingerprintOf(sha256: string): Fingerprint | undefined;
+  fingerprintOf: (sha256: string) => Fingerprint | undefined;
   close(): Promise<void>;
 }
 

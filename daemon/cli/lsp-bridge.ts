@@ -116,9 +116,9 @@ export function runLspBridge(options: BridgeOptions): Promise<number> {
       if (state === 'waiting') {
         if (method === 'initialize' && isRequest) {
           state = 'connecting';
-          void connect(frame, message!);
+          void connect(frame, message);
         } else if (isRequest) {
-          answerError(message!.id, ErrorCodes.ServerNotInitialized, `${method}: the server is not initialized (send initialize first)`);
+          answerError(message.id, ErrorCodes.ServerNotInitialized, `${method}: the server is not initialized (send initialize first)`);
         }
         return;
       }

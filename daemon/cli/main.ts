@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the command table; its command bodies move to *-command.ts files (like scan-command.ts) after this round's merges (issue 13). */
 /**
  * The `doublon` command line. Exit codes: 0 success (for `check`: nothing new), 1 duplicates found by
  * `check`, 2 usage, configuration or environment error.
@@ -35,8 +36,8 @@ import { runLspBridge } from './lsp-bridge';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
-import { serveDashboard } from '../dashboard/serve';
-import { renderHtmlReport } from '../report/html';
+import { serveDashboard } from './serve-command';
+import { renderHtmlReport } from '../dashboard/html-report';
 import { CatalogueError } from '../catalogue/connection';
 import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, runPublish } from './catalogue-command';
 

@@ -26,7 +26,7 @@ export const LIMITS = {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const shown = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined ? String(value) : (JSON.stringify(value) ?? typeof value);
   return `${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} (${typeof value})`;
 }
 

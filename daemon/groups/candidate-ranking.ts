@@ -24,7 +24,7 @@ export function rankCandidates(found: readonly KeyHits[]): number[] {
   const best = new Map<KeyKind, Map<number, number>>();
   for (const { kind, hits } of found) {
     let distances = best.get(kind);
-    if (!distances) best.set(kind, (distances = new Map()));
+    if (!distances) best.set(kind, (distances = new Map<number, number>()));
     for (const { id, distance } of hits) {
       const known = distances.get(id);
       if (known === undefined || distance < known) distances.set(id, distance);

@@ -226,11 +226,12 @@ export class SimilarityGraph {
   private candidatesOf(fingerprint: Fingerprint): number[] {
     const hits: Array<{ kind: KeyKind; hits: Array<{ id: number; distance: number }> }> = [];
     const direct = labelledKeys([
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: without it the literal widens to string in the spread (TS2345)
       ...directQueryKeys(fingerprint).map((key, i) => ({ key, kind: (i === 0 ? 'hash' : 'shape') as KeyKind })),
       ...labelledIndexKeys(fingerprint),
     ]);
     this.index.searchMany(direct.map((k) => k.key), this.radius).forEach((found, i) => hits.push({ kind: direct[i].kind, hits: found }));
-    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' as KeyKind })));
+    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' })));
     this.index.searchMany(variants.map((k) => k.key), this.variantRadius).forEach((found) => hits.push({ kind: 'variant', hits: found }));
     return rankCandidates(hits);
   }

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the store's layout, write model and durability are one contract, documented together (a house example). */
 /**
  * The persistent index: one LMDB environment (lmdb-js) with four named databases.
  *

@@ -1,4 +1,4 @@
-import postcss, { type AnyNode, type AtRule, type Declaration, type Root, type Rule, CssSyntaxError } from 'postcss';
+import postcss, { type AnyNode, type AtRule, type Declaration, type Root, CssSyntaxError } from 'postcss';
 import valueParser from 'postcss-value-parser';
 import postcssScss from 'postcss-scss';
 import postcssLess from 'postcss-less';
@@ -20,7 +20,7 @@ export function cssUnescape(s: string): string {
 }
 
 function parseWith(lang: CssLang, text: string): Root {
-  if (lang === 'scss') return postcssScss.parse(text) as Root;
+  if (lang === 'scss') return postcssScss.parse(text);
   if (lang === 'less') return postcssLess.parse(text);
   return postcss.parse(text);
 }
@@ -111,7 +111,7 @@ function walkRoot(ctx: ExtractContext, root: Root, text: string, base: number): 
       if (ctx.candidates.length === first) return;
       const found = ctx.candidates.slice(first);
       if (pixelSized(node, raw)) for (const c of found) if (c.kind === 'css-url') c.pixelSized = true;
-      const selector = node.parent?.type === 'rule' ? (node.parent as Rule).selector.replace(/\s+/g, ' ').trim() : undefined;
+      const selector = node.parent?.type === 'rule' ? node.parent.selector.replace(/\s+/g, ' ').trim() : undefined;
       if (selector) {
         const map = inResolutionQuery(node) ? dense : plain;
         const list = map.get(selector);

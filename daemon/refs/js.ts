@@ -1,6 +1,6 @@
 import type * as TS from 'typescript';
 import type { Candidate, ExtractContext } from './types';
-import { decodeEntities, srcsetUrls } from './html';
+import { decodeEntities, srcsetUrls } from './attribute-text';
 import { IMAGE_EXTENSIONS } from './paths';
 
 /**

@@ -1,6 +1,6 @@
 import { parse, postprocess, preprocess } from 'micromark';
 import type { ExtractContext } from './types';
-import { decodeEntities } from './html';
+import { decodeEntities } from './attribute-text';
 import { extractHtmlText } from './html';
 
 const normalizeLabel = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();

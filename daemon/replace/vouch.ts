@@ -54,7 +54,7 @@ export function vouchPlan(plan: unknown, input: PlanInput, indexDir: string): as
       if (!isObject(e) || !isOffset(e.start) || !isOffset(e.end) || e.end < e.start || e.start < lastEnd || typeof e.oldText !== 'string' || typeof e.newText !== 'string') {
         refuse(`An edit of ${source} is malformed (edits must be sorted and not overlap)`, source);
       }
-      lastEnd = e.end as number;
+      lastEnd = e.end;
       const copy = memberOf(e.groupId, e.from);
       if (!copy || path.resolve(copy.group.canonical) === e.from) refuse(`An edit of ${source} points away from ${String(e.from)}, which is not a copy in group ${String(e.groupId)}`, source);
       if (e.to !== path.resolve(copy.group.canonical)) refuse(`An edit of ${source} points to ${String(e.to)}, which is not the canonical of group ${copy.group.id}`, source);

@@ -1,6 +1,5 @@
 /** Turns groups (absolute paths) into the stable JSON contract of protocol/report.ts. */
 import { REPORT_VERSION, type ReportGroup, type ScanReport } from '../../protocol/report';
-import type { FileProblem } from '../analysis';
 import type { DuplicateGroup } from '../groups/build';
 import { relativePosix } from '../scan/relative';
 import type { ImageReference } from '../refs';
@@ -35,7 +34,14 @@ export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?
   };
 }
 
-export function toScanReport(groups: DuplicateGroup[], errors: FileProblem[], base: string, referencesOf?: ReferenceLookup): ScanReport {
+/** A file that could not be indexed (absolute path): the shape of analysis.ts's FileProblem, named here so that
+ * report/ does not import the pipeline above it. */
+export interface UnreadableFile {
+  path: string;
+  message: string;
+}
+
+export function toScanReport(groups: DuplicateGroup[], errors: readonly UnreadableFile[], base: string, referencesOf?: ReferenceLookup): ScanReport {
   return {
     version: REPORT_VERSION,
     groups: groups.map((g) => toReportGroup(g, base, referencesOf)),

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- arch-service splits it (issue 13). */
 /**
  * The live engine behind every transport: the index, the similarity graph and the groups in memory, kept
  * current by the watcher, and the `doublon/*` methods. Index mutations (scans, watcher batches, config

@@ -87,7 +87,7 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
     const { json } = await post({ jsonrpc: '2.0', id: 1, method: 'textDocument/hover', params: { textDocument: { uri: uriOf('http-0.html') }, position: { line: 2, character: 14 } } });
     const error = (json as { error?: { code: number; message: string } }).error;
     assert.equal(error?.code, -32600, JSON.stringify(json));
-    assert.match(error!.message, /LSP methods need a connection/);
+    assert.match(error.message, /LSP methods need a connection/);
     const after = rssMB(daemon.child.pid!);
     // 100 × 900 KB kept would be 90 MB of text alone (and was 3.5× that with diagnostics): allow parser garbage.
     assert.ok(after - before < 60, `RSS grew from ${before.toFixed(0)} to ${after.toFixed(0)} MB`);

@@ -65,7 +65,7 @@ describe('daemon, editor features (LSP over the socket)', function () {
     assert.equal(d.source, 'doublon');
     assert.equal(d.code, 'duplicate-exact');
     assert.equal(d.severity, 2);
-    const message = String(d.message);
+    const message = typeof d.message === 'string' ? d.message : d.message.value;
     assert.ok(message.startsWith(`${copy} is a`) && message.includes(`of ${canonical}: use the canonical file`), message);
     assert.equal(d.relatedInformation![0].location.uri, uriOf(canonical));
 

@@ -119,7 +119,7 @@ describe('dashboard: access and thumbnails', function () {
     assert.ok(etag);
     const meta = await sharp(Buffer.from(await first.arrayBuffer())).metadata();
     assert.equal(meta.format, 'webp');
-    assert.ok(meta.width! <= 160 && meta.height! <= 160 && meta.width! > 0);
+    assert.ok(meta.width <= 160 && meta.height <= 160 && meta.width > 0);
 
     const cached = fs.readdirSync(path.join(daemon!.info.indexDir, 'thumbs'), { recursive: true }).map(String).filter((f) => f.endsWith('-160.webp'));
     assert.ok(cached.length >= 1, 'the thumbnail is cached under <indexDir>/thumbs');

@@ -94,5 +94,5 @@ export async function waitForThumbnails(page: Page, selector: string, timeoutMs 
 
 /** Runs a browser-side expression (a string: the tests compile without the DOM library). */
 export function inPage<T>(page: Page, expression: string): Promise<T> {
-  return page.evaluate(expression) as Promise<T>;
+  return page.evaluate<T>(expression);
 }

@@ -31,8 +31,8 @@ export async function startDaemonProcess(root: string, indexDir: string, options
   const args = [BIN, 'daemon', 'start', '--foreground', '--index', indexDir, ...(options.poll ? ['--poll'] : []), ...(options.extraArgs ?? []), root];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => {
     exited = true;

@@ -12,7 +12,7 @@ import { tempDir } from '../fixtures/images';
 
 const REPO = path.resolve(__dirname, '../../..');
 /** What building and packing need; the copy has no out/, so a tarball with out/ proves `prepack` built it. */
-const SOURCES = ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'bin', 'daemon', 'protocol', 'schema', 'docs'];
+const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'README.md', 'LICENSE', 'bin', 'daemon', 'protocol', 'schema', 'docs'];
 
 interface PackResult {
   filename: string;

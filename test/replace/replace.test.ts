@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- one suite over one fixture site: plan, apply and undo share its setup. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -135,7 +135,7 @@ export async function makeSite(): Promise<Site> {
   return {
     dir, indexDir, file, resolve, groups,
     index: () => buildIndex(dir, resolve),
-    cleanup: tmp.cleanup,
+    cleanup: () => tmp.cleanup(),
   };
 }
 

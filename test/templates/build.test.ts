@@ -46,7 +46,7 @@ describe('templates: the example sites built by their generators, before and aft
       const build = (out: string) => {
         const r = g.build(src, out);
         assert.equal(r.error, undefined, `${g.site}: the generator could not run (${r.error?.message}); run .ci/install-apt.sh`);
-        assert.equal(r.status, 0, `${g.site}: build failed:\n${r.stdout}\n${r.stderr}`);
+        assert.equal(r.status, 0, `${g.site}: build failed:\n${String(r.stdout)}\n${String(r.stderr)}`);
         return brokenImages(out, g.host, g.basePath);
       };
       const before = build(path.join(tmp, 'before'));

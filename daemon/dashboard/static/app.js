@@ -1,8 +1,12 @@
+// @ts-check
+/* eslint-disable max-lines -- one browser script without a build step (the static report inlines it as one <script>); splitting it needs modules bundled by esbuild. */
 /*
  * Doublon dashboard (served by the daemon) and static report (the same script inlined by
  * `doublon check --format html`, with the data in <script id="doublon-report">). Plain JS, no build step.
  * Live mode: token from ?token= kept in sessionStorage, JSON-RPC over POST /rpc with a Bearer token,
  * server-sent events from GET /events, thumbnails from GET /thumbs.
+ * Type-checked by tsc against the DOM's types (daemon/dashboard/tsconfig.static.json, in `npm run lint`): JSDoc
+ * casts say which element an id names.
  */
 (function () {
   'use strict';
@@ -52,7 +56,10 @@
     }
     return el;
   }
-  function $(id) { return document.getElementById(id); }
+  /** The element of this page with that id (the page builds every one it asks for). */
+  function $(id) { return /** @type {HTMLElement} */ (document.getElementById(id)); }
+  /** The value of the input or select an event came from. */
+  function inputValue(e) { return /** @type {HTMLInputElement | HTMLSelectElement} */ (e.target).value; }
   function bytes(n) {
     if (n < 1024) return n + ' B';
     var units = ['KB', 'MB', 'GB'];
@@ -106,16 +113,16 @@
     app.appendChild(h('p', { id: 'live', class: 'sr-only', 'aria-live': 'polite' }));
     app.appendChild(compareDialog());
 
-    var search = $('f-search');
+    var search = /** @type {HTMLInputElement} */ ($('f-search'));
     var timer = null;
     search.addEventListener('input', function () {
       clearTimeout(timer);
       timer = setTimeout(function () { state.filter.search = search.value.trim().toLowerCase(); filtersChanged(); }, 120);
     });
-    $('f-folder').addEventListener('input', function (e) { state.filter.folder = e.target.value.trim().replace(/^\.\//, '').replace(/\/+$/, ''); filtersChanged(); });
-    $('f-min').addEventListener('change', function (e) { state.filter.minBytes = Number(e.target.value); filtersChanged(); });
-    $('f-sort').addEventListener('change', function (e) { state.filter.sort = e.target.value; filtersChanged(); });
-    $('f-pagesize').addEventListener('change', function (e) { state.pageSize = Number(e.target.value); filtersChanged(); });
+    $('f-folder').addEventListener('input', function (e) { state.filter.folder = inputValue(e).trim().replace(/^\.\//, '').replace(/\/+$/, ''); filtersChanged(); });
+    $('f-min').addEventListener('change', function (e) { state.filter.minBytes = Number(inputValue(e)); filtersChanged(); });
+    $('f-sort').addEventListener('change', function (e) { state.filter.sort = inputValue(e); filtersChanged(); });
+    $('f-pagesize').addEventListener('change', function (e) { state.pageSize = Number(inputValue(e)); filtersChanged(); });
     classBoxes.forEach(function (label) {
       label.firstChild.addEventListener('change', function (e) {
         if (e.target.checked) state.filter.classes.add(e.target.value); else state.filter.classes.delete(e.target.value);
@@ -125,7 +132,7 @@
     $('prev').addEventListener('click', function () { goPage(state.page - 1); });
     $('next').addEventListener('click', function () { goPage(state.page + 1); });
     document.addEventListener('keydown', function (e) {
-      if (e.key === '/' && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName) && !$('compare').open) {
+      if (e.key === '/' && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName) && !/** @type {HTMLDialogElement} */ ($('compare')).open) {
         e.preventDefault();
         search.focus();
       }
@@ -150,7 +157,7 @@
   }
   function compare(a, b) {
     var s = state.filter.sort;
-    var d = 0;
+    var d;
     if (s === 'size') d = b.members.length - a.members.length || b.bytesReclaimable - a.bytesReclaimable;
     else if (s === 'path') d = 0;
     else d = b.bytesReclaimable - a.bytesReclaimable || b.members.length - a.members.length;
@@ -262,13 +269,13 @@
     $('summary').textContent = 'Showing ' + plural(list.length, 'group') + (list.length !== state.groups.size ? ' of ' + state.groups.size : '') +
       ' · ' + plural(dups, 'duplicate') + ' · ' + bytes(saved) + ' reclaimable';
     $('pageinfo').textContent = 'Page ' + (state.page + 1) + ' of ' + pages;
-    $('prev').disabled = state.page === 0;
-    $('next').disabled = state.page >= pages - 1;
+    /** @type {HTMLButtonElement} */ ($('prev')).disabled = state.page === 0;
+    /** @type {HTMLButtonElement} */ ($('next')).disabled = state.page >= pages - 1;
     renderTotals();
     renderFolders();
     renderErrors();
     if (key) {
-      var again = document.querySelector('[data-key="' + CSS.escape(key) + '"]');
+      var again = /** @type {HTMLElement | null} */ (document.querySelector('[data-key="' + CSS.escape(key) + '"]'));
       if (again) again.focus();
     }
   }
@@ -370,7 +377,7 @@
       sel.textContent = '';
       g.members.forEach(function (m) { sel.appendChild(h('option', { value: m.path, selected: m.path === (i === 0 ? a : b).path }, m.path)); });
     });
-    var dialog = $('compare');
+    var dialog = /** @type {HTMLDialogElement} */ ($('compare'));
     renderCompare();
     if (!dialog.open) dialog.showModal();
     $('cmp-close').focus();
@@ -518,7 +525,7 @@
     rpc('doublon/setCanonical', { path: p }).then(function (g) {
       applyDelta({ clock: state.clock, changed: [g], removed: [] }, true);
       announce(p + ' is now the canonical image.');
-      var again = document.querySelector('[data-group="' + CSS.escape(g.id) + '"] [data-key^="cmp:"]');
+      var again = /** @type {HTMLElement | null} */ (document.querySelector('[data-group="' + CSS.escape(g.id) + '"] [data-key^="cmp:"]'));
       if (again) again.focus();
     }).catch(function (err) { if (!(err instanceof AuthError)) { busy(button, false); announce('Could not set the canonical: ' + err.message); window.alert('Could not set the canonical image: ' + err.message); } });
   }

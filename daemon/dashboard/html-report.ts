@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import type { ScanReport } from '../../protocol/report';
-import { readAssets } from '../dashboard/assets';
-import { renderThumb } from '../dashboard/thumbs';
+import { readAssets } from './assets';
+import { renderThumb } from './thumbs';
 
 export interface HtmlReportOptions {
   /** The folder the report's paths are relative to (the command's working directory). */
