@@ -11,6 +11,7 @@ import type { ReferenceStore } from '../references/store';
 import type { ImageEntry } from '../groups/build';
 import type { SimilarityGraph } from '../groups/pairs';
 import { graphOptions, isEntry, loadGraph, saveGraph, toEntry } from '../analysis';
+import { yielder } from './yielder';
 
 export class LiveIndex {
   readonly entries = new Map<string, ImageEntry>();
@@ -72,6 +73,21 @@ export class LiveIndex {
       this.holderPath.delete(sha256);
       this.graph.remove(sha256);
     }
+  }
+
+  /**
+   * Re-reads every path the store holds, and drops those it no longer holds (after a full scan). Yields to
+   * the event loop as it goes: requests are answered meanwhile.
+   */
+  async syncAll(): Promise<void> {
+    const seen = new Set<string>();
+    const pause = yielder();
+    for (const record of this.store.files()) {
+      await pause();
+      seen.add(record.path);
+      await this.sync(record.path);
+    }
+    for (const p of this.paths()) if (!seen.has(p)) await this.sync(p);
   }
 
   /** A file holding this content (pixel digests are computed from it). Rare: only for distance-0 pairs. */

@@ -5,7 +5,7 @@
  */
 import { DUPLICATE_CLASSES, type DuplicateClass, type ReportGroup } from '../../protocol/report';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
-import type { DaemonStatus, FileInfo, GroupsResult, MethodParams, MethodResult, RequestMethod } from '../../protocol/methods';
+import { REQUEST_TYPES, REQUESTS, type DaemonStatus, type FileInfo, type GroupsResult, type MethodParams, type MethodResult, type RequestMethod } from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
 import type { CallContext } from './endpoint';
 import type { GroupQuery } from './group-state';
@@ -76,4 +76,22 @@ export function methodTable(host: MethodHost): MethodTable {
       return null;
     },
   };
+}
+
+function isRequestMethod(method: string): method is RequestMethod {
+  return Object.hasOwn(REQUEST_TYPES, method);
+}
+
+/** By-position parameter names of a `doublon/*` method; undefined for a name that is none (prototype names included). */
+export function parameterNamesOf(method: string): readonly string[] | undefined {
+  return isRequestMethod(method) ? REQUESTS[method] : undefined;
+}
+
+/** Runs a method of the table; MethodNotFound for a name that is none, ShuttingDown for all but status once stopping. */
+export function callMethod(table: MethodTable, method: string, params: Record<string, unknown> | undefined, context: CallContext, stopping: boolean): unknown {
+  if (!isRequestMethod(method)) throw new RpcError(RpcErrorCodes.MethodNotFound, `no method ${method}`);
+  if (stopping && method !== 'doublon/status') throw new RpcError(RpcErrorCodes.ShuttingDown, 'the daemon is shutting down');
+  // Every handler takes its parameters untrusted (Untrusted<P>: the names, values unknown): any object fits.
+  const handler: (params: Record<string, unknown>, context: CallContext) => unknown = table[method];
+  return handler(params ?? {}, context);
 }

@@ -7,7 +7,6 @@
  * (replace-methods.ts). The engine knows nothing of LSP: the editor features subscribe to its events
  * (daemon/lsp/endpoint.ts).
  */
-import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
@@ -17,12 +16,12 @@ import { toReplaceGroup } from '../replace/adapter';
 import type { PlanInput } from '../replace';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import {
-  CAPABILITIES, PROTOCOL_VERSION, REQUEST_TYPES, REQUESTS,
-  type DaemonState, type DaemonStatus, type FileInfo, type GroupsChangedParams, type GroupsResult, type WatcherStatus,
+  CAPABILITIES, PROTOCOL_VERSION,
+  type DaemonState, type DaemonStatus, type FileInfo, type GroupsResult, type WatcherStatus,
   CatalogueChangedNotification, GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
-import { ignoreOptions, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, SCHEMA_VERSION, toPosix } from '../analysis';
+import { ignoreOptions, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
 import { updateReferences, variantSets } from '../references/update';
 import type { Fingerprint } from '../hash';
@@ -32,9 +31,9 @@ import { starGroups } from '../groups/build';
 import type { DeclaredVariants } from '../groups/variants';
 import { toReportGroup } from '../report/scan-report';
 import { updateIndex, type ScanProgress } from '../scan/scanner';
-import { relativePosix } from '../scan/relative';
-import { CatalogueWatch } from '../catalogue/watch';
+import type { CatalogueWatch } from '../catalogue/watch';
 import type { CatalogueTarget } from '../catalogue/connection';
+import { watchCatalogue } from './catalogue-link';
 import type { CallContext, RpcEndpoint } from './endpoint';
 import { RootWatcher } from './watcher';
 import { LiveIndex } from './live-index';
@@ -43,7 +42,10 @@ import { RootScope } from './root-scope';
 import { applyBatch } from './watch-batches';
 import { addIgnoreEntry } from './config-edit';
 import { ReplaceMethods } from './replace-methods';
-import { methodTable, type MethodHost, type MethodTable } from './methods';
+import { callMethod, methodTable, parameterNamesOf, type MethodHost, type MethodTable } from './methods';
+import { describeFile } from './file-info';
+import { EngineEvents, type NotificationListener } from './engine-events';
+import { pinCanonical, pinnedCanonicals } from './pins';
 
 export const VERSION = '0.1.0';
 
@@ -63,14 +65,9 @@ export interface ServiceOptions {
   log?: Logger;
 }
 
-const PINNED_META = 'pinned-canonicals';
-
-function isRequestMethod(method: string): method is keyof MethodTable {
-  return Object.hasOwn(REQUEST_TYPES, method);
-}
-
 export class DoublonService implements RpcEndpoint, MethodHost {
-  private readonly events = new EventEmitter();
+  /** Notifications for clients, and the engine's events for what runs on it (the editor features). */
+  readonly events = new EngineEvents();
   readonly log: Logger;
   private readonly index: LiveIndex;
   private readonly groups: GroupState;
@@ -126,31 +123,19 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   // --- RpcEndpoint -------------------------------------------------------------------------------
 
   parameterNames(method: string): readonly string[] | undefined {
-    return isRequestMethod(method) ? REQUESTS[method] : undefined;
+    return parameterNamesOf(method);
   }
 
   async call(method: string, params: Record<string, unknown> | undefined, context: CallContext): Promise<unknown> {
-    if (!isRequestMethod(method)) throw new RpcError(RpcErrorCodes.MethodNotFound, `no method ${method}`);
-    if (this.stopping && method !== 'doublon/status') throw new RpcError(RpcErrorCodes.ShuttingDown, 'the daemon is shutting down');
-    // Every handler takes its parameters untrusted (Untrusted<P>: the names, values unknown): any object fits.
-    const handler: (params: Record<string, unknown>, context: CallContext) => unknown = this.handlers[method];
-    return handler(params ?? {}, context);
+    return callMethod(this.handlers, method, params, context, this.stopping);
   }
 
-  subscribe(listener: (method: string, params: unknown, client?: string) => void): () => void {
-    this.events.on('notification', listener);
-    return () => this.events.off('notification', listener);
+  subscribe(listener: NotificationListener): () => void {
+    return this.events.subscribe(listener);
   }
 
-  /** Sends a notification to clients (all of them, or the one connection named). */
-  notify(method: string, params: unknown, client?: string): void {
-    this.events.emit('notification', method, params, client);
-  }
-
-  /** The engine's event for what runs on it (the editor features): the groups changed. Returns an unsubscribe. */
-  onGroupsChanged(listener: (delta: GroupsChangedParams) => void): () => void {
-    this.events.on('groupsChanged', listener);
-    return () => this.events.off('groupsChanged', listener);
+  private notify(method: string, params: unknown): void {
+    this.events.notify(method, params);
   }
 
   // --- what the editor features read (daemon/lsp/host.ts) ---------------------------------------
@@ -191,11 +176,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   async start(): Promise<void> {
     try {
       await this.enqueue(async () => {
-        const pause = yielder();
-        for (const record of this.store.files()) {
-          await pause();
-          await this.index.sync(record.path);
-        }
+        await this.index.syncAll();
         await this.regroup();
       });
       this.setState('scanning');
@@ -208,21 +189,11 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     }
   }
 
-  /** Starts following the catalogue (in the background: a slow or absent server never delays the daemon). */
+  /** Starts following the catalogue, when one is configured (in the background). */
   private startCatalogue(): void {
     const given = this.options.catalogue;
     if (!given || this.stopping) return;
-    this.catalogueWatch = new CatalogueWatch({
-      ...given,
-      thresholds: nearThresholds(this.config),
-      fingerprintVersion: SCHEMA_VERSION,
-      images: () => ({
-        images: [...this.index.entries.values()].map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
-        fingerprintOf: (sha) => this.store.getContent(sha)?.fingerprint,
-      }),
-      onChange: (state) => this.notify(CatalogueChangedNotification.method, state),
-    });
-    void this.catalogueWatch.start();
+    this.catalogueWatch = watchCatalogue(given, () => this.config, this.store, this.index, (state) => this.notify(CatalogueChangedNotification.method, state));
   }
 
   async stop(): Promise<void> {
@@ -289,14 +260,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     });
     await updateReferences(this.refs, sources, this.referenceOptions());
     this.variants = undefined;
-    const seen = new Set<string>();
-    const pause = yielder();
-    for (const record of this.store.files()) {
-      await pause();
-      seen.add(record.path);
-      await this.index.sync(record.path);
-    }
-    for (const p of this.index.paths()) if (!seen.has(p)) await this.index.sync(p);
+    await this.index.syncAll();
     this.index.pruneAndSaveGraph();
     await this.regroup();
   }
@@ -334,10 +298,6 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     this.notify(StatusChangedNotification.method, this.status());
   }
 
-  private pinned(): Set<string> {
-    return new Set(this.store.getMeta<string[]>(PINNED_META) ?? []);
-  }
-
   /** Recomputes the groups from the graph (cheap: no decoding) and announces what changed. */
   private async regroup(): Promise<void> {
     this.catalogueWatch?.refresh(); // this site's images may have changed: its cross-site findings too
@@ -345,13 +305,13 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     // Star groups as the CLI makes them: canonical–member pairs the bounded search skipped are verified now.
     const { groups } = await starGroups([...this.index.entries.values()], this.index.graph, {
       thresholds: nearThresholds(this.config),
-      chooser: makeChooser(this.config, this.pinned()),
+      chooser: makeChooser(this.config, pinnedCanonicals(this.store)),
       ...ignoreOptions(this.config, this.variants),
     });
     const delta = this.groups.replace(groups, (group) => toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image)));
     if (!delta) return;
     this.notify(GroupsChangedNotification.method, delta);
-    this.events.emit('groupsChanged', delta);
+    this.events.groupsChanged(delta);
   }
 
   // --- methods (parameters checked by the method table) ------------------------------------------
@@ -413,30 +373,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   }
 
   fileInfo(p: string): FileInfo {
-    const resolved = this.resolveInside(p);
-    const display = toPosix(path.relative(this.config.roots[0], resolved));
-    const record = this.store.getFile(resolved);
-    if (!record) return { path: display, indexed: false };
-    const content = record.sha256 ? this.store.getContent(record.sha256) : undefined;
-    const entry = this.index.entries.get(resolved);
-    const group = this.groups.groupOf(resolved);
-    const member = group?.members.find((m) => m.image.path === resolved);
-    return {
-      path: display,
-      indexed: true,
-      bytes: record.size,
-      sha256: record.sha256,
-      format: content?.fingerprint?.format,
-      width: entry?.width,
-      height: entry?.height,
-      error: record.error ?? content?.error,
-      ...(group && member ? {
-        group: group.id,
-        class: member.class,
-        similarity: member.similarity,
-        canonical: toPosix(path.relative(this.config.roots[0], group.canonical.path)),
-      } : {}),
-    };
+    return describeFile(this.resolveInside(p), this.config.roots[0], this.store, this.index, this.groups);
   }
 
   /** Declares files distinct (two or more) or never reported (one): an entry in doublon.config.json, then a regroup. */
@@ -457,12 +394,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     return this.enqueue(async () => {
       const group = this.groups.groupOf(resolved);
       if (!group) throw new RpcError(RpcErrorCodes.NotFound, `${p} is not in any duplicate group`);
-      const relative = toPosix(path.relative(this.config.baseDir, resolved));
-      // One pin per group: unpin the group's other members.
-      const others = new Set(group.members.map((m) => m.image.relativePath));
-      const pinned = [...this.pinned()].filter((x) => !others.has(x));
-      pinned.push(relative);
-      this.store.putMeta(PINNED_META, pinned);
+      pinCanonical(this.store, group, toPosix(path.relative(this.config.baseDir, resolved)));
       await this.regroup();
       const now = this.groups.groupOf(resolved)!;
       return this.groups.report(now.id)!;
@@ -499,13 +431,4 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     this.queuedRescan = queued;
     return queued;
   }
-}
-
-/**
- * Long loops over every file must let requests in: awaiting a resolved promise does not (it is a
- * microtask), so every `every` iterations this returns a turn of the event loop to await.
- */
-function yielder(every = 500): () => Promise<void> | undefined {
-  let count = 0;
-  return () => (++count % every === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
 }
