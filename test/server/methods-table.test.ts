@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../../daemon/config/load';
 import { DoublonService } from '../../daemon/server/service';
 import { DaemonEndpoint } from '../../daemon/lsp/endpoint';
-import type { MethodTable } from '../../daemon/server/methods';
+import type { MethodHandler, MethodTable } from '../../daemon/server/methods';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import type { GroupsResult, ReplacePlanResult } from '../../protocol/methods';
 import { tempDir } from '../fixtures/images';
@@ -106,7 +106,7 @@ describe('the method table: parameter checks', function () {
     assert.deepEqual(await call('textDocument/codeAction', { textDocument: { uri }, range: 'all', context: {} }), []);
   });
 
-  it('the table is typed from protocol/methods.ts: a missing handler or a wrong result does not compile', () => {
+  it('the table is typed from protocol/methods.ts: a missing handler, a wrong result or a misspelt parameter does not compile', async () => {
     const table = (host: MethodTable): MethodTable => host;
     // @ts-expect-error -- every doublon/* method needs a handler
     table({ 'doublon/status': () => service.status() });
@@ -116,5 +116,11 @@ describe('the method table: parameter checks', function () {
       'doublon/rescan': () => 'done',
     });
     assert.equal(typeof wrong, 'function');
+    const misspelt: MethodHandler<'doublon/groups'> = (p) => {
+      // @ts-expect-error -- doublon/groups has no parameter limt: parameter names come from GroupsParams
+      void p.limt;
+      return service.listGroups({ offset: 0, limit: 1 });
+    };
+    assert.equal((await misspelt({}, socket)).total, 1);
   });
 });
