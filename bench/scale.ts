@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { makePhoto } from '../test/fixtures/images';
 import { loadConfig } from '../daemon/config/load';
 import { DoublonService } from '../daemon/server/service';
+import { DaemonEndpoint } from '../daemon/lsp/endpoint';
 
 export interface ScaleResult {
   files: number;
@@ -105,8 +106,8 @@ export async function runScale(files: number, log: (s: string) => void = console
     }
     const page = lines.join('\n') + '\n</body>\n';
     const config = loadConfig({ cwd: root, roots: [root], indexDir: index });
-    const service = DoublonService.open(config, { watch: false });
-    await service.start();
+    const service = new DaemonEndpoint(DoublonService.open(config, { watch: false }));
+    await service.service.start();
     const uri = `file://${path.join(root, 'page.html')}`;
     await service.call('initialize', { processId: null, rootUri: null, capabilities: {} }, { transport: 'socket', client: 'bench' });
     await service.call('textDocument/didOpen', { textDocument: { uri, languageId: 'html', version: 1, text: page } }, { transport: 'socket', client: 'bench' });

@@ -19,22 +19,27 @@ import {
   type ProgressParams,
 } from '../protocol/methods';
 import type { ReportGroup } from '../protocol/report';
+import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
-/** The part of a JSON-RPC connection (LanguageClient or MessageConnection) that the API needs. */
+/**
+ * The part of a JSON-RPC connection (LanguageClient or MessageConnection) that the API needs: requests and
+ * notifications by their typed protocol objects, so parameters and results are checked at compile time.
+ */
 export interface RpcChannel {
-  sendRequest<R>(method: string, params?: unknown): Promise<R>;
-  onNotification(method: string, handler: (params: unknown) => void): { dispose(): void };
+  sendRequest<R, E>(type: RequestType0<R, E>): Promise<R>;
+  sendRequest<P, R, E>(type: RequestType<P, R, E>, params: P): Promise<R>;
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): { dispose(): void };
 }
 
 export class DaemonApi {
   constructor(private readonly channel: RpcChannel) {}
 
   status(): Promise<DaemonStatus> {
-    return this.channel.sendRequest<DaemonStatus>(StatusRequest.method);
+    return this.channel.sendRequest(StatusRequest.type);
   }
 
   groups(params: GroupsParams): Promise<GroupsResult> {
-    return this.channel.sendRequest<GroupsResult>(GroupsRequest.method, params);
+    return this.channel.sendRequest(GroupsRequest.type, params);
   }
 
   /** Every group, paged. */
@@ -51,30 +56,30 @@ export class DaemonApi {
   }
 
   ignore(paths: string[]): Promise<{ clock: number }> {
-    return this.channel.sendRequest(IgnoreRequest.method, { paths });
+    return this.channel.sendRequest(IgnoreRequest.type, { paths });
   }
 
   setCanonical(path: string): Promise<ReportGroup> {
-    return this.channel.sendRequest(SetCanonicalRequest.method, { path });
+    return this.channel.sendRequest(SetCanonicalRequest.type, { path });
   }
 
   rescan(): Promise<{ clock: number; files: number }> {
-    return this.channel.sendRequest(RescanRequest.method);
+    return this.channel.sendRequest(RescanRequest.type);
   }
 
   shutdown(): Promise<null> {
-    return this.channel.sendRequest(ShutdownRequest.method);
+    return this.channel.sendRequest(ShutdownRequest.type);
   }
 
   onStatusChanged(handler: (status: DaemonStatus) => void): { dispose(): void } {
-    return this.channel.onNotification(StatusChangedNotification.method, (p) => handler(p as DaemonStatus));
+    return this.channel.onNotification(StatusChangedNotification.type, handler);
   }
 
   onGroupsChanged(handler: (delta: GroupsChangedParams) => void): { dispose(): void } {
-    return this.channel.onNotification(GroupsChangedNotification.method, (p) => handler(p as GroupsChangedParams));
+    return this.channel.onNotification(GroupsChangedNotification.type, handler);
   }
 
   onProgress(handler: (progress: ProgressParams) => void): { dispose(): void } {
-    return this.channel.onNotification(ProgressNotification.method, (p) => handler(p as ProgressParams));
+    return this.channel.onNotification(ProgressNotification.type, handler);
   }
 }

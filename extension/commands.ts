@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WorkspaceEdit as ProtocolWorkspaceEdit } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import type { ReportGroup, ReportMember } from '../protocol/report';
 import type { Ctx } from './ctx';
 import type { DuplicateNode } from './tree';
@@ -99,7 +99,8 @@ async function replaceGroupWithDaemon(ctx: Ctx, group: ReportGroup, root: string
   for (const member of group.members) {
     if (member.path === group.canonical) continue;
     try {
-      const result = await client.sendRequest<{ edit: LspWorkspaceEdit } | null>('workspace/executeCommand', { command: 'doublon.replaceEverywhere', arguments: [path.resolve(root, member.path)] });
+      // LSP types a command's result as any: this command's is the daemon's replaceEverywhere (daemon/lsp/server.ts).
+      const result: { edit: LspWorkspaceEdit } | null = await client.sendRequest(ExecuteCommandRequest.type, { command: 'doublon.replaceEverywhere', arguments: [path.resolve(root, member.path)] });
       if (result?.edit) parts.push(result.edit);
     } catch (error) {
       ctx.log.warn(`replace everywhere ${member.path}: ${(error as Error).message}`);
@@ -118,7 +119,7 @@ async function replaceGroupWithDaemon(ctx: Ctx, group: ReportGroup, root: string
     'Replace',
   );
   if (choice !== 'Replace') return;
-  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(merged as unknown as ProtocolWorkspaceEdit);
+  const edit = await client.protocol2CodeConverter.asWorkspaceEdit(merged);
   if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit (a file changed meanwhile?)');
   await vscode.workspace.saveAll(false);
   ctx.log.info(`replaced ${references} references in group ${group.id}; deleted ${names.length} copies`);

@@ -23,8 +23,8 @@ import {
 } from 'vscode-languageclient/node';
 import type { DaemonStatus } from '../protocol/methods';
 import { SOURCE_EXTENSIONS } from '../protocol/settings';
-import { findRunningDaemon, type DaemonInfo } from '../daemon/server/lifecycle';
-import { DaemonApi, type RpcChannel } from './api';
+import { findRunningDaemon, type DaemonInfo } from '../protocol/discovery';
+import { DaemonApi } from './api';
 import { describeTarget, ensureDaemon, locateTarget, type DaemonTarget, type Launcher } from './daemon';
 import { changeImpact, configOverrides, initializationOptions, readSettings, type ExtensionSettings } from './settings';
 import { renderStatus, type ConnectionState } from './status-model';
@@ -200,7 +200,7 @@ export class Ctx implements vscode.Disposable {
     const client = this.createClient(info, settings, generation);
     try {
       await client.start();
-      connection = { info, client, api: new DaemonApi(client as unknown as RpcChannel) };
+      connection = { info, client, api: new DaemonApi(client) };
       this.log.info('connected over LSP');
     } catch (error) {
       await client.dispose().catch(() => undefined);
@@ -208,7 +208,7 @@ export class Ctx implements vscode.Disposable {
       // A daemon without its LSP side yet: the view and the status bar still work over plain JSON-RPC.
       this.log.warn(`the daemon does not answer \`initialize\` (${error.message}): no diagnostics; the Duplicates view and the status bar work`);
       const plain = await this.createPlainConnection(info, generation);
-      connection = { info, plain, api: new DaemonApi(plain as unknown as RpcChannel) };
+      connection = { info, plain, api: new DaemonApi(plain) };
     }
     if (generation !== this.generation) {
       await this.disposeConnection(connection);

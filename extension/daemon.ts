@@ -1,14 +1,15 @@
 /**
  * Finding or starting the daemon that serves a workspace folder's index. Node only (no `vscode`): the
- * context passes in what it read from the settings and where to log.
+ * context passes in what it read from the settings and where to log. The finding and starting themselves
+ * are protocol/discovery.ts's, shared with the CLI (the extension imports nothing of ours but protocol/).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findConfigFile } from '../daemon/config/load';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG } from '../protocol/settings';
-import { findRunningDaemon, readDaemonInfo, type DaemonInfo } from '../daemon/server/lifecycle';
+import { DaemonStartError, findConfigFile, findRunningDaemon, logPath, startDaemonProcess, type DaemonInfo } from '../protocol/discovery';
 import { daemonStartArgs, type ConfigOverrides } from './settings';
+
+export { DaemonStartError };
 
 export interface DaemonTarget {
   /** doublon.config.json governing the folder (in it or a parent), if any. */
@@ -63,21 +64,6 @@ export interface Launcher {
   cli: string;
 }
 
-export class DaemonStartError extends Error {
-  constructor(message: string, readonly logFile?: string) {
-    super(message);
-    this.name = 'DaemonStartError';
-  }
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
 /** Resolves with the running daemon for `target`, starting one (detached, outliving VS Code) if none answers. */
 export async function ensureDaemon(
   target: DaemonTarget,
@@ -88,42 +74,7 @@ export async function ensureDaemon(
   const running = await findRunningDaemon(target.indexDir);
   if (running) return { info: running, started: false };
   if (!fs.existsSync(launcher.cli)) throw new DaemonStartError(`the doublon CLI is missing: ${launcher.cli} (check doublon.daemonPath, or reinstall the extension)`);
-  fs.mkdirSync(target.indexDir, { recursive: true });
-  const logFile = path.join(target.indexDir, 'daemon.log');
   const args = daemonStartArgs(launcher.cli, target.indexDir, target.configFile, target.roots, target.overrides);
-  log(`starting the daemon: ${launcher.node} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')} (log: ${logFile})`);
-  const out = fs.openSync(logFile, 'a');
-  let exited: { code: number | null; signal: string | null } | undefined;
-  let spawnError: Error | undefined;
-  try {
-    const child = spawn(launcher.node, args, { detached: true, stdio: ['ignore', out, out], cwd: target.cwd, env: { ...process.env, ...launcher.env } });
-    child.once('error', (error) => (spawnError = error));
-    child.once('exit', (code, signal) => (exited = { code, signal }));
-    child.unref();
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-      if (spawnError) {
-        const code = (spawnError as NodeJS.ErrnoException).code;
-        throw new DaemonStartError(
-          code === 'ENOENT'
-            ? `cannot run ${launcher.node}: no such file (set doublon.nodePath to a Node.js 20 executable, or clear it)`
-            : `cannot run ${launcher.node}: ${spawnError.message}`,
-          logFile,
-        );
-      }
-      // A daemon that lost the race to another one exits; the winner's info is what we want.
-      const info = readDaemonInfo(target.indexDir);
-      if (info && (info.pid === child.pid || exited)) {
-        const alive = await findRunningDaemon(target.indexDir);
-        if (alive) return { info: alive, started: alive.pid === child.pid };
-      }
-      if (exited) {
-        throw new DaemonStartError(`the daemon exited (${exited.code !== null ? `code ${exited.code}` : `signal ${exited.signal}`}) before it was ready:\n${tail(logFile, 8)}`, logFile);
-      }
-      if (Date.now() > deadline) throw new DaemonStartError(`the daemon did not become ready within ${timeoutMs / 1000} s (pid ${child.pid}); see ${logFile}`, logFile);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  } finally {
-    fs.closeSync(out);
-  }
+  log(`starting the daemon: ${launcher.node} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')} (log: ${logPath(target.indexDir)})`);
+  return startDaemonProcess(target.indexDir, { node: launcher.node, args, env: launcher.env, cwd: target.cwd }, timeoutMs);
 }

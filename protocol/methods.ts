@@ -194,8 +194,14 @@ export interface ReplacePlanResult {
   /** Mentions of a copy's file name (1-based line and column) that no rewritten reference accounts for: the copies they may name are kept. */
   unresolvedMentions: Array<{ path: string; line: number; column: number; text: string; images: string[] }>;
   bytesReclaimed: number;
-  /** Opaque (it carries `planId`): pass it unchanged to `doublon/replaceApply`. */
-  plan: { version: number } & Record<string, unknown>;
+  /** Opaque (it carries `planId` as `id`, and more fields): pass it unchanged to `doublon/replaceApply`. */
+  plan: IssuedPlan;
+}
+
+/** A plan as the daemon issued it: opaque to clients, who pass it back unchanged (its other fields included). */
+export interface IssuedPlan {
+  version: number;
+  id?: string;
 }
 
 export namespace ReplacePlanRequest {
@@ -223,7 +229,13 @@ export namespace ReplaceApplyRequest {
    * InvalidParams if the daemon did not issue it or it was changed, PathOutsideRoots if it names a path outside
    * the roots, Stale if a file or group changed since.
    */
-  export const type = new RequestType<{ plan: ReplacePlanResult['plan'] }, ReplaceApplyResult, void>(method);
+  export const type = new RequestType<{ plan: IssuedPlan }, ReplaceApplyResult, void>(method);
+}
+
+export interface UndoResult {
+  journalId: string;
+  restored: number;
+  movedBack: number;
 }
 
 export namespace UndoRequest {
@@ -231,7 +243,7 @@ export namespace UndoRequest {
   export const messageDirection = MessageDirection.clientToServer;
   export const parameterNames = ['force'] as const;
   /** Restores the last applied replacement exactly. */
-  export const type = new RequestType<{ force?: boolean }, { journalId: string; restored: number; movedBack: number }, void>(method);
+  export const type = new RequestType<{ force?: boolean }, UndoResult, void>(method);
 }
 
 export namespace StatusChangedNotification {
@@ -304,4 +316,33 @@ export const REQUESTS = {
   [UndoRequest.method]: UndoRequest.parameterNames,
   [CatalogueRequest.method]: CatalogueRequest.parameterNames,
 } as const;
-export type RequestMethod = keyof typeof REQUESTS;
+
+/**
+ * Every request's typed `RequestType`, by method name: the handler table (daemon/server/methods.ts) is a
+ * mapped type over it, so a method without a handler, or a handler with the wrong result, does not compile.
+ */
+export const REQUEST_TYPES = {
+  [StatusRequest.method]: StatusRequest.type,
+  [GroupsRequest.method]: GroupsRequest.type,
+  [GroupRequest.method]: GroupRequest.type,
+  [FileInfoRequest.method]: FileInfoRequest.type,
+  [IgnoreRequest.method]: IgnoreRequest.type,
+  [SetCanonicalRequest.method]: SetCanonicalRequest.type,
+  [RescanRequest.method]: RescanRequest.type,
+  [ShutdownRequest.method]: ShutdownRequest.type,
+  [ReplacePlanRequest.method]: ReplacePlanRequest.type,
+  [ReplaceApplyRequest.method]: ReplaceApplyRequest.type,
+  [UndoRequest.method]: UndoRequest.type,
+  [CatalogueRequest.method]: CatalogueRequest.type,
+} as const;
+
+export type RequestMethod = keyof typeof REQUEST_TYPES;
+
+/** The parameters a request type declares (`void` for a request without any). */
+export type ParamsOf<T> = T extends RequestType0<unknown, unknown> ? void : T extends RequestType<infer P, unknown, unknown> ? P : never;
+/** The result a request type declares. */
+export type ResultOf<T> = T extends RequestType0<infer R, unknown> ? R : T extends RequestType<unknown, infer R, unknown> ? R : never;
+
+/** A request method's parameters and result, by name. */
+export type MethodParams<M extends RequestMethod> = ParamsOf<(typeof REQUEST_TYPES)[M]>;
+export type MethodResult<M extends RequestMethod> = ResultOf<(typeof REQUEST_TYPES)[M]>;

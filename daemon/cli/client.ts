@@ -1,12 +1,24 @@
 /** A small JSON-RPC client over the daemon's HTTP transport, for the CLI. */
+import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { RpcError } from '../../protocol/errors';
-import type { DaemonInfo } from '../server/lifecycle';
+import type { DaemonInfo } from '../../protocol/discovery';
 
 export class DaemonClient {
   private nextId = 1;
 
   constructor(private readonly info: DaemonInfo) {}
 
+  /** A `doublon/*` request by its protocol type (protocol/methods.ts): parameters and result checked at compile time. */
+  send<R>(type: RequestType0<R, void>): Promise<R>;
+  send<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
+  send(type: { method: string }, params?: object): Promise<unknown> {
+    return this.request(type.method, params);
+  }
+
+  /**
+   * A request by name, its parameters and result untyped: for what the types forbid on purpose (the tests'
+   * malformed parameters). The CLI uses `send`.
+   */
   async request<R>(method: string, params?: object): Promise<R> {
     const id = this.nextId++;
     const response = await fetch(`http://127.0.0.1:${this.info.port}/rpc`, {

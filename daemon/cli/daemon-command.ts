@@ -1,10 +1,9 @@
 /** `doublon daemon start|stop|status`, and starting a daemon for `doublon lsp` and the CLI. */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
-import type { DaemonStatus } from '../../protocol/methods';
-import { findRunningDaemon, processAlive, readDaemonInfo, type DaemonInfo } from '../server/lifecycle';
+import { ShutdownRequest, type DaemonStatus } from '../../protocol/methods';
+import { ensureDaemon as ensureDaemonOf, findRunningDaemon, logPath as daemonLogPath, processAlive, type DaemonInfo } from '../../protocol/discovery';
 import { DaemonClient } from './client';
 import { makePrivateDir } from '../index/private';
 import { formatBytes } from '../report/formats';
@@ -25,37 +24,23 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 }
 
 export function logPath(config: ResolvedConfig): string {
-  return path.join(config.indexDir, 'daemon.log');
+  return daemonLogPath(config.indexDir);
 }
 
-/** Starts a detached daemon for this config unless one runs; resolves with its info once it answers. */
-export async function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): Promise<{ info: DaemonInfo; started: boolean }> {
-  const running = await findRunningDaemon(config.indexDir);
-  if (running) return { info: running, started: false };
-  makePrivateDir(config.indexDir);
-  const log = fs.openSync(logPath(config), 'a', 0o600);
+/**
+ * Starts a detached daemon for this config unless one runs; resolves with its info once it answers (or
+ * with the daemon that won a start race against ours: protocol/discovery.ts, shared with the extension).
+ */
+export function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): Promise<{ info: DaemonInfo; started: boolean }> {
   const args = [BIN, 'daemon', 'start', '--foreground', '--index', config.indexDir, ...(config.file ? ['--config', config.file] : []), ...extraArgs, ...(config.file ? [] : config.roots)];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: config.baseDir });
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  child.unref();
-  fs.closeSync(log);
-  const info = await waitFor('the daemon to start', 15_000, async () => {
-    if (exited !== undefined) {
-      const tail = fs.readFileSync(logPath(config), 'utf8').trim().split('\n').slice(-5).join('\n');
-      throw new Error(`the daemon exited with code ${exited}:\n${tail}`);
-    }
-    const found = readDaemonInfo(config.indexDir);
-    return found && found.pid === child.pid ? found : undefined;
-  });
-  return { info, started: true };
+  return ensureDaemonOf(config.indexDir, { node: process.execPath, args, cwd: config.baseDir, prepare: () => makePrivateDir(config.indexDir) }, 15_000);
 }
 
 export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | undefined> {
   const info = await findRunningDaemon(config.indexDir);
   if (!info) return undefined;
   try {
-    await new DaemonClient(info).request('doublon/shutdown');
+    await new DaemonClient(info).send(ShutdownRequest.type);
   } catch {
     process.kill(info.pid, 'SIGTERM'); // the HTTP side is wedged: the signal path still stops it cleanly
   }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCodes, type InitializeParams, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 import { loadConfig, type ResolvedConfig } from '../config/load';
 import { ProgressNotification, StatusChangedNotification, type DaemonStatus, type ProgressParams } from '../../protocol/methods';
-import type { DaemonInfo } from '../server/lifecycle';
+import type { DaemonInfo } from '../../protocol/discovery';
 import { encodeFrame, FrameReader, frameOf, parseFrame, type Frame } from './lsp-frames';
 
 /** Same bound as the daemon's socket: a larger message could not be delivered anyway. */

@@ -27,9 +27,9 @@ import { displayPath, toScanReport } from '../report/scan-report';
 import { quotePath } from '../report/printable';
 import * as path from 'node:path';
 import { REPORT_VERSION, type ReportError, type ReportGroup } from '../../protocol/report';
-import type { DaemonStatus, GroupsResult } from '../../protocol/methods';
+import { GroupsRequest, StatusRequest } from '../../protocol/methods';
 import { DaemonRunningError, UnsafeSocketFolderError, findRunningDaemon } from '../server/lifecycle';
-import { runDaemonForeground } from '../server/daemon';
+import { runDaemonForeground } from '../process/daemon';
 import { DaemonClient } from './client';
 import { ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
 import { runLspBridge } from './lsp-bridge';
@@ -84,14 +84,14 @@ function withOverrides(config: ResolvedConfig, json: string | undefined): Resolv
 /** The whole report from a daemon, paths made relative to `cwd` like a local scan's. */
 async function reportFromDaemon(client: DaemonClient, firstRoot: string, cwd: string): Promise<ScanReport> {
   // A daemon still on its first scan would answer with half the groups: wait until it is idle.
-  for (let delay = 20; (await client.request<DaemonStatus>('doublon/status')).state !== 'idle'; delay = Math.min(delay * 2, 500)) {
+  for (let delay = 20; (await client.send(StatusRequest.type)).state !== 'idle'; delay = Math.min(delay * 2, 500)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
   const rebase = (p: string): string => displayPath(path.resolve(firstRoot, p), cwd);
   const groups: ReportGroup[] = [];
   let errors: ReportError[] = [];
   for (let offset = 0; ; offset += 10_000) {
-    const page = await client.request<GroupsResult>('doublon/groups', { offset, limit: 10_000 });
+    const page = await client.send(GroupsRequest.type, { offset, limit: 10_000 });
     if (page.errors) errors = page.errors;
     groups.push(...page.groups);
     if (offset + page.groups.length >= page.total) break;
@@ -242,7 +242,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(EXIT.notRunning);
         return;
       }
-      const status = await new DaemonClient(info).request<DaemonStatus>('doublon/status');
+      const status = await new DaemonClient(info).send(StatusRequest.type);
       io.stdout(options.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(info, status));
       setExit(EXIT.ok);
     });

@@ -1,9 +1,10 @@
 /** Finding and reading `doublon.config.json`; the result carries absolute paths so nothing downstream guesses. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type DoublonConfig } from '../../protocol/settings';
+import { DEFAULT_CONFIG, type DoublonConfig } from '../../protocol/settings';
 import { ConfigError, validateConfig } from './validate';
 import { quotePath } from '../report/printable';
+import { findConfigFile } from '../../protocol/discovery';
 
 export interface ResolvedConfig {
   /** The config file, or undefined when defaults are used. */
@@ -18,14 +19,8 @@ export interface ResolvedConfig {
   indexDir: string;
 }
 
-/** Looks for the config in `startDir` and its parents, as git does for `.git`. */
-export function findConfigFile(startDir: string): string | undefined {
-  for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, CONFIG_FILE_NAME);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
+// Looks for the config in a folder and its parents: shared with the editor extension, which imports protocol/ only.
+export { findConfigFile };
 
 export function readConfigFile(file: string): DoublonConfig {
   let text: string;

@@ -1,12 +1,9 @@
 /** What the editor features need from the daemon's live state; the service implements it. */
-import type { DuplicateGroup, GroupMember } from '../groups/build';
 import type { ResolveOptions } from '../refs';
 import type { ImageReference } from '../references/store';
+import type { Membership } from '../server/group-state';
 
-export interface Membership {
-  group: DuplicateGroup;
-  member: GroupMember;
-}
+export type { Membership };
 
 export interface LspHost {
   /** The group holding this image (absolute path) and its place in it, if any. */

@@ -6,11 +6,12 @@
  */
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { MarkupKind, type ClientCapabilities, type Hover, type HoverParams } from 'vscode-languageserver-protocol';
+import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver-protocol';
 import { languageOf, resolveReference, type RawReference } from '../refs';
 import { formatBytes } from '../report/formats';
 import type { OpenDocument, OpenDocuments } from './documents';
 import type { LspHost } from './host';
+import { objectOf } from './params';
 
 /** Sizes tried, largest first, until the encoded thumbnail fits the bound. */
 const THUMBS = [{ size: 128, format: 'png' }, { size: 128, format: 'jpeg' }, { size: 80, format: 'jpeg' }] as const;
@@ -29,11 +30,13 @@ export interface HoverOptions {
  * From the client's capabilities (when given) and the `hover` setting (`{ images: boolean }`, or a boolean),
  * over `previous` for what neither says.
  */
-export function hoverOptionsFrom(capabilities: ClientCapabilities | undefined, setting: unknown, previous: HoverOptions = { markdown: false, images: true }): HoverOptions {
-  const formats = capabilities?.textDocument?.hover?.contentFormat;
-  const markdown = capabilities ? Array.isArray(formats) && formats.includes(MarkupKind.Markdown) : previous.markdown;
-  const given = typeof setting === 'boolean' ? setting : typeof setting === 'object' && setting !== null ? (setting as { images?: unknown }).images : undefined;
-  return { markdown, images: typeof given === 'boolean' ? given : previous.images };
+export function hoverOptionsFrom(capabilities: unknown, setting: unknown, previous: HoverOptions = { markdown: false, images: true }): HoverOptions {
+  // The client's capabilities as sent (initialize): read defensively, any level may be missing or malformed.
+  const given = objectOf(capabilities);
+  const formats = objectOf(objectOf(given?.textDocument)?.hover)?.contentFormat;
+  const markdown = given ? Array.isArray(formats) && formats.includes(MarkupKind.Markdown) : previous.markdown;
+  const images = typeof setting === 'boolean' ? setting : objectOf(setting)?.images;
+  return { markdown, images: typeof images === 'boolean' ? images : previous.images };
 }
 
 /** A small data: URI of an image (cached by path, size and mtime); undefined if it cannot be read or never fits. */

@@ -10,8 +10,9 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeActionKind, ErrorCodes, MessageType, TextDocumentSyncKind, type CodeActionParams, type DidChangeTextDocumentParams, type DidCloseTextDocumentParams,
-  type DidOpenTextDocumentParams, type ExecuteCommandParams, type HoverParams, type InitializeParams, type InitializeResult,
+  CodeActionKind, DidChangeConfigurationNotification, DidChangeTextDocumentNotification, DidChangeWatchedFilesNotification, DidChangeWorkspaceFoldersNotification,
+  DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DidSaveTextDocumentNotification, ErrorCodes, ExecuteCommandRequest, ExitNotification,
+  CodeActionRequest, HoverRequest, InitializedNotification, InitializeRequest, MessageType, ShutdownRequest, TextDocumentSyncKind, type InitializeResult,
 } from 'vscode-languageserver-protocol';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import { CAPABILITIES, PROTOCOL_VERSION } from '../../protocol/methods';
@@ -24,9 +25,11 @@ import { ReferenceExtractor } from './extractor';
 import type { LspHost } from './host';
 import type { RawReference } from '../refs';
 import { hover, hoverOptionsFrom, type HoverOptions } from './hover';
+import { contentChangesOf, documentUriOf, objectOf, positionOf, rangeOf, stringArrayOf, type Received } from './params';
 
 export type Notify = (method: string, params: unknown, client?: string) => void;
-type Handler = (params: Record<string, unknown>, context: CallContext) => Promise<unknown> | unknown;
+/** An LSP handler: the parameters as received (each checked before use), the connection that sent them. */
+export type LspHandler = (params: Received, context: CallContext) => Promise<unknown> | unknown;
 
 /** Methods a client may send before `initialize` (the spec: `exit` is honoured at any time). */
 const BEFORE_INITIALIZE = new Set(['initialize', 'exit']);
@@ -61,28 +64,49 @@ export class LspFeatures {
     this.extractor = new ReferenceExtractor(this.log);
   }
 
-  handlers(): Record<string, Handler> {
-    const lsp: Record<string, Handler> = {
-      initialize: (p, context) => this.initialize(p as unknown as InitializeParams, context),
-      initialized: () => undefined,
-      shutdown: (_p, context) => this.shutdown(context),
-      exit: (_p, context) => this.disconnected(context.client),
-      '$/setTrace': () => undefined,
-      '$/cancelRequest': () => undefined,
-      'workspace/didChangeConfiguration': (p, context) => this.didChangeConfiguration(p, context),
-      'workspace/didChangeWatchedFiles': () => undefined,
-      'workspace/didChangeWorkspaceFolders': () => undefined,
-      'textDocument/didOpen': (p, context) => this.didOpen(p as unknown as DidOpenTextDocumentParams, context),
-      'textDocument/didChange': (p, context) => this.didChange(p as unknown as DidChangeTextDocumentParams, context),
-      'textDocument/didClose': (p, context) => this.didClose(p as unknown as DidCloseTextDocumentParams, context),
-      'textDocument/didSave': () => undefined,
-      'textDocument/codeAction': (p, context) => codeActions(p as unknown as CodeActionParams, this.host, this.documents, (open) => this.duplicatesIn(open), this.severitiesOf(context.client), context.client),
-      'textDocument/hover': (p, context) => hover(p as unknown as HoverParams, this.host, this.documents, (open) => this.referencesIn(open), context.client, this.sessions.get(context.client)?.hover),
-      'workspace/executeCommand': (p, context) => this.executeCommand(p as unknown as ExecuteCommandParams, context),
-    };
-    const guarded: Record<string, Handler> = {};
-    for (const [method, handler] of Object.entries(lsp)) guarded[method] = (p, context) => this.admit(method, context) ? handler(p, context) : undefined;
-    return guarded;
+  /**
+   * The LSP methods, keyed by the protocol package's own method names, each behind the session checks.
+   * A Map: a method name is client input, and must never reach an object's prototype.
+   */
+  handlers(): ReadonlyMap<string, LspHandler> {
+    const ignored: LspHandler = () => undefined;
+    const lsp: Array<[string, LspHandler]> = [
+      [InitializeRequest.method, (p, context) => this.initialize(p, context)],
+      [InitializedNotification.method, ignored],
+      [ShutdownRequest.method, (_p, context) => this.shutdown(context)],
+      [ExitNotification.method, (_p, context) => this.disconnected(context.client)],
+      ['$/setTrace', ignored],
+      ['$/cancelRequest', ignored],
+      [DidChangeConfigurationNotification.method, (p, context) => this.didChangeConfiguration(p, context)],
+      [DidChangeWatchedFilesNotification.method, ignored],
+      [DidChangeWorkspaceFoldersNotification.method, ignored],
+      [DidOpenTextDocumentNotification.method, (p, context) => this.didOpen(p, context)],
+      [DidChangeTextDocumentNotification.method, (p, context) => this.didChange(p, context)],
+      [DidCloseTextDocumentNotification.method, (p, context) => this.didClose(p, context)],
+      [DidSaveTextDocumentNotification.method, ignored],
+      [CodeActionRequest.method, (p, context) => this.codeAction(p, context)],
+      [HoverRequest.method, (p, context) => this.hover(p, context)],
+      [ExecuteCommandRequest.method, (p, context) => this.executeCommand(p, context)],
+    ];
+    return new Map(lsp.map(([method, handler]) => [method, (p, context) => (this.admit(method, context) ? handler(p, context) : undefined)]));
+  }
+
+  private codeAction(params: Received, context: CallContext): ReturnType<typeof codeActions> | [] {
+    const uri = documentUriOf(params);
+    const range = rangeOf(params.range);
+    const given = objectOf(params.context);
+    if (uri === undefined || !range || !given) return [];
+    const only = given.only === undefined ? undefined : stringArrayOf(given.only);
+    // The client's diagnostics are not read: the actions are computed from the document as held here.
+    const checked = { textDocument: { uri }, range, context: { diagnostics: [], ...(only ? { only } : {}) } };
+    return codeActions(checked, this.host, this.documents, (open) => this.duplicatesIn(open), this.severitiesOf(context.client), context.client);
+  }
+
+  private hover(params: Received, context: CallContext): ReturnType<typeof hover> | null {
+    const uri = documentUriOf(params);
+    const position = positionOf(params.position);
+    if (uri === undefined || !position) return null;
+    return hover({ textDocument: { uri }, position }, this.host, this.documents, (open) => this.referencesIn(open), context.client, this.sessions.get(context.client)?.hover);
   }
 
   /** False: drop this notification. Throws the error a request gets. */
@@ -103,9 +127,9 @@ export class LspFeatures {
     return true;
   }
 
-  private initialize(params: InitializeParams, context: CallContext): InitializeResult {
+  private initialize(params: Received, context: CallContext): InitializeResult {
     if (this.sessions.has(context.client)) throw new RpcError(RpcErrorCodes.InvalidRequest, 'initialize: this connection is already initialized');
-    const options = (params.initializationOptions ?? {}) as { severity?: unknown; hover?: unknown };
+    const options = objectOf(params.initializationOptions) ?? {};
     this.sessions.set(context.client, { severities: severitiesFrom(options.severity), hover: hoverOptionsFrom(params.capabilities, options.hover), shutdown: false });
     return {
       capabilities: {
@@ -127,12 +151,12 @@ export class LspFeatures {
     return null;
   }
 
-  private didChangeConfiguration(params: Record<string, unknown>, context: CallContext): void {
+  private didChangeConfiguration(params: Received, context: CallContext): void {
     const session = this.sessions.get(context.client);
-    const settings = (params.settings ?? {}) as { doublon?: { severity?: unknown; hover?: unknown } };
-    if (!session || !settings.doublon) return;
-    if (settings.doublon.severity !== undefined) session.severities = severitiesFrom(settings.doublon.severity);
-    if (settings.doublon.hover !== undefined) session.hover = hoverOptionsFrom(undefined, settings.doublon.hover, session.hover);
+    const doublon = objectOf(objectOf(params.settings)?.doublon);
+    if (!session || !doublon) return;
+    if (doublon.severity !== undefined) session.severities = severitiesFrom(doublon.severity);
+    if (doublon.hover !== undefined) session.hover = hoverOptionsFrom(undefined, doublon.hover, session.hover);
     for (const open of this.documents.all()) if (open.client === context.client) this.schedule(open);
   }
 
@@ -140,17 +164,21 @@ export class LspFeatures {
     return this.sessions.get(client)?.severities ?? DEFAULT_SEVERITIES;
   }
 
-  private didOpen(params: DidOpenTextDocumentParams, context: CallContext): void {
-    const { uri, languageId, version, text } = params.textDocument ?? {};
+  private didOpen(params: Received, context: CallContext): void {
+    const { uri, languageId, version, text } = objectOf(params.textDocument) ?? {};
     if (typeof uri !== 'string' || typeof text !== 'string') throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didOpen: expected textDocument.uri and textDocument.text as strings');
     this.settle(this.documents.open(uri, String(languageId), Number(version) || 0, text, context.client), true);
   }
 
-  private didChange(params: DidChangeTextDocumentParams, context: CallContext): void {
-    const uri = params.textDocument?.uri;
-    if (typeof uri !== 'string' || !Array.isArray(params.contentChanges)) throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didChange: expected textDocument.uri and contentChanges');
+  private didChange(params: Received, context: CallContext): void {
+    const uri = documentUriOf(params);
+    const version = objectOf(params.textDocument)?.version;
+    const changes = contentChangesOf(params.contentChanges);
+    if (uri === undefined || !changes || typeof version !== 'number') {
+      throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didChange: expected textDocument.uri, textDocument.version and contentChanges (each a text, with a range or without)');
+    }
     const wasRefused = this.documents.isRefused(uri, context.client);
-    const outcome = this.documents.change(uri, params.textDocument.version, params.contentChanges, context.client);
+    const outcome = this.documents.change(uri, version, changes, context.client);
     if (outcome) this.settle(outcome, !wasRefused);
   }
 
@@ -168,9 +196,9 @@ export class LspFeatures {
     this.notify('window/logMessage', { type: MessageType.Warning, message: `Doublon: not checking ${uri}: ${reason}` }, client);
   }
 
-  private didClose(params: DidCloseTextDocumentParams, context: CallContext): void {
-    const uri = params.textDocument?.uri;
-    if (typeof uri !== 'string') return;
+  private didClose(params: Received, context: CallContext): void {
+    const uri = documentUriOf(params);
+    if (uri === undefined) return;
     this.documents.close(uri, context.client);
     this.extracted.delete(`${context.client}\n${uri}`);
     // Closed documents keep no diagnostics of ours (the CLI's check covers files on disk).
@@ -255,8 +283,8 @@ export class LspFeatures {
     for (const open of this.documents.all()) this.schedule(open);
   }
 
-  private async executeCommand(params: ExecuteCommandParams, context: CallContext): Promise<unknown> {
-    const args = params.arguments ?? [];
+  private async executeCommand(params: Received, context: CallContext): Promise<unknown> {
+    const args: unknown[] = Array.isArray(params.arguments) ? params.arguments : [];
     switch (params.command) {
       case IGNORE_COMMAND: {
         const paths = args.filter((a): a is string => typeof a === 'string');
@@ -272,7 +300,7 @@ export class LspFeatures {
         return { edit: result.edit, references: result.references, deletes: result.deletes, uri: pathToFileURL(file).href };
       }
       default:
-        throw new RpcError(RpcErrorCodes.MethodNotFound, `unknown command ${params.command}`);
+        throw new RpcError(RpcErrorCodes.MethodNotFound, `unknown command ${String(params.command)}`);
     }
   }
 }

@@ -38,6 +38,8 @@ function isImportMetaUrl(n: TS.Node | undefined): boolean {
 export function extractJsText(ctx: ExtractContext, text: string, base: number, lang: JsLang): void {
   if (!IMAGE_EXT_ANYWHERE.test(text)) return;
   const sf = ts.createSourceFile(`x.${lang}`, text, ts.ScriptTarget.Latest, false, kindOf(lang));
+  // The cast stays: parseDiagnostics is internal to TypeScript (not in its public typings), and the only
+  // way to hear of syntax errors without building a whole Program.
   const diags = (sf as unknown as { parseDiagnostics?: TS.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
   if (diags.length > 0) {
     const d = diags[0];

@@ -5,24 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { atomicWriteSync } from '../fs/atomic-write';
 import { makePrivateDir } from '../index/private';
+import { infoPath, lockPath, processAlive, readDaemonInfo, socketAnswers, type DaemonInfo } from '../../protocol/discovery';
 
-export interface DaemonInfo {
-  pid: number;
-  /** Local socket (LSP framing) path. */
-  socket: string;
-  /** HTTP port on 127.0.0.1. */
-  port: number;
-  token: string;
-  version: string;
-  startedAt: string;
-  roots: string[];
-  indexDir: string;
-}
+// Finding a daemon is the clients' side (protocol/discovery.ts, which the extension shares); re-exported
+// for the callers that also take or inspect the lock.
+export { findRunningDaemon, infoPath, lockPath, processAlive, readDaemonInfo, type DaemonInfo } from '../../protocol/discovery';
 
 export class DaemonRunningError extends Error {
   constructor(readonly info: DaemonInfo | undefined, pid: number, indexDir: string) {
@@ -33,14 +24,6 @@ export class DaemonRunningError extends Error {
     );
     this.name = 'DaemonRunningError';
   }
-}
-
-export function lockPath(indexDir: string): string {
-  return path.join(indexDir, 'daemon.lock');
-}
-
-export function infoPath(indexDir: string): string {
-  return path.join(indexDir, 'daemon.json');
 }
 
 /** The socket folder exists but another user could reach or replace it: the daemon refuses to serve there. */
@@ -89,43 +72,6 @@ function privateFolder(dir: string): string {
   const mode = stat.mode & 0o777;
   if (mode !== 0o700) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: its mode is ${mode.toString(8).padStart(4, '0')}, expected 0700 (other users could reach or replace the socket). ${advice}`);
   return dir;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function socketAnswers(socket: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const connection = net.connect(socket);
-    const done = (answer: boolean): void => {
-      connection.destroy();
-      resolve(answer);
-    };
-    connection.once('connect', () => done(true));
-    connection.once('error', () => done(false));
-    connection.setTimeout(timeoutMs, () => done(false));
-  });
-}
-
-export function readDaemonInfo(indexDir: string): DaemonInfo | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(infoPath(indexDir), 'utf8')) as DaemonInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The daemon serving this index, if one is alive and answering. */
-export async function findRunningDaemon(indexDir: string): Promise<DaemonInfo | undefined> {
-  const info = readDaemonInfo(indexDir);
-  if (!info || !processAlive(info.pid)) return undefined;
-  return (await socketAnswers(info.socket)) ? info : undefined;
 }
 
 export class DaemonLock {

@@ -37,16 +37,26 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-/** A reply the dispatcher already encoded (handleEncoded): written as it is. */
-class EncodedReply {
+/**
+ * A reply already encoded (by the dispatcher's handleEncoded, or encodeResponse): written as it is. A
+ * `Message` to the writer, so it passes through vscode-jsonrpc to our encoder untouched.
+ */
+class EncodedReply implements Message {
+  readonly jsonrpc = '2.0';
   constructor(readonly text: string) {}
+}
+
+interface Notification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: unknown;
 }
 
 interface Connection {
   id: string;
   socket: net.Socket;
   writer: StreamMessageWriter;
-  send(message: unknown): Promise<void>;
+  send(message: EncodedReply | JsonRpcResponse | Notification): Promise<void>;
   dispose(): void;
 }
 
@@ -120,16 +130,13 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let count = 0;
 
-  // Responses are encoded by encodeResponse, so one unserializable result becomes an InternalError for that
-  // request instead of a lost reply; notifications are plain JSON.
+  // Responses are encoded by encodeResponse before they reach the writer (Connection.send), so one
+  // unserializable result becomes an InternalError for that request instead of a lost reply; notifications
+  // are plain JSON.
   const encoder: ContentTypeEncoder = {
     name: 'application/json',
-    encode: (message: Message, encoding: ContentTypeEncoderOptions): Promise<Uint8Array> => {
-      if ((message as unknown) instanceof EncodedReply) return Promise.resolve(Buffer.from((message as unknown as EncodedReply).text, encoding.charset));
-      const isResponse = Array.isArray(message) || !('method' in message);
-      const text = isResponse ? encodeResponse(message as unknown as JsonRpcResponse | JsonRpcResponse[], log) : JSON.stringify(message);
-      return Promise.resolve(Buffer.from(text, encoding.charset));
-    },
+    encode: (message: Message, encoding: ContentTypeEncoderOptions): Promise<Uint8Array> =>
+      Promise.resolve(Buffer.from(message instanceof EncodedReply ? message.text : JSON.stringify(message), encoding.charset)),
   };
 
   const server = net.createServer((socket) => {
@@ -164,9 +171,10 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       id,
       socket,
       writer,
-      send(message: unknown) {
+      send(message) {
         if (socket.destroyed || !socket.writable) return Promise.resolve();
-        return writer.write(message as Message).catch((error: unknown) => {
+        const outgoing: Message = message instanceof EncodedReply || 'method' in message ? message : new EncodedReply(encodeResponse(message, log));
+        return writer.write(outgoing).catch((error: unknown) => {
           log(`[socket ${id}] cannot send a message: ${error instanceof Error ? error.message : String(error)}`);
         });
       },
@@ -245,7 +253,7 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
   server.on('error', (error) => log(`socket server error on ${options.path}: ${error.message}`));
 
   const unsubscribe = options.endpoint.subscribe((method, params, client) => {
-    const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    const notification: Notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
     for (const connection of connections) if (client === undefined || client === connection.id) void connection.send(notification);
   });
 

@@ -1,15 +1,19 @@
 /**
  * The long-lived process: lock the index, open the service, serve HTTP on 127.0.0.1 and the local socket,
  * publish `daemon.json`, scan, watch; on SIGTERM/SIGINT or `doublon/shutdown`, close everything in order
- * and release the lock.
+ * and release the lock. The one place that wires the engine (server/) to what serves it: the editor
+ * features (lsp/), the dashboard (dashboard/) and the catalogue; so none of those folders imports another
+ * in a cycle.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { ResolvedConfig } from '../config/load';
-import { DaemonLock, socketPathFor, type DaemonInfo } from './lifecycle';
-import { DoublonService, VERSION } from './service';
-import { startHttpServer } from './http';
-import { startSocketServer } from './socket';
+import type { DaemonInfo } from '../../protocol/discovery';
+import { DaemonLock, socketPathFor } from '../server/lifecycle';
+import { DoublonService, stderrLogger, VERSION, type Logger } from '../server/service';
+import { startHttpServer } from '../server/http';
+import { startSocketServer } from '../server/socket';
+import { DaemonEndpoint } from '../lsp/endpoint';
 import { registerDashboard } from '../dashboard/routes';
 import { catalogueTarget } from '../catalogue/connection';
 import { repositoryName } from '../catalogue/site';
@@ -23,21 +27,24 @@ export interface DaemonOptions {
    * editor started must not outlive it by days. Undefined: run until stopped.
    */
   idleExitMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface RunningDaemon {
   info: DaemonInfo;
   service: DoublonService;
+  /** The service with the editor features: what the transports serve. */
+  endpoint: DaemonEndpoint;
   /** Resolves when the daemon has stopped. */
   stopped: Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startDaemon(config: ResolvedConfig, options: DaemonOptions = {}): Promise<RunningDaemon> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const log = options.log ?? stderrLogger;
   const lock = await DaemonLock.acquire(config.indexDir);
   let service: DoublonService | undefined;
+  let endpoint: DaemonEndpoint | undefined;
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let socket: Awaited<ReturnType<typeof startSocketServer>> | undefined;
   try {
@@ -45,13 +52,15 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     service = DoublonService.open(config, {
       usePolling: options.usePolling,
       catalogue: catalogue && { target: catalogue, repository: repositoryName(config, process.env.DOUBLON_REPOSITORY) },
+      log,
     });
+    endpoint = new DaemonEndpoint(service);
     for (const notice of service.indexNotices) log(notice);
     const token = randomBytes(32).toString('hex');
-    http = await startHttpServer({ endpoint: service, token, port: options.port ?? 0 });
-    registerDashboard(http.routes, { endpoint: service, config, publicRoutes: http.publicRoutes, log });
+    http = await startHttpServer({ endpoint, token, port: options.port ?? 0 });
+    registerDashboard(http.routes, { endpoint, config, publicRoutes: http.publicRoutes, log });
     const socketPath = socketPathFor(config.indexDir);
-    socket = await startSocketServer({ endpoint: service, path: socketPath });
+    socket = await startSocketServer({ endpoint, path: socketPath });
     // Its folder is private already (socketPathFor); the socket itself is ours alone too.
     if (process.platform !== 'win32') fs.chmodSync(socketPath, 0o600);
     const info: DaemonInfo = {
@@ -71,6 +80,7 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     let stopping: Promise<void> | undefined;
     const running = service;
+    const served = endpoint;
     const servers = { http, socket };
     let idleTimer: NodeJS.Timeout | undefined;
     const stop = (): Promise<void> => {
@@ -78,7 +88,7 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
         if (idleTimer) clearInterval(idleTimer);
         log('stopping');
         await Promise.allSettled([servers.http.close(), servers.socket.close()]);
-        await running.stop();
+        await served.stop();
         lock.release();
         log('stopped');
         resolveStopped();
@@ -103,10 +113,10 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
       () => log(`ready: ${running.status().files} images, ${running.status().groups} groups`),
       (error: unknown) => log(`initial scan failed: ${(error as Error).stack ?? String(error)}`),
     );
-    return { info, service, stopped, stop };
+    return { info, service, endpoint, stopped, stop };
   } catch (error) {
     await Promise.allSettled([http?.close(), socket?.close()]);
-    await service?.stop().catch(() => undefined);
+    await (endpoint ?? service)?.stop().catch(() => undefined);
     lock.release();
     throw error;
   }

@@ -1,0 +1,34 @@
+/**
+ * The service's link to the organisation's catalogue: a CatalogueWatch fed with this site's images as the
+ * live index holds them, started in the background (a slow or absent server never delays the daemon).
+ */
+import type { ResolvedConfig } from '../config/load';
+import type { CatalogueState } from '../../protocol/catalogue';
+import type { Fingerprint } from '../hash';
+import type { IndexStore } from '../index/store';
+import { nearThresholds, SCHEMA_VERSION } from '../analysis';
+import { relativePosix } from '../scan/relative';
+import { CatalogueWatch } from '../catalogue/watch';
+import type { CatalogueTarget } from '../catalogue/connection';
+import type { LiveIndex } from './live-index';
+
+export function watchCatalogue(
+  given: { target: CatalogueTarget; repository: string },
+  config: () => ResolvedConfig,
+  store: IndexStore<Fingerprint>,
+  index: LiveIndex,
+  onChange: (state: CatalogueState) => void,
+): CatalogueWatch {
+  const watch = new CatalogueWatch({
+    ...given,
+    thresholds: nearThresholds(config()),
+    fingerprintVersion: SCHEMA_VERSION,
+    images: () => ({
+      images: [...index.entries.values()].map((e) => ({ file: e.path, path: relativePosix(config().baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+      fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
+    }),
+    onChange,
+  });
+  void watch.start();
+  return watch;
+}

@@ -1,0 +1,95 @@
+/**
+ * What lies inside the daemon's roots and what the index holds of it: the root of a path, the file filter
+ * (include/exclude globs, source extensions) and the `.gitignore` rules per root, each rebuilt only when the
+ * settings change (config edits replace the settings object). Shared by the watcher's folder pruning and
+ * the batches it reports.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedConfig } from '../config/load';
+import { GitignoreStack, makeFileFilter } from '../scan/filter';
+import { toPosix } from '../analysis';
+
+export type FileKind = 'image' | 'source';
+
+export class RootScope {
+  private gitignores = new Map<string, GitignoreStack>();
+  private filter: ReturnType<typeof makeFileFilter> | undefined;
+  private filterFor: object | undefined;
+
+  constructor(private readonly config: () => ResolvedConfig) {}
+
+  rootOf(p: string): string | undefined {
+    return this.config().roots.find((root) => p === root || p.startsWith(root + path.sep));
+  }
+
+  /** `.gitignore` files changed: their rules are read again when next needed. */
+  forgetGitignores(): void {
+    this.gitignores.clear();
+  }
+
+  private gitignoreOf(root: string): GitignoreStack {
+    let stack = this.gitignores.get(root);
+    if (!stack) this.gitignores.set(root, (stack = new GitignoreStack(root)));
+    return stack;
+  }
+
+  private fileFilter(): ReturnType<typeof makeFileFilter> {
+    // Rebuilt only when the settings object changes (config edits replace it).
+    const settings = this.config().settings;
+    if (this.filterFor !== settings) {
+      this.filter = makeFileFilter(settings.include, settings.exclude, settings.sources);
+      this.filterFor = settings;
+    }
+    return this.filter!;
+  }
+
+  /** For the watcher: folders the exclude globs prune, and the index folder, are not watched. */
+  ignoredByWatcher(p: string): boolean {
+    const { indexDir } = this.config();
+    if (p === indexDir || p.startsWith(indexDir + path.sep)) return true;
+    const root = this.rootOf(p);
+    if (!root || p === root) return false;
+    // Folders are pruned by the exclude globs; files are filtered when their batch is applied.
+    return !this.fileFilter().enterFolder(toPosix(path.relative(root, p)));
+  }
+
+  /** What the index holds of a file: an image, a source file whose references it reads, or nothing. */
+  kindOf(p: string): FileKind | undefined {
+    const config = this.config();
+    const root = this.rootOf(p);
+    if (!root || p.startsWith(config.indexDir + path.sep)) return undefined;
+    const rel = toPosix(path.relative(root, p));
+    const kind = this.fileFilter().acceptFile(rel) ? 'image' : this.fileFilter().acceptSource(rel) ? 'source' : undefined;
+    if (!kind || (config.settings.gitignore && this.gitignoreOf(root).ignores(p, false))) return undefined;
+    return kind;
+  }
+
+  /**
+   * Files below a folder, pruned like the crawl (exclude globs, .gitignore, the index), links not followed.
+   * (Moved as it was from service.ts; a second walker beside scan/crawl.ts, to be unified with it.)
+   */
+  filesUnder(folder: string): string[] {
+    const config = this.config();
+    const root = this.rootOf(folder);
+    if (!root) return [];
+    const files: string[] = [];
+    const folders = [folder];
+    while (folders.length > 0) {
+      const current = folders.pop()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(current, { withFileTypes: true });
+      } catch {
+        continue; // vanished or unreadable: the next batch or rescan says so
+      }
+      for (const entry of entries) {
+        const full = path.join(current, entry.name);
+        if (entry.isFile()) files.push(full);
+        else if (entry.isDirectory() && full !== config.indexDir && this.fileFilter().enterFolder(toPosix(path.relative(root, full)))
+          && !(config.settings.gitignore && this.gitignoreOf(root).ignores(full, true))) folders.push(full);
+      }
+    }
+    return files;
+  }
+}
