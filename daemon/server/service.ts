@@ -26,6 +26,7 @@ import {
 import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
 import { indexSource, updateReferences, variantSets } from '../references/update';
+import { applySiteChanges } from '../references/site-config';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';
@@ -415,6 +416,8 @@ export class DoublonService implements RpcEndpoint, LspHost {
       return;
     }
     const touched = new Set<string>();
+    const siteTargets = await applySiteChanges(this.refs, paths, this.referenceOptions()); // a generator's config changed: its sources' references
+    if (siteTargets.length > 0) { this.variants = undefined; siteTargets.forEach((target) => touched.add(target)); }
     const queue = [...new Set(paths)];
     const queued = new Set(queue);
     for (let i = 0; i < queue.length; i++) {
