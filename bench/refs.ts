@@ -28,7 +28,7 @@ const MIX: [string, number][] = [
 ];
 
 /** One line of a template in a city site's templating language, mixing HTML, tags and image paths. */
-function templateLine(ext: string, r: () => number, img: () => string, prose: (n: number) => string, w: () => string, i: number): string {
+export function templateLine(ext: string, r: () => number, img: () => string, prose: (n: number) => string, w: () => string, i: number): string {
   const k = r();
   switch (ext) {
     case 'liquid':

@@ -115,12 +115,17 @@ export class ReferenceStore {
     for (const { value } of this.sources.getRange()) yield value;
   }
 
-  /** Replaces a source's record and its target index entries in one transaction. */
+  /**
+   * Replaces a source's record and its target index entries in one transaction. Only the targets that
+   * changed are touched: a saved template usually names the same images as before.
+   */
   putSource(record: SourceRecord): void {
     this.write(() => {
-      this.unindex(record.path);
+      const before = new Set(this.sources.get(record.path)?.references.map((r) => r.target));
+      const after = new Set(record.references.map((r) => r.target));
+      for (const target of before) if (!after.has(target)) this.targets.removeSync(target, record.path);
       this.sources.putSync(record.path, record);
-      for (const target of new Set(record.references.map((r) => r.target))) this.targets.putSync(target, record.path);
+      for (const target of after) if (!before.has(target)) this.targets.putSync(target, record.path);
     });
   }
 

@@ -4,6 +4,7 @@
  */
 import { isSameVersion } from '../fs/file-version';
 import { extractFile, resolveReference, type ResolveOptions } from '../refs';
+import { ExistenceCache } from '../refs/exists';
 import type { FileStat } from '../scan/crawl';
 import { forEachLimited } from '../scan/scanner';
 import type { ReferenceStore, SourceRecord, StoredReference } from './store';
@@ -22,12 +23,29 @@ export interface ReferenceUpdateStats {
   references: number;
 }
 
+/**
+ * Folder listings shared by every re-index in this process: resolution asks "does this file exist?" for
+ * several candidate paths per reference, and a listing answers them all (daemon/refs/exists.ts). The
+ * daemon's watcher drops the folders it saw change (forgetChangedPaths in ./sites.ts).
+ */
+export const sourceFolders = new ExistenceCache();
+
 /** Reads one source file and records its references; returns the record. */
 export async function indexSource(store: ReferenceStore, stat: FileStat, options: ReferenceUpdateOptions): Promise<SourceRecord> {
   const result = await extractFile(stat.path, { isImage: options.isImage, resolve: options.resolve });
+  sourceFolders.pass();
+  const resolve: ResolveOptions = { ...options.resolve, exists: options.resolve.exists ?? sourceFolders.isFile };
+  // The same path is often written many times in one file (a logo, a sprite): resolved once per kind.
+  const resolved = new Map<string, string | undefined>();
   const references: StoredReference[] = [];
   for (const raw of result.references) {
-    const target = resolveReference(stat.path, raw.value, { ...options.resolve, kind: raw.kind });
+    const key = raw.kind + '\0' + raw.value;
+    let target = resolved.get(key);
+    if (target === undefined && !resolved.has(key)) {
+      resolve.kind = raw.kind;
+      target = resolveReference(stat.path, raw.value, resolve);
+      resolved.set(key, target);
+    }
     if (!target) continue; // external, a package, or outside the roots
     references.push({ ...raw, target });
   }

@@ -176,8 +176,12 @@ export function extractReferences(filePath: string, text: string, options: Extra
   }
   if (layer) ctx.candidates.push(...layer.candidates);
   const isImage = options.isImage ?? defaultIsImage;
-  const resolveOpts: ResolveOptions = options.resolve ?? { roots: [path.parse(path.resolve(filePath)).root], webRoots: [] };
-  const resolvesToImage = (c: Candidate) => candidatePaths(filePath, c.value, { ...resolveOpts, kind: c.kind }).some((p) => isImage(p));
+  // One options object for the whole file, its kind set per candidate (candidate lists are remembered per options object).
+  const resolveOpts: ResolveOptions = { ...(options.resolve ?? { roots: [path.parse(path.resolve(filePath)).root], webRoots: [] }) };
+  const resolvesToImage = (c: Candidate) => {
+    resolveOpts.kind = c.kind;
+    return candidatePaths(filePath, c.value, resolveOpts).some((p) => isImage(p));
+  };
   const accepts = (c: Candidate): boolean => {
     const v = c.value;
     if (v === '' || v.startsWith('#') || v.startsWith('?') || isExternal(v) || isPlaceholder(v)) return false;

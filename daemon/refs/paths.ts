@@ -2,12 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMAGE_EXTENSIONS as INDEXED_IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS } from '../../protocol/settings';
 import type { ResolveOptions } from './types';
-import { siteOf, type Mount } from './sites';
+import { siteOf, sitesGeneration, type Mount } from './sites';
 
 /** Extensions that make a path an image reference on their own (lower case, without dot): indexed or not. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set<string>([...INDEXED_IMAGE_EXTENSIONS, ...OTHER_IMAGE_EXTENSIONS]);
 
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+// Every placeholder form has one of these characters: a cheap test before the alternation.
+const PLACEHOLDER_CHARS = /[{$@<]/;
 const PLACEHOLDER = /\{\{|\{%|\$\{|#\{|@\{|<%|\{\s*[\w$.[\]'"()]+\s*\}|^[$@][A-Za-z_-]/;
 
 /** http:, https:, data:, mailto:, blob:, javascript:, … and protocol-relative //host/… */
@@ -20,7 +22,7 @@ export function isExternal(text: string): boolean {
 
 /** Template syntax ({{ }}, ${}, #{} of SCSS, @{} of Less, {% %}, <% %>, Svelte/Astro {expr}, $var/@var). */
 export function isPlaceholder(text: string): boolean {
-  return PLACEHOLDER.test(text);
+  return PLACEHOLDER_CHARS.test(text) && PLACEHOLDER.test(text);
 }
 
 /** Splits "a/b.png?v=2#x" into path "a/b.png" and suffix "?v=2#x". */
@@ -77,8 +79,16 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+// Windows compares paths case-insensitively (path.relative knows how); elsewhere a prefix test says the
+// same as path.relative for the normalized absolute paths candidates() makes, without its cost per candidate.
+const CASE_SENSITIVE_PATHS = process.platform !== 'win32';
+
 function insideRoots(p: string, roots: string[]): boolean {
-  return roots.some((r) => isInside(p, path.resolve(r)));
+  for (const root of roots) {
+    const r = path.resolve(root);
+    if (CASE_SENSITIVE_PATHS ? p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep) : isInside(p, r)) return true;
+  }
+  return false;
 }
 
 interface PathCandidate { abs: string; webRoot?: string; alias?: string; mount?: Mount; assetDir?: string }
@@ -158,16 +168,58 @@ export function resolveReference(fromFile: string, text: string, options: Resolv
 
 function resolveDetailed(fromFile: string, text: string, options: ResolveOptions) {
   const exists = options.exists ?? defaultExists;
-  for (const c of candidates(fromFile, text, options)) {
-    if (!insideRoots(c.abs, options.roots)) continue;
-    if (exists(c.abs)) return c;
-  }
+  for (const c of candidatesInRoots(fromFile, text, options)) if (exists(c.abs)) return c;
   return undefined;
 }
 
 /** Candidate paths without the existence check (used by extractors to ask isImage). */
 export function candidatePaths(fromFile: string, text: string, options: ResolveOptions): string[] {
-  return candidates(fromFile, text, options).filter((c) => insideRoots(c.abs, options.roots)).map((c) => c.abs);
+  return candidatesInRoots(fromFile, text, options).map((c) => c.abs);
+}
+
+/*
+ * Candidate lists depend only on the source file, the path text, its kind, the options' folders and the
+ * site's rules: a re-indexed file asks for the same ones again, so they are kept (not whether the files
+ * exist: that is asked each time). Dropped when the sites are forgotten (a generator's config changed).
+ */
+const MAX_REMEMBERED = 50_000;
+/** (the options' folders, the source file) → (kind, path text) → candidates. */
+const remembered = new Map<string, Map<string, PathCandidate[]>>();
+let rememberedCount = 0;
+let rememberedFor = -1;
+/** The folders of an options object, as a key (the same object is passed for every reference of a file). */
+const signatures = new WeakMap<ResolveOptions, string>();
+let last: { key: string; inner: Map<string, PathCandidate[]> } | undefined;
+
+function candidatesInRoots(fromFile: string, text: string, options: ResolveOptions): PathCandidate[] {
+  if (rememberedFor !== sitesGeneration()) {
+    remembered.clear();
+    rememberedCount = 0;
+    last = undefined;
+    rememberedFor = sitesGeneration();
+  }
+  let signature = signatures.get(options);
+  if (signature === undefined) {
+    signature = JSON.stringify([options.roots, options.webRoots, options.aliases ?? null]);
+    signatures.set(options, signature);
+  }
+  const outer = signature + '\0' + fromFile;
+  let inner = last?.key === outer ? last.inner : remembered.get(outer);
+  if (!inner) remembered.set(outer, (inner = new Map()));
+  last = { key: outer, inner };
+  const key = (options.kind ?? '') + '\0' + text;
+  let found = inner.get(key);
+  if (!found) {
+    found = candidates(fromFile, text, options).filter((c) => insideRoots(c.abs, options.roots));
+    if (++rememberedCount > MAX_REMEMBERED) {
+      remembered.clear();
+      rememberedCount = 1;
+      remembered.set(outer, inner = new Map());
+      last = { key: outer, inner };
+    }
+    inner.set(key, found);
+  }
+  return found;
 }
 
 // Characters that are escaped in any rewritten path, whatever the old style: they would end the

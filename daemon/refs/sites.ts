@@ -27,10 +27,17 @@ export interface Site {
 }
 
 const cache = new Map<string, Site | null>();
+let generation = 0;
 
 /** Forgets what was detected (a generator's config changed). */
 export function forgetSites(): void {
   cache.clear();
+  generation++;
+}
+
+/** Changes each time the sites are forgotten: what was derived from them (candidate paths) is stale. */
+export function sitesGeneration(): number {
+  return generation;
 }
 
 const isFile = (p: string) => {

@@ -69,6 +69,12 @@ export function mayHaveTags(text: string, dialect: Dialect): boolean {
 }
 
 const TRIM = /[-~=+]/;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const BACKQUOTE = 0x60;
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const HASH = 0x23;
 
 /**
  * Skips a string literal starting at `i` (the quote); returns the offset after its closing quote, or -1
@@ -89,8 +95,8 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
   const openers = DIALECT_OPENERS[dialect];
   const tags: TemplateTag[] = [];
   const n = text.length;
-  const firsts = [...new Set(openers.map((o) => o.open[0]))];
-  // Next offset of each opener's first character (indexOf, not a character loop: most of a file is markup).
+  const firsts = [...new Set(openers.map((o) => o.open.slice(0, 2)))];
+  // Next offset of each opener's first two characters (indexOf, not a character loop: most of a file is markup).
   const next = firsts.map((f) => text.indexOf(f));
   let i = 0;
   while (i < n) {
@@ -114,23 +120,28 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
       const k = text.indexOf(o.close, j);
       if (k >= 0) { innerEnd = k; end = k + o.close.length; }
     } else {
+      const closeFirst = o.close.charCodeAt(0);
+      const php = dialect === 'php';
+      const backquoted = dialect === 'go' || php;
       while (j < n) {
-        const ch = text[j];
-        if (ch === '"' || ch === "'" || (ch === '`' && (dialect === 'go' || dialect === 'php'))) {
+        const c = text.charCodeAt(j);
+        // Most characters of a tag are code: only quotes, the closer's first character and PHP's comment starts matter.
+        if (c !== QUOTE && c !== APOSTROPHE && c !== closeFirst && c !== BACKQUOTE && c !== SLASH && c !== HASH) { j++; continue; }
+        if (c === QUOTE || c === APOSTROPHE || (c === BACKQUOTE && backquoted)) {
           const after = skipString(text, j, Math.min(n, j + 4096));
           if (after < 0) { j++; continue; } // an apostrophe in prose inside a block: not a string
           j = after;
           continue;
         }
-        if (dialect === 'php') {
-          if (ch === '/' && text[j + 1] === '*') { const k = text.indexOf('*/', j + 2); j = k < 0 ? n : k + 2; continue; }
-          if ((ch === '/' && text[j + 1] === '/') || ch === '#') {
+        if (php) {
+          if (c === SLASH && text.charCodeAt(j + 1) === STAR) { const k = text.indexOf('*/', j + 2); j = k < 0 ? n : k + 2; continue; }
+          if ((c === SLASH && text.charCodeAt(j + 1) === SLASH) || c === HASH) {
             // A line comment ends at the line break or at "?>".
             while (j < n && text[j] !== '\n' && !text.startsWith('?>', j)) j++;
             continue;
           }
         }
-        if (text.startsWith(o.close, j)) {
+        if (c === closeFirst && text.startsWith(o.close, j)) {
           innerEnd = j;
           if (innerEnd > innerStart && TRIM.test(text[innerEnd - 1]) && o.close !== '?>' && o.close !== '%>') innerEnd--;
           end = j + o.close.length;

@@ -66,8 +66,24 @@ const WRAPPERS = /^(echo|print|esc_url|esc_attr|esc_html|trailingslashit|untrail
 // Every prefix atom names one of these: a cheap test before the regular expressions.
 const PREFIX_WORDS = /baseurl|BaseURL|base_path|directory|base_url|theme_path|_uri|bloginfo|url|URL|Permalink|root_/;
 
+// All atoms in one expression: one test instead of one per atom (every atom is anchored ^…$).
+const ANY_PREFIX_ATOM = new RegExp('^(?:' + PREFIX_ATOMS.map((re) => re.source.slice(1, -1)).join('|') + ')$');
+
+// A template writes the same few prefix tags over and over (`<?php echo get_template_directory_uri(); ?>`).
+const prefixVerdicts = new Map<string, boolean>();
+
 function isPrefix(code: string): boolean {
   if (!PREFIX_WORDS.test(code)) return false;
+  let verdict = prefixVerdicts.get(code);
+  if (verdict === undefined) {
+    verdict = readsAsPrefix(code);
+    if (prefixVerdicts.size >= 10_000) prefixVerdicts.clear();
+    prefixVerdicts.set(code, verdict);
+  }
+  return verdict;
+}
+
+function readsAsPrefix(code: string): boolean {
   let c = code.trim().replace(/^(echo|print|return)\s+/, '').replace(/\s+/g, '').replace(/;+$/, '');
   for (let k = 0; k < 4; k++) {
     const m = WRAPPERS.exec(c);
@@ -77,8 +93,8 @@ function isPrefix(code: string): boolean {
   }
   c = c.replace(/\|(raw|safe|escape|e|escape\(['"]\w+['"]\))$/, '');
   if (c === '') return false;
-  return c.split(/~|\.(?=[a-z_$])(?![a-z_]+\()|\+|\|prepend:|\|append:/).every((part) => part !== '' && PREFIX_ATOMS.some((re) => re.test(part)))
-    || PREFIX_ATOMS.some((re) => re.test(c));
+  return c.split(/~|\.(?=[a-z_$])(?![a-z_]+\()|\+|\|prepend:|\|append:/).every((part) => part !== '' && ANY_PREFIX_ATOM.test(part))
+    || ANY_PREFIX_ATOM.test(c);
 }
 
 const URL_FILTER_AFTER = /^\s*\|\s*(url|relative_url|absolute_url|relURL|absURL|relLangURL|absLangURL|asset_url|theme_url|file_url)\b/;
@@ -177,17 +193,31 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
 function blankTags(text: string, tags: TemplateTag[], markdown: boolean): string {
   const parts: string[] = [];
   let at = 0;
+  let nl = text.indexOf('\n');
+  let cr = text.indexOf('\r');
   for (const t of tags) {
-    const tag = text.slice(t.start, t.end);
     let fill = ' ';
     if (markdown) {
       const lineStart = Math.max(text.lastIndexOf('\n', t.start - 1), text.lastIndexOf('\r', t.start - 1)) + 1;
       const eol = text.slice(t.end).search(/[\r\n]|$/);
       if (/^[ \t]*$/.test(text.slice(lineStart, t.start)) && /\S/.test(text.slice(t.end, t.end + eol))) fill = ZERO_WIDTH;
     }
-    parts.push(text.slice(at, t.start), tag.includes('\n') || tag.includes('\r') ? tag.replace(/[^\r\n]/g, fill) : fill.repeat(tag.length));
+    parts.push(text.slice(at, t.start));
+    // The next line break at or after the tag (tags are in order: each search starts where the last one stopped).
+    if (nl >= 0 && nl < t.start) nl = text.indexOf('\n', t.start);
+    if (cr >= 0 && cr < t.start) cr = text.indexOf('\r', t.start);
+    if ((nl >= 0 && nl < t.end) || (cr >= 0 && cr < t.end)) parts.push(text.slice(t.start, t.end).replace(/[^\r\n]/g, fill));
+    else parts.push(filler(fill, t.end - t.start));
     at = t.end;
   }
   parts.push(text.slice(at));
   return parts.join('');
+}
+
+const FILLERS: Record<string, string> = { ' ': ' '.repeat(256), [ZERO_WIDTH]: ZERO_WIDTH.repeat(256) };
+
+/** `fill` repeated n times (tags are short: a slice of a prepared run, not a new string each time). */
+function filler(fill: string, n: number): string {
+  const run = FILLERS[fill];
+  return n <= run.length ? run.slice(0, n) : fill.repeat(n);
 }

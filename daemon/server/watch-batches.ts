@@ -11,6 +11,7 @@ import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import type { ReferenceStore } from '../references/store';
 import { indexSource, type updateReferences } from '../references/update';
+import { applySiteChanges } from '../references/site-config';
 import { indexFile } from '../scan/scanner';
 import type { RootScope } from './root-scope';
 
@@ -35,7 +36,10 @@ export async function applyBatch(paths: string[], context: BatchContext): Promis
     return { rescan: true };
   }
   const touched = new Set<string>();
-  let sourcesChanged = false;
+  // A generator's configuration changed (baseurl, theme, input dir…): its sources' references resolve anew.
+  const siteTargets = await applySiteChanges(refs, paths, context.referenceOptions());
+  let sourcesChanged = siteTargets.length > 0;
+  for (const target of siteTargets) touched.add(target);
   const applySource = async (p: string, stat: fs.Stats | undefined): Promise<void> => {
     const targets = await reindexSource(p, stat, context);
     if (targets === undefined) return;
