@@ -161,7 +161,7 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
   const progress = progressReporter({ bar: options.progress && !quiet, lines: options.progress });
   try {
     const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice });
-    return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf), stats: analysis.stats };
+    return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf, config.libraries), stats: analysis.stats };
   } finally {
     progress.stop();
   }

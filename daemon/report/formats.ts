@@ -45,12 +45,17 @@ export interface CheckOutput {
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
   const how = member.class === 'near' ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
-  return `${quotePath(member.path)} is ${how} of ${quotePath(group.canonical)} (${formatBytes(member.bytes)} reclaimable)`;
+  return `${quotePath(member.path)} is ${how} of ${canonicalOf(group)} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
 /** The message at a line that references a duplicate: what to write instead. */
 export function referenceMessage(finding: Finding): string {
-  return `${quotePath(finding.member.path)} is a duplicate (${finding.member.class}) of ${quotePath(finding.group.canonical)}: reference the canonical file instead`;
+  return `${quotePath(finding.member.path)} is a duplicate (${finding.member.class}) of ${canonicalOf(finding.group)}: reference the canonical file instead`;
+}
+
+/** The canonical as messages name it: its path, and its URL when it is a shared library's image. */
+function canonicalOf(group: Finding['group']): string {
+  return group.canonicalUrl ? `${quotePath(group.canonical)} (library image, ${escapeControls(group.canonicalUrl)})` : quotePath(group.canonical);
 }
 
 export function unreadableMessage(image: UnreadableImage): string {

@@ -23,6 +23,7 @@ import {
   type ReplaceApplyResult, type ReplacePlanParams, type ReplacePlanResult,
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
+import { scannedRoots } from '../config/libraries';
 import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
 import { indexSource, updateReferences, variantSets } from '../references/update';
@@ -278,7 +279,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private async startWatcher(): Promise<void> {
     const skip = this.config.indexDir + path.sep;
     this.watcher = new RootWatcher({
-      roots: this.config.roots,
+      roots: scannedRoots(this.config),
       usePolling: !!this.options.usePolling,
       ignored: (p) => {
         if (p === this.config.indexDir || p.startsWith(skip)) return true;
@@ -301,7 +302,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   private async scanAll(): Promise<void> {
     const settings = this.config.settings;
     const { sources } = await updateIndex(this.store, {
-      roots: this.config.roots,
+      roots: scannedRoots(this.config),
       include: settings.include,
       exclude: settings.exclude,
       sources: settings.sources,
@@ -338,7 +339,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
   }
 
   private rootOf(p: string): string | undefined {
-    return this.config.roots.find((root) => p === root || p.startsWith(root + path.sep));
+    return scannedRoots(this.config).find((root) => p === root || p.startsWith(root + path.sep));
   }
 
   private gitignoreOf(root: string): GitignoreStack {
@@ -537,7 +538,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
     const reports = new Map<string, { report: ReportGroup; json: string }>();
     const changed: ReportGroup[] = [];
     for (const group of groups) {
-      const report = toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image));
+      const report = toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image), this.config.libraries);
       const json = JSON.stringify(report);
       reports.set(group.id, { report, json });
       if (this.reports.get(group.id)?.json !== json) changed.push(report);
