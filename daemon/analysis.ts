@@ -19,6 +19,7 @@ import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, ty
 import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
 import { updateReferences, variantSets } from './references/update';
 import { mentionMayName, type ResolveOptions } from './refs';
+import { libraryOf, scannedRoots } from './config/libraries';
 
 export const SCHEMA_VERSION = 1;
 
@@ -189,7 +190,9 @@ export function pixelDigestCache(store: IndexStore<Fingerprint>, limits: DecodeO
 /** The canonical chooser of a config; `pinned` paths (relative to the config folder) outrank the preferred globs. */
 export function makeChooser(config: ResolvedConfig, pinned: ReadonlySet<string> = new Set()): CanonicalChooser {
   const preferred = globMatcher(config.settings.canonical.preferred);
-  return new CanonicalChooser(config.settings.canonical.rules, (p) => (pinned.has(p) ? 2 : preferred(p) ? 1 : 0));
+  // A shared library's copy is the canonical whatever the rules and pins say (config/libraries.ts).
+  const inLibrary = (p: string): boolean => config.libraries.length > 0 && libraryOf(path.resolve(config.baseDir, p), config.libraries) !== undefined;
+  return new CanonicalChooser(config.settings.canonical.rules, (p) => (inLibrary(p) ? 3 : pinned.has(p) ? 2 : preferred(p) ? 1 : 0));
 }
 
 /**
@@ -207,7 +210,7 @@ export function ignoreOptions(config: ResolvedConfig, variants: DeclaredVariants
 }
 
 export function resolveOptions(config: ResolvedConfig): ResolveOptions {
-  return { roots: config.roots, webRoots: config.webRoots.filter((w) => fs.existsSync(w)) };
+  return { roots: config.roots, webRoots: config.webRoots.filter((w) => fs.existsSync(w)), ...(config.libraries.length > 0 ? { libraries: config.libraries } : {}) };
 }
 
 export function openReferences(config: ResolvedConfig): ReferenceStore {
@@ -383,7 +386,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     const settings = config.settings;
     options.onPhase?.('index');
     const scan = await updateIndex(store, {
-      roots: config.roots,
+      roots: scannedRoots(config),
       include: settings.include,
       exclude: settings.exclude,
       sources: settings.sources,

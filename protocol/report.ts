@@ -59,6 +59,8 @@ export interface ReportGroup {
   /** The loosest class among the members. */
   class: DuplicateClass;
   canonical: string;
+  /** Where the canonical is served from, when it lies in a shared library (doublon.config.json `libraries`). */
+  canonicalUrl?: string;
   rule: CanonicalRule;
   /** Bytes freed if every member but the canonical were removed. */
   bytesReclaimable: number;

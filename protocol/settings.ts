@@ -21,6 +21,18 @@ export interface CanonicalSettings {
   rules: CanonicalRule[];
 }
 
+/**
+ * A shared library of canonical assets (the city's logo, pictograms…): a folder inside or outside the roots,
+ * served from `url`. A copy of a library image in the site is a duplicate of it, whatever the canonical rules
+ * say; the library is read, never written.
+ */
+export interface LibrarySetting {
+  /** The library's folder, relative to the config's folder. */
+  path: string;
+  /** The public base URL it is served from (`https://cdn.example.org/assets/` or `/assets/`). */
+  url: string;
+}
+
 export interface DoublonConfig {
   /** Folders to scan, relative to the config's folder. */
   roots: string[];
@@ -46,6 +58,8 @@ export interface DoublonConfig {
   maxSvgBytes: number;
   /** Where the index lives, relative to the config's folder. */
   indexDir: string;
+  /** Shared libraries of canonical assets. */
+  libraries: LibrarySetting[];
 }
 
 /** A duplicate class, or `unreadable`: an image file that cannot be read or decoded. */
@@ -94,6 +108,7 @@ export const DEFAULT_CONFIG: DoublonConfig = {
   maxPixels: 100_000_000,
   maxSvgBytes: 5 * 1024 * 1024,
   indexDir: '.doublon',
+  libraries: [],
 };
 
 export const CONFIG_FILE_NAME = 'doublon.config.json';

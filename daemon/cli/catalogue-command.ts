@@ -3,6 +3,7 @@
  * is optional: without `--catalogue`, `DOUBLON_CATALOGUE` or `PG*` variables nothing here runs, and when it is
  * set but out of reach, `check` says so and still gives the local result.
  */
+import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { FailOn } from '../../protocol/settings';
 import { nearThresholds, SCHEMA_VERSION } from '../analysis';
@@ -77,6 +78,11 @@ export async function checkCatalogue(config: ResolvedConfig, options: CatalogueO
   } finally {
     await site.close();
   }
+}
+
+/** Findings with their paths relative to `to` instead of the site's folder (reports give paths from the cwd). */
+export function rebaseFindings(findings: readonly CrossSiteFinding[], siteDir: string, to: string): CrossSiteFinding[] {
+  return findings.map((f) => ({ ...f, path: path.relative(to, path.resolve(siteDir, f.path)).split(path.sep).join('/') }));
 }
 
 function describeCopy(f: CrossSiteFinding): string {

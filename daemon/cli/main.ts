@@ -39,7 +39,7 @@ import { formatReportText } from './scan-command';
 import { serveDashboard } from './serve-command';
 import { renderHtmlReport } from '../dashboard/html-report';
 import { CatalogueError } from '../catalogue/connection';
-import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, runPublish } from './catalogue-command';
+import { checkCatalogue, formatCatalogueGithub, formatCatalogueText, formatPublish, rebaseFindings, runPublish } from './catalogue-command';
 
 export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
 
@@ -162,7 +162,7 @@ async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolea
   const progress = progressReporter({ bar: options.progress && !quiet, lines: options.progress });
   try {
     const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice });
-    return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf), stats: analysis.stats };
+    return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf, config.libraries), stats: analysis.stats };
   } finally {
     progress.stop();
   }
@@ -337,15 +337,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
       const counts = tally(findings, unreadable);
       const colored = options.format === 'text' && !options.output && useColor();
+      const catalogue = await checkCatalogue(config, options, failOn);
+      // SARIF and GitLab carry the catalogue's findings as results of their own rules (paths from the cwd, like the rest).
+      const carried = catalogue && !catalogue.error && (options.format === 'sarif' || options.format === 'gitlab') ? { findings: rebaseFindings(catalogue.findings, config.baseDir, io.cwd), failOn } : undefined;
       let text = options.format === 'html'
         ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
-        : formatCheck(options.format, { findings, unreadable, report, counts, known, srcRoot: io.cwd, style: styleFor(colored) });
-      const catalogue = await checkCatalogue(config, options, failOn);
+        : formatCheck(options.format, { findings, unreadable, report, counts, known, srcRoot: io.cwd, style: styleFor(colored), ...(carried ? { catalogue: carried } : {}) });
       if (catalogue) {
         if (options.format === 'text') text += formatCatalogueText(catalogue);
         else if (options.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), catalogue }, null, 2) + '\n';
         else if (options.format === 'github') text += formatCatalogueGithub(catalogue);
-        else io.stderr(formatCatalogueText(catalogue).trimStart());
+        else if (!carried) io.stderr(formatCatalogueText(catalogue).trimStart());
       }
       if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
       else io.stdout(text);

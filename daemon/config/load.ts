@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type DoublonConfig } from '../../protocol/settings';
 import { ConfigError, validateConfig } from './validate';
 import { quotePath } from '../report/printable';
 import { findConfigFile } from '../../protocol/discovery';
+import { resolveLibraries, type ResolvedLibrary } from './libraries';
 
 export interface ResolvedConfig {
   /** The config file, or undefined when defaults are used. */
@@ -17,6 +18,8 @@ export interface ResolvedConfig {
   /** Absolute web roots (may not exist). */
   webRoots: string[];
   indexDir: string;
+  /** Shared libraries (folders of canonical assets and their URLs), real paths; scanned, never written. */
+  libraries: ResolvedLibrary[];
 }
 
 // Looks for the config in a folder and its parents: shared with the editor extension, which imports protocol/ only.
@@ -74,11 +77,15 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   // there), and the index sits in it, so that `doublon scan site/` twice reuses it.
   const baseDir = fs.realpathSync(file ? path.dirname(file) : roots[0]);
   const indexBase = baseDir;
+  const realRoots = outermost(roots.map((r) => fs.realpathSync(r)));
+  const { libraries, problems } = resolveLibraries(settings.libraries, baseDir, realRoots);
+  if (problems.length > 0) throw new ConfigError(file ?? '(command line)', problems);
   return {
     file,
     baseDir,
     settings,
-    roots: outermost(roots.map((r) => fs.realpathSync(r))),
+    roots: realRoots,
+    libraries,
     webRoots: file ? settings.webRoots.map((w) => path.resolve(baseDir, w)) : settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(r, w))),
     indexDir: options.indexDir ? path.resolve(options.cwd, options.indexDir) : path.resolve(indexBase, settings.indexDir),
   };

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG, FAIL_ON_VALUES } from '../../protocol/settings';
-import { CANONICAL_RULES, LIMITS } from './validate';
+import { CANONICAL_RULES, LIBRARY_URL_PATTERN, LIMITS } from './validate';
 import { REPOSITORY_URL, TOOL_VERSION } from '../report/tool';
 
 export const SCHEMA_FILE = 'schema/doublon.config.schema.json';
@@ -64,6 +64,21 @@ export function configSchema(): Json {
       maxPixels: { type: 'number', minimum: LIMITS.maxPixels.min, maximum: LIMITS.maxPixels.max, default: d.maxPixels, description: 'Images with more pixels are refused (decompression bombs).' },
       maxSvgBytes: { type: 'number', minimum: LIMITS.maxSvgBytes.min, maximum: LIMITS.maxSvgBytes.max, default: d.maxSvgBytes, description: 'SVG files larger than this are refused before they are parsed (bytes).' },
       indexDir: { ...nonEmptyString, default: d.indexDir, description: 'Where the index lives, relative to this file.' },
+      libraries: {
+        type: 'array',
+        maxItems: LIMITS.libraries.maxItems,
+        default: [],
+        description: 'Shared libraries of canonical assets: a copy of a library image in the site is a duplicate of it, and `replace` points the references at the library (relative inside the roots, its URL outside). A library is read, never written.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['path', 'url'],
+          properties: {
+            path: { ...nonEmptyString, description: 'The library\'s folder, relative to this file (inside or outside the roots).' },
+            url: { type: 'string', pattern: LIBRARY_URL_PATTERN, description: 'The public base URL the library is served from (`https://cdn.example.org/assets/` or `/assets/`).' },
+          },
+        },
+      },
     },
   };
 }

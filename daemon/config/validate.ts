@@ -2,7 +2,7 @@
  * Validation of `doublon.config.json`. Every message names the key, what was expected and what was found,
  * e.g. `thresholds.nearSimilarity: expected a number between 0 and 1, received 7 (number)`.
  */
-import { DEFAULT_CONFIG, FAIL_ON_VALUES, type DoublonConfig, type FailOn, type IgnoredSet } from '../../protocol/settings';
+import { DEFAULT_CONFIG, FAIL_ON_VALUES, type DoublonConfig, type FailOn, type IgnoredSet, type LibrarySetting } from '../../protocol/settings';
 import type { CanonicalRule } from '../../protocol/report';
 
 export class ConfigError extends Error {
@@ -21,7 +21,12 @@ export const LIMITS = {
   maxPixels: { min: 1, max: 1e12 },
   maxSvgBytes: { min: 1, max: 1e10 },
   nearSimilarity: { min: 0.5, max: 1 },
+  /** Libraries a config may name (each is scanned with the site). */
+  libraries: { maxItems: 64 },
 } as const;
+
+/** A library's URL: absolute http(s), or root-relative on the site's own host (`/assets/`). */
+export const LIBRARY_URL_PATTERN = '^(https?://[^\\s/]+|/)[^\\s]*$';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -141,6 +146,28 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
     }
   }
 
+  if ('libraries' in raw) config.libraries = validateLibraries(check, raw.libraries);
+
   if (check.problems.length > 0) throw new ConfigError(file, check.problems);
   return config;
+}
+
+function validateLibraries(check: Checker, value: unknown): LibrarySetting[] {
+  const expected = `an array of at most ${LIMITS.libraries.maxItems} { "path": folder, "url": public base URL }`;
+  if (!Array.isArray(value) || value.length > LIMITS.libraries.maxItems) return check.fail('libraries', expected, value) ?? [];
+  const libraries: LibrarySetting[] = [];
+  const url = new RegExp(LIBRARY_URL_PATTERN);
+  value.forEach((entry: unknown, i) => {
+    const key = `libraries[${i}]`;
+    if (!isObject(entry)) return check.fail(key, '{ "path": folder, "url": public base URL }', entry);
+    for (const k of Object.keys(entry)) {
+      if (k !== 'path' && k !== 'url') check.problems.push(`${key}.${k}: unknown key (known keys: path, url)`);
+    }
+    const ok = [
+      typeof entry.path === 'string' && entry.path !== '' ? true : check.fail(`${key}.path`, 'a non-empty string (a folder, relative to this file)', entry.path),
+      typeof entry.url === 'string' && url.test(entry.url) ? true : check.fail(`${key}.url`, 'an http(s) URL or a path from the site\'s root ("/assets/")', entry.url),
+    ].every(Boolean);
+    if (ok) libraries.push({ path: entry.path as string, url: entry.url as string });
+  });
+  return libraries;
 }

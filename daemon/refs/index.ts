@@ -33,7 +33,7 @@ const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data'
 export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position, UnresolvedMention } from './types';
 export { siteOf, forgetSites, type Site, type Generator } from './sites';
 export { mentionMayName } from './mentions';
-export { resolveReference, rewriteReference, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
+export { resolveReference, rewriteReference, libraryUrl, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';
 
 const BY_EXT: Record<string, SourceLanguage> = {

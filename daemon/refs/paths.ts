@@ -242,6 +242,17 @@ function encodePath(p: string, encodeAll: boolean): string {
 }
 
 /**
+ * The public URL of `target` when it lies in a shared library outside the roots (no relative path reaches it
+ * on the served site; `evenInsideRoots`: in any library), else undefined. The library's base URL, then the path below the library, encoded.
+ */
+export function libraryUrl(target: string, options: Pick<ResolveOptions, 'libraries'>, evenInsideRoots = false): string | undefined {
+  const library = options.libraries?.find((l) => (evenInsideRoots || !l.insideRoots) && isInside(target, l.dir) && target !== l.dir);
+  if (!library) return undefined;
+  const below = path.relative(library.dir, target).split(path.sep).join('/');
+  return library.url.replace(/\/+$/, '') + '/' + encodePath(below, true);
+}
+
+/**
  * New path text that points at newTarget, in the author's style of oldText: relative stays relative
  * (with "./" only if it had it), root-relative stays root-relative (through the same web root if it
  * holds newTarget, else another one, else relative), an alias stays an alias, ?query and #hash are
@@ -254,6 +265,8 @@ export function rewriteReference(fromFile: string, oldText: string, newTarget: s
   const encodeAll = /%[0-9a-fA-F]{2}/.test(pathPart);
   const target = path.resolve(newTarget);
   const posix = (p: string) => p.split(path.sep).join('/');
+  const url = libraryUrl(target, options);
+  if (url !== undefined) return url + suffix;
   const old = resolveDetailed(fromFile, t, options);
 
   if (options.aliases) {

@@ -82,6 +82,11 @@ export interface ResolveOptions {
    * found beside the file (runtime strings are resolved against the page, not the script).
    */
   kind?: ReferenceKind;
+  /**
+   * Shared libraries (doublon.config.json `libraries`): a rewritten reference to an image of a library
+   * outside the roots is the library's public URL; nothing in a library is ever written. Optional.
+   */
+  libraries?: ReadonlyArray<{ dir: string; url: string; insideRoots: boolean }>;
 }
 
 export interface ExtractOptions {

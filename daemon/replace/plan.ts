@@ -5,7 +5,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { DuplicateClass } from '../../protocol/report';
-import { extractReferences, readSourceFile, resolveReference, rewriteReference, type RawReference } from '../refs';
+import { extractReferences, libraryUrl, readSourceFile, resolveReference, rewriteReference, type RawReference } from '../refs';
+import { libraryOf } from '../config/libraries';
 import { applyEdits, encode, latin1Safe, sha256 } from './codec';
 import { ReplaceError } from './errors';
 import { findMentions } from './mentions';
@@ -151,6 +152,10 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
           skipped.push({ code: 'outside-roots', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is ${outside}` });
           continue;
         }
+        if (libraryOf(p, input.resolve.libraries ?? [])) {
+          skipped.push({ code: 'permission', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is in a shared library (read only)` });
+          continue;
+        }
         // Unresolved template mentions (daemon/refs): an expression that may name this file at build time.
         const mentions = input.mentionsOf?.(p) ?? [];
         if (mentions.length > 0) {
@@ -229,6 +234,10 @@ async function planFile(
     skipAll('outside-roots', `the file is ${outside}`, cands);
     return undefined;
   }
+  if (libraryOf(path.resolve(source), input.resolve.libraries ?? [])) {
+    skipAll('permission', 'the file is in a shared library (read only)', cands);
+    return undefined;
+  }
   let bytes: Buffer;
   try {
     const st = await fsp.lstat(source);
@@ -296,7 +305,11 @@ async function planFile(
     const bad: PlannedEdit[] = [];
     for (const e of edits) {
       const r = byStart.get(shift(e.start));
-      const ok = r !== undefined && r.text === e.newText && resolveReference(source, r.value, { ...input.resolve, kind: r.kind }) === e.to;
+      // A library's URL is not a path this site resolves: what is checked is that it is the library's URL of the canonical.
+      const url = libraryUrl(e.to, input.resolve);
+      const ok = url !== undefined
+        ? e.newText.startsWith(url)
+        : r !== undefined && r.text === e.newText && resolveReference(source, r.value, { ...input.resolve, kind: r.kind }) === e.to;
       if (!ok) bad.push(e);
     }
     const editedStarts = new Set(edits.map((e) => e.start));

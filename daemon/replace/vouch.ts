@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { rewriteReference } from '../refs';
+import { libraryOf } from '../config/libraries';
 import { latin1Safe } from './codec';
 import { ReplaceError } from './errors';
 import { outsideProblem } from './scope';
@@ -33,6 +34,7 @@ export function vouchPlan(plan: unknown, input: PlanInput, indexDir: string): as
     throw new ReplaceError('invalid', `Not a replace plan of version ${PLAN_VERSION}; make the plan again with this version of Doublon.`);
   }
   const roots = input.resolve.roots;
+  const libraries = input.resolve.libraries ?? [];
   const groups = new Map<string, ReplaceGroup>(input.groups.map((g) => [g.id, g]));
   const memberOf = (groupId: unknown, p: unknown): { group: ReplaceGroup; member: ReplaceMember } | undefined => {
     const group = typeof groupId === 'string' ? groups.get(groupId) : undefined;
@@ -43,7 +45,7 @@ export function vouchPlan(plan: unknown, input: PlanInput, indexDir: string): as
   const seen = new Set<string>();
   for (const f of plan.files as unknown[]) {
     if (!isObject(f) || !Array.isArray(f.edits)) refuse('A planned file is malformed');
-    const outside = outsideProblem(f.path, roots, indexDir);
+    const outside = outsideProblem(f.path, roots, indexDir) ?? ((typeof f.path === 'string' && libraryOf(f.path, libraries)) ? 'in a shared library (read only)' : undefined);
     if (outside) refuseOutside(f.path, outside, 'a file to edit');
     const source = f.path as string;
     if (seen.has(source)) refuse(`${source} is listed twice`, source);
@@ -66,7 +68,7 @@ export function vouchPlan(plan: unknown, input: PlanInput, indexDir: string): as
   }
   for (const r of plan.removals as unknown[]) {
     if (!isObject(r)) refuse('A planned removal is malformed');
-    const outside = outsideProblem(r.path, roots, indexDir);
+    const outside = outsideProblem(r.path, roots, indexDir) ?? ((typeof r.path === 'string' && libraryOf(r.path, libraries)) ? 'in a shared library (read only)' : undefined);
     if (outside) refuseOutside(r.path, outside, 'an image to remove');
     const copy = memberOf(r.groupId, r.path);
     if (!copy || path.resolve(copy.group.canonical) === r.path) refuse(`${String(r.path)} is not a copy in a current duplicate group ${String(r.groupId)}`, r.path);
@@ -79,7 +81,8 @@ export function vouchPlan(plan: unknown, input: PlanInput, indexDir: string): as
     if (!isObject(c)) refuse('A planned canonical is malformed');
     const group = typeof c.groupId === 'string' ? groups.get(c.groupId) : undefined;
     if (!group || c.path !== path.resolve(group.canonical)) refuse(`${String(c.path)} is not the canonical of a current group ${String(c.groupId)}`, c.path);
-    const outside = outsideProblem(c.path, roots, indexDir);
+    // A canonical is only read (its content checked); one in a shared library may lie outside the roots.
+    const outside = typeof c.path === 'string' && libraryOf(c.path, libraries) ? undefined : outsideProblem(c.path, roots, indexDir);
     if (outside) refuseOutside(c.path, outside, 'a canonical');
   }
 }

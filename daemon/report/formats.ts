@@ -7,7 +7,9 @@ import type { ReportLocation, ScanReport } from '../../protocol/report';
 import { formatBytes } from '../../protocol/units';
 import type { Finding, Severity, Tally, UnreadableImage } from './findings';
 import { escapeControls, quotePath } from './printable';
-import { ALL_RULES, CLASS_RULES, REFERENCE_RULE, UNREADABLE_RULE } from './rules';
+import { ALL_RULES, CLASS_RULES, LIBRARY_COPY_RULE, REFERENCE_RULE, SITE_COPY_RULE, UNREADABLE_RULE } from './rules';
+import type { CrossSiteFinding } from '../../protocol/catalogue';
+import type { FailOn } from '../../protocol/settings';
 import { REPOSITORY_URL, TOOL_NAME, TOOL_VERSION } from './tool';
 
 export { formatBytes };
@@ -37,6 +39,8 @@ export interface CheckOutput {
   counts: Tally;
   /** Findings hidden by the baseline. */
   known: number;
+  /** Copies found in the organisation's catalogue (`--catalogue`), paths relative to `srcRoot`. */
+  catalogue?: { findings: CrossSiteFinding[]; failOn: readonly FailOn[] };
   /** Absolute folder the report's relative paths start from: SARIF's `%SRCROOT%`. */
   srcRoot: string;
   style?: Style;
@@ -45,12 +49,17 @@ export interface CheckOutput {
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
   const how = member.class === 'near' ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
-  return `${quotePath(member.path)} is ${how} of ${quotePath(group.canonical)} (${formatBytes(member.bytes)} reclaimable)`;
+  return `${quotePath(member.path)} is ${how} of ${canonicalOf(group)} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
 /** The message at a line that references a duplicate: what to write instead. */
 export function referenceMessage(finding: Finding): string {
-  return `${quotePath(finding.member.path)} is a duplicate (${finding.member.class}) of ${quotePath(finding.group.canonical)}: reference the canonical file instead`;
+  return `${quotePath(finding.member.path)} is a duplicate (${finding.member.class}) of ${canonicalOf(finding.group)}: reference the canonical file instead`;
+}
+
+/** The canonical as messages name it: its path, and its URL when it is a shared library's image. */
+function canonicalOf(group: Finding['group']): string {
+  return group.canonicalUrl ? `${quotePath(group.canonical)} (library image, ${escapeControls(group.canonicalUrl)})` : quotePath(group.canonical);
 }
 
 export function unreadableMessage(image: UnreadableImage): string {
@@ -106,10 +115,31 @@ const unreadableFingerprint = (u: UnreadableImage): string => fingerprint('unrea
 
 const sarifLevel = (s: Severity): 'error' | 'warning' => s;
 
+/**
+ * A catalogue finding's severity: a copy of a library image is an error when its class fails the check (the
+ * site should use the library's URL), else a warning; a copy in another site is a note (the site cannot fix it).
+ */
+export function catalogueSeverity(f: CrossSiteFinding, failOn: readonly FailOn[]): Severity | 'note' {
+  if (!f.other.library) return 'note';
+  return failOn.includes(f.class) ? 'error' : 'warning';
+}
+
+export function catalogueMessage(f: CrossSiteFinding): string {
+  const how = f.class === 'exact' ? 'a copy' : `a near copy (${(Math.floor(f.similarity * 1000) / 10).toFixed(1)}% similar)`;
+  const where = `${f.other.repository}:${f.other.path}`;
+  const url = f.other.url ? `, served at ${f.other.url}` : '';
+  return escapeControls(f.other.library
+    ? `${quotePath(f.path)} is ${how} of the library image ${where}${url}: use the library's URL instead`
+    : `${quotePath(f.path)} is ${how} of ${where}${url} in another site of the catalogue`);
+}
+
+const catalogueRule = (f: CrossSiteFinding) => (f.other.library ? LIBRARY_COPY_RULE : SITE_COPY_RULE);
+const catalogueFingerprint = (f: CrossSiteFinding): string => fingerprint('catalogue', f.path, f.sha256, f.other.repository, f.other.path);
+
 interface SarifResult {
   ruleId: string;
   ruleIndex: number;
-  level: 'error' | 'warning';
+  level: 'error' | 'warning' | 'note';
   message: { text: string };
   locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } } }>;
   relatedLocations?: Array<{ id: number; message: { text: string }; physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }>;
@@ -123,7 +153,7 @@ interface CodeQualityIssue {
   check_name: string;
   categories: string[];
   fingerprint: string;
-  severity: 'major' | 'minor';
+  severity: 'major' | 'minor' | 'info';
   location: { path: string; lines: { begin: number } } | { path: string; positions: { begin: { line: number; column: number } } };
 }
 
@@ -139,7 +169,7 @@ export function formatSarif(out: CheckOutput): string {
     fullDescription: { text: r.full },
     help: { text: r.help, markdown: r.helpMarkdown },
     helpUri: r.helpUri,
-    defaultConfiguration: { level: r === UNREADABLE_RULE ? 'warning' : 'error' },
+    defaultConfiguration: { level: r === UNREADABLE_RULE ? 'warning' : r === SITE_COPY_RULE ? 'note' : 'error' },
     properties: { tags: ['maintainability'], precision: r === CLASS_RULES.near ? 'high' : 'very-high' },
   }));
   const ruleIndex = (id: string): number => rules.findIndex((r) => r.id === id);
@@ -169,6 +199,18 @@ export function formatSarif(out: CheckOutput): string {
       })),
     ];
   });
+  for (const f of out.catalogue?.findings ?? []) {
+    const rule = catalogueRule(f);
+    results.push({
+      ruleId: rule.id,
+      ruleIndex: ruleIndex(rule.id),
+      level: catalogueSeverity(f, out.catalogue?.failOn ?? []),
+      message: { text: catalogueMessage(f) },
+      locations: [{ physicalLocation: { artifactLocation: artifact(f.path) } }],
+      partialFingerprints: { 'doublon/v2': catalogueFingerprint(f) },
+      properties: { class: f.class, similarity: f.similarity, repository: f.other.repository, otherPath: f.other.path, library: f.other.library, ...(f.other.url ? { url: f.other.url } : {}) },
+    });
+  }
   for (const u of out.unreadable) {
     results.push({
       ruleId: UNREADABLE_RULE.id,
@@ -238,6 +280,18 @@ export function formatGitlab(out: CheckOutput): string {
       location: { path: r.path, positions: { begin: { line: r.line + 1, column: r.character + 1 } } },
     })),
   ]);
+  for (const f of out.catalogue?.findings ?? []) {
+    const severity = catalogueSeverity(f, out.catalogue?.failOn ?? []);
+    issues.push({
+      type: 'issue' as const,
+      description: catalogueMessage(f),
+      check_name: catalogueRule(f).id,
+      categories: ['Duplication'],
+      fingerprint: catalogueFingerprint(f),
+      severity: severity === 'note' ? 'info' : gitlabSeverity(severity),
+      location: { path: f.path, lines: { begin: 1 } },
+    });
+  }
   for (const u of out.unreadable) {
     issues.push({
       type: 'issue' as const,

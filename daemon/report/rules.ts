@@ -43,4 +43,14 @@ export const UNREADABLE_RULE = rule('unreadable-image', 'UnreadableImage', 'An i
   'The file has an image extension but could not be read or decoded (corrupt, truncated, empty, not an image, or over the pixel limit `maxPixels`). It was skipped: it cannot be compared with the other images.',
   'Repair or remove the file, exclude it with `exclude` in doublon.config.json, or raise `maxPixels` for a legitimate large image. `--fail-on unreadable` (or `"failOn": [..., "unreadable"]`) makes such files fail the check.');
 
-export const ALL_RULES: readonly RuleDescriptor[] = [CLASS_RULES.exact, CLASS_RULES.pixel, CLASS_RULES.near, REFERENCE_RULE, UNREADABLE_RULE];
+/** Found through the organisation's catalogue (`doublon check --catalogue`): a copy of a shared library's image. */
+export const LIBRARY_COPY_RULE = rule('catalogue-library-copy', 'CopyOfLibraryImage', 'A copy of an image of a shared library',
+  'The file is a copy (the same bytes, or verified as a near copy) of an image that a shared library of the organisation publishes in the catalogue. The site should load the library\'s image from its public URL instead of shipping its own copy.',
+  'Point the references at the library image\'s URL (given with the finding): name the library under `libraries` in doublon.config.json and run `doublon replace --apply` (the quick fix in the editor does the same for one reference), then delete the copy.');
+
+/** Found through the catalogue: a copy of an image of another site (information: a site cannot fix another's copy). */
+export const SITE_COPY_RULE = rule('catalogue-site-copy', 'CopyInAnotherSite', 'An image that another site of the organisation also holds',
+  'Another site published in the organisation\'s catalogue holds the same image (or a verified near copy). This is reported for information: the two sites could share it through a library.',
+  'If the image is common to several sites, move it into a shared library (published with `doublon publish --library --public-url URL`) and point both sites at it.');
+
+export const ALL_RULES: readonly RuleDescriptor[] = [CLASS_RULES.exact, CLASS_RULES.pixel, CLASS_RULES.near, REFERENCE_RULE, UNREADABLE_RULE, LIBRARY_COPY_RULE, SITE_COPY_RULE];

@@ -2,7 +2,7 @@
 import { REPORT_VERSION, type ReportGroup, type ScanReport } from '../../protocol/report';
 import type { DuplicateGroup } from '../groups/build';
 import { relativePosix } from '../scan/relative';
-import type { ImageReference } from '../refs';
+import { libraryUrl, type ImageReference, type ResolveOptions } from '../refs';
 
 /** Relative to `base` with `/` separators: what users and CI annotations expect. */
 export function displayPath(absolute: string, base: string): string {
@@ -12,11 +12,13 @@ export function displayPath(absolute: string, base: string): string {
 /** Where an image is referenced (absolute source paths), when references are indexed. */
 export type ReferenceLookup = (imagePath: string) => Array<Pick<ImageReference, 'source' | 'range'>>;
 
-export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?: ReferenceLookup): ReportGroup {
+export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?: ReferenceLookup, libraries?: ResolveOptions['libraries']): ReportGroup {
+  const url = libraries && libraryUrl(group.canonical.path, { libraries }, true);
   return {
     id: group.id,
     class: group.class,
     canonical: displayPath(group.canonical.path, base),
+    ...(url ? { canonicalUrl: url } : {}),
     rule: group.rule,
     bytesReclaimable: group.bytesReclaimable,
     members: group.members.map((m) => ({
@@ -41,10 +43,10 @@ export interface UnreadableFile {
   message: string;
 }
 
-export function toScanReport(groups: DuplicateGroup[], errors: readonly UnreadableFile[], base: string, referencesOf?: ReferenceLookup): ScanReport {
+export function toScanReport(groups: DuplicateGroup[], errors: readonly UnreadableFile[], base: string, referencesOf?: ReferenceLookup, libraries?: ResolveOptions['libraries']): ScanReport {
   return {
     version: REPORT_VERSION,
-    groups: groups.map((g) => toReportGroup(g, base, referencesOf)),
+    groups: groups.map((g) => toReportGroup(g, base, referencesOf, libraries)),
     errors: errors.map((e) => ({ path: displayPath(e.path, base), message: e.message })).sort((a, b) => (a.path < b.path ? -1 : 1)),
   };
 }

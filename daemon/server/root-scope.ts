@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
+import { scannedRoots } from '../config/libraries';
 import { GitignoreStack, makeFileFilter } from '../scan/filter';
 import { toPosix } from '../analysis';
 
@@ -19,8 +20,9 @@ export class RootScope {
 
   constructor(private readonly config: () => ResolvedConfig) {}
 
+  /** The root (a site root, or a shared library's folder, read only) a path lies in. */
   rootOf(p: string): string | undefined {
-    return this.config().roots.find((root) => p === root || p.startsWith(root + path.sep));
+    return scannedRoots(this.config()).find((root) => p === root || p.startsWith(root + path.sep));
   }
 
   /** `.gitignore` files changed: their rules are read again when next needed. */

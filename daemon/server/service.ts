@@ -23,6 +23,7 @@ import {
 } from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
 import { ignoreOptions, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, toPosix } from '../analysis';
+import { scannedRoots } from '../config/libraries';
 import type { ReferenceStore } from '../references/store';
 import { updateReferences, variantSets } from '../references/update';
 import type { Fingerprint } from '../hash';
@@ -229,7 +230,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
 
   private async startWatcher(): Promise<void> {
     this.watcher = new RootWatcher({
-      roots: this.config.roots,
+      roots: scannedRoots(this.config),
       usePolling: !!this.options.usePolling,
       ignored: (p) => this.scope.ignoredByWatcher(p),
       onBatch: (paths) => this.enqueue(() => this.applyBatch(paths)).catch((error: unknown) => {
@@ -249,7 +250,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   private async scanAll(): Promise<void> {
     const settings = this.config.settings;
     const { sources } = await updateIndex(this.store, {
-      roots: this.config.roots,
+      roots: scannedRoots(this.config),
       include: settings.include,
       exclude: settings.exclude,
       sources: settings.sources,
@@ -309,7 +310,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       chooser: makeChooser(this.config, pinnedCanonicals(this.store)),
       ...ignoreOptions(this.config, this.variants),
     });
-    const delta = this.groups.replace(groups, (group) => toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image)));
+    const delta = this.groups.replace(groups, (group) => toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image), this.config.libraries));
     if (!delta) return;
     this.notify(GroupsChangedNotification.method, delta);
     this.events.groupsChanged(delta);

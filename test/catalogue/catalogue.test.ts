@@ -104,6 +104,19 @@ describe('catalogue on PostgreSQL (real server)', function () {
     assert.equal(text.code, 1);
     assert.match(text.stdout, /img\/logo-copy\.png: a copy of library image city-library:public\/logo\.png \(https:\/\/cdn\.example\.org\/assets\/logo\.png\)/);
     assert.match(text.stdout, /img\/banner-small\.jpg: \d+\.\d % like library image city-library:public\/banner\.png/);
+
+    // SARIF and GitLab Code Quality carry the same findings under the catalogue's rules, library copies as errors.
+    const sarif = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'sarif');
+    assert.equal(sarif.code, 1, sarif.stderr);
+    const run = (JSON.parse(sarif.stdout) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> }).runs[0];
+    const copies = run.results.filter((r) => r.ruleId === 'catalogue-library-copy');
+    assert.deepEqual(copies.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.level]).sort(), [['img/banner-small.jpg', 'error'], ['img/logo-copy.png', 'error']]);
+    assert.ok(copies.every((r) => run.tool.driver.rules[r.ruleIndex].id === r.ruleId));
+    assert.match(copies.find((r) => r.locations[0].physicalLocation.artifactLocation.uri === 'img/logo-copy.png')!.message.text, /served at https:\/\/cdn\.example\.org\/assets\/logo\.png/);
+    const gitlab = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'gitlab');
+    const issues = JSON.parse(gitlab.stdout) as Array<{ check_name: string; severity: string; location: { path: string } }>;
+    assert.deepEqual(issues.filter((i) => i.check_name === 'catalogue-library-copy').map((i) => [i.location.path, i.severity]).sort(), [['img/banner-small.jpg', 'major'], ['img/logo-copy.png', 'major']]);
+    assert.equal(gitlab.stderr, '', 'nothing about the catalogue on stderr once the report carries it');
   });
 
   it('publishes incrementally: only what changed, with the revision advancing', async () => {

@@ -33,6 +33,13 @@ const SAMPLES: Array<[string, unknown]> = [
   ['maxPixels zero', { maxPixels: 0 }],
   ['maxPixels huge', { maxPixels: 1e13 }],
   ['indexDir empty', { indexDir: '' }],
+  ['libraries', { libraries: [{ path: '../city-library', url: 'https://cdn.city.example/assets/' }, { path: 'shared', url: '/shared/' }] }],
+  ['libraries not an array', { libraries: { path: 'x', url: '/x/' } }],
+  ['library without url', { libraries: [{ path: 'x' }] }],
+  ['library url not a URL', { libraries: [{ path: 'x', url: 'cdn.example.org' }] }],
+  ['library url with a space', { libraries: [{ path: 'x', url: 'https://cdn.example.org/a b/' }] }],
+  ['library unknown key', { libraries: [{ folder: 'x', url: '/x/' }] }],
+  ['library empty path', { libraries: [{ path: '', url: '/x/' }] }],
   ['not an object', []],
 ];
 
