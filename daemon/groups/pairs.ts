@@ -69,20 +69,48 @@ export interface GraphStats {
   maxPerImage: number;
 }
 
+/**
+ * A content of the graph. Kept small (a graph holds every distinct image of the tree, ~400 bytes a node):
+ * the keys in one array, their kinds packed in a number, the pair maps made at the first pair.
+ */
 interface Node {
   id: number;
   sha256: string;
-  /** Its keys in the indexes (kept so a restored graph can remove it without decoding its fingerprint). */
-  keys: Uint8Array[];
-  /** The index of each key. */
-  kinds: IndexedKind[];
+  /** Its keys in the indexes, 32 bytes each (kept so a restored graph can remove it without decoding its fingerprint). */
+  keys: Uint8Array;
+  /** The index of key i: KIND_CODES[(kinds >> 2i) & 3]. */
+  kinds: number;
   /** Loaded on demand for a restored node (only a newcomer's candidates are ever compared). */
   fingerprint?: Fingerprint;
   /** Partner sha256 → pair. */
-  edges: Map<string, SimilarPair>;
+  edges?: Map<string, SimilarPair>;
   /** Partners that were verified and found different: a group never holds both. */
-  rejected: Set<string>;
+  rejected?: Set<string>;
 }
+
+function keyCount(node: Node): number {
+  return node.keys.length / 32;
+}
+
+function kindOf(node: Node, i: number): IndexedKind {
+  return KIND_CODES[(node.kinds >>> (2 * i)) & 3];
+}
+
+function keyOf(node: Node, i: number): Uint8Array {
+  return node.keys.subarray(32 * i, 32 * i + 32);
+}
+
+function link(x: Node, y: Node, pair: SimilarPair): void {
+  (x.edges ??= new Map()).set(y.sha256, pair);
+  (y.edges ??= new Map()).set(x.sha256, pair);
+}
+
+function refuse(x: Node, y: Node): void {
+  (x.rejected ??= new Set()).add(y.sha256);
+  (y.rejected ??= new Set()).add(x.sha256);
+}
+
+const NO_EDGES: ReadonlyMap<string, SimilarPair> = new Map();
 
 /** 3: verified-different pairs are kept (`rejected`). 4: each key says its index (`kinds`). */
 export const SNAPSHOT_VERSION = 4;
@@ -172,13 +200,14 @@ export class SimilarityGraph {
   /** Adds a content and verifies it against its nearest candidates; returns the new pairs. */
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
-    const node: Node = { id: this.nextId++, sha256, keys: [], kinds: [], fingerprint, edges: new Map(), rejected: new Set() };
+    const own = ownKeys(fingerprint);
+    const node: Node = { id: this.nextId++, sha256, keys: new Uint8Array(32 * own.length), kinds: 0, fingerprint };
     const ranked = this.candidatesOf(fingerprint);
-    for (const { key, kind } of ownKeys(fingerprint)) {
+    own.forEach(({ key, kind }, i) => {
       this.indexes[kind].add(node.id, key);
-      node.keys.push(key);
-      node.kinds.push(kind);
-    }
+      node.keys.set(key, 32 * i);
+      node.kinds |= KIND_CODES.indexOf(kind) << (2 * i);
+    });
     this.nodes.set(sha256, node);
     this.byId.set(node.id, node);
     this.stats.added++;
@@ -212,16 +241,14 @@ export class SimilarityGraph {
       }
       if (!verdict) {
         // Verified different (or pixel-identical to a content that was): grouping never puts them together.
-        other.rejected.add(sha256);
-        node.rejected.add(other.sha256);
+        refuse(other, node);
         verdicts.set(other.sha256, null);
         refused.set(component, (refused.get(component) ?? 0) + 1);
         continue;
       }
       const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
       verdicts.set(other.sha256, pair);
-      other.edges.set(sha256, pair);
-      node.edges.set(other.sha256, pair);
+      link(other, node, pair);
       this.components.union(other.id, node.id);
       added.push(pair);
     }
@@ -264,20 +291,21 @@ export class SimilarityGraph {
    * fingerprint up to the encoder, same answer. Undefined when there is none.
    */
   private pixelTwinVerdict(other: Node, verdicts: ReadonlyMap<string, SimilarPair | null>): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
-    if (verdicts.size === 0 || other.edges.size === 0) return undefined;
+    const edges = other.edges ?? NO_EDGES;
+    if (verdicts.size === 0 || edges.size === 0) return undefined;
     const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Omit<SimilarPair, 'a' | 'b'> | null | undefined => {
       if (pair.class !== 'pixel') return undefined;
       return verdict ? { class: verdict.class, similarity: verdict.similarity } : null;
     };
     // Walk the shorter of the two maps: an old content many others matched has many edges.
-    if (verdicts.size < other.edges.size) {
+    if (verdicts.size < edges.size) {
       for (const [partner, verdict] of verdicts) {
-        const pair = other.edges.get(partner);
+        const pair = edges.get(partner);
         const found = pair && twinOf(pair, verdict);
         if (found !== undefined) return found;
       }
     } else {
-      for (const [partner, pair] of other.edges) {
+      for (const [partner, pair] of edges) {
         const verdict = verdicts.get(partner);
         const found = verdict === undefined ? undefined : twinOf(pair, verdict);
         if (found !== undefined) return found;
@@ -290,12 +318,13 @@ export class SimilarityGraph {
   remove(sha256: string): string[] {
     const node = this.nodes.get(sha256);
     if (!node) return [];
-    node.keys.forEach((key, i) => this.indexes[node.kinds[i]].remove(node.id, key));
-    for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
-    for (const partner of node.rejected) this.nodes.get(partner)?.rejected.delete(sha256);
+    for (let i = 0; i < keyCount(node); i++) this.indexes[kindOf(node, i)].remove(node.id, keyOf(node, i));
+    const partners = [...(node.edges?.keys() ?? [])];
+    for (const partner of partners) this.nodes.get(partner)?.edges?.delete(sha256);
+    for (const partner of node.rejected ?? []) this.nodes.get(partner)?.rejected?.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
-    return [...node.edges.keys()];
+    return partners;
   }
 
   /** Everything needed to rebuild the graph without searching or decoding: keys and verified pairs. */
@@ -305,11 +334,11 @@ export class SimilarityGraph {
     const pairs: GraphSnapshot['pairs'] = [];
     for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
     const rejected: GraphSnapshot['rejected'] = [];
-    for (const node of nodes) for (const partner of node.rejected) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
+    for (const node of nodes) for (const partner of node.rejected ?? []) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
     return {
       version: SNAPSHOT_VERSION,
       settings: settingsKey(this.options.thresholds),
-      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: Buffer.concat(n.keys), kinds: Uint8Array.from(n.kinds, (kind) => KIND_CODES.indexOf(kind)) })),
+      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: n.keys, kinds: Uint8Array.from({ length: keyCount(n) }, (_, i) => (n.kinds >>> (2 * i)) & 3) })),
       pairs,
       rejected,
     };
@@ -320,13 +349,12 @@ export class SimilarityGraph {
     if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== settingsKey(options.thresholds)) return undefined;
     const graph = new SimilarityGraph(options);
     const nodes = snapshot.nodes.map((n) => {
-      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: [], kinds: [], edges: new Map(), rejected: new Set() };
-      for (let at = 0, i = 0; at + 32 <= n.keys.length; at += 32, i++) {
-        const kind = (n.kinds ? KIND_CODES[n.kinds[i]] : undefined) ?? (i === 0 ? 'hash' : 'crop');
-        const key = Uint8Array.prototype.slice.call(n.keys, at, at + 32);
-        node.keys.push(key);
-        node.kinds.push(kind);
-        graph.indexes[kind].add(node.id, key);
+      // A copy: the snapshot's buffer may be a slice of a much larger one (the store's read).
+      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: Uint8Array.prototype.slice.call(n.keys, 0, n.keys.length - (n.keys.length % 32)), kinds: 0 };
+      for (let i = 0; i < keyCount(node); i++) {
+        const code = n.kinds && n.kinds[i] < KIND_CODES.length ? n.kinds[i] : i === 0 ? 0 : 1;
+        node.kinds |= code << (2 * i);
+        graph.indexes[KIND_CODES[code]].add(node.id, keyOf(node, i));
       }
       graph.nodes.set(node.sha256, node);
       graph.byId.set(node.id, node);
@@ -337,16 +365,14 @@ export class SimilarityGraph {
       const b = nodes[ib];
       if (!a || !b) return undefined;
       const pair: SimilarPair = { a: a.sha256, b: b.sha256, class: pixel ? 'pixel' : 'near', similarity };
-      a.edges.set(b.sha256, pair);
-      b.edges.set(a.sha256, pair);
+      link(a, b, pair);
       graph.components.union(a.id, b.id);
     }
     for (const [ia, ib] of snapshot.rejected ?? []) {
       const a = nodes[ia];
       const b = nodes[ib];
       if (!a || !b) return undefined;
-      a.rejected.add(b.sha256);
-      b.rejected.add(a.sha256);
+      refuse(a, b);
     }
     return graph;
   }
@@ -357,7 +383,7 @@ export class SimilarityGraph {
   }
 
   pair(a: string, b: string): SimilarPair | undefined {
-    return this.nodes.get(a)?.edges.get(b);
+    return this.nodes.get(a)?.edges?.get(b);
   }
 
   /**
@@ -368,33 +394,31 @@ export class SimilarityGraph {
     const x = this.nodes.get(a);
     const y = this.nodes.get(b);
     if (!x || !y || a === b) return undefined;
-    const known = x.edges.get(b);
-    if (known || x.rejected.has(b)) return known;
+    const known = x.edges?.get(b);
+    if (known || x.rejected?.has(b)) return known;
     const verdict = await this.classify(x, y);
     if (!verdict) {
-      x.rejected.add(b);
-      y.rejected.add(a);
+      refuse(x, y);
       return undefined;
     }
     const pair: SimilarPair = { a, b, ...verdict };
-    x.edges.set(b, pair);
-    y.edges.set(a, pair);
+    link(x, y, pair);
     this.components.union(x.id, y.id);
     return pair;
   }
 
   /** True when the two contents were compared and found different (not merely never compared). */
   verifiedDifferent(a: string, b: string): boolean {
-    return this.nodes.get(a)?.rejected.has(b) ?? false;
+    return this.nodes.get(a)?.rejected?.has(b) ?? false;
   }
 
   partners(sha256: string): SimilarPair[] {
-    return [...(this.nodes.get(sha256)?.edges.values() ?? [])];
+    return [...(this.nodes.get(sha256)?.edges?.values() ?? [])];
   }
 
   *pairs(): Iterable<SimilarPair> {
     for (const node of this.nodes.values()) {
-      for (const [partner, pair] of node.edges) if (node.sha256 < partner) yield pair;
+      for (const [partner, pair] of node.edges ?? NO_EDGES) if (node.sha256 < partner) yield pair;
     }
   }
 
