@@ -17,8 +17,8 @@
  * canonical–member pairs the bounded search left unverified through `verify`.
  */
 import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
-import { HammingIndex } from '../index/hamming';
-import { rankCandidates, type KeyKind } from './candidate-ranking';
+import { HammingIndex, type HammingHit } from '../index/hamming';
+import { rankCandidates, type KeyHits } from './candidate-ranking';
 import { GrowingUnionFind } from './union-find';
 
 /**
@@ -69,28 +69,59 @@ export interface GraphStats {
   maxPerImage: number;
 }
 
+/**
+ * A content of the graph. Kept small (a graph holds every distinct image of the tree, ~400 bytes a node):
+ * the keys in one array, their kinds packed in a number, the pair maps made at the first pair.
+ */
 interface Node {
   id: number;
   sha256: string;
-  /** Its keys in the index (kept so a restored graph can remove it without decoding its fingerprint). */
-  keys: Uint8Array[];
+  /** Its keys in the indexes, 32 bytes each (kept so a restored graph can remove it without decoding its fingerprint). */
+  keys: Uint8Array;
+  /** The index of key i: KIND_CODES[(kinds >> 2i) & 3]. */
+  kinds: number;
   /** Loaded on demand for a restored node (only a newcomer's candidates are ever compared). */
   fingerprint?: Fingerprint;
   /** Partner sha256 → pair. */
-  edges: Map<string, SimilarPair>;
+  edges?: Map<string, SimilarPair>;
   /** Partners that were verified and found different: a group never holds both. */
-  rejected: Set<string>;
+  rejected?: Set<string>;
 }
 
-/** 3: verified-different pairs are kept (`rejected`). */
-export const SNAPSHOT_VERSION = 3;
+function keyCount(node: Node): number {
+  return node.keys.length / 32;
+}
+
+function kindOf(node: Node, i: number): IndexedKind {
+  return KIND_CODES[(node.kinds >>> (2 * i)) & 3];
+}
+
+function keyOf(node: Node, i: number): Uint8Array {
+  return node.keys.subarray(32 * i, 32 * i + 32);
+}
+
+function link(x: Node, y: Node, pair: SimilarPair): void {
+  (x.edges ??= new Map()).set(y.sha256, pair);
+  (y.edges ??= new Map()).set(x.sha256, pair);
+}
+
+function refuse(x: Node, y: Node): void {
+  (x.rejected ??= new Set()).add(y.sha256);
+  (y.rejected ??= new Set()).add(x.sha256);
+}
+
+const NO_EDGES: ReadonlyMap<string, SimilarPair> = new Map();
+
+/** 3: verified-different pairs are kept (`rejected`). 4: each key says its index (`kinds`). */
+export const SNAPSHOT_VERSION = 4;
 
 /** A saved graph: contents with their index keys, and the verified pairs (node positions, pixel flag, similarity). */
 export interface GraphSnapshot {
   version: number;
   /** The thresholds it was built with: another setting means another graph. */
   settings: string;
-  nodes: Array<{ sha256: string; keys: Uint8Array }>;
+  /** keys: 32 bytes each; kinds: a byte per key, its index (0 hash, 1 crop, 2 shape; without it, the first key is the hash, the others crop keys). */
+  nodes: Array<{ sha256: string; keys: Uint8Array; kinds?: Uint8Array }>;
   pairs: Array<[number, number, 0 | 1, number]>;
   /** Candidate pairs verified different (node positions). */
   rejected: Array<[number, number]>;
@@ -100,29 +131,39 @@ function settingsKey(thresholds: NearThresholds): string {
   return JSON.stringify(thresholds, Object.keys(thresholds).sort());
 }
 
-/** indexKeys(fp) labelled: the hash first, the crop keys, the shape key last (transparent images only). */
-function labelledIndexKeys(fp: Fingerprint): Array<{ key: Uint8Array; kind: KeyKind }> {
+/**
+ * The indexes a content's keys go to. A key is only ever compared with keys of the meaning verification
+ * compares it with (compare.ts): a hash with hashes and crop keys, a crop key with hashes, a silhouette with
+ * silhouettes. A crop key near another crop key, or a silhouette near a DCT hash, is a coincidence.
+ */
+type IndexedKind = 'hash' | 'crop' | 'shape';
+const KIND_CODES: readonly IndexedKind[] = ['hash', 'crop', 'shape'];
+
+function keyId(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
+}
+
+/** indexKeys(fp) labelled (the hash first, the crop keys, the shape key last: transparent images only), each key once per kind. */
+function ownKeys(fp: Fingerprint): Array<{ key: Uint8Array; kind: IndexedKind }> {
   const keys = indexKeys(fp);
   const shape = shapeKey(fp) !== undefined;
-  return keys.map((key, i) => ({ key, kind: i === 0 ? 'hash' : shape && i === keys.length - 1 ? 'shape' : 'crop' }));
-}
-
-/** Keys with duplicates removed, the first label kept (a flat image's crop keys can equal its hash). */
-function labelledKeys(keys: Array<{ key: Uint8Array; kind: KeyKind }>): Array<{ key: Uint8Array; kind: KeyKind }> {
   const seen = new Set<string>();
-  return keys.filter(({ key }) => {
-    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex');
-    if (seen.has(id)) return false;
+  const out: Array<{ key: Uint8Array; kind: IndexedKind }> = [];
+  keys.forEach((key, i) => {
+    const kind: IndexedKind = i === 0 ? 'hash' : shape && i === keys.length - 1 ? 'shape' : 'crop';
+    const id = `${kind}:${keyId(key)}`;
+    if (seen.has(id)) return;
     seen.add(id);
-    return true;
+    out.push({ key, kind });
   });
+  return out;
 }
 
-/** Keys with duplicates removed (a flat image's crop keys can equal its hash). */
-function uniqueKeys(keys: Uint8Array[]): Uint8Array[] {
-  const seen = new Set<string>();
+/** Keys with duplicates removed, and those in `except` (a flat image's crop keys can equal its hash: one search does). */
+function distinctKeys(keys: Uint8Array[], except: readonly Uint8Array[] = []): Uint8Array[] {
+  const seen = new Set<string>(except.map(keyId));
   return keys.filter((k) => {
-    const id = Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
+    const id = keyId(k);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
@@ -130,7 +171,8 @@ function uniqueKeys(keys: Uint8Array[]): Uint8Array[] {
 }
 
 export class SimilarityGraph {
-  private readonly index = new HammingIndex();
+  /** Hashes, crop keys and silhouettes of every content, one index each (see IndexedKind). */
+  private readonly indexes: Record<IndexedKind, HammingIndex> = { hash: new HammingIndex(), crop: new HammingIndex(), shape: new HammingIndex() };
   private readonly nodes = new Map<string, Node>();
   private readonly byId = new Map<number, Node>();
   private nextId = 0;
@@ -158,11 +200,14 @@ export class SimilarityGraph {
   /** Adds a content and verifies it against its nearest candidates; returns the new pairs. */
   async add(sha256: string, fingerprint: Fingerprint): Promise<SimilarPair[]> {
     if (this.nodes.has(sha256)) return [];
-    const node: Node = { id: this.nextId++, sha256, keys: [], fingerprint, edges: new Map(), rejected: new Set() };
+    const own = ownKeys(fingerprint);
+    const node: Node = { id: this.nextId++, sha256, keys: new Uint8Array(32 * own.length), kinds: 0, fingerprint };
     const ranked = this.candidatesOf(fingerprint);
-    const ownIndexKeys = uniqueKeys(indexKeys(fingerprint));
-    for (const key of ownIndexKeys) this.index.add(node.id, key);
-    node.keys = ownIndexKeys;
+    own.forEach(({ key, kind }, i) => {
+      this.indexes[kind].add(node.id, key);
+      node.keys.set(key, 32 * i);
+      node.kinds |= KIND_CODES.indexOf(kind) << (2 * i);
+    });
     this.nodes.set(sha256, node);
     this.byId.set(node.id, node);
     this.stats.added++;
@@ -196,16 +241,14 @@ export class SimilarityGraph {
       }
       if (!verdict) {
         // Verified different (or pixel-identical to a content that was): grouping never puts them together.
-        other.rejected.add(sha256);
-        node.rejected.add(other.sha256);
+        refuse(other, node);
         verdicts.set(other.sha256, null);
         refused.set(component, (refused.get(component) ?? 0) + 1);
         continue;
       }
       const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
       verdicts.set(other.sha256, pair);
-      other.edges.set(sha256, pair);
-      node.edges.set(other.sha256, pair);
+      link(other, node, pair);
       this.components.union(other.id, node.id);
       added.push(pair);
     }
@@ -216,23 +259,30 @@ export class SimilarityGraph {
 
   /**
    * The newcomer's candidates, nearest first. Keys need not be symmetric: a crop's hash reaches the
-   * original's central-region key, not the reverse. One index holds everyone's index keys (hash, crop keys,
-   * shape); the newcomer probes it with its query keys (the hash and its dihedral variants, shape) AND its
-   * own index keys, so an old image that is a crop of the newcomer is found too (its hash is near the
-   * newcomer's crop key). Rotated crops are not sought. The hash, shape and crop keys are searched within
-   * the candidate radius in one pass over the index (searchMany); the flipped/rotated variants within the
-   * smaller variant radius, where multi-index hashing answers.
+   * original's central-region key, not the reverse. Each key is searched only among the keys it means
+   * something against (IndexedKind): the newcomer's hash among hashes (the same picture) and crop keys (the
+   * newcomer is a crop of that image); its crop keys among hashes (that image is a crop of the newcomer); its
+   * silhouette among silhouettes; the flipped/rotated variants of its hash among hashes, within the smaller
+   * variant radius. Flipped or rotated copies of a whole image are sought, flipped or rotated crops are not
+   * (they were found in one order of arrival only, and cost more than half of the scan: 2 crop keys an image).
+   *
+   * At the candidate radius (80 of 256 bits) no index beats a scan: multi-index hashing would visit most of
+   * the postings. So each index is scanned once for all the keys sought in it (searchMany: each stored key
+   * loaded once, compared with up to 16 queries in registers), the variants included — in one pass with the
+   * rest they cost less than multi-index hashing at their own radius did (0.6–0.7× on uniform keys, 5·10⁴ to
+   * 10⁶ keys, CPU time); their hits are then cut to the variant radius. Exact: every key within each radius.
    */
   private candidatesOf(fingerprint: Fingerprint): number[] {
-    const hits: Array<{ kind: KeyKind; hits: Array<{ id: number; distance: number }> }> = [];
-    const direct = labelledKeys([
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: without it the literal widens to string in the spread (TS2345)
-      ...directQueryKeys(fingerprint).map((key, i) => ({ key, kind: (i === 0 ? 'hash' : 'shape') as KeyKind })),
-      ...labelledIndexKeys(fingerprint),
-    ]);
-    this.index.searchMany(direct.map((k) => k.key), this.radius).forEach((found, i) => hits.push({ kind: direct[i].kind, hits: found }));
-    const variants = labelledKeys(variantQueryKeys(fingerprint).map((key) => ({ key, kind: 'variant' })));
-    this.index.searchMany(variants.map((k) => k.key), this.variantRadius).forEach((found) => hits.push({ kind: 'variant', hits: found }));
+    const hits: KeyHits[] = [];
+    const hash = directQueryKeys(fingerprint)[0];
+    const crops = distinctKeys(ownKeys(fingerprint).filter((k) => k.kind === 'crop').map((k) => k.key), [hash]);
+    const variants = distinctKeys(variantQueryKeys(fingerprint), [hash]);
+    const near = (found: HammingHit[]): HammingHit[] => found.filter((hit) => hit.distance <= this.variantRadius);
+    const inHashes = this.indexes.hash.searchMany([hash, ...crops, ...variants], this.radius);
+    inHashes.forEach((found, i) => hits.push(i <= crops.length ? { kind: i === 0 ? 'hash' : 'crop', hits: found } : { kind: 'variant', hits: near(found) }));
+    hits.push({ kind: 'hash', hits: this.indexes.crop.search(hash, this.radius) });
+    const shape = shapeKey(fingerprint);
+    if (shape) hits.push({ kind: 'shape', hits: this.indexes.shape.search(shape, this.radius) });
     return rankCandidates(hits);
   }
 
@@ -241,20 +291,21 @@ export class SimilarityGraph {
    * fingerprint up to the encoder, same answer. Undefined when there is none.
    */
   private pixelTwinVerdict(other: Node, verdicts: ReadonlyMap<string, SimilarPair | null>): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
-    if (verdicts.size === 0 || other.edges.size === 0) return undefined;
+    const edges = other.edges ?? NO_EDGES;
+    if (verdicts.size === 0 || edges.size === 0) return undefined;
     const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Omit<SimilarPair, 'a' | 'b'> | null | undefined => {
       if (pair.class !== 'pixel') return undefined;
       return verdict ? { class: verdict.class, similarity: verdict.similarity } : null;
     };
     // Walk the shorter of the two maps: an old content many others matched has many edges.
-    if (verdicts.size < other.edges.size) {
+    if (verdicts.size < edges.size) {
       for (const [partner, verdict] of verdicts) {
-        const pair = other.edges.get(partner);
+        const pair = edges.get(partner);
         const found = pair && twinOf(pair, verdict);
         if (found !== undefined) return found;
       }
     } else {
-      for (const [partner, pair] of other.edges) {
+      for (const [partner, pair] of edges) {
         const verdict = verdicts.get(partner);
         const found = verdict === undefined ? undefined : twinOf(pair, verdict);
         if (found !== undefined) return found;
@@ -267,12 +318,13 @@ export class SimilarityGraph {
   remove(sha256: string): string[] {
     const node = this.nodes.get(sha256);
     if (!node) return [];
-    for (const key of node.keys) this.index.remove(node.id, key);
-    for (const partner of node.edges.keys()) this.nodes.get(partner)?.edges.delete(sha256);
-    for (const partner of node.rejected) this.nodes.get(partner)?.rejected.delete(sha256);
+    for (let i = 0; i < keyCount(node); i++) this.indexes[kindOf(node, i)].remove(node.id, keyOf(node, i));
+    const partners = [...(node.edges?.keys() ?? [])];
+    for (const partner of partners) this.nodes.get(partner)?.edges?.delete(sha256);
+    for (const partner of node.rejected ?? []) this.nodes.get(partner)?.rejected?.delete(sha256);
     this.nodes.delete(sha256);
     this.byId.delete(node.id);
-    return [...node.edges.keys()];
+    return partners;
   }
 
   /** Everything needed to rebuild the graph without searching or decoding: keys and verified pairs. */
@@ -282,11 +334,11 @@ export class SimilarityGraph {
     const pairs: GraphSnapshot['pairs'] = [];
     for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
     const rejected: GraphSnapshot['rejected'] = [];
-    for (const node of nodes) for (const partner of node.rejected) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
+    for (const node of nodes) for (const partner of node.rejected ?? []) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
     return {
       version: SNAPSHOT_VERSION,
       settings: settingsKey(this.options.thresholds),
-      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: Buffer.concat(n.keys) })),
+      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: n.keys, kinds: Uint8Array.from({ length: keyCount(n) }, (_, i) => (n.kinds >>> (2 * i)) & 3) })),
       pairs,
       rejected,
     };
@@ -297,9 +349,13 @@ export class SimilarityGraph {
     if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== settingsKey(options.thresholds)) return undefined;
     const graph = new SimilarityGraph(options);
     const nodes = snapshot.nodes.map((n) => {
-      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: [], edges: new Map(), rejected: new Set() };
-      for (let at = 0; at + 32 <= n.keys.length; at += 32) node.keys.push(Uint8Array.prototype.slice.call(n.keys, at, at + 32));
-      for (const key of node.keys) graph.index.add(node.id, key);
+      // A copy: the snapshot's buffer may be a slice of a much larger one (the store's read).
+      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: Uint8Array.prototype.slice.call(n.keys, 0, n.keys.length - (n.keys.length % 32)), kinds: 0 };
+      for (let i = 0; i < keyCount(node); i++) {
+        const code = n.kinds && n.kinds[i] < KIND_CODES.length ? n.kinds[i] : i === 0 ? 0 : 1;
+        node.kinds |= code << (2 * i);
+        graph.indexes[KIND_CODES[code]].add(node.id, keyOf(node, i));
+      }
       graph.nodes.set(node.sha256, node);
       graph.byId.set(node.id, node);
       return node;
@@ -309,16 +365,14 @@ export class SimilarityGraph {
       const b = nodes[ib];
       if (!a || !b) return undefined;
       const pair: SimilarPair = { a: a.sha256, b: b.sha256, class: pixel ? 'pixel' : 'near', similarity };
-      a.edges.set(b.sha256, pair);
-      b.edges.set(a.sha256, pair);
+      link(a, b, pair);
       graph.components.union(a.id, b.id);
     }
     for (const [ia, ib] of snapshot.rejected ?? []) {
       const a = nodes[ia];
       const b = nodes[ib];
       if (!a || !b) return undefined;
-      a.rejected.add(b.sha256);
-      b.rejected.add(a.sha256);
+      refuse(a, b);
     }
     return graph;
   }
@@ -329,7 +383,7 @@ export class SimilarityGraph {
   }
 
   pair(a: string, b: string): SimilarPair | undefined {
-    return this.nodes.get(a)?.edges.get(b);
+    return this.nodes.get(a)?.edges?.get(b);
   }
 
   /**
@@ -340,33 +394,31 @@ export class SimilarityGraph {
     const x = this.nodes.get(a);
     const y = this.nodes.get(b);
     if (!x || !y || a === b) return undefined;
-    const known = x.edges.get(b);
-    if (known || x.rejected.has(b)) return known;
+    const known = x.edges?.get(b);
+    if (known || x.rejected?.has(b)) return known;
     const verdict = await this.classify(x, y);
     if (!verdict) {
-      x.rejected.add(b);
-      y.rejected.add(a);
+      refuse(x, y);
       return undefined;
     }
     const pair: SimilarPair = { a, b, ...verdict };
-    x.edges.set(b, pair);
-    y.edges.set(a, pair);
+    link(x, y, pair);
     this.components.union(x.id, y.id);
     return pair;
   }
 
   /** True when the two contents were compared and found different (not merely never compared). */
   verifiedDifferent(a: string, b: string): boolean {
-    return this.nodes.get(a)?.rejected.has(b) ?? false;
+    return this.nodes.get(a)?.rejected?.has(b) ?? false;
   }
 
   partners(sha256: string): SimilarPair[] {
-    return [...(this.nodes.get(sha256)?.edges.values() ?? [])];
+    return [...(this.nodes.get(sha256)?.edges?.values() ?? [])];
   }
 
   *pairs(): Iterable<SimilarPair> {
     for (const node of this.nodes.values()) {
-      for (const [partner, pair] of node.edges) if (node.sha256 < partner) yield pair;
+      for (const [partner, pair] of node.edges ?? NO_EDGES) if (node.sha256 < partner) yield pair;
     }
   }
 

@@ -3,16 +3,17 @@
  * Near-neighbour search over 256-bit keys in Hamming space: multi-index hashing (Norouzi, Punjani & Fleet,
  * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012) with 16 tables of 16-bit chunks.
  *
- * Layout (no per-key objects: a million keys take 87 MB, 91 bytes a key with the fixed 4.5 MB):
+ * Layout (no per-key objects: a million keys take 99 MB, 103 bytes a key with the fixed 4.5 MB):
  * - keys: 8 little-endian 32-bit words per slot, in a WebAssembly memory (the brute scan is WebAssembly,
  *   see scan-wasm.ts) viewed as one Uint32Array; ids: Int32Array (widened to Float64Array the first time an
- *   id does not fit); a state byte per slot; freed slots go to a free list.
+ *   id does not fit); a state byte per slot; freed slots go to a free list; the live slots chained by
+ *   their first word (two Int32Arrays) to find an (id, key) pair.
  * - base: for each of the 16 tables, a counting-sorted posting array (CSR): the slots whose chunk t has
  *   value v are entries [offsets[t][v], offsets[t][v + 1]). An entry is a 24-bit slot number (Uint16 + Uint8).
  * - delta: slots added since the base was built, searched by brute force. The base is rebuilt lazily, at a
  *   search, once the delta has grown past √(32·n) (the balance point of rebuild cost against delta scans)
- *   or half the base is dead. remove() never rebuilds: it marks the slot dead (O(1) after locating it in one
- *   bucket); dead slots are skipped and become reusable at the next rebuild.
+ *   or half the base is dead. remove() never rebuilds: it marks the slot dead (O(1) after locating it in its
+ *   chain); dead slots are skipped and become reusable at the next rebuild.
  *
  * Search at radius r: with r = q·16 + a, a key within r has one of chunks 0..a within q bits or one of the
  * others within q − 1 bits (refined pigeonhole), so those are the only buckets probed. Every candidate is
@@ -189,9 +190,16 @@ export class HammingIndex {
   private baseLive = 0;
   private baseDead = 0;
 
-  // Delta: slots added since the base was built (state DELTA or DEAD), and a lookup by the first word.
+  // Delta: slots added since the base was built (state DELTA or DEAD).
   private delta: number[] = [];
-  private deltaByWord = new Map<number, number[]>();
+  /**
+   * Every live slot by its key's first word (find(): the set semantics of add, and remove), chained in typed
+   * arrays: 12 bytes a key, where a Map of arrays took about 80 (the graph's indexes, scanned at 80 bits,
+   * never build postings, so this is the index's only lookup).
+   */
+  private heads = new Int32Array(2).fill(-1);
+  private headsShift = 31;
+  private chain = new Int32Array(0);
   /** Dead slots still referenced by the base or the delta list; freed at the next rebuild. */
   private pendingFree: number[] = [];
 
@@ -216,7 +224,7 @@ export class HammingIndex {
   get memoryBytes(): number {
     return (
       this.memory.buffer.byteLength + this.ids.byteLength + this.state.byteLength + (this.offsets?.byteLength ?? 0) +
-      this.postLo.byteLength + this.postHi.byteLength
+      this.postLo.byteLength + this.postHi.byteLength + this.heads.byteLength + this.chain.byteLength
     );
   }
 
@@ -232,10 +240,7 @@ export class HammingIndex {
     this.ids[slot] = id;
     this.state[slot] = STATE_DELTA;
     if (this.offsets) this.delta.push(slot);
-    const w0 = this.q[0];
-    const list = this.deltaByWord.get(w0);
-    if (list) list.push(slot);
-    else this.deltaByWord.set(w0, [slot]);
+    this.link(slot);
     this.live++;
   }
 
@@ -245,11 +250,8 @@ export class HammingIndex {
     toWords(key, this.q, 0);
     const slot = this.find(id, this.q);
     if (slot < 0) return;
+    this.unlink(slot);
     if (this.state[slot] === STATE_DELTA) {
-      const w0 = this.keys[slot * WORDS];
-      const list = this.deltaByWord.get(w0)!;
-      list.splice(list.indexOf(slot), 1);
-      if (list.length === 0) this.deltaByWord.delete(w0);
       this.live--;
       if (!this.offsets) {
         // No postings refer to it: reusable at once.
@@ -352,14 +354,6 @@ export class HammingIndex {
     }
     this.pendingFree = [];
     for (let s = 0; s < this.highWater; s++) if (this.state[s] === STATE_BASE) this.state[s] = STATE_DELTA;
-    this.deltaByWord.clear();
-    for (let s = 0; s < this.highWater; s++) {
-      if (this.state[s] !== STATE_DELTA) continue;
-      const w0 = this.keys[s * WORDS];
-      const list = this.deltaByWord.get(w0);
-      if (list) list.push(s);
-      else this.deltaByWord.set(w0, [s]);
-    }
     this.delta = [];
     this.offsets = undefined;
     this.postLo = new Uint16Array(0);
@@ -390,6 +384,11 @@ export class HammingIndex {
     this.ids = ids;
     this.state = state;
     this.capacity = capacity;
+    // The chains, rehashed into a table as large as the capacity (a power of two).
+    this.heads = new Int32Array(capacity).fill(-1);
+    this.headsShift = 32 - Math.log2(capacity);
+    this.chain = new Int32Array(capacity);
+    for (let s = 0; s < this.highWater; s++) if (this.state[s] === STATE_BASE || this.state[s] === STATE_DELTA) this.link(s);
   }
 
   private sameKey(slot: number, words: Uint32Array): boolean {
@@ -398,19 +397,38 @@ export class HammingIndex {
     return true;
   }
 
-  /** The live slot holding (id, key), or -1: one base bucket (table 0) and the delta's first-word list. */
+  /** The live slot holding (id, key), or -1. */
   private find(id: number, words: Uint32Array): number {
-    const list = this.deltaByWord.get(words[0]);
-    if (list) for (const slot of list) if (this.ids[slot] === id && this.sameKey(slot, words)) return slot;
-    if (this.offsets) {
-      const v = words[0] & 0xffff;
-      const end = this.offsets[v + 1];
-      for (let e = this.offsets[v]; e < end; e++) {
-        const slot = this.postLo[e] | (this.postHi[e] << 16);
-        if (this.state[slot] === STATE_BASE && this.ids[slot] === id && this.sameKey(slot, words)) return slot;
-      }
+    for (let slot = this.heads[this.bucket(words[0])]; slot >= 0; slot = this.chain[slot]) {
+      if (this.ids[slot] === id && this.sameKey(slot, words)) return slot;
     }
     return -1;
+  }
+
+  private bucket(w0: number): number {
+    return Math.imul(w0, 0x9e3779b1) >>> this.headsShift;
+  }
+
+  /** Puts a live slot in its first word's chain. */
+  private link(slot: number): void {
+    const b = this.bucket(this.keys[slot * WORDS]);
+    this.chain[slot] = this.heads[b];
+    this.heads[b] = slot;
+  }
+
+  /** Takes a slot out of its chain (chains hold about one slot: the table is as large as the capacity). */
+  private unlink(slot: number): void {
+    const b = this.bucket(this.keys[slot * WORDS]);
+    if (this.heads[b] === slot) {
+      this.heads[b] = this.chain[slot];
+      return;
+    }
+    for (let s = this.heads[b]; s >= 0; s = this.chain[s]) {
+      if (this.chain[s] === slot) {
+        this.chain[s] = this.chain[slot];
+        return;
+      }
+    }
   }
 
   /** Rebuilds the postings from every live slot (counting sort per table) and frees dead slots. */
@@ -421,7 +439,6 @@ export class HammingIndex {
     }
     this.pendingFree = [];
     this.delta = [];
-    this.deltaByWord.clear();
     const slots = new Uint32Array(this.live);
     let n = 0;
     for (let s = 0; s < this.highWater; s++) {

@@ -258,9 +258,9 @@ describe('HammingIndex', () => {
     const next = rng(12);
     for (let i = 0; i < 20_000; i++) index.add(i, randomKey(next));
     index.searchUsing(new Uint8Array(32), 32, 'mih');
-    // keys 32 + postings 48 + id 4 + state 1, plus capacity slack (20 000 of 32 768 slots), less the fixed
-    // 4 MB of bucket offsets and 0.5 MB of scan output.
+    // keys 32 + postings 48 + id 4 + state 1 + lookup chain 8 (heads) + 4, plus capacity slack (20 000 of
+    // 32 768 slots), less the fixed 4 MB of bucket offsets and 0.5 MB of scan output.
     const perKey = (index.memoryBytes - 16 * 65537 * 4 - 9 * 65536) / index.size;
-    assert.ok(perKey < 120, `${perKey.toFixed(1)} bytes per key`);
+    assert.ok(perKey < 135, `${perKey.toFixed(1)} bytes per key`);
   });
 });
