@@ -8,7 +8,8 @@
  * - the clipped 3×3 box blur of the high-pass is separable the same way (its cell count is the product of
  *   the clipped row and column counts);
  * - the target's centred values and norms (plain and high-pass) are computed once per search, not per region;
- * - every evaluated position is remembered, so the refinement never evaluates a clamped position twice.
+ * - every evaluated position is remembered, so the refinement never evaluates a clamped position twice;
+ * - the high-pass grid of a region is computed only when it could make that region the best so far.
  *
  * The result equals the former per-cell implementation up to floating-point rounding (test/hash/crop-search.test.ts).
  */
@@ -161,6 +162,7 @@ export function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFracti
   highPassInto(region, highPass);
   const targetHp = centred(highPass);
   const seen = new Map<string, number>();
+  let best = { s: 0, f: 1, fx: 0.5, fy: 0.5 };
   const at = (f: number, fx: number, fy: number): number => {
     f = Math.min(1, Math.max(minFraction, f));
     const size = THUMB * f;
@@ -171,16 +173,19 @@ export function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFracti
     const known = seen.get(id);
     if (known !== undefined) return known;
     resample(big, x0, y0, size, region);
-    let s = correlationWith(region, target);
-    if (s > 0) {
+    const plain = correlationWith(region, target);
+    let s = 0;
+    // The high-pass correlation is at most 1: when even that cannot lift this position above the best so far,
+    // its value is never used (the best only grows), and the plain one, an upper bound, stands in for it.
+    if (plain > 0 && (strict ? plain : (plain + 1) / 2) <= best.s) s = strict ? plain : (plain + 1) / 2;
+    else if (plain > 0) {
       highPassInto(region, highPass);
       const hp = correlationWith(highPass, targetHp);
-      s = strict ? Math.min(s, hp) : (s + hp) / 2;
-    } else s = 0;
+      s = strict ? Math.min(plain, hp) : (plain + hp) / 2;
+    }
     seen.set(id, s);
     return s;
   };
-  let best = { s: 0, f: 1, fx: 0.5, fy: 0.5 };
   for (let f = 0.95; f >= minFraction - 1e-9; f -= 0.05) {
     const steps = Math.max(1, Math.round((THUMB * (1 - f)) / 1.5));
     for (let iy = 0; iy <= steps; iy++) {
