@@ -6,6 +6,7 @@
  * and, when that falls short, under a small search of scales and offsets (one image a crop of the other).
  */
 import type { Fingerprint } from './decode';
+import { bestCropSimilarity } from './crop-search';
 import { dihedralInverse, hammingDistance, THUMB, transformImage } from './pdq';
 
 export interface NearThresholds {
@@ -185,35 +186,6 @@ function meanOf(v: Uint8Array): number {
   return s / v.length;
 }
 
-const CROP_GRID = 24;
-
-/** Area-averaged resample of the region [x0, x0+w)×[y0, y0+h) of a 32×32 image to CROP_GRID². */
-function boxRegion(src: ArrayLike<number>, x0: number, y0: number, w: number, h: number): Float64Array {
-  const out = new Float64Array(CROP_GRID * CROP_GRID);
-  const sx = w / CROP_GRID;
-  const sy = h / CROP_GRID;
-  for (let y = 0; y < CROP_GRID; y++) {
-    const ya = y0 + y * sy;
-    const yb = ya + sy;
-    for (let x = 0; x < CROP_GRID; x++) {
-      const xa = x0 + x * sx;
-      const xb = xa + sx;
-      let s = 0;
-      let area = 0;
-      for (let py = Math.floor(ya); py < Math.ceil(yb) && py < THUMB; py++) {
-        const wy = Math.min(yb, py + 1) - Math.max(ya, py);
-        for (let px = Math.floor(xa); px < Math.ceil(xb) && px < THUMB; px++) {
-          const wgt = wy * (Math.min(xb, px + 1) - Math.max(xa, px));
-          s += wgt * src[py * THUMB + px];
-          area += wgt;
-        }
-      }
-      out[y * CROP_GRID + x] = s / area;
-    }
-  }
-  return out;
-}
-
 function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let y = 0; y < n; y++) {
@@ -227,47 +199,6 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
     }
   }
   return out;
-}
-
-/**
- * Best similarity of `small` against regions of `big` (a crop), both brought to a 24×24 grid by area
- * averaging: a coarse search of scales (down to minFraction) and offsets, then a local refinement of the
- * best one (scale and offset steps halved three times).
- */
-function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFraction: number, strict: boolean): number {
-  const target = boxRegion(small, 0, 0, THUMB, THUMB);
-  const targetHp = highPassGrid(target, CROP_GRID);
-  const at = (f: number, fx: number, fy: number): number => {
-    f = Math.min(1, Math.max(minFraction, f));
-    const size = THUMB * f;
-    const range = THUMB - size;
-    const region = boxRegion(big, range * Math.min(1, Math.max(0, fx)), range * Math.min(1, Math.max(0, fy)), size, size);
-    const plain = correlation(region, target);
-    if (plain <= 0) return 0;
-    const hp = correlation(highPassGrid(region, CROP_GRID), targetHp);
-    return strict ? Math.min(plain, hp) : (plain + hp) / 2;
-  };
-  let best = { s: 0, f: 1, fx: 0.5, fy: 0.5 };
-  for (let f = 0.95; f >= minFraction - 1e-9; f -= 0.05) {
-    const steps = Math.max(1, Math.round((THUMB * (1 - f)) / 1.5));
-    for (let iy = 0; iy <= steps; iy++) {
-      for (let ix = 0; ix <= steps; ix++) {
-        const s = at(f, ix / steps, iy / steps);
-        if (s > best.s) best = { s, f, fx: ix / steps, fy: iy / steps };
-      }
-    }
-  }
-  let df = 0.025, dp = 0.25;
-  for (let round = 0; round < 3; round++, df /= 2, dp /= 2) {
-    const c = best;
-    for (const sf of [-1, 0, 1]) for (const sy of [-1, 0, 1]) for (const sx of [-1, 0, 1]) {
-      if (!sf && !sx && !sy) continue;
-      const f = c.f + sf * df, fx = c.fx + sx * dp, fy = c.fy + sy * dp;
-      const s = at(f, fx, fy);
-      if (s > best.s) best = { s, f, fx, fy };
-    }
-  }
-  return best.s;
 }
 
 /** Area-averaged resample of the region [x0, x0+w)×[y0, y0+h) of an n×n image to g×g. */
