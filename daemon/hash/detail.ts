@@ -177,8 +177,11 @@ function onOnePage(a: DetailRaster, b: DetailRaster): { fa: Flat; fb: Flat; page
   return { fa: flatten(a, pageA), fb: flatten(b, pageB), pageA, pageB };
 }
 
-/** Largest linear-RGB channel difference under which a pixel counts as background when trimming. */
-const TRIM_TOLERANCE = 0.03;
+/**
+ * Largest linear-RGB channel difference under which a pixel counts as background when trimming: #F9F9F9 on
+ * white is page (a screenshot's light backdrop, kept in one copy and cut out in the other).
+ */
+const TRIM_TOLERANCE = 0.06;
 
 /** Bounding box of what differs from the page colour (margins, padding). */
 function contentBox(f: Flat, page: Rgb): Box {
@@ -274,10 +277,10 @@ export const MAX_CHANGED_TILE = 0.5;
 export const MAX_INK_COLOUR = MAX_INK_MEDIAN;
 /**
  * Above this fraction of recoloured ink two graphics are colour variants even when most of their ink is
- * shared (a sprite's grey frames with one coloured state). Exports of one logo recolour up to 9 % (edges of
- * a JPEG), the skins of a sprite 25 % and more.
+ * shared (a sprite's grey frames with one coloured state). Exports of one logo recolour up to 15 % (the
+ * edges of a JPEG or of a small favicon), the skins of a sprite 27 % and more.
  */
-export const MAX_RECOLOURED_INK = 0.18;
+export const MAX_RECOLOURED_INK = 0.2;
 
 /** The verdict on a detail difference: one drawing (true) or two. */
 export function sameDrawing(d: DetailDifference): boolean {
@@ -380,8 +383,11 @@ const MIN_INK_PIXELS = 12;
 const MIN_TILE_INK = 0.15;
 /** Coverage (alpha) from which a pixel's ink colour is its own, not an edge's faint trace. */
 const MIN_COVER = 0.5;
-/** An ink colour further than this (ΔE) from every nearby ink of the other image has been recoloured. */
-export const RECOLOURED_DELTA = 15;
+/**
+ * An ink colour further than this (ΔE) from every nearby ink of the other image has been recoloured: orange
+ * #FF7700 and rust #D54E21 are 14.8 apart on this (CIE94-like) scale.
+ */
+export const RECOLOURED_DELTA = 10;
 
 /** The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size. */
 function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): { inkColour: number; recolouredInk: number } {
