@@ -12,9 +12,21 @@
  * only part that reads pixels.
  */
 import sharp from 'sharp';
+import { detectFormat } from './format';
+import { checkSvgBounds } from './svg-bounds';
+import { renderSvg } from './svg-render';
 
-/** Long side of the detail raster. Text of a 1 000 px screenshot is still legible as strokes at 256 px. */
-export const DETAIL_MAX = 256;
+/**
+ * Long side of the detail raster. 512 keeps the 1x side of most retina screenshots (480 px example pages) at
+ * its own resolution, so a 2:1 pair compares pixel for pixel, and text of a 1 000 px screenshot as strokes.
+ */
+export const DETAIL_MAX = 512;
+/**
+ * Smallest long side an SVG is drawn at for detail: a vector has no resolution of its own, and a 56 px icon
+ * drawn at its nominal size leaves a changed glyph (a heart for two lines in a speech bubble) a few pixels
+ * wide. Not more: two exports of one drawing differ by a pixel or two at 256 (rounded corners, offsets).
+ */
+export const DETAIL_SVG_MIN = 128;
 
 /** A content's pixels at detail resolution: straight (not premultiplied) RGBA, 8 bits, row-major. */
 export interface DetailRaster {
@@ -25,22 +37,41 @@ export interface DetailRaster {
   transparent: boolean;
 }
 
-/** Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged. */
-export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
+/**
+ * Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged; an SVG drawn
+ * at DETAIL_SVG_MIN on its long side at least, in a child process with a time limit like every SVG render (svg-render.ts).
+ */
+export async function decodeDetail(bytes: Buffer, maxPixels: number, longSide = DETAIL_MAX): Promise<DetailRaster> {
+  if (detectFormat(bytes) === 'svg') return decodeSvgDetail(bytes, maxPixels);
   const { data, info } = await sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
     .rotate()
-    .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
+    .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const rgba = new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4).slice();
-  let transparent = false;
-  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 250) { transparent = true; break; }
-  return { width: info.width, height: info.height, rgba, transparent };
+  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4).slice(), info.width, info.height);
 }
 
-/** CIELAB planes (3 floats a pixel) of a region resampled to w×h, composited on an opaque background. */
-interface LabImage { w: number; h: number; px: Float32Array; }
+async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
+  checkSvgBounds(bytes);
+  const rendering = await renderSvg(bytes, { target: { longSide: DETAIL_MAX, minLongSide: DETAIL_SVG_MIN }, maxPixels });
+  const raw = rendering.raw;
+  if (!raw || raw.info.channels !== 4) throw new Error('SVG not rendered');
+  return rasterOf(new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.info.width * raw.info.height * 4).slice(), raw.info.width, raw.info.height);
+}
+
+function rasterOf(rgba: Uint8Array, width: number, height: number): DetailRaster {
+  let transparent = false;
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 250) { transparent = true; break; }
+  return { width, height, rgba, transparent };
+}
+
+/**
+ * CIELAB planes (3 floats a pixel) of a region resampled to w×h: `px` composited on an opaque background,
+ * `ink` the colour of the drawing itself (straight, not mixed with the page: an anti-aliased edge of a blue
+ * stroke is still that blue), `cover` its coverage (0..1, 1 for opaque images).
+ */
+interface LabImage { w: number; h: number; px: Float32Array; ink: Float32Array; cover: Float32Array; }
 
 const SRGB_TO_LINEAR = new Float32Array(256).map((_, i) => {
   const c = i / 255;
@@ -77,8 +108,11 @@ function deltaE(l1: number, a1: number, b1: number, l2: number, a2: number, b2: 
 
 interface Box { x0: number; y0: number; x1: number; y1: number; }
 
-/** An opaque image in linear RGB (3 floats a pixel): a detail raster as it shows on a background. */
-interface Flat { w: number; h: number; rgb: Float32Array; }
+/**
+ * An image in linear RGB (3 floats a pixel): `rgb` a detail raster as it shows on a background, `premultiplied`
+ * its own colours times their coverage `alpha`.
+ */
+interface Flat { w: number; h: number; rgb: Float32Array; premultiplied: Float32Array; alpha: Float32Array; }
 
 /** The most common of the four corner pixels (RGBA packed): the background a drawing sits on. */
 function cornerColour(r: DetailRaster): number {
@@ -108,13 +142,17 @@ function inkLuminance(r: DetailRaster): number {
 
 function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
   const rgb = new Float32Array(r.width * r.height * 3);
+  const premultiplied = new Float32Array(r.width * r.height * 3);
+  const alpha = new Float32Array(r.width * r.height);
   for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
     const a = r.rgba[i + 3] / 255;
-    rgb[o] = a * SRGB_TO_LINEAR[r.rgba[i]] + (1 - a) * bg[0];
-    rgb[o + 1] = a * SRGB_TO_LINEAR[r.rgba[i + 1]] + (1 - a) * bg[1];
-    rgb[o + 2] = a * SRGB_TO_LINEAR[r.rgba[i + 2]] + (1 - a) * bg[2];
+    alpha[o / 3] = a;
+    for (let c = 0; c < 3; c++) {
+      premultiplied[o + c] = a * SRGB_TO_LINEAR[r.rgba[i + c]];
+      rgb[o + c] = premultiplied[o + c] + (1 - a) * bg[c];
+    }
   }
-  return { w: r.width, h: r.height, rgb };
+  return { w: r.width, h: r.height, rgb, premultiplied, alpha };
 }
 
 type Rgb = [number, number, number];
@@ -139,8 +177,11 @@ function onOnePage(a: DetailRaster, b: DetailRaster): { fa: Flat; fb: Flat; page
   return { fa: flatten(a, pageA), fb: flatten(b, pageB), pageA, pageB };
 }
 
-/** Largest linear-RGB channel difference under which a pixel counts as background when trimming. */
-const TRIM_TOLERANCE = 0.03;
+/**
+ * Largest linear-RGB channel difference under which a pixel counts as background when trimming: #F9F9F9 on
+ * white is page (a screenshot's light backdrop, kept in one copy and cut out in the other).
+ */
+const TRIM_TOLERANCE = 0.06;
 
 /** Bounding box of what differs from the page colour (margins, padding). */
 function contentBox(f: Flat, page: Rgb): Box {
@@ -158,29 +199,36 @@ function contentBox(f: Flat, page: Rgb): Box {
   return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : { x0: 0, y0: 0, x1: f.w, y1: f.h };
 }
 
-/** Area-averaged resample of a region of `f` to w×h, then CIELAB of each pixel. */
+/** Area-averaged resample of a region of `f` to w×h, then CIELAB of each pixel (composited and of the ink alone). */
 function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const px = new Float32Array(w * h * 3);
+  const ink = new Float32Array(w * h * 3);
+  const cover = new Float32Array(w * h);
   const sx = (box.x1 - box.x0) / w;
   const sy = (box.y1 - box.y0) / h;
   for (let y = 0; y < h; y++) {
     const ya = box.y0 + y * sy, yb = ya + sy;
     for (let x = 0; x < w; x++) {
       const xa = box.x0 + x * sx, xb = xa + sx;
-      let cr = 0, cg = 0, cb = 0, area = 0;
+      let cr = 0, cg = 0, cb = 0, area = 0, ir = 0, ig = 0, ib = 0, ia = 0;
       for (let py = Math.floor(ya); py < Math.ceil(yb) && py < f.h; py++) {
         const wy = Math.min(yb, py + 1) - Math.max(ya, py);
         for (let px0 = Math.floor(xa); px0 < Math.ceil(xb) && px0 < f.w; px0++) {
           const wgt = wy * (Math.min(xb, px0 + 1) - Math.max(xa, px0));
           const i = 3 * (py * f.w + px0);
           cr += wgt * f.rgb[i]; cg += wgt * f.rgb[i + 1]; cb += wgt * f.rgb[i + 2];
+          ir += wgt * f.premultiplied[i]; ig += wgt * f.premultiplied[i + 1]; ib += wgt * f.premultiplied[i + 2];
+          ia += wgt * f.alpha[py * f.w + px0];
           area += wgt;
         }
       }
-      cielab(cr / area, cg / area, cb / area, px, 3 * (y * w + x));
+      const o = y * w + x;
+      cielab(cr / area, cg / area, cb / area, px, 3 * o);
+      cover[o] = ia / area;
+      if (ia > 0) cielab(ir / ia, ig / ia, ib / ia, ink, 3 * o);
     }
   }
-  return { w, h, px };
+  return { w, h, px, ink, cover };
 }
 
 export interface DetailDifference {
@@ -196,6 +244,25 @@ export interface DetailDifference {
    * while resampling and a one-pixel shift do not count.
    */
   changedTile: number;
+  /**
+   * Median, over the pixels both images cover that are ink in either, of the colour difference of the inks
+   * themselves (ΔE, straight colours, the closest within one pixel): a stroke recoloured from one blue to
+   * another, too thin for the blurred ink median to see. 0 when fewer than MIN_INK_PIXELS such pixels.
+   */
+  inkColour: number;
+  /**
+   * The fraction of those pixels whose ink changed colour outright (more than RECOLOURED_DELTA): the coloured
+   * frame and check mark of one skin of a sprite that is grey elsewhere.
+   */
+  recolouredInk: number;
+  /**
+   * The largest fraction, over the tiles with some ink, of the tile's ink that changed: another glyph drawn
+   * with thin strokes inside one icon (a heart instead of two lines in a speech bubble) leaves most of its
+   * tile blank in both, so changedTile stays low, but little of the ink in that tile matches.
+   */
+  changedInkTile: number;
+  /** Changed pixels over ink pixels of the whole image: other words in a paragraph of a screenshot. */
+  changedInk: number;
   /** The size the two were compared at (the smaller trimmed content). */
   width: number;
   height: number;
@@ -206,9 +273,18 @@ export const MAX_INK_MEDIAN = 7.5;
 /** Above this fraction of changed pixels in one tile two graphics differ locally. */
 export const MAX_CHANGED_TILE = 0.5;
 
+/** Above this ink colour difference two graphics are colour variants (the ink median's threshold, on the inks themselves). */
+export const MAX_INK_COLOUR = MAX_INK_MEDIAN;
+/**
+ * Above this fraction of recoloured ink two graphics are colour variants even when most of their ink is
+ * shared (a sprite's grey frames with one coloured state). Exports of one logo recolour up to 15 % (the
+ * edges of a JPEG or of a small favicon), the skins of a sprite 27 % and more.
+ */
+export const MAX_RECOLOURED_INK = 0.2;
+
 /** The verdict on a detail difference: one drawing (true) or two. */
 export function sameDrawing(d: DetailDifference): boolean {
-  return d.inkMedian <= MAX_INK_MEDIAN && d.changedTile <= MAX_CHANGED_TILE;
+  return d.inkMedian <= MAX_INK_MEDIAN && d.changedTile <= MAX_CHANGED_TILE && d.inkColour <= MAX_INK_COLOUR && d.recolouredInk <= MAX_RECOLOURED_INK;
 }
 
 /** Trimmed content boxes whose aspect ratios differ by more than this (log) are not one drawing. */
@@ -260,6 +336,8 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const tilesY = Math.max(1, Math.round(h / TILE));
   const count = new Float64Array(tilesX * tilesY);
   const changed = new Float64Array(tilesX * tilesY);
+  const ink = new Float64Array(tilesX * tilesY);
+  let changedPixels = 0;
   // Blurred first: a one-pixel shift of an edge (trim rounding, resampling) is not a difference.
   const ba = blur3(a), bb = blur3(b);
   const pa = a.px, pb = b.px;
@@ -276,10 +354,11 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
       count[t]++;
       // The same pixel matching settles it; only a mismatch searches the neighbourhood.
       const direct = (pa[o] - pb[o]) ** 2 + (pa[o + 1] - pb[o + 1]) ** 2 + (pa[o + 2] - pb[o + 2]) ** 2;
-      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) changed[t]++;
+      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) { changed[t]++; changedPixels++; }
       if (farFromPage(pa, o, pageA) || farFromPage(pb, o, pageB)) {
         histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
         inkPixels++;
+        ink[t]++;
       }
     }
   }
@@ -289,8 +368,68 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     if (seen > inkPixels >> 1) { inkMedian = i / MEDIAN_STEPS; break; }
   }
   let changedTile = 0;
-  for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
-  return { inkMedian, changedTile, width: w, height: h };
+  let changedInkTile = 0;
+  for (let t = 0; t < count.length; t++) {
+    if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
+    if (ink[t] >= MIN_TILE_INK * count[t]) changedInkTile = Math.max(changedInkTile, Math.min(1, changed[t] / ink[t]));
+  }
+  const changedInk = inkPixels ? Math.min(1, changedPixels / inkPixels) : 0;
+  return { inkMedian, changedTile, changedInkTile, changedInk, ...inkColours(a, b, pageA, pageB), width: w, height: h };
+}
+
+/** Fewest pixels of ink both images cover for the ink colour measures to count. */
+const MIN_INK_PIXELS = 12;
+/** A tile counts for changedInkTile when at least this fraction of it is ink (thin strokes of an icon). */
+const MIN_TILE_INK = 0.15;
+/** Coverage (alpha) from which a pixel's ink colour is its own, not an edge's faint trace. */
+const MIN_COVER = 0.5;
+/**
+ * An ink colour further than this (ΔE) from every nearby ink of the other image has been recoloured: orange
+ * #FF7700 and rust #D54E21 are 14.8 apart on this (CIE94-like) scale.
+ */
+export const RECOLOURED_DELTA = 10;
+
+/** The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size. */
+function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): { inkColour: number; recolouredInk: number } {
+  const { w, h } = a;
+  const histogram = new Uint32Array(MEDIAN_BINS + 1);
+  let pixels = 0, recoloured = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (a.cover[i] < MIN_COVER || b.cover[i] < MIN_COVER) continue;
+      const o = 3 * i;
+      const inkA = deltaE(a.px[o], a.px[o + 1], a.px[o + 2], pageA[0], pageA[1], pageA[2]) > INK_DELTA;
+      if (!inkA && deltaE(b.px[o], b.px[o + 1], b.px[o + 2], pageB[0], pageB[1], pageB[2]) <= INK_DELTA) continue;
+      const d = Math.max(nearestInk(a, b, x, y), nearestInk(b, a, x, y));
+      histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
+      pixels++;
+      if (d > RECOLOURED_DELTA) recoloured++;
+    }
+  }
+  if (pixels < MIN_INK_PIXELS) return { inkColour: 0, recolouredInk: 0 };
+  let inkColour = 0;
+  for (let i = 0, seen = 0; i <= MEDIAN_BINS; i++) {
+    seen += histogram[i];
+    if (seen > pixels >> 1) { inkColour = i / MEDIAN_STEPS; break; }
+  }
+  return { inkColour, recolouredInk: recoloured / pixels };
+}
+
+/** The smallest ink colour difference (ΔE) between `p` at (x, y) and the covered pixels of `q` within one pixel. */
+function nearestInk(p: LabImage, q: LabImage, x: number, y: number): number {
+  const o = 3 * (y * p.w + x);
+  const l = p.ink[o], a = p.ink[o + 1], b = p.ink[o + 2];
+  let best = Infinity;
+  for (let yy = Math.max(0, y - 1); yy <= Math.min(p.h - 1, y + 1); yy++) {
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(p.w - 1, x + 1); xx++) {
+      const j = yy * p.w + xx;
+      if (q.cover[j] < MIN_COVER) continue;
+      best = Math.min(best, deltaE(l, a, b, q.ink[3 * j], q.ink[3 * j + 1], q.ink[3 * j + 2]));
+      if (best < 1) return best;
+    }
+  }
+  return best;
 }
 
 /** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */

@@ -40,7 +40,7 @@ async function render(job) {
   if (job.square > 0) {
     pipeline = sharp(bytes, options).resize(job.square, job.square, { fit: 'fill' });
   } else {
-    const scale = Math.min(1, job.longSide / Math.max(width, height));
+    const scale = Math.min(job.longSide, Math.max(Math.max(width, height), job.minLongSide)) / Math.max(width, height);
     pipeline = sharp(bytes, { ...options, density: Math.max(1, 72 * scale) }).toColourspace('srgb').ensureAlpha();
   }
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
@@ -52,9 +52,10 @@ export interface SvgRenderRequest {
   /**
    * `square`: a size×size image, the SVG stretched to fill it, rendered directly at that size (sharp sets
    * librsvg's scale: no full-size raster is ever made). `longSide`: the whole SVG with its long side at most
-   * this (librsvg's density lowered for large drawings), sRGB with alpha.
+   * this (librsvg's density lowered for large drawings), sRGB with alpha; with `minLongSide`, a drawing
+   * smaller than that is drawn at that size (a small icon drawn larger: a vector has no resolution of its own).
    */
-  target: { square: number } | { longSide: number };
+  target: { square: number } | { longSide: number; minLongSide?: number };
   maxPixels: number;
   timeoutMs?: number;
 }
@@ -110,7 +111,7 @@ class RenderChild {
       child.ref();
       (child.channel as { ref?: () => void } | null | undefined)?.ref?.();
       const target = request.target;
-      child.send({ id, bytes, maxPixels: request.maxPixels, square: 'square' in target ? target.square : 0, longSide: 'longSide' in target ? target.longSide : 0 });
+      child.send({ id, bytes, maxPixels: request.maxPixels, square: 'square' in target ? target.square : 0, longSide: 'longSide' in target ? target.longSide : 0, minLongSide: ('longSide' in target && target.minLongSide) || 0 });
     });
   }
 

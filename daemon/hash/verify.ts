@@ -14,10 +14,12 @@ export type DetailSource = () => Promise<DetailRaster | undefined>;
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. Two JPEGs are
  * photographs as far as this goes, even flat ones: their copies differ by global edits (contrast, a crop,
- * a re-encoding) that a per-tile comparison would take for local ones.
+ * a re-encoding) that a per-tile comparison would take for local ones. Two lossless images are checked in
+ * detail whatever their flatness: screenshots (PNG, GIF) of a busy dashboard are not flat, and another
+ * number in a table or an open menu is a local difference; lossless copies of a photo differ by nothing.
  */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
-  return (isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless);
+  return ((isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless)) || (a.lossless && b.lossless);
 }
 
 /** The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it). */
