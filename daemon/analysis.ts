@@ -15,8 +15,8 @@ import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
 import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
-import { updateReferences, variantSets } from './references/update';
+import { ReferenceStore, type ImageReference, type SourceMention } from './refstore/store';
+import { updateReferences, variantSets } from './refstore/update';
 import { mentionMayName, type ResolveOptions } from './refs';
 
 export const SCHEMA_VERSION = 1;

@@ -1,7 +1,7 @@
 /** What the editor features need from the daemon's live state; the service implements it. */
 import type { DuplicateGroup, GroupMember } from '../groups/build';
 import type { ResolveOptions } from '../refs';
-import type { ImageReference } from '../references/store';
+import type { ImageReference } from '../refstore/store';
 
 export interface Membership {
   group: DuplicateGroup;

@@ -24,8 +24,8 @@ import {
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
 import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
-import type { ReferenceStore } from '../references/store';
-import { indexSource, updateReferences, variantSets } from '../references/update';
+import type { ReferenceStore } from '../refstore/store';
+import { indexSource, updateReferences, variantSets } from '../refstore/update';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';
