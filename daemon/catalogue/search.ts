@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import { candidateRadius, compare, type Fingerprint, type NearThresholds } from '../hash';
-import { HammingIndex } from '../index/hamming';
+import { HammingIndex } from '../search/hamming';
 import { decodeFingerprint } from './codec';
 
 export interface ContentPair {

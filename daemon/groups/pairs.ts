@@ -17,7 +17,7 @@
  * canonical–member pairs the bounded search left unverified through `verify`.
  */
 import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
-import { HammingIndex } from '../index/hamming';
+import { HammingIndex } from '../search/hamming';
 import { rankCandidates, type KeyKind } from './candidate-ranking';
 import { GrowingUnionFind } from './union-find';
 
