@@ -9,7 +9,7 @@ import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DecodeOptions,
 import { IndexStore, type FileRecord } from './index/store';
 import { describeRecovery } from './index/integrity';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
-import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/pairs';
+import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/similarity-graph';
 import { CanonicalChooser } from './groups/canonical';
 import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';

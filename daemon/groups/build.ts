@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { DuplicateClass, CanonicalRule } from '../../protocol/report';
 import type { Fingerprint, NearThresholds } from '../hash';
 import { CanonicalChooser, type CanonicalCandidate } from './canonical';
-import { SimilarityGraph } from './pairs';
+import { SimilarityGraph } from './similarity-graph';
 import { UnionFind } from './union-find';
 import type { Matcher } from '../scan/filter';
 import type { VariantIndex } from './variants';

@@ -30,7 +30,7 @@ import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';
 import { starGroups, type DuplicateGroup, type ImageEntry } from '../groups/build';
-import { SimilarityGraph } from '../groups/pairs';
+import { SimilarityGraph } from '../groups/similarity-graph';
 import type { DeclaredVariants } from '../groups/variants';
 import { toReportGroup } from '../report/scan-report';
 import { GitignoreStack, makeFileFilter } from '../scan/filter';
