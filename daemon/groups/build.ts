@@ -1,5 +1,5 @@
 /**
- * From indexed images to duplicate groups: same content → exact; similar contents (pairs.ts) → pixel or
+ * From indexed images to duplicate groups: same content → exact; similar contents (similarity-graph.ts) → pixel or
  * near; connected components become groups; each group gets its canonical (canonical.ts) and each member
  * its class and similarity relative to that canonical.
  */
