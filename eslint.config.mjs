@@ -90,7 +90,7 @@ export default tseslint.config(
       'daemon/replace/apply.ts',
       'daemon/hash/decode.ts',
       'daemon/hash/pdq.ts',
-      'daemon/groups/pairs.ts',
+      'daemon/groups/similarity-graph.ts',
       'test/server/http.test.ts',
     ],
     rules: { 'max-lines': 'off' },

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../daemon/hash';
-import { SimilarityGraph, type GraphStats } from '../daemon/groups/pairs';
+import { SimilarityGraph, type GraphStats } from '../daemon/groups/similarity-graph';
 import { UnionFind } from '../daemon/groups/union-find';
 import { buildCorpus } from './corpus';
 

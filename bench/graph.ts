@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HammingIndex } from '../daemon/index/hamming';
+import { HammingIndex } from '../daemon/search/hamming';
 import { randomKey, rng } from './hamming';
 
 const RADIUS = 80;

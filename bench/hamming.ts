@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HammingIndex, hammingDistance256, mihVisitedFraction, type HammingHit } from '../daemon/index/hamming';
+import { HammingIndex, hammingDistance256, mihVisitedFraction, type HammingHit } from '../daemon/search/hamming';
 import { open } from 'lmdb';
 import { IndexStore } from '../daemon/index/store';
 

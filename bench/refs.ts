@@ -16,8 +16,8 @@ import * as path from 'node:path';
 import { Parser } from 'htmlparser2';
 import { extractReferences, languageOf, readSourceFile, type ExtractOptions, type SourceLanguage } from '../daemon/refs';
 import { rng } from '../test/fixtures/keys';
-import { ReferenceStore } from '../daemon/references/store';
-import { indexSource } from '../daemon/references/update';
+import { ReferenceStore } from '../daemon/refstore/store';
+import { indexSource } from '../daemon/refstore/update';
 import type { FileStat } from '../daemon/scan/crawl';
 
 const MIX: [string, number][] = [

@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, type Fingerprint } from '../daemon/hash';
-import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../daemon/groups/pairs';
+import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../daemon/groups/similarity-graph';
 import { buildCorpus } from './corpus';
 import { flipBits, randomKey, rng } from './hamming';
 

@@ -10,14 +10,14 @@ import { DEFAULT_NEAR_THRESHOLDS, decodeDetail, pixelDigest, type DecodeOptions,
 import { IndexStore, type FileRecord } from './index/store';
 import { describeRecovery } from './index/integrity';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
-import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/pairs';
+import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './groups/similarity-graph';
 import { CanonicalChooser } from './groups/canonical';
 import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
 import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { ReferenceStore, type ImageReference, type SourceMention } from './references/store';
-import { updateReferences, variantSets } from './references/update';
+import { ReferenceStore, type ImageReference, type SourceMention } from './refstore/store';
+import { updateReferences, variantSets } from './refstore/update';
 import { mentionMayName, type ResolveOptions } from './refs';
 import { libraryOf, scannedRoots } from './config/libraries';
 

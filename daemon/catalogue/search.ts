@@ -1,6 +1,6 @@
 /**
  * Near copies between sites: the catalogue's perceptual hashes in this process's Hamming index
- * (daemon/index/hamming.ts), searched exactly at the same candidate radius as inside a site (80 of 256 bits by
+ * (daemon/search/hamming.ts), searched exactly at the same candidate radius as inside a site (80 of 256 bits by
  * default), then the same verification (`compare`) on the two contents' fingerprints. Only the hash is a key
  * between sites (not the crop and shape keys), so a copy cropped by more than the hash tolerates is not sought
  * across sites.
@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import { candidateRadius, compare, type Fingerprint, type NearThresholds } from '../hash';
-import { HammingIndex } from '../index/hamming';
+import { HammingIndex } from '../search/hamming';
 import { decodeFingerprint } from './codec';
 
 export interface ContentPair {

@@ -1,5 +1,5 @@
 /**
- * From indexed images to duplicate groups: same content → exact; similar contents (pairs.ts) → pixel or
+ * From indexed images to duplicate groups: same content → exact; similar contents (similarity-graph.ts) → pixel or
  * near; connected components become groups; each group gets its canonical (canonical.ts) and each member
  * its class and similarity relative to that canonical.
  */
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { DuplicateClass, CanonicalRule } from '../../protocol/report';
 import type { Fingerprint, NearThresholds } from '../hash';
 import { CanonicalChooser, type CanonicalCandidate } from './canonical';
-import { SimilarityGraph } from './pairs';
+import { SimilarityGraph } from './similarity-graph';
 import { UnionFind } from './union-find';
 import type { Matcher } from '../scan/filter';
 import type { VariantIndex } from './variants';

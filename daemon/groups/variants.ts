@@ -6,7 +6,7 @@
  * Two sources: how they are named (`logo@2x.png` beside `logo.png`; `-2x`, `_2x`, `@3x`; a favicon,
  * apple-touch-icon, mstile or android-chrome set), and how they are referenced together (one srcset or
  * <picture>, one image-set(), a rule and its copy under a resolution media query, one web-manifest
- * `icons` list, the icon links of one page: daemon/references variantSets).
+ * `icons` list, the icon links of one page: daemon/refstore variantSets).
  */
 import * as path from 'node:path';
 

@@ -1,6 +1,6 @@
 /** What the editor features need from the daemon's live state; the service implements it. */
 import type { ResolveOptions } from '../refs';
-import type { ImageReference } from '../references/store';
+import type { ImageReference } from '../refstore/store';
 import type { Membership } from '../server/group-state';
 
 export type { Membership };

@@ -7,9 +7,9 @@
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import type { ReferenceStore } from '../references/store';
+import type { ReferenceStore } from '../refstore/store';
 import type { ImageEntry } from '../groups/build';
-import type { SimilarityGraph } from '../groups/pairs';
+import type { SimilarityGraph } from '../groups/similarity-graph';
 import { graphOptions, isEntry, loadGraph, saveGraph, toEntry } from '../analysis';
 import { yielder } from './yielder';
 

@@ -24,8 +24,8 @@ import {
 import type { CatalogueState } from '../../protocol/catalogue';
 import { ignoreOptions, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, toPosix } from '../analysis';
 import { scannedRoots } from '../config/libraries';
-import type { ReferenceStore } from '../references/store';
-import { updateReferences, variantSets } from '../references/update';
+import type { ReferenceStore } from '../refstore/store';
+import { updateReferences, variantSets } from '../refstore/update';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { describeRecovery } from '../index/integrity';

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import type { ReferenceStore } from '../references/store';
-import { indexSource, type updateReferences } from '../references/update';
-import { applySiteChanges } from '../references/site-config';
+import type { ReferenceStore } from '../refstore/store';
+import { indexSource, type updateReferences } from '../refstore/update';
+import { applySiteChanges } from '../refstore/site-config';
 import { indexFile } from '../scan/scanner';
 import type { RootScope } from './root-scope';
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { makePhoto } from '../fixtures/images';
 import { DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../../daemon/hash';
-import { MAX_VERIFICATIONS, SimilarityGraph } from '../../daemon/groups/pairs';
+import { MAX_VERIFICATIONS, SimilarityGraph } from '../../daemon/groups/similarity-graph';
 import { rankCandidates } from '../../daemon/groups/candidate-ranking';
 
 const FAMILY = 300;

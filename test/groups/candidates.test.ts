@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { makePhoto } from '../fixtures/images';
 import { flip, randomKey, rng, slowDistance } from '../fixtures/keys';
 import { DEFAULT_NEAR_THRESHOLDS, fingerprint, type Fingerprint } from '../../daemon/hash';
-import { SimilarityGraph } from '../../daemon/groups/pairs';
+import { SimilarityGraph } from '../../daemon/groups/similarity-graph';
 
 const R = DEFAULT_NEAR_THRESHOLDS.candidateRadius;
 const VR = DEFAULT_NEAR_THRESHOLDS.variantRadius;

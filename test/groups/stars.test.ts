@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { ScanReport } from '../../protocol/report';
 import { CanonicalChooser } from '../../daemon/groups/canonical';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../../daemon/groups/build';
-import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/pairs';
+import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/similarity-graph';
 import { compare, decodeDetail, DEFAULT_MAX_PIXELS, DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../../daemon/hash';
 import { makeIcon, tempDir } from '../fixtures/images';
 import { runCli } from '../helpers/cli';

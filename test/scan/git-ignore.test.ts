@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crawl } from '../../daemon/scan/crawl';
-import { GitignoreStack } from '../../daemon/scan/filter';
+import { GitignoreStack } from '../../daemon/scan/gitignore';
 import { tempDir } from '../fixtures/images';
 
 function git(cwd: string, ...args: string[]): { status: number | null; stdout: string } {

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { loadConfig } from '../../daemon/config/load';
 import { DoublonService } from '../../daemon/server/service';
 import { forgetSites } from '../../daemon/refs';
-import { ReferenceStore } from '../../daemon/references/store';
-import { indexSource } from '../../daemon/references/update';
-import { applySiteChanges, isSiteConfig } from '../../daemon/references/site-config';
+import { ReferenceStore } from '../../daemon/refstore/store';
+import { indexSource } from '../../daemon/refstore/update';
+import { applySiteChanges, isSiteConfig } from '../../daemon/refstore/site-config';
 import { makePhoto, tempDir } from '../fixtures/images';
 import { waitFor } from '../helpers/daemon';
 

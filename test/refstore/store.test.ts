@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open } from 'lmdb';
-import { ReferenceStore, REFERENCE_SCHEMA } from '../../daemon/references/store';
-import { updateReferences, type ReferenceUpdateOptions } from '../../daemon/references/update';
+import { ReferenceStore, REFERENCE_SCHEMA } from '../../daemon/refstore/store';
+import { updateReferences, type ReferenceUpdateOptions } from '../../daemon/refstore/update';
 import type { FileStat } from '../../daemon/scan/crawl';
 import { tempDir } from '../fixtures/images';
 

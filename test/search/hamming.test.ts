@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { HammingIndex, hammingDistance256, mihPays, MIH_MIN_KEYS, type HammingHit } from '../../daemon/index/hamming';
+import { HammingIndex, hammingDistance256, mihPays, MIH_MIN_KEYS, type HammingHit } from '../../daemon/search/hamming';
 import { flip, randomKey, rng, slowDistance } from '../fixtures/keys';
 
 /** Oracle for the large cases: a byte table, still independent of the module's code. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { HammingIndex, MIH_MIN_KEYS, mihPaysMany, type HammingHit } from '../../daemon/index/hamming';
+import { HammingIndex, MIH_MIN_KEYS, mihPaysMany, type HammingHit } from '../../daemon/search/hamming';
 import { flip, randomKey, rng, slowDistance } from '../fixtures/keys';
 
 /** The (id, key) pairs the index should hold, searched by brute force. */

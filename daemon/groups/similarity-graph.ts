@@ -17,7 +17,7 @@
  * canonical–member pairs the bounded search left unverified through `verify`.
  */
 import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
-import { HammingIndex, type HammingHit } from '../index/hamming';
+import { HammingIndex, type HammingHit } from '../search/hamming';
 import { rankCandidates, type KeyHits } from './candidate-ranking';
 import { GrowingUnionFind } from './union-find';
 
