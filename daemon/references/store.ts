@@ -15,7 +15,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { DiskFullError, ensureFreeSpace, writeFailure } from '../index/disk';
 import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from '../index/integrity';
 import { makePrivateDir, tightenIndexDir } from '../index/private';
-import { mentionMayName, type ImageReference, type UnresolvedMention } from '../refs';
+import { literalLessMayName, mentionMayName, runtimeScopeOf, type ImageReference, type UnresolvedMention } from '../refs';
 
 /**
  * 2: references keep their LSP range (as extracted) instead of flattened line/character fields.
@@ -165,7 +165,10 @@ export class ReferenceStore {
   mentionsOf(image: string): SourceMention[] {
     const found: SourceMention[] = [];
     for (const record of this.allSources()) {
-      for (const m of record.mentions ?? []) if (mentionMayName(m, image)) found.push({ ...m, source: record.path });
+      for (const m of record.mentions ?? []) {
+        const mention = { ...m, source: record.path };
+        if (sourceMentionMayName(mention, image)) found.push(describeScope(mention));
+      }
     }
     return found;
   }
@@ -179,4 +182,21 @@ export class ReferenceStore {
     await this.root.close();
     if (!this.failed) writeSeal(this.dir);
   }
+}
+
+/** Whether a template mention may name this image: through its pattern, or, with no literal part, through where its values come from. */
+export function sourceMentionMayName(mention: SourceMention, image: string): boolean {
+  return mention.pattern !== undefined ? mentionMayName(mention, image) : literalLessMayName(mention.source, image);
+}
+
+/**
+ * A mention with no literal part says in its pattern what it may name (the plan shows the pattern after
+ * "may name"): every image of the theme or app, since its value is known only at run time.
+ */
+export function describeScope(mention: SourceMention): SourceMention {
+  if (mention.pattern !== undefined) return mention;
+  const scope = runtimeScopeOf(mention.source);
+  if (scope === undefined) return mention;
+  const where = scope === path.parse(scope).root ? 'any image: a value known only at run time, in a template of no known generator' : `any image under ${scope}: a value known only at run time (a database, a request)`;
+  return { ...mention, pattern: where };
 }
