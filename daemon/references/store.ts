@@ -10,6 +10,7 @@
  * started afresh (`recovery`). Writes are synchronous transactions: a failed one (a full disk) throws a
  * DiskFullError and leaves the last committed state.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DiskFullError, ensureFreeSpace, writeFailure } from '../index/disk';
@@ -65,7 +66,13 @@ export class ReferenceStore {
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
-        root = open({ path: dir, maxDbs: 4 });
+        // No fsync per commit (LMDB noSync): a re-index on a save would wait for one, tens of milliseconds on a
+        // busy disk, for data re-derivable from the sources. A killed process loses nothing (the OS holds the
+        // pages); the file is synced at close, before the seal. After a power loss the unsealed environment is
+        // walked at the next open (guardEnvironment) and, if damaged, moved aside and rebuilt from the sources;
+        // a record older than its source is read again (its stat differs). Deletions never rest on this index
+        // alone: every file is searched for an image's name before it is removed (replace/mentions.ts).
+        root = open({ path: dir, maxDbs: 4, noSync: true });
         const meta = root.openDB<number, string>({ name: 'meta' });
         const sources = root.openDB<SourceRecord, string>({ name: 'sources' });
         const targets = root.openDB<string, string>({ name: 'targets', dupSort: true, encoding: 'ordered-binary' });
@@ -180,7 +187,10 @@ export class ReferenceStore {
   /** Closes the environment and, when every write succeeded, seals it (the next open need not walk it). */
   async close(): Promise<void> {
     await this.root.close();
-    if (!this.failed) writeSeal(this.dir);
+    if (!this.failed) {
+      syncFile(path.join(this.dir, 'data.mdb')); // commits are not synced one by one (noSync, see open)
+      writeSeal(this.dir);
+    }
   }
 }
 
@@ -199,4 +209,17 @@ export function describeScope(mention: SourceMention): SourceMention {
   if (scope === undefined) return mention;
   const where = scope === path.parse(scope).root ? 'any image: a value known only at run time, in a template of no known generator' : `any image under ${scope}: a value known only at run time (a database, a request)`;
   return { ...mention, pattern: where };
+}
+
+/** Flushes a file's written pages to disk (fsync); a file that cannot be opened has nothing to flush. */
+function syncFile(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // missing or unreadable: the next open's integrity check decides
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
