@@ -144,7 +144,8 @@ export interface RefsBenchResult {
   overall: { ms: number; mbPerSecond: number; references: number; errors: number };
   html5000: { lines: number; bytes: number; references: number; medianMs: number; minMs: number; runs: number; targetMs: number; pass: boolean; htmlparser2AloneMedianMs: number };
   /** A 5 000-line template per language: extraction alone, and re-indexing as on a save (read, extract, resolve, LMDB write). */
-  template5000: Record<string, { bytes: number; references: number; mentions: number; extractMedianMs: number; reindexMedianMs: number; targetMs: number; pass: boolean }>;
+  /** CPU time (process.cpuUsage) beside wall time: on a shared, loaded machine it is the work done, not the waiting. */
+  template5000: Record<string, { bytes: number; references: number; mentions: number; extractMedianMs: number; reindexMedianMs: number; extractCpuMedianMs: number; reindexCpuMedianMs: number; targetMs: number; pass: boolean; passCpu: boolean }>;
   loadAverage: number[];
   node: string;
   cpus: number;
@@ -157,6 +158,8 @@ export async function runRefsBench(files = 10_000, log: (s: string) => void = co
     const imgDir = path.join(dir, 'img');
     fs.mkdirSync(imgDir);
     const images = Array.from({ length: 500 }, (_, i) => `${WORDS[i % WORDS.length]}-${i}.${['png', 'jpg', 'webp', 'svg'][i % 4]}`);
+    // Real (tiny) files: resolution checks existence, as the daemon's does.
+    for (const i of images) fs.writeFileSync(path.join(imgDir, i), i);
     const imageSet = new Set(images.map((i) => path.join(imgDir, i)));
     const opts: ExtractOptions = { isImage: (p) => imageSet.has(p), resolve: { roots: [dir], webRoots: [dir] } };
     const paths: string[] = [];
@@ -249,21 +252,31 @@ export async function runRefsBench(files = 10_000, log: (s: string) => void = co
         for (let i = 0; i < 5; i++) await indexSource(store, stat, update);
         const ext_: number[] = [];
         const idx: number[] = [];
+        const extCpu: number[] = [];
+        const idxCpu: number[] = [];
+        const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
         let refs = 0;
         let mentions = 0;
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < 30; i++) {
+          let c0 = cpu();
           let t0 = process.hrtime.bigint();
           const res = extractReferences(file, text, opts);
           ext_.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          extCpu.push(cpu() - c0);
           refs = res.references.length;
           mentions = res.mentions.length;
+          c0 = cpu();
           t0 = process.hrtime.bigint();
           await indexSource(store, stat, update);
           idx.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          idxCpu.push(cpu() - c0);
         }
         const med = (a: number[]) => +[...a].sort((x, y) => x - y)[Math.floor(a.length / 2)].toFixed(2);
-        template5000[ext] = { bytes: text.length, references: refs, mentions, extractMedianMs: med(ext_), reindexMedianMs: med(idx), targetMs: 20, pass: med(idx) < 20 };
-        log(`5000-line ${ext} template (${(text.length / 1e3).toFixed(0)} kB, ${refs} refs, ${mentions} mentions): extraction median ${med(ext_)} ms, re-index (read+extract+resolve+LMDB) median ${med(idx)} ms (target < 20 ms)`);
+        template5000[ext] = {
+          bytes: text.length, references: refs, mentions, extractMedianMs: med(ext_), reindexMedianMs: med(idx), extractCpuMedianMs: med(extCpu), reindexCpuMedianMs: med(idxCpu),
+          targetMs: 20, pass: med(idx) < 20, passCpu: med(idxCpu) < 20,
+        };
+        log(`5000-line ${ext} template (${(text.length / 1e3).toFixed(0)} kB, ${refs} refs, ${mentions} mentions): extraction median ${med(ext_)} ms (CPU ${med(extCpu)} ms), re-index (read+extract+resolve+LMDB) median ${med(idx)} ms (CPU ${med(idxCpu)} ms) (target < 20 ms)`);
       }
     } finally {
       await store.close();

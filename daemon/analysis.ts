@@ -16,9 +16,9 @@ import { VariantIndex, type DeclaredVariants } from './groups/variants';
 import { globMatcher } from './scan/filter';
 import { relativePosix } from './scan/relative';
 import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { ReferenceStore, type ImageReference, type SourceMention } from './refstore/store';
+import { describeScope, ReferenceStore, sourceMentionMayName, type ImageReference, type SourceMention } from './refstore/store';
 import { updateReferences, variantSets } from './refstore/update';
-import { mentionMayName, type ResolveOptions } from './refs';
+import type { ResolveOptions } from './refs';
 import { libraryOf, scannedRoots } from './config/libraries';
 
 export const SCHEMA_VERSION = 1;
@@ -409,10 +409,10 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     await store.flushed();
     const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
     options.onPhase?.('done');
-    const mentions = [...references.allSources()].flatMap((r) => (r.mentions ?? []).filter((m) => m.pattern).map((m) => ({ ...m, source: r.path })));
+    const mentions = [...references.allSources()].flatMap((r) => (r.mentions ?? []).map((m) => ({ ...m, source: r.path })));
     return {
       groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [],
-      mentionsOf: (p) => mentions.filter((m) => mentionMayName(m, p)),
+      mentionsOf: (p) => mentions.filter((m) => sourceMentionMayName(m, p)).map(describeScope),
     };
   } finally {
     await references.close();

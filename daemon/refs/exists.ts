@@ -30,6 +30,8 @@ const EXACT_NAMES = process.platform === 'linux';
 export class ExistenceCache {
   private readonly folders = new Map<string, Listing>();
   private currentPass = 0;
+  /** How many folders were listed (readdir) so far: what the cache saves is measured by it. */
+  listings = 0;
 
   /** @param maxFolders folders listed at most; past it the cache starts afresh (a bound on memory, not a policy). */
   constructor(private readonly maxFolders = 20_000) {}
@@ -83,6 +85,7 @@ export class ExistenceCache {
       return cached;
     }
     const files = new Map<string, boolean | 'link'>();
+    this.listings++;
     try {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         files.set(entry.name, entry.isFile() ? true : entry.isSymbolicLink() ? 'link' : false);

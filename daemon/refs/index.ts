@@ -32,7 +32,7 @@ const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data'
 
 export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position, UnresolvedMention } from './types';
 export { siteOf, forgetSites, type Site, type Generator } from './sites';
-export { mentionMayName } from './mentions';
+export { mentionMayName, literalLessMayName, runtimeScopeOf } from './mentions';
 export { resolveReference, rewriteReference, libraryUrl, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';
 

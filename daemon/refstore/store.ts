@@ -10,12 +10,13 @@
  * started afresh (`recovery`). Writes are synchronous transactions: a failed one (a full disk) throws a
  * DiskFullError and leaves the last committed state.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DiskFullError, ensureFreeSpace, writeFailure } from '../index/disk';
 import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from '../index/integrity';
 import { makePrivateDir, tightenIndexDir } from '../index/private';
-import { mentionMayName, type ImageReference, type UnresolvedMention } from '../refs';
+import { literalLessMayName, mentionMayName, runtimeScopeOf, type ImageReference, type UnresolvedMention } from '../refs';
 
 /**
  * 2: references keep their LSP range (as extracted) instead of flattened line/character fields.
@@ -65,7 +66,13 @@ export class ReferenceStore {
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
-        root = open({ path: dir, maxDbs: 4 });
+        // No fsync per commit (LMDB noSync): a re-index on a save would wait for one, tens of milliseconds on a
+        // busy disk, for data re-derivable from the sources. A killed process loses nothing (the OS holds the
+        // pages); the file is synced at close, before the seal. After a power loss the unsealed environment is
+        // walked at the next open (guardEnvironment) and, if damaged, moved aside and rebuilt from the sources;
+        // a record older than its source is read again (its stat differs). Deletions never rest on this index
+        // alone: every file is searched for an image's name before it is removed (replace/mentions.ts).
+        root = open({ path: dir, maxDbs: 4, noSync: true });
         const meta = root.openDB<number, string>({ name: 'meta' });
         const sources = root.openDB<SourceRecord, string>({ name: 'sources' });
         const targets = root.openDB<string, string>({ name: 'targets', dupSort: true, encoding: 'ordered-binary' });
@@ -165,7 +172,10 @@ export class ReferenceStore {
   mentionsOf(image: string): SourceMention[] {
     const found: SourceMention[] = [];
     for (const record of this.allSources()) {
-      for (const m of record.mentions ?? []) if (mentionMayName(m, image)) found.push({ ...m, source: record.path });
+      for (const m of record.mentions ?? []) {
+        const mention = { ...m, source: record.path };
+        if (sourceMentionMayName(mention, image)) found.push(describeScope(mention));
+      }
     }
     return found;
   }
@@ -177,6 +187,39 @@ export class ReferenceStore {
   /** Closes the environment and, when every write succeeded, seals it (the next open need not walk it). */
   async close(): Promise<void> {
     await this.root.close();
-    if (!this.failed) writeSeal(this.dir);
+    if (!this.failed) {
+      syncFile(path.join(this.dir, 'data.mdb')); // commits are not synced one by one (noSync, see open)
+      writeSeal(this.dir);
+    }
+  }
+}
+
+/** Whether a template mention may name this image: through its pattern, or, with no literal part, through where its values come from. */
+export function sourceMentionMayName(mention: SourceMention, image: string): boolean {
+  return mention.pattern !== undefined ? mentionMayName(mention, image) : literalLessMayName(mention.source, image);
+}
+
+/**
+ * A mention with no literal part says in its pattern what it may name (the plan shows the pattern after
+ * "may name"): every image of the theme or app, since its value is known only at run time.
+ */
+export function describeScope(mention: SourceMention): SourceMention {
+  if (mention.pattern !== undefined) return mention;
+  const scope = runtimeScopeOf(mention.source);
+  if (scope === undefined) return mention;
+  const where = scope === path.parse(scope).root ? 'any image: a value known only at run time, in a template of no known generator' : `any image under ${scope}: a value known only at run time (a database, a request)`;
+  return { ...mention, pattern: where };
+}
+
+/** Flushes a file's written pages to disk (fsync); a file that cannot be opened has nothing to flush. */
+function syncFile(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // missing or unreadable: the next open's integrity check decides
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
