@@ -326,7 +326,7 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Resolved
 }
 
 /** Full decodes at once while digests are prefetched (as many as the scan keeps in flight). */
-const DIGESTS_IN_FLIGHT = DEFAULT_CONCURRENCY;
+const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
 
 /**
  * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
