@@ -1,4 +1,3 @@
-/* eslint-disable max-lines -- candidate keys and verification; sim-speed and sim-precision change it on their branches (issue 13): split after their merge (the candidate keys into their own file). */
 /**
  * Candidate keys and the verification stage. The Hamming index holds, per image, its hash and the hashes of
  * its central regions (crop keys); each image searches with its 8 dihedral variant hashes. `compare` is the

@@ -205,7 +205,7 @@ function candidatesInRoots(fromFile: string, text: string, options: ResolveOptio
   }
   const outer = signature + '\0' + fromFile;
   let inner = last?.key === outer ? last.inner : remembered.get(outer);
-  if (!inner) remembered.set(outer, (inner = new Map()));
+  if (!inner) remembered.set(outer, (inner = new Map<string, PathCandidate[]>()));
   last = { key: outer, inner };
   const key = (options.kind ?? '') + '\0' + text;
   let found = inner.get(key);
@@ -214,7 +214,7 @@ function candidatesInRoots(fromFile: string, text: string, options: ResolveOptio
     if (++rememberedCount > MAX_REMEMBERED) {
       remembered.clear();
       rememberedCount = 1;
-      remembered.set(outer, inner = new Map());
+      remembered.set(outer, (inner = new Map<string, PathCandidate[]>()));
       last = { key: outer, inner };
     }
     inner.set(key, found);

@@ -30,7 +30,7 @@ export async function addIgnoreEntry(config: ResolvedConfig, files: string[]): P
   }
   const relative = files.map((p) => toPosix(path.relative(config.baseDir, p)));
   const entry = relative.length === 1 ? relative[0].replace(/[*?[\]{}()!+@\\]/g, '\\$&') : { paths: relative };
-  raw.ignore = [...(Array.isArray(raw.ignore) ? raw.ignore : []), entry];
+  raw.ignore = [...(Array.isArray(raw.ignore) ? (raw.ignore as unknown[]) : []), entry];
   try {
     validateConfig(raw, file);
     // Written like every file Doublon changes: atomically, with its mode, owner and group kept.
