@@ -168,6 +168,34 @@ export function mihPaysMany(radius: number, n: number, k: number): boolean {
   return n >= MIH_MIN_KEYS && mih < n * (passes * MANY_BASE + MANY_PER_QUERY * k);
 }
 
+/**
+ * Hits by distance, then id. Ids that fit 32 bits are packed with their distance in one number and sorted
+ * as a Float64Array (native, no comparator): one key of an icon family is within the graph's radius of
+ * nearly every other, so a search returns most of the index and a comparator sort cost more than the scan.
+ */
+function sortedHits(best: ReadonlyMap<number, number>): HammingHit[] {
+  const packed = new Float64Array(best.size);
+  let i = 0;
+  for (const [id, distance] of best) {
+    if ((id | 0) !== id) return sortedByComparator(best);
+    packed[i++] = distance * 2 ** 32 + (id + 2 ** 31);
+  }
+  packed.sort();
+  const hits: HammingHit[] = new Array<HammingHit>(packed.length);
+  for (let k = 0; k < packed.length; k++) {
+    const distance = Math.floor(packed[k] / 2 ** 32);
+    hits[k] = { id: packed[k] - distance * 2 ** 32 - 2 ** 31, distance };
+  }
+  return hits;
+}
+
+function sortedByComparator(best: ReadonlyMap<number, number>): HammingHit[] {
+  const hits: HammingHit[] = [];
+  for (const [id, distance] of best) hits.push({ id, distance });
+  hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
+  return hits;
+}
+
 export class HammingIndex {
   private readonly memory: WasmMemory;
   private readonly scan: ScanFunction;
@@ -303,10 +331,7 @@ export class HammingIndex {
       this.scanAll(r, best);
       this.lastSearch = { method: useMih ? 'mih→brute' : 'brute', visited: this.highWater };
     }
-    const hits: HammingHit[] = [];
-    for (const [id, distance] of best) hits.push({ id, distance });
-    hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
-    return hits;
+    return sortedHits(best);
   }
 
   /**
@@ -331,12 +356,7 @@ export class HammingIndex {
       this.scanAllMany(queries.slice(first, first + MAX_QUERIES), r, best, first);
     }
     this.lastSearch = { method: 'brute', visited: this.highWater };
-    return best.map((map) => {
-      const hits: HammingHit[] = [];
-      for (const [id, distance] of map) hits.push({ id, distance });
-      hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
-      return hits;
-    });
+    return best.map(sortedHits);
   }
 
   // ------------------------------------------------------------------------------------------------------
