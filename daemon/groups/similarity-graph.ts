@@ -16,7 +16,7 @@
  * its canonical, and never holds two contents verified different (groups/build.ts). Grouping asks for the
  * canonical–member pairs the bounded search left unverified through `verify`.
  */
-import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
+import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, isGraphic, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
 import { HammingIndex, type HammingHit } from '../search/hamming';
 import { rankCandidates, type KeyHits } from './candidate-ranking';
 import { GrowingUnionFind } from './union-find';
@@ -33,6 +33,16 @@ export const MAX_VERIFICATIONS = 16;
  * another colour three verifications, not twenty, and leaves the budget for the component it belongs to.
  */
 export const PER_COMPONENT = 3;
+/** A graphic's candidates reordered by colour (sameColoursFirst): this many budgets' worth, the nearest. */
+const COLOUR_WINDOW = 4;
+
+/** Mean absolute difference of two chroma signatures (4×4 cells, Cb and Cr): only to order candidates. */
+function colourGap(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length || a.length === 0) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
 
 export interface SimilarPair {
   a: string;
@@ -202,7 +212,7 @@ export class SimilarityGraph {
     if (this.nodes.has(sha256)) return [];
     const own = ownKeys(fingerprint);
     const node: Node = { id: this.nextId++, sha256, keys: new Uint8Array(32 * own.length), kinds: 0, fingerprint };
-    const ranked = this.candidatesOf(fingerprint);
+    const ranked = this.sameColoursFirst(fingerprint, this.candidatesOf(fingerprint));
     own.forEach(({ key, kind }, i) => {
       this.indexes[kind].add(node.id, key);
       node.keys.set(key, 32 * i);
@@ -284,6 +294,26 @@ export class SimilarityGraph {
     const shape = shapeKey(fingerprint);
     if (shape) hits.push({ kind: 'shape', hits: this.indexes.shape.search(shape, this.radius) });
     return rankCandidates(hits);
+  }
+
+  /**
+   * For a graphic, the nearest candidates (COLOUR_WINDOW budgets' worth) reordered: those of about its colours
+   * first, in their order, then the others. Keys see luma and silhouettes, not colour: the ten colour skins of
+   * one sprite are all at the same distance of a newcomer, and its own retina twin could come after the
+   * budget was spent on the nine skins verification rejects (graphics of other colours never match).
+   * Only the order changes; every verdict is still verification's.
+   */
+  private sameColoursFirst(fingerprint: Fingerprint, ranked: number[]): number[] {
+    if (!isGraphic(fingerprint, this.options.thresholds)) return ranked;
+    const window = ranked.slice(0, COLOUR_WINDOW * this.budget);
+    const near: number[] = [];
+    const far: number[] = [];
+    for (const id of window) {
+      const other = this.byId.get(id);
+      const fp = other && this.fingerprintOf(other);
+      (fp && colourGap(fp.chroma, fingerprint.chroma) > this.options.thresholds.maxChromaDifference ? far : near).push(id);
+    }
+    return far.length === 0 ? ranked : [...near, ...far, ...ranked.slice(window.length)];
   }
 
   /**

@@ -29,6 +29,11 @@
  * searchMany (the similarity graph's ~10 probe keys per image at 80 bits): one pass over the keys compares each
  * with up to 16 queries held in WebAssembly locals, so a key is loaded once, not once per query; it is then
  * popcount-bound (~1.3 ns per key and query), about 1.6× faster than one scan per query (bench/graph.ts).
+ *
+ * The similarity graph (groups/pairs.ts) no longer asks for MIH: it searches its 7 dihedral variants (radius
+ * 32) in the same one-pass scan as its 80-bit keys. Measured in CPU time on the 2-core machine under load,
+ * 7 queries at r = 32 took 0.42–0.73 ms by the 7-query scan against 0.70–1.3 ms by MIH at 5·10⁴–10⁵ keys,
+ * 8.5 ms against 13 ms at 10⁶: the cost model below (fitted on an idle machine) overrates MIH there.
  */
 
 import { createScan, MAX_QUERIES, type ScanFunction, type WasmMemory } from './scan-wasm';
@@ -169,6 +174,34 @@ export function mihPaysMany(radius: number, n: number, k: number): boolean {
   return n >= MIH_MIN_KEYS && mih < n * (passes * MANY_BASE + MANY_PER_QUERY * k);
 }
 
+/**
+ * Hits by distance, then id. Ids that fit 32 bits are packed with their distance in one number and sorted
+ * as a Float64Array (native, no comparator): one key of an icon family is within the graph's radius of
+ * nearly every other, so a search returns most of the index and a comparator sort cost more than the scan.
+ */
+function sortedHits(best: ReadonlyMap<number, number>): HammingHit[] {
+  const packed = new Float64Array(best.size);
+  let i = 0;
+  for (const [id, distance] of best) {
+    if ((id | 0) !== id) return sortedByComparator(best);
+    packed[i++] = distance * 2 ** 32 + (id + 2 ** 31);
+  }
+  packed.sort();
+  const hits: HammingHit[] = new Array<HammingHit>(packed.length);
+  for (let k = 0; k < packed.length; k++) {
+    const distance = Math.floor(packed[k] / 2 ** 32);
+    hits[k] = { id: packed[k] - distance * 2 ** 32 - 2 ** 31, distance };
+  }
+  return hits;
+}
+
+function sortedByComparator(best: ReadonlyMap<number, number>): HammingHit[] {
+  const hits: HammingHit[] = [];
+  for (const [id, distance] of best) hits.push({ id, distance });
+  hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
+  return hits;
+}
+
 export class HammingIndex {
   private readonly memory: WasmMemory;
   private readonly scan: ScanFunction;
@@ -304,10 +337,7 @@ export class HammingIndex {
       this.scanAll(r, best);
       this.lastSearch = { method: useMih ? 'mih→brute' : 'brute', visited: this.highWater };
     }
-    const hits: HammingHit[] = [];
-    for (const [id, distance] of best) hits.push({ id, distance });
-    hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
-    return hits;
+    return sortedHits(best);
   }
 
   /**
@@ -332,12 +362,7 @@ export class HammingIndex {
       this.scanAllMany(queries.slice(first, first + MAX_QUERIES), r, best, first);
     }
     this.lastSearch = { method: 'brute', visited: this.highWater };
-    return best.map((map) => {
-      const hits: HammingHit[] = [];
-      for (const [id, distance] of map) hits.push({ id, distance });
-      hits.sort((x, y) => x.distance - y.distance || x.id - y.id);
-      return hits;
-    });
+    return best.map(sortedHits);
   }
 
   // ------------------------------------------------------------------------------------------------------
