@@ -1,10 +1,8 @@
-/** File operations of apply and undo: atomic writes that keep mode and owner, moves that never lose a file, the journal lock. */
+/** File operations of apply and undo: moves that never lose a file, the journal lock (atomic writes: fs/atomic-write.ts). */
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { sha256 } from './codec';
 import { ReplaceError } from './errors';
-
-export { atomicWrite, type FileOwnership } from '../fs/atomic-write';
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -1,10 +1,8 @@
 /**
  * Which files are indexed: include/exclude globs (picomatch, matched against the path relative to its root).
- * What git ignores is daemon/scan/gitignore.ts (re-exported here for the daemon's imports).
+ * What git ignores is daemon/scan/gitignore.ts.
  */
 import picomatch from 'picomatch';
-
-export { GitignoreStack } from './gitignore';
 
 export type Matcher = (relativePath: string) => boolean;
 

@@ -10,7 +10,7 @@ import { readConfigFile } from '../config/load';
 import { ConfigError, validateConfig } from '../config/validate';
 import { CONFIG_FILE_NAME } from '../../protocol/settings';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
-import { atomicWrite } from '../replace/fsops';
+import { atomicWrite } from '../fs/atomic-write';
 import { toPosix } from '../analysis';
 
 /**

@@ -4,11 +4,12 @@
  * settings change (config edits replace the settings object). Shared by the watcher's folder pruning and
  * the batches it reports.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import { scannedRoots } from '../config/libraries';
-import { GitignoreStack, makeFileFilter } from '../scan/filter';
+import { makeFileFilter } from '../scan/filter';
+import { GitignoreStack } from '../scan/gitignore';
+import { filesBelow } from '../scan/crawl';
 import { toPosix } from '../analysis';
 
 export type FileKind = 'image' | 'source';
@@ -67,31 +68,15 @@ export class RootScope {
     return kind;
   }
 
-  /**
-   * Files below a folder, pruned like the crawl (exclude globs, .gitignore, the index), links not followed.
-   * (Moved as it was from service.ts; a second walker beside scan/crawl.ts, to be unified with it.)
-   */
+  /** Files below a folder, pruned like the crawl (exclude globs, .gitignore, the index), links not followed. */
   filesUnder(folder: string): string[] {
     const config = this.config();
     const root = this.rootOf(folder);
     if (!root) return [];
-    const files: string[] = [];
-    const folders = [folder];
-    while (folders.length > 0) {
-      const current = folders.pop()!;
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(current, { withFileTypes: true });
-      } catch {
-        continue; // vanished or unreadable: the next batch or rescan says so
-      }
-      for (const entry of entries) {
-        const full = path.join(current, entry.name);
-        if (entry.isFile()) files.push(full);
-        else if (entry.isDirectory() && full !== config.indexDir && this.fileFilter().enterFolder(toPosix(path.relative(root, full)))
-          && !(config.settings.gitignore && this.gitignoreOf(root).ignores(full, true))) folders.push(full);
-      }
-    }
-    return files;
+    return filesBelow(folder, root, {
+      filter: this.fileFilter(),
+      gitignore: config.settings.gitignore ? this.gitignoreOf(root) : undefined,
+      skipFolders: new Set([config.indexDir]),
+    });
   }
 }

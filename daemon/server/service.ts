@@ -38,6 +38,7 @@ import type { CatalogueTarget } from '../catalogue/connection';
 import { watchCatalogue } from './catalogue-link';
 import type { CallContext, RpcEndpoint } from './endpoint';
 import { RootWatcher } from './watcher';
+import { TOOL_VERSION } from '../report/tool';
 import { LiveIndex } from './live-index';
 import { GroupState, type GroupQuery, type Membership } from './group-state';
 import { RootScope } from './root-scope';
@@ -49,7 +50,8 @@ import { describeFile } from './file-info';
 import { EngineEvents, type NotificationListener } from './engine-events';
 import { pinCanonical, pinnedCanonicals } from './pins';
 
-export const VERSION = '0.1.0';
+/** The tool's version, one constant (report/tool.ts): the daemon reports it in `doublon/status`. */
+export const VERSION = TOOL_VERSION;
 
 export type Logger = (line: string) => void;
 

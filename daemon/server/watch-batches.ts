@@ -12,6 +12,7 @@ import type { IndexStore } from '../index/store';
 import type { ReferenceStore } from '../refstore/store';
 import { indexSource, type updateReferences } from '../refstore/update';
 import { applySiteChanges } from '../refstore/site-config';
+import { isSameVersion } from '../fs/file-version';
 import { indexFile } from '../scan/scanner';
 import type { RootScope } from './root-scope';
 
@@ -90,7 +91,7 @@ export async function applyBatch(paths: string[], context: BatchContext): Promis
     }
     if (kind !== 'image') continue;
     const record = store.getFile(p);
-    if (record && record.size === stat.size && record.mtimeMs === stat.mtimeMs && record.ino === stat.ino) continue;
+    if (isSameVersion(record, stat)) continue;
     const settings = context.config().settings;
     await indexFile(store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, { maxPixels: settings.maxPixels, maxSvgBytes: settings.maxSvgBytes });
     touched.add(p);
@@ -110,7 +111,7 @@ async function reindexSource(p: string, stat: fs.Stats | undefined, context: Bat
     if (!before) return undefined;
     refs.removeSource(p);
   } else {
-    if (before && before.size === stat.size && before.mtimeMs === stat.mtimeMs && before.ino === stat.ino) return undefined;
+    if (isSameVersion(before, stat)) return undefined;
     const after = await indexSource(refs, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, context.referenceOptions());
     for (const r of after.references) targets.add(r.target);
   }
