@@ -83,12 +83,9 @@ describe('detail verification on real-repository cases', function () {
     await assertApart(await png(closeIcon('#0096F4')), await png(closeIcon('#0076D6')), 'as PNG');
   });
 
-  it('tells the colour skins of one sprite apart, where most of the ink is shared grey', async () => {
+  it('tells the colour skins of one sprite apart, where most of the ink is shared grey, and keeps each with its @2x', async () => {
     await assertApart(await sprite('#ff7700'), await sprite('#d54e21'), 'orange / rust skin');
     await assertApart(await sprite('#ff7700', 2), await sprite('#d54e21'), 'orange @2x / rust 1x');
-  });
-
-  it('keeps a sprite and its @2x together', async () => {
     for (const colour of ['#ff7700', '#ffcc00', '#1f8ad3']) await assertTogether(await sprite(colour, 2), await sprite(colour), `${colour} @2x / 1x`);
   });
 
