@@ -244,8 +244,8 @@ export function referencesToAll(references: ReferenceStore, targets: ReadonlySet
   return found;
 }
 
-/** Detail rasters kept in memory (≤ 256 KB each): a content's candidates are mostly verified while it is recent. */
-const DETAIL_CACHE = 96;
+/** Detail rasters kept in memory (≤ 1 MB each, 512 px RGBA): a content's candidates are mostly verified while it is recent. */
+const DETAIL_CACHE = 48;
 
 /**
  * Detail rasters (hash/detail.ts) of contents, decoded on demand from a file holding each and kept for the

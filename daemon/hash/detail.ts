@@ -38,14 +38,15 @@ export interface DetailRaster {
 }
 
 /**
- * Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged; an SVG drawn
- * at DETAIL_SVG_MIN on its long side at least, in a child process with a time limit like every SVG render (svg-render.ts).
+ * Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged; an SVG is
+ * drawn at DETAIL_SVG_MIN on its long side at least, in a child process with a time limit like every SVG
+ * render (svg-render.ts).
  */
-export async function decodeDetail(bytes: Buffer, maxPixels: number, longSide = DETAIL_MAX): Promise<DetailRaster> {
+export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
   if (detectFormat(bytes) === 'svg') return decodeSvgDetail(bytes, maxPixels);
   const { data, info } = await sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
     .rotate()
-    .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
+    .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -255,14 +256,6 @@ export interface DetailDifference {
    * frame and check mark of one skin of a sprite that is grey elsewhere.
    */
   recolouredInk: number;
-  /**
-   * The largest fraction, over the tiles with some ink, of the tile's ink that changed: another glyph drawn
-   * with thin strokes inside one icon (a heart instead of two lines in a speech bubble) leaves most of its
-   * tile blank in both, so changedTile stays low, but little of the ink in that tile matches.
-   */
-  changedInkTile: number;
-  /** Changed pixels over ink pixels of the whole image: other words in a paragraph of a screenshot. */
-  changedInk: number;
   /** The size the two were compared at (the smaller trimmed content). */
   width: number;
   height: number;
@@ -336,8 +329,6 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const tilesY = Math.max(1, Math.round(h / TILE));
   const count = new Float64Array(tilesX * tilesY);
   const changed = new Float64Array(tilesX * tilesY);
-  const ink = new Float64Array(tilesX * tilesY);
-  let changedPixels = 0;
   // Blurred first: a one-pixel shift of an edge (trim rounding, resampling) is not a difference.
   const ba = blur3(a), bb = blur3(b);
   const pa = a.px, pb = b.px;
@@ -354,33 +345,30 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
       count[t]++;
       // The same pixel matching settles it; only a mismatch searches the neighbourhood.
       const direct = (pa[o] - pb[o]) ** 2 + (pa[o + 1] - pb[o + 1]) ** 2 + (pa[o + 2] - pb[o + 2]) ** 2;
-      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) { changed[t]++; changedPixels++; }
+      if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) changed[t]++;
       if (farFromPage(pa, o, pageA) || farFromPage(pb, o, pageB)) {
         histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
         inkPixels++;
-        ink[t]++;
       }
     }
   }
-  let inkMedian = 0;
+  const inkMedian = histogramMedian(histogram, inkPixels);
+  let changedTile = 0;
+  for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
+  return { inkMedian, changedTile, ...inkColours(a, b, pageA, pageB), width: w, height: h };
+}
+
+/** The median of `count` values binned by histogram (steps of 1/MEDIAN_STEPS ΔE). */
+function histogramMedian(histogram: Uint32Array, count: number): number {
   for (let i = 0, seen = 0; i <= MEDIAN_BINS; i++) {
     seen += histogram[i];
-    if (seen > inkPixels >> 1) { inkMedian = i / MEDIAN_STEPS; break; }
+    if (seen > count >> 1) return i / MEDIAN_STEPS;
   }
-  let changedTile = 0;
-  let changedInkTile = 0;
-  for (let t = 0; t < count.length; t++) {
-    if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
-    if (ink[t] >= MIN_TILE_INK * count[t]) changedInkTile = Math.max(changedInkTile, Math.min(1, changed[t] / ink[t]));
-  }
-  const changedInk = inkPixels ? Math.min(1, changedPixels / inkPixels) : 0;
-  return { inkMedian, changedTile, changedInkTile, changedInk, ...inkColours(a, b, pageA, pageB), width: w, height: h };
+  return 0;
 }
 
 /** Fewest pixels of ink both images cover for the ink colour measures to count. */
 const MIN_INK_PIXELS = 12;
-/** A tile counts for changedInkTile when at least this fraction of it is ink (thin strokes of an icon). */
-const MIN_TILE_INK = 0.15;
 /** Coverage (alpha) from which a pixel's ink colour is its own, not an edge's faint trace. */
 const MIN_COVER = 0.5;
 /**
@@ -408,12 +396,7 @@ function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     }
   }
   if (pixels < MIN_INK_PIXELS) return { inkColour: 0, recolouredInk: 0 };
-  let inkColour = 0;
-  for (let i = 0, seen = 0; i <= MEDIAN_BINS; i++) {
-    seen += histogram[i];
-    if (seen > pixels >> 1) { inkColour = i / MEDIAN_STEPS; break; }
-  }
-  return { inkColour, recolouredInk: recoloured / pixels };
+  return { inkColour: histogramMedian(histogram, pixels), recolouredInk: recoloured / pixels };
 }
 
 /** The smallest ink colour difference (ΔE) between `p` at (x, y) and the covered pixels of `q` within one pixel. */
