@@ -24,6 +24,7 @@ import {
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
 import { scannedRoots } from '../config/libraries';
+import { keyCacheFile } from '../catalogue/key-cache';
 import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
 import { indexSource, updateReferences, variantSets } from '../references/update';
@@ -236,6 +237,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       ...given,
       thresholds: nearThresholds(this.config),
       fingerprintVersion: SCHEMA_VERSION,
+      keyCache: keyCacheFile(this.config.indexDir),
       images: () => ({
         images: [...this.entries.values()].map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
         fingerprintOf: (sha) => this.store.getContent(sha)?.fingerprint,
