@@ -23,7 +23,7 @@ import {
   type ReplaceApplyResult, type ReplacePlanParams, type ReplacePlanResult,
   GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
-import { scannedRoots } from '../config/libraries';
+import { isSiteFile, scannedRoots } from '../config/libraries';
 import { keyCacheFile } from '../catalogue/key-cache';
 import { graphOptions, ignoreOptions, isEntry, loadGraph, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, saveGraph, toEntry, toPosix } from '../analysis';
 import type { ReferenceStore } from '../references/store';
@@ -239,7 +239,7 @@ export class DoublonService implements RpcEndpoint, LspHost {
       fingerprintVersion: SCHEMA_VERSION,
       keyCache: keyCacheFile(this.config.indexDir),
       images: () => ({
-        images: [...this.entries.values()].map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+        images: [...this.entries.values()].filter((e) => isSiteFile(e.path, this.config.libraries)).map((e) => ({ file: e.path, path: relativePosix(this.config.baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
         fingerprintOf: (sha) => this.store.getContent(sha)?.fingerprint,
       }),
       onChange: (state) => this.notify(CatalogueChangedNotification.method, state),
