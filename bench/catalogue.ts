@@ -80,17 +80,24 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** Client CPU seconds of each publish (this process: user + system), next to the wall times: on a loaded machine the wall time says more about the load than about the work. */
+const cpuSeconds: Record<string, number[]> = {};
+
 async function publishAll(url: string, sites: SimSite[], label: string, keyCache?: (site: SimSite) => string, results?: PublishResult[]): Promise<number[]> {
+  const cpu = (cpuSeconds[label] = [] as number[]);
   const times: number[] = [];
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     for (const site of sites) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const result = await publish(client, site.images, syntheticFingerprint, {
         repository: site.name, thresholds: DEFAULT_NEAR_THRESHOLDS, fingerprintVersion: 1, keyCache: keyCache?.(site),
       });
       times.push(performance.now() - started);
+      const used = process.cpuUsage(cpuBefore);
+      cpu.push((used.user + used.system) / 1e6);
       results?.push(result);
       if (times.length % 10 === 0) console.log(`  ${label}: ${times.length}/${sites.length} sites, last ${(times[times.length - 1] / 1000).toFixed(2)} s`);
     }
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
       incrementalKeys: warmResults[warmResults.length - 1]?.keys,
       incrementalNoCacheMedianS: median(cold) / 1000,
       incrementalNoCacheKeys: coldResults[coldResults.length - 1]?.keys,
+      clientCpuMedianS: Object.fromEntries(Object.entries(cpuSeconds).map(([label, list]) => [label, median(list)])),
     };
     console.log(result.publish);
     simulated.length = 0;
