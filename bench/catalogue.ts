@@ -1,7 +1,13 @@
 /**
  * The catalogue at city scale, against a real PostgreSQL server (a throwaway cluster, test/helpers/postgres.ts).
  *
- *   node out/bench/catalogue.js [--sites 50] [--images 20000] [--keys 10000000] [--site DIR]
+ *   node out/bench/catalogue.js [--sites 50] [--images 20000] [--keys 10000000] [--site DIR] [--seed N]
+ *
+ * `--seed N`: all but N of the sites are written straight into the database by SQL (their rows, real-size
+ * fingerprints, random hashes), and only N sites are published through `publish()` — the figures of a site
+ * publishing into a catalogue of `--sites × --images` entries, in minutes instead of hours on a loaded machine.
+ * Their incremental publishes are measured with the site's key cache (`.doublon/catalogue-keys.bin` kept, as a
+ * CI cache of the index keeps it) and without (a fresh runner).
  *
  * 1. Publish: `--sites` simulated sites of `--images` images each (random perceptual hashes, fingerprints of
  *    real size), each published once (first publish), then each again with 1 % of its images changed
@@ -20,7 +26,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import { DEFAULT_NEAR_THRESHOLDS, candidateRadius, type Fingerprint } from '../daemon/hash';
-import { publish } from '../daemon/catalogue/publish';
+import { publish, type PublishResult } from '../daemon/catalogue/publish';
+import { encodeFingerprint } from '../daemon/catalogue/codec';
+import { migrate } from '../daemon/catalogue/schema';
 import { CatalogueKeys } from '../daemon/catalogue/search';
 import type { SiteImage } from '../daemon/catalogue/site';
 import { startCluster } from '../test/helpers/postgres';
@@ -72,17 +80,25 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function publishAll(url: string, sites: SimSite[], label: string): Promise<number[]> {
+/** Client CPU seconds of each publish (this process: user + system), next to the wall times: on a loaded machine the wall time says more about the load than about the work. */
+const cpuSeconds: Record<string, number[]> = {};
+
+async function publishAll(url: string, sites: SimSite[], label: string, keyCache?: (site: SimSite) => string, results?: PublishResult[]): Promise<number[]> {
+  const cpu = (cpuSeconds[label] = [] as number[]);
   const times: number[] = [];
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     for (const site of sites) {
       const started = performance.now();
-      await publish(client, site.images, syntheticFingerprint, {
-        repository: site.name, thresholds: DEFAULT_NEAR_THRESHOLDS, fingerprintVersion: 1,
+      const cpuBefore = process.cpuUsage();
+      const result = await publish(client, site.images, syntheticFingerprint, {
+        repository: site.name, thresholds: DEFAULT_NEAR_THRESHOLDS, fingerprintVersion: 1, keyCache: keyCache?.(site),
       });
       times.push(performance.now() - started);
+      const used = process.cpuUsage(cpuBefore);
+      cpu.push((used.user + used.system) / 1e6);
+      results?.push(result);
       if (times.length % 10 === 0) console.log(`  ${label}: ${times.length}/${sites.length} sites, last ${(times[times.length - 1] / 1000).toFixed(2)} s`);
     }
   } finally {
@@ -98,27 +114,78 @@ function timeCheck(site: string, env: NodeJS.ProcessEnv, extra: string[]): numbe
   return performance.now() - started;
 }
 
+/** `count` sites of `perSite` images written by SQL, every row at its real size (see --seed). */
+async function seedSites(url: string, count: number, perSite: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  try {
+    await migrate(client);
+    const fingerprint = encodeFingerprint(syntheticFingerprint('5eed'.padEnd(64, '0')));
+    for (let s = 0; s < count; s++) {
+      const { rows } = await client.query<{ id: number }>("INSERT INTO repositories (name, revision, public_url) VALUES ($1, 1, 'https://example.org/') RETURNING id", [`seeded-${s}`]);
+      // Content ids and hashes: SHA-256 of distinct strings (uniform bits, as real perceptual hashes are not, which only flatters nothing: the scan is exhaustive).
+      await client.query(
+        `INSERT INTO contents (sha256, hash, format, fp_version, fingerprint)
+         SELECT sha256(convert_to('seed ' || $1 || ' ' || i, 'UTF8')), sha256(convert_to('hash ' || $1 || ' ' || i, 'UTF8')), 'png', 1, $2
+           FROM generate_series(0, $3 - 1) AS i`,
+        [s, fingerprint, perSite],
+      );
+      await client.query(
+        `INSERT INTO images (repository_id, path, sha256, width, height, bytes, url)
+         SELECT $1, 'img/' || i || '.png', sha256(convert_to('seed ' || $2 || ' ' || i, 'UTF8')), 640, 480, 50000, 'https://example.org/img/' || i || '.png'
+           FROM generate_series(0, $3 - 1) AS i`,
+        [rows[0].id, s, perSite],
+      );
+      if ((s + 1) % 10 === 0) console.log(`  seeded ${s + 1}/${count} sites`);
+    }
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+function changeOnePercent(site: SimSite): void {
+  const changed = Math.max(1, Math.round(site.images.length / 100));
+  for (let i = 0; i < changed; i++) site.images[i] = newImage(site.images[i].path);
+}
+
 async function main(): Promise<void> {
   const sites = arg('sites', 50);
   const perSite = arg('images', 20_000);
   const keys = arg('keys', 10_000_000);
+  const measured = Math.min(sites, arg('seed', sites));
   const cluster = await startCluster();
   // An interrupted run must not leave a server behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cluster.stop(); process.exit(130); });
-  const result: Record<string, unknown> = { sites, perSite, keys, load: os.loadavg()[0] };
+  const result: Record<string, unknown> = { sites, perSite, keys, published: measured, load: os.loadavg() };
+  const caches = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-keys-'));
+  const cacheOf = (site: SimSite): string => path.join(caches, `${site.name}.bin`);
   try {
     // 1. Publish.
-    console.log(`publishing ${sites} simulated sites × ${perSite} images`);
-    const simulated = Array.from({ length: sites }, (_, i) => simulateSite(`site-${i}`, perSite));
-    const first = await publishAll(cluster.url, simulated, 'first publish');
-    for (const site of simulated) {
-      const changed = Math.max(1, Math.round(site.images.length / 100));
-      for (let i = 0; i < changed; i++) site.images[i] = newImage(site.images[i].path);
+    if (measured < sites) {
+      console.log(`seeding ${sites - measured} sites × ${perSite} images by SQL`);
+      result.seedS = await seedSites(cluster.url, sites - measured, perSite);
     }
-    const incremental = await publishAll(cluster.url, simulated, 'incremental publish');
+    console.log(`publishing ${measured} simulated sites × ${perSite} images`);
+    const simulated = Array.from({ length: measured }, (_, i) => simulateSite(`site-${i}`, perSite));
+    const firstResults: PublishResult[] = [];
+    const first = await publishAll(cluster.url, simulated, 'first publish', cacheOf, firstResults);
+    for (const site of simulated) changeOnePercent(site);
+    const warmResults: PublishResult[] = [];
+    const incremental = await publishAll(cluster.url, simulated, 'incremental publish (key cache kept)', cacheOf, warmResults);
+    for (const site of simulated) changeOnePercent(site);
+    const coldResults: PublishResult[] = [];
+    const cold = await publishAll(cluster.url, simulated, 'incremental publish (fresh runner, no key cache)', (site) => path.join(caches, `none-${site.name}.bin`), coldResults);
     result.publish = {
+      catalogueEntries: sites * perSite,
       firstMedianS: median(first) / 1000, firstLastS: first[first.length - 1] / 1000, firstTotalS: first.reduce((a, b) => a + b, 0) / 1000,
       incrementalMedianS: median(incremental) / 1000, incrementalMaxS: Math.max(...incremental) / 1000,
+      incrementalKeys: warmResults[warmResults.length - 1]?.keys,
+      incrementalNoCacheMedianS: median(cold) / 1000,
+      incrementalNoCacheKeys: coldResults[coldResults.length - 1]?.keys,
+      clientCpuMedianS: Object.fromEntries(Object.entries(cpuSeconds).map(([label, list]) => [label, median(list)])),
     };
     console.log(result.publish);
     simulated.length = 0;
@@ -145,6 +212,7 @@ async function main(): Promise<void> {
     fs.rmSync(site, { recursive: true, force: true });
   } finally {
     cluster.stop();
+    fs.rmSync(caches, { recursive: true, force: true });
   }
 
   // 3. Search at 10⁷ simulated keys.

@@ -19,7 +19,7 @@ import { DEFAULT_CONCURRENCY, forEachLimited, updateIndex, type ScanProgress, ty
 import { describeScope, ReferenceStore, sourceMentionMayName, type ImageReference, type SourceMention } from './refstore/store';
 import { updateReferences, variantSets } from './refstore/update';
 import type { ResolveOptions } from './refs';
-import { libraryOf, scannedRoots } from './config/libraries';
+import { isSiteFile, libraryOf, scannedRoots } from './config/libraries';
 
 export const SCHEMA_VERSION = 1;
 
@@ -367,7 +367,8 @@ export async function groupEntries(store: IndexStore<Fingerprint>, config: Resol
   const { groups, verified } = await starGroups(entries, graph, { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) });
   // Pairs verified on demand are kept for the next run.
   if (verified) saveGraph(store, graph);
-  return groups;
+  // Copies inside a library outside the roots are the library's business, not this site's.
+  return config.libraries.length === 0 ? groups : groups.filter((g) => g.members.some((m) => isSiteFile(m.image.path, config.libraries)));
 }
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';

@@ -14,7 +14,8 @@ import type pg from 'pg';
 import type { FailOn } from '../../protocol/settings';
 import type { CatalogueCopy, CrossSiteFinding } from '../../protocol/catalogue';
 import type { Fingerprint, NearThresholds } from '../hash';
-import { CatalogueKeys, catalogueFingerprints, findPairs } from './search';
+import { catalogueFingerprints, findPairs } from './search';
+import { syncKeys } from './key-cache';
 import { schemaVersion } from './schema';
 import type { SiteImage } from './site';
 
@@ -23,6 +24,8 @@ export interface CrossSiteOptions {
   repository?: string;
   thresholds: NearThresholds;
   fingerprintVersion: number;
+  /** The site's copy of the catalogue's keys (key-cache.ts). */
+  keyCache?: string;
 }
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -80,7 +83,8 @@ export async function crossSiteFindings(client: pg.Client, images: readonly Site
     return fingerprint ? [{ sha256, fingerprint }] : [];
   });
   if (unpublished.length > 0) {
-    const keys = await CatalogueKeys.load(client, options.fingerprintVersion);
+    const { keys, save } = await syncKeys(client, options.fingerprintVersion, options.keyCache);
+    save();
     for (const n of unpublished) keys.add(n.sha256, n.fingerprint.hash);
     for (const pair of await findPairs(unpublished, keys, (list) => catalogueFingerprints(client, list), options.thresholds)) {
       if (mine.has(pair.a)) addPartner(pair.a, pair.b, pair.similarity);

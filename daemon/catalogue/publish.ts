@@ -15,7 +15,8 @@ import type { Fingerprint, NearThresholds } from '../hash';
 import { copyRows } from './copy';
 import { encodeFingerprint } from './codec';
 import { CATALOGUE_LOCK, migrate } from './schema';
-import { CatalogueKeys, catalogueFingerprints, findPairs } from './search';
+import { catalogueFingerprints, findPairs } from './search';
+import { syncKeys, type KeySyncStats } from './key-cache';
 import type { SiteImage } from './site';
 
 export const NOTIFY_CHANNEL = 'doublon_catalogue';
@@ -28,6 +29,8 @@ export interface PublishOptions {
   thresholds: NearThresholds;
   /** The local index's schema: fingerprints of another version are never compared. */
   fingerprintVersion: number;
+  /** The site's copy of the catalogue's keys (key-cache.ts): only the changes since are read. */
+  keyCache?: string;
 }
 
 export interface PublishResult {
@@ -39,6 +42,8 @@ export interface PublishResult {
   unchanged: number;
   newContents: number;
   pairs: number;
+  /** How the catalogue's keys were obtained for the search of new contents (absent when nothing was new). */
+  keys?: KeySyncStats;
 }
 
 /** The payload of a NOTIFY on NOTIFY_CHANNEL. */
@@ -106,8 +111,12 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
 
     // Near pairs of the new contents with everything the catalogue holds (the new ones included).
     let pairs = 0;
+    let saveKeys = (): void => undefined;
+    let keyStats: KeySyncStats | undefined;
     if (newcomers.length > 0) {
-      const keys = await CatalogueKeys.load(client, options.fingerprintVersion);
+      const { keys, save, stats } = await syncKeys(client, options.fingerprintVersion, options.keyCache);
+      saveKeys = save;
+      keyStats = stats;
       const found = await findPairs(newcomers, keys, (shas) => catalogueFingerprints(client, shas), options.thresholds);
       await copyRows(client, 'pairs', ['a', 'b', 'class', 'similarity'], found.map((p) => [hex(p.a), hex(p.b), p.class, p.similarity]));
       pairs = found.length;
@@ -123,6 +132,7 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
       });
       const gone = orphans.rows.map(([sha]) => sha);
       if (gone.length > 0) {
+        await client.query('INSERT INTO removed_contents (sha256, fp_version) SELECT sha256, fp_version FROM contents WHERE sha256 = ANY($1::bytea[])', [gone]);
         await client.query('DELETE FROM pairs WHERE a = ANY($1::bytea[]) OR b = ANY($1::bytea[])', [gone]);
         await client.query('DELETE FROM contents WHERE sha256 = ANY($1::bytea[])', [gone]);
       }
@@ -136,6 +146,7 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
     const notice: CatalogueNotice = { repository: options.repository, revision };
     await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(notice)]);
     await client.query('COMMIT');
+    saveKeys();
     return {
       repository: options.repository,
       revision,
@@ -145,6 +156,7 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
       unchanged: images.length - written.length,
       newContents: newcomers.length,
       pairs,
+      ...(keyStats ? { keys: keyStats } : {}),
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -7,6 +7,7 @@
  *   images        one row per image file of a repository: path, content hash, perceptual hash, size, URL
  *   contents      one row per distinct content: its fingerprint (for verifying near copies between sites)
  *   pairs         verified similar contents (pixel / near), computed when a content is first published
+ *   removed_contents  contents removed, numbered with the additions (`change`): clients keep the keys (key-cache.ts)
  *
  * Exact copies need no pair: they share `images.sha256`. Pairs are kept between contents, not files, so a
  * copy published by a hundredth site costs nothing more.
@@ -50,6 +51,17 @@ const MIGRATIONS: readonly string[] = [
      CHECK (a < b)
    );
    CREATE INDEX pairs_by_b ON pairs (b);`,
+  // 2: changes numbered, so a client keeps the keys and reads only what changed since (catalogue/key-cache.ts).
+  `CREATE TABLE catalogue_identity (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), created_at timestamptz NOT NULL DEFAULT now());
+   INSERT INTO catalogue_identity DEFAULT VALUES;
+   CREATE SEQUENCE catalogue_changes;
+   ALTER TABLE contents ADD COLUMN change bigint NOT NULL DEFAULT nextval('catalogue_changes');
+   CREATE INDEX contents_by_change ON contents (change);
+   CREATE TABLE removed_contents (
+     change        bigint PRIMARY KEY DEFAULT nextval('catalogue_changes'),
+     sha256        bytea NOT NULL,
+     fp_version    integer NOT NULL
+   );`,
 ];
 
 /** The lock every writer of the catalogue takes (one transaction at a time adds contents and pairs). */

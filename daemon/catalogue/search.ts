@@ -5,7 +5,8 @@
  * between sites (not the crop and shape keys), so a copy cropped by more than the hash tolerates is not sought
  * across sites.
  *
- * Where the search runs, decided from bench/catalogue.ts: in this process, over the keys loaded in one query.
+ * Where the search runs, decided from bench/catalogue.ts (figures in docs/catalogue.md): in this process, over
+ * the keys it keeps in the site's index folder and syncs by change number (key-cache.ts).
  * At 80 bits multi-index hashing cannot prune (every chunk must be probed within 5 bits), so any exact search
  * is a scan of every key; the WebAssembly scan compares each stored key with 16 queries at once at a few
  * nanoseconds per key, where the database would evaluate a popcount expression per row and query. Only

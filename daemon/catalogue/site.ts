@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
 import { analyse, collectEntries, openIndex } from '../analysis';
 import { relativePosix } from '../scan/relative';
+import { isSiteFile } from '../config/libraries';
 
 export interface SiteImage {
   /** Absolute path on this machine. */
@@ -49,7 +50,8 @@ export async function openSite(config: ResolvedConfig, options: { publicUrl?: st
   }
   const store = openIndex(config);
   const { entries } = collectEntries(store, config, () => 0);
-  const images = entries.map((entry): SiteImage => ({
+  // The libraries outside the roots are in the index (scanned to be recognised) but are not the site's images.
+  const images = entries.filter((entry) => isSiteFile(entry.path, config.libraries)).map((entry): SiteImage => ({
     file: entry.path,
     path: relativePosix(config.baseDir, entry.path),
     sha256: entry.sha256,

@@ -17,6 +17,8 @@ export interface CatalogueWatchOptions {
   repository: string;
   thresholds: NearThresholds;
   fingerprintVersion: number;
+  /** The site's copy of the catalogue's keys (key-cache.ts): a recomputation reads only the catalogue's changes. */
+  keyCache?: string;
   /** The site's images now (the daemon's live entries). */
   images: () => { images: SiteImage[]; fingerprintOf: (sha256: string) => Fingerprint | undefined };
   /** Called with the new state after every recomputation or state change. */
@@ -105,6 +107,7 @@ export class CatalogueWatch {
         repository: this.options.repository,
         thresholds: this.options.thresholds,
         fingerprintVersion: this.options.fingerprintVersion,
+        keyCache: this.options.keyCache,
       });
       this.setState({ state: 'connected', server: this.options.target.label, findings });
     } catch (error) {

@@ -11,6 +11,7 @@ import { CatalogueError, catalogueTarget, withCatalogue, type CatalogueTarget } 
 import { crossSiteFindings, failsCheck } from '../catalogue/findings';
 import type { CrossSiteFinding } from '../../protocol/catalogue';
 import { publish, type PublishResult } from '../catalogue/publish';
+import { keyCacheFile } from '../catalogue/key-cache';
 import { git, openSite, repositoryName } from '../catalogue/site';
 import { escapeControls, quotePath } from '../report/printable';
 import { ghEscape, ghFile } from '../report/formats';
@@ -42,6 +43,7 @@ export async function runPublish(config: ResolvedConfig, options: CatalogueOptio
       library: options.library,
       thresholds: nearThresholds(config),
       fingerprintVersion: SCHEMA_VERSION,
+      keyCache: keyCacheFile(config.indexDir),
     }));
   } finally {
     await site.close();
@@ -70,6 +72,7 @@ export async function checkCatalogue(config: ResolvedConfig, options: CatalogueO
       repository: repositoryName(config, options.repository),
       thresholds: nearThresholds(config),
       fingerprintVersion: SCHEMA_VERSION,
+      keyCache: keyCacheFile(config.indexDir),
     }));
     return { findings, failing: findings.filter((f) => failsCheck(f, failOn)).length };
   } catch (error) {

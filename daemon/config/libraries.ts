@@ -45,6 +45,11 @@ export function libraryOf<L extends { dir: string }>(file: string, libraries: re
   return libraries.find((library) => isInside(abs, library.dir) && abs !== library.dir);
 }
 
+/** Whether `file` is the site's own: not in a library outside the roots (those are scanned, not the site's). */
+export function isSiteFile(file: string, libraries: readonly ResolvedLibrary[]): boolean {
+  return libraries.length === 0 || libraryOf(file, libraries.filter((library) => !library.insideRoots)) === undefined;
+}
+
 /** The folders a scan walks: the roots, and the libraries outside them (read only: never in `roots`). */
 export function scannedRoots(config: { roots: string[]; libraries: readonly ResolvedLibrary[] }): string[] {
   const outside = config.libraries.filter((library) => !library.insideRoots).map((library) => library.dir);

@@ -9,6 +9,8 @@ import type { IndexStore } from '../index/store';
 import { nearThresholds, SCHEMA_VERSION } from '../analysis';
 import { relativePosix } from '../scan/relative';
 import { CatalogueWatch } from '../catalogue/watch';
+import { keyCacheFile } from '../catalogue/key-cache';
+import { isSiteFile } from '../config/libraries';
 import type { CatalogueTarget } from '../catalogue/connection';
 import type { LiveIndex } from './live-index';
 
@@ -23,8 +25,10 @@ export function watchCatalogue(
     ...given,
     thresholds: nearThresholds(config()),
     fingerprintVersion: SCHEMA_VERSION,
+    keyCache: keyCacheFile(config().indexDir),
     images: () => ({
-      images: [...index.entries.values()].map((e) => ({ file: e.path, path: relativePosix(config().baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+      // A shared library's files are not this site's images: they are never published as its own.
+      images: [...index.entries.values()].filter((e) => isSiteFile(e.path, config().libraries)).map((e) => ({ file: e.path, path: relativePosix(config().baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
       fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
     }),
     onChange,

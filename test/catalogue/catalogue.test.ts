@@ -119,6 +119,63 @@ describe('catalogue on PostgreSQL (real server)', function () {
     assert.equal(gitlab.stderr, '', 'nothing about the catalogue on stderr once the report carries it');
   });
 
+  it('keeps the catalogue\'s keys in the index folder: a publish reads only the changes since the last one', async () => {
+    const north = await site('north', { 'a.png': await makePhoto(51), 'b.png': await makePhoto(52), 'c.png': await makePhoto(53) });
+    const south = await site('south', { 'd.png': await makePhoto(54), 'e.png': await makePhoto(55) });
+    type Keys = { cached: number; added: number; removed: number; total: number };
+    const publish = async (root: string): Promise<Keys | undefined> => {
+      const run = await doublon(root, env, 'publish', '--repository', path.basename(root), '--json');
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { keys?: Keys }).keys;
+    };
+    const contents = async (): Promise<number> => Number((await query<{ n: string }>('SELECT count(*) AS n FROM contents'))[0].n);
+    assert.deepEqual(await publish(north), { cached: 0, added: 3, removed: 0, total: 3 });
+    assert.ok(fs.existsSync(path.join(north, '.doublon/catalogue-keys.bin')));
+    assert.deepEqual(await publish(south), { cached: 0, added: 5, removed: 0, total: 5 });
+    // north changes one image: its cache (3 keys) plus south's 2 and its own new one; the old content goes after.
+    fs.writeFileSync(path.join(north, 'b.png'), await makePhoto(56));
+    assert.deepEqual(await publish(north), { cached: 3, added: 3, removed: 0, total: 6 });
+    // south adds one: its cache (5), north's new content and its own, minus north's removed one.
+    await write(south, 'f.png', await makePhoto(57));
+    const synced = await publish(south);
+    assert.deepEqual(synced, { cached: 5, added: 2, removed: 1, total: 6 });
+    assert.equal(synced?.total, await contents(), 'the kept keys are exactly the catalogue\'s contents');
+    // A cache of another catalogue (its identity differs) is not used.
+    await query("UPDATE catalogue_identity SET id = gen_random_uuid()");
+    await write(north, 'g.png', await makePhoto(58));
+    assert.deepEqual(await publish(north), { cached: 0, added: 7, removed: 0, total: 7 });
+  });
+
+  it('a site naming a library in its config: publishes its own images only, the catalogue and replace give the library URL', async () => {
+    const logo = await makePhoto(71, 320, 240);
+    const library = await site('city-library', { 'logo.png': logo, 'pictos/bus.png': await makePhoto(72, 64, 64) });
+    const cdn = 'https://cdn.city.example/assets/';
+    assert.equal((await doublon(library, env, 'publish', '--library', '--repository', 'city-library', '--public-url', cdn)).code, 0);
+    const portal = await site('portal', { 'img/logo.png': logo, 'img/own.png': await makePhoto(73, 320, 240) });
+    fs.writeFileSync(path.join(portal, 'index.html'), '<img src="img/logo.png" alt="">\n');
+    fs.writeFileSync(path.join(portal, 'doublon.config.json'), JSON.stringify({ libraries: [{ path: '../city-library', url: cdn }] }));
+
+    const published = await doublon(portal, env, 'publish', '--repository', 'portal', '--json');
+    assert.equal(published.code, 0, published.stderr);
+    const rows = await query<{ path: string }>("SELECT path FROM images i JOIN repositories r ON r.id = i.repository_id WHERE r.name = 'portal' ORDER BY path");
+    assert.deepEqual(rows.map((r) => r.path), ['img/logo.png', 'img/own.png'], 'the library scanned with the site is not published as the site\'s');
+
+    const checked = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'json');
+    assert.equal(checked.code, 1, checked.stderr);
+    const report = JSON.parse(checked.stdout) as { groups: Array<{ canonicalUrl?: string }>; catalogue: { findings: Array<{ path: string; other: { repository: string; url?: string; library: boolean } }> } };
+    assert.deepEqual(report.groups.map((g) => g.canonicalUrl), [`${cdn}logo.png`]);
+    assert.deepEqual(report.catalogue.findings.map((f) => [f.path, f.other.repository, f.other.url, f.other.library]), [['img/logo.png', 'city-library', `${cdn}logo.png`, true]]);
+
+    assert.equal((await doublon(portal, env, 'replace', '--no-daemon', '--apply', '--delete')).code, 0);
+    assert.equal(fs.readFileSync(path.join(portal, 'index.html'), 'utf8'), `<img src="${cdn}logo.png" alt="">\n`);
+    assert.equal((await doublon(portal, env, 'publish', '--repository', 'portal')).code, 0);
+    const after = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'json');
+    assert.equal(after.code, 0, after.stdout);
+    assert.deepEqual((JSON.parse(after.stdout) as { catalogue: { findings: unknown[] } }).catalogue.findings, []);
+    assert.equal((await doublon(portal, env, 'undo')).code, 0);
+    assert.equal(fs.readFileSync(path.join(portal, 'index.html'), 'utf8'), '<img src="img/logo.png" alt="">\n');
+  });
+
   it('publishes incrementally: only what changed, with the revision advancing', async () => {
     const root = await site('district', { 'a.png': await makePhoto(21), 'b.png': await makePhoto(22), 'c.png': await makePhoto(23) });
     const publish = async (): Promise<{ added: number; changed: number; removed: number; unchanged: number; revision: number }> => {

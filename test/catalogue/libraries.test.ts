@@ -40,7 +40,9 @@ describe('shared libraries', function () {
     const logo = await makePhoto(21, 320, 240);
     const library = path.join(dir.path, 'library');
     await write(library, 'brand/logo.png', logo);
-    await write(library, 'brand/other.png', await makePhoto(22, 320, 240));
+    const other = await makePhoto(22, 320, 240);
+    await write(library, 'brand/other.png', other);
+    await write(library, 'archive/other.png', other); // a duplicate inside the library: the library's business, not the sites'
     const sites = ['portal', 'museum'].map((name) => path.join(dir.path, name));
     for (const site of sites) {
       await write(site, 'img/logo.png', logo);
