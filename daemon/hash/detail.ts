@@ -15,6 +15,8 @@ import sharp from 'sharp';
 import { detectFormat } from './format';
 import { checkSvgBounds } from './svg-bounds';
 import { renderSvg } from './svg-render';
+import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
+import { INK_DELTA, inkColours } from './ink-colour';
 
 /**
  * Long side of the detail raster. 512 keeps the 1x side of most retina screenshots (480 px example pages) at
@@ -65,46 +67,6 @@ function rasterOf(rgba: Uint8Array, width: number, height: number): DetailRaster
   let transparent = false;
   for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 250) { transparent = true; break; }
   return { width, height, rgba, transparent };
-}
-
-/**
- * CIELAB planes (3 floats a pixel) of a region resampled to w×h: `px` composited on an opaque background,
- * `ink` the colour of the drawing itself (straight, not mixed with the page: an anti-aliased edge of a blue
- * stroke is still that blue), `cover` its coverage (0..1, 1 for opaque images).
- */
-interface LabImage { w: number; h: number; px: Float32Array; ink: Float32Array; cover: Float32Array; }
-
-const SRGB_TO_LINEAR = new Float32Array(256).map((_, i) => {
-  const c = i / 255;
-  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-});
-
-function labF(t: number): number {
-  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
-}
-
-/** CIELAB (D65) of a linear sRGB colour. */
-function cielab(r: number, g: number, b: number, out: Float32Array, at: number): void {
-  const x = labF((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047);
-  const y = labF(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
-  const z = labF((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / 1.08883);
-  out[at] = 116 * y - 16;
-  out[at + 1] = 500 * (x - y);
-  out[at + 2] = 200 * (y - z);
-}
-
-/**
- * Colour difference in the spirit of CIEDE2000 without its hue rotation term: lightness differences weigh
- * less far from mid-grey (black and #1B1B1B are one ink), chroma and hue differences less in saturated colours.
- */
-function deltaE(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
-  const lm = (l1 + l2) / 2 - 50;
-  const sl = 1 + (0.015 * lm * lm) / Math.sqrt(20 + lm * lm);
-  const c1 = Math.sqrt(a1 * a1 + b1 * b1), c2 = Math.sqrt(a2 * a2 + b2 * b2);
-  const cm = (c1 + c2) / 2;
-  const dc = c1 - c2;
-  const dh2 = Math.max(0, (a1 - a2) ** 2 + (b1 - b2) ** 2 - dc * dc);
-  return Math.sqrt(((l1 - l2) / sl) ** 2 + (dc / (1 + 0.045 * cm)) ** 2 + dh2 / (1 + 0.015 * cm) ** 2);
 }
 
 interface Box { x0: number; y0: number; x1: number; y1: number; }
@@ -316,10 +278,6 @@ function pageLab(page: Rgb): Float32Array {
   return out;
 }
 
-const MEDIAN_STEPS = 10;
-const MEDIAN_BINS = 100 * MEDIAN_STEPS;
-/** A pixel further than this (ΔE) from the page colour is ink. */
-const INK_DELTA = 10;
 /** A pixel with no pixel of the other image within one pixel closer than this (CIELAB distance) has changed. */
 const CHANGED_DELTA = 20;
 
@@ -356,63 +314,6 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   let changedTile = 0;
   for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
   return { inkMedian, changedTile, ...inkColours(a, b, pageA, pageB), width: w, height: h };
-}
-
-/** The median of `count` values binned by histogram (steps of 1/MEDIAN_STEPS ΔE). */
-function histogramMedian(histogram: Uint32Array, count: number): number {
-  for (let i = 0, seen = 0; i <= MEDIAN_BINS; i++) {
-    seen += histogram[i];
-    if (seen > count >> 1) return i / MEDIAN_STEPS;
-  }
-  return 0;
-}
-
-/** Fewest pixels of ink both images cover for the ink colour measures to count. */
-const MIN_INK_PIXELS = 12;
-/** Coverage (alpha) from which a pixel's ink colour is its own, not an edge's faint trace. */
-const MIN_COVER = 0.5;
-/**
- * An ink colour further than this (ΔE) from every nearby ink of the other image has been recoloured: orange
- * #FF7700 and rust #D54E21 are 14.8 apart on this (CIE94-like) scale.
- */
-export const RECOLOURED_DELTA = 10;
-
-/** The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size. */
-function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): { inkColour: number; recolouredInk: number } {
-  const { w, h } = a;
-  const histogram = new Uint32Array(MEDIAN_BINS + 1);
-  let pixels = 0, recoloured = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (a.cover[i] < MIN_COVER || b.cover[i] < MIN_COVER) continue;
-      const o = 3 * i;
-      const inkA = deltaE(a.px[o], a.px[o + 1], a.px[o + 2], pageA[0], pageA[1], pageA[2]) > INK_DELTA;
-      if (!inkA && deltaE(b.px[o], b.px[o + 1], b.px[o + 2], pageB[0], pageB[1], pageB[2]) <= INK_DELTA) continue;
-      const d = Math.max(nearestInk(a, b, x, y), nearestInk(b, a, x, y));
-      histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
-      pixels++;
-      if (d > RECOLOURED_DELTA) recoloured++;
-    }
-  }
-  if (pixels < MIN_INK_PIXELS) return { inkColour: 0, recolouredInk: 0 };
-  return { inkColour: histogramMedian(histogram, pixels), recolouredInk: recoloured / pixels };
-}
-
-/** The smallest ink colour difference (ΔE) between `p` at (x, y) and the covered pixels of `q` within one pixel. */
-function nearestInk(p: LabImage, q: LabImage, x: number, y: number): number {
-  const o = 3 * (y * p.w + x);
-  const l = p.ink[o], a = p.ink[o + 1], b = p.ink[o + 2];
-  let best = Infinity;
-  for (let yy = Math.max(0, y - 1); yy <= Math.min(p.h - 1, y + 1); yy++) {
-    for (let xx = Math.max(0, x - 1); xx <= Math.min(p.w - 1, x + 1); xx++) {
-      const j = yy * p.w + xx;
-      if (q.cover[j] < MIN_COVER) continue;
-      best = Math.min(best, deltaE(l, a, b, q.ink[3 * j], q.ink[3 * j + 1], q.ink[3 * j + 2]));
-      if (best < 1) return best;
-    }
-  }
-  return best;
 }
 
 /** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */
