@@ -79,7 +79,7 @@ export interface KeySyncStats {
 export interface SyncedKeys {
   keys: CatalogueKeys;
   /** Writes the cache file when anything changed. A publish calls it after COMMIT: never keys of a rolled-back one. */
-  save(): void;
+  save: () => void;
   stats: KeySyncStats;
 }
 
