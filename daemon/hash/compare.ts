@@ -1,105 +1,13 @@
 /**
- * Candidate keys and the verification stage. The Hamming index holds, per image, its hash and the hashes of
- * its central regions (crop keys); each image searches with its 8 dihedral variant hashes. `compare` is the
+ * The verification stage (the candidate keys that lead to it: candidate-keys.ts). `compare` is the
  * precision stage: a correlation of the 32×32 thumbnails under the dihedral transform the hashes suggest,
  * and, when that falls short, under a small search of scales and offsets (one image a crop of the other).
  */
 import type { Fingerprint } from './decode';
 import { bestCropSimilarity } from './crop-search';
 import { dihedralInverse, hammingDistance, THUMB, transformImage } from './pdq';
-
-export interface NearThresholds {
-  /** Minimum verified similarity (thumbnail correlation, 0..1] for a near-duplicate. */
-  nearSimilarity: number;
-  /** Hamming radius (of 256 bits) for the candidate search. */
-  candidateRadius: number;
-  /**
-   * Radius for the 7 flipped/rotated variants of the hash. A flip or a rotation is exact in the DCT signs, so a
-   * flipped copy lands close; a small radius lets the index answer by multi-index hashing instead of a full scan.
-   */
-  variantRadius: number;
-  /** Flips and rotations are accepted only when both images have at least this quality (flat icons are often drawn as mirrors of each other: arrows). */
-  dihedralMinQuality: number;
-  /** Smallest fraction of each dimension a crop may keep (the alignment search goes down to it). */
-  minCropFraction: number;
-  /** Images with transparency or at least this flatness are graphics (icons, logos, flags): strict mode (no flips, same colours and tones). */
-  graphicFlatness: number;
-  /** Strict mode: largest mean chroma difference (per 4×4 cell, 0..255 scale). */
-  maxChromaDifference: number;
-  /** Strict mode: largest mean luma difference of the thumbnails (0..255). */
-  maxLumaDifference: number;
-  /** Graphics: largest mean per-cell chroma distance (Euclidean Cb/Cr, 8×8 grid; content-aligned across sizes). Hue-only variants (folder colours) differ by 9 and more. */
-  maxFineChromaDifference: number;
-  /** Transparent graphics at different sizes: smallest correlation of the content-aligned alpha masks. */
-  minAlphaCorrelation: number;
-}
-
-export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
-  nearSimilarity: 0.9,
-  candidateRadius: 80,
-  variantRadius: 32,
-  dihedralMinQuality: 30,
-  minCropFraction: 0.8,
-  graphicFlatness: 0.3,
-  maxChromaDifference: 12,
-  maxLumaDifference: 24,
-  maxFineChromaDifference: 6,
-  minAlphaCorrelation: 0.8,
-};
-
-export function candidateRadius(t: NearThresholds): number {
-  return t.candidateRadius;
-}
-
-export function variantRadius(t: NearThresholds): number {
-  return Math.min(t.variantRadius ?? t.candidateRadius, t.candidateRadius);
-}
-
-function keyAt(bytes: Uint8Array, k: number): Uint8Array {
-  return bytes.subarray(32 * k, 32 * k + 32);
-}
-
-/**
- * The shape key of a transparent image: its 16×16 alpha mask (alpha ≥ 1/2), 256 bits. The DCT hash of a flat
- * icon is unstable (most coefficients sit near the median), so one icon at two sizes is often 100+ bits
- * apart; the silhouette is not. Undefined for opaque images (and fingerprints without an alpha grid).
- */
-export function shapeKey(fp: Fingerprint): Uint8Array | undefined {
-  const alpha = fp.alpha;
-  if (!fp.transparent || !alpha || alpha.length !== 256) return undefined;
-  const key = new Uint8Array(32);
-  for (let k = 0; k < 256; k++) if (alpha[k] >= 128) key[k >> 3] |= 0x80 >> (k & 7);
-  return key;
-}
-
-/** Keys to insert in the Hamming index: the hash, the central-region (crop) hashes and, for transparent images, the shape key. */
-export function indexKeys(fp: Fingerprint): Uint8Array[] {
-  const keys = [fp.hash];
-  for (let k = 0; k < fp.crops.length / 32; k++) keys.push(keyAt(fp.crops, k));
-  const shape = shapeKey(fp);
-  if (shape) keys.push(shape);
-  return keys;
-}
-
-/** Keys to search with: the 8 dihedral variants of the hash (variant 0 is the hash) and, for transparent images, the shape key. */
-export function queryKeys(fp: Fingerprint): Uint8Array[] {
-  return [...directQueryKeys(fp), ...variantQueryKeys(fp)];
-}
-
-/** The keys searched within `candidateRadius`: the hash (variant 0) and the shape key. */
-export function directQueryKeys(fp: Fingerprint): Uint8Array[] {
-  const keys = [keyAt(fp.variants, 0)];
-  const shape = shapeKey(fp);
-  if (shape) keys.push(shape);
-  return keys;
-}
-
-/** The keys searched within `variantRadius`: the 7 flipped and rotated variants of the hash. */
-export function variantQueryKeys(fp: Fingerprint): Uint8Array[] {
-  const keys: Uint8Array[] = [];
-  for (let d = 1; d < 8; d++) keys.push(keyAt(fp.variants, d));
-  return keys;
-}
+import { keyAt } from './candidate-keys';
+import type { NearThresholds } from './thresholds';
 
 interface Stats { mean: number; norm: number; }
 

@@ -4,7 +4,9 @@
  */
 export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderInfo } from './format';
 export { fingerprint, pixelDigest, sha256, ImageDecodeError, DEFAULT_MAX_PIXELS, CROP_FRACTIONS, type Fingerprint, type DecodeOptions, type DecodeProblem } from './decode';
-export { compare, similarity, isGraphic, candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey, DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './compare';
+export { compare, similarity, isGraphic } from './compare';
+export { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
+export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey } from './candidate-keys';
 export { hammingDistance } from './pdq';
 export { decodeDetail, detailDifference, sameDrawing, DETAIL_MAX, type DetailRaster, type DetailDifference } from './detail';
 export { verifyPair, needsDetail, detailAgrees, type DetailSource } from './verify';

@@ -5,7 +5,8 @@
  * asked for only when the cheap checks pass, so most pairs never decode anything.
  */
 import type { Fingerprint } from './decode';
-import { compare, isGraphic, type NearThresholds } from './compare';
+import { compare, isGraphic } from './compare';
+import type { NearThresholds } from './thresholds';
 import { detailDifference, sameDrawing, type DetailRaster } from './detail';
 
 /** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
