@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
-import { analyse, collectEntries, openIndex } from '../analysis';
+import { analyse } from '../analysis';
+import { collectEntries } from '../groups/entries';
+import { openIndex } from '../index/open';
 import { relativePosix } from '../scan/relative';
 import { isSiteFile } from '../config/libraries';
 

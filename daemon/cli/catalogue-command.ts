@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { FailOn } from '../../protocol/settings';
-import { nearThresholds, SCHEMA_VERSION } from '../analysis';
+import { nearThresholds } from '../groups/options';
+import { SCHEMA_VERSION } from '../index/open';
 import { CatalogueError, catalogueTarget, withCatalogue, type CatalogueTarget } from '../catalogue/connection';
 import { crossSiteFindings, failsCheck } from '../catalogue/findings';
 import type { CrossSiteFinding } from '../../protocol/catalogue';

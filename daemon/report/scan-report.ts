@@ -36,7 +36,7 @@ export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?
   };
 }
 
-/** A file that could not be indexed (absolute path): the shape of analysis.ts's FileProblem, named here so that
+/** A file that could not be indexed (absolute path): the shape of groups/entries.ts's FileProblem, named here so that
  * report/ does not import the pipeline above it. */
 export interface UnreadableFile {
   path: string;

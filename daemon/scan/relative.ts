@@ -27,3 +27,8 @@ export function relativePosix(base: string, absolute: string): string {
   const relative = path.relative(base, absolute);
   return path.sep === '/' ? relative : relative.split(path.sep).join('/');
 }
+
+/** A path with `/` separators, whatever the platform's. */
+export function toPosix(p: string): string {
+  return path.sep === '/' ? p : p.split(path.sep).join('/');
+}

@@ -11,7 +11,7 @@ import { ConfigError, validateConfig } from '../config/validate';
 import { CONFIG_FILE_NAME } from '../../protocol/settings';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import { atomicWrite } from '../fs/atomic-write';
-import { toPosix } from '../analysis';
+import { toPosix } from '../scan/relative';
 
 /**
  * Appends one ignore entry for `files` (absolute paths): one file is never reported (its path as a glob,

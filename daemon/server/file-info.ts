@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { FileInfo } from '../../protocol/methods';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import { toPosix } from '../analysis';
+import { toPosix } from '../scan/relative';
 import type { LiveIndex } from './live-index';
 import type { GroupState } from './group-state';
 

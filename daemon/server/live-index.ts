@@ -10,7 +10,8 @@ import type { IndexStore } from '../index/store';
 import type { ReferenceStore } from '../refstore/store';
 import type { ImageEntry } from '../groups/build';
 import type { SimilarityGraph } from '../groups/similarity-graph';
-import { graphOptions, isEntry, loadGraph, saveGraph, toEntry } from '../analysis';
+import { isEntry, toEntry } from '../groups/entries';
+import { graphOptions, loadGraph, saveGraph } from '../groups/graph-store';
 import { yielder } from './yielder';
 
 export class LiveIndex {

@@ -10,7 +10,7 @@ import { scannedRoots } from '../config/libraries';
 import { makeFileFilter } from '../scan/filter';
 import { GitignoreStack } from '../scan/gitignore';
 import { filesBelow } from '../scan/crawl';
-import { toPosix } from '../analysis';
+import { toPosix } from '../scan/relative';
 
 export type FileKind = 'image' | 'source';
 

@@ -22,7 +22,11 @@ import {
   CatalogueChangedNotification, GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
 } from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
-import { ignoreOptions, makeChooser, nearThresholds, openIndex, openReferences, resolveOptions, toPosix } from '../analysis';
+import { makeChooser } from '../canonical-choice';
+import { ignoreOptions, nearThresholds } from '../groups/options';
+import { openIndex } from '../index/open';
+import { openReferences, resolveOptions } from '../refstore/open';
+import { toPosix } from '../scan/relative';
 import { scannedRoots } from '../config/libraries';
 import type { ReferenceStore } from '../refstore/store';
 import { updateReferences, variantSets } from '../refstore/update';

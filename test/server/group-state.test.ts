@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadConfig, type ResolvedConfig } from '../../daemon/config/load';
-import { analyse, openIndex } from '../../daemon/analysis';
+import { analyse } from '../../daemon/analysis';
+import { openIndex } from '../../daemon/index/open';
 import type { DuplicateGroup } from '../../daemon/groups/build';
 import type { Fingerprint } from '../../daemon/hash';
 import type { IndexStore } from '../../daemon/index/store';

@@ -1,0 +1,140 @@
+/** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
+import * as fs from 'node:fs';
+import { decodeDetail, pixelDigest, type DecodeOptions, type DetailRaster, type Fingerprint } from '../hash';
+import type { IndexStore } from '../index/store';
+import { DEFAULT_CONCURRENCY, forEachLimited } from '../scan/scanner';
+import type { ImageEntry } from './build';
+import { nearThresholds, type GroupingConfig } from './options';
+import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './similarity-graph';
+
+/** Progress of grouping: new contents searched and verified. */
+export interface GroupProgress {
+  phase: 'group';
+  done: number;
+  total: number;
+}
+
+/** Pixel digests are cached in the content record: a full decode is paid once per content, ever. */
+export function pixelDigestCache(store: IndexStore<Fingerprint>, limits: DecodeOptions): (sha: string, file: string) => Promise<string | undefined> {
+  return async (sha, file) => {
+    const content = store.getContent(sha);
+    if (content?.pixelDigest) return content.pixelDigest;
+    try {
+      const bytes = await fs.promises.readFile(file);
+      const digest = await pixelDigest(bytes, limits);
+      if (content) store.putContent({ ...content, pixelDigest: digest });
+      return digest;
+    } catch {
+      return undefined; // changed or vanished since indexing: the next scan will see it
+    }
+  };
+}
+
+/** Detail rasters kept in memory (≤ 1 MB each, 512 px RGBA): a content's candidates are mostly verified while it is recent. */
+const DETAIL_CACHE = 48;
+
+/**
+ * Detail rasters (hash/detail.ts) of contents, decoded on demand from a file holding each and kept for the
+ * most recently used DETAIL_CACHE contents. Undefined when the file cannot be read or decoded any more.
+ */
+export function detailCache(maxPixels: number): (sha: string, file: string) => Promise<DetailRaster | undefined> {
+  const cache = new Map<string, Promise<DetailRaster | undefined>>();
+  return (sha, file) => {
+    let raster = cache.get(sha);
+    if (raster) cache.delete(sha);
+    else {
+      raster = fs.promises.readFile(file).then((bytes) => decodeDetail(bytes, maxPixels)).catch(() => undefined);
+      if (cache.size >= DETAIL_CACHE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sha, raster);
+    return raster;
+  };
+}
+
+const GRAPH_META = 'similarity-graph';
+
+/** Options of a similarity graph over this index: digests and fingerprints read from it on demand. */
+export function graphOptions(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'settings'>, pathOf: (sha256: string) => string | undefined): GraphOptions {
+  const digest = pixelDigestCache(store, { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes });
+  const detail = detailCache(config.settings.maxPixels);
+  return {
+    thresholds: nearThresholds(config),
+    pixelDigest: (sha) => {
+      const file = pathOf(sha);
+      return file ? digest(sha, file) : Promise.resolve(undefined);
+    },
+    detail: (sha) => {
+      const file = pathOf(sha);
+      return file ? detail(sha, file) : Promise.resolve(undefined);
+    },
+    fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
+  };
+}
+
+/** The graph saved in the index (when it was built with the same thresholds), else an empty one. */
+export function loadGraph(store: IndexStore<Fingerprint>, options: GraphOptions): SimilarityGraph {
+  return SimilarityGraph.restore(store.getMeta<GraphSnapshot>(GRAPH_META), options) ?? new SimilarityGraph(options);
+}
+
+export function saveGraph(store: IndexStore<Fingerprint>, graph: SimilarityGraph): void {
+  store.putMeta(GRAPH_META, graph.snapshot());
+}
+
+/**
+ * The similarity graph of the images' contents: the saved one, minus vanished contents, plus new ones
+ * (only these are searched and verified), so an unchanged tree costs no search and no decoding.
+ */
+export async function syncGraph(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'settings'>, entries: ImageEntry[], onProgress?: (progress: GroupProgress) => void): Promise<SimilarityGraph> {
+  const bySha = new Map<string, ImageEntry>();
+  for (const entry of entries) {
+    if (entry.undecodable) continue;
+    const known = bySha.get(entry.sha256);
+    if (!known || entry.path < known.path) bySha.set(entry.sha256, entry);
+  }
+  const options = graphOptions(store, config, (sha) => bySha.get(sha)?.path);
+  const graph = loadGraph(store, options);
+  let changed = false;
+  for (const sha of [...graph.contents()]) {
+    if (!bySha.has(sha)) {
+      graph.remove(sha);
+      changed = true;
+    }
+  }
+  // Newcomers in path order: each verifies a bounded number of the contents before it, so the order must
+  // not depend on which decode finished first (the same tree gives the same groups).
+  const newcomers = [...bySha.values()].filter((entry) => !graph.has(entry.sha256)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await prefetchPixelDigests(newcomers, options.pixelDigest);
+  let done = 0;
+  onProgress?.({ phase: 'group', done, total: newcomers.length });
+  for (const entry of newcomers) {
+    await graph.add(entry.sha256, entry.fingerprint);
+    changed = true;
+    onProgress?.({ phase: 'group', done: ++done, total: newcomers.length });
+  }
+  if (changed) saveGraph(store, graph);
+  return graph;
+}
+
+/** Full decodes at once while digests are prefetched: 2 keep both cores busy (libvips runs one thread per image here); 4 raised the photo scan's peak RSS by 30 MB. */
+const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
+
+/**
+ * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
+ * Among newcomers those are known before any search: decode them now, several at once on libvips's
+ * threads, instead of one at a time as the graph meets them (a serial chain of decodes on a photo set full
+ * of lossless re-encodings). The digests land in the index's content records, where the graph reads them.
+ */
+async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
+  const byLook = new Map<string, string[]>();
+  for (const entry of newcomers) {
+    const fp = entry.fingerprint;
+    const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
+    const list = byLook.get(look);
+    if (list) list.push(entry.sha256);
+    else byLook.set(look, [entry.sha256]);
+  }
+  const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
+  await forEachLimited(wanted, DIGESTS_IN_FLIGHT, async (sha) => {
+    await digest(sha);
+  });
+}
