@@ -130,6 +130,16 @@ function defaultIsImage(p: string): boolean {
 const WS = /[\s\u200b]/;
 
 /**
+ * WS for one character code, without a regular expression: trimming walks over every blanked tag in a
+ * reference (src="{{ site.baseurl }}/a.png"), a regular-expression test per character cost 2 ms in a 5 000-line template.
+ */
+function isSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
  * Every image reference in one source file, with exact ranges. Never throws for bad input: a
  * malformed file yields what could be parsed, and `errors` says what was wrong.
  *
@@ -211,8 +221,8 @@ export function extractReferences(filePath: string, text: string, options: Extra
   for (const c of sorted) {
     let { start, end } = c;
     const host = c.template ? text : hostText; // a template candidate lies inside a (blanked) tag
-    while (start < end && WS.test(host[start])) start++;
-    while (end > start && WS.test(host[end - 1])) end--;
+    while (start < end && isSpaceCode(host.charCodeAt(start))) start++;
+    while (end > start && isSpaceCode(host.charCodeAt(end - 1))) end--;
     if (layer && !c.template) {
       const within = tagsOverlapping(layer, start < end ? start : c.start, start < end ? end : c.end);
       if (within.length > 0) {
@@ -231,7 +241,8 @@ export function extractReferences(filePath: string, text: string, options: Extra
     }
     if (start >= end || seen.has(start)) continue;
     const raw = text.slice(start, end);
-    c.value = c.value.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
+    const v = c.value;
+    if (v.length > 0 && (isSpaceCode(v.charCodeAt(0)) || isSpaceCode(v.charCodeAt(v.length - 1)))) c.value = v.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
     if (c.template) {
       seen.add(start);
       if (isExternal(c.value) || !resolvesToImage(c)) {

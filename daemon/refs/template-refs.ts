@@ -143,14 +143,14 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
       const lit = strings[s];
       const v = lit.value;
       const before = text.slice(s > 0 ? strings[s - 1].end + 1 : tag.innerStart, lit.start - 1);
-      const beforeAll = text.slice(tag.innerStart, lit.start - 1);
       const after = text.slice(lit.end + 1, s + 1 < strings.length ? strings[s + 1].start - 1 : tag.innerEnd);
       const concatBefore = (dialect === 'php' ? PHP_CONCAT_BEFORE : CONCAT_BEFORE).exec(before);
       const concatAfter = (dialect === 'php' ? PHP_CONCAT_AFTER : CONCAT_AFTER).exec(after);
       let prefixed = false;
       let dynamicBefore = false;
       if (concatBefore) {
-        const left = leftOperand(beforeAll.slice(0, beforeAll.length - concatBefore[0].length));
+        // The code before the literal, back to the tag's start (sliced only here: most literals are not joined).
+        const left = leftOperand(text.slice(tag.innerStart, lit.start - 1 - concatBefore[0].length));
         if (isPrefix(left)) prefixed = true;
         else if (!/["'`]\s*$/.test(left)) dynamicBefore = true;
       }

@@ -47,7 +47,9 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
       resolved.set(key, target);
     }
     if (!target) continue; // external, a package, or outside the roots
-    references.push({ ...raw, target });
+    // The extraction result is this function's own: the reference gets its target in place (a copy per reference showed in profiles).
+    const stored: StoredReference = Object.assign(raw, { target });
+    references.push(stored);
   }
   const record: SourceRecord = {
     path: stat.path,
