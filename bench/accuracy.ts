@@ -17,8 +17,22 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  candidateRadius, DEFAULT_NEAR_THRESHOLDS, decodeDetail, DEFAULT_MAX_PIXELS, detailAgrees, fingerprint, indexKeys, directQueryKeys, needsDetail, variantQueryKeys, variantRadius, sha256, similarity,
-  type DetailRaster, type Fingerprint, type NearThresholds,
+  candidateRadius,
+  DEFAULT_NEAR_THRESHOLDS,
+  decodeDetail,
+  DEFAULT_MAX_PIXELS,
+  detailAgrees,
+  fingerprint,
+  indexKeys,
+  directQueryKeys,
+  needsDetail,
+  variantQueryKeys,
+  variantRadius,
+  sha256,
+  similarity,
+  type DetailRaster,
+  type Fingerprint,
+  type NearThresholds,
 } from '../daemon/hash';
 import { buildCorpus, TRANSFORMS, type Corpus } from './corpus';
 
@@ -31,10 +45,26 @@ export interface AccuracyOptions {
   log?: (line: string) => void;
 }
 
-export interface Score { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; }
+export interface Score {
+  precision: number;
+  recall: number;
+  f1: number;
+  tp: number;
+  fp: number;
+  fn: number;
+}
 
 export interface AccuracyResult {
-  corpus: { source: string; dir?: string; files: number; decoded: number; errors: { name: string; message: string }[]; positives: number; negatives: number; ignored: number };
+  corpus: {
+    source: string;
+    dir?: string;
+    files: number;
+    decoded: number;
+    errors: { name: string; message: string }[];
+    positives: number;
+    negatives: number;
+    ignored: number;
+  };
   thresholds: NearThresholds;
   overall: Score;
   /** Recall per transform / label (original ↔ transform; sizes and formats groups). */
@@ -76,7 +106,9 @@ function popcount32(x: number): number {
 
 function words(keys: Uint8Array[]): Uint32Array {
   const out = new Uint32Array(keys.length * 8);
-  keys.forEach((k, i) => { for (let w = 0; w < 8; w++) out[i * 8 + w] = ((k[4 * w] << 24) | (k[4 * w + 1] << 16) | (k[4 * w + 2] << 8) | k[4 * w + 3]) >>> 0; });
+  keys.forEach((k, i) => {
+    for (let w = 0; w < 8; w++) out[i * 8 + w] = ((k[4 * w] << 24) | (k[4 * w + 1] << 16) | (k[4 * w + 2] << 8) | k[4 * w + 3]) >>> 0;
+  });
   return out;
 }
 
@@ -104,13 +136,28 @@ const D32 = dctRows(32, 8);
 /** 64-bit pHash (imagehash style): 32×32 grey → 8×8 lowest DCT coefficients → above the median. */
 function pHash64(thumb: Uint8Array): [number, number] {
   const tmp = new Float64Array(8 * 32);
-  for (let i = 0; i < 8; i++) for (let x = 0; x < 32; x++) { let s = 0; for (let y = 0; y < 32; y++) s += D32[i * 32 + y] * thumb[y * 32 + x]; tmp[i * 32 + x] = s; }
+  for (let i = 0; i < 8; i++)
+    for (let x = 0; x < 32; x++) {
+      let s = 0;
+      for (let y = 0; y < 32; y++) s += D32[i * 32 + y] * thumb[y * 32 + x];
+      tmp[i * 32 + x] = s;
+    }
   const c = new Float64Array(64);
-  for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) { let s = 0; for (let x = 0; x < 32; x++) s += tmp[i * 32 + x] * D32[j * 32 + x]; c[i * 8 + j] = s; }
+  for (let i = 0; i < 8; i++)
+    for (let j = 0; j < 8; j++) {
+      let s = 0;
+      for (let x = 0; x < 32; x++) s += tmp[i * 32 + x] * D32[j * 32 + x];
+      c[i * 8 + j] = s;
+    }
   const sorted = Float64Array.from(c).sort();
   const median = (sorted[31] + sorted[32]) / 2;
-  let hi = 0, lo = 0;
-  for (let k = 0; k < 64; k++) if (c[k] > median) { if (k < 32) hi |= 1 << k; else lo |= 1 << (k - 32); }
+  let hi = 0,
+    lo = 0;
+  for (let k = 0; k < 64; k++)
+    if (c[k] > median) {
+      if (k < 32) hi |= 1 << k;
+      else lo |= 1 << (k - 32);
+    }
   return [hi >>> 0, lo >>> 0];
 }
 
@@ -119,16 +166,30 @@ function dHash64(thumb: Uint8Array): [number, number] {
   const g = new Float64Array(9 * 8);
   for (let y = 0; y < 8; y++) {
     for (let x = 0; x < 9; x++) {
-      let s = 0, a = 0;
-      const x0 = (x * 32) / 9, x1 = ((x + 1) * 32) / 9;
+      let s = 0,
+        a = 0;
+      const x0 = (x * 32) / 9,
+        x1 = ((x + 1) * 32) / 9;
       for (let yy = y * 4; yy < y * 4 + 4; yy++) {
-        for (let px = Math.floor(x0); px < Math.ceil(x1); px++) { const w = Math.min(x1, px + 1) - Math.max(x0, px); s += w * thumb[yy * 32 + px]; a += w; }
+        for (let px = Math.floor(x0); px < Math.ceil(x1); px++) {
+          const w = Math.min(x1, px + 1) - Math.max(x0, px);
+          s += w * thumb[yy * 32 + px];
+          a += w;
+        }
       }
       g[y * 9 + x] = s / a;
     }
   }
-  let hi = 0, lo = 0;
-  for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) { const k = y * 8 + x; if (g[y * 9 + x] < g[y * 9 + x + 1]) { if (k < 32) hi |= 1 << k; else lo |= 1 << (k - 32); } }
+  let hi = 0,
+    lo = 0;
+  for (let y = 0; y < 8; y++)
+    for (let x = 0; x < 8; x++) {
+      const k = y * 8 + x;
+      if (g[y * 9 + x] < g[y * 9 + x + 1]) {
+        if (k < 32) hi |= 1 << k;
+        else lo |= 1 << (k - 32);
+      }
+    }
   return [hi >>> 0, lo >>> 0];
 }
 
@@ -150,9 +211,14 @@ function pairLabels(corpus: Corpus): (a: number, b: number) => PairLabel {
 async function mapInFlight<T, R>(items: T[], inFlight: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < items.length) { const i = next++; out[i] = await fn(items[i]); }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -189,20 +255,30 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const wide: NearThresholds = { ...t, candidateRadius: maxRadius };
   const cand: { a: number; b: number; dist: number; sim: number }[] = [];
   const keyDistOf = new Map<number, number>();
-  let positives = 0, negatives = 0, ignored = 0;
+  let positives = 0,
+    negatives = 0,
+    ignored = 0;
   for (let a = 0; a < n; a++) {
     for (let b = a + 1; b < n; b++) {
       const l = labelOf(a, b);
-      if (l === 'ignore') { ignored++; continue; }
-      if (l) positives++; else negatives++;
-      const qa = q[a], qb = q[b], xa = x[a], xb = x[b];
+      if (l === 'ignore') {
+        ignored++;
+        continue;
+      }
+      if (l) positives++;
+      else negatives++;
+      const qa = q[a],
+        qb = q[b],
+        xa = x[a],
+        xb = x[b];
       if (!qa || !qb || !xa || !xb) continue;
       const dv = Math.min(minDistance(qv[a]!, xb), minDistance(qv[b]!, xa));
       // A variant within its radius is a candidate at any swept radius (all are above it).
       const dist = Math.min(minDistance(qa, xb), minDistance(qb, xa), dv <= rv ? dv : 257);
       if (l) keyDistOf.set(a * n + b, dist);
       if (dist > maxRadius) continue;
-      const fa = fps[a] as Fingerprint, fb = fps[b] as Fingerprint;
+      const fa = fps[a] as Fingerprint,
+        fb = fps[b] as Fingerprint;
       cand.push({ a, b, dist, sim: similarity(fa, fb, wide) });
     }
   }
@@ -220,30 +296,41 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     rasters.set(i, r);
     return r;
   };
-  let detailChecked = 0, detailVetoed = 0;
+  let detailChecked = 0,
+    detailVetoed = 0;
   for (const c of cand) {
-    const fa = fps[c.a] as Fingerprint, fb = fps[c.b] as Fingerprint;
+    const fa = fps[c.a] as Fingerprint,
+      fb = fps[c.b] as Fingerprint;
     if (c.sim < 0.8 || !needsDetail(fa, fb, wide)) continue;
     const [ra, rb] = await Promise.all([rasterOf(c.a), rasterOf(c.b)]);
     if (!ra || !rb) continue;
     detailChecked++;
-    if (!detailAgrees(ra, rb)) { c.sim = 0; detailVetoed++; }
+    if (!detailAgrees(ra, rb)) {
+      c.sim = 0;
+      detailVetoed++;
+    }
   }
   log(`detail check: ${detailChecked} graphics pairs, ${detailVetoed} vetoed`);
 
   const evaluate = (radius: number, near: number): { s: Score; found: Set<number> } => {
-    let tp = 0, fp = 0;
+    let tp = 0,
+      fp = 0;
     const found = new Set<number>();
     for (const c of cand) {
       if (c.dist > radius || c.sim < near || c.sim <= 0) continue;
       const l = labelOf(c.a, c.b);
-      if (l && l !== 'ignore') { tp++; found.add(c.a * n + c.b); } else fp++;
+      if (l && l !== 'ignore') {
+        tp++;
+        found.add(c.a * n + c.b);
+      } else fp++;
     }
     return { s: score(tp, fp, positives - tp), found };
   };
 
   const sweep: AccuracyResult['sweep'] = [];
-  for (const r of radii) for (const near of [0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96]) sweep.push({ candidateRadius: r, nearSimilarity: near, score: evaluate(r, near).s });
+  for (const r of radii)
+    for (const near of [0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96])
+      sweep.push({ candidateRadius: r, nearSimilarity: near, score: evaluate(r, near).s });
 
   const main = evaluate(candidateRadius(t), t.nearSimilarity);
   const perLabel: AccuracyResult['perLabel'] = {};
@@ -251,9 +338,13 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const simOf = new Map(cand.map((c) => [c.a * n + c.b, c.sim]));
   const falseNegatives: AccuracyResult['falseNegatives'] = [];
   // `sizes` is also split by the smaller of the two sizes: hand-drawn small sizes (≤ 24 px) vs larger.
-  const iconSize = (name: string): number => { const m = /_(\d+)\.\w+$/.exec(name); return m ? Number(m[1]) : 1000; };
+  const iconSize = (name: string): number => {
+    const m = /_(\d+)\.\w+$/.exec(name);
+    return m ? Number(m[1]) : 1000;
+  };
   for (const p of corpus.positives) {
-    const band = p.label === 'sizes' ? `sizes ${Math.min(iconSize(files[p.a].name), iconSize(files[p.b].name)) <= 24 ? '≤24px' : '>24px'}` : undefined;
+    const band =
+      p.label === 'sizes' ? `sizes ${Math.min(iconSize(files[p.a].name), iconSize(files[p.b].name)) <= 24 ? '≤24px' : '>24px'}` : undefined;
     if (band && main.found.has(p.a * n + p.b)) (perLabel[band] ??= { positives: 0, found: 0, recall: 0 }).found++;
     if (band) (perLabel[band] ??= { positives: 0, found: 0, recall: 0 }).positives++;
     const e = (perLabel[p.label] ??= { positives: 0, found: 0, recall: 0 });
@@ -261,7 +352,14 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     const key = p.a * n + p.b;
     if ((keyDistOf.get(key) ?? 257) <= candidateRadius(t)) candidateHits++;
     if (main.found.has(key)) e.found++;
-    else falseNegatives.push({ a: files[p.a].name, b: files[p.b].name, label: p.label, similarity: simOf.get(key) ?? 0, keyDistance: keyDistOf.get(key) ?? 257 });
+    else
+      falseNegatives.push({
+        a: files[p.a].name,
+        b: files[p.b].name,
+        label: p.label,
+        similarity: simOf.get(key) ?? 0,
+        keyDistance: keyDistOf.get(key) ?? 257,
+      });
   }
   for (const e of Object.values(perLabel)) e.recall = e.found / e.positives;
   const falsePositives = cand
@@ -271,14 +369,22 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
 
   // Baselines over all pairs.
   const baselines = {} as AccuracyResult['baselines'];
-  for (const [name, fn] of [['pHash64', pHash64], ['dHash64', dHash64]] as const) {
+  for (const [name, fn] of [
+    ['pHash64', pHash64],
+    ['dHash64', dHash64],
+  ] as const) {
     const h = fps.map((fp) => (fp ? fn(fp.thumb) : undefined));
-    const hist: { pos: number[]; neg: number[]; perLabel: Map<string, number[]> } = { pos: new Array(65).fill(0), neg: new Array(65).fill(0), perLabel: new Map() };
+    const hist: { pos: number[]; neg: number[]; perLabel: Map<string, number[]> } = {
+      pos: new Array(65).fill(0),
+      neg: new Array(65).fill(0),
+      perLabel: new Map(),
+    };
     for (let a = 0; a < n; a++) {
       for (let b = a + 1; b < n; b++) {
         const l = labelOf(a, b);
         if (l === 'ignore') continue;
-        const ha = h[a], hb = h[b];
+        const ha = h[a],
+          hb = h[b];
         const d = ha && hb ? popcount32(ha[0] ^ hb[0]) + popcount32(ha[1] ^ hb[1]) : 64;
         if (l) {
           hist.pos[d]++;
@@ -288,9 +394,11 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       }
     }
     let best = { threshold: 0, score: score(0, 0, positives) };
-    let tp = 0, fp = 0;
+    let tp = 0,
+      fp = 0;
     for (let th = 0; th <= 32; th++) {
-      tp += hist.pos[th]; fp += hist.neg[th];
+      tp += hist.pos[th];
+      fp += hist.neg[th];
       const s = score(tp, fp, positives - tp);
       if (s.f1 > best.score.f1) best = { threshold: th, score: s };
     }
@@ -303,7 +411,16 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   }
 
   const result: AccuracyResult = {
-    corpus: { source: corpus.source, dir: corpus.sourceDir, files: n, decoded: fps.filter(Boolean).length, errors, positives, negatives, ignored },
+    corpus: {
+      source: corpus.source,
+      dir: corpus.sourceDir,
+      files: n,
+      decoded: fps.filter(Boolean).length,
+      errors,
+      positives,
+      negatives,
+      ignored,
+    },
     thresholds: t,
     overall: main.s,
     perLabel,
@@ -330,7 +447,10 @@ export async function runThroughput(corpus: Corpus, inFlight: number, log: (s: s
     return jpegs.length / (Number(process.hrtime.bigint() - start) / 1e9);
   };
   const naive = (b: Buffer): Promise<Buffer> => sharp(b).greyscale().resize(32, 32).raw().toBuffer();
-  const ours = async (b: Buffer): Promise<void> => { sha256(b); await fingerprint(b); };
+  const ours = async (b: Buffer): Promise<void> => {
+    sha256(b);
+    await fingerprint(b);
+  };
   await timed(naive); // warm-up
   await timed(ours);
   const results: { naive: number; fingerprint: number }[] = [];
@@ -342,24 +462,42 @@ export async function runThroughput(corpus: Corpus, inFlight: number, log: (s: s
   }
   const naiveBest = Math.max(...results.map((r) => r.naive));
   const oursBest = Math.max(...results.map((r) => r.fingerprint));
-  return { files: jpegs.length, inFlight, naiveImagesPerSecond: naiveBest, fingerprintImagesPerSecond: oursBest, ratio: oursBest / naiveBest, rounds: results };
+  return {
+    files: jpegs.length,
+    inFlight,
+    naiveImagesPerSecond: naiveBest,
+    fingerprintImagesPerSecond: oursBest,
+    ratio: oursBest / naiveBest,
+    rounds: results,
+  };
 }
 
-function pct(x: number): string { return (100 * x).toFixed(1).padStart(5) + ' %'; }
+function pct(x: number): string {
+  return (100 * x).toFixed(1).padStart(5) + ' %';
+}
 
 export function formatResult(r: AccuracyResult): string {
   const lines: string[] = [];
   const s = r.overall;
-  lines.push(`Corpus: ${r.corpus.source} — ${r.corpus.files} files (${r.corpus.decoded} decoded), ${r.corpus.positives} positive pairs, ${r.corpus.negatives} negative pairs, ${r.corpus.ignored} ignored (same picture, unlabelled)`);
+  lines.push(
+    `Corpus: ${r.corpus.source} — ${r.corpus.files} files (${r.corpus.decoded} decoded), ${r.corpus.positives} positive pairs, ${r.corpus.negatives} negative pairs, ${r.corpus.ignored} ignored (same picture, unlabelled)`,
+  );
   lines.push(`Thresholds: ${JSON.stringify(r.thresholds)}`);
-  lines.push(`PDQ-256 + verify: precision ${pct(s.precision)}  recall ${pct(s.recall)}  F1 ${pct(s.f1)}  (TP ${s.tp}, FP ${s.fp}, FN ${s.fn}); candidate recall ${pct(r.candidateRecall)}, ${r.candidatePairs} candidate pairs`);
-  for (const [name, b] of Object.entries(r.baselines)) lines.push(`${name.padEnd(16)} best threshold ${String(b.threshold).padStart(2)}: precision ${pct(b.score.precision)}  recall ${pct(b.score.recall)}  F1 ${pct(b.score.f1)}  (FP ${b.score.fp})`);
+  lines.push(
+    `PDQ-256 + verify: precision ${pct(s.precision)}  recall ${pct(s.recall)}  F1 ${pct(s.f1)}  (TP ${s.tp}, FP ${s.fp}, FN ${s.fn}); candidate recall ${pct(r.candidateRecall)}, ${r.candidatePairs} candidate pairs`,
+  );
+  for (const [name, b] of Object.entries(r.baselines))
+    lines.push(
+      `${name.padEnd(16)} best threshold ${String(b.threshold).padStart(2)}: precision ${pct(b.score.precision)}  recall ${pct(b.score.recall)}  F1 ${pct(b.score.f1)}  (FP ${b.score.fp})`,
+    );
   lines.push('');
   lines.push(`${'label'.padEnd(16)} ${'pairs'.padStart(6)} ${'PDQ+verify'.padStart(11)} ${'pHash64'.padStart(8)} ${'dHash64'.padStart(8)}`);
   const labels = [...TRANSFORMS, 'sizes', 'sizes ≤24px', 'sizes >24px', 'formats'].filter((l) => r.perLabel[l]);
   for (const l of labels) {
     const e = r.perLabel[l];
-    lines.push(`${l.padEnd(16)} ${String(e.positives).padStart(6)} ${pct(e.recall).padStart(11)} ${(l in r.baselines.pHash64.perLabel ? pct(r.baselines.pHash64.perLabel[l]) : 'n/a').padStart(8)} ${(l in r.baselines.dHash64.perLabel ? pct(r.baselines.dHash64.perLabel[l]) : 'n/a').padStart(8)}`);
+    lines.push(
+      `${l.padEnd(16)} ${String(e.positives).padStart(6)} ${pct(e.recall).padStart(11)} ${(l in r.baselines.pHash64.perLabel ? pct(r.baselines.pHash64.perLabel[l]) : 'n/a').padStart(8)} ${(l in r.baselines.dHash64.perLabel ? pct(r.baselines.dHash64.perLabel[l]) : 'n/a').padStart(8)}`,
+    );
   }
   if (r.falsePositives.length) {
     lines.push('', 'False positives (top):');
@@ -367,7 +505,10 @@ export function formatResult(r: AccuracyResult): string {
   }
   if (r.throughput) {
     const tp = r.throughput;
-    lines.push('', `Throughput (${tp.files} JPEGs, ${tp.inFlight} in flight, best of ${tp.rounds.length} alternating rounds): naive ${tp.naiveImagesPerSecond.toFixed(0)} img/s, sha256+fingerprint ${tp.fingerprintImagesPerSecond.toFixed(0)} img/s, ratio ${tp.ratio.toFixed(2)}×`);
+    lines.push(
+      '',
+      `Throughput (${tp.files} JPEGs, ${tp.inFlight} in flight, best of ${tp.rounds.length} alternating rounds): naive ${tp.naiveImagesPerSecond.toFixed(0)} img/s, sha256+fingerprint ${tp.fingerprintImagesPerSecond.toFixed(0)} img/s, ratio ${tp.ratio.toFixed(2)}×`,
+    );
   }
   lines.push(`(${r.seconds.toFixed(0)} s)`);
   return lines.join('\n');
@@ -380,14 +521,16 @@ if (require.main === module) {
     maxPhotos: maxIdx >= 0 ? Number(args[maxIdx + 1]) : undefined,
     throughput: !args.includes('--no-throughput'),
     log: (line) => console.error(line),
-  }).then((r) => {
-    console.log(formatResult(r));
-    const out = path.resolve(__dirname, '../../bench-results');
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'accuracy.json'), JSON.stringify(r, null, 2));
-    console.log(`written ${path.join(out, 'accuracy.json')}`);
-  }).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  })
+    .then((r) => {
+      console.log(formatResult(r));
+      const out = path.resolve(__dirname, '../../bench-results');
+      fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, 'accuracy.json'), JSON.stringify(r, null, 2));
+      console.log(`written ${path.join(out, 'accuracy.json')}`);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
 }

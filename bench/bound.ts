@@ -34,9 +34,14 @@ interface Loaded {
 
 async function mapInFlight<T>(items: T[], inFlight: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < items.length) { const i = next++; await fn(items[i], i); }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 async function load(set: LabelledSet): Promise<Loaded> {
@@ -49,12 +54,17 @@ async function load(set: LabelledSet): Promise<Loaded> {
     if (contents.has(sha)) return;
     try {
       contents.set(sha, { fp: await fingerprint(bytes), file });
-    } catch { /* undecodable: only exact copies can pair */ }
+    } catch {
+      /* undecodable: only exact copies can pair */
+    }
   });
   return { set, shaOf, contents };
 }
 
-async function score(loaded: Loaded, bound: number): Promise<{ recall: number; found: number; positives: number; stats: GraphStats; ms: number }> {
+async function score(
+  loaded: Loaded,
+  bound: number,
+): Promise<{ recall: number; found: number; positives: number; stats: GraphStats; ms: number }> {
   const digests = new Map<string, Promise<string | undefined>>();
   const graph = new SimilarityGraph({
     thresholds: DEFAULT_NEAR_THRESHOLDS,
@@ -76,12 +86,15 @@ async function score(loaded: Loaded, bound: number): Promise<{ recall: number; f
   const ms = performance.now() - started;
   const { shaOf, set } = loaded;
   const ids = new Map<string, number>();
-  shaOf.forEach((sha) => { if (sha && !ids.has(sha)) ids.set(sha, ids.size); });
+  shaOf.forEach((sha) => {
+    if (sha && !ids.has(sha)) ids.set(sha, ids.size);
+  });
   const sets = new UnionFind(ids.size);
   for (const pair of graph.pairs()) sets.union(ids.get(pair.a)!, ids.get(pair.b)!);
   let found = 0;
   for (const [a, b] of set.positives) {
-    const sa = shaOf[a], sb = shaOf[b];
+    const sa = shaOf[a],
+      sb = shaOf[b];
     if (sa && sb && sets.find(ids.get(sa)!) === sets.find(ids.get(sb)!)) found++;
   }
   return { recall: found / Math.max(1, set.positives.length), found, positives: set.positives.length, stats: { ...graph.stats }, ms };
@@ -106,7 +119,8 @@ function realworldSet(name: string): LabelledSet | undefined {
   for (const line of fs.readFileSync(tsv, 'utf8').split('\n').slice(1)) {
     const [a, b, label] = line.split('\t');
     if (label !== 'same') continue;
-    const ia = index.get(a), ib = index.get(b);
+    const ia = index.get(a),
+      ib = index.get(b);
     if (ia !== undefined && ib !== undefined) positives.push([ia, ib]);
   }
   return { name: `realworld/${name}`, files, positives };
@@ -114,7 +128,12 @@ function realworldSet(name: string): LabelledSet | undefined {
 
 function iconSet(dir: string, count: number): LabelledSet | undefined {
   if (!fs.existsSync(dir)) return undefined;
-  const files = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.svg')).map((e) => path.join(dir, e.name)).sort().slice(0, count);
+  const files = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.svg'))
+    .map((e) => path.join(dir, e.name))
+    .sort()
+    .slice(0, count);
   return { name: `icons ${dir} (${files.length})`, files, positives: [] };
 }
 
@@ -128,20 +147,31 @@ async function main(): Promise<void> {
   const wanted = new Set(arg('--sets', 'realworld,icons,photos').split(','));
   const sets: LabelledSet[] = [];
   if (wanted.has('realworld')) sets.push(...['18f', 'gentelella'].flatMap((n) => realworldSet(n) ?? []));
-  if (wanted.has('icons')) sets.push(...[iconSet(arg('--icons', '/usr/share/icons/Papirus/48x48/apps'), Number(arg('--icon-count', '1000')))].flatMap((s) => s ?? []));
+  if (wanted.has('icons'))
+    sets.push(
+      ...[iconSet(arg('--icons', '/usr/share/icons/Papirus/48x48/apps'), Number(arg('--icon-count', '1000')))].flatMap((s) => s ?? []),
+    );
   if (wanted.has('photos')) {
     const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), { log: (s) => console.log(s) });
-    sets.push({ name: `photo corpus (${corpus.source})`, files: corpus.files.map((f) => f.path), positives: corpus.positives.map((p) => [p.a, p.b]) });
+    sets.push({
+      name: `photo corpus (${corpus.source})`,
+      files: corpus.files.map((f) => f.path),
+      positives: corpus.positives.map((p) => [p.a, p.b]),
+    });
   }
   const results: unknown[] = [];
   for (const set of sets) {
     const loaded = await load(set);
-    console.log(`\n${set.name}: ${set.files.length} files, ${loaded.contents.size} decoded contents, ${set.positives.length} labelled same pairs`);
+    console.log(
+      `\n${set.name}: ${set.files.length} files, ${loaded.contents.size} decoded contents, ${set.positives.length} labelled same pairs`,
+    );
     console.log('bound  recall          verified  per image  max  implied  dropped  candidates  graph ms');
     for (const bound of bounds) {
       const r = await score(loaded, bound);
       const s = r.stats;
-      console.log(`${String(bound || '∞').padStart(5)}  ${r.recall.toFixed(4)} ${`${r.found}/${r.positives}`.padStart(9)}  ${String(s.verified).padStart(8)}  ${(s.verified / Math.max(1, s.added)).toFixed(2).padStart(9)}  ${String(s.maxPerImage).padStart(3)}  ${String(s.implied).padStart(7)}  ${String(s.dropped).padStart(7)}  ${String(s.candidates).padStart(10)}  ${r.ms.toFixed(0).padStart(8)}`);
+      console.log(
+        `${String(bound || '∞').padStart(5)}  ${r.recall.toFixed(4)} ${`${r.found}/${r.positives}`.padStart(9)}  ${String(s.verified).padStart(8)}  ${(s.verified / Math.max(1, s.added)).toFixed(2).padStart(9)}  ${String(s.maxPerImage).padStart(3)}  ${String(s.implied).padStart(7)}  ${String(s.dropped).padStart(7)}  ${String(s.candidates).padStart(10)}  ${r.ms.toFixed(0).padStart(8)}`,
+      );
       results.push({ set: set.name, bound, ...r });
     }
   }
@@ -150,4 +180,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(out, 'bound.json'), JSON.stringify(results, null, 2));
 }
 
-main().catch((error) => { console.error(error); process.exitCode = 1; });
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -48,21 +48,37 @@ function syntheticFingerprint(sha256: string): Fingerprint {
   const bytes = (n: number): Buffer => {
     const out = Buffer.alloc(n);
     for (let i = 0; i < n; i += 4) {
-      state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
       out.writeInt32LE(state | 0, i);
     }
     return out;
   };
   const hash = bytes(32);
   return {
-    format: 'png', width: 640, height: 480, lossless: true, hash, quality: 80,
-    variants: Buffer.concat([hash, bytes(224)]), crops: bytes(64), thumb: bytes(1024),
-    chroma: bytes(32), chroma8: bytes(128), alpha: new Uint8Array(0), bbox: Uint8Array.of(0, 0, 64, 64),
-    transparent: false, flatness: 0.1,
+    format: 'png',
+    width: 640,
+    height: 480,
+    lossless: true,
+    hash,
+    quality: 80,
+    variants: Buffer.concat([hash, bytes(224)]),
+    crops: bytes(64),
+    thumb: bytes(1024),
+    chroma: bytes(32),
+    chroma8: bytes(128),
+    alpha: new Uint8Array(0),
+    bbox: Uint8Array.of(0, 0, 64, 64),
+    transparent: false,
+    flatness: 0.1,
   };
 }
 
-interface SimSite { name: string; images: SiteImage[] }
+interface SimSite {
+  name: string;
+  images: SiteImage[];
+}
 
 function simulateSite(name: string, count: number): SimSite {
   const images: SiteImage[] = [];
@@ -83,7 +99,13 @@ function median(values: number[]): number {
 /** Client CPU seconds of each publish (this process: user + system), next to the wall times: on a loaded machine the wall time says more about the load than about the work. */
 const cpuSeconds: Record<string, number[]> = {};
 
-async function publishAll(url: string, sites: SimSite[], label: string, keyCache?: (site: SimSite) => string, results?: PublishResult[]): Promise<number[]> {
+async function publishAll(
+  url: string,
+  sites: SimSite[],
+  label: string,
+  keyCache?: (site: SimSite) => string,
+  results?: PublishResult[],
+): Promise<number[]> {
   const cpu = (cpuSeconds[label] = [] as number[]);
   const times: number[] = [];
   const client = new pg.Client({ connectionString: url });
@@ -93,13 +115,17 @@ async function publishAll(url: string, sites: SimSite[], label: string, keyCache
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const result = await publish(client, site.images, syntheticFingerprint, {
-        repository: site.name, thresholds: DEFAULT_NEAR_THRESHOLDS, fingerprintVersion: 1, keyCache: keyCache?.(site),
+        repository: site.name,
+        thresholds: DEFAULT_NEAR_THRESHOLDS,
+        fingerprintVersion: 1,
+        keyCache: keyCache?.(site),
       });
       times.push(performance.now() - started);
       const used = process.cpuUsage(cpuBefore);
       cpu.push((used.user + used.system) / 1e6);
       results?.push(result);
-      if (times.length % 10 === 0) console.log(`  ${label}: ${times.length}/${sites.length} sites, last ${(times[times.length - 1] / 1000).toFixed(2)} s`);
+      if (times.length % 10 === 0)
+        console.log(`  ${label}: ${times.length}/${sites.length} sites, last ${(times[times.length - 1] / 1000).toFixed(2)} s`);
     }
   } finally {
     await client.end();
@@ -109,7 +135,11 @@ async function publishAll(url: string, sites: SimSite[], label: string, keyCache
 
 function timeCheck(site: string, env: NodeJS.ProcessEnv, extra: string[]): number {
   const started = performance.now();
-  const run = spawnSync(process.execPath, [path.resolve(__dirname, '../../bin/doublon.js'), 'check', '--no-daemon', '--no-progress', ...extra], { cwd: site, env, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [path.resolve(__dirname, '../../bin/doublon.js'), 'check', '--no-daemon', '--no-progress', ...extra],
+    { cwd: site, env, encoding: 'utf8' },
+  );
   if (run.status !== 0 && run.status !== 1) throw new Error(`doublon check failed (${run.status}): ${run.stderr}`);
   return performance.now() - started;
 }
@@ -123,7 +153,10 @@ async function seedSites(url: string, count: number, perSite: number): Promise<n
     await migrate(client);
     const fingerprint = encodeFingerprint(syntheticFingerprint('5eed'.padEnd(64, '0')));
     for (let s = 0; s < count; s++) {
-      const { rows } = await client.query<{ id: number }>("INSERT INTO repositories (name, revision, public_url) VALUES ($1, 1, 'https://example.org/') RETURNING id", [`seeded-${s}`]);
+      const { rows } = await client.query<{ id: number }>(
+        "INSERT INTO repositories (name, revision, public_url) VALUES ($1, 1, 'https://example.org/') RETURNING id",
+        [`seeded-${s}`],
+      );
       // Content ids and hashes: SHA-256 of distinct strings (uniform bits, as real perceptual hashes are not, which only flatters nothing: the scan is exhaustive).
       await client.query(
         `INSERT INTO contents (sha256, hash, format, fp_version, fingerprint)
@@ -158,7 +191,11 @@ async function main(): Promise<void> {
   const measured = Math.min(sites, arg('seed', sites));
   const cluster = await startCluster();
   // An interrupted run must not leave a server behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cluster.stop(); process.exit(130); });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      cluster.stop();
+      process.exit(130);
+    });
   const result: Record<string, unknown> = { sites, perSite, keys, published: measured, load: os.loadavg() };
   const caches = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-keys-'));
   const cacheOf = (site: SimSite): string => path.join(caches, `${site.name}.bin`);
@@ -177,11 +214,20 @@ async function main(): Promise<void> {
     const incremental = await publishAll(cluster.url, simulated, 'incremental publish (key cache kept)', cacheOf, warmResults);
     for (const site of simulated) changeOnePercent(site);
     const coldResults: PublishResult[] = [];
-    const cold = await publishAll(cluster.url, simulated, 'incremental publish (fresh runner, no key cache)', (site) => path.join(caches, `none-${site.name}.bin`), coldResults);
+    const cold = await publishAll(
+      cluster.url,
+      simulated,
+      'incremental publish (fresh runner, no key cache)',
+      (site) => path.join(caches, `none-${site.name}.bin`),
+      coldResults,
+    );
     result.publish = {
       catalogueEntries: sites * perSite,
-      firstMedianS: median(first) / 1000, firstLastS: first[first.length - 1] / 1000, firstTotalS: first.reduce((a, b) => a + b, 0) / 1000,
-      incrementalMedianS: median(incremental) / 1000, incrementalMaxS: Math.max(...incremental) / 1000,
+      firstMedianS: median(first) / 1000,
+      firstLastS: first[first.length - 1] / 1000,
+      firstTotalS: first.reduce((a, b) => a + b, 0) / 1000,
+      incrementalMedianS: median(incremental) / 1000,
+      incrementalMaxS: Math.max(...incremental) / 1000,
       incrementalKeys: warmResults[warmResults.length - 1]?.keys,
       incrementalNoCacheMedianS: median(cold) / 1000,
       incrementalNoCacheKeys: coldResults[coldResults.length - 1]?.keys,
@@ -192,14 +238,22 @@ async function main(): Promise<void> {
 
     // 2. A real site's check without and with the catalogue (warm index, ABAB).
     const shared = path.resolve(__dirname, '../../../shared/realworld/18f');
-    const source = process.argv.includes('--site') ? path.resolve(process.argv[process.argv.indexOf('--site') + 1]) : fs.existsSync(shared) ? shared : path.resolve(__dirname, '../../examples/city-site');
+    const source = process.argv.includes('--site')
+      ? path.resolve(process.argv[process.argv.indexOf('--site') + 1])
+      : fs.existsSync(shared)
+        ? shared
+        : path.resolve(__dirname, '../../examples/city-site');
     const site = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-site-'));
     fs.cpSync(source, site, { recursive: true });
     spawnSync('chmod', ['-R', 'u+w', site]);
     const env = { ...process.env, DOUBLON_CATALOGUE: cluster.url };
     const plain = { ...process.env, DOUBLON_CATALOGUE: '' };
     timeCheck(site, plain, []); // cold scan, builds the index
-    const publishRun = spawnSync(process.execPath, [path.resolve(__dirname, '../../bin/doublon.js'), 'publish', '--repository', 'real-site'], { cwd: site, env, encoding: 'utf8' });
+    const publishRun = spawnSync(
+      process.execPath,
+      [path.resolve(__dirname, '../../bin/doublon.js'), 'publish', '--repository', 'real-site'],
+      { cwd: site, env, encoding: 'utf8' },
+    );
     if (publishRun.status !== 0) throw new Error(publishRun.stderr);
     const without: number[] = [];
     const withCatalogue: number[] = [];
@@ -207,7 +261,12 @@ async function main(): Promise<void> {
       without.push(timeCheck(site, plain, []));
       withCatalogue.push(timeCheck(site, env, ['--repository', 'real-site']));
     }
-    result.check = { site: source, withoutMedianS: median(without) / 1000, withMedianS: median(withCatalogue) / 1000, ratio: median(withCatalogue) / median(without) };
+    result.check = {
+      site: source,
+      withoutMedianS: median(without) / 1000,
+      withMedianS: median(withCatalogue) / 1000,
+      ratio: median(withCatalogue) / median(without),
+    };
     console.log(result.check);
     fs.rmSync(site, { recursive: true, force: true });
   } finally {
@@ -232,7 +291,13 @@ async function main(): Promise<void> {
   started = performance.now();
   index.nearMany(queries, candidateRadius(DEFAULT_NEAR_THRESHOLDS));
   const perImageMs = (performance.now() - started) / queries.length;
-  result.search = { keys, loadS, perImageMs, indexMB: index.memoryBytes / 1048576, rssGrowthMB: (process.memoryUsage().rss - rssBefore) / 1048576 };
+  result.search = {
+    keys,
+    loadS,
+    perImageMs,
+    indexMB: index.memoryBytes / 1048576,
+    rssGrowthMB: (process.memoryUsage().rss - rssBefore) / 1048576,
+  };
   console.log(result.search);
 
   const out = path.resolve(__dirname, '../../bench-results');

@@ -14,10 +14,26 @@ import sharp from 'sharp';
 import { makeIcon, makePhoto, rng, GLYPH_COUNT } from '../test/fixtures/images';
 
 export const TRANSFORMS = [
-  'exact', 'metadata', 'png', 'webp-lossless', 'webp-lossy', 'jpeg-q30', 'jpeg-q70', 'resize-50', 'resize-25',
-  'crop-5', 'crop-10', 'brightness', 'contrast', 'blur', 'watermark', 'greyscale', 'flip', 'rotate-90',
+  'exact',
+  'metadata',
+  'png',
+  'webp-lossless',
+  'webp-lossy',
+  'jpeg-q30',
+  'jpeg-q70',
+  'resize-50',
+  'resize-25',
+  'crop-5',
+  'crop-10',
+  'brightness',
+  'contrast',
+  'blur',
+  'watermark',
+  'greyscale',
+  'flip',
+  'rotate-90',
 ] as const;
-export type Transform = typeof TRANSFORMS[number];
+export type Transform = (typeof TRANSFORMS)[number];
 
 export interface CorpusFile {
   /** Absolute path. */
@@ -50,9 +66,16 @@ export function changeMetadata(bytes: Buffer): Buffer {
     const com = Buffer.concat([Buffer.from([0xff, 0xfe, (comment.length + 2) >> 8, (comment.length + 2) & 0xff]), comment]);
     // Minimal little-endian EXIF: IFD0 with one entry, Software (ASCII, 8 bytes, stored at offset 26).
     const tiff = Buffer.alloc(34);
-    tiff.write('II', 0); tiff.writeUInt16LE(42, 2); tiff.writeUInt32LE(8, 4); tiff.writeUInt16LE(1, 8);
-    tiff.writeUInt16LE(0x0131, 10); tiff.writeUInt16LE(2, 12); tiff.writeUInt32LE(8, 14); tiff.writeUInt32LE(26, 18);
-    tiff.writeUInt32LE(0, 22); tiff.write('doublon\0', 26);
+    tiff.write('II', 0);
+    tiff.writeUInt16LE(42, 2);
+    tiff.writeUInt32LE(8, 4);
+    tiff.writeUInt16LE(1, 8);
+    tiff.writeUInt16LE(0x0131, 10);
+    tiff.writeUInt16LE(2, 12);
+    tiff.writeUInt32LE(8, 14);
+    tiff.writeUInt32LE(26, 18);
+    tiff.writeUInt32LE(0, 22);
+    tiff.write('doublon\0', 26);
     const exif = Buffer.concat([Buffer.from('Exif\0\0'), tiff]);
     const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (exif.length + 2) >> 8, (exif.length + 2) & 0xff]), exif]);
     return Buffer.concat([bytes.subarray(0, 2), app1, com, bytes.subarray(2)]);
@@ -87,8 +110,10 @@ function crc32(b: Uint8Array): number {
 
 function watermarkSvg(width: number, height: number): Buffer {
   const size = Math.max(12, Math.round(height / 12));
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-    `<text x="${width - size / 2}" y="${height - size / 2}" text-anchor="end" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="white" fill-opacity="0.7" stroke="black" stroke-opacity="0.4">© Doublon 2025</text></svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+      `<text x="${width - size / 2}" y="${height - size / 2}" text-anchor="end" font-family="sans-serif" font-weight="bold" font-size="${size}" fill="white" fill-opacity="0.7" stroke="black" stroke-opacity="0.4">© Doublon 2025</text></svg>`,
+  );
 }
 
 /** The transformed copy of `bytes` (an original photo), and the file extension it gets. */
@@ -101,15 +126,24 @@ export async function applyTransform(bytes: Buffer, transform: Transform, seed: 
   // Lossy outputs of transparent originals are flattened onto white, as an editor exporting a JPEG would.
   const img = (): sharp.Sharp => (meta.hasAlpha ? sharp(bytes).rotate().flatten({ background: '#ffffff' }) : sharp(bytes).rotate());
   switch (transform) {
-    case 'exact': return { data: Buffer.from(bytes), ext: isJpeg ? 'jpg' : 'png' };
-    case 'metadata': return { data: changeMetadata(bytes), ext: isJpeg ? 'jpg' : 'png' };
-    case 'png': return { data: await img().png().toBuffer(), ext: 'png' };
-    case 'webp-lossless': return { data: await img().webp({ lossless: true }).toBuffer(), ext: 'webp' };
-    case 'webp-lossy': return { data: await img().webp({ quality: 75 }).toBuffer(), ext: 'webp' };
-    case 'jpeg-q30': return { data: await img().jpeg({ quality: 30 }).toBuffer(), ext: 'jpg' };
-    case 'jpeg-q70': return { data: await img().jpeg({ quality: 70 }).toBuffer(), ext: 'jpg' };
-    case 'resize-50': return { data: await jpeg(img().resize(Math.round(w / 2))), ext: 'jpg' };
-    case 'resize-25': return { data: await jpeg(img().resize(Math.round(w / 4))), ext: 'jpg' };
+    case 'exact':
+      return { data: Buffer.from(bytes), ext: isJpeg ? 'jpg' : 'png' };
+    case 'metadata':
+      return { data: changeMetadata(bytes), ext: isJpeg ? 'jpg' : 'png' };
+    case 'png':
+      return { data: await img().png().toBuffer(), ext: 'png' };
+    case 'webp-lossless':
+      return { data: await img().webp({ lossless: true }).toBuffer(), ext: 'webp' };
+    case 'webp-lossy':
+      return { data: await img().webp({ quality: 75 }).toBuffer(), ext: 'webp' };
+    case 'jpeg-q30':
+      return { data: await img().jpeg({ quality: 30 }).toBuffer(), ext: 'jpg' };
+    case 'jpeg-q70':
+      return { data: await img().jpeg({ quality: 70 }).toBuffer(), ext: 'jpg' };
+    case 'resize-50':
+      return { data: await jpeg(img().resize(Math.round(w / 2))), ext: 'jpg' };
+    case 'resize-25':
+      return { data: await jpeg(img().resize(Math.round(w / 4))), ext: 'jpg' };
     case 'crop-5':
     case 'crop-10': {
       // Remove p of each dimension, split unevenly between the two sides (seeded, 25–75 % on the left/top).
@@ -121,17 +155,28 @@ export async function applyTransform(bytes: Buffer, transform: Transform, seed: 
       const top = Math.round((h - ch) * (0.25 + 0.5 * r()));
       return { data: await jpeg(img().extract({ left, top, width: cw, height: ch })), ext: 'jpg' };
     }
-    case 'brightness': return { data: await jpeg(img().modulate({ brightness: 1.25 })), ext: 'jpg' };
-    case 'contrast': return { data: await jpeg(img().linear(1.35, -0.35 * 128)), ext: 'jpg' };
-    case 'blur': return { data: await jpeg(img().blur(2)), ext: 'jpg' };
-    case 'watermark': return { data: await jpeg(img().composite([{ input: watermarkSvg(w, h) }])), ext: 'jpg' };
-    case 'greyscale': return { data: await jpeg(img().greyscale()), ext: 'jpg' };
-    case 'flip': return { data: await jpeg(img().flop()), ext: 'jpg' };
-    case 'rotate-90': return { data: await jpeg(img().rotate(90)), ext: 'jpg' };
+    case 'brightness':
+      return { data: await jpeg(img().modulate({ brightness: 1.25 })), ext: 'jpg' };
+    case 'contrast':
+      return { data: await jpeg(img().linear(1.35, -0.35 * 128)), ext: 'jpg' };
+    case 'blur':
+      return { data: await jpeg(img().blur(2)), ext: 'jpg' };
+    case 'watermark':
+      return { data: await jpeg(img().composite([{ input: watermarkSvg(w, h) }])), ext: 'jpg' };
+    case 'greyscale':
+      return { data: await jpeg(img().greyscale()), ext: 'jpg' };
+    case 'flip':
+      return { data: await jpeg(img().flop()), ext: 'jpg' };
+    case 'rotate-90':
+      return { data: await jpeg(img().rotate(90)), ext: 'jpg' };
   }
 }
 
-interface SeriesFile { series: Record<string, string[]>; sizes: Record<string, string[]>; formats: Record<string, string[]>; }
+interface SeriesFile {
+  series: Record<string, string[]>;
+  sizes: Record<string, string[]>;
+  formats: Record<string, string[]>;
+}
 
 /** Builds (or reuses) the corpus in `cacheDir`. */
 export async function buildCorpus(cacheDir: string, options: { maxPhotos?: number; log?: (s: string) => void } = {}): Promise<Corpus> {
@@ -160,7 +205,8 @@ export async function buildCorpus(cacheDir: string, options: { maxPhotos?: numbe
       for (const [group, members] of Object.entries(groups)) {
         const label = groups === labels.formats ? 'formats' : 'sizes';
         const idx = members.map((m) => files.findIndex((f) => f.name === m)).filter((i) => i >= 0);
-        for (let x = 0; x < idx.length; x++) for (let y = x + 1; y < idx.length; y++) positives.push({ a: Math.min(idx[x], idx[y]), b: Math.max(idx[x], idx[y]), label });
+        for (let x = 0; x < idx.length; x++)
+          for (let y = x + 1; y < idx.length; y++) positives.push({ a: Math.min(idx[x], idx[y]), b: Math.max(idx[x], idx[y]), label });
         void group;
       }
     }
@@ -185,7 +231,8 @@ export async function buildCorpus(cacheDir: string, options: { maxPhotos?: numbe
           idx.push(files.length);
           files.push({ path: file, name, family: `sizes:icon-${fam}-${g}` });
         }
-        for (let x = 0; x < idx.length; x++) for (let y = x + 1; y < idx.length; y++) positives.push({ a: idx[x], b: idx[y], label: 'sizes' });
+        for (let x = 0; x < idx.length; x++)
+          for (let y = x + 1; y < idx.length; y++) positives.push({ a: idx[x], b: idx[y], label: 'sizes' });
       }
     }
   }
@@ -204,7 +251,13 @@ export async function buildCorpus(cacheDir: string, options: { maxPhotos?: numbe
         made++;
       }
       const ti = files.length;
-      files.push({ path: file, name: `${path.basename(genDir)}/${path.basename(file)}`, family: files[oi].family, transform: t, original: oi });
+      files.push({
+        path: file,
+        name: `${path.basename(genDir)}/${path.basename(file)}`,
+        family: files[oi].family,
+        transform: t,
+        original: oi,
+      });
       positives.push({ a: oi, b: ti, label: t });
     }
   }

@@ -36,7 +36,15 @@ export interface DaemonBenchResult {
   liveLatency: { events: number; medianMs: number; p95Ms: number };
   bulk: { files: number; settleMs: number; notifications: number; peakRssMB: number };
   statusDuringScan: { files: number; samples: number; medianMs: number; p95Ms: number; scanMs: number };
-  concurrency: { clients: number; requestsPerClient: number; transport: string; requestsPerSecond: number; errors: number; rssBeforeMB: number; rssAfterMB: number }[];
+  concurrency: {
+    clients: number;
+    requestsPerClient: number;
+    transport: string;
+    requestsPerSecond: number;
+    errors: number;
+    rssBeforeMB: number;
+    rssAfterMB: number;
+  }[];
 }
 
 async function liveLatency(root: string, daemon: DaemonHandle, events: number): Promise<DaemonBenchResult['liveLatency']> {
@@ -76,10 +84,14 @@ async function bulk(root: string, daemon: DaemonHandle, files: number): Promise<
     if (i < 50) fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `b${i}.png`), source);
   }
-  await waitFor('the bulk copies in one group', async () => {
-    const status = await editor.sendRequest(StatusRequest.type);
-    return status.state === 'idle' && status.duplicates >= files ? status : undefined;
-  }, 300_000);
+  await waitFor(
+    'the bulk copies in one group',
+    async () => {
+      const status = await editor.sendRequest(StatusRequest.type);
+      return status.state === 'idle' && status.duplicates >= files ? status : undefined;
+    },
+    300_000,
+  );
   const settleMs = performance.now() - started;
   editor.dispose();
   return { files, settleMs, notifications, peakRssMB: memoryOf(daemon.child.pid!).peakMB };
@@ -109,31 +121,54 @@ async function statusDuringScan(dir: string, files: number): Promise<DaemonBench
   } finally {
     await daemon.stop();
   }
-  return { files, samples: samples.length, medianMs: percentile(samples, 0.5), p95Ms: percentile(samples, 0.95), scanMs: performance.now() - started };
+  return {
+    files,
+    samples: samples.length,
+    medianMs: percentile(samples, 0.5),
+    p95Ms: percentile(samples, 0.95),
+    scanMs: performance.now() - started,
+  };
 }
 
-async function concurrency(daemon: DaemonHandle, transport: 'http' | 'socket', clients: number, perClient: number): Promise<DaemonBenchResult['concurrency'][number]> {
+async function concurrency(
+  daemon: DaemonHandle,
+  transport: 'http' | 'socket',
+  clients: number,
+  perClient: number,
+): Promise<DaemonBenchResult['concurrency'][number]> {
   const before = memoryOf(daemon.child.pid!).rssMB;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    const connection = transport === 'socket' ? await daemon.connect() : undefined;
-    for (let i = 0; i < perClient; i++) {
-      try {
-        if (connection) await connection.sendRequest(StatusRequest.type);
-        else await daemon.http.request('doublon/status');
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const connection = transport === 'socket' ? await daemon.connect() : undefined;
+      for (let i = 0; i < perClient; i++) {
+        try {
+          if (connection) await connection.sendRequest(StatusRequest.type);
+          else await daemon.http.request('doublon/status');
+        } catch {
+          errors++;
+        }
       }
-    }
-    connection?.dispose();
-  }));
+      connection?.dispose();
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   global.gc?.();
-  return { clients, requestsPerClient: perClient, transport, requestsPerSecond: (clients * perClient) / seconds, errors, rssBeforeMB: before, rssAfterMB: memoryOf(daemon.child.pid!).rssMB };
+  return {
+    clients,
+    requestsPerClient: perClient,
+    transport,
+    requestsPerSecond: (clients * perClient) / seconds,
+    errors,
+    rssBeforeMB: before,
+    rssAfterMB: memoryOf(daemon.child.pid!).rssMB,
+  };
 }
 
-export async function runDaemonBench(options: { events?: number; bulk?: number; scan?: number; log?: (s: string) => void } = {}): Promise<DaemonBenchResult> {
+export async function runDaemonBench(
+  options: { events?: number; bulk?: number; scan?: number; log?: (s: string) => void } = {},
+): Promise<DaemonBenchResult> {
   const log = options.log ?? console.log;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-bench-daemon-'));
   try {
@@ -144,22 +179,35 @@ export async function runDaemonBench(options: { events?: number; bulk?: number; 
     try {
       await daemon.idle();
       const live = await liveLatency(root, daemon, options.events ?? 200);
-      log(`live: image renamed into place → groupsChanged: median ${live.medianMs.toFixed(0)} ms, p95 ${live.p95Ms.toFixed(0)} ms over ${live.events} events`);
+      log(
+        `live: image renamed into place → groupsChanged: median ${live.medianMs.toFixed(0)} ms, p95 ${live.p95Ms.toFixed(0)} ms over ${live.events} events`,
+      );
       const many = await bulk(root, daemon, options.bulk ?? 5000);
-      log(`bulk: ${many.files} files settled in ${(many.settleMs / 1000).toFixed(1)} s with ${many.notifications} notifications; daemon peak RSS ${many.peakRssMB.toFixed(0)} MB`);
+      log(
+        `bulk: ${many.files} files settled in ${(many.settleMs / 1000).toFixed(1)} s with ${many.notifications} notifications; daemon peak RSS ${many.peakRssMB.toFixed(0)} MB`,
+      );
       const loads: DaemonBenchResult['concurrency'] = [];
       for (const transport of ['http', 'socket'] as const) {
         const r = await concurrency(daemon, transport, 20, 500);
         loads.push(r);
-        log(`load: 20 clients × 500 requests over ${transport}: ${r.requestsPerSecond.toFixed(0)} req/s, ${r.errors} errors, RSS ${r.rssBeforeMB.toFixed(0)} → ${r.rssAfterMB.toFixed(0)} MB`);
+        log(
+          `load: 20 clients × 500 requests over ${transport}: ${r.requestsPerSecond.toFixed(0)} req/s, ${r.errors} errors, RSS ${r.rssBeforeMB.toFixed(0)} → ${r.rssAfterMB.toFixed(0)} MB`,
+        );
       }
-      result = { liveLatency: live, bulk: many, statusDuringScan: { files: 0, samples: 0, medianMs: 0, p95Ms: 0, scanMs: 0 }, concurrency: loads };
+      result = {
+        liveLatency: live,
+        bulk: many,
+        statusDuringScan: { files: 0, samples: 0, medianMs: 0, p95Ms: 0, scanMs: 0 },
+        concurrency: loads,
+      };
     } finally {
       await daemon.stop();
     }
     result.statusDuringScan = await statusDuringScan(dir, options.scan ?? 20_000);
     const s = result.statusDuringScan;
-    log(`status during a ${s.files}-file scan (${(s.scanMs / 1000).toFixed(1)} s): median ${s.medianMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms over ${s.samples} requests`);
+    log(
+      `status during a ${s.files}-file scan (${(s.scanMs / 1000).toFixed(1)} s): median ${s.medianMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms over ${s.samples} requests`,
+    );
     return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -171,12 +219,15 @@ if (require.main === module) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
-  runDaemonBench({ events: arg('events'), bulk: arg('bulk'), scan: arg('scan') }).then((result) => {
-    const out = path.resolve(__dirname, '../../bench-results');
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'daemon.json'), JSON.stringify(result, null, 2));
-  }, (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  runDaemonBench({ events: arg('events'), bulk: arg('bulk'), scan: arg('scan') }).then(
+    (result) => {
+      const out = path.resolve(__dirname, '../../bench-results');
+      fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, 'daemon.json'), JSON.stringify(result, null, 2));
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -155,13 +155,20 @@ function sampled(n: number, perCheckpoint: number, log: (s: string) => void): Sa
         tMany = Math.min(tMany, performance.now() - t);
         if (a.some((s, k) => s.size !== b[k].size || [...s].some((id) => !b[k].has(id)))) identical = false;
       }
-      const cp = { keys: index.size, searchUsPerImage: (1000 * tSearch) / sample.length, searchManyUsPerImage: (1000 * tMany) / sample.length };
+      const cp = {
+        keys: index.size,
+        searchUsPerImage: (1000 * tSearch) / sample.length,
+        searchManyUsPerImage: (1000 * tMany) / sample.length,
+      };
       checkpoints.push(cp);
-      log(`  N=${n} at ${cp.keys} keys: search ${cp.searchUsPerImage.toFixed(0)} µs/image, searchMany ${cp.searchManyUsPerImage.toFixed(0)} µs/image`);
+      log(
+        `  N=${n} at ${cp.keys} keys: search ${cp.searchUsPerImage.toFixed(0)} µs/image, searchMany ${cp.searchManyUsPerImage.toFixed(0)} µs/image`,
+      );
     }
     for (const key of images[i].inserts) index.add(i, key);
   }
-  const mean = (f: (c: SampledResult['checkpoints'][number]) => number): number => checkpoints.reduce((s, c) => s + f(c), 0) / checkpoints.length;
+  const mean = (f: (c: SampledResult['checkpoints'][number]) => number): number =>
+    checkpoints.reduce((s, c) => s + f(c), 0) / checkpoints.length;
   const r: SampledResult = {
     images: n,
     finalKeys: index.size,
@@ -229,7 +236,9 @@ function million(n: number, log: (s: string) => void): MillionResult {
       variantMethod = index.lastSearch.method;
     });
     dihedralCut.push({ variantRadius, ms, vsAll80: all80 / ms, variantMethod });
-    log(`  cut: 3 keys at 80 + 7 dihedral variants at ${variantRadius} (${variantMethod}): ${ms.toFixed(1)} ms vs all 10 at 80 ${all80.toFixed(1)} ms, ×${(all80 / ms).toFixed(2)}`);
+    log(
+      `  cut: 3 keys at 80 + 7 dihedral variants at ${variantRadius} (${variantMethod}): ${ms.toFixed(1)} ms vs all 10 at 80 ${all80.toFixed(1)} ms, ×${(all80 / ms).toFixed(2)}`,
+    );
   }
   return { keys: index.size, queries: PROBES, rows, dihedralCut };
 }
@@ -257,7 +266,11 @@ if (require.main === module) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const list = (s: string | undefined): number[] | undefined => s?.split(',').filter(Boolean).map(Number);
-  const result = runGraph({ sizes: list(arg('--sizes')), full: list(arg('--full')), million: arg('--million') ? Number(arg('--million')) : undefined });
+  const result = runGraph({
+    sizes: list(arg('--sizes')),
+    full: list(arg('--full')),
+    million: arg('--million') ? Number(arg('--million')) : undefined,
+  });
   const out = path.join(process.cwd(), 'bench-results', 'graph.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2) + '\n');

@@ -253,7 +253,7 @@ async function benchStore(records: number, sync: boolean, log: (s: string) => vo
     for (let i = 0; i < records; i++) {
       const p = `/site/assets/${i % 100}/image-${i}.png`;
       paths.push(p);
-      const sha = (i * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8);
+      const sha = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8);
       store.putContent({ sha256: sha, bytes: 1000 + i, fingerprint: { hash: randomKey(next), width: 640, height: 480 } });
       store.putFile({ path: p, size: 1000 + i, mtimeMs: 1_700_000_000_000 + i, ino: i, sha256: sha });
       if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -275,7 +275,15 @@ async function benchStore(records: number, sync: boolean, log: (s: string) => vo
     const reopenAndGetMs = performance.now() - t3;
     await store.close();
     if (found !== records) throw new Error(`store bench: ${found} of ${records} records read back after reopen`);
-    const r: StoreResult = { mode: sync ? 'synced' : 'noSync', records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs };
+    const r: StoreResult = {
+      mode: sync ? 'synced' : 'noSync',
+      records,
+      putMs,
+      flushMs,
+      getFileMs,
+      getFileUsPerLookup: (1000 * getFileMs) / records,
+      reopenAndGetMs,
+    };
     log(
       `store (${sync ? 'synced' : 'noSync'}): ${records} putContent+putFile ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ` +
         `${records} getFile ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each); reopen + ${records} getFile ${reopenAndGetMs.toFixed(0)} ms`,
@@ -300,7 +308,7 @@ async function benchRawLmdb(records: number, log: (s: string) => void): Promise<
     for (let i = 0; i < records; i++) {
       const p = `/site/assets/${i % 100}/image-${i}.png`;
       paths.push(p);
-      const digest = (i * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8);
+      const digest = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8);
       void contents.put(digest, { sha256: digest, bytes: 1000 + i, fingerprint: { hash: randomKey(next), width: 640, height: 480 } });
       void files.put(p, { path: p, size: 1000 + i, mtimeMs: 1_700_000_000_000 + i, ino: i, sha256: digest });
       void sha.put(digest, p);
@@ -316,15 +324,27 @@ async function benchRawLmdb(records: number, log: (s: string) => void): Promise<
     const getFileMs = performance.now() - t2;
     await root.close();
     if (found !== records) throw new Error(`raw bench: ${found} of ${records} read back`);
-    const r: StoreResult = { mode: 'raw', records, putMs, flushMs, getFileMs, getFileUsPerLookup: (1000 * getFileMs) / records, reopenAndGetMs: Number.NaN };
-    log(`store (raw lmdb-js): ${records} puts ×3 ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ${records} get ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each)`);
+    const r: StoreResult = {
+      mode: 'raw',
+      records,
+      putMs,
+      flushMs,
+      getFileMs,
+      getFileUsPerLookup: (1000 * getFileMs) / records,
+      reopenAndGetMs: Number.NaN,
+    };
+    log(
+      `store (raw lmdb-js): ${records} puts ×3 ${putMs.toFixed(0)} ms + flush ${flushMs.toFixed(0)} ms; ${records} get ${getFileMs.toFixed(0)} ms (${r.getFileUsPerLookup.toFixed(2)} µs each)`,
+    );
     return r;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function runHamming(options: { sizes?: number[]; radii?: number[]; queries?: number; storeRecords?: number; log?: (s: string) => void } = {}): Promise<HammingResult> {
+export async function runHamming(
+  options: { sizes?: number[]; radii?: number[]; queries?: number; storeRecords?: number; log?: (s: string) => void } = {},
+): Promise<HammingResult> {
   const log = options.log ?? ((s: string) => console.log(s));
   const radii = options.radii ?? [32, 64];
   const sizes: SizeResult[] = [];

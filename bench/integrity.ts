@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     await analyse(loadConfig({ cwd: site, roots: [] }));
     const siteIndex = path.join(site, '.doublon');
     const sample = openIndex(loadConfig({ cwd: site, roots: [] }));
-    const fingerprints = [...sample.files()].map((f) => f.sha256 && sample.getContent(f.sha256)?.fingerprint).filter((f): f is Fingerprint => !!f);
+    const fingerprints = [...sample.files()]
+      .map((f) => f.sha256 && sample.getContent(f.sha256)?.fingerprint)
+      .filter((f): f is Fingerprint => !!f);
     await sample.close();
 
     // N records: a file and a content each, fingerprints copied from the real ones.
@@ -58,13 +60,25 @@ async function main(): Promise<void> {
       const sha = i.toString(16).padStart(64, '0');
       const fp = fingerprints[i % fingerprints.length];
       store.putContent({ sha256: sha, bytes: 10_000 + i, fingerprint: fp });
-      store.putFile({ path: `/home/user/site/assets/images/folder-${i % 500}/image-${i}.png`, size: 10_000 + i, mtimeMs: 1.7e12 + i, ino: i, sha256: sha, image: { width: fp.width, height: fp.height, lossless: fp.lossless } });
+      store.putFile({
+        path: `/home/user/site/assets/images/folder-${i % 500}/image-${i}.png`,
+        size: 10_000 + i,
+        mtimeMs: 1.7e12 + i,
+        ino: i,
+        sha256: sha,
+        image: { width: fp.width, height: fp.height, lossless: fp.lossless },
+      });
       if (i % 5000 === 4999) await store.flushed();
     }
     await store.close();
     const bigBytes = fs.statSync(path.join(big, 'data.mdb')).size;
 
-    const result: Record<string, unknown> = { records, runs, dataMB: +(bigBytes / 1024 / 1024).toFixed(1), load: os.loadavg().map((l) => +l.toFixed(2)) };
+    const result: Record<string, unknown> = {
+      records,
+      runs,
+      dataMB: +(bigBytes / 1024 / 1024).toFixed(1),
+      load: os.loadavg().map((l) => +l.toFixed(2)),
+    };
     const nodeStart: number[] = [];
     const walkBig: number[] = [];
     const walkSite: number[] = [];
@@ -89,7 +103,9 @@ async function main(): Promise<void> {
 
     // `doublon scan` of the example site, warm: sealed (no walk) against unsealed (both environments walked).
     const scanMs = (unsealed: boolean): number => {
-      if (unsealed) for (const folder of [siteIndex, path.join(siteIndex, 'refs')]) fs.rmSync(path.join(folder, 'closed-cleanly.json'), { force: true });
+      if (unsealed)
+        for (const folder of [siteIndex, path.join(siteIndex, 'refs')])
+          fs.rmSync(path.join(folder, 'closed-cleanly.json'), { force: true });
       return timed(() => {
         const child = spawnSync(process.execPath, [BIN, 'scan', '--json'], { cwd: site });
         if (child.status !== 0) throw new Error(String(child.stderr));
@@ -101,7 +117,11 @@ async function main(): Promise<void> {
       sealed.push(scanMs(false));
       unsealed.push(scanMs(true));
     }
-    Object.assign(result, { scanWarmSealedMs: Math.round(median(sealed)), scanWarmUnsealedMs: Math.round(median(unsealed)), ratio: +(median(unsealed) / median(sealed)).toFixed(2) });
+    Object.assign(result, {
+      scanWarmSealedMs: Math.round(median(sealed)),
+      scanWarmUnsealedMs: Math.round(median(unsealed)),
+      ratio: +(median(unsealed) / median(sealed)).toFixed(2),
+    });
     const out = path.resolve(__dirname, '../../bench-results');
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'integrity.json'), JSON.stringify(result, null, 2) + '\n');

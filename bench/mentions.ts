@@ -36,7 +36,8 @@ async function main(): Promise<void> {
       const dir = path.join(root, `s${Math.floor(i / 100)}`);
       fs.mkdirSync(dir, { recursive: true });
       const text = [
-        () => `<html><body>\n${Array.from({ length: 5 }, () => `<p>${lorem.repeat(4)}</p>\n<img src="/${pick()}" alt="">\n`).join('')}</body></html>\n`,
+        () =>
+          `<html><body>\n${Array.from({ length: 5 }, () => `<p>${lorem.repeat(4)}</p>\n<img src="/${pick()}" alt="">\n`).join('')}</body></html>\n`,
         () => Array.from({ length: 5 }, (_, k) => `.c${k} { background: url(/${pick()}); }\n/* ${lorem} */\n`).join(''),
         () => `// ${lorem}\nexport const a = "${pick()}";\n`,
         () => `# Doc ${i}\n\n${lorem.repeat(6)}\n\n![x](/${pick()})\n`,
@@ -52,16 +53,35 @@ async function main(): Promise<void> {
       const all: string[] = [];
       for await (const file of filesUnder([root])) all.push(file);
       let next = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => { while (next < all.length) await fs.promises.readFile(all[next++]); }));
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < all.length) await fs.promises.readFile(all[next++]);
+        }),
+      );
       read.push(Number(process.hrtime.bigint() - t) / 1e6);
       t = process.hrtime.bigint();
       found = (await findMentions({ roots: [root], skip: [], images: targets })).length;
       scan.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
-    console.log(JSON.stringify({
-      files, images, rounds, mentions: found, load: os.loadavg().map((l) => l.toFixed(1)).join(' '),
-      readAllMs: Math.round(median(read)), mentionScanMs: Math.round(median(scan)), ratio: Number((median(scan) / median(read)).toFixed(2)),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          files,
+          images,
+          rounds,
+          mentions: found,
+          load: os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' '),
+          readAllMs: Math.round(median(read)),
+          mentionScanMs: Math.round(median(scan)),
+          ratio: Number((median(scan) / median(read)).toFixed(2)),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -24,17 +24,26 @@ async function main(dir: string): Promise<void> {
   const files = imagesUnder(dir);
   let next = 0;
   let failed = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < files.length) {
-      const file = files[next++];
-      try {
-        await sharp(await fs.promises.readFile(file)).greyscale().resize(32, 32).raw().toBuffer();
-      } catch {
-        failed++;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < files.length) {
+        const file = files[next++];
+        try {
+          await sharp(await fs.promises.readFile(file))
+            .greyscale()
+            .resize(32, 32)
+            .raw()
+            .toBuffer();
+        } catch {
+          failed++;
+        }
       }
-    }
-  }));
+    }),
+  );
   console.log(JSON.stringify({ files: files.length, failed }));
 }
 
-main(process.argv[2]).catch((error: unknown) => { console.error(error); process.exitCode = 1; });
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

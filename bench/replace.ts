@@ -62,7 +62,9 @@ function generateSite(dir: string, files: number, dupRefs: number): { groups: Re
     const members = [canonical, ...Array.from({ length: COPIES }, (_, c) => `public/img/copies/s${c}/img-${g}.png`)];
     for (const m of members) write(m, bytes);
     groups.push({
-      id: `g${g}`, class: 'exact', canonical: path.join(dir, canonical),
+      id: `g${g}`,
+      class: 'exact',
+      canonical: path.join(dir, canonical),
       members: members.map((m) => ({ path: path.join(dir, m), class: 'exact' as const, sha256: sha(bytes), bytes: bytes.length })),
     });
   }
@@ -89,7 +91,8 @@ function generateSite(dir: string, files: number, dupRefs: number): { groups: Re
         lines.push('</body></html>');
         break;
       case 'css':
-        for (let i = 0; i < n; i++) lines.push(`.c${i} { background: url(../${copyRel()}) no-repeat; }`, `.d${i} { background: url("/${canonRel()}"); color: red; }`);
+        for (let i = 0; i < n; i++)
+          lines.push(`.c${i} { background: url(../${copyRel()}) no-repeat; }`, `.d${i} { background: url("/${canonRel()}"); color: red; }`);
         break;
       case 'md':
         lines.push('# Page', '');
@@ -100,7 +103,13 @@ function generateSite(dir: string, files: number, dupRefs: number): { groups: Re
         lines.push('', 'export const C = () => <div>' + Array.from({ length: n }, (_, i) => `<img src={p${i}} />`).join('') + '</div>;');
         break;
       case 'json':
-        lines.push(JSON.stringify({ name: 'x', icons: Array.from({ length: n }, (_, i) => ({ src: `/${copyRel()}`, sizes: `${16 * (i + 1)}x${16 * (i + 1)}` })) }, null, 2));
+        lines.push(
+          JSON.stringify(
+            { name: 'x', icons: Array.from({ length: n }, (_, i) => ({ src: `/${copyRel()}`, sizes: `${16 * (i + 1)}x${16 * (i + 1)}` })) },
+            null,
+            2,
+          ),
+        );
         break;
     }
     write(`public/${kind}/f-${f}.${kind}`, lines.join('\n') + '\n');
@@ -127,7 +136,10 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const arg = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const arg = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const files = Number(arg('--files') ?? 300);
   const refs = Number(arg('--refs') ?? 1000);
   const rounds = Number(arg('--rounds') ?? 3);

@@ -28,7 +28,12 @@ const BENCHES: Bench[] = [
   { name: 'catalogue', file: 'catalogue.js', args: [], quick: ['--sites', '10', '--images', '2000', '--keys', '1000000'] },
   { name: 'integrity', file: 'integrity.js', args: ['--records', '100000'], quick: ['--records', '10000'] },
   { name: 'scan-e2e', file: 'scan-e2e.js', args: [], quick: ['--rounds', '1', '--icon-sizes', '250,500', '--million', '200000'] },
-  { name: 'daemon', file: 'daemon.js', args: ['--events', '200', '--bulk', '5000', '--scan', '100000'], quick: ['--events', '50', '--bulk', '1000', '--scan', '5000'] },
+  {
+    name: 'daemon',
+    file: 'daemon.js',
+    args: ['--events', '200', '--bulk', '5000', '--scan', '100000'],
+    quick: ['--events', '50', '--bulk', '1000', '--scan', '5000'],
+  },
 ];
 
 function main(): number {
@@ -48,7 +53,11 @@ function main(): number {
   const out = path.resolve(__dirname, '../../bench-results');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
-  console.log(`\n${Object.entries(summary).map(([n, s]) => `${n}: ${s.ok ? 'ok' : 'FAILED'} (${s.seconds} s)`).join('\n')}\nresults in ${out}`);
+  console.log(
+    `\n${Object.entries(summary)
+      .map(([n, s]) => `${n}: ${s.ok ? 'ok' : 'FAILED'} (${s.seconds} s)`)
+      .join('\n')}\nresults in ${out}`,
+  );
   return Object.values(summary).every((s) => s.ok) ? 0 : 1;
 }
 

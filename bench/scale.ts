@@ -70,7 +70,9 @@ function scanInChild(outDir: string, root: string, index: string): ScanChildResu
 }
 
 function phaseLine(phases: PhaseMemory[]): string {
-  return phases.map((p) => `${p.phase}@${(p.atMs / 1000).toFixed(1)}s rss ${p.rssMB} (peak ${p.maxRssMB}) heap ${p.heapUsedMB} ext ${p.externalMB}`).join(' → ');
+  return phases
+    .map((p) => `${p.phase}@${(p.atMs / 1000).toFixed(1)}s rss ${p.rssMB} (peak ${p.maxRssMB}) heap ${p.heapUsedMB} ext ${p.externalMB}`)
+    .join(' → ');
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -102,7 +104,11 @@ export async function runScale(files: number, log: (s: string) => void = console
     // Keystroke → diagnostics, at the daemon: a 5 000-line page referencing images of the tree.
     const lines: string[] = ['<!doctype html>', '<body>'];
     for (let i = 0; lines.length < 5000; i++) {
-      lines.push(i % 10 === 0 ? `  <p><img src="d0/img-${i % 1000}.png" alt="photo ${i}"> Paragraph ${i} of the city news.</p>` : `  <p>Paragraph ${i}: opening hours, addresses and events of the city library.</p>`);
+      lines.push(
+        i % 10 === 0
+          ? `  <p><img src="d0/img-${i % 1000}.png" alt="photo ${i}"> Paragraph ${i} of the city news.</p>`
+          : `  <p>Paragraph ${i}: opening hours, addresses and events of the city library.</p>`,
+      );
     }
     const page = lines.join('\n') + '\n</body>\n';
     const config = loadConfig({ cwd: root, roots: [root], indexDir: index });
@@ -110,19 +116,38 @@ export async function runScale(files: number, log: (s: string) => void = console
     await service.service.start();
     const uri = `file://${path.join(root, 'page.html')}`;
     await service.call('initialize', { processId: null, rootUri: null, capabilities: {} }, { transport: 'socket', client: 'bench' });
-    await service.call('textDocument/didOpen', { textDocument: { uri, languageId: 'html', version: 1, text: page } }, { transport: 'socket', client: 'bench' });
+    await service.call(
+      'textDocument/didOpen',
+      { textDocument: { uri, languageId: 'html', version: 1, text: page } },
+      { transport: 'socket', client: 'bench' },
+    );
     const samples: number[] = [];
     let references = 0;
     for (let i = 0; i < 60; i++) {
-      await service.call('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ range: { start: { line: 2500, character: 4 }, end: { line: 2500, character: 4 } }, text: 'x' }] }, { transport: 'socket', client: 'bench' });
+      await service.call(
+        'textDocument/didChange',
+        {
+          textDocument: { uri, version: i + 2 },
+          contentChanges: [{ range: { start: { line: 2500, character: 4 }, end: { line: 2500, character: 4 } }, text: 'x' }],
+        },
+        { transport: 'socket', client: 'bench' },
+      );
       const started = performance.now();
       references = (await service.lsp.diagnose(service.lsp.documents.get(uri, 'bench')!)).length;
       samples.push(performance.now() - started);
     }
     await service.stop();
     samples.sort((a, b) => a - b);
-    const keystroke = { lines: page.split('\n').length, references, medianMs: percentile(samples, 0.5), p95Ms: percentile(samples, 0.95), samples: samples.length };
-    log(`keystroke → diagnostics, ${keystroke.lines}-line HTML with ${references} duplicate references: median ${keystroke.medianMs.toFixed(1)} ms, p95 ${keystroke.p95Ms.toFixed(1)} ms`);
+    const keystroke = {
+      lines: page.split('\n').length,
+      references,
+      medianMs: percentile(samples, 0.5),
+      p95Ms: percentile(samples, 0.95),
+      samples: samples.length,
+    };
+    log(
+      `keystroke → diagnostics, ${keystroke.lines}-line HTML with ${references} duplicate references: median ${keystroke.medianMs.toFixed(1)} ms, p95 ${keystroke.p95Ms.toFixed(1)} ms`,
+    );
     return {
       files,
       distinct,
@@ -143,12 +168,15 @@ export async function runScale(files: number, log: (s: string) => void = console
 if (require.main === module) {
   const i = process.argv.indexOf('--files');
   const files = i > 0 ? Number(process.argv[i + 1]) : 100_000;
-  runScale(files).then((result) => {
-    const out = path.resolve(__dirname, '../../bench-results');
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'scale.json'), JSON.stringify(result, null, 2));
-  }, (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  runScale(files).then(
+    (result) => {
+      const out = path.resolve(__dirname, '../../bench-results');
+      fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, 'scale.json'), JSON.stringify(result, null, 2));
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

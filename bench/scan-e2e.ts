@@ -39,13 +39,21 @@ const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.resolve(arg('--bin', path.join(ROOT, 'bin/doublon.js')));
 const NAIVE = path.join(__dirname, 'naive-pass.js');
 
-interface Run { seconds: number; peakRssMb: number; }
+interface Run {
+  seconds: number;
+  peakRssMb: number;
+}
 
 /** Runs a command as a process; wall time and peak RSS (GNU time). */
 function timed(args: string[], cwd: string): Run {
   const stats = path.join(os.tmpdir(), `doublon-e2e-time-${process.pid}`);
   const started = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', stats, process.execPath, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, DOUBLON_PROGRESS_INTERVAL_MS: '3600000' } });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', stats, process.execPath, ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, DOUBLON_PROGRESS_INTERVAL_MS: '3600000' },
+  });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   const kb = Number(fs.readFileSync(stats, 'utf8').trim().split('\n').pop());
@@ -70,7 +78,10 @@ interface SetResult {
   peakRssMb: number;
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 function measureSet(name: string, dir: string, files: number, rounds: number): SetResult {
   const r: SetResult = { set: name, files, naiveSeconds: [], coldSeconds: [], warmSeconds: [], ratio: [], peakRssMb: 0 };
@@ -88,7 +99,9 @@ function measureSet(name: string, dir: string, files: number, rounds: number): S
     r.warmSeconds.push(warm.seconds);
     r.ratio.push(naive / cold);
     r.peakRssMb = Math.max(r.peakRssMb, b1.peakRssMb, b2.peakRssMb, warm.peakRssMb);
-    console.log(`${name}, round ${round + 1}: naive ${naive.toFixed(2)} s, cold scan ${cold.toFixed(2)} s (${(naive / cold).toFixed(2)}× the naive throughput), warm ${warm.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+    console.log(
+      `${name}, round ${round + 1}: naive ${naive.toFixed(2)} s, cold scan ${cold.toFixed(2)} s (${(naive / cold).toFixed(2)}× the naive throughput), warm ${warm.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+    );
   }
   fs.rmSync(path.join(dir, '.doublon'), { recursive: true, force: true });
   return r;
@@ -103,7 +116,12 @@ async function photoSet(work: string): Promise<{ dir: string; files: number }> {
 }
 
 function iconSet(work: string, from: string, count: number): { dir: string; files: number } {
-  const names = fs.readdirSync(from, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.svg')).map((e) => e.name).sort().slice(0, count);
+  const names = fs
+    .readdirSync(from, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.svg'))
+    .map((e) => e.name)
+    .sort()
+    .slice(0, count);
   const dir = path.join(work, `icons-${count}`);
   fs.mkdirSync(dir, { recursive: true });
   for (const n of names) fs.copyFileSync(path.join(from, n), path.join(dir, n));
@@ -119,7 +137,9 @@ async function simulatedFingerprints(n: number, seed: number): Promise<Fingerpri
     try {
       const fp = await fingerprint(fs.readFileSync(f.path));
       if (!fp.transparent) real.push(fp);
-    } catch { /* skip */ }
+    } catch {
+      /* skip */
+    }
   }
   const next = rng(seed);
   const out: Fingerprint[] = [];
@@ -138,14 +158,30 @@ async function simulatedFingerprints(n: number, seed: number): Promise<Fingerpri
   return out;
 }
 
-interface SimilarityResult { images: number; seconds: number; perImageMs: number; verified: number; candidates: number; }
+interface SimilarityResult {
+  images: number;
+  seconds: number;
+  perImageMs: number;
+  verified: number;
+  candidates: number;
+}
 
 /** A graph of `size` images restored from a snapshot (random index keys: no search, no decoding). */
 function restoredGraph(size: number, keysPerImage: number, options: ConstructorParameters<typeof SimilarityGraph>[0]): SimilarityGraph {
   const next = rng(size);
   const nodes: GraphSnapshot['nodes'] = [];
-  for (let i = 0; i < size; i++) nodes.push({ sha256: `m${i}`, keys: Buffer.concat(Array.from({ length: keysPerImage }, () => randomKey(next))) });
-  const graph = SimilarityGraph.restore({ version: SNAPSHOT_VERSION, settings: JSON.stringify(options.thresholds, Object.keys(options.thresholds).sort()), nodes, pairs: [], rejected: [] }, options);
+  for (let i = 0; i < size; i++)
+    nodes.push({ sha256: `m${i}`, keys: Buffer.concat(Array.from({ length: keysPerImage }, () => randomKey(next))) });
+  const graph = SimilarityGraph.restore(
+    {
+      version: SNAPSHOT_VERSION,
+      settings: JSON.stringify(options.thresholds, Object.keys(options.thresholds).sort()),
+      nodes,
+      pairs: [],
+      rejected: [],
+    },
+    options,
+  );
   if (!graph) throw new Error('snapshot not restored');
   return graph;
 }
@@ -153,12 +189,23 @@ function restoredGraph(size: number, keysPerImage: number, options: ConstructorP
 /** The naive sharp pass in this process over real photos, ms per image (the scale hashing is measured on). */
 async function naiveMsPerImage(): Promise<number> {
   const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), {});
-  const files = corpus.files.filter((f) => f.transform === undefined).slice(0, 200).map((f) => fs.readFileSync(f.path));
+  const files = corpus.files
+    .filter((f) => f.transform === undefined)
+    .slice(0, 200)
+    .map((f) => fs.readFileSync(f.path));
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < files.length) await sharp(files[next++]).greyscale().resize(32, 32).raw().toBuffer().catch(() => undefined);
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < files.length)
+        await sharp(files[next++])
+          .greyscale()
+          .resize(32, 32)
+          .raw()
+          .toBuffer()
+          .catch(() => undefined);
+    }),
+  );
   return (performance.now() - started) / files.length;
 }
 
@@ -176,8 +223,16 @@ async function similarityStage(million: number): Promise<Record<string, unknown>
   let started = performance.now();
   for (let i = 0; i < n; i++) await graph.add(`s${i}`, fps[i]);
   const seconds = (performance.now() - started) / 1000;
-  const full: SimilarityResult = { images: n, seconds, perImageMs: (1000 * seconds) / n, verified: graph.stats.verified, candidates: graph.stats.candidates };
-  console.log(`similarity stage, full build of ${n} simulated images: ${seconds.toFixed(1)} s (${full.perImageMs.toFixed(3)} ms per image), ${full.verified} verifications`);
+  const full: SimilarityResult = {
+    images: n,
+    seconds,
+    perImageMs: (1000 * seconds) / n,
+    verified: graph.stats.verified,
+    candidates: graph.stats.candidates,
+  };
+  console.log(
+    `similarity stage, full build of ${n} simulated images: ${seconds.toFixed(1)} s (${full.perImageMs.toFixed(3)} ms per image), ${full.verified} verifications`,
+  );
   const keysPerImage = indexKeys(fps[0]).length;
   const probes = await simulatedFingerprints(100, 11);
   const sampled: Array<{ size: number; perImageMs: number }> = [];
@@ -190,10 +245,12 @@ async function similarityStage(million: number): Promise<Record<string, unknown>
   }
   const naiveMs = await naiveMsPerImage();
   const at = (size: number): number => sampled.find((x) => x.size === size)!.perImageMs;
-  const build100k = 100_000 * at(50_000) / 1000;
+  const build100k = (100_000 * at(50_000)) / 1000;
   const slope = Math.log(at(million) / at(100_000)) / Math.log(million / 100_000);
-  const buildMillion = million * at(million / 2 >= 500_000 ? 500_000 : 100_000) / 1000;
-  console.log(`SIMILARITY: a 10⁵-image build ≈ ${build100k.toFixed(0)} s = ${(100 * at(50_000) / naiveMs).toFixed(0)} % of the naive decode of 10⁵ photos (${naiveMs.toFixed(2)} ms each here; target ≤ 10 % of hashing); at ${million}: ≈ ${buildMillion.toFixed(0)} s, growth exponent ≈ ${(1 + slope).toFixed(2)}`);
+  const buildMillion = (million * at(million / 2 >= 500_000 ? 500_000 : 100_000)) / 1000;
+  console.log(
+    `SIMILARITY: a 10⁵-image build ≈ ${build100k.toFixed(0)} s = ${((100 * at(50_000)) / naiveMs).toFixed(0)} % of the naive decode of 10⁵ photos (${naiveMs.toFixed(2)} ms each here; target ≤ 10 % of hashing); at ${million}: ≈ ${buildMillion.toFixed(0)} s, growth exponent ≈ ${(1 + slope).toFixed(2)}`,
+  );
   return { full, sampled, naiveMsPerImage: naiveMs, build100kSeconds: build100k, buildMillionSeconds: buildMillion, exponent: 1 + slope };
 }
 
@@ -203,12 +260,19 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-e2e-'));
   const results: Record<string, unknown> = { load: os.loadavg(), cores: os.cpus().length };
   try {
-    console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${os.cpus().length} cores`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}, ${os.cpus().length} cores`,
+    );
     if (sets.has('photos')) {
       const { dir, files } = await photoSet(work);
       const r = measureSet(`photo corpus (${files} files)`, dir, files, rounds);
       results.photos = r;
-      console.log(`PHOTOS: cold scan at ${median(r.ratio).toFixed(2)}× the naive throughput (target ≥ 1.2×), warm ${median(r.warmSeconds).toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+      console.log(
+        `PHOTOS: cold scan at ${median(r.ratio).toFixed(2)}× the naive throughput (target ≥ 1.2×), warm ${median(r.warmSeconds).toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      );
       fs.rmSync(dir, { recursive: true, force: true });
     }
     if (sets.has('icons')) {
@@ -223,10 +287,14 @@ async function main(): Promise<void> {
         }
         results.icons = icons;
         for (let i = 1; i < icons.length; i++) {
-          console.log(`ICONS ${icons[i - 1].files} → ${icons[i].files}: cold scan ×${(median(icons[i].coldSeconds) / median(icons[i - 1].coldSeconds)).toFixed(2)} (target ≤ 2.2×), naive ×${(median(icons[i].naiveSeconds) / median(icons[i - 1].naiveSeconds)).toFixed(2)}`);
+          console.log(
+            `ICONS ${icons[i - 1].files} → ${icons[i].files}: cold scan ×${(median(icons[i].coldSeconds) / median(icons[i - 1].coldSeconds)).toFixed(2)} (target ≤ 2.2×), naive ×${(median(icons[i].naiveSeconds) / median(icons[i - 1].naiveSeconds)).toFixed(2)}`,
+          );
         }
         const last = icons[icons.length - 1];
-        console.log(`ICONS ${last.files}: cold scan ${median(last.coldSeconds).toFixed(2)} s = ${(1 / median(last.ratio)).toFixed(2)}× the naive pass (target ≤ 2×), peak RSS ${Math.max(...icons.map((x) => x.peakRssMb)).toFixed(0)} MB`);
+        console.log(
+          `ICONS ${last.files}: cold scan ${median(last.coldSeconds).toFixed(2)} s = ${(1 / median(last.ratio)).toFixed(2)}× the naive pass (target ≤ 2×), peak RSS ${Math.max(...icons.map((x) => x.peakRssMb)).toFixed(0)} MB`,
+        );
       }
     }
     if (sets.has('similarity')) results.similarity = await similarityStage(Number(arg('--million', '1000000')));
@@ -238,4 +306,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(out, 'scan-e2e.json'), JSON.stringify(results, null, 2));
 }
 
-main().catch((error: unknown) => { console.error(error); process.exitCode = 1; });
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -22,12 +22,20 @@ import { buildCorpus } from './corpus';
 
 type Mode = (b: Buffer) => Promise<unknown>;
 
-const decodeWith = (kernel?: keyof sharp.KernelEnum): Mode => (b) =>
-  sharp(b, { sequentialRead: true, failOn: 'truncated' }).resize(64, 64, { fit: 'fill', ...(kernel ? { kernel } : {}) }).raw().toBuffer();
+const decodeWith =
+  (kernel?: keyof sharp.KernelEnum): Mode =>
+  (b) =>
+    sharp(b, { sequentialRead: true, failOn: 'truncated' })
+      .resize(64, 64, { fit: 'fill', ...(kernel ? { kernel } : {}) })
+      .raw()
+      .toBuffer();
 
 export const MODES: Record<string, Mode> = {
   naive: (b) => sharp(b).greyscale().resize(32, 32).raw().toBuffer(),
-  ours: async (b) => { sha256(b); await fingerprint(b); },
+  ours: async (b) => {
+    sha256(b);
+    await fingerprint(b);
+  },
   decode: decodeWith(),
   'decode-nearest': decodeWith('nearest'),
   'decode-linear': decodeWith('linear'),
@@ -36,13 +44,22 @@ export const MODES: Record<string, Mode> = {
 };
 
 /** Per round: images per second, CPU ms per image, ratio of images per second to naive's, ratio of naive's CPU per image to this mode's. */
-export interface ModeResult { mode: string; inFlight: number; imagesPerSecond: number[]; cpuMsPerImage: number[]; ratio: number[]; cpuRatio: number[]; }
+export interface ModeResult {
+  mode: string;
+  inFlight: number;
+  imagesPerSecond: number[];
+  cpuMsPerImage: number[];
+  ratio: number[];
+  cpuRatio: number[];
+}
 
 async function mapInFlight<T>(items: T[], inFlight: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 async function timed(files: Buffer[], inFlight: number, fn: Mode): Promise<{ rate: number; cpuMs: number }> {
@@ -54,7 +71,10 @@ async function timed(files: Buffer[], inFlight: number, fn: Mode): Promise<{ rat
   return { rate: files.length / seconds, cpuMs: (used.user + used.system) / 1000 / files.length };
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** The corpus's original JPEG photos, as bench/accuracy.ts's throughput figure uses them. */
 export async function corpusJpegs(): Promise<Buffer[]> {
@@ -64,12 +84,30 @@ export async function corpusJpegs(): Promise<Buffer[]> {
   return files.map((f) => fs.readFileSync(f.path));
 }
 
-export async function runThroughputModes(files: Buffer[], modes: string[], inFlights: number[], rounds: number, log: (s: string) => void): Promise<ModeResult[]> {
+export async function runThroughputModes(
+  files: Buffer[],
+  modes: string[],
+  inFlights: number[],
+  rounds: number,
+  log: (s: string) => void,
+): Promise<ModeResult[]> {
   const results: ModeResult[] = [];
   for (const inFlight of inFlights) {
     for (const m of ['naive', ...modes]) await timed(files, inFlight, MODES[m]); // warm-up
     const naive: { rate: number; cpuMs: number }[] = [];
-    const per = new Map(modes.map((m) => [m, { mode: m, inFlight, imagesPerSecond: [] as number[], cpuMsPerImage: [] as number[], ratio: [] as number[], cpuRatio: [] as number[] }]));
+    const per = new Map(
+      modes.map((m) => [
+        m,
+        {
+          mode: m,
+          inFlight,
+          imagesPerSecond: [] as number[],
+          cpuMsPerImage: [] as number[],
+          ratio: [] as number[],
+          cpuRatio: [] as number[],
+        },
+      ]),
+    );
     for (let r = 0; r < rounds; r++) {
       // ABBA: naive, modes…, modes reversed, naive — a drift in outside load hits every mode alike.
       const order = ['naive', ...modes, ...[...modes].reverse(), 'naive'];
@@ -77,40 +115,71 @@ export async function runThroughputModes(files: Buffer[], modes: string[], inFli
       for (const m of order) {
         const x = await timed(files, inFlight, MODES[m]);
         const e = sums.get(m) ?? { seconds: 0, cpuMs: 0, passes: 0 };
-        e.seconds += files.length / x.rate; e.cpuMs += x.cpuMs; e.passes++;
+        e.seconds += files.length / x.rate;
+        e.cpuMs += x.cpuMs;
+        e.passes++;
         sums.set(m, e);
       }
-      const rate = (m: string): number => { const e = sums.get(m) as { seconds: number; passes: number }; return (files.length * e.passes) / e.seconds; };
-      const cpuOf = (m: string): number => { const e = sums.get(m) as { cpuMs: number; passes: number }; return e.cpuMs / e.passes; };
+      const rate = (m: string): number => {
+        const e = sums.get(m) as { seconds: number; passes: number };
+        return (files.length * e.passes) / e.seconds;
+      };
+      const cpuOf = (m: string): number => {
+        const e = sums.get(m) as { cpuMs: number; passes: number };
+        return e.cpuMs / e.passes;
+      };
       const a = { rate: rate('naive'), cpuMs: cpuOf('naive') };
       naive.push(a);
       const line = [`in flight ${inFlight}, round ${r + 1}: naive ${a.rate.toFixed(0)} img/s (${a.cpuMs.toFixed(2)} ms CPU)`];
       for (const m of modes) {
         const b = { rate: rate(m), cpuMs: cpuOf(m) };
         const e = per.get(m) as ModeResult;
-        e.imagesPerSecond.push(b.rate); e.cpuMsPerImage.push(b.cpuMs); e.ratio.push(b.rate / a.rate); e.cpuRatio.push(a.cpuMs / b.cpuMs);
+        e.imagesPerSecond.push(b.rate);
+        e.cpuMsPerImage.push(b.cpuMs);
+        e.ratio.push(b.rate / a.rate);
+        e.cpuRatio.push(a.cpuMs / b.cpuMs);
         line.push(`${m} ${b.rate.toFixed(0)} (${b.cpuMs.toFixed(2)} ms, ${(b.rate / a.rate).toFixed(2)}×)`);
       }
       log(line.join(', '));
     }
-    results.push({ mode: 'naive', inFlight, imagesPerSecond: naive.map((x) => x.rate), cpuMsPerImage: naive.map((x) => x.cpuMs), ratio: naive.map(() => 1), cpuRatio: naive.map(() => 1) });
+    results.push({
+      mode: 'naive',
+      inFlight,
+      imagesPerSecond: naive.map((x) => x.rate),
+      cpuMsPerImage: naive.map((x) => x.cpuMs),
+      ratio: naive.map(() => 1),
+      cpuRatio: naive.map(() => 1),
+    });
     results.push(...per.values());
   }
   return results;
 }
 
 export function formatModes(results: ModeResult[], files: number): string {
-  const lines = [`${files} JPEGs, sharp concurrency ${sharp.concurrency()}, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4}, ${os.cpus().length} cores`];
-  lines.push(`${'mode'.padEnd(16)} ${'in flight'.padStart(9)} ${'img/s best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ms/img'.padStart(10)} ${'ratio best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ratio'.padStart(9)}`);
+  const lines = [
+    `${files} JPEGs, sharp concurrency ${sharp.concurrency()}, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4}, ${os.cpus().length} cores`,
+  ];
+  lines.push(
+    `${'mode'.padEnd(16)} ${'in flight'.padStart(9)} ${'img/s best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ms/img'.padStart(10)} ${'ratio best'.padStart(10)} ${'median'.padStart(7)} ${'CPU ratio'.padStart(9)}`,
+  );
   for (const r of results) {
-    lines.push(`${r.mode.padEnd(16)} ${String(r.inFlight).padStart(9)} ${Math.max(...r.imagesPerSecond).toFixed(0).padStart(10)} ${median(r.imagesPerSecond).toFixed(0).padStart(7)} ${median(r.cpuMsPerImage).toFixed(2).padStart(10)} ${(Math.max(...r.ratio).toFixed(2) + '×').padStart(10)} ${(median(r.ratio).toFixed(2) + '×').padStart(7)} ${(median(r.cpuRatio).toFixed(2) + '×').padStart(9)}`);
+    lines.push(
+      `${r.mode.padEnd(16)} ${String(r.inFlight).padStart(9)} ${Math.max(...r.imagesPerSecond)
+        .toFixed(0)
+        .padStart(
+          10,
+        )} ${median(r.imagesPerSecond).toFixed(0).padStart(7)} ${median(r.cpuMsPerImage).toFixed(2).padStart(10)} ${(Math.max(...r.ratio).toFixed(2) + '×').padStart(10)} ${(median(r.ratio).toFixed(2) + '×').padStart(7)} ${(median(r.cpuRatio).toFixed(2) + '×').padStart(9)}`,
+    );
   }
   return lines.join('\n');
 }
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const arg = (name: string, fallback: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+  const arg = (name: string, fallback: string): string => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
   const inFlights = arg('--in-flight', '6').split(',').map(Number);
   const rounds = Number(arg('--rounds', '5'));
   const modes = arg('--modes', 'ours').split(',');
@@ -120,5 +189,8 @@ if (require.main === module) {
       const results = await runThroughputModes(files, modes, inFlights, rounds, (s) => console.error(s));
       console.log(formatModes(results, files.length));
     })
-    .catch((error: unknown) => { console.error(error); process.exitCode = 1; });
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
 }

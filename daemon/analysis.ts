@@ -41,7 +41,13 @@ export interface AnalyseOptions {
   onNotice?: (text: string) => void;
 }
 
-export async function groupIndex(store: IndexStore<Fingerprint>, config: ResolvedConfig, references: (path: string) => number = () => 0, variants: DeclaredVariants[] = [], records?: Iterable<FileRecord>): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
+export async function groupIndex(
+  store: IndexStore<Fingerprint>,
+  config: ResolvedConfig,
+  references: (path: string) => number = () => 0,
+  variants: DeclaredVariants[] = [],
+  records?: Iterable<FileRecord>,
+): Promise<{ groups: DuplicateGroup[]; errors: FileProblem[] }> {
   const { entries, errors } = collectEntries(store, config, references, records);
   return { groups: await groupEntries(store, config, entries, variants), errors };
 }
@@ -50,9 +56,19 @@ export async function groupIndex(store: IndexStore<Fingerprint>, config: Resolve
  * Groups collected entries (syncing the saved similarity graph with them first); the canonical–member pairs
  * the bounded search left unverified are verified on demand (groups/build.ts starGroups).
  */
-export async function groupEntries(store: IndexStore<Fingerprint>, config: ResolvedConfig, entries: ImageEntry[], variants: DeclaredVariants[] = [], onProgress?: (progress: AnalyseProgress) => void): Promise<DuplicateGroup[]> {
+export async function groupEntries(
+  store: IndexStore<Fingerprint>,
+  config: ResolvedConfig,
+  entries: ImageEntry[],
+  variants: DeclaredVariants[] = [],
+  onProgress?: (progress: AnalyseProgress) => void,
+): Promise<DuplicateGroup[]> {
   const graph = await syncGraph(store, config, entries, onProgress);
-  const { groups, verified } = await starGroups(entries, graph, { thresholds: nearThresholds(config), chooser: makeChooser(config), ...ignoreOptions(config, variants) });
+  const { groups, verified } = await starGroups(entries, graph, {
+    thresholds: nearThresholds(config),
+    chooser: makeChooser(config),
+    ...ignoreOptions(config, variants),
+  });
   // Pairs verified on demand are kept for the next run.
   if (verified) saveGraph(store, graph);
   // Copies inside a library outside the roots are the library's business, not this site's.
@@ -96,11 +112,17 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     const groups = await groupEntries(store, config, collected.entries, variantSets(references), options.onProgress);
     collected.entries.length = 0;
     await store.flushed();
-    const found = counts.size === 0 ? new Map<string, ImageReference[]>() : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
+    const found =
+      counts.size === 0
+        ? new Map<string, ImageReference[]>()
+        : referencesToAll(references, new Set(groups.flatMap((g) => g.members.map((m) => m.image.path))));
     options.onPhase?.('done');
     const mentions = [...references.allSources()].flatMap((r) => (r.mentions ?? []).map((m) => ({ ...m, source: r.path })));
     return {
-      groups, errors: [...scan.crawlErrors, ...collected.errors], stats: scan.stats, referencesOf: (p) => found.get(p) ?? [],
+      groups,
+      errors: [...scan.crawlErrors, ...collected.errors],
+      stats: scan.stats,
+      referencesOf: (p) => found.get(p) ?? [],
       mentionsOf: (p) => mentions.filter((m) => sourceMentionMayName(m, p)).map(describeScope),
     };
   } finally {

@@ -13,6 +13,7 @@ import { globMatcher } from './scan/filter';
 export function makeChooser(config: ResolvedConfig, pinned: ReadonlySet<string> = new Set()): CanonicalChooser {
   const preferred = globMatcher(config.settings.canonical.preferred);
   // A shared library's copy is the canonical whatever the rules and pins say (config/libraries.ts).
-  const inLibrary = (p: string): boolean => config.libraries.length > 0 && libraryOf(path.resolve(config.baseDir, p), config.libraries) !== undefined;
+  const inLibrary = (p: string): boolean =>
+    config.libraries.length > 0 && libraryOf(path.resolve(config.baseDir, p), config.libraries) !== undefined;
   return new CanonicalChooser(config.settings.canonical.rules, (p) => (inLibrary(p) ? 3 : pinned.has(p) ? 2 : preferred(p) ? 1 : 0));
 }

@@ -100,7 +100,10 @@ async function replaceGroupWithDaemon(ctx: Ctx, group: ReportGroup, root: string
     if (member.path === group.canonical) continue;
     try {
       // LSP types a command's result as any: this command's is the daemon's replaceEverywhere (daemon/lsp/server.ts).
-      const result: { edit: LspWorkspaceEdit } | null = await client.sendRequest(ExecuteCommandRequest.type, { command: 'doublon.replaceEverywhere', arguments: [path.resolve(root, member.path)] });
+      const result: { edit: LspWorkspaceEdit } | null = await client.sendRequest(ExecuteCommandRequest.type, {
+        command: 'doublon.replaceEverywhere',
+        arguments: [path.resolve(root, member.path)],
+      });
       if (result?.edit) parts.push(result.edit);
     } catch (error) {
       ctx.log.warn(`replace everywhere ${member.path}: ${(error as Error).message}`);
@@ -147,13 +150,17 @@ async function replaceGroup(ctx: Ctx, group: ReportGroup, root: string): Promise
   };
   const plan = replaceGroupEdits(group, root, lineOf);
   if (plan.edits.length === 0 && plan.deletions.length === 0) {
-    void vscode.window.showInformationMessage(`Doublon: nothing to replace in this group${plan.skipped.length ? ` (${plan.skipped.length} references could not be rewritten safely)` : ''}.`);
+    void vscode.window.showInformationMessage(
+      `Doublon: nothing to replace in this group${plan.skipped.length ? ` (${plan.skipped.length} references could not be rewritten safely)` : ''}.`,
+    );
     return;
   }
   const copies = plan.deletions.map((d) => path.relative(root, d));
   const choice = await vscode.window.showWarningMessage(
     `Replace ${plan.edits.length} reference${plan.edits.length === 1 ? '' : 's'} with ${group.canonical}${copies.length ? ` and delete ${copies.join(', ')}` : ''}?` +
-      (plan.skipped.length ? ` ${plan.skipped.length} reference${plan.skipped.length === 1 ? '' : 's'} could not be rewritten safely and stay as they are.` : ''),
+      (plan.skipped.length
+        ? ` ${plan.skipped.length} reference${plan.skipped.length === 1 ? '' : 's'} could not be rewritten safely and stay as they are.`
+        : ''),
     { modal: true },
     'Replace',
   );

@@ -73,9 +73,13 @@ export class Ctx implements vscode.Disposable {
     this.statusItem.name = 'Doublon';
     this.extensionSubscriptions.push(this.log, this.statusItem, this.groupsEmitter);
     this.extensionSubscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => void this.onConfigurationChanged(event)));
-    this.extensionSubscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart('the workspace is now trusted', false)));
+    this.extensionSubscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart('the workspace is now trusted', false)),
+    );
     this.extensionSubscriptions.push(vscode.commands.registerCommand('doublon.allowIndexing', () => this.allowIndexing()));
-    this.extensionSubscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restart('the workspace folders changed', false)));
+    this.extensionSubscriptions.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restart('the workspace folders changed', false)),
+    );
     this.setState({ kind: 'stopped' });
     this.statusItem.show();
   }
@@ -145,7 +149,9 @@ export class Ctx implements vscode.Disposable {
     if (await findRunningDaemon(target.indexDir)) return true;
     const choice = await vscode.window.showInformationMessage(
       `Doublon: index the images of ${path.basename(folder)} to find duplicates? It has no doublon.config.json; the index goes in ${path.relative(folder, target.indexDir) || '.'}.`,
-      'Index', 'Not Now', 'Never for This Workspace',
+      'Index',
+      'Not Now',
+      'Never for This Workspace',
     );
     if (choice === 'Index') await this.extension.workspaceState.update(CONSENT_KEY, 'yes');
     if (choice === 'Never for This Workspace') await this.extension.workspaceState.update(CONSENT_KEY, 'no');
@@ -173,7 +179,9 @@ export class Ctx implements vscode.Disposable {
       this.setState({ kind: 'failed', message: 'disabled by the doublon.enable setting' });
       return;
     }
-    const others = this.folders().filter((f) => f !== folder).map((f) => f.uri.fsPath);
+    const others = this.folders()
+      .filter((f) => f !== folder)
+      .map((f) => f.uri.fsPath);
     this.target = { ...locateTarget(folder.uri.fsPath, settings.roots, others), overrides: configOverrides(settings) };
     if (!(await this.consents(this.target, folder.uri.fsPath))) {
       if (generation !== this.generation) return;
@@ -182,12 +190,16 @@ export class Ctx implements vscode.Disposable {
       return;
     }
     if (generation !== this.generation) return;
-    this.log.info(`workspace folder ${folder.uri.fsPath}${others.length ? ` (+ ${others.join(', ')})` : ''}: ${describeTarget(this.target)}`);
+    this.log.info(
+      `workspace folder ${folder.uri.fsPath}${others.length ? ` (+ ${others.join(', ')})` : ''}: ${describeTarget(this.target)}`,
+    );
     this.setState({ kind: 'starting', detail: this.target.indexDir });
     try {
       const { info, started } = await ensureDaemon(this.target, this.launcher(settings), (line) => this.log.info(line));
       if (generation !== this.generation) return;
-      this.log.info(`${started ? 'started' : 'found'} daemon ${info.version}, pid ${info.pid}, socket ${info.socket}, http://127.0.0.1:${info.port}`);
+      this.log.info(
+        `${started ? 'started' : 'found'} daemon ${info.version}, pid ${info.pid}, socket ${info.socket}, http://127.0.0.1:${info.port}`,
+      );
       await this.connect(info, settings, generation);
     } catch (error) {
       if (generation !== this.generation) return;
@@ -206,7 +218,9 @@ export class Ctx implements vscode.Disposable {
       await client.dispose().catch(() => undefined);
       if (!(error instanceof ResponseError && error.code === METHOD_NOT_FOUND)) throw error;
       // A daemon without its LSP side yet: the view and the status bar still work over plain JSON-RPC.
-      this.log.warn(`the daemon does not answer \`initialize\` (${error.message}): no diagnostics; the Duplicates view and the status bar work`);
+      this.log.warn(
+        `the daemon does not answer \`initialize\` (${error.message}): no diagnostics; the Duplicates view and the status bar work`,
+      );
       const plain = await this.createPlainConnection(info, generation);
       connection = { info, plain, api: new DaemonApi(plain) };
     }
@@ -309,7 +323,9 @@ export class Ctx implements vscode.Disposable {
     const attempt = this.losses.length;
     if (attempt > RESTART_DELAYS_MS.length) {
       this.losses = [];
-      this.giveUp(`the daemon connection was lost ${RESTART_DELAYS_MS.length + 1} times in ${RESTART_WINDOW_MS / 60_000} minutes (${reason})`);
+      this.giveUp(
+        `the daemon connection was lost ${RESTART_DELAYS_MS.length + 1} times in ${RESTART_WINDOW_MS / 60_000} minutes (${reason})`,
+      );
       return;
     }
     const delay = RESTART_DELAYS_MS[attempt - 1];
@@ -376,7 +392,10 @@ export class Ctx implements vscode.Disposable {
     if (impact === 'reconnect') {
       await this.restart(`${settings.join(', ')} changed`, false);
     } else if (impact === 'restartDaemon') {
-      const choice = await vscode.window.showInformationMessage(`Doublon: ${settings.join(', ')} changed. The daemon reads ${settings.length === 1 ? 'it' : 'them'} when it starts: restart it now?`, 'Restart Daemon');
+      const choice = await vscode.window.showInformationMessage(
+        `Doublon: ${settings.join(', ')} changed. The daemon reads ${settings.length === 1 ? 'it' : 'them'} when it starts: restart it now?`,
+        'Restart Daemon',
+      );
       if (choice === 'Restart Daemon') await this.restart(`${settings.join(', ')} changed`, true);
     }
   }
@@ -402,7 +421,10 @@ export class Ctx implements vscode.Disposable {
     tooltip.isTrusted = { enabledCommands: ['doublon.showLog', 'doublon.restartDaemon', 'doublon.openDashboard'] };
     this.statusItem.tooltip = tooltip;
     this.statusItem.command = view.command;
-    this.statusItem.backgroundColor = view.level === 'normal' ? undefined : new vscode.ThemeColor(view.level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+    this.statusItem.backgroundColor =
+      view.level === 'normal'
+        ? undefined
+        : new vscode.ThemeColor(view.level === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
     this.statusItem.accessibilityInformation = { label: `Doublon: ${view.text.replace(/\$\([^)]*\)\s*/g, '')}` };
     void vscode.commands.executeCommand('setContext', 'doublon.connected', state.kind === 'connected');
   }

@@ -73,8 +73,11 @@ export async function ensureDaemon(
 ): Promise<{ info: DaemonInfo; started: boolean }> {
   const running = await findRunningDaemon(target.indexDir);
   if (running) return { info: running, started: false };
-  if (!fs.existsSync(launcher.cli)) throw new DaemonStartError(`the doublon CLI is missing: ${launcher.cli} (check doublon.daemonPath, or reinstall the extension)`);
+  if (!fs.existsSync(launcher.cli))
+    throw new DaemonStartError(`the doublon CLI is missing: ${launcher.cli} (check doublon.daemonPath, or reinstall the extension)`);
   const args = daemonStartArgs(launcher.cli, target.indexDir, target.configFile, target.roots, target.overrides);
-  log(`starting the daemon: ${launcher.node} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')} (log: ${logPath(target.indexDir)})`);
+  log(
+    `starting the daemon: ${launcher.node} ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')} (log: ${logPath(target.indexDir)})`,
+  );
   return startDaemonProcess(target.indexDir, { node: launcher.node, args, env: launcher.env, cwd: target.cwd }, timeoutMs);
 }

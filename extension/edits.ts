@@ -26,7 +26,9 @@ function key(edit: LspTextEdit): string {
 }
 
 /** One edit: text edits per document first (same ranges kept once), then the deletions. */
-export function mergeWorkspaceEdits(edits: LspWorkspaceEdit[]): LspWorkspaceEdit & { documentChanges: Array<LspTextDocumentEdit | LspDeleteFile> } {
+export function mergeWorkspaceEdits(
+  edits: LspWorkspaceEdit[],
+): LspWorkspaceEdit & { documentChanges: Array<LspTextDocumentEdit | LspDeleteFile> } {
   const documents = new Map<string, LspTextDocumentEdit>();
   const deletions = new Map<string, LspDeleteFile>();
   const add = (uri: string, version: number | null, list: LspTextEdit[]): void => {
@@ -42,7 +44,8 @@ export function mergeWorkspaceEdits(edits: LspWorkspaceEdit[]): LspWorkspaceEdit
       else if (change.kind === 'delete') deletions.set((change as LspDeleteFile).uri, change as LspDeleteFile);
     }
   }
-  for (const doc of documents.values()) doc.edits.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  for (const doc of documents.values())
+    doc.edits.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return { documentChanges: [...documents.values(), ...deletions.values()] };
 }
 

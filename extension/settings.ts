@@ -81,7 +81,14 @@ export function initializationOptions(settings: ExtensionSettings): Initializati
 }
 
 /** Settings whose change needs the daemon restarted (it reads them when it starts). */
-export const RESTART_DAEMON_SETTINGS = ['doublon.roots', 'doublon.exclude', 'doublon.nearThreshold', 'doublon.canonical.preferred', 'doublon.nodePath', 'doublon.daemonPath'] as const;
+export const RESTART_DAEMON_SETTINGS = [
+  'doublon.roots',
+  'doublon.exclude',
+  'doublon.nearThreshold',
+  'doublon.canonical.preferred',
+  'doublon.nodePath',
+  'doublon.daemonPath',
+] as const;
 /** Settings sent on `initialize`: a new connection applies them, the daemon keeps running. */
 export const RECONNECT_SETTINGS = ['doublon.severity', 'doublon.hover.images', 'doublon.enable'] as const;
 
@@ -100,9 +107,22 @@ export function changeImpact(affects: (section: string) => boolean): { impact: C
 export const DAEMON_IDLE_EXIT_MINUTES = 10;
 
 /** The CLI arguments that start a daemon in the foreground (the extension detaches it itself). */
-export function daemonStartArgs(cli: string, indexDir: string, configFile: string | undefined, roots: string[], overrides?: ConfigOverrides): string[] {
+export function daemonStartArgs(
+  cli: string,
+  indexDir: string,
+  configFile: string | undefined,
+  roots: string[],
+  overrides?: ConfigOverrides,
+): string[] {
   return [
-    cli, 'daemon', 'start', '--foreground', '--index', indexDir, '--idle-exit', String(DAEMON_IDLE_EXIT_MINUTES),
+    cli,
+    'daemon',
+    'start',
+    '--foreground',
+    '--index',
+    indexDir,
+    '--idle-exit',
+    String(DAEMON_IDLE_EXIT_MINUTES),
     ...(configFile ? ['--config', configFile] : []),
     ...(overrides ? ['--overrides', JSON.stringify(overrides)] : []),
     ...roots,

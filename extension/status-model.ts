@@ -47,7 +47,12 @@ export function escapeMarkdown(text: string): string {
 export function renderStatus(state: ConnectionState): StatusView {
   switch (state.kind) {
     case 'stopped':
-      return { text: '$(circle-slash) Doublon', tooltip: `**Doublon**: the daemon is stopped.\n\n${links(false)}`, level: 'normal', command: 'doublon.restartDaemon' };
+      return {
+        text: '$(circle-slash) Doublon',
+        tooltip: `**Doublon**: the daemon is stopped.\n\n${links(false)}`,
+        level: 'normal',
+        command: 'doublon.restartDaemon',
+      };
     case 'starting':
       return {
         text: '$(sync~spin) Doublon',
@@ -99,7 +104,9 @@ function renderConnected(status: DaemonStatus, lsp: boolean, dashboard: boolean)
     level = 'warning';
   }
   if (status.watcher.mode !== 'native') {
-    lines.push(`$(warning) File watching: ${status.watcher.mode}${status.watcher.problem ? ` — ${escapeMarkdown(status.watcher.problem)}` : ''}.`);
+    lines.push(
+      `$(warning) File watching: ${status.watcher.mode}${status.watcher.problem ? ` — ${escapeMarkdown(status.watcher.problem)}` : ''}.`,
+    );
     level = 'warning';
     if (!busy) text = `$(warning) ${text.replace(/^\$\([a-z-~]+\) /, '')}`;
   }

@@ -192,10 +192,17 @@ export function replaceGroupEdits(
         allRewritten = false;
         continue;
       }
-      edits.push({ file: path.resolve(root, location.path), line: location.line, start: location.character, end: location.character + token.length, newText });
+      edits.push({
+        file: path.resolve(root, location.path),
+        line: location.line,
+        start: location.character,
+        end: location.character + token.length,
+        newText,
+      });
     }
     // A copy still referenced somewhere we could not rewrite is kept.
-    if (allRewritten && (member.referencedFrom !== undefined || (member.references ?? 0) === 0)) deletions.push(path.resolve(root, member.path));
+    if (allRewritten && (member.referencedFrom !== undefined || (member.references ?? 0) === 0))
+      deletions.push(path.resolve(root, member.path));
   }
   return { edits, deletions, skipped };
 }

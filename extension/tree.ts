@@ -38,7 +38,14 @@ export class DuplicatesProvider implements vscode.TreeDataProvider<DuplicateNode
 }
 
 function toTreeItem(view: ItemView, node: DuplicateNode): vscode.TreeItem {
-  const item = new vscode.TreeItem(view.label, node.kind === 'group' ? (view.collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded) : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    view.label,
+    node.kind === 'group'
+      ? view.collapsed
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.Expanded
+      : vscode.TreeItemCollapsibleState.None,
+  );
   item.id = node.kind === 'group' ? `group:${node.group.id}` : `member:${node.group.id}:${node.member.path}`;
   item.description = view.description;
   item.tooltip = view.tooltip;

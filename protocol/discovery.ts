@@ -95,7 +95,10 @@ export async function findRunningDaemon(indexDir: string): Promise<DaemonInfo | 
 }
 
 export class DaemonStartError extends Error {
-  constructor(message: string, readonly logFile?: string) {
+  constructor(
+    message: string,
+    readonly logFile?: string,
+  ) {
     super(message);
     this.name = 'DaemonStartError';
   }
@@ -127,7 +130,11 @@ function tail(file: string, lines: number): string {
  * started one at the same moment; ours lost the lock and exited). Fails with the log's last lines when the
  * daemon exits first, and after `timeoutMs` when none answers.
  */
-export async function startDaemonProcess(indexDir: string, launch: DaemonLaunch, timeoutMs = 60_000): Promise<{ info: DaemonInfo; started: boolean }> {
+export async function startDaemonProcess(
+  indexDir: string,
+  launch: DaemonLaunch,
+  timeoutMs = 60_000,
+): Promise<{ info: DaemonInfo; started: boolean }> {
   if (launch.prepare) launch.prepare();
   else fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
   const logFile = logPath(indexDir);
@@ -135,7 +142,12 @@ export async function startDaemonProcess(indexDir: string, launch: DaemonLaunch,
   let exited: { code: number | null; signal: string | null } | undefined;
   let spawnError: Error | undefined;
   try {
-    const child = spawn(launch.node, launch.args, { detached: true, stdio: ['ignore', out, out], cwd: launch.cwd, env: { ...process.env, ...launch.env } });
+    const child = spawn(launch.node, launch.args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      cwd: launch.cwd,
+      env: { ...process.env, ...launch.env },
+    });
     child.once('error', (error) => (spawnError = error));
     child.once('exit', (code, signal) => (exited = { code, signal }));
     child.unref();
@@ -161,10 +173,17 @@ export async function startDaemonProcess(indexDir: string, launch: DaemonLaunch,
         const holder = lockHolder(indexDir);
         const winnerStarting = holder !== undefined && holder !== child.pid && processAlive(holder);
         if (!winnerStarting) {
-          throw new DaemonStartError(`the daemon exited (${exited.code !== null ? `code ${exited.code}` : `signal ${exited.signal}`}) before it was ready:\n${tail(logFile, 8)}`, logFile);
+          throw new DaemonStartError(
+            `the daemon exited (${exited.code !== null ? `code ${exited.code}` : `signal ${exited.signal}`}) before it was ready:\n${tail(logFile, 8)}`,
+            logFile,
+          );
         }
       }
-      if (Date.now() > deadline) throw new DaemonStartError(`the daemon did not become ready within ${timeoutMs / 1000} s (pid ${child.pid}); see ${logFile}`, logFile);
+      if (Date.now() > deadline)
+        throw new DaemonStartError(
+          `the daemon did not become ready within ${timeoutMs / 1000} s (pid ${child.pid}); see ${logFile}`,
+          logFile,
+        );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   } finally {
@@ -173,7 +192,11 @@ export async function startDaemonProcess(indexDir: string, launch: DaemonLaunch,
 }
 
 /** The running daemon of this index, or one started for it (see `startDaemonProcess`). */
-export async function ensureDaemon(indexDir: string, launch: DaemonLaunch, timeoutMs?: number): Promise<{ info: DaemonInfo; started: boolean }> {
+export async function ensureDaemon(
+  indexDir: string,
+  launch: DaemonLaunch,
+  timeoutMs?: number,
+): Promise<{ info: DaemonInfo; started: boolean }> {
   const running = await findRunningDaemon(indexDir);
   if (running) return { info: running, started: false };
   return startDaemonProcess(indexDir, launch, timeoutMs);

@@ -10,7 +10,21 @@ import type { CatalogueState } from './catalogue';
 export const PROTOCOL_VERSION = 1;
 
 /** What this daemon can do; clients test names instead of versions. */
-export const CAPABILITIES = ['groups', 'group', 'fileInfo', 'ignore', 'setCanonical', 'rescan', 'shutdown', 'events', 'clock', 'replacePlan', 'replaceApply', 'undo', 'catalogue'] as const;
+export const CAPABILITIES = [
+  'groups',
+  'group',
+  'fileInfo',
+  'ignore',
+  'setCanonical',
+  'rescan',
+  'shutdown',
+  'events',
+  'clock',
+  'replacePlan',
+  'replaceApply',
+  'undo',
+  'catalogue',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export enum MessageDirection {

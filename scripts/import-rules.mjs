@@ -31,7 +31,8 @@ export const BOUNDARIES = [
   {
     from: ['daemon/server/'],
     to: ['daemon/lsp/', 'daemon/dashboard/', 'daemon/process/', 'daemon/cli/'],
-    message: 'the service and its transports know nothing of the LSP features, the dashboard or the process wiring: those subscribe to it (daemon/process/daemon.ts joins them)',
+    message:
+      'the service and its transports know nothing of the LSP features, the dashboard or the process wiring: those subscribe to it (daemon/process/daemon.ts joins them)',
   },
   {
     from: ['daemon/report/'],

@@ -12,7 +12,8 @@ export function encodeFingerprint(fp: Fingerprint): Buffer {
   // gives back) into `{ type, data: [numbers…] }` through Buffer#toJSON — most of the encoding's time.
   const plain: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fp)) {
-    plain[key] = value instanceof Uint8Array ? { [BYTES]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value;
+    plain[key] =
+      value instanceof Uint8Array ? { [BYTES]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value;
   }
   return Buffer.from(JSON.stringify(plain));
 }

@@ -8,7 +8,10 @@
 import pg from 'pg';
 
 export class CatalogueError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'CatalogueError';
   }
@@ -58,18 +61,27 @@ export function describeFailure(error: unknown, target: CatalogueTarget): Catalo
       return new CatalogueError(`${where} is unreachable (${e.code}): check the host and port, or that the server runs`, error);
     case '28P01':
     case '28000':
-      return new CatalogueError(`${where} refused the credentials (${e.code}): check the user and password (PGPASSWORD, ~/.pgpass or the connection string)`, error);
+      return new CatalogueError(
+        `${where} refused the credentials (${e.code}): check the user and password (PGPASSWORD, ~/.pgpass or the connection string)`,
+        error,
+      );
     case '3D000':
       return new CatalogueError(`${where}: the database does not exist (create it, e.g. \`createdb\`)`, error);
     case '42501':
-      return new CatalogueError(`${where}: permission denied (${redact(e.message ?? '')}); publishing needs a role that can write, checking only reads`, error);
+      return new CatalogueError(
+        `${where}: permission denied (${redact(e.message ?? '')}); publishing needs a role that can write, checking only reads`,
+        error,
+      );
     default:
       return new CatalogueError(`${where}: ${redact(e.message ?? String(error))}`, error);
   }
 }
 
 /** Opens one connection; connection errors become CatalogueErrors. */
-export async function connect(target: CatalogueTarget, options: { connectTimeoutMs?: number; applicationName?: string } = {}): Promise<pg.Client> {
+export async function connect(
+  target: CatalogueTarget,
+  options: { connectTimeoutMs?: number; applicationName?: string } = {},
+): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: target.connectionString,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,

@@ -18,7 +18,12 @@ export function copyField(value: CopyValue): string {
 }
 
 /** Streams `rows` into `table (columns)`; rows are produced lazily, so memory stays flat whatever their number. */
-export async function copyRows(client: pg.Client, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<void> {
+export async function copyRows(
+  client: pg.Client,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly CopyValue[]>,
+): Promise<void> {
   const sink = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const lines = (function* () {
     let chunk = '';

@@ -30,7 +30,13 @@ export interface CrossSiteOptions {
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-interface Row { sha: Buffer; repository: string; path: string; url: string | null; library: boolean }
+interface Row {
+  sha: Buffer;
+  repository: string;
+  path: string;
+  url: string | null;
+  library: boolean;
+}
 
 async function imagesOf(client: pg.Client, shas: readonly string[], repository: string | undefined): Promise<Map<string, CatalogueCopy[]>> {
   const byContent = new Map<string, CatalogueCopy[]>();
@@ -53,7 +59,12 @@ async function imagesOf(client: pg.Client, shas: readonly string[], repository: 
 }
 
 /** Copies of `images` elsewhere in the catalogue, library copies first, then by repository and path. */
-export async function crossSiteFindings(client: pg.Client, images: readonly SiteImage[], fingerprintOf: (sha256: string) => Fingerprint | undefined, options: CrossSiteOptions): Promise<CrossSiteFinding[]> {
+export async function crossSiteFindings(
+  client: pg.Client,
+  images: readonly SiteImage[],
+  fingerprintOf: (sha256: string) => Fingerprint | undefined,
+  options: CrossSiteOptions,
+): Promise<CrossSiteFinding[]> {
   if ((await schemaVersion(client)) === 0) return []; // nothing published yet
   const shas = [...new Set(images.map((i) => i.sha256))];
 
@@ -76,12 +87,18 @@ export async function crossSiteFindings(client: pg.Client, images: readonly Site
     if (mine.has(hb)) addPartner(hb, ha, similarity);
   }
   const published = new Set<string>();
-  const known = await client.query<[Buffer]>({ text: 'SELECT sha256 FROM contents WHERE sha256 = ANY($1::bytea[])', values: [shas.map(hex)], rowMode: 'array' });
-  for (const [sha] of known.rows) published.add(sha.toString('hex'));
-  const unpublished = shas.filter((sha) => !published.has(sha)).flatMap((sha256) => {
-    const fingerprint = fingerprintOf(sha256);
-    return fingerprint ? [{ sha256, fingerprint }] : [];
+  const known = await client.query<[Buffer]>({
+    text: 'SELECT sha256 FROM contents WHERE sha256 = ANY($1::bytea[])',
+    values: [shas.map(hex)],
+    rowMode: 'array',
   });
+  for (const [sha] of known.rows) published.add(sha.toString('hex'));
+  const unpublished = shas
+    .filter((sha) => !published.has(sha))
+    .flatMap((sha256) => {
+      const fingerprint = fingerprintOf(sha256);
+      return fingerprint ? [{ sha256, fingerprint }] : [];
+    });
   if (unpublished.length > 0) {
     const { keys, save } = await syncKeys(client, options.fingerprintVersion, options.keyCache);
     save();
@@ -96,10 +113,12 @@ export async function crossSiteFindings(client: pg.Client, images: readonly Site
   const copiesOf = await imagesOf(client, [...new Set([...shas, ...partnerShas])], options.repository);
   const findings: CrossSiteFinding[] = [];
   for (const image of images) {
-    for (const other of copiesOf.get(image.sha256) ?? []) findings.push({ path: image.path, sha256: image.sha256, class: 'exact', similarity: 1, other });
+    for (const other of copiesOf.get(image.sha256) ?? [])
+      findings.push({ path: image.path, sha256: image.sha256, class: 'exact', similarity: 1, other });
     for (const partner of partners.get(image.sha256) ?? []) {
       // A partner that is also one of this site's own contents is a local duplicate: the local scan reports it.
-      for (const other of copiesOf.get(partner.sha) ?? []) findings.push({ path: image.path, sha256: image.sha256, class: 'near', similarity: partner.similarity, other });
+      for (const other of copiesOf.get(partner.sha) ?? [])
+        findings.push({ path: image.path, sha256: image.sha256, class: 'near', similarity: partner.similarity, other });
     }
   }
   return findings.sort((x, y) => Number(y.other.library) - Number(x.other.library) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));

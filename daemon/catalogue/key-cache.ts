@@ -21,7 +21,11 @@ const MAGIC = 'DBLNKEY1';
 const HEADER = 8 + 4 + 36 + 8 + 4;
 const RECORD = 64;
 
-interface Cached { change: number; count: number; records: Buffer }
+interface Cached {
+  change: number;
+  count: number;
+  records: Buffer;
+}
 
 function readCache(file: string, identity: string, fpVersion: number): Cached | undefined {
   let bytes: Buffer;

@@ -54,7 +54,12 @@ export interface CatalogueNotice {
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-export async function publish(client: pg.Client, images: readonly SiteImage[], fingerprintOf: (sha256: string) => Fingerprint | undefined, options: PublishOptions): Promise<PublishResult> {
+export async function publish(
+  client: pg.Client,
+  images: readonly SiteImage[],
+  fingerprintOf: (sha256: string) => Fingerprint | undefined,
+  options: PublishOptions,
+): Promise<PublishResult> {
   await migrate(client);
   await client.query('BEGIN');
   try {
@@ -67,7 +72,11 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
 
     // What the catalogue holds for this repository, against what the site has now.
     const published = new Map<string, { sha: string; url: string | null }>();
-    const current = await client.query<[string, Buffer, string | null]>({ text: 'SELECT path, sha256, url FROM images WHERE repository_id = $1', values: [repositoryId], rowMode: 'array' });
+    const current = await client.query<[string, Buffer, string | null]>({
+      text: 'SELECT path, sha256, url FROM images WHERE repository_id = $1',
+      values: [repositoryId],
+      rowMode: 'array',
+    });
     for (const [p, sha, url] of current.rows) published.set(p, { sha: sha.toString('hex'), url });
     const local = new Map(images.map((image) => [image.path, image]));
     const removed = [...published.keys()].filter((p) => !local.has(p));
@@ -81,25 +90,48 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
     const candidates = [...new Set(written.map((image) => image.sha256))];
     const known = new Set<string>();
     if (candidates.length > 0) {
-      const { rows } = await client.query<[Buffer]>({ text: 'SELECT sha256 FROM contents WHERE sha256 = ANY($1::bytea[])', values: [candidates.map(hex)], rowMode: 'array' });
+      const { rows } = await client.query<[Buffer]>({
+        text: 'SELECT sha256 FROM contents WHERE sha256 = ANY($1::bytea[])',
+        values: [candidates.map(hex)],
+        rowMode: 'array',
+      });
       for (const [sha] of rows) known.add(sha.toString('hex'));
     }
-    const newcomers = candidates.filter((sha) => !known.has(sha)).flatMap((sha256) => {
-      const fingerprint = fingerprintOf(sha256);
-      return fingerprint ? [{ sha256, fingerprint }] : [];
-    });
-    await copyRows(client, 'contents', ['sha256', 'hash', 'format', 'fp_version', 'fingerprint'],
-      newcomers.map((n) => [hex(n.sha256), n.fingerprint.hash, n.fingerprint.format, options.fingerprintVersion, encodeFingerprint(n.fingerprint)]));
+    const newcomers = candidates
+      .filter((sha) => !known.has(sha))
+      .flatMap((sha256) => {
+        const fingerprint = fingerprintOf(sha256);
+        return fingerprint ? [{ sha256, fingerprint }] : [];
+      });
+    await copyRows(
+      client,
+      'contents',
+      ['sha256', 'hash', 'format', 'fp_version', 'fingerprint'],
+      newcomers.map((n) => [
+        hex(n.sha256),
+        n.fingerprint.hash,
+        n.fingerprint.format,
+        options.fingerprintVersion,
+        encodeFingerprint(n.fingerprint),
+      ]),
+    );
 
     // Files: removed ones deleted, new and changed ones staged by COPY, then merged in one statement.
-    if (removed.length > 0) await client.query('DELETE FROM images WHERE repository_id = $1 AND path = ANY($2::text[])', [repositoryId, removed]);
+    if (removed.length > 0)
+      await client.query('DELETE FROM images WHERE repository_id = $1 AND path = ANY($2::text[])', [repositoryId, removed]);
     // (An image whose content has no fingerprint — gone from the index meanwhile — waits for the next publish.)
     const inCatalogue = new Set([...known, ...newcomers.map((n) => n.sha256)]);
     const publishable = written.filter((image) => inCatalogue.has(image.sha256));
     if (publishable.length > 0) {
-      await client.query('CREATE TEMP TABLE incoming (path text, sha256 bytea, width integer, height integer, bytes bigint, url text) ON COMMIT DROP');
-      await copyRows(client, 'incoming', ['path', 'sha256', 'width', 'height', 'bytes', 'url'],
-        publishable.map((image) => [image.path, hex(image.sha256), image.width, image.height, image.bytes, image.url]));
+      await client.query(
+        'CREATE TEMP TABLE incoming (path text, sha256 bytea, width integer, height integer, bytes bigint, url text) ON COMMIT DROP',
+      );
+      await copyRows(
+        client,
+        'incoming',
+        ['path', 'sha256', 'width', 'height', 'bytes', 'url'],
+        publishable.map((image) => [image.path, hex(image.sha256), image.width, image.height, image.bytes, image.url]),
+      );
       await client.query(
         `INSERT INTO images (repository_id, path, sha256, width, height, bytes, url)
          SELECT $1, path, sha256, width, height, bytes, url FROM incoming
@@ -118,12 +150,22 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
       saveKeys = save;
       keyStats = stats;
       const found = await findPairs(newcomers, keys, (shas) => catalogueFingerprints(client, shas), options.thresholds);
-      await copyRows(client, 'pairs', ['a', 'b', 'class', 'similarity'], found.map((p) => [hex(p.a), hex(p.b), p.class, p.similarity]));
+      await copyRows(
+        client,
+        'pairs',
+        ['a', 'b', 'class', 'similarity'],
+        found.map((p) => [hex(p.a), hex(p.b), p.class, p.similarity]),
+      );
       pairs = found.length;
     }
 
     // Contents no file uses any more (this publish removed or replaced their last file) and their pairs go.
-    const dropped = [...new Set([...removed.map((p) => published.get(p)!.sha), ...written.flatMap((i) => (published.has(i.path) ? [published.get(i.path)!.sha] : []))])];
+    const dropped = [
+      ...new Set([
+        ...removed.map((p) => published.get(p)!.sha),
+        ...written.flatMap((i) => (published.has(i.path) ? [published.get(i.path)!.sha] : [])),
+      ]),
+    ];
     if (dropped.length > 0) {
       const orphans = await client.query<[Buffer]>({
         text: 'SELECT c.sha256 FROM contents c WHERE c.sha256 = ANY($1::bytea[]) AND NOT EXISTS (SELECT 1 FROM images i WHERE i.sha256 = c.sha256)',
@@ -132,7 +174,10 @@ export async function publish(client: pg.Client, images: readonly SiteImage[], f
       });
       const gone = orphans.rows.map(([sha]) => sha);
       if (gone.length > 0) {
-        await client.query('INSERT INTO removed_contents (sha256, fp_version) SELECT sha256, fp_version FROM contents WHERE sha256 = ANY($1::bytea[])', [gone]);
+        await client.query(
+          'INSERT INTO removed_contents (sha256, fp_version) SELECT sha256, fp_version FROM contents WHERE sha256 = ANY($1::bytea[])',
+          [gone],
+        );
         await client.query('DELETE FROM pairs WHERE a = ANY($1::bytea[]) OR b = ANY($1::bytea[])', [gone]);
         await client.query('DELETE FROM contents WHERE sha256 = ANY($1::bytea[])', [gone]);
       }

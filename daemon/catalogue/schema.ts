@@ -72,7 +72,9 @@ export async function migrate(client: pg.Client): Promise<number> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [CATALOGUE_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS doublon_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS doublon_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM doublon_migrations');
     const current = rows[0]?.version ?? 0;
     for (let v = current; v < MIGRATIONS.length; v++) {

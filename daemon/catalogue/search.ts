@@ -67,7 +67,11 @@ export class CatalogueKeys {
   /** Every content of this fingerprint version in the catalogue (one query, rows as arrays). */
   static async load(client: pg.Client, fpVersion: number): Promise<CatalogueKeys> {
     const keys = new CatalogueKeys();
-    const { rows } = await client.query<[Buffer, Buffer]>({ text: 'SELECT sha256, hash FROM contents WHERE fp_version = $1', values: [fpVersion], rowMode: 'array' });
+    const { rows } = await client.query<[Buffer, Buffer]>({
+      text: 'SELECT sha256, hash FROM contents WHERE fp_version = $1',
+      values: [fpVersion],
+      rowMode: 'array',
+    });
     for (const [sha, hash] of rows) keys.add(sha, hash);
     return keys;
   }
@@ -100,7 +104,11 @@ export async function findPairs(
   thresholds: NearThresholds,
 ): Promise<ContentPair[]> {
   const own = new Map(newcomers.map((n) => [n.sha256, n.fingerprint]));
-  const candidatesOf = keys.nearMany(newcomers.map((n) => n.fingerprint.hash), candidateRadius(thresholds))
+  const candidatesOf = keys
+    .nearMany(
+      newcomers.map((n) => n.fingerprint.hash),
+      candidateRadius(thresholds),
+    )
     .map((near, i) => near.filter((s) => s !== newcomers[i].sha256).slice(0, MAX_VERIFIED_PER_CONTENT));
   const wanted = [...new Set(candidatesOf.flat().filter((s) => !own.has(s)))];
   const fetched = await fetch(wanted);

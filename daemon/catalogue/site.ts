@@ -36,9 +36,9 @@ export interface Site {
 
 /** `base` joined with the image's path below the web root that serves it (the longest that holds it), else below the site's folder. */
 export function publicUrl(base: string, file: string, config: ResolvedConfig): string {
-  const webRoot = config.webRoots
-    .filter((w) => file.startsWith(w.endsWith(path.sep) ? w : w + path.sep))
-    .sort((a, b) => b.length - a.length)[0] ?? config.baseDir;
+  const webRoot =
+    config.webRoots.filter((w) => file.startsWith(w.endsWith(path.sep) ? w : w + path.sep)).sort((a, b) => b.length - a.length)[0] ??
+    config.baseDir;
   const below = relativePosix(webRoot, file).split('/').map(encodeURIComponent).join('/');
   return `${base.replace(/\/+$/, '')}/${below}`;
 }
@@ -53,15 +53,17 @@ export async function openSite(config: ResolvedConfig, options: { publicUrl?: st
   const store = openIndex(config);
   const { entries } = collectEntries(store, config, () => 0);
   // The libraries outside the roots are in the index (scanned to be recognised) but are not the site's images.
-  const images = entries.filter((entry) => isSiteFile(entry.path, config.libraries)).map((entry): SiteImage => ({
-    file: entry.path,
-    path: relativePosix(config.baseDir, entry.path),
-    sha256: entry.sha256,
-    width: entry.width,
-    height: entry.height,
-    bytes: entry.bytes,
-    url: options.publicUrl ? publicUrl(options.publicUrl, entry.path, config) : undefined,
-  }));
+  const images = entries
+    .filter((entry) => isSiteFile(entry.path, config.libraries))
+    .map((entry): SiteImage => ({
+      file: entry.path,
+      path: relativePosix(config.baseDir, entry.path),
+      sha256: entry.sha256,
+      width: entry.width,
+      height: entry.height,
+      bytes: entry.bytes,
+      url: options.publicUrl ? publicUrl(options.publicUrl, entry.path, config) : undefined,
+    }));
   return {
     images,
     errors,
@@ -83,6 +85,10 @@ export function git(cwd: string, args: string[]): string | undefined {
 export function repositoryName(config: ResolvedConfig, given: string | undefined): string {
   if (given) return given;
   const remote = git(config.baseDir, ['remote', 'get-url', 'origin']);
-  const fromRemote = remote?.replace(/\.git$/, '').split(/[/:]/).filter(Boolean).pop();
+  const fromRemote = remote
+    ?.replace(/\.git$/, '')
+    .split(/[/:]/)
+    .filter(Boolean)
+    .pop();
   return fromRemote ?? path.basename(config.baseDir);
 }

@@ -29,23 +29,29 @@ function commitOf(config: ResolvedConfig): string | undefined {
 
 export function requireTarget(option: string | undefined): CatalogueTarget {
   const target = catalogueTarget(option);
-  if (!target) throw new CatalogueError('no catalogue given: pass --catalogue <postgres://…>, or set DOUBLON_CATALOGUE or the PG* variables');
+  if (!target)
+    throw new CatalogueError('no catalogue given: pass --catalogue <postgres://…>, or set DOUBLON_CATALOGUE or the PG* variables');
   return target;
 }
 
-export async function runPublish(config: ResolvedConfig, options: CatalogueOptions & { publicUrl?: string; library?: boolean }): Promise<PublishResult> {
+export async function runPublish(
+  config: ResolvedConfig,
+  options: CatalogueOptions & { publicUrl?: string; library?: boolean },
+): Promise<PublishResult> {
   const target = requireTarget(options.catalogue);
   const site = await openSite(config, { publicUrl: options.publicUrl });
   try {
-    return await withCatalogue(target, (client) => publish(client, site.images, site.fingerprintOf, {
-      repository: repositoryName(config, options.repository),
-      commit: commitOf(config),
-      publicUrl: options.publicUrl,
-      library: options.library,
-      thresholds: nearThresholds(config),
-      fingerprintVersion: SCHEMA_VERSION,
-      keyCache: keyCacheFile(config.indexDir),
-    }));
+    return await withCatalogue(target, (client) =>
+      publish(client, site.images, site.fingerprintOf, {
+        repository: repositoryName(config, options.repository),
+        commit: commitOf(config),
+        publicUrl: options.publicUrl,
+        library: options.library,
+        thresholds: nearThresholds(config),
+        fingerprintVersion: SCHEMA_VERSION,
+        keyCache: keyCacheFile(config.indexDir),
+      }),
+    );
   } finally {
     await site.close();
   }
@@ -63,18 +69,24 @@ export interface CatalogueCheck {
 }
 
 /** The cross-site part of `check`, or undefined when no catalogue is configured. Never throws for the catalogue's sake. */
-export async function checkCatalogue(config: ResolvedConfig, options: CatalogueOptions, failOn: readonly FailOn[]): Promise<CatalogueCheck | undefined> {
+export async function checkCatalogue(
+  config: ResolvedConfig,
+  options: CatalogueOptions,
+  failOn: readonly FailOn[],
+): Promise<CatalogueCheck | undefined> {
   const target = catalogueTarget(options.catalogue);
   if (!target) return undefined;
   // The local check has just scanned: the index is current, no second scan.
   const site = await openSite(config, { scan: false });
   try {
-    const findings = await withCatalogue(target, (client) => crossSiteFindings(client, site.images, site.fingerprintOf, {
-      repository: repositoryName(config, options.repository),
-      thresholds: nearThresholds(config),
-      fingerprintVersion: SCHEMA_VERSION,
-      keyCache: keyCacheFile(config.indexDir),
-    }));
+    const findings = await withCatalogue(target, (client) =>
+      crossSiteFindings(client, site.images, site.fingerprintOf, {
+        repository: repositoryName(config, options.repository),
+        thresholds: nearThresholds(config),
+        fingerprintVersion: SCHEMA_VERSION,
+        keyCache: keyCacheFile(config.indexDir),
+      }),
+    );
     return { findings, failing: findings.filter((f) => failsCheck(f, failOn)).length };
   } catch (error) {
     if (error instanceof CatalogueError) return { findings: [], failing: 0, error: error.message };
@@ -110,5 +122,7 @@ function failsCheckMark(f: CrossSiteFinding): string {
 /** GitHub Actions annotations for the catalogue findings (library copies as errors, the rest as notices). */
 export function formatCatalogueGithub(result: CatalogueCheck): string {
   if (result.error) return `::warning title=Doublon catalogue::${ghEscape(escapeControls(result.error))}\n`;
-  return result.findings.map((f) => `::${f.other.library ? 'error' : 'notice'} file=${ghFile(f.path)},title=Doublon catalogue::${ghEscape(describeCopy(f))}\n`).join('');
+  return result.findings
+    .map((f) => `::${f.other.library ? 'error' : 'notice'} file=${ghFile(f.path)},title=Doublon catalogue::${ghEscape(describeCopy(f))}\n`)
+    .join('');
 }

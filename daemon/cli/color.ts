@@ -21,7 +21,10 @@ export function colorEnabled({ flag, env, isTTY }: ColorInputs): boolean {
   return isTTY;
 }
 
-const sgr = (open: number, close: number) => (text: string): string => `\u001b[${open}m${text}\u001b[${close}m`;
+const sgr =
+  (open: number, close: number) =>
+  (text: string): string =>
+    `\u001b[${open}m${text}\u001b[${close}m`;
 
 export const ANSI: Style = { red: sgr(31, 39), yellow: sgr(33, 39), dim: sgr(2, 22), bold: sgr(1, 22) };
 

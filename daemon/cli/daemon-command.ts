@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import { ShutdownRequest, type DaemonStatus } from '../../protocol/methods';
-import { ensureDaemon as ensureDaemonOf, findRunningDaemon, logPath as daemonLogPath, processAlive, type DaemonInfo } from '../../protocol/discovery';
+import {
+  ensureDaemon as ensureDaemonOf,
+  findRunningDaemon,
+  logPath as daemonLogPath,
+  processAlive,
+  type DaemonInfo,
+} from '../../protocol/discovery';
 import { DaemonClient } from './client';
 import { makePrivateDir } from '../index/private';
 import { formatBytes } from '../report/formats';
@@ -32,8 +38,22 @@ export function logPath(config: ResolvedConfig): string {
  * with the daemon that won a start race against ours: protocol/discovery.ts, shared with the extension).
  */
 export function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): Promise<{ info: DaemonInfo; started: boolean }> {
-  const args = [BIN, 'daemon', 'start', '--foreground', '--index', config.indexDir, ...(config.file ? ['--config', config.file] : []), ...extraArgs, ...(config.file ? [] : config.roots)];
-  return ensureDaemonOf(config.indexDir, { node: process.execPath, args, cwd: config.baseDir, prepare: () => makePrivateDir(config.indexDir) }, 15_000);
+  const args = [
+    BIN,
+    'daemon',
+    'start',
+    '--foreground',
+    '--index',
+    config.indexDir,
+    ...(config.file ? ['--config', config.file] : []),
+    ...extraArgs,
+    ...(config.file ? [] : config.roots),
+  ];
+  return ensureDaemonOf(
+    config.indexDir,
+    { node: process.execPath, args, cwd: config.baseDir, prepare: () => makePrivateDir(config.indexDir) },
+    15_000,
+  );
 }
 
 export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | undefined> {

@@ -12,7 +12,13 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, type InitializeParams, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+import {
+  ErrorCodes,
+  type InitializeParams,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol';
 import { loadConfig, type ResolvedConfig } from '../config/load';
 import { ProgressNotification, StatusChangedNotification, type DaemonStatus, type ProgressParams } from '../../protocol/methods';
 import type { DaemonInfo } from '../../protocol/discovery';
@@ -48,7 +54,9 @@ function pathOf(uri: unknown): string | undefined {
 
 /** The client's workspace folders, most specific source first. */
 export function workspaceFoldersOf(params: Partial<InitializeParams>): string[] {
-  const folders = Array.isArray(params.workspaceFolders) ? params.workspaceFolders.map((f) => pathOf(f?.uri)).filter((p): p is string => p !== undefined) : [];
+  const folders = Array.isArray(params.workspaceFolders)
+    ? params.workspaceFolders.map((f) => pathOf(f?.uri)).filter((p): p is string => p !== undefined)
+    : [];
   if (folders.length > 0) return folders;
   const root = pathOf(params.rootUri);
   if (root) return [root];
@@ -60,7 +68,10 @@ export function workspaceFoldersOf(params: Partial<InitializeParams>): string[] 
  * the folder itself as the root); several folders, the first one's config, with every folder it does not
  * already cover added as a root — one daemon, one index (beside the first folder's config, or in it).
  */
-export function configForWorkspace(folders: string[], options: Pick<BridgeOptions, 'cwd' | 'roots' | 'configFile' | 'indexDir'>): ResolvedConfig {
+export function configForWorkspace(
+  folders: string[],
+  options: Pick<BridgeOptions, 'cwd' | 'roots' | 'configFile' | 'indexDir'>,
+): ResolvedConfig {
   if (options.roots.length > 0 || folders.length === 0) {
     return loadConfig({ cwd: options.cwd, configFile: options.configFile, roots: options.roots, indexDir: options.indexDir });
   }
@@ -68,7 +79,8 @@ export function configForWorkspace(folders: string[], options: Pick<BridgeOption
   const configFile = options.configFile && path.resolve(options.cwd, options.configFile);
   const indexDir = options.indexDir && path.resolve(options.cwd, options.indexDir);
   const first = loadConfig({ cwd: folders[0], configFile, indexDir });
-  const covered = (folder: string): boolean => first.roots.some((r) => folder === r || folder.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  const covered = (folder: string): boolean =>
+    first.roots.some((r) => folder === r || folder.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
   const extra = folders.slice(1).filter((f) => !covered(f));
   if (extra.length === 0) return first;
   return loadConfig({ cwd: folders[0], configFile: first.file, roots: [...first.roots, ...extra], indexDir: first.indexDir });
@@ -153,7 +165,9 @@ export function runLspBridge(options: BridgeOptions): Promise<number> {
       try {
         const folders = workspaceFoldersOf(params);
         const config = configForWorkspace(folders, options);
-        options.log(`doublon lsp: workspace ${folders.join(', ') || '(none given)'} → roots ${config.roots.join(', ')}, index ${config.indexDir}`);
+        options.log(
+          `doublon lsp: workspace ${folders.join(', ') || '(none given)'} → roots ${config.roots.join(', ')}, index ${config.indexDir}`,
+        );
         ({ info } = await options.ensureDaemon(config, ['--idle-exit', String(EDITOR_DAEMON_IDLE_MINUTES)]));
         socket = net.connect(info.socket);
         await new Promise<void>((resolve, reject) => socket!.once('connect', resolve).once('error', reject));
@@ -239,7 +253,12 @@ class ProgressRelay {
       return;
     }
     token.created = true;
-    const begin: WorkDoneProgressBegin = { kind: 'begin', title: 'Doublon: indexing images', cancellable: false, ...(token.last ? { message: token.last.message, percentage: token.last.percentage } : {}) };
+    const begin: WorkDoneProgressBegin = {
+      kind: 'begin',
+      title: 'Doublon: indexing images',
+      cancellable: false,
+      ...(token.last ? { message: token.last.message, percentage: token.last.percentage } : {}),
+    };
     this.send({ jsonrpc: '2.0', method: '$/progress', params: { token: token.id, value: begin } });
     if (token.ended) this.finish(token);
   }

@@ -46,13 +46,19 @@ export const EXIT = { ok: 0, duplicates: 1, error: 2, notRunning: 3 } as const;
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--port: expected an integer from 0 to 65535, received "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--port: expected an integer from 0 to 65535, received "${value}"`);
   return port;
 }
 
 function parseMinutes(value: string): number {
   const minutes = Number(value);
-  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 7 * 24 * 60) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--idle-exit: expected a number of minutes above 0 (at most a week), received "${value}"`);
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 7 * 24 * 60)
+    throw new CommanderError(
+      EXIT.error,
+      'doublon.invalidArgument',
+      `--idle-exit: expected a number of minutes above 0 (at most a week), received "${value}"`,
+    );
   return minutes;
 }
 
@@ -75,10 +81,16 @@ function withOverrides(config: ResolvedConfig, json: string | undefined): Resolv
   } catch (error) {
     throw new ConfigError('--overrides', [`not valid JSON: ${(error as Error).message}`]);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('--overrides', ['(top level): expected an object']);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError('--overrides', ['(top level): expected an object']);
   const given = raw as Partial<DoublonConfig>;
   const base = config.settings;
-  const merged = { ...base, ...given, thresholds: { ...base.thresholds, ...given.thresholds }, canonical: { ...base.canonical, ...given.canonical } };
+  const merged = {
+    ...base,
+    ...given,
+    thresholds: { ...base.thresholds, ...given.thresholds },
+    canonical: { ...base.canonical, ...given.canonical },
+  };
   return { ...config, settings: validateConfig(merged, '--overrides') };
 }
 
@@ -129,9 +141,17 @@ function notice(io: Io): (text: string) => void {
 
 function parseList<T extends string>(option: string, allowed: readonly T[]) {
   return (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const item of items) {
-      if (!allowed.includes(item as T)) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${option}: expected a list of ${allowed.join(', ')}, received "${item}"`);
+      if (!allowed.includes(item as T))
+        throw new CommanderError(
+          EXIT.error,
+          'doublon.invalidArgument',
+          `${option}: expected a list of ${allowed.join(', ')}, received "${item}"`,
+        );
     }
     return items as T[];
   };
@@ -139,7 +159,12 @@ function parseList<T extends string>(option: string, allowed: readonly T[]) {
 
 function parseMaxWarnings(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < -1) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--max-warnings: expected an integer of -1 (no limit) or more, received "${value}"`);
+  if (!Number.isInteger(n) || n < -1)
+    throw new CommanderError(
+      EXIT.error,
+      'doublon.invalidArgument',
+      `--max-warnings: expected an integer of -1 (no limit) or more, received "${value}"`,
+    );
   return n;
 }
 
@@ -154,7 +179,13 @@ function userFile(cwd: string, given: string, option: string): string {
 }
 
 /** Scans (in a running daemon if one serves this index, else here) and returns the report with paths relative to `cwd`. */
-async function run(config: ResolvedConfig, options: CommonOptions, quiet: boolean, cwd: string, onNotice: (text: string) => void): Promise<{ report: ScanReport; stats?: ScanStats }> {
+async function run(
+  config: ResolvedConfig,
+  options: CommonOptions,
+  quiet: boolean,
+  cwd: string,
+  onNotice: (text: string) => void,
+): Promise<{ report: ScanReport; stats?: ScanStats }> {
   if (options.daemon) {
     const info = await findRunningDaemon(config.indexDir);
     const sameRoots = info && [...info.roots].sort().join('\n') === [...config.roots].sort().join('\n');
@@ -185,7 +216,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const given = program.opts<{ cwd?: string }>().cwd;
     if (given === undefined) return;
     const cwd = path.resolve(io.cwd, given);
-    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--cwd: ${given} is not a folder`);
+    if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory())
+      throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--cwd: ${given} is not a folder`);
     io.cwd = cwd;
   });
   const useColor = (): boolean => colorEnabled({ flag: program.opts<{ color?: boolean }>().color, env: io.env ?? {}, isTTY: !!io.isTTY });
@@ -208,21 +240,46 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--poll', 'watch by polling instead of native file events')
     .option('--overrides <json>', 'settings applied over doublon.config.json, as JSON (what the editor extension passes)')
     .option('--idle-exit <minutes>', 'stop after this many minutes with no client connected (editors start it so)', (v) => parseMinutes(v))
-    .action(async (roots: string[], options: { config?: string; index?: string; foreground?: boolean; port?: number; poll?: boolean; overrides?: string; idleExit?: number }) => {
-      const config = withOverrides(configOf(roots, options), options.overrides);
-      if (options.foreground) {
-        await runDaemonForeground(config, { port: options.port, usePolling: options.poll, idleExitMs: options.idleExit === undefined ? undefined : options.idleExit * 60_000 });
+    .action(
+      async (
+        roots: string[],
+        options: {
+          config?: string;
+          index?: string;
+          foreground?: boolean;
+          port?: number;
+          poll?: boolean;
+          overrides?: string;
+          idleExit?: number;
+        },
+      ) => {
+        const config = withOverrides(configOf(roots, options), options.overrides);
+        if (options.foreground) {
+          await runDaemonForeground(config, {
+            port: options.port,
+            usePolling: options.poll,
+            idleExitMs: options.idleExit === undefined ? undefined : options.idleExit * 60_000,
+          });
+          setExit(EXIT.ok);
+          return;
+        }
+        const extra = [
+          ...(options.port !== undefined ? ['--port', String(options.port)] : []),
+          ...(options.poll ? ['--poll'] : []),
+          ...(options.overrides ? ['--overrides', options.overrides] : []),
+          ...(options.idleExit !== undefined ? ['--idle-exit', String(options.idleExit)] : []),
+        ];
+        const { info, started } = await ensureDaemon(config, extra);
+        io.stdout(
+          started
+            ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`
+            : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`,
+        );
         setExit(EXIT.ok);
-        return;
-      }
-      const extra = [...(options.port !== undefined ? ['--port', String(options.port)] : []), ...(options.poll ? ['--poll'] : []), ...(options.overrides ? ['--overrides', options.overrides] : []), ...(options.idleExit !== undefined ? ['--idle-exit', String(options.idleExit)] : [])];
-      const { info, started } = await ensureDaemon(config, extra);
-      io.stdout(started
-        ? `started the daemon: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`
-        : `a daemon already runs for this index: pid ${info.pid}, http://127.0.0.1:${info.port}, socket ${quotePath(info.socket)}\n`);
-      setExit(EXIT.ok);
-    });
-  daemon.command('stop')
+      },
+    );
+  daemon
+    .command('stop')
     .description('stop the daemon of this index')
     .option('-c, --config <file>', 'configuration file')
     .option('--index <dir>', 'index folder')
@@ -231,7 +288,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       io.stdout(info ? `stopped the daemon (pid ${info.pid})\n` : 'no daemon runs for this index\n');
       setExit(EXIT.ok);
     });
-  daemon.command('status')
+  daemon
+    .command('status')
     .description('is a daemon running, and what does it see (exit 3 when none runs)')
     .option('-c, --config <file>', 'configuration file')
     .option('--index <dir>', 'index folder')
@@ -248,20 +306,30 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(EXIT.ok);
     });
 
-  program.command('lsp')
+  program
+    .command('lsp')
     .description('speak LSP on stdio for any editor, through the daemon of the workspace the editor names (started if needed)')
     .argument('[roots...]', 'folders to watch, instead of the workspace folders the editor sends in initialize')
     .option('-c, --config <file>', 'configuration file')
     .option('--index <dir>', 'index folder')
     .option('--stdio', 'accepted for editors that always pass it')
     .action(async (roots: string[], options: { config?: string; index?: string }) => {
-      setExit(await runLspBridge({
-        cwd: io.cwd, roots, configFile: options.config, indexDir: options.index, input: process.stdin, output: process.stdout,
-        ensureDaemon: (config, extra) => ensureDaemon(config, extra), log: (line) => io.stderr(`${line}\n`),
-      }));
+      setExit(
+        await runLspBridge({
+          cwd: io.cwd,
+          roots,
+          configFile: options.config,
+          indexDir: options.index,
+          input: process.stdin,
+          output: process.stdout,
+          ensureDaemon: (config, extra) => ensureDaemon(config, extra),
+          log: (line) => io.stderr(`${line}\n`),
+        }),
+      );
     });
 
-  program.command('serve')
+  program
+    .command('serve')
     .description('open the dashboard: start the daemon for this folder if none runs, print its address')
     .argument('[roots...]', 'folders to watch when the daemon must be started')
     .option('-c, --config <file>', 'configuration file')
@@ -289,134 +357,222 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   common(program.command('check'))
     .description('for CI: exit 1 when duplicate images are found (only new ones with --baseline)')
     .argument('[roots...]', 'folders to check (default: the config roots, or the current folder)')
-    .addOption(new Option('-f, --format <format>', 'output format (html needs --output)').choices([...CHECK_FORMATS, 'html']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format (html needs --output)').choices([...CHECK_FORMATS, 'html']).default('text'),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--baseline <file>', 'known duplicates: report only duplicates not listed there (paths relative to the file)')
     .option('--update-baseline', 'write the current duplicates to the --baseline file and exit 0')
     .option('--prune-baseline', 'remove from the --baseline file the entries that match no current duplicate')
-    .option('--fail-on <list>', `what is an error: ${FAIL_ON_VALUES.join(', ')} (default: the config failOn)`, parseList<FailOn>('--fail-on', FAIL_ON_VALUES))
+    .option(
+      '--fail-on <list>',
+      `what is an error: ${FAIL_ON_VALUES.join(', ')} (default: the config failOn)`,
+      parseList<FailOn>('--fail-on', FAIL_ON_VALUES),
+    )
     .option('--max-warnings <n>', 'fail when there are more warnings than this (-1: no limit)', parseMaxWarnings, -1)
     .option('-q, --quiet', 'report errors only (warnings are neither shown nor counted)')
-    .option('--catalogue <url>', 'also report copies in other sites and libraries of this PostgreSQL catalogue (default: DOUBLON_CATALOGUE or PG* variables)')
+    .option(
+      '--catalogue <url>',
+      'also report copies in other sites and libraries of this PostgreSQL catalogue (default: DOUBLON_CATALOGUE or PG* variables)',
+    )
     .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
     .addHelpText('after', CHECK_HELP)
-    .action(async (roots: string[], options: CommonOptions & { format: CheckFormat | 'html'; output?: string; baseline?: string; updateBaseline?: boolean; pruneBaseline?: boolean; failOn?: FailOn[]; maxWarnings: number; quiet?: boolean; catalogue?: string; repository?: string }) => {
-      if (options.format === 'html' && !options.output) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
-      const baselineFile = options.baseline !== undefined ? userFile(io.cwd, options.baseline, '--baseline') : undefined;
-      if ((options.updateBaseline || options.pruneBaseline) && !options.baseline) throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `${options.updateBaseline ? '--update-baseline' : '--prune-baseline'} needs --baseline <file>`);
-      const config = configOf(roots, options);
-      // The baseline and the report list image paths: reading them as sources would count references.
-      for (const own of [baselineFile, options.output && path.resolve(io.cwd, options.output)]) {
-        const root = own ? config.roots.find((r) => own.startsWith(r + path.sep)) : undefined;
-        if (own && root) config.settings.exclude.push(path.relative(root, own).split(path.sep).join('/'));
-      }
-      const { report } = await run(config, options, options.format !== 'text', io.cwd, notice(io));
-      const failOn = options.failOn ?? config.settings.failOn;
-      const all = findingsOf(report.groups, failOn);
-      const shownBaseline = quotePath(options.baseline ?? '');
-      if (baselineFile && options.updateBaseline) {
-        writeBaseline(baselineFile, makeBaseline(all, io.cwd, baselineFile));
-        io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${shownBaseline}.\n`);
-        setExit(EXIT.ok);
-        return;
-      }
-      let findings = all;
-      let known = 0;
-      if (baselineFile) {
-        const match = matchBaseline(all, readBaseline({ file: baselineFile, shown: shownBaseline }, io.cwd), io.cwd);
-        if (options.pruneBaseline) {
-          writeBaseline(baselineFile, makeBaseline(match.known, io.cwd, baselineFile));
-          io.stderr(`Removed ${match.stale.length} stale entr${match.stale.length === 1 ? 'y' : 'ies'} from ${shownBaseline} (${match.known.length} kept).\n`);
+    .action(
+      async (
+        roots: string[],
+        options: CommonOptions & {
+          format: CheckFormat | 'html';
+          output?: string;
+          baseline?: string;
+          updateBaseline?: boolean;
+          pruneBaseline?: boolean;
+          failOn?: FailOn[];
+          maxWarnings: number;
+          quiet?: boolean;
+          catalogue?: string;
+          repository?: string;
+        },
+      ) => {
+        if (options.format === 'html' && !options.output)
+          throw new CommanderError(EXIT.error, 'doublon.invalidArgument', '--format html writes a file: add --output <file>');
+        const baselineFile = options.baseline !== undefined ? userFile(io.cwd, options.baseline, '--baseline') : undefined;
+        if ((options.updateBaseline || options.pruneBaseline) && !options.baseline)
+          throw new CommanderError(
+            EXIT.error,
+            'doublon.invalidArgument',
+            `${options.updateBaseline ? '--update-baseline' : '--prune-baseline'} needs --baseline <file>`,
+          );
+        const config = configOf(roots, options);
+        // The baseline and the report list image paths: reading them as sources would count references.
+        for (const own of [baselineFile, options.output && path.resolve(io.cwd, options.output)]) {
+          const root = own ? config.roots.find((r) => own.startsWith(r + path.sep)) : undefined;
+          if (own && root) config.settings.exclude.push(path.relative(root, own).split(path.sep).join('/'));
         }
-        findings = match.fresh;
-        known = match.known.length;
-      }
-      let unreadable = unreadableOf(report.errors, failOn);
-      if (options.quiet) {
-        findings = onlyErrors(findings);
-        unreadable = onlyErrors(unreadable);
-      }
-      const counts = tally(findings, unreadable);
-      const colored = options.format === 'text' && !options.output && useColor();
-      const catalogue = await checkCatalogue(config, options, failOn);
-      // SARIF and GitLab carry the catalogue's findings as results of their own rules (paths from the cwd, like the rest).
-      const carried = catalogue && !catalogue.error && (options.format === 'sarif' || options.format === 'gitlab') ? { findings: rebaseFindings(catalogue.findings, config.baseDir, io.cwd), failOn } : undefined;
-      let text = options.format === 'html'
-        ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
-        : formatCheck(options.format, { findings, unreadable, report, counts, known, srcRoot: io.cwd, style: styleFor(colored), ...(carried ? { catalogue: carried } : {}) });
-      if (catalogue) {
-        if (options.format === 'text') text += formatCatalogueText(catalogue);
-        else if (options.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), catalogue }, null, 2) + '\n';
-        else if (options.format === 'github') text += formatCatalogueGithub(catalogue);
-        else if (!carried) io.stderr(formatCatalogueText(catalogue).trimStart());
-      }
-      if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
-      else io.stdout(text);
-      setExit(checkFails(counts, options.maxWarnings) || (catalogue?.failing ?? 0) > 0 ? EXIT.duplicates : EXIT.ok);
-
-    });
+        const { report } = await run(config, options, options.format !== 'text', io.cwd, notice(io));
+        const failOn = options.failOn ?? config.settings.failOn;
+        const all = findingsOf(report.groups, failOn);
+        const shownBaseline = quotePath(options.baseline ?? '');
+        if (baselineFile && options.updateBaseline) {
+          writeBaseline(baselineFile, makeBaseline(all, io.cwd, baselineFile));
+          io.stderr(`Wrote ${all.length} known duplicate${all.length === 1 ? '' : 's'} to ${shownBaseline}.\n`);
+          setExit(EXIT.ok);
+          return;
+        }
+        let findings = all;
+        let known = 0;
+        if (baselineFile) {
+          const match = matchBaseline(all, readBaseline({ file: baselineFile, shown: shownBaseline }, io.cwd), io.cwd);
+          if (options.pruneBaseline) {
+            writeBaseline(baselineFile, makeBaseline(match.known, io.cwd, baselineFile));
+            io.stderr(
+              `Removed ${match.stale.length} stale entr${match.stale.length === 1 ? 'y' : 'ies'} from ${shownBaseline} (${match.known.length} kept).\n`,
+            );
+          }
+          findings = match.fresh;
+          known = match.known.length;
+        }
+        let unreadable = unreadableOf(report.errors, failOn);
+        if (options.quiet) {
+          findings = onlyErrors(findings);
+          unreadable = onlyErrors(unreadable);
+        }
+        const counts = tally(findings, unreadable);
+        const colored = options.format === 'text' && !options.output && useColor();
+        const catalogue = await checkCatalogue(config, options, failOn);
+        // SARIF and GitLab carry the catalogue's findings as results of their own rules (paths from the cwd, like the rest).
+        const carried =
+          catalogue && !catalogue.error && (options.format === 'sarif' || options.format === 'gitlab')
+            ? { findings: rebaseFindings(catalogue.findings, config.baseDir, io.cwd), failOn }
+            : undefined;
+        let text =
+          options.format === 'html'
+            ? await renderHtmlReport(report, { cwd: io.cwd, maxPixels: config.settings.maxPixels })
+            : formatCheck(options.format, {
+                findings,
+                unreadable,
+                report,
+                counts,
+                known,
+                srcRoot: io.cwd,
+                style: styleFor(colored),
+                ...(carried ? { catalogue: carried } : {}),
+              });
+        if (catalogue) {
+          if (options.format === 'text') text += formatCatalogueText(catalogue);
+          else if (options.format === 'json') text = JSON.stringify({ ...(JSON.parse(text) as object), catalogue }, null, 2) + '\n';
+          else if (options.format === 'github') text += formatCatalogueGithub(catalogue);
+          else if (!carried) io.stderr(formatCatalogueText(catalogue).trimStart());
+        }
+        if (options.output) fs.writeFileSync(path.resolve(io.cwd, options.output), text);
+        else io.stdout(text);
+        setExit(checkFails(counts, options.maxWarnings) || (catalogue?.failing ?? 0) > 0 ? EXIT.duplicates : EXIT.ok);
+      },
+    );
 
   common(program.command('publish'))
     .description("send this site's image fingerprints to the PostgreSQL catalogue (only what changed since its last publish)")
     .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
-    .option('--catalogue <url>', 'postgres:// connection string (default: DOUBLON_CATALOGUE or PG* variables; prefer them to keep the password out of the process list)')
+    .option(
+      '--catalogue <url>',
+      'postgres:// connection string (default: DOUBLON_CATALOGUE or PG* variables; prefer them to keep the password out of the process list)',
+    )
     .option('--repository <name>', "this site's name in the catalogue (default: its git remote's name, or its folder's)")
     .option('--public-url <url>', 'the base URL the site (its web roots) is served from: each image is published with its URL')
     .option('--library', 'publish as a shared library: copies of its images in other sites fail their check')
     .option('--json', 'print the result as JSON')
-    .action(async (roots: string[], options: CommonOptions & { catalogue?: string; repository?: string; publicUrl?: string; library?: boolean; json?: boolean }) => {
-      const result = await runPublish(configOf(roots, options), options);
-      io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatPublish(result));
-      setExit(EXIT.ok);
-    });
+    .action(
+      async (
+        roots: string[],
+        options: CommonOptions & { catalogue?: string; repository?: string; publicUrl?: string; library?: boolean; json?: boolean },
+      ) => {
+        const result = await runPublish(configOf(roots, options), options);
+        io.stdout(options.json ? JSON.stringify(result, null, 2) + '\n' : formatPublish(result));
+        setExit(EXIT.ok);
+      },
+    );
 
   common(program.command('replace'))
     .description('rewrite references to duplicates so they use the canonical file (a dry run unless --apply)')
     .argument('[roots...]', 'folders (default: the config roots, or the current folder)')
     .option('--apply', 'make the changes (atomic, journaled; `doublon undo` restores them)')
-    .option('--class <classes>', 'member classes to replace (near only when asked)', parseList<DuplicateClass>('--class', DUPLICATE_CLASSES), DEFAULT_CLASSES)
+    .option(
+      '--class <classes>',
+      'member classes to replace (near only when asked)',
+      parseList<DuplicateClass>('--class', DUPLICATE_CLASSES),
+      DEFAULT_CLASSES,
+    )
     .option('--group <id>', 'only this group')
     .option('--delete', 'move copies left unreferenced to the trash folder of the index')
     .option('--json', 'print the plan (and the result) as JSON')
-    .action(async (roots: string[], options: CommonOptions & { apply?: boolean; class: DuplicateClass[]; group?: string; delete?: boolean; json?: boolean }) => {
-      const config = configOf(roots, options);
-      const progress = progressReporter({ bar: options.progress && !options.json, lines: options.progress });
-      let analysis;
-      try {
-        analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice: notice(io) });
-      } finally {
-        progress.stop();
-      }
-      const leftovers = await removeLeftovers(config);
-      const input = { groups: analysis.groups.map(toReplaceGroup), referencesTo: analysis.referencesOf, resolve: resolveOptions(config), indexDir: config.indexDir, mentionsOf: analysis.mentionsOf };
-      const plan = await makePlan(input, { classes: options.class, groupId: options.group, delete: !!options.delete });
-      if (options.group && !analysis.groups.some((g) => g.id === options.group)) {
-        throw new CommanderError(EXIT.error, 'doublon.invalidArgument', `--group: no group ${options.group} (list them with doublon scan)`);
-      }
-      if (!options.json) for (const file of leftovers) io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
-      if (!options.apply) {
-        io.stdout(options.json ? JSON.stringify({ plan, leftoversRemoved: leftovers }, null, 2) + '\n' : `${formatPlan(plan, io.cwd)}\nDry run: nothing was changed. Run again with --apply to make these changes.\n`);
+    .action(
+      async (
+        roots: string[],
+        options: CommonOptions & { apply?: boolean; class: DuplicateClass[]; group?: string; delete?: boolean; json?: boolean },
+      ) => {
+        const config = configOf(roots, options);
+        const progress = progressReporter({ bar: options.progress && !options.json, lines: options.progress });
+        let analysis;
+        try {
+          analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice: notice(io) });
+        } finally {
+          progress.stop();
+        }
+        const leftovers = await removeLeftovers(config);
+        const input = {
+          groups: analysis.groups.map(toReplaceGroup),
+          referencesTo: analysis.referencesOf,
+          resolve: resolveOptions(config),
+          indexDir: config.indexDir,
+          mentionsOf: analysis.mentionsOf,
+        };
+        const plan = await makePlan(input, { classes: options.class, groupId: options.group, delete: !!options.delete });
+        if (options.group && !analysis.groups.some((g) => g.id === options.group)) {
+          throw new CommanderError(
+            EXIT.error,
+            'doublon.invalidArgument',
+            `--group: no group ${options.group} (list them with doublon scan)`,
+          );
+        }
+        if (!options.json)
+          for (const file of leftovers)
+            io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
+        if (!options.apply) {
+          io.stdout(
+            options.json
+              ? JSON.stringify({ plan, leftoversRemoved: leftovers }, null, 2) + '\n'
+              : `${formatPlan(plan, io.cwd)}\nDry run: nothing was changed. Run again with --apply to make these changes.\n`,
+          );
+          setExit(EXIT.ok);
+          return;
+        }
+        const result = await applyPlan(plan, { ...input, indexDir: config.indexDir });
+        io.stdout(
+          options.json
+            ? JSON.stringify({ plan, result, leftoversRemoved: leftovers }, null, 2) + '\n'
+            : `${formatPlan(plan, io.cwd)}\nApplied: ${result.editsApplied} reference${result.editsApplied === 1 ? '' : 's'} rewritten in ${result.filesWritten.length} file${result.filesWritten.length === 1 ? '' : 's'}, ${result.removed.length} image${result.removed.length === 1 ? '' : 's'} moved to the trash (${formatBytes(result.bytesReclaimed)} reclaimed). Undo with \`doublon undo\`.\n`,
+        );
         setExit(EXIT.ok);
-        return;
-      }
-      const result = await applyPlan(plan, { ...input, indexDir: config.indexDir });
-      io.stdout(options.json
-        ? JSON.stringify({ plan, result, leftoversRemoved: leftovers }, null, 2) + '\n'
-        : `${formatPlan(plan, io.cwd)}\nApplied: ${result.editsApplied} reference${result.editsApplied === 1 ? '' : 's'} rewritten in ${result.filesWritten.length} file${result.filesWritten.length === 1 ? "" : "s"}, ${result.removed.length} image${result.removed.length === 1 ? '' : 's'} moved to the trash (${formatBytes(result.bytesReclaimed)} reclaimed). Undo with \`doublon undo\`.\n`);
-      setExit(EXIT.ok);
-    });
+      },
+    );
 
-  program.command('undo')
+  program
+    .command('undo')
     .description('restore the files changed by the last `doublon replace --apply`')
     .option('-c, --config <file>', 'configuration file')
     .option('--index <dir>', 'index folder')
     .option('--force', 'restore even files edited since (their current text is saved in the trash first)')
     .action(async (options: { config?: string; index?: string; force?: boolean }) => {
       const config = configOf([], options);
-      for (const file of await removeLeftovers(config)) io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
+      for (const file of await removeLeftovers(config))
+        io.stderr(`Removed ${displayPath(file, io.cwd)}, a temporary file left by an interrupted replace or undo.\n`);
       const result = await undoLast({ indexDir: config.indexDir, roots: config.roots, force: !!options.force });
-      io.stdout(`Undid the replacement ${result.journalId}: ${result.restored.length} file${result.restored.length === 1 ? '' : 's'} restored, ${result.movedBack.length} image${result.movedBack.length === 1 ? '' : 's'} moved back.\n`);
-      for (const saved of result.forced) io.stdout(`  ${quotePath(displayPath(saved.path, io.cwd))} had changed: its text was kept in ${quotePath(displayPath(saved.savedAs, io.cwd))}\n`);
+      io.stdout(
+        `Undid the replacement ${result.journalId}: ${result.restored.length} file${result.restored.length === 1 ? '' : 's'} restored, ${result.movedBack.length} image${result.movedBack.length === 1 ? '' : 's'} moved back.\n`,
+      );
+      for (const saved of result.forced)
+        io.stdout(
+          `  ${quotePath(displayPath(saved.path, io.cwd))} had changed: its text was kept in ${quotePath(displayPath(saved.savedAs, io.cwd))}\n`,
+        );
       setExit(EXIT.ok);
     });
 
@@ -429,7 +585,16 @@ function removeLeftovers(config: ResolvedConfig): Promise<string[]> {
 }
 
 /** Runs the CLI; resolves to the exit code. `io` is injectable so tests can run it in-process. */
-export async function main(argv: string[], given: Io = { cwd: process.cwd(), stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), isTTY: process.stdout.isTTY, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  given: Io = {
+    cwd: process.cwd(),
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTTY: process.stdout.isTTY,
+    env: process.env,
+  },
+): Promise<number> {
   let exit: number = EXIT.ok;
   const io = { ...given }; // --cwd changes io.cwd for this run only
   const program = buildProgram(io, (code) => (exit = code));
@@ -443,7 +608,15 @@ export async function main(argv: string[], given: Io = { cwd: process.cwd(), std
       if (error.code === 'doublon.invalidArgument') io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }
-    if (error instanceof ConfigError || error instanceof BaselineError || error instanceof DaemonRunningError || error instanceof ReplaceError || error instanceof DiskFullError || error instanceof UnsafeSocketFolderError || error instanceof CatalogueError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof BaselineError ||
+      error instanceof DaemonRunningError ||
+      error instanceof ReplaceError ||
+      error instanceof DiskFullError ||
+      error instanceof UnsafeSocketFolderError ||
+      error instanceof CatalogueError
+    ) {
       io.stderr(`doublon: ${error.message}\n`);
       return EXIT.error;
     }

@@ -36,7 +36,12 @@ const LABEL: Record<AnalyseProgress['phase'], string> = { crawl: 'hashing', hash
 
 function progressBar(): ProgressReporter {
   const bar = new SingleBar(
-    { stream: process.stderr, format: ' {phase} [{bar}] {value}/{total} {unit} | {eta_formatted} left', hideCursor: true, clearOnComplete: true },
+    {
+      stream: process.stderr,
+      format: ' {phase} [{bar}] {value}/{total} {unit} | {eta_formatted} left',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     Presets.shades_classic,
   );
   let shown: AnalyseProgress['phase'] | undefined;

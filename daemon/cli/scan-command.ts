@@ -10,8 +10,14 @@ export function formatReportText(report: ScanReport, stats: ScanStats | undefine
     lines.push(`${group.class} group ${group.id}: ${group.members.length} files, ${formatBytes(group.bytesReclaimable)} reclaimable`);
     for (const member of group.members) {
       const isCanonical = member.path === group.canonical;
-      const how = isCanonical ? `canonical (${group.rule})` : member.class === 'near' ? `near ${(member.similarity * 100).toFixed(1)}%` : member.class;
-      lines.push(`  ${isCanonical ? '*' : ' '} ${quotePath(member.path)}  ${member.width}x${member.height}  ${formatBytes(member.bytes)}  ${how}`);
+      const how = isCanonical
+        ? `canonical (${group.rule})`
+        : member.class === 'near'
+          ? `near ${(member.similarity * 100).toFixed(1)}%`
+          : member.class;
+      lines.push(
+        `  ${isCanonical ? '*' : ' '} ${quotePath(member.path)}  ${member.width}x${member.height}  ${formatBytes(member.bytes)}  ${how}`,
+      );
     }
     lines.push('');
   }
@@ -20,7 +26,9 @@ export function formatReportText(report: ScanReport, stats: ScanStats | undefine
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push(`${plural(report.groups.length, 'group')}, ${plural(duplicates, 'duplicate file')}, ${formatBytes(bytes)} reclaimable.`);
   if (stats) {
-    lines.push(`${stats.files} images indexed (${stats.decoded} decoded, ${stats.read - stats.decoded} known by content, ${stats.unchanged} unchanged) in ${(stats.elapsedMs / 1000).toFixed(2)} s.`);
+    lines.push(
+      `${stats.files} images indexed (${stats.decoded} decoded, ${stats.read - stats.decoded} known by content, ${stats.unchanged} unchanged) in ${(stats.elapsedMs / 1000).toFixed(2)} s.`,
+    );
   } else lines.push('Answered by the running daemon.');
   for (const error of report.errors) lines.push(`error: ${quotePath(error.path)}: ${escapeControls(error.message)}`);
   return lines.join('\n') + '\n';

@@ -21,7 +21,11 @@ export interface ResolvedLibrary {
 const isInside = (p: string, dir: string): boolean => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
 /** Resolves the configured libraries against the config's folder; returns them and the problems (missing folders). */
-export function resolveLibraries(settings: readonly LibrarySetting[], baseDir: string, roots: readonly string[]): { libraries: ResolvedLibrary[]; problems: string[] } {
+export function resolveLibraries(
+  settings: readonly LibrarySetting[],
+  baseDir: string,
+  roots: readonly string[],
+): { libraries: ResolvedLibrary[]; problems: string[] } {
   const libraries: ResolvedLibrary[] = [];
   const problems: string[] = [];
   settings.forEach((setting, i) => {
@@ -47,11 +51,19 @@ export function libraryOf<L extends { dir: string }>(file: string, libraries: re
 
 /** Whether `file` is the site's own: not in a library outside the roots (those are scanned, not the site's). */
 export function isSiteFile(file: string, libraries: readonly ResolvedLibrary[]): boolean {
-  return libraries.length === 0 || libraryOf(file, libraries.filter((library) => !library.insideRoots)) === undefined;
+  return (
+    libraries.length === 0 ||
+    libraryOf(
+      file,
+      libraries.filter((library) => !library.insideRoots),
+    ) === undefined
+  );
 }
 
 /** The folders a scan walks: the roots, and the libraries outside them (read only: never in `roots`). */
 export function scannedRoots(config: { roots: string[]; libraries: readonly ResolvedLibrary[] }): string[] {
   const outside = config.libraries.filter((library) => !library.insideRoots).map((library) => library.dir);
-  return [...new Set([...config.roots, ...outside])].filter((dir, i, all) => !all.some((other, j) => j !== i && other !== dir && isInside(dir, other)));
+  return [...new Set([...config.roots, ...outside])].filter(
+    (dir, i, all) => !all.some((other, j) => j !== i && other !== dir && isInside(dir, other)),
+  );
 }

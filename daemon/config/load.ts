@@ -44,7 +44,9 @@ export function readConfigFile(file: string): DoublonConfig {
 /** Drops roots that sit inside another root, so no file is indexed twice. */
 function outermost(roots: string[]): string[] {
   const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
-  return sorted.filter((root, i) => !sorted.slice(0, i).some((outer) => root.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)));
+  return sorted.filter(
+    (root, i) => !sorted.slice(0, i).some((outer) => root.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)),
+  );
 }
 
 export interface LoadOptions {
@@ -58,12 +60,15 @@ export interface LoadOptions {
 }
 
 export function loadConfig(options: LoadOptions): ResolvedConfig {
-  const file = options.configFile ? path.resolve(options.cwd, options.configFile) : findConfigFile(options.roots?.[0] ? path.resolve(options.cwd, options.roots[0]) : options.cwd);
+  const file = options.configFile
+    ? path.resolve(options.cwd, options.configFile)
+    : findConfigFile(options.roots?.[0] ? path.resolve(options.cwd, options.roots[0]) : options.cwd);
   if (options.configFile && !fs.existsSync(file!)) throw new ConfigError(file!, ['the file does not exist']);
   const settings = file ? readConfigFile(file) : structuredClone(DEFAULT_CONFIG);
-  const roots = options.roots && options.roots.length > 0
-    ? options.roots.map((r) => path.resolve(options.cwd, r))
-    : settings.roots.map((r) => path.resolve(file ? path.dirname(file) : options.cwd, r));
+  const roots =
+    options.roots && options.roots.length > 0
+      ? options.roots.map((r) => path.resolve(options.cwd, r))
+      : settings.roots.map((r) => path.resolve(file ? path.dirname(file) : options.cwd, r));
   for (const root of roots) {
     let stat: fs.Stats;
     try {
@@ -86,7 +91,9 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     settings,
     roots: realRoots,
     libraries,
-    webRoots: file ? settings.webRoots.map((w) => path.resolve(baseDir, w)) : settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(r, w))),
+    webRoots: file
+      ? settings.webRoots.map((w) => path.resolve(baseDir, w))
+      : settings.webRoots.flatMap((w) => roots.map((r) => path.resolve(r, w))),
     indexDir: options.indexDir ? path.resolve(options.cwd, options.indexDir) : path.resolve(indexBase, settings.indexDir),
   };
 }

@@ -15,7 +15,12 @@ export const SCHEMA_FILE = 'schema/doublon.config.schema.json';
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const nonEmptyString = { type: 'string', minLength: 1 };
-const globs = (description: string, nonEmpty = false): Json => ({ type: 'array', items: nonEmptyString, ...(nonEmpty ? { minItems: 1 } : {}), description });
+const globs = (description: string, nonEmpty = false): Json => ({
+  type: 'array',
+  items: nonEmptyString,
+  ...(nonEmpty ? { minItems: 1 } : {}),
+  description,
+});
 
 export function configSchema(): Json {
   const d = DEFAULT_CONFIG;
@@ -31,22 +36,46 @@ export function configSchema(): Json {
       roots: { ...(globs('Folders to scan, relative to this file.', true) as object), default: d.roots },
       include: { ...(globs('Globs of image files to index, relative to each root.', true) as object), default: d.include },
       exclude: { ...(globs('Globs never indexed, relative to each root.') as object), default: d.exclude },
-      sources: { ...(globs('Globs of source files whose image references are read (HTML, CSS, JS/TS, Markdown, Vue…); `!glob` excludes.') as object), default: d.sources },
-      webRoots: { ...(globs('Folders served at `/` by the site, for root-relative references (`/img/a.png`).') as object), default: d.webRoots },
-      gitignore: { type: 'boolean', default: d.gitignore, description: 'Skip what git ignores (.gitignore files, .git/info/exclude, core.excludesFile).' },
+      sources: {
+        ...(globs('Globs of source files whose image references are read (HTML, CSS, JS/TS, Markdown, Vue…); `!glob` excludes.') as object),
+        default: d.sources,
+      },
+      webRoots: {
+        ...(globs('Folders served at `/` by the site, for root-relative references (`/img/a.png`).') as object),
+        default: d.webRoots,
+      },
+      gitignore: {
+        type: 'boolean',
+        default: d.gitignore,
+        description: 'Skip what git ignores (.gitignore files, .git/info/exclude, core.excludesFile).',
+      },
       thresholds: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          nearSimilarity: { type: 'number', minimum: LIMITS.nearSimilarity.min, maximum: LIMITS.nearSimilarity.max, default: d.thresholds.nearSimilarity, description: 'Minimal similarity of a near duplicate.' },
+          nearSimilarity: {
+            type: 'number',
+            minimum: LIMITS.nearSimilarity.min,
+            maximum: LIMITS.nearSimilarity.max,
+            default: d.thresholds.nearSimilarity,
+            description: 'Minimal similarity of a near duplicate.',
+          },
         },
       },
       canonical: {
         type: 'object',
         additionalProperties: false,
         properties: {
-          preferred: { ...(globs('Globs (relative to this file) of the preferred library: a match is chosen as the canonical first.') as object), default: d.canonical.preferred },
-          rules: { type: 'array', items: { enum: [...CANONICAL_RULES] }, default: d.canonical.rules, description: 'The tie-break order after `preferred`.' },
+          preferred: {
+            ...(globs('Globs (relative to this file) of the preferred library: a match is chosen as the canonical first.') as object),
+            default: d.canonical.preferred,
+          },
+          rules: {
+            type: 'array',
+            items: { enum: [...CANONICAL_RULES] },
+            default: d.canonical.rules,
+            description: 'The tie-break order after `preferred`.',
+          },
         },
       },
       ignore: {
@@ -56,26 +85,53 @@ export function configSchema(): Json {
         items: {
           oneOf: [
             nonEmptyString,
-            { type: 'object', additionalProperties: false, required: ['paths'], properties: { paths: { type: 'array', items: nonEmptyString, minItems: 1 } } },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['paths'],
+              properties: { paths: { type: 'array', items: nonEmptyString, minItems: 1 } },
+            },
           ],
         },
       },
-      failOn: { type: 'array', items: { enum: [...FAIL_ON_VALUES] }, default: d.failOn, description: 'What `doublon check` fails on: duplicate classes, and `unreadable` for images that cannot be decoded.' },
-      maxPixels: { type: 'number', minimum: LIMITS.maxPixels.min, maximum: LIMITS.maxPixels.max, default: d.maxPixels, description: 'Images with more pixels are refused (decompression bombs).' },
-      maxSvgBytes: { type: 'number', minimum: LIMITS.maxSvgBytes.min, maximum: LIMITS.maxSvgBytes.max, default: d.maxSvgBytes, description: 'SVG files larger than this are refused before they are parsed (bytes).' },
+      failOn: {
+        type: 'array',
+        items: { enum: [...FAIL_ON_VALUES] },
+        default: d.failOn,
+        description: 'What `doublon check` fails on: duplicate classes, and `unreadable` for images that cannot be decoded.',
+      },
+      maxPixels: {
+        type: 'number',
+        minimum: LIMITS.maxPixels.min,
+        maximum: LIMITS.maxPixels.max,
+        default: d.maxPixels,
+        description: 'Images with more pixels are refused (decompression bombs).',
+      },
+      maxSvgBytes: {
+        type: 'number',
+        minimum: LIMITS.maxSvgBytes.min,
+        maximum: LIMITS.maxSvgBytes.max,
+        default: d.maxSvgBytes,
+        description: 'SVG files larger than this are refused before they are parsed (bytes).',
+      },
       indexDir: { ...nonEmptyString, default: d.indexDir, description: 'Where the index lives, relative to this file.' },
       libraries: {
         type: 'array',
         maxItems: LIMITS.libraries.maxItems,
         default: [],
-        description: 'Shared libraries of canonical assets: a copy of a library image in the site is a duplicate of it, and `replace` points the references at the library (relative inside the roots, its URL outside). A library is read, never written.',
+        description:
+          'Shared libraries of canonical assets: a copy of a library image in the site is a duplicate of it, and `replace` points the references at the library (relative inside the roots, its URL outside). A library is read, never written.',
         items: {
           type: 'object',
           additionalProperties: false,
           required: ['path', 'url'],
           properties: {
-            path: { ...nonEmptyString, description: 'The library\'s folder, relative to this file (inside or outside the roots).' },
-            url: { type: 'string', pattern: LIBRARY_URL_PATTERN, description: 'The public base URL the library is served from (`https://cdn.example.org/assets/` or `/assets/`).' },
+            path: { ...nonEmptyString, description: "The library's folder, relative to this file (inside or outside the roots)." },
+            url: {
+              type: 'string',
+              pattern: LIBRARY_URL_PATTERN,
+              description: 'The public base URL the library is served from (`https://cdn.example.org/assets/` or `/assets/`).',
+            },
           },
         },
       },

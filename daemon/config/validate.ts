@@ -2,18 +2,35 @@
  * Validation of `doublon.config.json`. Every message names the key, what was expected and what was found,
  * e.g. `thresholds.nearSimilarity: expected a number between 0 and 1, received 7 (number)`.
  */
-import { DEFAULT_CONFIG, FAIL_ON_VALUES, type DoublonConfig, type FailOn, type IgnoredSet, type LibrarySetting } from '../../protocol/settings';
+import {
+  DEFAULT_CONFIG,
+  FAIL_ON_VALUES,
+  type DoublonConfig,
+  type FailOn,
+  type IgnoredSet,
+  type LibrarySetting,
+} from '../../protocol/settings';
 import type { CanonicalRule } from '../../protocol/report';
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(`${file}: invalid configuration\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
 }
 
 export const CANONICAL_RULES: readonly CanonicalRule[] = [
-  'preferred', 'most-referenced', 'highest-resolution', 'lossless', 'smallest-file', 'oldest', 'shortest-path', 'lexical',
+  'preferred',
+  'most-referenced',
+  'highest-resolution',
+  'lossless',
+  'smallest-file',
+  'oldest',
+  'shortest-path',
+  'lexical',
 ];
 
 /** Ranges of the numeric settings, shared with the JSON schema (schema.ts). */
@@ -31,7 +48,10 @@ export const LIBRARY_URL_PATTERN = '^(https?://[^\\s/]+|/)[^\\s]*$';
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  const shown = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined ? String(value) : (JSON.stringify(value) ?? typeof value);
+  const shown =
+    typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined
+      ? String(value)
+      : (JSON.stringify(value) ?? typeof value);
   return `${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} (${typeof value})`;
 }
 
@@ -97,8 +117,10 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
     else check.fail('gitignore', 'true or false', raw.gitignore);
   }
   if ('failOn' in raw) config.failOn = check.enumArray<FailOn>('failOn', raw.failOn, FAIL_ON_VALUES) ?? config.failOn;
-  if ('maxPixels' in raw) config.maxPixels = check.number('maxPixels', raw.maxPixels, LIMITS.maxPixels.min, LIMITS.maxPixels.max) ?? config.maxPixels;
-  if ('maxSvgBytes' in raw) config.maxSvgBytes = check.number('maxSvgBytes', raw.maxSvgBytes, LIMITS.maxSvgBytes.min, LIMITS.maxSvgBytes.max) ?? config.maxSvgBytes;
+  if ('maxPixels' in raw)
+    config.maxPixels = check.number('maxPixels', raw.maxPixels, LIMITS.maxPixels.min, LIMITS.maxPixels.max) ?? config.maxPixels;
+  if ('maxSvgBytes' in raw)
+    config.maxSvgBytes = check.number('maxSvgBytes', raw.maxSvgBytes, LIMITS.maxSvgBytes.min, LIMITS.maxSvgBytes.max) ?? config.maxSvgBytes;
   if ('indexDir' in raw) {
     if (typeof raw.indexDir === 'string' && raw.indexDir !== '') config.indexDir = raw.indexDir;
     else check.fail('indexDir', 'a non-empty string', raw.indexDir);
@@ -112,7 +134,9 @@ export function validateConfig(raw: unknown, file: string): DoublonConfig {
         if (key !== 'nearSimilarity') check.problems.push(`thresholds.${key}: unknown key (known keys: nearSimilarity)`);
       }
       if ('nearSimilarity' in t) {
-        config.thresholds.nearSimilarity = check.number('thresholds.nearSimilarity', t.nearSimilarity, LIMITS.nearSimilarity.min, LIMITS.nearSimilarity.max) ?? config.thresholds.nearSimilarity;
+        config.thresholds.nearSimilarity =
+          check.number('thresholds.nearSimilarity', t.nearSimilarity, LIMITS.nearSimilarity.min, LIMITS.nearSimilarity.max) ??
+          config.thresholds.nearSimilarity;
       }
     }
   }
@@ -164,8 +188,12 @@ function validateLibraries(check: Checker, value: unknown): LibrarySetting[] {
       if (k !== 'path' && k !== 'url') check.problems.push(`${key}.${k}: unknown key (known keys: path, url)`);
     }
     const ok = [
-      typeof entry.path === 'string' && entry.path !== '' ? true : check.fail(`${key}.path`, 'a non-empty string (a folder, relative to this file)', entry.path),
-      typeof entry.url === 'string' && url.test(entry.url) ? true : check.fail(`${key}.url`, 'an http(s) URL or a path from the site\'s root ("/assets/")', entry.url),
+      typeof entry.path === 'string' && entry.path !== ''
+        ? true
+        : check.fail(`${key}.path`, 'a non-empty string (a folder, relative to this file)', entry.path),
+      typeof entry.url === 'string' && url.test(entry.url)
+        ? true
+        : check.fail(`${key}.url`, 'an http(s) URL or a path from the site\'s root ("/assets/")', entry.url),
     ].every(Boolean);
     if (ok) libraries.push({ path: entry.path as string, url: entry.url as string });
   });

@@ -23,7 +23,10 @@ let cache: Record<AssetName, string> | undefined;
 export function readAssets(): Record<AssetName, string> {
   if (!cache) {
     const dir = assetDir();
-    cache = Object.fromEntries(ASSET_NAMES.map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')])) as Record<AssetName, string>;
+    cache = Object.fromEntries(ASSET_NAMES.map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')])) as Record<
+      AssetName,
+      string
+    >;
   }
   return cache;
 }

@@ -28,7 +28,12 @@ const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; scrip
 
 /** JSON that is safe inside <script>: no `</script>`, no `<!--`, no line separators that older parsers mind. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(text: string): string {
@@ -38,14 +43,19 @@ function escapeHtml(text: string): string {
 /** Thumbnails of every distinct content in the report, keyed by sha256 (a file that cannot be rendered gets none). */
 async function thumbnails(report: ScanReport, options: HtmlReportOptions): Promise<Record<string, string>> {
   const wanted = new Map<string, string>();
-  for (const group of report.groups) for (const m of group.members) if (!wanted.has(m.sha256)) wanted.set(m.sha256, path.resolve(options.cwd, m.path));
+  for (const group of report.groups)
+    for (const m of group.members) if (!wanted.has(m.sha256)) wanted.set(m.sha256, path.resolve(options.cwd, m.path));
   const out: Record<string, string> = {};
   const queue = [...wanted];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [sha, file] = next;
       try {
-        const thumb = await renderThumb(await fs.promises.readFile(file), { size: options.thumbSize ?? 120, maxPixels: options.maxPixels, quality: 60 });
+        const thumb = await renderThumb(await fs.promises.readFile(file), {
+          size: options.thumbSize ?? 120,
+          maxPixels: options.maxPixels,
+          quality: 60,
+        });
         out[sha] = `data:image/webp;base64,${thumb.toString('base64')}`;
       } catch {
         // Gone or undecodable since the scan: the page shows "no preview" with the path.
@@ -58,7 +68,12 @@ async function thumbnails(report: ScanReport, options: HtmlReportOptions): Promi
 
 export async function renderHtmlReport(report: ScanReport, options: HtmlReportOptions): Promise<string> {
   const assets = readAssets();
-  const data = { version: report.version, generatedAt: (options.now ?? new Date()).toISOString(), report, thumbs: await thumbnails(report, options) };
+  const data = {
+    version: report.version,
+    generatedAt: (options.now ?? new Date()).toISOString(),
+    report,
+    thumbs: await thumbnails(report, options),
+  };
   const title = options.title ?? `Doublon report: ${report.groups.length} duplicate group${report.groups.length === 1 ? '' : 's'}`;
   return [
     '<!doctype html>',

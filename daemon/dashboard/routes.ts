@@ -26,7 +26,8 @@ export interface DashboardOptions {
   log?: (line: string) => void;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const TYPES: Record<AssetName, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
@@ -40,16 +41,20 @@ function fail(res: Response, status: number, error: string, message: string): vo
 function shellRouter(): Router {
   const router = express.Router();
   const assets = readAssets();
-  const etags = Object.fromEntries(Object.entries(assets).map(([name, text]) => [name, `"${crypto.createHash('sha256').update(text).digest('hex').slice(0, 32)}"`]));
-  const serve = (name: AssetName) => (req: Request, res: Response): void => {
-    res.set({ 'Content-Type': TYPES[name], 'Cache-Control': 'no-cache', ETag: etags[name] });
-    if (name === 'index.html') res.set('Content-Security-Policy', CSP);
-    if (req.get('if-none-match') === etags[name]) {
-      res.status(304).end();
-      return;
-    }
-    res.status(200).send(assets[name]);
-  };
+  const etags = Object.fromEntries(
+    Object.entries(assets).map(([name, text]) => [name, `"${crypto.createHash('sha256').update(text).digest('hex').slice(0, 32)}"`]),
+  );
+  const serve =
+    (name: AssetName) =>
+    (req: Request, res: Response): void => {
+      res.set({ 'Content-Type': TYPES[name], 'Cache-Control': 'no-cache', ETag: etags[name] });
+      if (name === 'index.html') res.set('Content-Security-Policy', CSP);
+      if (req.get('if-none-match') === etags[name]) {
+        res.status(304).end();
+        return;
+      }
+      res.status(200).send(assets[name]);
+    };
   router.get(['/', '/index.html'], serve('index.html'));
   router.get('/app.css', serve('app.css'));
   router.get('/app.js', serve('app.js'));
@@ -71,14 +76,16 @@ export function registerDashboard(routes: Router, options: DashboardOptions): Da
 
   const cache = new ThumbCache(path.join(config.indexDir, 'thumbs'), config.settings.maxPixels);
   let realRoots: string[] | undefined;
-  const rootsReal = (): string[] => (realRoots ??= config.roots.map((root) => {
-    try {
-      return fs.realpathSync(root);
-    } catch {
-      return root;
-    }
-  }));
-  const inside = (p: string, dirs: string[]): boolean => dirs.some((dir) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep));
+  const rootsReal = (): string[] =>
+    (realRoots ??= config.roots.map((root) => {
+      try {
+        return fs.realpathSync(root);
+      } catch {
+        return root;
+      }
+    }));
+  const inside = (p: string, dirs: string[]): boolean =>
+    dirs.some((dir) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep));
 
   routes.get('/thumbs', async (req, res) => {
     const requested = req.query.path;
@@ -111,7 +118,8 @@ export function registerDashboard(routes: Router, options: DashboardOptions): Da
     try {
       info = (await endpoint.call('doublon/fileInfo', { path: real }, { transport: 'http', client: 'dashboard-thumbs' })) as FileInfo;
     } catch (error) {
-      if (error instanceof RpcError && error.code === RpcErrorCodes.PathOutsideRoots) fail(res, 403, 'outside_roots', `${requested} is outside the watched roots`);
+      if (error instanceof RpcError && error.code === RpcErrorCodes.PathOutsideRoots)
+        fail(res, 403, 'outside_roots', `${requested} is outside the watched roots`);
       else fail(res, 503, 'unavailable', `cannot look ${requested} up in the index: ${(error as Error).message}`);
       return;
     }

@@ -32,7 +32,10 @@ export async function renderThumb(bytes: Buffer, options: ThumbOptions): Promise
     .rotate()
     .resize(options.size, options.size, { fit: 'inside', withoutEnlargement: true });
   return options.format === 'jpeg'
-    ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: options.quality ?? 70, mozjpeg: true }).toBuffer()
+    ? pipeline
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: options.quality ?? 70, mozjpeg: true })
+        .toBuffer()
     : pipeline.webp({ quality: options.quality ?? 72, effort: 3 }).toBuffer();
 }
 
@@ -44,7 +47,11 @@ export class ThumbCache {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly dir: string, private readonly maxPixels: number, private readonly limit = 2) {}
+  constructor(
+    private readonly dir: string,
+    private readonly maxPixels: number,
+    private readonly limit = 2,
+  ) {}
 
   fileFor(sha: string, size: number): string {
     return path.join(this.dir, sha.slice(0, 2), `${sha}-${size}.webp`);
@@ -88,10 +95,12 @@ export class ThumbCache {
       this.running++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => {
-      this.running++;
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.running++;
+        resolve();
+      }),
+    );
   }
 
   private releaseSlot(): void {

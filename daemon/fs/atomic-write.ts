@@ -30,7 +30,8 @@ function tempFileFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.doublon-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-const wantsOwner = (keep: FileOwnership): keep is FileOwnership & { uid: number; gid: number } => keep.uid !== undefined && keep.gid !== undefined;
+const wantsOwner = (keep: FileOwnership): keep is FileOwnership & { uid: number; gid: number } =>
+  keep.uid !== undefined && keep.gid !== undefined;
 
 export async function atomicWrite(file: string, bytes: Uint8Array | string, keep: FileOwnership): Promise<void> {
   const tmp = tempFileFor(file);
@@ -75,7 +76,12 @@ export function atomicWriteSync(file: string, bytes: Uint8Array | string, keep: 
     if (keep.durable !== false) syncFolderSync(path.dirname(file));
   } finally {
     if (!renamed) {
-      if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already closed */ }
+      if (fd !== undefined)
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
       fs.rmSync(tmp, { force: true });
     }
   }

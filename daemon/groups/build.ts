@@ -115,7 +115,9 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
   const grouped = new Set<number>();
   const allParts = parts.groups();
   for (const part of allParts) for (const i of part) grouped.add(i);
-  shas.forEach((sha, i) => { if (!grouped.has(i) && holders.get(sha)!.length > 1) allParts.push([i]); });
+  shas.forEach((sha, i) => {
+    if (!grouped.has(i) && holders.get(sha)!.length > 1) allParts.push([i]);
+  });
 
   const groups: DuplicateGroup[] = [];
   for (const indices of allParts) {
@@ -126,7 +128,9 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
       unplaced.delete(canonical.sha256);
       // Its partners, best first (the chooser's order of their files), each verified against it.
       const accepted = [canonical.sha256];
-      const candidates = options.chooser.choose(files.filter((f) => f.sha256 !== canonical.sha256 && unplaced.has(f.sha256) && graph.pair(canonical.sha256, f.sha256))).ordered;
+      const candidates = options.chooser.choose(
+        files.filter((f) => f.sha256 !== canonical.sha256 && unplaced.has(f.sha256) && graph.pair(canonical.sha256, f.sha256)),
+      ).ordered;
       for (const file of candidates) {
         if (accepted.includes(file.sha256)) continue;
         if (accepted.some((sha) => graph.verifiedDifferent(sha, file.sha256))) continue;
@@ -137,19 +141,24 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
         for (const member of accepted) {
           for (const pair of graph.partners(member)) {
             const other = pair.a === member ? pair.b : pair.a;
-            if (unplaced.has(other) && !graph.pair(canonical.sha256, other) && !graph.verifiedDifferent(canonical.sha256, other)) options.unverified(canonical.sha256, other);
+            if (unplaced.has(other) && !graph.pair(canonical.sha256, other) && !graph.verifiedDifferent(canonical.sha256, other))
+              options.unverified(canonical.sha256, other);
           }
         }
       }
       // A file declared distinct from the canonical (a srcset variant of it, an ignored pair) is not a
       // duplicate of the file it would be replaced by.
-      const members = accepted.flatMap((sha) => holders.get(sha)!).filter((m) => m === canonical || !declaredDistinct(m.path, canonical.path));
+      const members = accepted
+        .flatMap((sha) => holders.get(sha)!)
+        .filter((m) => m === canonical || !declaredDistinct(m.path, canonical.path));
       if (members.length < 2) continue;
       const choice = options.chooser.choose(members);
       let groupClass: DuplicateClass = 'exact';
       const groupMembers: GroupMember[] = choice.ordered.map((image) => {
         const pair = image.sha256 === canonical.sha256 ? undefined : graph.pair(canonical.sha256, image.sha256)!;
-        const member: GroupMember = pair ? { image, class: pair.class, similarity: pair.similarity } : { image, class: 'exact', similarity: 1 };
+        const member: GroupMember = pair
+          ? { image, class: pair.class, similarity: pair.similarity }
+          : { image, class: 'exact', similarity: 1 };
         const variant = image === choice.canonical ? undefined : options.variants?.reason(choice.canonical, image);
         if (variant) member.variant = variant;
         groupClass = looserClass(groupClass, member.class);
@@ -177,7 +186,11 @@ const COMPLETION_ROUNDS = 3;
  * then grouping runs again — it joins the canonical directly, forms its own group, or stays out. `verified`
  * says whether the graph gained pairs (the caller saves it).
  */
-export async function starGroups(all: ImageEntry[], graph: SimilarityGraph, options: GroupOptions): Promise<{ groups: DuplicateGroup[]; verified: boolean }> {
+export async function starGroups(
+  all: ImageEntry[],
+  graph: SimilarityGraph,
+  options: GroupOptions,
+): Promise<{ groups: DuplicateGroup[]; verified: boolean }> {
   let verified = false;
   for (let round = 0; round < COMPLETION_ROUNDS; round++) {
     const missing: Array<[string, string]> = [];

@@ -25,7 +25,8 @@ function nearestFirst(distances: ReadonlyMap<number, number>): number[] {
   const packed = new Float64Array(distances.size);
   let i = 0;
   for (const [id, distance] of distances) {
-    if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 32)) return [...distances].sort((x, y) => x[1] - y[1] || x[0] - y[0]).map(([k]) => k);
+    if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 32))
+      return [...distances].sort((x, y) => x[1] - y[1] || x[0] - y[0]).map(([k]) => k);
     packed[i++] = distance * 2 ** 32 + id;
   }
   packed.sort();

@@ -27,7 +27,24 @@ export type PreferenceRank = (relativePath: string) => number;
  * Formats every current browser displays in <img> and CSS. TIFF, PSD, HEIC/HEIF (Safari only), JPEG XL
  * (Safari only), camera raws and other editing formats are not: never the file web pages are pointed at.
  */
-const WEB_FORMATS = new Set(['png', 'apng', 'jpg', 'jpeg', 'jpe', 'jfif', 'pjpeg', 'pjp', 'gif', 'webp', 'avif', 'svg', 'svgz', 'ico', 'cur', 'bmp']);
+const WEB_FORMATS = new Set([
+  'png',
+  'apng',
+  'jpg',
+  'jpeg',
+  'jpe',
+  'jfif',
+  'pjpeg',
+  'pjp',
+  'gif',
+  'webp',
+  'avif',
+  'svg',
+  'svgz',
+  'ico',
+  'cur',
+  'bmp',
+]);
 
 /** Whether browsers display this file (by its extension, which is also what a web server's type says). */
 export function isWebSafe(filePath: string): boolean {
@@ -63,7 +80,12 @@ export class CanonicalChooser {
     const all = comparisons(preferred);
     // 'web-safe' always leads (not even a pinned TIFF is what web pages may point at), then 'preferred';
     // 'lexical' always ends the chain so the choice is deterministic.
-    const order: CanonicalRule[] = ['web-safe', 'preferred', ...rules.filter((r) => r !== 'web-safe' && r !== 'preferred' && r !== 'lexical'), 'lexical'];
+    const order: CanonicalRule[] = [
+      'web-safe',
+      'preferred',
+      ...rules.filter((r) => r !== 'web-safe' && r !== 'preferred' && r !== 'lexical'),
+      'lexical',
+    ];
     this.rules = order.map((rule) => [rule, all[rule]]);
   }
 

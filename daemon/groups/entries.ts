@@ -46,7 +46,13 @@ class IndexedImage implements ImageEntry {
 }
 
 /** The grouping view of one file record: an image entry, or the reason it is not one. */
-export function toEntry(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'baseDir'>, record: FileRecord, references: (path: string) => number, intern: (sha256: string) => string = (sha) => sha): ImageEntry | FileProblem {
+export function toEntry(
+  store: IndexStore<Fingerprint>,
+  config: Pick<GroupingConfig, 'baseDir'>,
+  record: FileRecord,
+  references: (path: string) => number,
+  intern: (sha256: string) => string = (sha) => sha,
+): ImageEntry | FileProblem {
   if (record.error || !record.sha256) return { path: record.path, message: record.error ?? 'not read' };
   const sha256 = intern(record.sha256);
   let image = record.image;
@@ -59,8 +65,17 @@ export function toEntry(store: IndexStore<Fingerprint>, config: Pick<GroupingCon
     image = { width: loaded.width, height: loaded.height, lossless: loaded.lossless };
   }
   return new IndexedImage(
-    store, loaded, record.path, relativePosix(config.baseDir, record.path), record.size,
-    image.width, image.height, image.lossless, record.mtimeMs, references(record.path), sha256,
+    store,
+    loaded,
+    record.path,
+    relativePosix(config.baseDir, record.path),
+    record.size,
+    image.width,
+    image.height,
+    image.lossless,
+    record.mtimeMs,
+    references(record.path),
+    sha256,
   );
 }
 
@@ -95,7 +110,12 @@ export function isEntry(value: ImageEntry | FileProblem): value is ImageEntry {
 }
 
 /** Images in the index that decoded, plus the files that did not. */
-export function collectEntries(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'baseDir'>, references: (path: string) => number, records: Iterable<FileRecord> = store.files()): { entries: ImageEntry[]; errors: FileProblem[] } {
+export function collectEntries(
+  store: IndexStore<Fingerprint>,
+  config: Pick<GroupingConfig, 'baseDir'>,
+  references: (path: string) => number,
+  records: Iterable<FileRecord> = store.files(),
+): { entries: ImageEntry[]; errors: FileProblem[] } {
   const entries: ImageEntry[] = [];
   const errors: FileProblem[] = [];
   // Many files share few contents: one string per sha256, not one per file.
@@ -112,7 +132,16 @@ export function collectEntries(store: IndexStore<Fingerprint>, config: Pick<Grou
     else {
       errors.push(entry);
       if (!record.error && record.sha256 && record.size > 0 && store.getContent(record.sha256)?.error) {
-        entries.push(new UndecodableFile(record.path, relativePosix(config.baseDir, record.path), record.size, record.mtimeMs, references(record.path), intern(record.sha256)));
+        entries.push(
+          new UndecodableFile(
+            record.path,
+            relativePosix(config.baseDir, record.path),
+            record.size,
+            record.mtimeMs,
+            references(record.path),
+            intern(record.sha256),
+          ),
+        );
       }
     }
   }

@@ -15,7 +15,10 @@ export interface GroupProgress {
 }
 
 /** Pixel digests are cached in the content record: a full decode is paid once per content, ever. */
-export function pixelDigestCache(store: IndexStore<Fingerprint>, limits: DecodeOptions): (sha: string, file: string) => Promise<string | undefined> {
+export function pixelDigestCache(
+  store: IndexStore<Fingerprint>,
+  limits: DecodeOptions,
+): (sha: string, file: string) => Promise<string | undefined> {
   return async (sha, file) => {
     const content = store.getContent(sha);
     if (content?.pixelDigest) return content.pixelDigest;
@@ -43,7 +46,10 @@ export function detailCache(maxPixels: number): (sha: string, file: string) => P
     let raster = cache.get(sha);
     if (raster) cache.delete(sha);
     else {
-      raster = fs.promises.readFile(file).then((bytes) => decodeDetail(bytes, maxPixels)).catch(() => undefined);
+      raster = fs.promises
+        .readFile(file)
+        .then((bytes) => decodeDetail(bytes, maxPixels))
+        .catch(() => undefined);
       if (cache.size >= DETAIL_CACHE) cache.delete(cache.keys().next().value!);
     }
     cache.set(sha, raster);
@@ -54,7 +60,11 @@ export function detailCache(maxPixels: number): (sha: string, file: string) => P
 const GRAPH_META = 'similarity-graph';
 
 /** Options of a similarity graph over this index: digests and fingerprints read from it on demand. */
-export function graphOptions(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'settings'>, pathOf: (sha256: string) => string | undefined): GraphOptions {
+export function graphOptions(
+  store: IndexStore<Fingerprint>,
+  config: Pick<GroupingConfig, 'settings'>,
+  pathOf: (sha256: string) => string | undefined,
+): GraphOptions {
   const digest = pixelDigestCache(store, { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes });
   const detail = detailCache(config.settings.maxPixels);
   return {
@@ -84,7 +94,12 @@ export function saveGraph(store: IndexStore<Fingerprint>, graph: SimilarityGraph
  * The similarity graph of the images' contents: the saved one, minus vanished contents, plus new ones
  * (only these are searched and verified), so an unchanged tree costs no search and no decoding.
  */
-export async function syncGraph(store: IndexStore<Fingerprint>, config: Pick<GroupingConfig, 'settings'>, entries: ImageEntry[], onProgress?: (progress: GroupProgress) => void): Promise<SimilarityGraph> {
+export async function syncGraph(
+  store: IndexStore<Fingerprint>,
+  config: Pick<GroupingConfig, 'settings'>,
+  entries: ImageEntry[],
+  onProgress?: (progress: GroupProgress) => void,
+): Promise<SimilarityGraph> {
   const bySha = new Map<string, ImageEntry>();
   for (const entry of entries) {
     if (entry.undecodable) continue;
@@ -102,7 +117,9 @@ export async function syncGraph(store: IndexStore<Fingerprint>, config: Pick<Gro
   }
   // Newcomers in path order: each verifies a bounded number of the contents before it, so the order must
   // not depend on which decode finished first (the same tree gives the same groups).
-  const newcomers = [...bySha.values()].filter((entry) => !graph.has(entry.sha256)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const newcomers = [...bySha.values()]
+    .filter((entry) => !graph.has(entry.sha256))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await prefetchPixelDigests(newcomers, options.pixelDigest);
   let done = 0;
   onProgress?.({ phase: 'group', done, total: newcomers.length });

@@ -25,7 +25,10 @@ export function nearThresholds(config: Pick<GroupingConfig, 'settings'>): NearTh
  * <picture>, image-set(), icon sets: referenced together) and names by convention (logo@2x.png) stay in
  * their group, marked as variants (groups/variants.ts), instead of being split off as distinct.
  */
-export function ignoreOptions(config: GroupingConfig, variants: DeclaredVariants[] = []): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][]; variants: VariantIndex } {
+export function ignoreOptions(
+  config: GroupingConfig,
+  variants: DeclaredVariants[] = [],
+): { ignoredFile: (relativePath: string) => boolean; distinctSets: string[][]; variants: VariantIndex } {
   const ignore = config.settings.ignore;
   return {
     ignoredFile: globMatcher(ignore.filter((e): e is string => typeof e === 'string')),

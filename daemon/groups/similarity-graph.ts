@@ -16,7 +16,20 @@
  * its canonical, and never holds two contents verified different (groups/build.ts). Grouping asks for the
  * canonical–member pairs the bounded search left unverified through `verify`.
  */
-import { candidateRadius, directQueryKeys, hammingDistance, indexKeys, isGraphic, shapeKey, variantQueryKeys, variantRadius, verifyPair, type DetailRaster, type Fingerprint, type NearThresholds } from '../hash';
+import {
+  candidateRadius,
+  directQueryKeys,
+  hammingDistance,
+  indexKeys,
+  isGraphic,
+  shapeKey,
+  variantQueryKeys,
+  variantRadius,
+  verifyPair,
+  type DetailRaster,
+  type Fingerprint,
+  type NearThresholds,
+} from '../hash';
 import { HammingIndex, type HammingHit } from '../search/hamming';
 import { rankCandidates, type KeyHits } from './candidate-ranking';
 import { GrowingUnionFind } from './union-find';
@@ -182,7 +195,11 @@ function distinctKeys(keys: Uint8Array[], except: readonly Uint8Array[] = []): U
 
 export class SimilarityGraph {
   /** Hashes, crop keys and silhouettes of every content, one index each (see IndexedKind). */
-  private readonly indexes: Record<IndexedKind, HammingIndex> = { hash: new HammingIndex(), crop: new HammingIndex(), shape: new HammingIndex() };
+  private readonly indexes: Record<IndexedKind, HammingIndex> = {
+    hash: new HammingIndex(),
+    crop: new HammingIndex(),
+    shape: new HammingIndex(),
+  };
   private readonly nodes = new Map<string, Node>();
   private readonly byId = new Map<number, Node>();
   private nextId = 0;
@@ -285,11 +302,18 @@ export class SimilarityGraph {
   private candidatesOf(fingerprint: Fingerprint): number[] {
     const hits: KeyHits[] = [];
     const hash = directQueryKeys(fingerprint)[0];
-    const crops = distinctKeys(ownKeys(fingerprint).filter((k) => k.kind === 'crop').map((k) => k.key), [hash]);
+    const crops = distinctKeys(
+      ownKeys(fingerprint)
+        .filter((k) => k.kind === 'crop')
+        .map((k) => k.key),
+      [hash],
+    );
     const variants = distinctKeys(variantQueryKeys(fingerprint), [hash]);
     const near = (found: HammingHit[]): HammingHit[] => found.filter((hit) => hit.distance <= this.variantRadius);
     const inHashes = this.indexes.hash.searchMany([hash, ...crops, ...variants], this.radius);
-    inHashes.forEach((found, i) => hits.push(i <= crops.length ? { kind: i === 0 ? 'hash' : 'crop', hits: found } : { kind: 'variant', hits: near(found) }));
+    inHashes.forEach((found, i) =>
+      hits.push(i <= crops.length ? { kind: i === 0 ? 'hash' : 'crop', hits: found } : { kind: 'variant', hits: near(found) }),
+    );
     hits.push({ kind: 'hash', hits: this.indexes.crop.search(hash, this.radius) });
     const shape = shapeKey(fingerprint);
     if (shape) hits.push({ kind: 'shape', hits: this.indexes.shape.search(shape, this.radius) });
@@ -320,7 +344,10 @@ export class SimilarityGraph {
    * The verdict of a content `other` is pixel-identical to, if the newcomer has one: same pixels, same
    * fingerprint up to the encoder, same answer. Undefined when there is none.
    */
-  private pixelTwinVerdict(other: Node, verdicts: ReadonlyMap<string, SimilarPair | null>): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
+  private pixelTwinVerdict(
+    other: Node,
+    verdicts: ReadonlyMap<string, SimilarPair | null>,
+  ): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
     const edges = other.edges ?? NO_EDGES;
     if (verdicts.size === 0 || edges.size === 0) return undefined;
     const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Omit<SimilarPair, 'a' | 'b'> | null | undefined => {
@@ -362,13 +389,20 @@ export class SimilarityGraph {
     const nodes = [...this.nodes.values()];
     const position = new Map(nodes.map((n, i) => [n.sha256, i]));
     const pairs: GraphSnapshot['pairs'] = [];
-    for (const pair of this.pairs()) pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
+    for (const pair of this.pairs())
+      pairs.push([position.get(pair.a)!, position.get(pair.b)!, pair.class === 'pixel' ? 1 : 0, pair.similarity]);
     const rejected: GraphSnapshot['rejected'] = [];
-    for (const node of nodes) for (const partner of node.rejected ?? []) if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
+    for (const node of nodes)
+      for (const partner of node.rejected ?? [])
+        if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
     return {
       version: SNAPSHOT_VERSION,
       settings: settingsKey(this.options.thresholds),
-      nodes: nodes.map((n) => ({ sha256: n.sha256, keys: n.keys, kinds: Uint8Array.from({ length: keyCount(n) }, (_, i) => (n.kinds >>> (2 * i)) & 3) })),
+      nodes: nodes.map((n) => ({
+        sha256: n.sha256,
+        keys: n.keys,
+        kinds: Uint8Array.from({ length: keyCount(n) }, (_, i) => (n.kinds >>> (2 * i)) & 3),
+      })),
       pairs,
       rejected,
     };
@@ -380,7 +414,12 @@ export class SimilarityGraph {
     const graph = new SimilarityGraph(options);
     const nodes = snapshot.nodes.map((n) => {
       // A copy: the snapshot's buffer may be a slice of a much larger one (the store's read).
-      const node: Node = { id: graph.nextId++, sha256: n.sha256, keys: Uint8Array.prototype.slice.call(n.keys, 0, n.keys.length - (n.keys.length % 32)), kinds: 0 };
+      const node: Node = {
+        id: graph.nextId++,
+        sha256: n.sha256,
+        keys: Uint8Array.prototype.slice.call(n.keys, 0, n.keys.length - (n.keys.length % 32)),
+        kinds: 0,
+      };
       for (let i = 0; i < keyCount(node); i++) {
         const code = n.kinds && n.kinds[i] < KIND_CODES.length ? n.kinds[i] : i === 0 ? 0 : 1;
         node.kinds |= code << (2 * i);
@@ -466,7 +505,13 @@ export class SimilarityGraph {
       if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
     }
     const detail = this.options.detail;
-    const similarity = await verifyPair(a, b, this.options.thresholds, detail && (() => detail(x.sha256)), detail && (() => detail(y.sha256)));
+    const similarity = await verifyPair(
+      a,
+      b,
+      this.options.thresholds,
+      detail && (() => detail(x.sha256)),
+      detail && (() => detail(y.sha256)),
+    );
     return similarity === undefined ? undefined : { class: 'near', similarity };
   }
 }

@@ -11,10 +11,14 @@
 import * as path from 'node:path';
 
 /** Files referenced together on purpose, and why (e.g. "srcset or <picture>", "image-set()"). */
-export interface DeclaredVariants { paths: string[]; reason: string }
+export interface DeclaredVariants {
+  paths: string[];
+  reason: string;
+}
 
 const DENSITY = /^(.*?)(?:@|[-_])([1-4](?:\.\d)?)x$/i;
-const ICON_SET = /^(favicon|apple-touch-icon|apple-icon|android-chrome|android-icon|mstile|ms-icon|icon|safari-pinned-tab|touch-icon|pwa|maskable)(?:[-_.@]?\w*)?$/i;
+const ICON_SET =
+  /^(favicon|apple-touch-icon|apple-icon|android-chrome|android-icon|mstile|ms-icon|icon|safari-pinned-tab|touch-icon|pwa|maskable)(?:[-_.@]?\w*)?$/i;
 
 function stemOf(file: string): { dir: string; stem: string; density?: string; ext: string } {
   const ext = path.extname(file).toLowerCase();
@@ -24,7 +28,12 @@ function stemOf(file: string): { dir: string; stem: string; density?: string; ex
 }
 
 /** What variant detection knows of a file. */
-export interface VariantFile { path: string; sha256?: string; width?: number; height?: number }
+export interface VariantFile {
+  path: string;
+  sha256?: string;
+  width?: number;
+  height?: number;
+}
 
 /** The naming convention that makes `b` a variant of `a`, if any (an icon set only when the sizes differ, if known). */
 export function conventionVariant(a: string, b: string, sizesDiffer = true): string | undefined {
@@ -70,7 +79,8 @@ export class VariantIndex {
         if (hit) return `referenced together in ${hit.reason}`;
       }
     }
-    const sizesDiffer = canonical.width === undefined || member.width === undefined || canonical.width !== member.width || canonical.height !== member.height;
+    const sizesDiffer =
+      canonical.width === undefined || member.width === undefined || canonical.width !== member.width || canonical.height !== member.height;
     return conventionVariant(canonical.path, member.path, sizesDiffer);
   }
 }

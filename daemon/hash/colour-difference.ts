@@ -9,7 +9,13 @@
  * `ink` the colour of the drawing itself (straight, not mixed with the page: an anti-aliased edge of a blue
  * stroke is still that blue), `cover` its coverage (0..1, 1 for opaque images).
  */
-export interface LabImage { w: number; h: number; px: Float32Array; ink: Float32Array; cover: Float32Array; }
+export interface LabImage {
+  w: number;
+  h: number;
+  px: Float32Array;
+  ink: Float32Array;
+  cover: Float32Array;
+}
 
 export const SRGB_TO_LINEAR = new Float32Array(256).map((_, i) => {
   const c = i / 255;
@@ -17,7 +23,7 @@ export const SRGB_TO_LINEAR = new Float32Array(256).map((_, i) => {
 });
 
 function labF(t: number): number {
-  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
+  return t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116;
 }
 
 /** CIELAB (D65) of a linear sRGB colour. */
@@ -37,7 +43,8 @@ export function cielab(r: number, g: number, b: number, out: Float32Array, at: n
 export function deltaE(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
   const lm = (l1 + l2) / 2 - 50;
   const sl = 1 + (0.015 * lm * lm) / Math.sqrt(20 + lm * lm);
-  const c1 = Math.sqrt(a1 * a1 + b1 * b1), c2 = Math.sqrt(a2 * a2 + b2 * b2);
+  const c1 = Math.sqrt(a1 * a1 + b1 * b1),
+    c2 = Math.sqrt(a2 * a2 + b2 * b2);
   const cm = (c1 + c2) / 2;
   const dc = c1 - c2;
   const dh2 = Math.max(0, (a1 - a2) ** 2 + (b1 - b2) ** 2 - dc * dc);

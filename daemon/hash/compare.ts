@@ -9,7 +9,10 @@ import { dihedralInverse, hammingDistance, THUMB, transformImage } from './pdq';
 import { keyAt } from './candidate-keys';
 import type { NearThresholds } from './thresholds';
 
-interface Stats { mean: number; norm: number; }
+interface Stats {
+  mean: number;
+  norm: number;
+}
 
 function stats(v: ArrayLike<number>): Stats {
   let s = 0;
@@ -100,7 +103,10 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
       let s = 0;
       let c = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(n - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(n - 1, x + 1); xx++) { s += v[yy * n + xx]; c++; }
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(n - 1, x + 1); xx++) {
+          s += v[yy * n + xx];
+          c++;
+        }
       }
       out[y * n + x] = v[y * n + x] - s / c;
     }
@@ -185,10 +191,18 @@ function sameColours(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean
   const cb = colourfulness(b.chroma8);
   if (Math.min(ca, cb) < 4) return !(a.transparent && b.transparent && Math.max(ca, cb) > 16);
   if (sameSize(a, b) || !a.transparent || !b.transparent) {
-    return chromaDistance(channel(a.chroma8, 0), channel(a.chroma8, 1), channel(b.chroma8, 0), channel(b.chroma8, 1)) <= t.maxFineChromaDifference;
+    return (
+      chromaDistance(channel(a.chroma8, 0), channel(a.chroma8, 1), channel(b.chroma8, 0), channel(b.chroma8, 1)) <=
+      t.maxFineChromaDifference
+    );
   }
   const g = 8;
-  const d = chromaDistance(content(a, channel(a.chroma8, 0), 8, g), content(a, channel(a.chroma8, 1), 8, g), content(b, channel(b.chroma8, 0), 8, g), content(b, channel(b.chroma8, 1), 8, g));
+  const d = chromaDistance(
+    content(a, channel(a.chroma8, 0), 8, g),
+    content(a, channel(a.chroma8, 1), 8, g),
+    content(b, channel(b.chroma8, 0), 8, g),
+    content(b, channel(b.chroma8, 1), 8, g),
+  );
   return d <= t.maxFineChromaDifference;
 }
 
@@ -247,7 +261,8 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
     // Transparent ones (a white logo on white) must also have the same shape.
     if (sa.norm < FLAT_NORM && sb.norm < FLAT_NORM && Math.abs(sa.mean - sb.mean) <= 3) {
       if (a.transparent !== b.transparent) return 0;
-      if (a.transparent && a.alpha && b.alpha && a.alpha.length === 256 && b.alpha.length === 256 && correlation(a.alpha, b.alpha) < 0.95) return 0;
+      if (a.transparent && a.alpha && b.alpha && a.alpha.length === 256 && b.alpha.length === 256 && correlation(a.alpha, b.alpha) < 0.95)
+        return 0;
       return 1 - Math.abs(sa.mean - sb.mean) / 255;
     }
     return 0;
@@ -278,12 +293,19 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
   let bestD = tries[0].d;
   for (const { d } of tries) {
     const s = alignedSimilarity(a.thumb, transformImage(b.thumb, THUMB, d), strict);
-    if (s > best) { best = s; bestD = d; }
+    if (s > best) {
+      best = s;
+      bestD = d;
+    }
   }
   if (best >= 0.98) return best;
   // One image a crop of the other: search scales down to minCropFraction, both ways.
   const tb = transformImage(b.thumb, THUMB, bestD);
-  return Math.max(best, bestCropSimilarity(a.thumb, tb, t.minCropFraction, strict), bestCropSimilarity(tb, a.thumb, t.minCropFraction, strict));
+  return Math.max(
+    best,
+    bestCropSimilarity(a.thumb, tb, t.minCropFraction, strict),
+    bestCropSimilarity(tb, a.thumb, t.minCropFraction, strict),
+  );
 }
 
 /** Verified similarity in (0, 1] if `a` and `b` are near-duplicates, else undefined. */

@@ -24,7 +24,11 @@ const CELLS = G * G;
 const MAX_TAPS = 3;
 
 /** Area-averaging weights of one axis: for each of the G cells, its first source pixel and ≤ 3 normalised weights. */
-interface AxisWeights { first: Int32Array; weights: Float64Array; taps: Int32Array; }
+interface AxisWeights {
+  first: Int32Array;
+  weights: Float64Array;
+  taps: Int32Array;
+}
 
 function newAxis(): AxisWeights {
   return { first: new Int32Array(G), weights: new Float64Array(G * MAX_TAPS), taps: new Int32Array(G) };
@@ -81,8 +85,12 @@ function resample(src: ArrayLike<number>, x0: number, y0: number, size: number, 
     const f = yAxis.first[y];
     const w = y * MAX_TAPS;
     const n = yAxis.taps[y];
-    const w0 = yAxis.weights[w], w1 = yAxis.weights[w + 1], w2 = yAxis.weights[w + 2];
-    const r0 = f * G, r1 = r0 + G, r2 = r1 + G;
+    const w0 = yAxis.weights[w],
+      w1 = yAxis.weights[w + 1],
+      w2 = yAxis.weights[w + 2];
+    const r0 = f * G,
+      r1 = r0 + G,
+      r2 = r1 + G;
     for (let x = 0; x < G; x++) {
       let s = w0 * rows[r0 + x];
       if (n > 1) s += w1 * rows[r1 + x];
@@ -117,7 +125,10 @@ function highPassInto(v: Float64Array, out: Float64Array): void {
 }
 
 /** A vector minus its mean, and the norm of that (0 for a flat vector). */
-interface Centred { values: Float64Array; norm: number; }
+interface Centred {
+  values: Float64Array;
+  norm: number;
+}
 
 function centred(v: Float64Array): Centred {
   let s = 0;
@@ -195,15 +206,20 @@ export function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFracti
       }
     }
   }
-  let df = 0.025, dp = 0.25;
+  let df = 0.025,
+    dp = 0.25;
   for (let round = 0; round < 3; round++, df /= 2, dp /= 2) {
     const c = best;
-    for (const sf of [-1, 0, 1]) for (const sy of [-1, 0, 1]) for (const sx of [-1, 0, 1]) {
-      if (!sf && !sx && !sy) continue;
-      const f = c.f + sf * df, fx = c.fx + sx * dp, fy = c.fy + sy * dp;
-      const s = at(f, fx, fy);
-      if (s > best.s) best = { s, f, fx, fy };
-    }
+    for (const sf of [-1, 0, 1])
+      for (const sy of [-1, 0, 1])
+        for (const sx of [-1, 0, 1]) {
+          if (!sf && !sx && !sy) continue;
+          const f = c.f + sf * df,
+            fx = c.fx + sx * dp,
+            fy = c.fy + sy * dp;
+          const s = at(f, fx, fy);
+          if (s > best.s) best = { s, f, fx, fy };
+        }
   }
   return best.s;
 }

@@ -5,7 +5,11 @@ export type DecodeProblem = 'empty' | 'unknown-format' | 'too-large' | 'truncate
 
 /** An image that cannot be decoded; `message` says why, plainly. */
 export class ImageDecodeError extends Error {
-  constructor(message: string, readonly problem: DecodeProblem = 'corrupt', readonly format?: ImageFormat) {
+  constructor(
+    message: string,
+    readonly problem: DecodeProblem = 'corrupt',
+    readonly format?: ImageFormat,
+  ) {
     super(message);
     this.name = 'ImageDecodeError';
   }

@@ -105,7 +105,9 @@ class Gate {
     this.pendingExclusive++;
     const previous = this.chain;
     let release = (): void => undefined;
-    this.chain = new Promise<void>((resolve) => { release = resolve; });
+    this.chain = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     await previous;
     if (this.active > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     try {
@@ -139,10 +141,15 @@ function megapixels(pixels: number): string {
 }
 
 function checkSize(width: number, height: number, maxPixels: number, format: ImageFormat): void {
-  if (!(width > 0 && height > 0)) throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[format]}: the header gives no valid size (${width}×${height})`, 'corrupt', format);
+  if (!(width > 0 && height > 0))
+    throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[format]}: the header gives no valid size (${width}×${height})`, 'corrupt', format);
   const pixels = width * height;
   if (pixels > maxPixels) {
-    throw new ImageDecodeError(`image is ${width}×${height} = ${megapixels(pixels)}, above the limit of ${megapixels(maxPixels)}`, 'too-large', format);
+    throw new ImageDecodeError(
+      `image is ${width}×${height} = ${megapixels(pixels)}, above the limit of ${megapixels(maxPixels)}`,
+      'too-large',
+      format,
+    );
   }
 }
 
@@ -153,7 +160,10 @@ function identify(bytes: Uint8Array): ImageFormat {
   let text = true;
   for (let i = 0; i < Math.min(bytes.length, 512); i++) {
     const c = bytes[i];
-    if (c < 9 || (c > 13 && c < 32 && c !== 27)) { text = false; break; }
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) {
+      text = false;
+      break;
+    }
   }
   throw new ImageDecodeError(text ? 'not an image (unknown format: the file is text)' : 'not an image (unknown format)', 'unknown-format');
 }
@@ -163,14 +173,28 @@ function fromSharp(error: unknown, format: ImageFormat, maxPixels: number): Imag
   const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
   const name = FORMAT_NAMES[format];
   let result: ImageDecodeError;
-  if (/pixel limit/i.test(detail)) result = new ImageDecodeError(`image is above the limit of ${megapixels(maxPixels)}`, 'too-large', format);
-  else if (/premature end|truncat|unexpected end|not enough data|end of (file|stream|data)|short read|out of data|corrupt data/i.test(detail)) result = new ImageDecodeError(`truncated ${name}`, 'truncated', format);
-  else result = new ImageDecodeError(`corrupt ${name}: ${detail.replace(/^Input (buffer|file) (contains|has) /, '') || 'libvips could not decode it'}`, 'corrupt', format);
+  if (/pixel limit/i.test(detail))
+    result = new ImageDecodeError(`image is above the limit of ${megapixels(maxPixels)}`, 'too-large', format);
+  else if (
+    /premature end|truncat|unexpected end|not enough data|end of (file|stream|data)|short read|out of data|corrupt data/i.test(detail)
+  )
+    result = new ImageDecodeError(`truncated ${name}`, 'truncated', format);
+  else
+    result = new ImageDecodeError(
+      `corrupt ${name}: ${detail.replace(/^Input (buffer|file) (contains|has) /, '') || 'libvips could not decode it'}`,
+      'corrupt',
+      format,
+    );
   (result as { fromLibvips?: boolean }).fromLibvips = true;
   return result;
 }
 
-interface Prepared { format: ImageFormat; width: number; height: number; orientation: number; }
+interface Prepared {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  orientation: number;
+}
 
 /** Format, stored size and orientation, and the bomb check — before any pixel is decoded. */
 async function prepare(bytes: Buffer, format: ImageFormat, maxPixels: number): Promise<Prepared> {
@@ -200,7 +224,14 @@ const sharpInputOptions = (maxPixels: number): sharp.SharpOptions => ({
   sequentialRead: true,
 });
 
-interface Decoded { luma: Float64Array; chroma: Uint8Array; chroma8: Uint8Array; alpha: Uint8Array; bbox: Uint8Array; transparent: boolean; }
+interface Decoded {
+  luma: Float64Array;
+  chroma: Uint8Array;
+  chroma8: Uint8Array;
+  alpha: Uint8Array;
+  bbox: Uint8Array;
+  transparent: boolean;
+}
 
 /** Mean of a 64×64 plane over g×g cells, + bias, clamped to a byte, into out[stride·cell + offset]. */
 function cells(plane: Float64Array, g: number, bias: number, scale: number, out: Uint8Array, stride: number, offset: number): void {
@@ -214,15 +245,15 @@ function cells(plane: Float64Array, g: number, bias: number, scale: number, out:
   }
 }
 
-interface RawImage { data: Buffer; info: { width: number; height: number; channels: number } }
+interface RawImage {
+  data: Buffer;
+  info: { width: number; height: number; channels: number };
+}
 
 /** A raster's pixels squashed to 64×64 by libvips, in this process. */
 async function decodeSquare(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
   try {
-    return await sharp(bytes, sharpInputOptions(maxPixels))
-      .resize(N, N, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    return await sharp(bytes, sharpInputOptions(maxPixels)).resize(N, N, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }
@@ -232,7 +263,11 @@ async function decodeSquare(bytes: Buffer, p: Prepared, maxPixels: number): Prom
  * An SVG, bounded (bytes, elements, path data) before any parse, then rendered in a child process with a
  * time limit (svg-render.ts), at the size asked for; its own size passes the bomb check first.
  */
-async function renderBoundedSvg(bytes: Buffer, target: { square: number } | { longSide: number }, options: DecodeOptions): Promise<{ p: Prepared; raw: RawImage }> {
+async function renderBoundedSvg(
+  bytes: Buffer,
+  target: { square: number } | { longSide: number },
+  options: DecodeOptions,
+): Promise<{ p: Prepared; raw: RawImage }> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   checkSvgBounds(bytes, { maxBytes: options.maxSvgBytes });
   let rendering: SvgRendering;
@@ -256,7 +291,11 @@ function decodeLuma(raw: RawImage, p: Prepared): Decoded {
   const channels = info.channels;
   const count = N * N;
   if (info.width !== N || info.height !== N || data.length < count * channels) {
-    throw new ImageDecodeError(`corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`, 'corrupt', p.format);
+    throw new ImageDecodeError(
+      `corrupt ${FORMAT_NAMES[p.format]}: unexpected decoder output ${info.width}×${info.height}×${channels}`,
+      'corrupt',
+      p.format,
+    );
   }
   const d = ORIENTATION_TO_DIHEDRAL[p.orientation] ?? 0;
   const luma = new Float64Array(count);
@@ -270,12 +309,15 @@ function decodeLuma(raw: RawImage, p: Prepared): Decoded {
   const sum8 = new Float64Array(128);
   let transparent = false;
   for (let y = 0, i = 0; y < N; y++) {
-    const row4 = (y >> 4) * 4, row8 = (y >> 3) * 8;
+    const row4 = (y >> 4) * 4,
+      row8 = (y >> 3) * 8;
     for (let x = 0; x < N; x++, i++) {
       const o = i * channels;
       let r: number, g: number, b: number;
       if (channels >= 3) {
-        r = data[o]; g = data[o + 1]; b = data[o + 2];
+        r = data[o];
+        g = data[o + 1];
+        b = data[o + 2];
       } else {
         r = g = b = data[o];
       }
@@ -283,17 +325,23 @@ function decodeLuma(raw: RawImage, p: Prepared): Decoded {
         const a = data[o + channels - 1] / 255;
         if (a < 0.98) transparent = true;
         alphaPlane[i] = a;
-        r = r * a + 255 * (1 - a); g = g * a + 255 * (1 - a); b = b * a + 255 * (1 - a);
+        r = r * a + 255 * (1 - a);
+        g = g * a + 255 * (1 - a);
+        b = b * a + 255 * (1 - a);
       }
       luma[i] = 0.299 * r + 0.587 * g + 0.114 * b;
       const u = -0.168736 * r - 0.331264 * g + 0.5 * b;
       const v = 0.5 * r - 0.418688 * g - 0.081312 * b;
       if (cb && cr) {
-        cb[i] = u; cr[i] = v;
+        cb[i] = u;
+        cr[i] = v;
       } else {
-        const c4 = 2 * (row4 + (x >> 4)), c8 = 2 * (row8 + (x >> 3));
-        sum4[c4] += u; sum4[c4 + 1] += v;
-        sum8[c8] += u; sum8[c8 + 1] += v;
+        const c4 = 2 * (row4 + (x >> 4)),
+          c8 = 2 * (row8 + (x >> 3));
+        sum4[c4] += u;
+        sum4[c4 + 1] += v;
+        sum8[c8] += u;
+        sum8[c8 + 1] += v;
       }
     }
   }
@@ -316,7 +364,10 @@ function decodeLuma(raw: RawImage, p: Prepared): Decoded {
     alpha = new Uint8Array(256);
     const upright = transformImage(alphaPlane, N, d);
     cells(upright, 16, 0, 255, alpha, 1, 0);
-    let x0 = N, y0 = N, x1 = 0, y1 = 0;
+    let x0 = N,
+      y0 = N,
+      x1 = 0,
+      y1 = 0;
     for (let y = 0; y < N; y++) {
       for (let x = 0; x < N; x++) {
         if (upright[y * N + x] < 0.125) continue;
@@ -393,7 +444,12 @@ export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): P
 /** A raster's full pixels, upright sRGB with alpha. */
 async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
   try {
-    return await sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    return await sharp(bytes, sharpInputOptions(maxPixels))
+      .rotate()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }

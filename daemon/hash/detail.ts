@@ -60,22 +60,41 @@ async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<Detail
   const rendering = await renderSvg(bytes, { target: { longSide: DETAIL_MAX, minLongSide: DETAIL_SVG_MIN }, maxPixels });
   const raw = rendering.raw;
   if (!raw || raw.info.channels !== 4) throw new Error('SVG not rendered');
-  return rasterOf(new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.info.width * raw.info.height * 4).slice(), raw.info.width, raw.info.height);
+  return rasterOf(
+    new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.info.width * raw.info.height * 4).slice(),
+    raw.info.width,
+    raw.info.height,
+  );
 }
 
 function rasterOf(rgba: Uint8Array, width: number, height: number): DetailRaster {
   let transparent = false;
-  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] < 250) { transparent = true; break; }
+  for (let i = 3; i < rgba.length; i += 4)
+    if (rgba[i] < 250) {
+      transparent = true;
+      break;
+    }
   return { width, height, rgba, transparent };
 }
 
-interface Box { x0: number; y0: number; x1: number; y1: number; }
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 
 /**
  * An image in linear RGB (3 floats a pixel): `rgb` a detail raster as it shows on a background, `premultiplied`
  * its own colours times their coverage `alpha`.
  */
-interface Flat { w: number; h: number; rgb: Float32Array; premultiplied: Float32Array; alpha: Float32Array; }
+interface Flat {
+  w: number;
+  h: number;
+  rgb: Float32Array;
+  premultiplied: Float32Array;
+  alpha: Float32Array;
+}
 
 /** The most common of the four corner pixels (RGBA packed): the background a drawing sits on. */
 function cornerColour(r: DetailRaster): number {
@@ -84,17 +103,22 @@ function cornerColour(r: DetailRaster): number {
     return ((r.rgba[i] << 24) | (r.rgba[i + 1] << 16) | (r.rgba[i + 2] << 8) | r.rgba[i + 3]) >>> 0;
   };
   const corners = [at(0, 0), at(r.width - 1, 0), at(0, r.height - 1), at(r.width - 1, r.height - 1)];
-  let best = corners[0], bestCount = 0;
+  let best = corners[0],
+    bestCount = 0;
   for (const c of corners) {
     const n = corners.filter((d) => d === c).length;
-    if (n > bestCount) { best = c; bestCount = n; }
+    if (n > bestCount) {
+      best = c;
+      bestCount = n;
+    }
   }
   return best;
 }
 
 /** Alpha-weighted mean luminance (0..1, linear) of the visible pixels: light drawings are meant for dark pages. */
 function inkLuminance(r: DetailRaster): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let i = 0; i < r.rgba.length; i += 4) {
     const a = r.rgba[i + 3] / 255;
     s += a * (0.2126 * SRGB_TO_LINEAR[r.rgba[i]] + 0.7152 * SRGB_TO_LINEAR[r.rgba[i + 1]] + 0.0722 * SRGB_TO_LINEAR[r.rgba[i + 2]]);
@@ -133,8 +157,10 @@ function cornerBackground(r: DetailRaster): Rgb {
  */
 function onOnePage(a: DetailRaster, b: DetailRaster): { fa: Flat; fb: Flat; pageA: Rgb; pageB: Rgb } {
   let pageA: Rgb, pageB: Rgb;
-  if (!a.transparent && !b.transparent) { pageA = cornerBackground(a); pageB = cornerBackground(b); }
-  else if (!a.transparent) pageA = pageB = cornerBackground(a);
+  if (!a.transparent && !b.transparent) {
+    pageA = cornerBackground(a);
+    pageB = cornerBackground(b);
+  } else if (!a.transparent) pageA = pageB = cornerBackground(a);
   else if (!b.transparent) pageA = pageB = cornerBackground(b);
   else pageA = pageB = Math.min(inkLuminance(a), inkLuminance(b)) > 0.6 ? [0, 0, 0] : [1, 1, 1];
   return { fa: flatten(a, pageA), fb: flatten(b, pageB), pageA, pageB };
@@ -148,11 +174,15 @@ const TRIM_TOLERANCE = 0.06;
 
 /** Bounding box of what differs from the page colour (margins, padding). */
 function contentBox(f: Flat, page: Rgb): Box {
-  let x0 = f.w, y0 = f.h, x1 = 0, y1 = 0;
+  let x0 = f.w,
+    y0 = f.h,
+    x1 = 0,
+    y1 = 0;
   for (let y = 0; y < f.h; y++) {
     for (let x = 0; x < f.w; x++) {
       const i = 3 * (y * f.w + x);
-      if (Math.max(Math.abs(f.rgb[i] - page[0]), Math.abs(f.rgb[i + 1] - page[1]), Math.abs(f.rgb[i + 2] - page[2])) <= TRIM_TOLERANCE) continue;
+      if (Math.max(Math.abs(f.rgb[i] - page[0]), Math.abs(f.rgb[i + 1] - page[1]), Math.abs(f.rgb[i + 2] - page[2])) <= TRIM_TOLERANCE)
+        continue;
       if (x < x0) x0 = x;
       if (x >= x1) x1 = x + 1;
       if (y < y0) y0 = y;
@@ -170,17 +200,30 @@ function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const sx = (box.x1 - box.x0) / w;
   const sy = (box.y1 - box.y0) / h;
   for (let y = 0; y < h; y++) {
-    const ya = box.y0 + y * sy, yb = ya + sy;
+    const ya = box.y0 + y * sy,
+      yb = ya + sy;
     for (let x = 0; x < w; x++) {
-      const xa = box.x0 + x * sx, xb = xa + sx;
-      let cr = 0, cg = 0, cb = 0, area = 0, ir = 0, ig = 0, ib = 0, ia = 0;
+      const xa = box.x0 + x * sx,
+        xb = xa + sx;
+      let cr = 0,
+        cg = 0,
+        cb = 0,
+        area = 0,
+        ir = 0,
+        ig = 0,
+        ib = 0,
+        ia = 0;
       for (let py = Math.floor(ya); py < Math.ceil(yb) && py < f.h; py++) {
         const wy = Math.min(yb, py + 1) - Math.max(ya, py);
         for (let px0 = Math.floor(xa); px0 < Math.ceil(xb) && px0 < f.w; px0++) {
           const wgt = wy * (Math.min(xb, px0 + 1) - Math.max(xa, px0));
           const i = 3 * (py * f.w + px0);
-          cr += wgt * f.rgb[i]; cg += wgt * f.rgb[i + 1]; cb += wgt * f.rgb[i + 2];
-          ir += wgt * f.premultiplied[i]; ig += wgt * f.premultiplied[i + 1]; ib += wgt * f.premultiplied[i + 2];
+          cr += wgt * f.rgb[i];
+          cg += wgt * f.rgb[i + 1];
+          cb += wgt * f.rgb[i + 2];
+          ir += wgt * f.premultiplied[i];
+          ig += wgt * f.premultiplied[i + 1];
+          ib += wgt * f.premultiplied[i + 2];
           ia += wgt * f.alpha[py * f.w + px0];
           area += wgt;
         }
@@ -239,7 +282,12 @@ export const MAX_RECOLOURED_INK = 0.2;
 
 /** The verdict on a detail difference: one drawing (true) or two. */
 export function sameDrawing(d: DetailDifference): boolean {
-  return d.inkMedian <= MAX_INK_MEDIAN && d.changedTile <= MAX_CHANGED_TILE && d.inkColour <= MAX_INK_COLOUR && d.recolouredInk <= MAX_RECOLOURED_INK;
+  return (
+    d.inkMedian <= MAX_INK_MEDIAN &&
+    d.changedTile <= MAX_CHANGED_TILE &&
+    d.inkColour <= MAX_INK_COLOUR &&
+    d.recolouredInk <= MAX_RECOLOURED_INK
+  );
 }
 
 /** Trimmed content boxes whose aspect ratios differ by more than this (log) are not one drawing. */
@@ -288,12 +336,15 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const count = new Float64Array(tilesX * tilesY);
   const changed = new Float64Array(tilesX * tilesY);
   // Blurred first: a one-pixel shift of an edge (trim rounding, resampling) is not a difference.
-  const ba = blur3(a), bb = blur3(b);
-  const pa = a.px, pb = b.px;
+  const ba = blur3(a),
+    bb = blur3(b);
+  const pa = a.px,
+    pb = b.px;
   // Median by histogram (steps of 1/MEDIAN_STEPS ΔE): no sort of 65 000 values per pair.
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
   let inkPixels = 0;
-  const farFromPage = (p: Float32Array, o: number, page: Float32Array): boolean => deltaE(p[o], p[o + 1], p[o + 2], page[0], page[1], page[2]) > INK_DELTA;
+  const farFromPage = (p: Float32Array, o: number, page: Float32Array): boolean =>
+    deltaE(p[o], p[o + 1], p[o + 2], page[0], page[1], page[2]) > INK_DELTA;
   for (let y = 0; y < h; y++) {
     const ty = Math.min(tilesY - 1, Math.floor((y * tilesY) / h));
     for (let x = 0; x < w; x++) {
@@ -335,15 +386,23 @@ function blur3(img: LabImage): Float32Array {
   const out = new Float32Array(px.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let l = 0, a = 0, b = 0, n = 0;
+      let l = 0,
+        a = 0,
+        b = 0,
+        n = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
         for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
           const i = 3 * (yy * w + xx);
-          l += px[i]; a += px[i + 1]; b += px[i + 2]; n++;
+          l += px[i];
+          a += px[i + 1];
+          b += px[i + 2];
+          n++;
         }
       }
       const o = 3 * (y * w + x);
-      out[o] = l / n; out[o + 1] = a / n; out[o + 2] = b / n;
+      out[o] = l / n;
+      out[o + 1] = a / n;
+      out[o + 2] = b / n;
     }
   }
   return out;

@@ -7,7 +7,13 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff' | 's
 
 /** Upper-case names for messages ("truncated JPEG"). */
 export const FORMAT_NAMES: Record<ImageFormat, string> = {
-  jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', avif: 'AVIF', tiff: 'TIFF', svg: 'SVG',
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  gif: 'GIF',
+  avif: 'AVIF',
+  tiff: 'TIFF',
+  svg: 'SVG',
 };
 
 function ascii(bytes: Uint8Array, start: number, end: number): string {
@@ -20,7 +26,16 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
 export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
   const n = bytes.length;
   if (n >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (n >= 8 && bytes[0] === 0x89 && ascii(bytes, 1, 4) === 'PNG' && bytes[4] === 0x0d && bytes[5] === 0x0a && bytes[6] === 0x1a && bytes[7] === 0x0a) return 'png';
+  if (
+    n >= 8 &&
+    bytes[0] === 0x89 &&
+    ascii(bytes, 1, 4) === 'PNG' &&
+    bytes[4] === 0x0d &&
+    bytes[5] === 0x0a &&
+    bytes[6] === 0x1a &&
+    bytes[7] === 0x0a
+  )
+    return 'png';
   if (n >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a')) return 'gif';
   if (n >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
   if (n >= 12 && ascii(bytes, 4, 8) === 'ftyp') {
@@ -28,7 +43,12 @@ export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
     if (/avi[fs]/.test(brands)) return 'avif';
     return undefined; // HEIC and other ISO-BMFF files: not ours
   }
-  if (n >= 4 && ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0x00) || (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0x00 && bytes[3] === 0x2a))) return 'tiff';
+  if (
+    n >= 4 &&
+    ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 0x2a && bytes[3] === 0x00) ||
+      (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0x00 && bytes[3] === 0x2a))
+  )
+    return 'tiff';
   // SVG: text, optionally with a BOM, an XML declaration, comments or a doctype before <svg.
   let start = 0;
   if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
@@ -46,8 +66,12 @@ export interface HeaderInfo {
   hasAlpha?: boolean;
 }
 
-function u16be(b: Uint8Array, i: number): number { return (b[i] << 8) | b[i + 1]; }
-function u32be(b: Uint8Array, i: number): number { return ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]); }
+function u16be(b: Uint8Array, i: number): number {
+  return (b[i] << 8) | b[i + 1];
+}
+function u32be(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]);
+}
 
 /** EXIF orientation from a TIFF structure at `start` (inside a JPEG APP1 segment), 1 if absent/invalid. */
 function exifOrientation(b: Uint8Array, start: number, end: number): number {
@@ -84,7 +108,10 @@ export function readHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo |
       while (i + 8 <= bytes.length && i < 1 << 16) {
         const len = u32be(bytes, i);
         const type = ascii(bytes, i + 4, i + 8);
-        if (type === 'tRNS') { hasAlpha = true; break; }
+        if (type === 'tRNS') {
+          hasAlpha = true;
+          break;
+        }
         if (type === 'IDAT' || type === 'IEND') break;
         i += 12 + len;
       }
@@ -97,8 +124,14 @@ export function readHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo |
     while (i + 4 <= bytes.length) {
       if (bytes[i] !== 0xff) return undefined;
       const marker = bytes[i + 1];
-      if (marker === 0xff) { i++; continue; }
-      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+      if (marker === 0xff) {
+        i++;
+        continue;
+      }
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+        i += 2;
+        continue;
+      }
       const len = u16be(bytes, i + 2);
       if (len < 2) return undefined;
       if (marker === 0xe1 && ascii(bytes, i + 4, i + 10) === 'Exif\0\0') {

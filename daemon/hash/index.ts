@@ -3,7 +3,17 @@
  * PDQ-family DCT hash + thumbnail) fingerprints, candidate keys and verification. See each module.
  */
 export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderInfo } from './format';
-export { fingerprint, pixelDigest, sha256, ImageDecodeError, DEFAULT_MAX_PIXELS, CROP_FRACTIONS, type Fingerprint, type DecodeOptions, type DecodeProblem } from './decode';
+export {
+  fingerprint,
+  pixelDigest,
+  sha256,
+  ImageDecodeError,
+  DEFAULT_MAX_PIXELS,
+  CROP_FRACTIONS,
+  type Fingerprint,
+  type DecodeOptions,
+  type DecodeProblem,
+} from './decode';
 export { compare, similarity, isGraphic } from './compare';
 export { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
 export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey } from './candidate-keys';

@@ -19,10 +19,16 @@ const MIN_COVER = 0.5;
 export const RECOLOURED_DELTA = 10;
 
 /** The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size. */
-export function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): { inkColour: number; recolouredInk: number } {
+export function inkColours(
+  a: LabImage,
+  b: LabImage,
+  pageA: Float32Array,
+  pageB: Float32Array,
+): { inkColour: number; recolouredInk: number } {
   const { w, h } = a;
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
-  let pixels = 0, recoloured = 0;
+  let pixels = 0,
+    recoloured = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -43,7 +49,9 @@ export function inkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB:
 /** The smallest ink colour difference (ΔE) between `p` at (x, y) and the covered pixels of `q` within one pixel. */
 function nearestInk(p: LabImage, q: LabImage, x: number, y: number): number {
   const o = 3 * (y * p.w + x);
-  const l = p.ink[o], a = p.ink[o + 1], b = p.ink[o + 2];
+  const l = p.ink[o],
+    a = p.ink[o + 1],
+    b = p.ink[o + 2];
   let best = Infinity;
   for (let yy = Math.max(0, y - 1); yy <= Math.min(p.h - 1, y + 1); yy++) {
     for (let xx = Math.max(0, x - 1); xx <= Math.min(p.w - 1, x + 1); xx++) {

@@ -21,7 +21,8 @@ const TMP = new Float64Array(K * N);
 
 /** The columns [lo, hi) of a K×N matrix outside which it is all zero, widened to multiples of 4. */
 function support(m: Float64Array): { lo: number; hi: number } {
-  let lo = N, hi = 0;
+  let lo = N,
+    hi = 0;
   for (let i = 0; i < K; i++) {
     for (let k = 0; k < N; k++) {
       if (m[i * N + k] === 0) continue;
@@ -45,16 +46,34 @@ function project(luma: Float64Array, m: Float64Array, lo = 0, hi = N): Float64Ar
   const tmp = TMP;
   tmp.fill(0);
   for (let i = 0; i < K; i += 4) {
-    const r0 = i * N, r1 = r0 + N, r2 = r1 + N, r3 = r2 + N;
+    const r0 = i * N,
+      r1 = r0 + N,
+      r2 = r1 + N,
+      r3 = r2 + N;
     for (let k = lo; k < hi; k += 4) {
-      const a0 = m[r0 + k], a1 = m[r0 + k + 1], a2 = m[r0 + k + 2], a3 = m[r0 + k + 3];
-      const b0 = m[r1 + k], b1 = m[r1 + k + 1], b2 = m[r1 + k + 2], b3 = m[r1 + k + 3];
-      const c0 = m[r2 + k], c1 = m[r2 + k + 1], c2 = m[r2 + k + 2], c3 = m[r2 + k + 3];
-      const d0 = m[r3 + k], d1 = m[r3 + k + 1], d2 = m[r3 + k + 2], d3 = m[r3 + k + 3];
+      const a0 = m[r0 + k],
+        a1 = m[r0 + k + 1],
+        a2 = m[r0 + k + 2],
+        a3 = m[r0 + k + 3];
+      const b0 = m[r1 + k],
+        b1 = m[r1 + k + 1],
+        b2 = m[r1 + k + 2],
+        b3 = m[r1 + k + 3];
+      const c0 = m[r2 + k],
+        c1 = m[r2 + k + 1],
+        c2 = m[r2 + k + 2],
+        c3 = m[r2 + k + 3];
+      const d0 = m[r3 + k],
+        d1 = m[r3 + k + 1],
+        d2 = m[r3 + k + 2],
+        d3 = m[r3 + k + 3];
       const src = k * N;
       for (let j = 0; j < N; j++) {
         const p = src + j;
-        const x0 = luma[p], x1 = luma[p + N], x2 = luma[p + 2 * N], x3 = luma[p + 3 * N];
+        const x0 = luma[p],
+          x1 = luma[p + N],
+          x2 = luma[p + 2 * N],
+          x3 = luma[p + 3 * N];
         tmp[r0 + j] = tmp[r0 + j] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
         tmp[r1 + j] = tmp[r1 + j] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
         tmp[r2 + j] = tmp[r2 + j] + c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3;
@@ -66,8 +85,14 @@ function project(luma: Float64Array, m: Float64Array, lo = 0, hi = N): Float64Ar
   for (let i = 0; i < K; i++) {
     const ti = i * N;
     for (let j = 0; j < K; j += 4) {
-      const m0 = j * N, m1 = m0 + N, m2 = m1 + N, m3 = m2 + N;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const m0 = j * N,
+        m1 = m0 + N,
+        m2 = m1 + N,
+        m3 = m2 + N;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let k = 0; k < N; k++) {
         const t = tmp[ti + k];
         s0 += t * m[m0 + k];
@@ -106,7 +131,11 @@ function centralMatrix(fraction: number): Float64Array {
     r[y * N + iy + 1] += fy;
   }
   const m = new Float64Array(K * N);
-  for (let i = 0; i < K; i++) for (let y = 0; y < N; y++) { const d = DCT[i * N + y]; for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k]; }
+  for (let i = 0; i < K; i++)
+    for (let y = 0; y < N; y++) {
+      const d = DCT[i * N + y];
+      for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k];
+    }
   return m;
 }
 
@@ -119,20 +148,36 @@ const SELECT = new Float64Array(K * K);
  * of a numeric sort, found by quickselect (no sort, no allocation). Reorders s. No NaN.
  */
 function middlePair(s: Float64Array, k: number): number {
-  let lo = 0, hi = s.length - 1;
+  let lo = 0,
+    hi = s.length - 1;
   while (hi > lo) {
     // Median of three as pivot, then Hoare partition.
     const mid = (lo + hi) >> 1;
-    let x = s[lo], y = s[mid];
+    let x = s[lo],
+      y = s[mid];
     const z = s[hi];
-    if (x > y) { const t = x; x = y; y = t; }
-    if (y > z) { y = z; if (x > y) y = x; }
+    if (x > y) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    if (y > z) {
+      y = z;
+      if (x > y) y = x;
+    }
     const pivot = y;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (s[i] < pivot) i++;
       while (s[j] > pivot) j--;
-      if (i <= j) { const t = s[i]; s[i] = s[j]; s[j] = t; i++; j--; }
+      if (i <= j) {
+        const t = s[i];
+        s[i] = s[j];
+        s[j] = t;
+        i++;
+        j--;
+      }
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
@@ -290,7 +335,15 @@ export function gradients(luma: Float64Array): { quality: number; flatness: numb
 }
 
 /** Bilinear resample of the region [x0, x0+w)×[y0, y0+h) (in pixel units of an n×n image) to m×m. */
-export function resampleRegion(src: Float64Array | Uint8Array, n: number, x0: number, y0: number, w: number, h: number, m: number): Float64Array {
+export function resampleRegion(
+  src: Float64Array | Uint8Array,
+  n: number,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  m: number,
+): Float64Array {
   const out = new Float64Array(m * m);
   for (let y = 0; y < m; y++) {
     let sy = y0 + ((y + 0.5) * h) / m - 0.5;
@@ -302,7 +355,10 @@ export function resampleRegion(src: Float64Array | Uint8Array, n: number, x0: nu
       sx = Math.min(n - 1, Math.max(0, sx));
       const ix = Math.min(n - 2, Math.floor(sx));
       const fx = sx - ix;
-      const a = src[iy * n + ix], b = src[iy * n + ix + 1], c = src[(iy + 1) * n + ix], e = src[(iy + 1) * n + ix + 1];
+      const a = src[iy * n + ix],
+        b = src[iy * n + ix + 1],
+        c = src[(iy + 1) * n + ix],
+        e = src[(iy + 1) * n + ix + 1];
       out[y * m + x] = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + e * fx) * fy;
     }
   }

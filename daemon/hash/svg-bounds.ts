@@ -26,7 +26,10 @@ export interface SvgCost {
   pathNumbers: number;
 }
 
-const LT = 0x3c, QUOTE = 0x22, APOS = 0x27, EQUALS = 0x3d;
+const LT = 0x3c,
+  QUOTE = 0x22,
+  APOS = 0x27,
+  EQUALS = 0x3d;
 
 function isLetter(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
@@ -94,16 +97,28 @@ export interface SvgLimits {
 export function checkSvgBounds(bytes: Uint8Array, limits: SvgLimits = {}): SvgCost {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_SVG_BYTES;
   if (bytes.length > maxBytes) {
-    throw new ImageDecodeError(`SVG is ${formatBytes(bytes.length)}, above the limit of ${formatBytes(maxBytes)} for SVG files (maxSvgBytes in doublon.config.json)`, 'too-large', 'svg');
+    throw new ImageDecodeError(
+      `SVG is ${formatBytes(bytes.length)}, above the limit of ${formatBytes(maxBytes)} for SVG files (maxSvgBytes in doublon.config.json)`,
+      'too-large',
+      'svg',
+    );
   }
   const cost = measureSvg(bytes);
   const maxElements = limits.maxElements ?? MAX_SVG_ELEMENTS;
   if (cost.elements > maxElements) {
-    throw new ImageDecodeError(`SVG has ${thousands(cost.elements)} elements, above the limit of ${thousands(maxElements)} (rendering it would take too much memory)`, 'too-large', 'svg');
+    throw new ImageDecodeError(
+      `SVG has ${thousands(cost.elements)} elements, above the limit of ${thousands(maxElements)} (rendering it would take too much memory)`,
+      'too-large',
+      'svg',
+    );
   }
   const maxPathNumbers = limits.maxPathNumbers ?? MAX_SVG_PATH_NUMBERS;
   if (cost.pathNumbers > maxPathNumbers) {
-    throw new ImageDecodeError(`SVG has ${thousands(cost.pathNumbers)} numbers of path data, above the limit of ${thousands(maxPathNumbers)} (rendering it would take too long)`, 'too-large', 'svg');
+    throw new ImageDecodeError(
+      `SVG has ${thousands(cost.pathNumbers)} numbers of path data, above the limit of ${thousands(maxPathNumbers)} (rendering it would take too long)`,
+      'too-large',
+      'svg',
+    );
   }
   return cost;
 }

@@ -111,7 +111,14 @@ class RenderChild {
       child.ref();
       (child.channel as { ref?: () => void } | null | undefined)?.ref?.();
       const target = request.target;
-      child.send({ id, bytes, maxPixels: request.maxPixels, square: 'square' in target ? target.square : 0, longSide: 'longSide' in target ? target.longSide : 0, minLongSide: ('longSide' in target && target.minLongSide) || 0 });
+      child.send({
+        id,
+        bytes,
+        maxPixels: request.maxPixels,
+        square: 'square' in target ? target.square : 0,
+        longSide: 'longSide' in target ? target.longSide : 0,
+        minLongSide: ('longSide' in target && target.minLongSide) || 0,
+      });
     });
   }
 
@@ -129,10 +136,19 @@ class RenderChild {
       this.stderrTail = (this.stderrTail + text).slice(-2000);
     });
     child.on('message', (reply: Reply) => this.settle(reply));
-    child.on('error', (error) => this.fail(new ImageDecodeError(`cannot start the SVG renderer: ${error.message}`, 'corrupt', 'svg'), child));
+    child.on('error', (error) =>
+      this.fail(new ImageDecodeError(`cannot start the SVG renderer: ${error.message}`, 'corrupt', 'svg'), child),
+    );
     child.on('exit', (code, signal) => {
       const detail = this.stderrTail.trim().split('\n').pop() ?? '';
-      this.fail(new ImageDecodeError(`the SVG renderer stopped (${signal ?? `exit code ${code}`})${detail ? `: ${detail}` : ''} while rendering this file`, 'corrupt', 'svg'), child);
+      this.fail(
+        new ImageDecodeError(
+          `the SVG renderer stopped (${signal ?? `exit code ${code}`})${detail ? `: ${detail}` : ''} while rendering this file`,
+          'corrupt',
+          'svg',
+        ),
+        child,
+      );
     });
     this.child = child;
     this.idle();

@@ -34,7 +34,13 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster): boolean {
  * the detail check only vetoes. Without a detail source (or when a raster cannot be had) the thumbnail
  * verdict stands.
  */
-export async function verifyPair(a: Fingerprint, b: Fingerprint, t: NearThresholds, detailA?: DetailSource, detailB?: DetailSource): Promise<number | undefined> {
+export async function verifyPair(
+  a: Fingerprint,
+  b: Fingerprint,
+  t: NearThresholds,
+  detailA?: DetailSource,
+  detailB?: DetailSource,
+): Promise<number | undefined> {
   const similarity = compare(a, b, t);
   if (similarity === undefined || !detailA || !detailB || !needsDetail(a, b, t)) return similarity;
   const [ra, rb] = await Promise.all([detailA(), detailB()]);

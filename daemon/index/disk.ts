@@ -42,7 +42,9 @@ function kilobytes(bytes: number): string {
 export function ensureFreeSpace(dir: string): void {
   const free = freeBytes(dir);
   if (free !== undefined && free < OPEN_RESERVE_BYTES) {
-    throw new DiskFullError(`the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, the Doublon index needs at least ${kilobytes(OPEN_RESERVE_BYTES)} to open. Free some space and run again.`);
+    throw new DiskFullError(
+      `the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, the Doublon index needs at least ${kilobytes(OPEN_RESERVE_BYTES)} to open. Free some space and run again.`,
+    );
   }
 }
 
@@ -60,9 +62,16 @@ export function writeFailure(error: unknown, dir: string): Error {
   const code = (error as { code?: unknown } | undefined)?.code;
   const free = freeBytes(dir);
   const nearlyFull = free !== undefined && free < NEARLY_FULL_BYTES;
-  if (FULL_CODES.has(code) || /No space left|quota|File too large|MDB_MAP_FULL/i.test(raw) || (nearlyFull && (code === 5 || code === 'EIO' || /Input\/output error|Commit failed/i.test(raw)))) {
+  if (
+    FULL_CODES.has(code) ||
+    /No space left|quota|File too large|MDB_MAP_FULL/i.test(raw) ||
+    (nearlyFull && (code === 5 || code === 'EIO' || /Input\/output error|Commit failed/i.test(raw)))
+  ) {
     const left = free === undefined ? '' : `, ${kilobytes(free)} free`;
-    return new DiskFullError(`the disk is full: writing the Doublon index in ${dir} failed (${detail}${left}). The index keeps its last complete state; free some space and run again.`, { cause: error });
+    return new DiskFullError(
+      `the disk is full: writing the Doublon index in ${dir} failed (${detail}${left}). The index keeps its last complete state; free some space and run again.`,
+      { cause: error },
+    );
   }
   return new Error(`Writing the Doublon index in ${dir} failed: ${detail}`, { cause: error });
 }

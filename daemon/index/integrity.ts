@@ -76,14 +76,18 @@ function parseMeta(page: Buffer, which: string, expectedPageSize?: number): Meta
   if (!(page.readUInt16LE(18) & P_META)) return `${which} is not a meta page`;
   const meta = page.subarray(PAGE_HEADER);
   if (meta.readUInt32LE(0) !== LMDB_MAGIC) return `${which} has no LMDB magic number`;
-  if ((meta.readUInt32LE(4) & 0xffff) !== LMDB_DATA_VERSION) return `${which} has data version ${meta.readUInt32LE(4) & 0xffff}, expected ${LMDB_DATA_VERSION}`;
+  if ((meta.readUInt32LE(4) & 0xffff) !== LMDB_DATA_VERSION)
+    return `${which} has data version ${meta.readUInt32LE(4) & 0xffff}, expected ${LMDB_DATA_VERSION}`;
   const pageSize = meta.readUInt32LE(24); // mm_psize is md_pad of the free-page tree
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `${which} has an impossible page size ${pageSize}`;
-  if (expectedPageSize !== undefined && pageSize !== expectedPageSize) return `${which} has page size ${pageSize}, the first ${expectedPageSize}`;
+  if (expectedPageSize !== undefined && pageSize !== expectedPageSize)
+    return `${which} has page size ${pageSize}, the first ${expectedPageSize}`;
   const lastPage = meta.readBigUInt64LE(24 + 96);
   if (lastPage < 1n) return `${which} has last page ${lastPage}`;
   const roots = [meta.readBigUInt64LE(24 + 40), meta.readBigUInt64LE(24 + 48 + 40)];
-  for (const root of roots) if (root !== P_INVALID && (root < 2n || root > lastPage)) return `${which} points at root page ${root}, beyond its last page ${lastPage}`;
+  for (const root of roots)
+    if (root !== P_INVALID && (root < 2n || root > lastPage))
+      return `${which} points at root page ${root}, beyond its last page ${lastPage}`;
   return { pageSize, lastPage, txnid: meta.readBigUInt64LE(24 + 104), roots };
 }
 
@@ -103,26 +107,35 @@ export function checkStructure(dataFile: string, sealedSize?: number): Verdict {
     const size = fs.fstatSync(fd).size;
     // An empty file is an environment LMDB is creating (it writes the metas right after), unless we closed
     // a non-empty one cleanly: then it was truncated.
-    if (size === 0) return sealedSize ? { state: 'damaged', reason: `data.mdb is empty, ${sealedSize} bytes at the last clean close` } : { state: 'sound' };
+    if (size === 0)
+      return sealedSize
+        ? { state: 'damaged', reason: `data.mdb is empty, ${sealedSize} bytes at the last clean close` }
+        : { state: 'sound' };
     const first = parseMeta(readAt(fd, 0, PAGE_HEADER + META_SIZE), 'the first meta page');
     if (typeof first === 'string') {
       // LMDB 0.9's layout (16-byte page header) is not ours to judge: let LMDB read it.
       const legacy = readAt(fd, 16, 4);
       if (legacy.length === 4 && legacy.readUInt32LE(0) === LMDB_MAGIC) return { state: 'suspicious', why: 'an LMDB 0.9 layout' };
-      return { state: 'damaged', reason: size < PAGE_HEADER + META_SIZE ? `data.mdb is truncated (${size} bytes)` : `data.mdb is not an LMDB file: ${first}` };
+      return {
+        state: 'damaged',
+        reason: size < PAGE_HEADER + META_SIZE ? `data.mdb is truncated (${size} bytes)` : `data.mdb is not an LMDB file: ${first}`,
+      };
     }
     const { pageSize } = first;
-    if (size < 2 * pageSize) return { state: 'damaged', reason: `data.mdb is truncated (${size} bytes, less than its two ${pageSize}-byte meta pages)` };
+    if (size < 2 * pageSize)
+      return { state: 'damaged', reason: `data.mdb is truncated (${size} bytes, less than its two ${pageSize}-byte meta pages)` };
     const second = parseMeta(readAt(fd, pageSize, PAGE_HEADER + META_SIZE), 'the second meta page', pageSize);
     if (typeof second === 'string') return { state: 'damaged', reason: `data.mdb: ${second}` };
     const pages = BigInt(Math.floor(size / pageSize));
     for (const meta of [first, second]) {
       for (const root of meta.roots) {
         if (root === P_INVALID) continue;
-        if (root >= pages) return { state: 'damaged', reason: `data.mdb is truncated (${size} bytes): its root page ${root} lies past the end` };
+        if (root >= pages)
+          return { state: 'damaged', reason: `data.mdb is truncated (${size} bytes): its root page ${root} lies past the end` };
         const header = readAt(fd, Number(root) * pageSize, PAGE_HEADER);
         const flags = header.readUInt16LE(18);
-        if (header.readBigUInt64LE(0) !== root || !(flags & (P_BRANCH | P_LEAF))) return { state: 'damaged', reason: `data.mdb: root page ${root} is not a tree page` };
+        if (header.readBigUInt64LE(0) !== root || !(flags & (P_BRANCH | P_LEAF)))
+          return { state: 'damaged', reason: `data.mdb: root page ${root} is not a tree page` };
       }
     }
     const newest = first.txnid >= second.txnid ? first : second;
@@ -177,10 +190,21 @@ export function walkInChild(dir: string): WalkResult {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ms = Math.round(performance.now() - started);
-  if (result.error && (result.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw new Error(`cannot check the index in ${dir}: ${result.error.message}`);
-  if (result.signal) return { damage: result.error ? `reading it did not finish within ${timeout} ms` : `reading it killed the checking process (${result.signal})`, entries: 0, ms };
+  if (result.error && (result.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT')
+    throw new Error(`cannot check the index in ${dir}: ${result.error.message}`);
+  if (result.signal)
+    return {
+      damage: result.error ? `reading it did not finish within ${timeout} ms` : `reading it killed the checking process (${result.signal})`,
+      entries: 0,
+      ms,
+    };
   if (result.status !== 0) {
-    const last = result.stderr.split('\n').map((line) => line.trim()).filter((line) => /error/i.test(line)).shift() ?? `exit code ${result.status}`;
+    const last =
+      result.stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => /error/i.test(line))
+        .shift() ?? `exit code ${result.status}`;
     return { damage: `reading it failed: ${last.slice(0, 300)}`, entries: 0, ms };
   }
   return { entries: (JSON.parse(result.stdout) as { entries: number }).entries, ms };
@@ -200,7 +224,12 @@ function sealOf(stat: fs.Stats): Seal {
 function readSeal(dir: string): Seal | undefined {
   try {
     const value = JSON.parse(fs.readFileSync(path.join(dir, SEAL_FILE), 'utf8')) as Partial<Seal>;
-    return typeof value.size === 'number' && typeof value.mtimeMs === 'number' && typeof value.ctimeMs === 'number' && typeof value.ino === 'number' ? (value as Seal) : undefined;
+    return typeof value.size === 'number' &&
+      typeof value.mtimeMs === 'number' &&
+      typeof value.ctimeMs === 'number' &&
+      typeof value.ino === 'number'
+      ? (value as Seal)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -265,8 +294,14 @@ export function guardEnvironment(dir: string, options: GuardOptions): GuardResul
   let verdict = checkStructure(dataFile, seal?.size);
   if (verdict.state === 'sound' && stat.size > 0) {
     const current = sealOf(stat);
-    const unchanged = seal !== undefined && seal.size === current.size && seal.mtimeMs === current.mtimeMs && seal.ctimeMs === current.ctimeMs && seal.ino === current.ino;
-    if (!unchanged) verdict = { state: 'suspicious', why: seal ? 'data.mdb changed since the last clean close' : 'the last close was not clean' };
+    const unchanged =
+      seal !== undefined &&
+      seal.size === current.size &&
+      seal.mtimeMs === current.mtimeMs &&
+      seal.ctimeMs === current.ctimeMs &&
+      seal.ino === current.ino;
+    if (!unchanged)
+      verdict = { state: 'suspicious', why: seal ? 'data.mdb changed since the last clean close' : 'the last close was not clean' };
   }
   let walk: WalkResult | undefined;
   if (verdict.state === 'suspicious') {

@@ -202,7 +202,10 @@ export class IndexStore<F> {
       if (stat && !stat.isDirectory()) throw new Error('it exists and is not a folder');
       makePrivateDir(folder);
     } catch (err) {
-      throw new Error(`Cannot open the Doublon index in ${folder}: ${message(err)}. Remove or rename it, or set another index folder in doublon.config.json.`, { cause: err });
+      throw new Error(
+        `Cannot open the Doublon index in ${folder}: ${message(err)}. Remove or rename it, or set another index folder in doublon.config.json.`,
+        { cause: err },
+      );
     }
     ensureFreeSpace(folder);
     handleOrphanCommitFailures();
@@ -211,7 +214,14 @@ export class IndexStore<F> {
     for (let attempt = 0; ; attempt++) {
       let root: RootDatabase | undefined;
       try {
-        root = open({ path: folder, noSubdir: false, maxDbs: 8, encoding: 'msgpack', ...INITIAL_MAP, ...(options.sync === false ? { noSync: true } : {}) });
+        root = open({
+          path: folder,
+          noSubdir: false,
+          maxDbs: 8,
+          encoding: 'msgpack',
+          ...INITIAL_MAP,
+          ...(options.sync === false ? { noSync: true } : {}),
+        });
         const filesDb = root.openDB<FileRecord, string>({ name: 'files', encoding: 'msgpack' });
         const contentsDb = root.openDB<ContentRecord<F>, string>({ name: 'contents', encoding: 'msgpack' });
         const shaDb = root.openDB<string, string>({ name: 'sha', dupSort: true, encoding: 'ordered-binary' });
@@ -272,10 +282,15 @@ export class IndexStore<F> {
 
   putFile(rec: FileRecord): void {
     this.checkWritable();
-    if (typeof rec?.path !== 'string' || rec.path === '') throw new TypeError(`IndexStore.putFile: expected a non-empty string for path but received ${JSON.stringify(rec?.path)}`);
+    if (typeof rec?.path !== 'string' || rec.path === '')
+      throw new TypeError(`IndexStore.putFile: expected a non-empty string for path but received ${JSON.stringify(rec?.path)}`);
     const bytes = Buffer.byteLength(rec.path);
-    if (bytes > MAX_PATH_BYTES) throw new RangeError(`IndexStore.putFile: path of ${bytes} bytes is longer than the ${MAX_PATH_BYTES} bytes the index can key: ${rec.path.slice(0, 80)}…`);
-    if (rec.sha256 !== undefined && typeof rec.sha256 !== 'string') throw new TypeError(`IndexStore.putFile: expected a string for sha256 but received ${typeof rec.sha256}`);
+    if (bytes > MAX_PATH_BYTES)
+      throw new RangeError(
+        `IndexStore.putFile: path of ${bytes} bytes is longer than the ${MAX_PATH_BYTES} bytes the index can key: ${rec.path.slice(0, 80)}…`,
+      );
+    if (rec.sha256 !== undefined && typeof rec.sha256 !== 'string')
+      throw new TypeError(`IndexStore.putFile: expected a string for sha256 but received ${typeof rec.sha256}`);
     const value: FileRecord = { ...rec };
     for (const k of Object.keys(value) as (keyof FileRecord)[]) if (value[k] === undefined) delete value[k];
     this.setFilePending(rec.path, value);
@@ -347,7 +362,8 @@ export class IndexStore<F> {
 
   putContent(rec: ContentRecord<F>): void {
     this.checkWritable();
-    if (typeof rec?.sha256 !== 'string' || rec.sha256 === '') throw new TypeError(`IndexStore.putContent: expected a non-empty string for sha256 but received ${JSON.stringify(rec?.sha256)}`);
+    if (typeof rec?.sha256 !== 'string' || rec.sha256 === '')
+      throw new TypeError(`IndexStore.putContent: expected a non-empty string for sha256 but received ${JSON.stringify(rec?.sha256)}`);
     const value: ContentRecord<F> = { ...rec };
     for (const k of Object.keys(value) as (keyof ContentRecord<F>)[]) if (value[k] === undefined) delete value[k];
     this.setPending(this.contentOverlay, 'contents', rec.sha256, value);
@@ -384,7 +400,8 @@ export class IndexStore<F> {
   /** Stores a small value (undefined removes it). Keys starting with '$' are the store's own. */
   putMeta(key: string, value: unknown): void {
     this.checkWritable();
-    if (typeof key !== 'string' || key === '' || key.startsWith('$')) throw new RangeError(`IndexStore.putMeta: expected a non-empty key not starting with '$' but received ${JSON.stringify(key)}`);
+    if (typeof key !== 'string' || key === '' || key.startsWith('$'))
+      throw new RangeError(`IndexStore.putMeta: expected a non-empty key not starting with '$' but received ${JSON.stringify(key)}`);
     this.setPending(this.metaOverlay, 'meta', key, value === undefined ? null : value);
   }
 
@@ -447,7 +464,8 @@ export class IndexStore<F> {
     this.checkOpen();
     const problems: string[] = [];
     for (const rec of this.files()) {
-      if (rec.sha256 && !this.pathsWithSha(rec.sha256).includes(rec.path)) problems.push(`${rec.path}: sha ${rec.sha256} has no index entry`);
+      if (rec.sha256 && !this.pathsWithSha(rec.sha256).includes(rec.path))
+        problems.push(`${rec.path}: sha ${rec.sha256} has no index entry`);
     }
     for (const { key: sha, value: p } of this.shaDb.getRange({})) {
       if (this.fileOverlay.has(p)) continue; // superseded by a pending write
@@ -533,7 +551,11 @@ export class IndexStore<F> {
   /** After the commit: overlay entries not overwritten since are now answered by LMDB. */
   private committed(ops: Op[]): void {
     for (const op of ops) {
-      const overlay: Map<string, Pending<unknown>> = op.db === 'files' ? this.fileOverlay : op.db === 'contents' ? this.contentOverlay : this.metaOverlay;
+      const overlay: Map<string, Pending<unknown>> = op.db === 'files'
+        ? this.fileOverlay
+        : op.db === 'contents'
+          ? this.contentOverlay
+          : this.metaOverlay;
       const pending = overlay.get(op.key);
       if (!pending || pending.seq !== op.seq) continue;
       overlay.delete(op.key);

@@ -5,8 +5,16 @@
  */
 import { pathToFileURL } from 'node:url';
 import {
-  CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Range, type TextDocumentEdit,
-  type TextEdit, type WorkspaceEdit, type DeleteFile, type Diagnostic,
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Command,
+  type Range,
+  type TextDocumentEdit,
+  type TextEdit,
+  type WorkspaceEdit,
+  type DeleteFile,
+  type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { rewriteReference } from '../refs';
 import type { OpenDocuments } from './documents';
@@ -19,7 +27,8 @@ export const IGNORE_COMMAND = 'doublon.ignore';
 export const REPLACE_EVERYWHERE_COMMAND = 'doublon.replaceEverywhere';
 
 function overlaps(a: Range, b: Range): boolean {
-  const before = (x: { line: number; character: number }, y: { line: number; character: number }): boolean => x.line < y.line || (x.line === y.line && x.character < y.character);
+  const before = (x: { line: number; character: number }, y: { line: number; character: number }): boolean =>
+    x.line < y.line || (x.line === y.line && x.character < y.character);
   return !before(a.end, b.start) && !before(b.end, a.start);
 }
 
@@ -29,7 +38,10 @@ function wants(only: string[] | undefined, kind: string): boolean {
 
 /** The edit that points one reference at the canonical, in the author's style. */
 function canonicalEdit(source: string, found: DuplicateReference, host: LspHost): TextEdit {
-  return { range: found.reference.range, newText: rewriteReference(source, found.reference.text, found.membership.group.canonical.path, host.resolveOptions()) };
+  return {
+    range: found.reference.range,
+    newText: rewriteReference(source, found.reference.text, found.membership.group.canonical.path, host.resolveOptions()),
+  };
 }
 
 /**
@@ -39,7 +51,13 @@ function canonicalEdit(source: string, found: DuplicateReference, host: LspHost)
 /** The duplicate references of an open document (read off the main thread, cached per version). */
 export type DuplicatesIn = (open: OpenDocument) => Promise<DuplicateReference[]>;
 
-export async function replaceEverywhereEdit(target: string, host: LspHost, documents: OpenDocuments, duplicatesIn: DuplicatesIn, client: string): Promise<{ edit: WorkspaceEdit; references: number; deletes: boolean } | undefined> {
+export async function replaceEverywhereEdit(
+  target: string,
+  host: LspHost,
+  documents: OpenDocuments,
+  duplicatesIn: DuplicatesIn,
+  client: string,
+): Promise<{ edit: WorkspaceEdit; references: number; deletes: boolean } | undefined> {
   const membership = host.membership(target);
   if (!membership || membership.member.image === membership.group.canonical || membership.member.variant) return undefined;
   const changes: Array<TextDocumentEdit | DeleteFile> = [];
@@ -53,14 +71,20 @@ export async function replaceEverywhereEdit(target: string, host: LspHost, docum
       edits = (await duplicatesIn(open)).filter((f) => f.target === target).map((f) => canonicalEdit(source, f, host));
     } else {
       const canonical = membership.group.canonical.path;
-      edits = host.referencesTo(target).filter((r) => r.source === source).map((r) => ({
-        range: r.range,
-        newText: rewriteReference(source, r.text, canonical, host.resolveOptions()),
-      }));
+      edits = host
+        .referencesTo(target)
+        .filter((r) => r.source === source)
+        .map((r) => ({
+          range: r.range,
+          newText: rewriteReference(source, r.text, canonical, host.resolveOptions()),
+        }));
     }
     if (edits.length === 0) continue;
     references += edits.length;
-    changes.push({ textDocument: { uri: open?.document.uri ?? pathToFileURL(source).href, version: open ? open.document.version : null }, edits });
+    changes.push({
+      textDocument: { uri: open?.document.uri ?? pathToFileURL(source).href, version: open ? open.document.version : null },
+      edits,
+    });
   }
   // The copy goes only when every reference to it is in this edit (the index saw no others).
   const deletes = references >= host.referencesTo(target).length;
@@ -68,7 +92,14 @@ export async function replaceEverywhereEdit(target: string, host: LspHost, docum
   return { edit: { documentChanges: changes }, references, deletes };
 }
 
-export async function codeActions(params: CodeActionParams, host: LspHost, documents: OpenDocuments, duplicatesIn: DuplicatesIn, severities: Severities, client: string): Promise<Array<CodeAction | Command>> {
+export async function codeActions(
+  params: CodeActionParams,
+  host: LspHost,
+  documents: OpenDocuments,
+  duplicatesIn: DuplicatesIn,
+  severities: Severities,
+  client: string,
+): Promise<Array<CodeAction | Command>> {
   const open = documents.get(params.textDocument?.uri, client);
   if (!open?.path || !params.range || !params.context) return [];
   const source = open.path;
@@ -101,7 +132,11 @@ export async function codeActions(params: CodeActionParams, host: LspHost, docum
         title: 'Ignore this duplicate',
         kind: CodeActionKind.QuickFix,
         diagnostics,
-        command: { title: 'Ignore this duplicate', command: IGNORE_COMMAND, arguments: [found.target, found.membership.group.canonical.path] },
+        command: {
+          title: 'Ignore this duplicate',
+          command: IGNORE_COMMAND,
+          arguments: [found.target, found.membership.group.canonical.path],
+        },
       });
     }
   }

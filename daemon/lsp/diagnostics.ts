@@ -63,7 +63,12 @@ export async function duplicatesAmong(path: string, references: RawReference[], 
 
 export function describe(found: DuplicateReference, host: LspHost): string {
   const { member, group } = found.membership;
-  const how = member.class === 'exact' ? 'an exact copy' : member.class === 'pixel' ? 'a pixel-identical copy' : `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)`;
+  const how =
+    member.class === 'exact'
+      ? 'an exact copy'
+      : member.class === 'pixel'
+        ? 'a pixel-identical copy'
+        : `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)`;
   return `${host.display(found.target)} is ${how} of ${host.display(group.canonical.path)}: use the canonical file (${formatBytes(member.image.bytes)} reclaimable)`;
 }
 
@@ -77,11 +82,20 @@ function perMember(found: DuplicateReference, host: LspHost): { related: Diagnos
   const cached = byMember.get(member.image.path);
   if (cached) return cached;
   const related: DiagnosticRelatedInformation[] = [
-    { location: { uri: pathToFileURL(group.canonical.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `canonical (${group.rule}): ${host.display(group.canonical.path)}` },
+    {
+      location: {
+        uri: pathToFileURL(group.canonical.path).href,
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      },
+      message: `canonical (${group.rule}): ${host.display(group.canonical.path)}`,
+    },
     ...group.members
       .filter((m) => m !== member && m.image !== group.canonical)
       .slice(0, 20)
-      .map((m) => ({ location: { uri: pathToFileURL(m.image.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: `another copy (${m.class}): ${host.display(m.image.path)}` })),
+      .map((m) => ({
+        location: { uri: pathToFileURL(m.image.path).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+        message: `another copy (${m.class}): ${host.display(m.image.path)}`,
+      })),
   ];
   const computed = { related, message: describe(found, host) };
   byMember.set(member.image.path, computed);

@@ -29,7 +29,11 @@ export interface DocumentLimits {
  * enough that the reference extraction of one document takes well under a second. 200 documents and 64 Mi
  * characters per connection bound what one editor (or a hostile client) can make the daemon hold.
  */
-export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = { maxDocumentChars: 4 * 1024 * 1024, maxDocumentsPerClient: 200, maxCharsPerClient: 64 * 1024 * 1024 };
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxDocumentChars: 4 * 1024 * 1024,
+  maxDocumentsPerClient: 200,
+  maxCharsPerClient: 64 * 1024 * 1024,
+};
 
 /** Why a document is not tracked: the message the editor gets. */
 export interface Refusal {

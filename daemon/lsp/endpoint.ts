@@ -14,8 +14,14 @@ export class DaemonEndpoint implements RpcEndpoint {
   private readonly lspHandlers: ReadonlyMap<string, LspHandler>;
   private readonly unsubscribe: () => void;
 
-  constructor(readonly service: DoublonService, options: LspOptions = {}) {
-    this.lsp = new LspFeatures(service, (method, params, client) => service.events.notify(method, params, client), VERSION, { log: service.log, ...options });
+  constructor(
+    readonly service: DoublonService,
+    options: LspOptions = {},
+  ) {
+    this.lsp = new LspFeatures(service, (method, params, client) => service.events.notify(method, params, client), VERSION, {
+      log: service.log,
+      ...options,
+    });
     this.lspHandlers = this.lsp.handlers();
     this.unsubscribe = service.events.onGroupsChanged(() => this.lsp.refreshAll());
   }

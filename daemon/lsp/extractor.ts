@@ -50,7 +50,11 @@ export class ReferenceExtractor {
    */
   extract(key: string, filePath: string, text: string, resolve: ResolveOptions): Promise<RawReference[]> {
     // Functions do not cross to the worker; `exists` only matters for resolution, which happens here.
-    const plain: ExtractJob['resolve'] = { roots: resolve.roots, webRoots: resolve.webRoots, ...(resolve.aliases ? { aliases: resolve.aliases } : {}) };
+    const plain: ExtractJob['resolve'] = {
+      roots: resolve.roots,
+      webRoots: resolve.webRoots,
+      ...(resolve.aliases ? { aliases: resolve.aliases } : {}),
+    };
     const job: ExtractJob = { id: this.nextId++, path: filePath, text, resolve: plain };
     if (this.closed || !fs.existsSync(WORKER_FILE)) {
       // Without the worker script (a source checkout run through ts-node): extract here, correct but blocking.
@@ -105,7 +109,9 @@ export class ReferenceExtractor {
       const done = this.current;
       this.current = undefined;
       if (done) {
-        this.log(`the reference reader stopped (${why}) while reading ${done.job.path} (${done.job.text.length} characters); that document gets no diagnostics`);
+        this.log(
+          `the reference reader stopped (${why}) while reading ${done.job.path} (${done.job.text.length} characters); that document gets no diagnostics`,
+        );
         done.resolve([]);
       }
       this.pump();

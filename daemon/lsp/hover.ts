@@ -14,7 +14,11 @@ import type { LspHost } from './host';
 import { objectOf } from './params';
 
 /** Sizes tried, largest first, until the encoded thumbnail fits the bound. */
-const THUMBS = [{ size: 128, format: 'png' }, { size: 128, format: 'jpeg' }, { size: 80, format: 'jpeg' }] as const;
+const THUMBS = [
+  { size: 128, format: 'png' },
+  { size: 128, format: 'jpeg' },
+  { size: 80, format: 'jpeg' },
+] as const;
 /** About 12 KB of image per thumbnail: two of them keep a hover under 32 000 characters. */
 export const MAX_IMAGE_CHARS = 16_000;
 const cache = new Map<string, string | null>();
@@ -30,7 +34,11 @@ export interface HoverOptions {
  * From the client's capabilities (when given) and the `hover` setting (`{ images: boolean }`, or a boolean),
  * over `previous` for what neither says.
  */
-export function hoverOptionsFrom(capabilities: unknown, setting: unknown, previous: HoverOptions = { markdown: false, images: true }): HoverOptions {
+export function hoverOptionsFrom(
+  capabilities: unknown,
+  setting: unknown,
+  previous: HoverOptions = { markdown: false, images: true },
+): HoverOptions {
   // The client's capabilities as sent (initialize): read defensively, any level may be missing or malformed.
   const given = objectOf(capabilities);
   const formats = objectOf(objectOf(given?.textDocument)?.hover)?.contentFormat;
@@ -54,7 +62,11 @@ async function thumbnail(file: string): Promise<string | undefined> {
   try {
     for (const { size, format } of THUMBS) {
       const image = sharp(file, { limitInputPixels: 100_000_000 }).rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true });
-      const bytes = await (format === 'png' ? image.png({ compressionLevel: 9, palette: true }) : image.flatten({ background: '#ffffff' }).jpeg({ quality: 70 })).toBuffer();
+      const bytes = await (
+        format === 'png'
+          ? image.png({ compressionLevel: 9, palette: true })
+          : image.flatten({ background: '#ffffff' }).jpeg({ quality: 70 })
+      ).toBuffer();
       const candidate = `data:image/${format};base64,${bytes.toString('base64')}`;
       if (candidate.length <= MAX_IMAGE_CHARS) {
         uri = candidate;
@@ -69,13 +81,20 @@ async function thumbnail(file: string): Promise<string | undefined> {
   return uri ?? undefined;
 }
 
-function inside(position: { line: number; character: number }, range: { start: { line: number; character: number }; end: { line: number; character: number } }): boolean {
+function inside(
+  position: { line: number; character: number },
+  range: { start: { line: number; character: number }; end: { line: number; character: number } },
+): boolean {
   const after = (a: typeof position, b: typeof position): boolean => a.line > b.line || (a.line === b.line && a.character >= b.character);
   return after(position, range.start) && after(range.end, position);
 }
 
 export async function hover(
-  params: HoverParams, host: LspHost, documents: OpenDocuments, referencesIn: (open: OpenDocument) => Promise<RawReference[]>, client: string,
+  params: HoverParams,
+  host: LspHost,
+  documents: OpenDocuments,
+  referencesIn: (open: OpenDocument) => Promise<RawReference[]>,
+  client: string,
   options: HoverOptions = { markdown: true, images: true },
 ): Promise<Hover | null> {
   const open = documents.get(params.textDocument?.uri, client);
@@ -90,7 +109,8 @@ export async function hover(
   const code = (text: string): string => (md ? `\`${text.replace(/`/g, "'")}\`` : text);
   const bold = (text: string): string => (md ? `**${text}**` : text);
   const lines: string[] = [];
-  const describe = (label: string, path: string, width: number, height: number, bytes: number): string => `${bold(label)} ${code(host.display(path))} — ${width}×${height}, ${formatBytes(bytes)}`;
+  const describe = (label: string, path: string, width: number, height: number, bytes: number): string =>
+    `${bold(label)} ${code(host.display(path))} — ${width}×${height}, ${formatBytes(bytes)}`;
   const shown = [target];
   if (!membership) {
     lines.push(`${code(host.display(target))}: no duplicate known.`);
@@ -98,9 +118,11 @@ export async function hover(
     const { member, group } = membership;
     const isCanonical = member.image === group.canonical;
     const how = member.class === 'near' ? `near copy, ${(member.similarity * 100).toFixed(1)}% similar` : `${member.class} copy`;
-    lines.push(isCanonical
-      ? `Canonical of a group of ${group.members.length} (${group.rule}); ${formatBytes(group.bytesReclaimable)} reclaimable by removing the copies.`
-      : `Duplicate (${how}) — use the canonical file.`);
+    lines.push(
+      isCanonical
+        ? `Canonical of a group of ${group.members.length} (${group.rule}); ${formatBytes(group.bytesReclaimable)} reclaimable by removing the copies.`
+        : `Duplicate (${how}) — use the canonical file.`,
+    );
     lines.push('', describe('this', target, member.image.width, member.image.height, member.image.bytes));
     if (!isCanonical) {
       lines.push('', describe('canonical', group.canonical.path, group.canonical.width, group.canonical.height, group.canonical.bytes));
@@ -116,7 +138,11 @@ export async function hover(
       else omitted++;
     }
     if (thumbs.length > 0) lines.push('', thumbs.join(' '));
-    if (omitted > 0) lines.push('', `_(${omitted === 1 ? 'a preview was' : 'previews were'} left out: unreadable, or larger than ${MAX_IMAGE_CHARS} characters)_`);
+    if (omitted > 0)
+      lines.push(
+        '',
+        `_(${omitted === 1 ? 'a preview was' : 'previews were'} left out: unreadable, or larger than ${MAX_IMAGE_CHARS} characters)_`,
+      );
   }
   return { contents: { kind: md ? MarkupKind.Markdown : MarkupKind.PlainText, value: lines.join('\n') }, range: reference.range };
 }

@@ -10,9 +10,25 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeActionKind, DidChangeConfigurationNotification, DidChangeTextDocumentNotification, DidChangeWatchedFilesNotification, DidChangeWorkspaceFoldersNotification,
-  DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DidSaveTextDocumentNotification, ErrorCodes, ExecuteCommandRequest, ExitNotification,
-  CodeActionRequest, HoverRequest, InitializedNotification, InitializeRequest, MessageType, ShutdownRequest, TextDocumentSyncKind, type InitializeResult,
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidChangeWorkspaceFoldersNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DidSaveTextDocumentNotification,
+  ErrorCodes,
+  ExecuteCommandRequest,
+  ExitNotification,
+  CodeActionRequest,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  MessageType,
+  ShutdownRequest,
+  TextDocumentSyncKind,
+  type InitializeResult,
 } from 'vscode-languageserver-protocol';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import { CAPABILITIES, PROTOCOL_VERSION } from '../../protocol/methods';
@@ -58,7 +74,12 @@ export class LspFeatures {
   /** Milliseconds the last diagnostics computation took, per document (for the benchmark and the log). */
   readonly lastDiagnosticsMs = new Map<string, number>();
 
-  constructor(private readonly host: LspHost, private readonly notify: Notify, private readonly version: string, options: LspOptions = {}) {
+  constructor(
+    private readonly host: LspHost,
+    private readonly notify: Notify,
+    private readonly version: string,
+    options: LspOptions = {},
+  ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
     this.documents = new OpenDocuments(options.limits ?? DEFAULT_DOCUMENT_LIMITS);
     this.extractor = new ReferenceExtractor(this.log);
@@ -88,7 +109,9 @@ export class LspFeatures {
       [HoverRequest.method, (p, context) => this.hover(p, context)],
       [ExecuteCommandRequest.method, (p, context) => this.executeCommand(p, context)],
     ];
-    return new Map(lsp.map(([method, handler]) => [method, (p, context) => (this.admit(method, context) ? handler(p, context) : undefined)]));
+    return new Map(
+      lsp.map(([method, handler]) => [method, (p, context) => (this.admit(method, context) ? handler(p, context) : undefined)]),
+    );
   }
 
   private codeAction(params: Received, context: CallContext): ReturnType<typeof codeActions> | [] {
@@ -99,22 +122,40 @@ export class LspFeatures {
     const only = given.only === undefined ? undefined : stringArrayOf(given.only);
     // The client's diagnostics are not read: the actions are computed from the document as held here.
     const checked = { textDocument: { uri }, range, context: { diagnostics: [], ...(only ? { only } : {}) } };
-    return codeActions(checked, this.host, this.documents, (open) => this.duplicatesIn(open), this.severitiesOf(context.client), context.client);
+    return codeActions(
+      checked,
+      this.host,
+      this.documents,
+      (open) => this.duplicatesIn(open),
+      this.severitiesOf(context.client),
+      context.client,
+    );
   }
 
   private hover(params: Received, context: CallContext): ReturnType<typeof hover> | null {
     const uri = documentUriOf(params);
     const position = positionOf(params.position);
     if (uri === undefined || !position) return null;
-    return hover({ textDocument: { uri }, position }, this.host, this.documents, (open) => this.referencesIn(open), context.client, this.sessions.get(context.client)?.hover);
+    return hover(
+      { textDocument: { uri }, position },
+      this.host,
+      this.documents,
+      (open) => this.referencesIn(open),
+      context.client,
+      this.sessions.get(context.client)?.hover,
+    );
   }
 
   /** False: drop this notification. Throws the error a request gets. */
   private admit(method: string, context: CallContext): boolean {
     if (context.transport !== 'socket') {
       // One line per 1 000 refusals: a client flooding HTTP with didOpen must not flood the log either.
-      if (this.httpRefusals++ % 1000 === 0) this.log(`refused LSP ${method} over HTTP (${this.httpRefusals} so far): LSP needs the socket or \`doublon lsp\``);
-      throw new RpcError(RpcErrorCodes.InvalidRequest, `${method}: LSP methods need a connection (the daemon's local socket, or \`doublon lsp\` on stdio); over HTTP use the doublon/* methods`);
+      if (this.httpRefusals++ % 1000 === 0)
+        this.log(`refused LSP ${method} over HTTP (${this.httpRefusals} so far): LSP needs the socket or \`doublon lsp\``);
+      throw new RpcError(
+        RpcErrorCodes.InvalidRequest,
+        `${method}: LSP methods need a connection (the daemon's local socket, or \`doublon lsp\` on stdio); over HTTP use the doublon/* methods`,
+      );
     }
     const session = this.sessions.get(context.client);
     if (!session && !BEFORE_INITIALIZE.has(method)) {
@@ -128,9 +169,14 @@ export class LspFeatures {
   }
 
   private initialize(params: Received, context: CallContext): InitializeResult {
-    if (this.sessions.has(context.client)) throw new RpcError(RpcErrorCodes.InvalidRequest, 'initialize: this connection is already initialized');
+    if (this.sessions.has(context.client))
+      throw new RpcError(RpcErrorCodes.InvalidRequest, 'initialize: this connection is already initialized');
     const options = objectOf(params.initializationOptions) ?? {};
-    this.sessions.set(context.client, { severities: severitiesFrom(options.severity), hover: hoverOptionsFrom(params.capabilities, options.hover), shutdown: false });
+    this.sessions.set(context.client, {
+      severities: severitiesFrom(options.severity),
+      hover: hoverOptionsFrom(params.capabilities, options.hover),
+      shutdown: false,
+    });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
@@ -166,7 +212,8 @@ export class LspFeatures {
 
   private didOpen(params: Received, context: CallContext): void {
     const { uri, languageId, version, text } = objectOf(params.textDocument) ?? {};
-    if (typeof uri !== 'string' || typeof text !== 'string') throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didOpen: expected textDocument.uri and textDocument.text as strings');
+    if (typeof uri !== 'string' || typeof text !== 'string')
+      throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didOpen: expected textDocument.uri and textDocument.text as strings');
     this.settle(this.documents.open(uri, String(languageId), Number(version) || 0, text, context.client), true);
   }
 
@@ -175,7 +222,10 @@ export class LspFeatures {
     const version = objectOf(params.textDocument)?.version;
     const changes = contentChangesOf(params.contentChanges);
     if (uri === undefined || !changes || typeof version !== 'number') {
-      throw new RpcError(RpcErrorCodes.InvalidParams, 'textDocument/didChange: expected textDocument.uri, textDocument.version and contentChanges (each a text, with a range or without)');
+      throw new RpcError(
+        RpcErrorCodes.InvalidParams,
+        'textDocument/didChange: expected textDocument.uri, textDocument.version and contentChanges (each a text, with a range or without)',
+      );
     }
     const wasRefused = this.documents.isRefused(uri, context.client);
     const outcome = this.documents.change(uri, version, changes, context.client);
@@ -273,7 +323,10 @@ export class LspFeatures {
           if (this.documents.get(current.document.uri, current.client)?.document.version !== version) return;
           this.notify('textDocument/publishDiagnostics', { uri: current.document.uri, version, diagnostics }, current.client);
         },
-        (error: unknown) => this.log(`diagnostics of ${current.document.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        (error: unknown) =>
+          this.log(
+            `diagnostics of ${current.document.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          ),
       );
     });
   }
@@ -288,12 +341,17 @@ export class LspFeatures {
     switch (params.command) {
       case IGNORE_COMMAND: {
         const paths = args.filter((a): a is string => typeof a === 'string');
-        if (paths.length === 0) throw new RpcError(RpcErrorCodes.InvalidParams, `${IGNORE_COMMAND}: expected one or more file paths as arguments`);
+        if (paths.length === 0)
+          throw new RpcError(RpcErrorCodes.InvalidParams, `${IGNORE_COMMAND}: expected one or more file paths as arguments`);
         return this.host.ignore(paths);
       }
       case REPLACE_EVERYWHERE_COMMAND: {
         const target = args[0];
-        if (typeof target !== 'string') throw new RpcError(RpcErrorCodes.InvalidParams, `${REPLACE_EVERYWHERE_COMMAND}: expected an image path (absolute or file: URI) as the first argument`);
+        if (typeof target !== 'string')
+          throw new RpcError(
+            RpcErrorCodes.InvalidParams,
+            `${REPLACE_EVERYWHERE_COMMAND}: expected an image path (absolute or file: URI) as the first argument`,
+          );
         const file = target.startsWith('file:') ? fileURLToPath(target) : target;
         const result = await replaceEverywhereEdit(file, this.host, this.documents, (open) => this.duplicatesIn(open), context.client);
         if (!result) throw new RpcError(RpcErrorCodes.NotFound, `${target} is not a duplicate of another file`);

@@ -74,7 +74,9 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
       indexDir: config.indexDir,
     };
     lock.writeInfo(info);
-    log(`doublon daemon ${VERSION} (pid ${process.pid}) serving ${config.roots.join(', ')} on http://127.0.0.1:${http.port} and ${socketPath}`);
+    log(
+      `doublon daemon ${VERSION} (pid ${process.pid}) serving ${config.roots.join(', ')} on http://127.0.0.1:${http.port} and ${socketPath}`,
+    );
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -99,14 +101,17 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
     const idleExitMs = options.idleExitMs;
     if (idleExitMs !== undefined) {
       let idleSince = Date.now();
-      idleTimer = setInterval(() => {
-        if (servers.socket.connectionCount() > 0 || servers.http.eventClientCount() > 0) {
-          idleSince = Date.now();
-        } else if (Date.now() - idleSince >= idleExitMs) {
-          log(`no client for ${(idleExitMs / 60_000).toFixed(1)} min: stopping (started with --idle-exit)`);
-          void stop();
-        }
-      }, Math.max(250, Math.min(idleExitMs / 4, 30_000)));
+      idleTimer = setInterval(
+        () => {
+          if (servers.socket.connectionCount() > 0 || servers.http.eventClientCount() > 0) {
+            idleSince = Date.now();
+          } else if (Date.now() - idleSince >= idleExitMs) {
+            log(`no client for ${(idleExitMs / 60_000).toFixed(1)} min: stopping (started with --idle-exit)`);
+            void stop();
+          }
+        },
+        Math.max(250, Math.min(idleExitMs / 4, 30_000)),
+      );
       idleTimer.unref();
     }
     service.start().then(

@@ -60,7 +60,15 @@ function scanValue(ctx: ExtractContext, value: string, at: number, strength: Can
         let t: { start: number; end: number; raw: string } | undefined;
         if (c.type === 'string') t = stringOrWord(c);
         else if (c.type === 'function' && c.value.toLowerCase() === 'url') t = urlTarget(c);
-        if (t) ctx.candidates.push({ start: at + t.start, end: at + t.end, value: cssUnescape(t.raw), kind: 'image-set', strength: 'strong', variantGroup: group });
+        if (t)
+          ctx.candidates.push({
+            start: at + t.start,
+            end: at + t.end,
+            value: cssUnescape(t.raw),
+            kind: 'image-set',
+            strength: 'strong',
+            variantGroup: group,
+          });
       }
       return false;
     }
@@ -143,7 +151,10 @@ export function extractCssText(ctx: ExtractContext, text: string, base: number, 
     root = parseWith(lang, text);
   } catch (e) {
     if (!(e instanceof CssSyntaxError) && !(e instanceof Error)) throw e;
-    const where = e instanceof CssSyntaxError && e.line !== undefined ? `${ctx.line(base + lineOffset(text, e.line, e.column ?? 1))}:${e.column ?? 1}` : '?';
+    const where =
+      e instanceof CssSyntaxError && e.line !== undefined
+        ? `${ctx.line(base + lineOffset(text, e.line, e.column ?? 1))}:${e.column ?? 1}`
+        : '?';
     const reason = e instanceof CssSyntaxError ? e.reason : e.message;
     ctx.errors.push(`${ctx.filePath}:${where}: malformed ${lang.toUpperCase()}: ${reason} (kept what a tolerant parse could read)`);
     try {

@@ -45,7 +45,9 @@ export function extractYamlText(ctx: ExtractContext, text: string, base: number)
   const docs = parseAllDocuments(text, { keepSourceTokens: false, prettyErrors: false, uniqueKeys: false });
   for (const doc of docs) {
     for (const e of doc.errors.slice(0, 3)) {
-      ctx.errors.push(`${ctx.filePath}:${ctx.line(base + e.pos[0])}: malformed YAML: ${e.message.split('\n')[0]} (references were still read)`);
+      ctx.errors.push(
+        `${ctx.filePath}:${ctx.line(base + e.pos[0])}: malformed YAML: ${e.message.split('\n')[0]} (references were still read)`,
+      );
     }
     visitYaml(doc, {
       Scalar(key, node: Scalar) {
@@ -53,8 +55,10 @@ export function extractYamlText(ctx: ExtractContext, text: string, base: number)
         const [s, e] = node.range;
         let start = s;
         let end = e;
-        if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') { start++; end = text[end - 1] === text[s] ? end - 1 : end; }
-        else if (node.type !== 'PLAIN') return; // block scalars are prose
+        if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') {
+          start++;
+          end = text[end - 1] === text[s] ? end - 1 : end;
+        } else if (node.type !== 'PLAIN') return; // block scalars are prose
         if (!hasImageExtension(node.value)) return;
         ctx.candidates.push({ start: base + start, end: base + end, value: node.value, kind: 'manifest', strength: 'weak' });
       },

@@ -19,16 +19,68 @@ interface Attr {
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 // Elements whose end tag may be omitted (HTML spec "optional tags"): not reported as unclosed.
-const OPTIONAL_END = new Set(['html', 'head', 'body', 'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'colgroup', 'caption', 'rt', 'rp']);
-const ICON_RELS = new Set(['icon', 'shortcut', 'apple-touch-icon', 'apple-touch-icon-precomposed', 'apple-touch-startup-image', 'mask-icon', 'image_src', 'fluid-icon']);
+const OPTIONAL_END = new Set([
+  'html',
+  'head',
+  'body',
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'option',
+  'optgroup',
+  'tr',
+  'td',
+  'th',
+  'thead',
+  'tbody',
+  'tfoot',
+  'colgroup',
+  'caption',
+  'rt',
+  'rp',
+]);
+const ICON_RELS = new Set([
+  'icon',
+  'shortcut',
+  'apple-touch-icon',
+  'apple-touch-icon-precomposed',
+  'apple-touch-startup-image',
+  'mask-icon',
+  'image_src',
+  'fluid-icon',
+]);
 const META_IMAGE = new Set([
-  'og:image', 'og:image:url', 'og:image:secure_url', 'twitter:image', 'twitter:image:src', 'msapplication-tileimage',
-  'msapplication-square70x70logo', 'msapplication-square150x150logo', 'msapplication-wide310x150logo',
-  'msapplication-square310x310logo', 'thumbnail', 'image',
+  'og:image',
+  'og:image:url',
+  'og:image:secure_url',
+  'twitter:image',
+  'twitter:image:src',
+  'msapplication-tileimage',
+  'msapplication-square70x70logo',
+  'msapplication-square150x150logo',
+  'msapplication-wide310x150logo',
+  'msapplication-square310x310logo',
+  'thumbnail',
+  'image',
 ]);
 
 // Attributes that can hold a reference, and those that decide what the others mean.
-const REF_ATTRS = new Set(['src', 'srcset', 'data-src', 'data-srcset', 'href', 'xlink:href', 'poster', 'style', 'content', 'imagesrcset', 'data', 'background', 'lowsrc']);
+const REF_ATTRS = new Set([
+  'src',
+  'srcset',
+  'data-src',
+  'data-srcset',
+  'href',
+  'xlink:href',
+  'poster',
+  'style',
+  'content',
+  'imagesrcset',
+  'data',
+  'background',
+  'lowsrc',
+]);
 const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
 
 /**
@@ -55,7 +107,14 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     const urls = srcsetUrls(rawValue);
     const g = group ?? (urls.length > 1 ? ctx.nextGroup() : undefined);
     for (const u of urls) {
-      push({ start: a.start + u.start, end: a.start + u.end, value: decodeEntities(rawValue.slice(u.start, u.end)), kind: 'srcset', strength, variantGroup: g });
+      push({
+        start: a.start + u.start,
+        end: a.start + u.end,
+        value: decodeEntities(rawValue.slice(u.start, u.end)),
+        kind: 'srcset',
+        strength,
+        variantGroup: g,
+      });
     }
     return g;
   };
@@ -66,7 +125,10 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     for (const a of list) if (!A.has(a.name)) A.set(a.name, a);
     const picture = pictures.length > 0 ? pictures[pictures.length - 1] : undefined;
     const handled = new Set<string>();
-    const use = (n: string) => { handled.add(n); return A.get(n); };
+    const use = (n: string) => {
+      handled.add(n);
+      return A.get(n);
+    };
 
     switch (name) {
       case 'img': {
@@ -107,19 +169,23 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         let group: number | undefined;
         if (iss) group = srcsetRefs(iss, strong ? 'strong' : 'weak', undefined);
         // The icons of a page (favicon sizes, apple-touch-icon, mask-icon) are one set of variants.
-        else if (rels.some((r) => ICON_RELS.has(r) && r !== 'image_src')) group = (iconGroup ??= ctx.nextGroup());
+        else if (rels.some((r) => ICON_RELS.has(r) && r !== 'image_src')) group = iconGroup ??= ctx.nextGroup();
         if (href) attrRef(href, 'href', strong ? 'strong' : 'weak', group);
         break;
       }
       case 'meta': {
         const key = (A.get('property')?.value ?? A.get('name')?.value ?? A.get('itemprop')?.value ?? '').toLowerCase();
         const content = use('content');
-        if (content && META_IMAGE.has(key)) attrRef(content, 'meta', 'strong', key.startsWith('msapplication') ? (iconGroup ??= ctx.nextGroup()) : undefined);
+        if (content && META_IMAGE.has(key))
+          attrRef(content, 'meta', 'strong', key.startsWith('msapplication') ? (iconGroup ??= ctx.nextGroup()) : undefined);
         break;
       }
       case 'image':
       case 'feimage': {
-        for (const n of ['href', 'xlink:href']) { const a = use(n); if (a) attrRef(a, 'href', 'strong'); }
+        for (const n of ['href', 'xlink:href']) {
+          const a = use(n);
+          if (a) attrRef(a, 'href', 'strong');
+        }
         break;
       }
       case 'object': {
@@ -149,7 +215,10 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     }
   };
 
-  const rawKind = (name: string, A: Map<string, Attr>): 'js' | 'ts' | 'jsx' | 'tsx' | 'css' | 'scss' | 'less' | 'json' | 'html' | undefined => {
+  const rawKind = (
+    name: string,
+    A: Map<string, Attr>,
+  ): 'js' | 'ts' | 'jsx' | 'tsx' | 'css' | 'scss' | 'less' | 'json' | 'html' | undefined => {
     const lang = A.get('lang')?.value.toLowerCase();
     if (name === 'style') {
       if (lang === 'scss' || lang === 'sass') return lang === 'scss' ? 'scss' : undefined;
@@ -162,8 +231,16 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
       if (lang === 'ts' || lang === 'typescript') return 'ts';
       if (lang === 'tsx') return 'tsx';
       if (lang === 'jsx') return 'jsx';
-      if (type === '' || type === 'module' || /^(text|application)\/(x-)?(java|ecma)script$/.test(type) || type === 'text/babel' || type === 'text/jsx') return flavor === 'html' ? 'js' : 'jsx';
-      if (type === 'application/ld+json' || type === 'application/json' || type === 'importmap' || type === 'speculationrules') return 'json';
+      if (
+        type === '' ||
+        type === 'module' ||
+        /^(text|application)\/(x-)?(java|ecma)script$/.test(type) ||
+        type === 'text/babel' ||
+        type === 'text/jsx'
+      )
+        return flavor === 'html' ? 'js' : 'jsx';
+      if (type === 'application/ld+json' || type === 'application/json' || type === 'importmap' || type === 'speculationrules')
+        return 'json';
       if (type === 'text/x-template' || type === 'text/html' || type === 'text/ng-template' || type === 'text/template') return 'html';
       return undefined;
     }
@@ -195,7 +272,9 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         if (value.includes('&')) value = decodeHTMLAttribute(value);
         const a: Attr = { name, value, start: i, end: vEnd, quoted, line0: nameStart };
         if (quoted && value.includes('\n') && /<\/?[a-zA-Z]/.test(value)) {
-          ctx.errors.push(`${ctx.filePath}:${ctx.line(base + nameStart)}: the ${quote}-quoted value of ${name} runs over ${value.split('\n').length} lines and contains tags: unclosed quote?`);
+          ctx.errors.push(
+            `${ctx.filePath}:${ctx.line(base + nameStart)}: the ${quote}-quoted value of ${name} runs over ${value.split('\n').length} lines and contains tags: unclosed quote?`,
+          );
         }
         attrs.push(a);
       },
@@ -241,11 +320,12 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
   );
   parser.end(text);
   if (unclosed.length > 0) {
-    ctx.errors.push(`${ctx.filePath}: malformed HTML: element${unclosed.length > 1 ? 's' : ''} never closed: ${unclosed.slice(0, 5).join(', ')}${unclosed.length > 5 ? ` and ${unclosed.length - 5} more` : ''}`);
+    ctx.errors.push(
+      `${ctx.filePath}: malformed HTML: element${unclosed.length > 1 ? 's' : ''} never closed: ${unclosed.slice(0, 5).join(', ')}${unclosed.length > 5 ? ` and ${unclosed.length - 5} more` : ''}`,
+    );
   }
   const lastOpen = text.lastIndexOf('<!--');
   if (lastOpen >= 0 && text.indexOf('-->', lastOpen + 4) < 0) {
     ctx.errors.push(`${ctx.filePath}:${ctx.line(base + lastOpen)}: malformed HTML: comment never closed`);
   }
 }
-

@@ -5,7 +5,16 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import type { Candidate, ExtractContext, ExtractOptions, ExtractResult, RawReference, ResolveOptions, SourceLanguage, UnresolvedMention } from './types';
+import type {
+  Candidate,
+  ExtractContext,
+  ExtractOptions,
+  ExtractResult,
+  RawReference,
+  ResolveOptions,
+  SourceLanguage,
+  UnresolvedMention,
+} from './types';
 import { LineMap } from './positions';
 import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
@@ -25,26 +34,70 @@ import type * as Data from './data';
 const extractHtmlText: typeof Html.extractHtmlText = (...a) => (require('./html') as typeof Html).extractHtmlText(...a);
 const extractCssText: typeof Css.extractCssText = (...a) => (require('./css') as typeof Css).extractCssText(...a);
 const extractJsText: typeof Js.extractJsText = (...a) => (require('./js') as typeof Js).extractJsText(...a);
-const extractMarkdownText: typeof Markdown.extractMarkdownText = (...a) => (require('./markdown') as typeof Markdown).extractMarkdownText(...a);
+const extractMarkdownText: typeof Markdown.extractMarkdownText = (...a) =>
+  (require('./markdown') as typeof Markdown).extractMarkdownText(...a);
 const extractJsonText: typeof Data.extractJsonText = (...a) => (require('./data') as typeof Data).extractJsonText(...a);
 const extractYamlText: typeof Data.extractYamlText = (...a) => (require('./data') as typeof Data).extractYamlText(...a);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export type { SourceLanguage, RawReference, ImageReference, ExtractResult, ResolveOptions, ExtractOptions, ReferenceKind, Position, UnresolvedMention } from './types';
+export type {
+  SourceLanguage,
+  RawReference,
+  ImageReference,
+  ExtractResult,
+  ResolveOptions,
+  ExtractOptions,
+  ReferenceKind,
+  Position,
+  UnresolvedMention,
+} from './types';
 export { siteOf, forgetSites, type Site, type Generator } from './sites';
 export { mentionMayName, literalLessMayName, runtimeScopeOf } from './mentions';
 export { resolveReference, rewriteReference, libraryUrl, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';
 
 const BY_EXT: Record<string, SourceLanguage> = {
-  html: 'html', htm: 'html', xhtml: 'html', shtml: 'html', njk: 'html', hbs: 'html', handlebars: 'html', mustache: 'html',
-  ejs: 'html', liquid: 'html', twig: 'html', php: 'html', phtml: 'html', erb: 'html', nunjucks: 'html',
-  css: 'css', pcss: 'css', postcss: 'css', scss: 'scss', less: 'less',
-  js: 'js', mjs: 'js', cjs: 'js', jsx: 'jsx', ts: 'ts', mts: 'ts', cts: 'ts', tsx: 'tsx',
-  md: 'markdown', markdown: 'markdown', mdown: 'markdown', mkd: 'markdown',
-  vue: 'vue', svelte: 'svelte', astro: 'astro',
-  json: 'json', jsonc: 'json', webmanifest: 'json', json5: 'json',
-  yaml: 'yaml', yml: 'yaml',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  shtml: 'html',
+  njk: 'html',
+  hbs: 'html',
+  handlebars: 'html',
+  mustache: 'html',
+  ejs: 'html',
+  liquid: 'html',
+  twig: 'html',
+  php: 'html',
+  phtml: 'html',
+  erb: 'html',
+  nunjucks: 'html',
+  css: 'css',
+  pcss: 'css',
+  postcss: 'css',
+  scss: 'scss',
+  less: 'less',
+  js: 'js',
+  mjs: 'js',
+  cjs: 'js',
+  jsx: 'jsx',
+  ts: 'ts',
+  mts: 'ts',
+  cts: 'ts',
+  tsx: 'tsx',
+  md: 'markdown',
+  markdown: 'markdown',
+  mdown: 'markdown',
+  mkd: 'markdown',
+  vue: 'vue',
+  svelte: 'svelte',
+  astro: 'astro',
+  json: 'json',
+  jsonc: 'json',
+  webmanifest: 'json',
+  json5: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
 };
 
 /** Every file extension an extractor is registered for (the property-based tests fuzz each language). */
@@ -136,7 +189,17 @@ const WS = /[\s\u200b]/;
 function isSpaceCode(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200b) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**
@@ -210,7 +273,13 @@ export function extractReferences(filePath: string, text: string, options: Extra
     return resolvesToImage(c);
   };
   const mention = (start: number, end: number, reason: string, pattern?: string) => {
-    const m: UnresolvedMention = { text: text.slice(start, end), start, end, range: { start: lines().position(start), end: lines().position(end) }, reason };
+    const m: UnresolvedMention = {
+      text: text.slice(start, end),
+      start,
+      end,
+      range: { start: lines().position(start), end: lines().position(end) },
+      reason,
+    };
     if (pattern !== undefined && /[^*]/.test(pattern)) m.pattern = pattern;
     mentions.push(m);
   };
@@ -242,12 +311,19 @@ export function extractReferences(filePath: string, text: string, options: Extra
     if (start >= end || seen.has(start)) continue;
     const raw = text.slice(start, end);
     const v = c.value;
-    if (v.length > 0 && (isSpaceCode(v.charCodeAt(0)) || isSpaceCode(v.charCodeAt(v.length - 1)))) c.value = v.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
+    if (v.length > 0 && (isSpaceCode(v.charCodeAt(0)) || isSpaceCode(v.charCodeAt(v.length - 1))))
+      c.value = v.replace(/^[\s\u200b]+|[\s\u200b]+$/g, '');
     if (c.template) {
       seen.add(start);
       if (isExternal(c.value) || !resolvesToImage(c)) {
         // printf "/icons/%s.png" .name: the verbs are the parts known at build time.
-        if (!isExternal(c.value) && hasImageExtension(c.value)) mention(start, end, 'a path in a template that names no image file the generator serves', c.value.replace(/%[-+# 0-9.]*[sdvq]/g, '*'));
+        if (!isExternal(c.value) && hasImageExtension(c.value))
+          mention(
+            start,
+            end,
+            'a path in a template that names no image file the generator serves',
+            c.value.replace(/%[-+# 0-9.]*[sdvq]/g, '*'),
+          );
         continue;
       }
     } else if (isPlaceholder(raw) || !accepts(c)) continue;

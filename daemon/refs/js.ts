@@ -18,15 +18,22 @@ export type JsLang = 'js' | 'ts' | 'jsx' | 'tsx';
 /** Any image extension anywhere: files without one cannot hold a string that names an image. */
 export const IMAGE_EXT_ANYWHERE = new RegExp(`\\.(${[...IMAGE_EXTENSIONS].join('|')})\\b`, 'i');
 
-const kindOf = (lang: JsLang): TS.ScriptKind => ({ js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX })[lang];
+const kindOf = (lang: JsLang): TS.ScriptKind =>
+  ({ js: ts.ScriptKind.JS, jsx: ts.ScriptKind.JSX, ts: ts.ScriptKind.TS, tsx: ts.ScriptKind.TSX })[lang];
 
 function isStringish(n: TS.Node): n is TS.StringLiteral | TS.NoSubstitutionTemplateLiteral {
   return n.kind === ts.SyntaxKind.StringLiteral || n.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral;
 }
 
 function isImportMetaUrl(n: TS.Node | undefined): boolean {
-  return !!n && ts.isPropertyAccessExpression(n) && n.name.text === 'url' && ts.isMetaProperty(n.expression) &&
-    n.expression.keywordToken === ts.SyntaxKind.ImportKeyword && n.expression.name.text === 'meta';
+  return (
+    !!n &&
+    ts.isPropertyAccessExpression(n) &&
+    n.name.text === 'url' &&
+    ts.isMetaProperty(n.expression) &&
+    n.expression.keywordToken === ts.SyntaxKind.ImportKeyword &&
+    n.expression.name.text === 'meta'
+  );
 }
 
 /**
@@ -44,11 +51,18 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
   if (diags.length > 0) {
     const d = diags[0];
     const line = ctx.line(base + d.start);
-    ctx.errors.push(`${ctx.filePath}:${line}: ${lang.toUpperCase()} syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` +
-      `${diags.length > 1 ? ` (+${diags.length - 1} more)` : ''} (references were still read from the recovered parse)`);
+    ctx.errors.push(
+      `${ctx.filePath}:${line}: ${lang.toUpperCase()} syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` +
+        `${diags.length > 1 ? ` (+${diags.length - 1} more)` : ''} (references were still read from the recovered parse)`,
+    );
   }
   const done = new Set<TS.Node>();
-  const lit = (n: TS.StringLiteral | TS.NoSubstitutionTemplateLiteral, kind: Candidate['kind'], strength: Candidate['strength'], group?: number) => {
+  const lit = (
+    n: TS.StringLiteral | TS.NoSubstitutionTemplateLiteral,
+    kind: Candidate['kind'],
+    strength: Candidate['strength'],
+    group?: number,
+  ) => {
     done.add(n);
     const s = n.getStart(sf) + 1;
     let e = n.end;
@@ -72,10 +86,20 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
       if (name === 'srcSet' || name === 'srcset') {
         const urls = srcsetUrls(raw);
         group ??= urls.length > 1 || isImg ? ctx.nextGroup() : undefined;
-        for (const u of urls) ctx.candidates.push({ start: base + s + u.start, end: base + s + u.end, value: decodeEntities(raw.slice(u.start, u.end)), kind: 'srcset', strength: isImg ? 'strong' : 'weak', variantGroup: group });
+        for (const u of urls)
+          ctx.candidates.push({
+            start: base + s + u.start,
+            end: base + s + u.end,
+            value: decodeEntities(raw.slice(u.start, u.end)),
+            kind: 'srcset',
+            strength: isImg ? 'strong' : 'weak',
+            variantGroup: group,
+          });
       } else {
-        const kind: Candidate['kind'] = name === 'src' ? 'src' : name === 'poster' ? 'poster' : name === 'href' || name === 'xlinkHref' ? 'href' : 'string';
-        const strength: Candidate['strength'] = kind === 'string' ? 'string' : (isImg && kind === 'src') || kind === 'poster' ? 'strong' : 'weak';
+        const kind: Candidate['kind'] =
+          name === 'src' ? 'src' : name === 'poster' ? 'poster' : name === 'href' || name === 'xlinkHref' ? 'href' : 'string';
+        const strength: Candidate['strength'] =
+          kind === 'string' ? 'string' : (isImg && kind === 'src') || kind === 'poster' ? 'strong' : 'weak';
         ctx.candidates.push({ start: base + s, end: base + e, value: decodeEntities(raw), kind, strength });
       }
     }
@@ -105,8 +129,13 @@ export function extractJsText(ctx: ExtractContext, text: string, base: number, l
         if (a0 && isStringish(a0)) {
           if (c.expression.kind === ts.SyntaxKind.ImportKeyword) lit(a0, 'import', 'weak');
           else if (ts.isIdentifier(c.expression) && c.expression.text === 'require') lit(a0, 'require', 'weak');
-          else if (ts.isPropertyAccessExpression(c.expression) && ts.isIdentifier(c.expression.expression) &&
-            c.expression.expression.text === 'require' && c.expression.name.text === 'resolve') lit(a0, 'require', 'weak');
+          else if (
+            ts.isPropertyAccessExpression(c.expression) &&
+            ts.isIdentifier(c.expression.expression) &&
+            c.expression.expression.text === 'require' &&
+            c.expression.name.text === 'resolve'
+          )
+            lit(a0, 'require', 'weak');
         }
         break;
       }

@@ -13,7 +13,11 @@ const unescapeMd = (s: string) => decodeEntities(s.replace(/\\([!-/:-@[-`{-~])/g
  */
 export function extractMarkdownText(ctx: ExtractContext, text: string, base: number): void {
   if (!text.includes('](') && !text.includes(']:') && !text.includes('<') && !text.includes('][') && !text.includes('![')) return;
-  const events = postprocess(parse().document().write(preprocess()(text, undefined, true)));
+  const events = postprocess(
+    parse()
+      .document()
+      .write(preprocess()(text, undefined, true)),
+  );
   const stack: { type: 'image' | 'link'; ref?: string; label?: string; hasDest: boolean }[] = [];
   const imageIds = new Set<string>();
   const defs: { id: string; start: number; end: number }[] = [];
@@ -33,8 +37,11 @@ export function extractMarkdownText(ctx: ExtractContext, text: string, base: num
           const s = token.start.offset;
           const e = token.end.offset;
           ctx.candidates.push({
-            start: base + s, end: base + e, value: unescapeMd(text.slice(s, e)),
-            kind: top.type === 'image' ? 'markdown-image' : 'href', strength: top.type === 'image' ? 'strong' : 'weak',
+            start: base + s,
+            end: base + e,
+            value: unescapeMd(text.slice(s, e)),
+            kind: top.type === 'image' ? 'markdown-image' : 'href',
+            strength: top.type === 'image' ? 'strong' : 'weak',
           });
           break;
         }
@@ -55,7 +62,10 @@ export function extractMarkdownText(ctx: ExtractContext, text: string, base: num
           if (def) def.id = normalizeLabel(text.slice(token.start.offset, token.end.offset));
           break;
         case 'definitionDestinationString':
-          if (def) { def.start = token.start.offset; def.end = token.end.offset; }
+          if (def) {
+            def.start = token.start.offset;
+            def.end = token.end.offset;
+          }
           break;
         case 'htmlFlow':
         case 'htmlText': {
@@ -77,8 +87,11 @@ export function extractMarkdownText(ctx: ExtractContext, text: string, base: num
   }
   for (const d of defs) {
     ctx.candidates.push({
-      start: base + d.start, end: base + d.end, value: unescapeMd(text.slice(d.start, d.end)),
-      kind: 'markdown-definition', strength: imageIds.has(d.id) ? 'strong' : 'weak',
+      start: base + d.start,
+      end: base + d.end,
+      value: unescapeMd(text.slice(d.start, d.end)),
+      kind: 'markdown-definition',
+      strength: imageIds.has(d.id) ? 'strong' : 'weak',
     });
   }
 }

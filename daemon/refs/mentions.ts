@@ -4,7 +4,14 @@ import { siteOf } from './sites';
 
 /** A glob over one path segment ("*" for any run of characters but "/"), case-sensitive like web servers. */
 function segmentMatches(glob: string, name: string): boolean {
-  const re = new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*') + '$');
+  const re = new RegExp(
+    '^' +
+      glob
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*') +
+      '$',
+  );
   return re.test(name);
 }
 

@@ -42,7 +42,11 @@ export function percentDecode(s: string): string {
     return decodeURIComponent(s);
   } catch {
     return s.replace(/(%[0-9a-fA-F]{2})+/g, (m) => {
-      try { return decodeURIComponent(m); } catch { return m; }
+      try {
+        return decodeURIComponent(m);
+      } catch {
+        return m;
+      }
     });
   }
 }
@@ -91,7 +95,13 @@ function insideRoots(p: string, roots: string[]): boolean {
   return false;
 }
 
-interface PathCandidate { abs: string; webRoot?: string; alias?: string; mount?: Mount; assetDir?: string }
+interface PathCandidate {
+  abs: string;
+  webRoot?: string;
+  alias?: string;
+  mount?: Mount;
+  assetDir?: string;
+}
 
 /** The file a URL path ("/img/a.png") names under a mount, if the mount serves that URL. */
 function underMount(urlPath: string, mount: Mount): string | undefined {
@@ -276,7 +286,8 @@ export function rewriteReference(fromFile: string, oldText: string, newTarget: s
       }
     }
   }
-  const site = old?.mount || old?.assetDir || options.kind === 'template-url' || options.kind === 'template-asset' ? siteOf(fromFile) : undefined;
+  const site =
+    old?.mount || old?.assetDir || options.kind === 'template-url' || options.kind === 'template-asset' ? siteOf(fromFile) : undefined;
   if (site) {
     // Stay in the generator's terms: under the mount or asset folder the old path used, else another that holds the target.
     const rooted = pathPart.startsWith('/');

@@ -26,7 +26,8 @@ export async function readSourceFile(
   try {
     const st = await fsp.stat(filePath);
     if (!st.isFile()) return { error: `${filePath}: not a regular file` };
-    if (st.size > max) return { error: `${filePath}: ${mb(st.size)} (${st.size} bytes) is over the ${mb(max)} limit for source files; not read` };
+    if (st.size > max)
+      return { error: `${filePath}: ${mb(st.size)} (${st.size} bytes) is over the ${mb(max)} limit for source files; not read` };
     buf = await fsp.readFile(filePath);
   } catch (e) {
     return { error: `${filePath}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
@@ -46,7 +47,10 @@ export async function readSourceFile(
   }
   let bom = false;
   let body = buf;
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) { bom = true; body = buf.subarray(3); }
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    bom = true;
+    body = buf.subarray(3);
+  }
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     return { text, encoding: 'utf8', bom, warnings: [] };

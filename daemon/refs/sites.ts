@@ -12,7 +12,10 @@ import * as path from 'node:path';
 export type Generator = 'hugo' | 'jekyll' | 'eleventy' | 'drupal' | 'wordpress' | 'rails';
 
 /** A URL prefix ("/", "/blog", "/img") served from a folder. */
-export interface Mount { url: string; dir: string }
+export interface Mount {
+  url: string;
+  dir: string;
+}
 
 export interface Site {
   generator: Generator;
@@ -41,10 +44,18 @@ export function sitesGeneration(): number {
 }
 
 const isFile = (p: string) => {
-  try { return fs.statSync(p).isFile(); } catch { return false; }
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 };
 const isDir = (p: string) => {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };
 const readHead = (p: string, bytes = 16384): string => {
   try {
@@ -53,11 +64,23 @@ const readHead = (p: string, bytes = 16384): string => {
       const buf = Buffer.alloc(bytes);
       const n = fs.readSync(fd, buf, 0, bytes, 0);
       return buf.subarray(0, n).toString('utf8');
-    } finally { fs.closeSync(fd); }
-  } catch { return ''; }
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 };
 const subdirs = (p: string): string[] => {
-  try { return fs.readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(p, d.name)).sort(); } catch { return []; }
+  try {
+    return fs
+      .readdirSync(p, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(p, d.name))
+      .sort();
+  } catch {
+    return [];
+  }
 };
 const trimSlashes = (u: string) => '/' + u.replace(/^\/+|\/+$/g, '');
 
@@ -66,17 +89,26 @@ function hugo(dir: string): Site | undefined {
   let config = configs.map((c) => path.join(dir, c)).find(isFile);
   if (!config) {
     const legacy = ['config.toml', 'config.yaml', 'config.yml'].map((c) => path.join(dir, c)).find(isFile);
-    if (legacy && (isDir(path.join(dir, 'layouts')) || isDir(path.join(dir, 'themes'))) && !isFile(path.join(dir, '_config.yml'))) config = legacy;
+    if (legacy && (isDir(path.join(dir, 'layouts')) || isDir(path.join(dir, 'themes'))) && !isFile(path.join(dir, '_config.yml')))
+      config = legacy;
   }
   if (!config) return undefined;
   const text = readHead(config);
   const themeName = /^\s*theme\s*[=:]\s*["']?([\w.-]+)/m.exec(text)?.[1];
   // The configured theme first (its files win over other themes' in Hugo's union file system), the site's own files before any theme's.
-  const themes = subdirs(path.join(dir, 'themes')).sort((a, b) => Number(path.basename(b) === themeName) - Number(path.basename(a) === themeName));
+  const themes = subdirs(path.join(dir, 'themes')).sort(
+    (a, b) => Number(path.basename(b) === themeName) - Number(path.basename(a) === themeName),
+  );
   const staticDir = /^\s*staticDir\s*[=:]\s*["']?([\w./-]+)/m.exec(text)?.[1] ?? 'static';
   const statics = [path.join(dir, staticDir), ...themes.map((t) => path.join(t, 'static'))];
   const mounts = statics.map((d) => ({ url: '/', dir: d }));
-  return { generator: 'hugo', root: dir, mounts, templateMounts: mounts, assets: [path.join(dir, 'assets'), ...themes.map((t) => path.join(t, 'assets'))] };
+  return {
+    generator: 'hugo',
+    root: dir,
+    mounts,
+    templateMounts: mounts,
+    assets: [path.join(dir, 'assets'), ...themes.map((t) => path.join(t, 'assets'))],
+  };
 }
 
 function jekyll(dir: string): Site | undefined {
@@ -94,8 +126,17 @@ function jekyll(dir: string): Site | undefined {
 
 /** Eleventy: input folder and passthrough copies, read from the config's source text (it is code: not run). */
 function eleventy(dir: string): Site | undefined {
-  const config = ['.eleventy.js', '.eleventy.cjs', '.eleventy.mjs', 'eleventy.config.js', 'eleventy.config.cjs', 'eleventy.config.mjs', 'eleventy.config.ts']
-    .map((c) => path.join(dir, c)).find(isFile);
+  const config = [
+    '.eleventy.js',
+    '.eleventy.cjs',
+    '.eleventy.mjs',
+    'eleventy.config.js',
+    'eleventy.config.cjs',
+    'eleventy.config.mjs',
+    'eleventy.config.ts',
+  ]
+    .map((c) => path.join(dir, c))
+    .find(isFile);
   if (!config) return undefined;
   const text = readHead(config, 65536);
   const input = /\binput\s*:\s*["'`]([^"'`]+)["'`]/.exec(text)?.[1] ?? '.';
@@ -147,7 +188,10 @@ function rails(dir: string): Site | undefined {
   if (!isFile(path.join(dir, 'config', 'application.rb'))) return undefined;
   const pub = [{ url: '/', dir: path.join(dir, 'public') }];
   return {
-    generator: 'rails', root: dir, mounts: pub, templateMounts: pub,
+    generator: 'rails',
+    root: dir,
+    mounts: pub,
+    templateMounts: pub,
     assets: ['app/assets/images', 'app/assets', 'vendor/assets/images', 'public'].map((p) => path.join(dir, p)),
   };
 }
@@ -161,11 +205,17 @@ export function siteOf(filePath: string): Site | undefined {
   let found: Site | null = null;
   for (;;) {
     const known = cache.get(dir);
-    if (known !== undefined) { found = known; break; }
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
     seen.push(dir);
     for (const detect of DETECTORS) {
       const site = detect(dir);
-      if (site) { found = site; break; }
+      if (site) {
+        found = site;
+        break;
+      }
     }
     if (found) break;
     const up = path.dirname(dir);

@@ -31,35 +31,54 @@ export interface StringLiteral {
   value: string;
 }
 
-interface Opener { open: string; close: string; type: TemplateTag['type']; comment?: boolean }
+interface Opener {
+  open: string;
+  close: string;
+  type: TemplateTag['type'];
+  comment?: boolean;
+}
 
 const DIALECT_OPENERS: Record<Dialect, Opener[]> = {
   liquid: [
-    { open: '{{', close: '}}', type: 'output' }, { open: '{%', close: '%}', type: 'block' },
+    { open: '{{', close: '}}', type: 'output' },
+    { open: '{%', close: '%}', type: 'block' },
   ],
   nunjucks: [
-    { open: '{#', close: '#}', type: 'comment', comment: true }, { open: '{{', close: '}}', type: 'output' }, { open: '{%', close: '%}', type: 'block' },
+    { open: '{#', close: '#}', type: 'comment', comment: true },
+    { open: '{{', close: '}}', type: 'output' },
+    { open: '{%', close: '%}', type: 'block' },
   ],
   twig: [
-    { open: '{#', close: '#}', type: 'comment', comment: true }, { open: '{{', close: '}}', type: 'output' }, { open: '{%', close: '%}', type: 'block' },
+    { open: '{#', close: '#}', type: 'comment', comment: true },
+    { open: '{{', close: '}}', type: 'output' },
+    { open: '{%', close: '%}', type: 'block' },
   ],
   go: [
-    { open: '{{/*', close: '*/}}', type: 'comment', comment: true }, { open: '{{- /*', close: '*/ -}}', type: 'comment', comment: true },
-    { open: '{{<', close: '>}}', type: 'block' }, { open: '{{%', close: '%}}', type: 'block' }, { open: '{{', close: '}}', type: 'output' },
+    { open: '{{/*', close: '*/}}', type: 'comment', comment: true },
+    { open: '{{- /*', close: '*/ -}}', type: 'comment', comment: true },
+    { open: '{{<', close: '>}}', type: 'block' },
+    { open: '{{%', close: '%}}', type: 'block' },
+    { open: '{{', close: '}}', type: 'output' },
   ],
   handlebars: [
-    { open: '{{!--', close: '--}}', type: 'comment', comment: true }, { open: '{{!', close: '}}', type: 'comment', comment: true },
-    { open: '{{{', close: '}}}', type: 'output' }, { open: '{{', close: '}}', type: 'output' },
+    { open: '{{!--', close: '--}}', type: 'comment', comment: true },
+    { open: '{{!', close: '}}', type: 'comment', comment: true },
+    { open: '{{{', close: '}}}', type: 'output' },
+    { open: '{{', close: '}}', type: 'output' },
   ],
   erb: [
-    { open: '<%#', close: '%>', type: 'comment', comment: true }, { open: '<%=', close: '%>', type: 'output' },
-    { open: '<%-', close: '%>', type: 'output' }, { open: '<%', close: '%>', type: 'block' },
+    { open: '<%#', close: '%>', type: 'comment', comment: true },
+    { open: '<%=', close: '%>', type: 'output' },
+    { open: '<%-', close: '%>', type: 'output' },
+    { open: '<%', close: '%>', type: 'block' },
   ],
   php: [
-    { open: '<?php', close: '?>', type: 'block' }, { open: '<?=', close: '?>', type: 'output' },
+    { open: '<?php', close: '?>', type: 'block' },
+    { open: '<?=', close: '?>', type: 'output' },
   ],
   generic: [
-    { open: '{{', close: '}}', type: 'output' }, { open: '{%', close: '%}', type: 'block' },
+    { open: '{{', close: '}}', type: 'output' },
+    { open: '{%', close: '%}', type: 'block' },
   ],
 };
 
@@ -84,7 +103,10 @@ function skipString(text: string, i: number, limit: number): number {
   const q = text[i];
   for (let j = i + 1; j < limit; j++) {
     const c = text[j];
-    if (c === '\\' && q !== '`') { j++; continue; }
+    if (c === '\\' && q !== '`') {
+      j++;
+      continue;
+    }
     if (c === q) return j + 1;
   }
   return -1;
@@ -108,8 +130,14 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
     if (at < 0) break;
     i = at;
     const o = openers.find((x) => text.startsWith(x.open, i));
-    if (!o) { i++; continue; }
-    if (dialect === 'php' && o.open === '<?php' && /[\w]/.test(text[i + 5] ?? ' ')) { i++; continue; }
+    if (!o) {
+      i++;
+      continue;
+    }
+    if (dialect === 'php' && o.open === '<?php' && /[\w]/.test(text[i + 5] ?? ' ')) {
+      i++;
+      continue;
+    }
     const start = i;
     let j = i + o.open.length;
     let innerStart = j;
@@ -118,7 +146,10 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
     let innerEnd = -1;
     if (o.comment) {
       const k = text.indexOf(o.close, j);
-      if (k >= 0) { innerEnd = k; end = k + o.close.length; }
+      if (k >= 0) {
+        innerEnd = k;
+        end = k + o.close.length;
+      }
     } else {
       const closeFirst = o.close.charCodeAt(0);
       const php = dialect === 'php';
@@ -126,15 +157,25 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
       while (j < n) {
         const c = text.charCodeAt(j);
         // Most characters of a tag are code: only quotes, the closer's first character and PHP's comment starts matter.
-        if (c !== QUOTE && c !== APOSTROPHE && c !== closeFirst && c !== BACKQUOTE && c !== SLASH && c !== HASH) { j++; continue; }
+        if (c !== QUOTE && c !== APOSTROPHE && c !== closeFirst && c !== BACKQUOTE && c !== SLASH && c !== HASH) {
+          j++;
+          continue;
+        }
         if (c === QUOTE || c === APOSTROPHE || (c === BACKQUOTE && backquoted)) {
           const after = skipString(text, j, Math.min(n, j + 4096));
-          if (after < 0) { j++; continue; } // an apostrophe in prose inside a block: not a string
+          if (after < 0) {
+            j++;
+            continue;
+          } // an apostrophe in prose inside a block: not a string
           j = after;
           continue;
         }
         if (php) {
-          if (c === SLASH && text.charCodeAt(j + 1) === STAR) { const k = text.indexOf('*/', j + 2); j = k < 0 ? n : k + 2; continue; }
+          if (c === SLASH && text.charCodeAt(j + 1) === STAR) {
+            const k = text.indexOf('*/', j + 2);
+            j = k < 0 ? n : k + 2;
+            continue;
+          }
           if ((c === SLASH && text.charCodeAt(j + 1) === SLASH) || c === HASH) {
             // A line comment ends at the line break or at "?>".
             while (j < n && text[j] !== '\n' && !text.startsWith('?>', j)) j++;
@@ -151,7 +192,10 @@ export function lexTemplate(text: string, dialect: Dialect): TemplateTag[] {
       }
     }
     if (end < 0) {
-      if (dialect !== 'php') { i = start + 1; continue; }
+      if (dialect !== 'php') {
+        i = start + 1;
+        continue;
+      }
       innerEnd = n; // a PHP file usually leaves its last block open
       end = n;
     }
@@ -179,13 +223,23 @@ export function stringsOf(text: string, tag: TemplateTag, dialect: Dialect): Str
   const out: StringLiteral[] = [];
   for (let j = tag.innerStart; j < tag.innerEnd; j++) {
     const ch = text[j];
-    if (dialect === 'php' && ch === '/' && text[j + 1] === '/') { while (j < tag.innerEnd && text[j] !== '\n') j++; continue; }
-    if (dialect === 'php' && ch === '/' && text[j + 1] === '*') { const k = text.indexOf('*/', j + 2); j = k < 0 ? tag.innerEnd : k + 1; continue; }
+    if (dialect === 'php' && ch === '/' && text[j + 1] === '/') {
+      while (j < tag.innerEnd && text[j] !== '\n') j++;
+      continue;
+    }
+    if (dialect === 'php' && ch === '/' && text[j + 1] === '*') {
+      const k = text.indexOf('*/', j + 2);
+      j = k < 0 ? tag.innerEnd : k + 1;
+      continue;
+    }
     if (ch !== '"' && ch !== "'" && ch !== '`') continue;
     const after = skipString(text, j, tag.innerEnd);
     if (after < 0) continue;
     const raw = text.slice(j + 1, after - 1);
-    const value = ch === '`' || !raw.includes('\\') ? raw : raw.replace(/\\(.)/g, (_m, e: string) => (ch === "'" && dialect === 'php' && e !== "'" && e !== '\\' ? '\\' + e : ESC[e] ?? e));
+    const value =
+      ch === '`' || !raw.includes('\\')
+        ? raw
+        : raw.replace(/\\(.)/g, (_m, e: string) => (ch === "'" && dialect === 'php' && e !== "'" && e !== '\\' ? '\\' + e : (ESC[e] ?? e)));
     out.push({ start: j + 1, end: after - 1, value });
     j = after - 1;
   }

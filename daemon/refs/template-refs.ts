@@ -35,11 +35,25 @@ export interface TemplateLayer {
 }
 
 const BY_EXT: Record<string, Dialect> = {
-  php: 'php', phtml: 'php', erb: 'erb', ejs: 'erb', twig: 'twig', njk: 'nunjucks', nunjucks: 'nunjucks', liquid: 'liquid',
-  hbs: 'handlebars', handlebars: 'handlebars', mustache: 'handlebars',
+  php: 'php',
+  phtml: 'php',
+  erb: 'erb',
+  ejs: 'erb',
+  twig: 'twig',
+  njk: 'nunjucks',
+  nunjucks: 'nunjucks',
+  liquid: 'liquid',
+  hbs: 'handlebars',
+  handlebars: 'handlebars',
+  mustache: 'handlebars',
 };
 const SITE_DIALECT: Record<Site['generator'], Dialect> = {
-  hugo: 'go', jekyll: 'liquid', eleventy: 'nunjucks', drupal: 'twig', wordpress: 'php', rails: 'erb',
+  hugo: 'go',
+  jekyll: 'liquid',
+  eleventy: 'nunjucks',
+  drupal: 'twig',
+  wordpress: 'php',
+  rails: 'erb',
 };
 
 /** The template dialect of a file, from its extension, else from the generator of its site; undefined for plain files of other kinds. */
@@ -48,17 +62,35 @@ export function dialectOf(filePath: string, site: Site | undefined, hostIsMarkup
   const ext = base.slice(base.lastIndexOf('.') + 1);
   const byExt = BY_EXT[ext];
   if (byExt) return byExt;
-  if (site && (site.generator === 'hugo' || site.generator === 'jekyll' || site.generator === 'eleventy')) return SITE_DIALECT[site.generator];
+  if (site && (site.generator === 'hugo' || site.generator === 'jekyll' || site.generator === 'eleventy'))
+    return SITE_DIALECT[site.generator];
   return hostIsMarkup ? 'generic' : undefined;
 }
 
 // Prefix atoms: expressions that print the URL of the site or theme folder.
 const PREFIX_ATOMS = [
-  /^site\.(baseurl|url)$/, /^site\.github\.url$/, /^(\$?\.)?Site\.BaseURL$/, /^site\.BaseURL$/, /^\.?Site\.Home\.RelPermalink$/,
-  /^base_path$/, /^directory$/, /^base_url$/, /^theme_path$/, /^active_theme_path\(\)$/, /^url\(["']<front>["']\)$/,
-  /^get_(template|stylesheet)_directory_uri\(\)$/, /^get_theme_file_uri\(\)$/, /^get_bloginfo\(["'](template_(directory|url)|stylesheet_directory|url|wpurl)["']\)$/,
-  /^bloginfo\(["'](template_(directory|url)|stylesheet_directory|url|wpurl)["']\)$/, /^home_url\(\)$/, /^site_url\(\)$/,
-  /^["']\/?["']\|(url|relative_url|absolute_url|relURL|absURL)$/, /^(relURL|absURL)["']\/?["']$/, /^@site\.url$/, /^root_path$/, /^root_url$/,
+  /^site\.(baseurl|url)$/,
+  /^site\.github\.url$/,
+  /^(\$?\.)?Site\.BaseURL$/,
+  /^site\.BaseURL$/,
+  /^\.?Site\.Home\.RelPermalink$/,
+  /^base_path$/,
+  /^directory$/,
+  /^base_url$/,
+  /^theme_path$/,
+  /^active_theme_path\(\)$/,
+  /^url\(["']<front>["']\)$/,
+  /^get_(template|stylesheet)_directory_uri\(\)$/,
+  /^get_theme_file_uri\(\)$/,
+  /^get_bloginfo\(["'](template_(directory|url)|stylesheet_directory|url|wpurl)["']\)$/,
+  /^bloginfo\(["'](template_(directory|url)|stylesheet_directory|url|wpurl)["']\)$/,
+  /^home_url\(\)$/,
+  /^site_url\(\)$/,
+  /^["']\/?["']\|(url|relative_url|absolute_url|relURL|absURL)$/,
+  /^(relURL|absURL)["']\/?["']$/,
+  /^@site\.url$/,
+  /^root_path$/,
+  /^root_url$/,
 ];
 const WRAPPERS = /^(echo|print|esc_url|esc_attr|esc_html|trailingslashit|untrailingslashit|raw|safe)\b\(?/;
 
@@ -84,7 +116,11 @@ function isPrefix(code: string): boolean {
 }
 
 function readsAsPrefix(code: string): boolean {
-  let c = code.trim().replace(/^(echo|print|return)\s+/, '').replace(/\s+/g, '').replace(/;+$/, '');
+  let c = code
+    .trim()
+    .replace(/^(echo|print|return)\s+/, '')
+    .replace(/\s+/g, '')
+    .replace(/;+$/, '');
   for (let k = 0; k < 4; k++) {
     const m = WRAPPERS.exec(c);
     if (!m) break;
@@ -93,13 +129,16 @@ function readsAsPrefix(code: string): boolean {
   }
   c = c.replace(/\|(raw|safe|escape|e|escape\(['"]\w+['"]\))$/, '');
   if (c === '') return false;
-  return c.split(/~|\.(?=[a-z_$])(?![a-z_]+\()|\+|\|prepend:|\|append:/).every((part) => part !== '' && ANY_PREFIX_ATOM.test(part))
-    || ANY_PREFIX_ATOM.test(c);
+  return (
+    c.split(/~|\.(?=[a-z_$])(?![a-z_]+\()|\+|\|prepend:|\|append:/).every((part) => part !== '' && ANY_PREFIX_ATOM.test(part)) ||
+    ANY_PREFIX_ATOM.test(c)
+  );
 }
 
 const URL_FILTER_AFTER = /^\s*\|\s*(url|relative_url|absolute_url|relURL|absURL|relLangURL|absLangURL|asset_url|theme_url|file_url)\b/;
 const URL_FUNC_BEFORE = /\b(relURL|absURL|relLangURL|absLangURL|get_theme_file_uri|get_parent_theme_file_uri|file_url|url_for)\s*\(?\s*$/;
-const ASSET_FUNC_BEFORE = /(\bresources\.Get(Match)?|\bimage_tag|\bimage_path|\bimage_url|\basset_path|\basset_url|\bfavicon_link_tag|\bimage_pack_tag|\basset)\s*\(?\s*$/;
+const ASSET_FUNC_BEFORE =
+  /(\bresources\.Get(Match)?|\bimage_tag|\bimage_path|\bimage_url|\basset_path|\basset_url|\bfavicon_link_tag|\bimage_pack_tag|\basset)\s*\(?\s*$/;
 /** Eleventy and Nunjucks/Liquid image shortcodes: `{% image "src", "alt" %}`. */
 const IMAGE_SHORTCODE = /^\s*(image|img|picture|responsiveImage|respimg|figure|eleventyImage)\s*\(?\s*$/;
 // "." joins strings in PHP only (elsewhere it reads a field: Go's .name, Liquid's site.x).
@@ -114,8 +153,10 @@ function leftOperand(code: string): string {
   for (let k = code.length - 1; k >= 0; k--) {
     const ch = code[k];
     if (ch === ')') depth++;
-    else if (ch === '(') { if (depth === 0) return code.slice(k + 1); depth--; }
-    else if (depth === 0 && (ch === ',' || ch === '=' || ch === '{' || ch === ';')) return code.slice(k + 1);
+    else if (ch === '(') {
+      if (depth === 0) return code.slice(k + 1);
+      depth--;
+    } else if (depth === 0 && (ch === ',' || ch === '=' || ch === '{' || ch === ';')) return code.slice(k + 1);
   }
   return code.replace(/^\s*(echo|print|return)\b/, '');
 }
@@ -130,11 +171,22 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
   if (!mayHaveTags(text, dialect)) return undefined;
   const tags = lexTemplate(text, dialect);
   if (tags.length === 0) return undefined;
-  const layer: TemplateLayer = { tags, blanked: blankTags(text, tags, markdown), candidates: [], prefixEnds: new Set(), understood: new Set(), dynamic: [] };
+  const layer: TemplateLayer = {
+    tags,
+    blanked: blankTags(text, tags, markdown),
+    candidates: [],
+    prefixEnds: new Set(),
+    understood: new Set(),
+    dynamic: [],
+  };
   for (const tag of tags) {
     if (tag.type === 'comment') continue;
     const code = text.slice(tag.innerStart, tag.innerEnd);
-    if (isPrefix(code)) { layer.prefixEnds.add(tag.end); layer.understood.add(tag.start); continue; }
+    if (isPrefix(code)) {
+      layer.prefixEnds.add(tag.end);
+      layer.understood.add(tag.start);
+      continue;
+    }
     const strings = stringsOf(text, tag, dialect);
     let allRead = true;
     let chainOpen = false;
@@ -161,8 +213,16 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
           // Located at the literals of the chain ('/images/icons/' . $service . '.png'), not the whole tag (a PHP file is one).
           const piece = (dynamicBefore ? '*' : '') + v + (dynamicAfter ? '*' : '');
           const last = layer.dynamic[layer.dynamic.length - 1];
-          if (last && chainOpen && dynamicBefore && last.pattern?.endsWith('*')) { last.pattern = last.pattern + piece.slice(1); last.end = lit.end + 1; }
-          else layer.dynamic.push({ start: lit.start - 1, end: lit.end + 1, pattern: piece, reason: 'a path joined to a value known only when the site is built' });
+          if (last && chainOpen && dynamicBefore && last.pattern?.endsWith('*')) {
+            last.pattern = last.pattern + piece.slice(1);
+            last.end = lit.end + 1;
+          } else
+            layer.dynamic.push({
+              start: lit.start - 1,
+              end: lit.end + 1,
+              pattern: piece,
+              reason: 'a path joined to a value known only when the site is built',
+            });
           chainOpen = dynamicAfter;
           allRead = false;
         }
@@ -174,7 +234,14 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
       else if (ASSET_FUNC_BEFORE.test(before) || (tag.type === 'block' && s === 0 && IMAGE_SHORTCODE.test(before))) kind = 'template-asset';
       if (kind) {
         if (!looksLikePath(v) && !hasImageExtension(v)) continue;
-        layer.candidates.push({ start: lit.start, end: lit.end, value: v, kind, strength: hasImageExtension(v) ? 'strong' : 'weak', template: true });
+        layer.candidates.push({
+          start: lit.start,
+          end: lit.end,
+          value: v,
+          kind,
+          strength: hasImageExtension(v) ? 'strong' : 'weak',
+          template: true,
+        });
       } else if (hasImageExtension(v) && looksLikePath(v)) {
         layer.candidates.push({ start: lit.start, end: lit.end, value: v, kind: 'string', strength: 'weak', template: true });
       }

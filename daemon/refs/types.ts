@@ -1,12 +1,23 @@
 /** Public types of the reference finder (DESIGN §6). */
 
 export type SourceLanguage =
-  | 'html' | 'css' | 'scss' | 'less' | 'js' | 'ts' | 'jsx' | 'tsx' | 'markdown'
-  | 'vue' | 'svelte' | 'astro' | 'json' | 'yaml';
+  'html' | 'css' | 'scss' | 'less' | 'js' | 'ts' | 'jsx' | 'tsx' | 'markdown' | 'vue' | 'svelte' | 'astro' | 'json' | 'yaml';
 
 export type ReferenceKind =
-  | 'src' | 'srcset' | 'href' | 'poster' | 'css-url' | 'image-set' | 'import' | 'require' | 'new-url'
-  | 'string' | 'markdown-image' | 'markdown-definition' | 'meta' | 'manifest'
+  | 'src'
+  | 'srcset'
+  | 'href'
+  | 'poster'
+  | 'css-url'
+  | 'image-set'
+  | 'import'
+  | 'require'
+  | 'new-url'
+  | 'string'
+  | 'markdown-image'
+  | 'markdown-definition'
+  | 'meta'
+  | 'manifest'
   /** A path a template hands to the generator's URL rules: after a site prefix (`{{ site.baseurl }}/…`,
    * `get_template_directory_uri() . '/…'`, `{{ directory }}/…`) or given to a URL filter or function
    * (`| relative_url`, `| url`, `relURL`, `get_theme_file_uri`). Served from the site's template mounts
@@ -15,7 +26,10 @@ export type ReferenceKind =
   /** A path given to a generator's asset pipeline (Hugo `resources.Get`, Rails `image_tag`, Eleventy `{% image %}`): read from the site's asset folders. */
   | 'template-asset';
 
-export interface Position { line: number; character: number }
+export interface Position {
+  line: number;
+  character: number;
+}
 
 export interface RawReference {
   /** The path text exactly as written in the source (before decoding), e.g. "../img/logo%20big.png?v=2#x". */
@@ -57,7 +71,11 @@ export interface UnresolvedMention {
   reason: string;
 }
 
-export interface ExtractResult { references: RawReference[]; errors: string[]; mentions: UnresolvedMention[] }
+export interface ExtractResult {
+  references: RawReference[];
+  errors: string[];
+  mentions: UnresolvedMention[];
+}
 
 /** A reference resolved to the image it names, with the source file it sits in (what the reference index holds). */
 export interface ImageReference extends RawReference {

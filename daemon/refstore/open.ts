@@ -5,7 +5,11 @@ import type { ResolveOptions } from '../refs';
 import { ReferenceStore, type ImageReference } from './store';
 
 export function resolveOptions(config: ResolvedConfig): ResolveOptions {
-  return { roots: config.roots, webRoots: config.webRoots.filter((w) => fs.existsSync(w)), ...(config.libraries.length > 0 ? { libraries: config.libraries } : {}) };
+  return {
+    roots: config.roots,
+    webRoots: config.webRoots.filter((w) => fs.existsSync(w)),
+    ...(config.libraries.length > 0 ? { libraries: config.libraries } : {}),
+  };
 }
 
 export function openReferences(config: ResolvedConfig): ReferenceStore {

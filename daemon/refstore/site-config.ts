@@ -14,10 +14,24 @@ import type { ReferenceStore } from './store';
 import { indexSource, sourceFolders, type ReferenceUpdateOptions } from './update';
 
 const CONFIG_NAMES = new Set([
-  'hugo.toml', 'hugo.yaml', 'hugo.yml', 'hugo.json', 'config.toml', 'config.yaml', 'config.yml',
-  '_config.yml', '_config.yaml',
-  '.eleventy.js', '.eleventy.cjs', '.eleventy.mjs', 'eleventy.config.js', 'eleventy.config.cjs', 'eleventy.config.mjs', 'eleventy.config.ts',
-  'style.css', 'application.rb',
+  'hugo.toml',
+  'hugo.yaml',
+  'hugo.yml',
+  'hugo.json',
+  'config.toml',
+  'config.yaml',
+  'config.yml',
+  '_config.yml',
+  '_config.yaml',
+  '.eleventy.js',
+  '.eleventy.cjs',
+  '.eleventy.mjs',
+  'eleventy.config.js',
+  'eleventy.config.cjs',
+  'eleventy.config.mjs',
+  'eleventy.config.ts',
+  'style.css',
+  'application.rb',
 ]);
 
 /** Whether a changed path may change a site's rules: a configuration file, or a folder appearing in or leaving Hugo's `themes/`. */

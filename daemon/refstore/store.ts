@@ -40,7 +40,9 @@ export interface SourceRecord {
 }
 
 /** An unresolved mention with the source file it sits in. */
-export interface SourceMention extends UnresolvedMention { source: string }
+export interface SourceMention extends UnresolvedMention {
+  source: string;
+}
 
 export type { ImageReference };
 
@@ -207,7 +209,10 @@ export function describeScope(mention: SourceMention): SourceMention {
   if (mention.pattern !== undefined) return mention;
   const scope = runtimeScopeOf(mention.source);
   if (scope === undefined) return mention;
-  const where = scope === path.parse(scope).root ? 'any image: a value known only at run time, in a template of no known generator' : `any image under ${scope}: a value known only at run time (a database, a request)`;
+  const where =
+    scope === path.parse(scope).root
+      ? 'any image: a value known only at run time, in a template of no known generator'
+      : `any image under ${scope}: a value known only at run time (a database, a request)`;
   return { ...mention, pattern: where };
 }
 

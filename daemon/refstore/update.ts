@@ -64,7 +64,11 @@ export async function indexSource(store: ReferenceStore, stat: FileStat, options
   return record;
 }
 
-export async function updateReferences(store: ReferenceStore, sources: FileStat[], options: ReferenceUpdateOptions): Promise<ReferenceUpdateStats> {
+export async function updateReferences(
+  store: ReferenceStore,
+  sources: FileStat[],
+  options: ReferenceUpdateOptions,
+): Promise<ReferenceUpdateStats> {
   const stats: ReferenceUpdateStats = { sources: sources.length, parsed: 0, removed: 0, references: 0 };
   const changed = sources.filter((stat) => !isSameVersion(store.getSource(stat.path), stat));
   await forEachLimited(changed, 8, async (stat) => {
@@ -82,7 +86,10 @@ export async function updateReferences(store: ReferenceStore, sources: FileStat[
 }
 
 const VARIANT_REASON: Partial<Record<string, string>> = {
-  'image-set': 'image-set()', manifest: 'web-manifest icons', href: 'the icon links of a page', 'css-url': 'a rule and its resolution media query',
+  'image-set': 'image-set()',
+  manifest: 'web-manifest icons',
+  href: 'the icon links of a page',
+  'css-url': 'a rule and its resolution media query',
 };
 
 /**

@@ -22,7 +22,16 @@ import { vouchPlan } from './vouch';
 /** Files written at once (each write is fsync'd; overlapping them is what makes a large apply fast). */
 const PARALLEL_WRITES = 16;
 import { displayPath } from './plan';
-import { JOURNAL_VERSION, type ApplyOptions, type ApplyResult, type ApplyStep, type Journal, type ReplacePlan, type UndoOptions, type UndoResult } from './types';
+import {
+  JOURNAL_VERSION,
+  type ApplyOptions,
+  type ApplyResult,
+  type ApplyStep,
+  type Journal,
+  type ReplacePlan,
+  type UndoOptions,
+  type UndoResult,
+} from './types';
 
 const journalDirOf = (indexDir: string) => path.join(path.resolve(indexDir), 'journal');
 const trashDirOf = (indexDir: string) => path.join(path.resolve(indexDir), 'trash');
@@ -58,9 +67,19 @@ async function readJournals(journalDir: string): Promise<Journal[]> {
     try {
       j = JSON.parse(await fsp.readFile(file, 'utf8')) as Journal;
     } catch (e) {
-      throw new ReplaceError('invalid', `The journal ${file} cannot be read (${errCode(e)}); move it aside to undo earlier replacements.`, file, { cause: e });
+      throw new ReplaceError(
+        'invalid',
+        `The journal ${file} cannot be read (${errCode(e)}); move it aside to undo earlier replacements.`,
+        file,
+        { cause: e },
+      );
     }
-    if (j.version !== JOURNAL_VERSION) throw new ReplaceError('invalid', `The journal ${file} has version ${String(j.version)}, this Doublon reads ${JOURNAL_VERSION}.`, file);
+    if (j.version !== JOURNAL_VERSION)
+      throw new ReplaceError(
+        'invalid',
+        `The journal ${file} has version ${String(j.version)}, this Doublon reads ${JOURNAL_VERSION}.`,
+        file,
+      );
     out.push(j);
   }
   return out;
@@ -111,7 +130,16 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
   const show = (p: string) => displayPath(p, plan.base);
 
   // 1. Check everything before touching anything.
-  const writes: Array<{ path: string; real: string; mode: number; uid: number; gid: number; original: Buffer; next: Buffer; edits: number }> = [];
+  const writes: Array<{
+    path: string;
+    real: string;
+    mode: number;
+    uid: number;
+    gid: number;
+    original: Buffer;
+    next: Buffer;
+    edits: number;
+  }> = [];
   for (const f of plan.files) {
     let real: string;
     try {
@@ -134,14 +162,23 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
       }
       next = encode(applyEdits(text, f.edits), f.encoding, f.bom);
     } catch (e) {
-      throw new ReplaceError('invalid', `The plan's edits of ${show(f.path)} do not fit the file (${(e as Error).message}); plan again.`, f.path, { cause: e });
+      throw new ReplaceError(
+        'invalid',
+        `The plan's edits of ${show(f.path)} do not fit the file (${(e as Error).message}); plan again.`,
+        f.path,
+        { cause: e },
+      );
     }
     writes.push({ path: f.path, real, mode: st.mode, uid: st.uid, gid: st.gid, original, next, edits: f.edits.length });
   }
   for (const c of plan.canonicals) {
     const b = await readIfFile(c.path);
     if (!b || sha256(b) !== c.sha256) {
-      throw new ReplaceError('stale', `${show(c.path)}, the canonical the references would point at, ${b ? 'changed' : 'is gone'} since the plan was made; plan again.`, c.path);
+      throw new ReplaceError(
+        'stale',
+        `${show(c.path)}, the canonical the references would point at, ${b ? 'changed' : 'is gone'} since the plan was made; plan again.`,
+        c.path,
+      );
     }
   }
   const rewritten = new Set(plan.files.flatMap((f) => f.edits.map((e) => `${path.resolve(f.path)}\0${e.start}`)));
@@ -149,12 +186,23 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
   for (const r of plan.removals) {
     const b = await readIfFile(r.path);
     if (!b || sha256(b) !== r.sha256) {
-      throw new ReplaceError('stale', `${show(r.path)}, an image to remove, ${b ? 'changed' : 'is gone'} since the plan was made; plan again.`, r.path);
+      throw new ReplaceError(
+        'stale',
+        `${show(r.path)}, an image to remove, ${b ? 'changed' : 'is gone'} since the plan was made; plan again.`,
+        r.path,
+      );
     }
     const left = options.referencesTo(r.path).filter((ref) => !rewritten.has(`${path.resolve(ref.source)}\0${ref.start}`));
     if (left.length > 0) {
-      const at = left.slice(0, 3).map((ref) => `${show(ref.source)}:${ref.range.start.line + 1}`).join(', ');
-      throw new ReplaceError('conflict', `${show(r.path)} is now referenced by ${at}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the plan does not rewrite; it would be removed while in use. Plan again.`, r.path);
+      const at = left
+        .slice(0, 3)
+        .map((ref) => `${show(ref.source)}:${ref.range.start.line + 1}`)
+        .join(', ');
+      throw new ReplaceError(
+        'conflict',
+        `${show(r.path)} is now referenced by ${at}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the plan does not rewrite; it would be removed while in use. Plan again.`,
+        r.path,
+      );
     }
     const st = await fsp.lstat(r.path);
     const denied = permissionProblem(st);
@@ -174,12 +222,31 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
         : path.join(trashDir, 'images', '_abs', path.relative(path.parse(p).root, p));
     };
     const journal: Journal = {
-      version: JOURNAL_VERSION, id, createdAt: new Date().toISOString(), state: 'applying', base: plan.base, trashDir,
+      version: JOURNAL_VERSION,
+      id,
+      createdAt: new Date().toISOString(),
+      state: 'applying',
+      base: plan.base,
+      trashDir,
       files: writes.map((w, n) => ({
-        path: path.resolve(w.path), mode: w.mode & 0o7777, uid: w.uid, gid: w.gid, originalSha256: sha256(w.original),
-        backup: path.join(trashDir, 'originals', `${n}-${path.basename(w.path)}`), appliedSha256: sha256(w.next), edits: w.edits,
+        path: path.resolve(w.path),
+        mode: w.mode & 0o7777,
+        uid: w.uid,
+        gid: w.gid,
+        originalSha256: sha256(w.original),
+        backup: path.join(trashDir, 'originals', `${n}-${path.basename(w.path)}`),
+        appliedSha256: sha256(w.next),
+        edits: w.edits,
       })),
-      moves: moves.map((m) => ({ from: m.from, to: imageTrashPath(m.from), sha256: m.sha256, bytes: m.bytes, mode: m.mode & 0o7777, uid: m.uid, gid: m.gid })),
+      moves: moves.map((m) => ({
+        from: m.from,
+        to: imageTrashPath(m.from),
+        sha256: m.sha256,
+        bytes: m.bytes,
+        mode: m.mode & 0o7777,
+        uid: m.uid,
+        gid: m.gid,
+      })),
     };
     const tx = new Transaction();
     let stepIndex = 0;
@@ -198,16 +265,21 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
     try {
       // Originals first, and the journal that names them, so even a crash leaves everything recoverable.
       await fsp.mkdir(path.join(trashDir, 'originals'), { recursive: true });
-      await runPool(writes, PARALLEL_WRITES, (w, n) => step('backup', w.path, () => atomicWrite(journal.files[n].backup, w.original, { mode: 0o600 })));
+      await runPool(writes, PARALLEL_WRITES, (w, n) =>
+        step('backup', w.path, () => atomicWrite(journal.files[n].backup, w.original, { mode: 0o600 })),
+      );
       await writeJournal(journalDir, journal);
-      await runPool(writes, PARALLEL_WRITES, (w, n) => step('write', w.path, async () => {
-        // The file may have changed since the checks: compare again right before replacing it.
-        const now = await readIfFile(w.real);
-        if (!now || !now.equals(w.original)) throw new ReplaceError('stale', `${show(w.path)} changed while the plan was being applied; plan again.`, w.path);
-        const keep = { mode: w.mode, uid: w.uid, gid: w.gid };
-        await atomicWrite(w.real, w.next, keep);
-        tx.done(`restore ${w.real} from ${journal.files[n].backup}`, () => atomicWrite(w.real, w.original, keep));
-      }));
+      await runPool(writes, PARALLEL_WRITES, (w, n) =>
+        step('write', w.path, async () => {
+          // The file may have changed since the checks: compare again right before replacing it.
+          const now = await readIfFile(w.real);
+          if (!now || !now.equals(w.original))
+            throw new ReplaceError('stale', `${show(w.path)} changed while the plan was being applied; plan again.`, w.path);
+          const keep = { mode: w.mode, uid: w.uid, gid: w.gid };
+          await atomicWrite(w.real, w.next, keep);
+          tx.done(`restore ${w.real} from ${journal.files[n].backup}`, () => atomicWrite(w.real, w.original, keep));
+        }),
+      );
       for (const m of journal.moves) {
         await step('move', m.from, async () => {
           await moveFile(m.from, m.to, m.sha256);
@@ -224,10 +296,20 @@ export async function applyPlan(plan: ReplacePlan, options: ApplyOptions): Promi
       journal.error = `failed${at}: ${(e as Error).message}${failed.length ? `; could not roll back: ${failed.join('; ')}` : ''}`;
       await writeJournal(journalDir, journal).catch(() => undefined);
       if (failed.length > 0) {
-        throw new ReplaceError('rollback-failed', `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. Fix the cause, then run undo (with force if it says a file changed) to restore the rest; the originals are in ${trashDir}, listed in the journal ${path.join(journalDir, id + '.json')}.`, failedStep?.path, { cause: e });
+        throw new ReplaceError(
+          'rollback-failed',
+          `Replacing failed${at} (${(e as Error).message}), and rolling back failed too: ${failed.join('; ')}. Fix the cause, then run undo (with force if it says a file changed) to restore the rest; the originals are in ${trashDir}, listed in the journal ${path.join(journalDir, id + '.json')}.`,
+          failedStep?.path,
+          { cause: e },
+        );
       }
       if (e instanceof ReplaceError) throw e;
-      throw new ReplaceError('failed', `Replacing failed${at}: ${(e as Error).message}. Everything done so far was rolled back; no file changed. Fix the cause and apply again.`, failedStep?.path, { cause: e });
+      throw new ReplaceError(
+        'failed',
+        `Replacing failed${at}: ${(e as Error).message}. Everything done so far was rolled back; no file changed. Fix the cause and apply again.`,
+        failedStep?.path,
+        { cause: e },
+      );
     }
     return {
       journalId: id,
@@ -252,9 +334,12 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     const journals = await readJournals(journalDir);
     const j = journals.reverse().find((x) => x.state === 'applied' || x.state === 'applying');
     if (!j) {
-      throw new ReplaceError('nothing-to-undo', journals.length === 0
-        ? `Nothing to undo: no replacement was applied with the index in ${path.resolve(options.indexDir)}.`
-        : `Nothing to undo: every replacement recorded in ${journalDir} is already undone (or was rolled back when it failed).`);
+      throw new ReplaceError(
+        'nothing-to-undo',
+        journals.length === 0
+          ? `Nothing to undo: no replacement was applied with the index in ${path.resolve(options.indexDir)}.`
+          : `Nothing to undo: every replacement recorded in ${journalDir} is already undone (or was rolled back when it failed).`,
+      );
     }
     refuseOutside(j, options);
     const saved = path.join(j.trashDir, 'saved');
@@ -277,10 +362,18 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     for (const f of j.files) {
       const backup = await readIfFile(f.backup);
       if (!backup || sha256(backup) !== f.originalSha256) {
-        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the original of ${show(f.path)} is missing or damaged in the trash (${f.backup}).`, f.path);
+        throw new ReplaceError(
+          'conflict',
+          `Cannot undo ${j.id}: the original of ${show(f.path)} is missing or damaged in the trash (${f.backup}).`,
+          f.path,
+        );
       }
       let real = f.path;
-      try { real = await fsp.realpath(f.path); } catch { /* gone: written back at its path */ }
+      try {
+        real = await fsp.realpath(f.path);
+      } catch {
+        /* gone: written back at its path */
+      }
       const now = await readIfFile(real);
       // Owner and group as at apply time (journals before they were recorded: as the file has them now).
       const current = await fsp.stat(real).catch(() => undefined);
@@ -296,7 +389,9 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
         if (force && now) await saveAside(f.path, now);
         await atomicWrite(real, backup, keep);
         restored.push(f.path);
-        tx.done(`put back the applied ${f.path}`, async () => { if (now) await atomicWrite(real, now, keep); });
+        tx.done(`put back the applied ${f.path}`, async () => {
+          if (now) await atomicWrite(real, now, keep);
+        });
       });
     }
     for (const m of j.moves) {
@@ -304,9 +399,19 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       const atHome = await readIfFile(m.from);
       if (atHome && sha256(atHome) === m.sha256) continue; // never moved, or already back
       if (!inTrash || sha256(inTrash) !== m.sha256) {
-        throw new ReplaceError('conflict', `Cannot undo ${j.id}: the removed image ${show(m.from)} is missing or damaged in the trash (${m.to}).`, m.from);
+        throw new ReplaceError(
+          'conflict',
+          `Cannot undo ${j.id}: the removed image ${show(m.from)} is missing or damaged in the trash (${m.to}).`,
+          m.from,
+        );
       }
-      if (atHome || await fsp.lstat(m.from).then(() => true, () => false)) {
+      if (
+        atHome ||
+        (await fsp.lstat(m.from).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         if (!options.force) {
           conflicts.push(`${show(m.from)} was removed by the replacement, and something else is there now`);
           continue;
@@ -326,7 +431,11 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
       });
     }
     if (conflicts.length > 0) {
-      throw new ReplaceError('conflict', `Cannot undo the replacement ${j.id} (${j.createdAt}): ${conflicts.join('; ')}. Undo would overwrite those changes. Revert them by hand, or undo with force (the current content is saved in ${saved} first).`, undefined);
+      throw new ReplaceError(
+        'conflict',
+        `Cannot undo the replacement ${j.id} (${j.createdAt}): ${conflicts.join('; ')}. Undo would overwrite those changes. Revert them by hand, or undo with force (the current content is saved in ${saved} first).`,
+        undefined,
+      );
     }
     try {
       await runPool(filePlan, PARALLEL_WRITES, (p) => p());
@@ -337,9 +446,19 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
     } catch (e) {
       const failed = await tx.rollback();
       if (failed.length > 0) {
-        throw new ReplaceError('rollback-failed', `Undo of ${j.id} failed (${(e as Error).message}) and could not be reversed: ${failed.join('; ')}. The originals are in ${j.trashDir}.`, undefined, { cause: e });
+        throw new ReplaceError(
+          'rollback-failed',
+          `Undo of ${j.id} failed (${(e as Error).message}) and could not be reversed: ${failed.join('; ')}. The originals are in ${j.trashDir}.`,
+          undefined,
+          { cause: e },
+        );
       }
-      throw new ReplaceError('failed', `Undo of ${j.id} failed (${(e as Error).message}); nothing was changed. Fix the cause and undo again.`, undefined, { cause: e });
+      throw new ReplaceError(
+        'failed',
+        `Undo of ${j.id} failed (${(e as Error).message}); nothing was changed. Fix the cause and undo again.`,
+        undefined,
+        { cause: e },
+      );
     }
     return { journalId: j.id, restored: restored.sort(), movedBack, forced };
   });
@@ -352,7 +471,11 @@ export async function undoLast(options: UndoOptions): Promise<UndoResult> {
 function refuseOutside(j: Journal, options: UndoOptions): void {
   const trash = realRoots([trashDirOf(options.indexDir)]);
   const fail = (p: string, why: string): never => {
-    throw new ReplaceError('outside-roots', `Cannot undo ${j.id}: its journal names ${p}, which is ${why}; nothing was changed. Move that journal aside if it is not Doublon's.`, p);
+    throw new ReplaceError(
+      'outside-roots',
+      `Cannot undo ${j.id}: its journal names ${p}, which is ${why}; nothing was changed. Move that journal aside if it is not Doublon's.`,
+      p,
+    );
   };
   for (const f of j.files) {
     const why = outsideProblem(f.path, options.roots, options.indexDir);

@@ -32,7 +32,8 @@ export function encode(text: string, encoding: SourceEncoding, bom: boolean): Bu
     }
     case 'latin1': {
       for (let i = 0; i < text.length; i++) {
-        if (text.charCodeAt(i) > 0xff) throw new Error(`character U+${text.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')} cannot be written in Latin-1`);
+        if (text.charCodeAt(i) > 0xff)
+          throw new Error(`character U+${text.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')} cannot be written in Latin-1`);
       }
       return Buffer.from(text, 'latin1');
     }
@@ -45,7 +46,9 @@ export function encode(text: string, encoding: SourceEncoding, bom: boolean): Bu
 
 /** Percent-encodes (UTF-8) every character above U+00FF, so a path can be written into a Latin-1 file. */
 export function latin1Safe(text: string): string {
-  return text.replace(/[\u0100-\u{10ffff}]/gu, (ch) => Array.from(Buffer.from(ch, 'utf8'), (b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''));
+  return text.replace(/[\u0100-\u{10ffff}]/gu, (ch) =>
+    Array.from(Buffer.from(ch, 'utf8'), (b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''),
+  );
 }
 
 /** Applies sorted, non-overlapping edits to a text. */

@@ -19,9 +19,11 @@ export function formatPlan(plan: ReplacePlan, base: string): string {
   const show = (p: string) => displayPath(p, base);
   const edits = plan.files.reduce((s, f) => s + f.edits.length, 0);
   const out: string[] = [];
-  out.push(`Replace plan (classes: ${plan.classes.join(', ')}${plan.groupId ? `; group ${plan.groupId}` : ''}): ` +
-    `${plural(edits, 'reference')} to rewrite in ${plural(plan.files.length, 'file')}` +
-    (plan.delete ? `, ${plural(plan.removals.length, 'image')} to remove` : ''));
+  out.push(
+    `Replace plan (classes: ${plan.classes.join(', ')}${plan.groupId ? `; group ${plan.groupId}` : ''}): ` +
+      `${plural(edits, 'reference')} to rewrite in ${plural(plan.files.length, 'file')}` +
+      (plan.delete ? `, ${plural(plan.removals.length, 'image')} to remove` : ''),
+  );
   if (plan.files.length > 0) out.push('', 'Edits:');
   for (const f of plan.files) {
     out.push(`  ${show(f.path)}${f.encoding !== 'utf8' || f.bom ? `  [${f.encoding}${f.bom ? ', BOM' : ''}]` : ''}`);
@@ -38,7 +40,10 @@ export function formatPlan(plan: ReplacePlan, base: string): string {
   }
   const mentions = plan.unresolvedMentions ?? [];
   if (mentions.length > 0) {
-    out.push('', `Unresolved mentions (${mentions.length}): file names no rewritten reference accounts for; the images they may name are kept:`);
+    out.push(
+      '',
+      `Unresolved mentions (${mentions.length}): file names no rewritten reference accounts for; the images they may name are kept:`,
+    );
     for (const m of mentions) out.push(`  ${show(m.path)}:${m.line}:${m.column}  ${m.text}  → keeps ${m.images.map(show).join(', ')}`);
   }
   if (plan.skipped.length > 0) {

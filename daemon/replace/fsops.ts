@@ -63,7 +63,12 @@ export async function withLock<T>(journalDir: string, what: string, fn: () => Pr
   }
 
   function busy(file: string, cause: unknown, pid?: number): ReplaceError {
-    return new ReplaceError('busy', `Cannot ${what}: another replace or undo is running${pid ? ` (pid ${pid})` : ''} and holds ${file}. Wait for it to finish; if no such process runs, delete that file.`, file, { cause });
+    return new ReplaceError(
+      'busy',
+      `Cannot ${what}: another replace or undo is running${pid ? ` (pid ${pid})` : ''} and holds ${file}. Wait for it to finish; if no such process runs, delete that file.`,
+      file,
+      { cause },
+    );
   }
 }
 

@@ -14,9 +14,52 @@ import { filesUnder } from './tree';
 
 /** Files that cannot hold a path as text: raster images, fonts, audio, video, archives. SVG is text and is read. */
 const OPAQUE_EXTENSIONS = new Set([
-  'png', 'jpg', 'jpeg', 'jfif', 'pjpeg', 'gif', 'webp', 'avif', 'tif', 'tiff', 'bmp', 'ico', 'heic', 'heif', 'jxl', 'psd',
-  'woff', 'woff2', 'ttf', 'otf', 'eot', 'mp3', 'mp4', 'm4a', 'm4v', 'ogg', 'oga', 'ogv', 'wav', 'flac', 'webm', 'mov', 'mkv', 'avi',
-  'zip', 'gz', 'tgz', 'bz2', 'xz', 'zst', 'br', '7z', 'rar', 'jar', 'wasm', 'mdb',
+  'png',
+  'jpg',
+  'jpeg',
+  'jfif',
+  'pjpeg',
+  'gif',
+  'webp',
+  'avif',
+  'tif',
+  'tiff',
+  'bmp',
+  'ico',
+  'heic',
+  'heif',
+  'jxl',
+  'psd',
+  'woff',
+  'woff2',
+  'ttf',
+  'otf',
+  'eot',
+  'mp3',
+  'mp4',
+  'm4a',
+  'm4v',
+  'ogg',
+  'oga',
+  'ogv',
+  'wav',
+  'flac',
+  'webm',
+  'mov',
+  'mkv',
+  'avi',
+  'zip',
+  'gz',
+  'tgz',
+  'bz2',
+  'xz',
+  'zst',
+  'br',
+  '7z',
+  'rar',
+  'jar',
+  'wasm',
+  'mdb',
 ]);
 
 /** A mention that may name one of the images, and that no reference of the plan accounts for. */
@@ -113,7 +156,13 @@ class Needles {
     }
     this.lengths = [...new Set([...this.byName.keys()].map((k) => k.length))];
     this.longest = Math.max(0, ...this.lengths);
-    this.anchor = new RegExp([...extensions].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gi');
+    this.anchor = new RegExp(
+      [...extensions]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'gi',
+    );
   }
 }
 
@@ -193,9 +242,14 @@ class TextSearch {
         path: this.file,
         line: this.line,
         // The line's start may be gone from the window on a very long line: then the column counts bytes.
-        column: this.lineStart >= this.base ? this.readable(s.slice(this.lineStart - this.base, tokenStart)).length + 1 : this.base + tokenStart - this.lineStart + 1,
+        column:
+          this.lineStart >= this.base
+            ? this.readable(s.slice(this.lineStart - this.base, tokenStart)).length + 1
+            : this.base + tokenStart - this.lineStart + 1,
         // Control characters of a file's text never reach a terminal or a CI log raw.
-        text: this.readable(s.slice(lineFrom, lineTo)).trim().replace(/\p{Cc}/gu, (c) => (c === '\t' ? ' ' : '\uFFFD')),
+        text: this.readable(s.slice(lineFrom, lineTo))
+          .trim()
+          .replace(/\p{Cc}/gu, (c) => (c === '\t' ? ' ' : '\uFFFD')),
         images: named,
       };
       for (const image of named) this.found.set(image, mention);
@@ -208,7 +262,11 @@ class TextSearch {
 }
 
 /** Searches one file: as the plan leaves it if the plan edits it, else its bytes (UTF-16 with a BOM as text). */
-async function searchFile(file: string, needles: { text: Needles; bytes: Needles }, edited: MentionScanOptions['edited']): Promise<Mention[]> {
+async function searchFile(
+  file: string,
+  needles: { text: Needles; bytes: Needles },
+  edited: MentionScanOptions['edited'],
+): Promise<Mention[]> {
   const plan = edited?.get(file);
   if (plan) {
     const search = new TextSearch(file, needles.text, false, plan.rewritten);
@@ -305,7 +363,7 @@ export async function findMentions(options: MentionScanOptions): Promise<Mention
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++];
-      out.push(...await searchFile(file, needles, options.edited));
+      out.push(...(await searchFile(file, needles, options.edited)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, files.length) }, worker));

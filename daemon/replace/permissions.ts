@@ -5,7 +5,10 @@
 import type { Stats } from 'node:fs';
 
 /** The effective user and groups of this process (undefined members on Windows: no owner rules there). */
-interface Identity { uid?: number; gids: number[] }
+interface Identity {
+  uid?: number;
+  gids: number[];
+}
 
 function identity(): Identity {
   if (typeof process.geteuid !== 'function') return { gids: [] };

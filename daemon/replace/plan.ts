@@ -13,8 +13,18 @@ import { findMentions } from './mentions';
 import { permissionProblem } from './permissions';
 import { outsideProblem } from './scope';
 import {
-  PLAN_VERSION, type ImageReference, type PlanInput, type PlanOptions, type PlannedEdit, type PlannedFile, type PlannedRemoval,
-  type ReplaceGroup, type ReplaceMember, type ReplacePlan, type SkippedItem, type UnresolvedMention,
+  PLAN_VERSION,
+  type ImageReference,
+  type PlanInput,
+  type PlanOptions,
+  type PlannedEdit,
+  type PlannedFile,
+  type PlannedRemoval,
+  type ReplaceGroup,
+  type ReplaceMember,
+  type ReplacePlan,
+  type SkippedItem,
+  type UnresolvedMention,
 } from './types';
 
 export const DEFAULT_CLASSES: readonly DuplicateClass[] = ['exact', 'pixel'];
@@ -28,7 +38,11 @@ export function displayPath(p: string, base: string): string {
 
 const refKey = (source: string, start: number) => `${source}\0${start}`;
 
-interface Candidate { ref: ImageReference; group: ReplaceGroup; member: ReplaceMember }
+interface Candidate {
+  ref: ImageReference;
+  group: ReplaceGroup;
+  member: ReplaceMember;
+}
 
 function variantWhere(kind: string): string {
   return kind === 'image-set' ? 'image-set()' : 'srcset or <picture>';
@@ -42,7 +56,10 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
   const where = (r: { source: string; range: { start: { line: number } } }) => `${show(r.source)}:${r.range.start.line + 1}`;
   const groups = options.groupId === undefined ? input.groups : input.groups.filter((g) => g.id === options.groupId);
   if (options.groupId !== undefined && groups.length === 0) {
-    throw new ReplaceError('not-found', `No duplicate group "${options.groupId}"; list the groups with doublon scan and pick an id from there.`);
+    throw new ReplaceError(
+      'not-found',
+      `No duplicate group "${options.groupId}"; list the groups with doublon scan and pick an id from there.`,
+    );
   }
   const allCanonicals = new Set(input.groups.map((g) => path.resolve(g.canonical)));
 
@@ -55,7 +72,10 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
   for (const g of groups) {
     const refsByMember = new Map<string, ImageReference[]>();
     for (const m of g.members) {
-      refsByMember.set(m.path, input.referencesTo(m.path).map((r) => ({ ...r, source: path.resolve(r.source), target: path.resolve(r.target) })));
+      refsByMember.set(
+        m.path,
+        input.referencesTo(m.path).map((r) => ({ ...r, source: path.resolve(r.source), target: path.resolve(r.target) })),
+      );
     }
     // The members each (file, variant group) points at: two or more means variants on purpose.
     const variantTargets = new Map<string, Set<string>>();
@@ -73,32 +93,60 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
       const refs = refsByMember.get(m.path) ?? [];
       refsOfMember.set(m.path, refs);
       if (m.variant) {
-        skipped.push({ code: 'variant', groupId: g.id, image: m.path, reason: `${show(m.path)}: a variant of ${show(g.canonical)} on purpose (${m.variant}); kept` });
+        skipped.push({
+          code: 'variant',
+          groupId: g.id,
+          image: m.path,
+          reason: `${show(m.path)}: a variant of ${show(g.canonical)} on purpose (${m.variant}); kept`,
+        });
         continue;
       }
       if (!classes.includes(m.class)) {
         skipped.push({
-          code: 'class-not-selected', groupId: g.id, image: m.path,
+          code: 'class-not-selected',
+          groupId: g.id,
+          image: m.path,
           reason: `${show(m.path)}: a ${m.class} copy of ${show(g.canonical)} (${refs.length} reference${refs.length === 1 ? '' : 's'}); ${m.class} copies are replaced only when asked (classes: ${classes.join(', ')})`,
         });
         continue;
       }
       const canonicalMember = g.members.find((x) => path.resolve(x.path) === path.resolve(g.canonical));
-      const otherSize = !!canonicalMember && m.width !== undefined && canonicalMember.width !== undefined && (m.width !== canonicalMember.width || m.height !== canonicalMember.height);
+      const otherSize =
+        !!canonicalMember &&
+        m.width !== undefined &&
+        canonicalMember.width !== undefined &&
+        (m.width !== canonicalMember.width || m.height !== canonicalMember.height);
       for (const r of refs) {
         if (r.pixelSized && otherSize) {
           const why = `a CSS background without background-size is drawn at the image's own size (${m.width}×${m.height}, the canonical is ${canonicalMember?.width}×${canonicalMember?.height})`;
           notRewrittenWhy.set(refKey(r.source, r.start), why);
-          skipped.push({ code: 'pixel-size', groupId: g.id, image: m.path, source: r.source, line: r.range.start.line, reason: `${where(r)}: ${r.text} not rewritten: ${why}` });
+          skipped.push({
+            code: 'pixel-size',
+            groupId: g.id,
+            image: m.path,
+            source: r.source,
+            line: r.range.start.line,
+            reason: `${where(r)}: ${r.text} not rewritten: ${why}`,
+          });
           continue;
         }
         if (r.variantGroup !== undefined) {
           const targets = variantTargets.get(`${r.source}\0${r.variantGroup}`);
           if (targets && targets.size > 1) {
-            const others = [...targets].filter((t) => t !== path.resolve(m.path)).map(show).join(', ');
+            const others = [...targets]
+              .filter((t) => t !== path.resolve(m.path))
+              .map(show)
+              .join(', ');
             const why = `a variant of ${others} in the same ${variantWhere(r.kind)}`;
             notRewrittenWhy.set(refKey(r.source, r.start), why);
-            skipped.push({ code: 'variant', groupId: g.id, image: m.path, source: r.source, line: r.range.start.line, reason: `${where(r)}: ${r.text} is ${why}; variants are kept on purpose` });
+            skipped.push({
+              code: 'variant',
+              groupId: g.id,
+              image: m.path,
+              source: r.source,
+              line: r.range.start.line,
+              reason: `${where(r)}: ${r.text} is ${why}; variants are kept on purpose`,
+            });
             continue;
           }
         }
@@ -132,17 +180,29 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
         const p = path.resolve(m.path);
         if (p === path.resolve(g.canonical) || !classes.includes(m.class) || m.variant) continue;
         if (allCanonicals.has(p)) {
-          skipped.push({ code: 'still-referenced', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is the canonical of another group` });
+          skipped.push({
+            code: 'still-referenced',
+            groupId: g.id,
+            image: m.path,
+            reason: `${show(m.path)}: kept, it is the canonical of another group`,
+          });
           continue;
         }
         const left = (refsOfMember.get(m.path) ?? []).filter((r) => !rewritten.has(refKey(r.source, r.start)));
         if (left.length > 0) {
-          const list = left.slice(0, 3).map((r) => {
-            const why = notRewrittenWhy.get(refKey(r.source, r.start));
-            return `${where(r)} (not rewritten${why ? ': ' + why : ''})`;
-          }).join(', ');
+          const list = left
+            .slice(0, 3)
+            .map((r) => {
+              const why = notRewrittenWhy.get(refKey(r.source, r.start));
+              return `${where(r)} (not rewritten${why ? ': ' + why : ''})`;
+            })
+            .join(', ');
           skipped.push({
-            code: 'still-referenced', groupId: g.id, image: m.path, source: left[0].source, line: left[0].range.start.line,
+            code: 'still-referenced',
+            groupId: g.id,
+            image: m.path,
+            source: left[0].source,
+            line: left[0].range.start.line,
             reason: `${show(m.path)}: kept, still referenced by ${list}${left.length > 3 ? ` and ${left.length - 3} more` : ''}`,
           });
           continue;
@@ -153,7 +213,12 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
           continue;
         }
         if (libraryOf(p, input.resolve.libraries ?? [])) {
-          skipped.push({ code: 'permission', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, it is in a shared library (read only)` });
+          skipped.push({
+            code: 'permission',
+            groupId: g.id,
+            image: m.path,
+            reason: `${show(m.path)}: kept, it is in a shared library (read only)`,
+          });
           continue;
         }
         // Unresolved template mentions (daemon/refs): an expression that may name this file at build time.
@@ -161,7 +226,11 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
         if (mentions.length > 0) {
           const first = mentions[0];
           skipped.push({
-            code: 'still-referenced', groupId: g.id, image: m.path, source: first.source, line: first.range.start.line,
+            code: 'still-referenced',
+            groupId: g.id,
+            image: m.path,
+            source: first.source,
+            line: first.range.start.line,
             reason: `${show(m.path)}: kept, a template may name it: ${where(first)} ${first.text}${first.pattern ? ` (may name ${first.pattern})` : ''}${mentions.length > 1 ? ` and ${mentions.length - 1} more` : ''}`,
           });
           continue;
@@ -176,12 +245,22 @@ export async function makePlan(input: PlanInput, options: PlanOptions = {}): Pro
           }
           bytes = await fsp.readFile(p);
         } catch (e) {
-          skipped.push({ code: 'unreadable', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+          skipped.push({
+            code: 'unreadable',
+            groupId: g.id,
+            image: m.path,
+            reason: `${show(m.path)}: kept, cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          });
           continue;
         }
         const h = sha256(bytes);
         if (h !== m.sha256) {
-          skipped.push({ code: 'out-of-date', groupId: g.id, image: m.path, reason: `${show(m.path)}: kept, its content changed since it was indexed (rescan, then plan again)` });
+          skipped.push({
+            code: 'out-of-date',
+            groupId: g.id,
+            image: m.path,
+            reason: `${show(m.path)}: kept, its content changed since it was indexed (rescan, then plan again)`,
+          });
           continue;
         }
         removals.push({ path: p, sha256: h, bytes: bytes.length, groupId: g.id, canonical: path.resolve(g.canonical) });
@@ -226,7 +305,17 @@ async function planFile(
   const at = (c: Candidate) => `${show(source)}:${c.ref.range.start.line + 1}`;
   const skipAll = (code: SkippedItem['code'], why: string, list: Candidate[]) => {
     for (const c of list) {
-      skip({ code, groupId: c.group.id, image: c.member.path, source, line: c.ref.range.start.line, reason: `${at(c)}: ${c.ref.text} not rewritten: ${why}` }, { key: refKey(source, c.ref.start), text: why });
+      skip(
+        {
+          code,
+          groupId: c.group.id,
+          image: c.member.path,
+          source,
+          line: c.ref.range.start.line,
+          reason: `${at(c)}: ${c.ref.text} not rewritten: ${why}`,
+        },
+        { key: refKey(source, c.ref.start), text: why },
+      );
     }
   };
   const outside = outsideProblem(source, input.resolve.roots, input.indexDir);
@@ -263,7 +352,11 @@ async function planFile(
     same = false;
   }
   if (!same) {
-    skipAll('unreadable', `the file cannot be written back byte for byte as ${read.encoding} (or it changed while planning); fix its encoding or plan again`, cands);
+    skipAll(
+      'unreadable',
+      `the file cannot be written back byte for byte as ${read.encoding} (or it changed while planning); fix its encoding or plan again`,
+      cands,
+    );
     return undefined;
   }
   const text = read.text;
@@ -276,15 +369,22 @@ async function planFile(
     if (seen.has(r.start)) continue;
     seen.add(r.start);
     if (text.slice(r.start, r.end) !== r.text) {
-      skipAll('out-of-date', 'the index does not match the file\'s text there (rescan, then plan again)', [c]);
+      skipAll('out-of-date', "the index does not match the file's text there (rescan, then plan again)", [c]);
       continue;
     }
     let newText = rewriteReference(source, r.text, c.group.canonical, { ...input.resolve, kind: r.kind });
     if (read.encoding === 'latin1') newText = latin1Safe(newText);
     if (newText === r.text) continue;
     edits.push({
-      start: r.start, end: r.end, range: r.range, oldText: r.text, newText, kind: r.kind,
-      from: path.resolve(c.member.path), to: path.resolve(c.group.canonical), groupId: c.group.id,
+      start: r.start,
+      end: r.end,
+      range: r.range,
+      oldText: r.text,
+      newText,
+      kind: r.kind,
+      from: path.resolve(c.member.path),
+      to: path.resolve(c.group.canonical),
+      groupId: c.group.id,
     });
   }
   // Non-overlapping only (a reference inside another's range would be a bug upstream: keep the first).
@@ -307,24 +407,47 @@ async function planFile(
       const r = byStart.get(shift(e.start));
       // A library's URL is not a path this site resolves: what is checked is that it is the library's URL of the canonical.
       const url = libraryUrl(e.to, input.resolve);
-      const ok = url !== undefined
-        ? e.newText.startsWith(url)
-        : r !== undefined && r.text === e.newText && resolveReference(source, r.value, { ...input.resolve, kind: r.kind }) === e.to;
+      const ok =
+        url !== undefined
+          ? e.newText.startsWith(url)
+          : r !== undefined && r.text === e.newText && resolveReference(source, r.value, { ...input.resolve, kind: r.kind }) === e.to;
       if (!ok) bad.push(e);
     }
     const editedStarts = new Set(edits.map((e) => e.start));
     const broken = before.filter((r) => !editedStarts.has(r.start) && byStart.get(shift(r.start))?.text !== r.text);
     if (bad.length === 0 && broken.length === 0) break;
     if (broken.length > 0 || round === 3) {
-      const why = broken.length > 0
-        ? `rewriting this file would change how ${show(source)}:${broken[0].range.start.line + 1} (${broken[0].text}) is read`
-        : 'the rewritten paths could not be checked';
-      for (const e of edits) skip({ code: 'unresolved', groupId: e.groupId, image: e.from, source, line: e.range.start.line, reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}` }, { key: refKey(source, e.start), text: why });
+      const why =
+        broken.length > 0
+          ? `rewriting this file would change how ${show(source)}:${broken[0].range.start.line + 1} (${broken[0].text}) is read`
+          : 'the rewritten paths could not be checked';
+      for (const e of edits)
+        skip(
+          {
+            code: 'unresolved',
+            groupId: e.groupId,
+            image: e.from,
+            source,
+            line: e.range.start.line,
+            reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}`,
+          },
+          { key: refKey(source, e.start), text: why },
+        );
       return undefined;
     }
     for (const e of bad) {
       const why = `"${e.newText}" would not resolve to ${show(e.to)} here`;
-      skip({ code: 'unresolved', groupId: e.groupId, image: e.from, source, line: e.range.start.line, reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}` }, { key: refKey(source, e.start), text: why });
+      skip(
+        {
+          code: 'unresolved',
+          groupId: e.groupId,
+          image: e.from,
+          source,
+          line: e.range.start.line,
+          reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}`,
+        },
+        { key: refKey(source, e.start), text: why },
+      );
     }
     edits = edits.filter((e) => !bad.includes(e));
   }
@@ -393,9 +516,19 @@ async function keepMentioned(
     }
     const first = firstOf.get(r.path)!;
     skipped.push({
-      code: 'mentioned', groupId: r.groupId, image: r.path, source: first.path, line: first.line - 1,
+      code: 'mentioned',
+      groupId: r.groupId,
+      image: r.path,
+      source: first.path,
+      line: first.line - 1,
       reason: `${show(r.path)}: kept, mentioned in ${where.slice(0, 3).join(', ')}${where.length > 3 ? ` and ${where.length - 3} more` : ''} (${JSON.stringify(first.text.length > 100 ? first.text.slice(0, 100) + '…' : first.text)}), which the plan does not rewrite`,
     });
   }
-  return ordered.map((m) => ({ path: m.path, line: m.line, column: m.column, text: m.text, images: m.images.filter((image) => kept.has(image)) }));
+  return ordered.map((m) => ({
+    path: m.path,
+    line: m.line,
+    column: m.column,
+    text: m.text,
+    images: m.images.filter((image) => kept.has(image)),
+  }));
 }

@@ -45,7 +45,8 @@ export function outsideProblem(p: unknown, roots: readonly string[], indexDir: s
   if (typeof p !== 'string' || p === '' || p.includes('\0')) return 'not a path';
   if (!path.isAbsolute(p)) return 'not an absolute path';
   const real = realPathOf(p);
-  if (!isUnder(real, realRoots(roots))) return `outside the roots (${roots.join(', ')})${real !== path.resolve(p) ? ` once links are resolved (${real})` : ''}`;
+  if (!isUnder(real, realRoots(roots)))
+    return `outside the roots (${roots.join(', ')})${real !== path.resolve(p) ? ` once links are resolved (${real})` : ''}`;
   if (indexDir && isUnder(real, realRoots([indexDir]))) return 'inside the index folder';
   return undefined;
 }

@@ -60,17 +60,31 @@ export function readBaseline(where: BaselineFile, cwd: string): LoadedBaseline {
     );
   }
   const baseline = raw as { version?: unknown; duplicates?: unknown };
-  if (typeof raw !== 'object' || raw === null || (baseline.version !== 1 && baseline.version !== 2) || !Array.isArray(baseline.duplicates)) {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    (baseline.version !== 1 && baseline.version !== 2) ||
+    !Array.isArray(baseline.duplicates)
+  ) {
     throw new BaselineError(`baseline ${where.shown}: expected { "version": 2, "duplicates": [...] }, received something else`);
   }
-  const entries = (baseline.duplicates as unknown[]).filter((d): d is BaselineEntry =>
-    typeof d === 'object' && d !== null && typeof (d as BaselineEntry).path === 'string' && typeof (d as BaselineEntry).sha256 === 'string');
+  const entries = (baseline.duplicates as unknown[]).filter(
+    (d): d is BaselineEntry =>
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as BaselineEntry).path === 'string' &&
+      typeof (d as BaselineEntry).sha256 === 'string',
+  );
   const base = baseline.version === 1 ? cwd : path.dirname(where.file);
   return { entries, keys: entries.map((e) => keyOf(path.resolve(base, e.path), e.sha256)) };
 }
 
 function entryOf(finding: Finding, cwd: string, baselineFile: string): BaselineEntry {
-  return { path: relativePosix(path.dirname(baselineFile), path.resolve(cwd, finding.member.path)), sha256: finding.member.sha256, class: finding.member.class };
+  return {
+    path: relativePosix(path.dirname(baselineFile), path.resolve(cwd, finding.member.path)),
+    sha256: finding.member.sha256,
+    class: finding.member.class,
+  };
 }
 
 export function makeBaseline(findings: readonly Finding[], cwd: string, baselineFile: string): Baseline {
@@ -80,7 +94,10 @@ export function makeBaseline(findings: readonly Finding[], cwd: string, baseline
 export function writeBaseline(file: string, baseline: Baseline): void {
   // One entry per line: a diff of the baseline shows the duplicates added and removed, nothing else.
   const lines = baseline.duplicates.map((d) => `    ${JSON.stringify(d)}`);
-  fs.writeFileSync(file, `{\n  "version": ${baseline.version},\n  "duplicates": [${lines.length ? `\n${lines.join(',\n')}\n  ` : ''}]\n}\n`);
+  fs.writeFileSync(
+    file,
+    `{\n  "version": ${baseline.version},\n  "duplicates": [${lines.length ? `\n${lines.join(',\n')}\n  ` : ''}]\n}\n`,
+  );
 }
 
 export interface BaselineMatch {

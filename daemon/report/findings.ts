@@ -27,7 +27,10 @@ export { DUPLICATE_CLASSES };
 
 export function findingsOf(groups: ReportGroup[], failOn: readonly FailOn[]): Finding[] {
   return groups.flatMap((group) =>
-    group.members.slice(1).filter((m) => !m.variant).map((member) => ({ group, member, severity: failOn.includes(member.class) ? 'error' as const : 'warning' as const })),
+    group.members
+      .slice(1)
+      .filter((m) => !m.variant)
+      .map((member) => ({ group, member, severity: failOn.includes(member.class) ? ('error' as const) : ('warning' as const) })),
   );
 }
 

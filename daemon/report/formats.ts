@@ -48,7 +48,12 @@ export interface CheckOutput {
 
 export function findingMessage(finding: Finding): string {
   const { member, group } = finding;
-  const how = member.class === 'near' ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)` : member.class === 'pixel' ? 'a pixel-identical copy' : 'an exact copy';
+  const how =
+    member.class === 'near'
+      ? `a near copy (${(Math.floor(member.similarity * 1000) / 10).toFixed(1)}% similar)`
+      : member.class === 'pixel'
+        ? 'a pixel-identical copy'
+        : 'an exact copy';
   return `${quotePath(member.path)} is ${how} of ${canonicalOf(group)} (${formatBytes(member.bytes)} reclaimable)`;
 }
 
@@ -59,7 +64,9 @@ export function referenceMessage(finding: Finding): string {
 
 /** The canonical as messages name it: its path, and its URL when it is a shared library's image. */
 function canonicalOf(group: Finding['group']): string {
-  return group.canonicalUrl ? `${quotePath(group.canonical)} (library image, ${escapeControls(group.canonicalUrl)})` : quotePath(group.canonical);
+  return group.canonicalUrl
+    ? `${quotePath(group.canonical)} (library image, ${escapeControls(group.canonicalUrl)})`
+    : quotePath(group.canonical);
 }
 
 export function unreadableMessage(image: UnreadableImage): string {
@@ -73,7 +80,9 @@ export function formatText(out: CheckOutput): string {
   const label = (s: Severity): string => (s === 'error' ? style.red('error  ') : style.yellow('warning'));
   const lines = out.findings.flatMap((f) => [
     `${label(f.severity)}  ${findingMessage(f)}  ${style.dim(CLASS_RULES[f.member.class].id)}`,
-    ...(f.member.referencedFrom ?? []).map((r) => style.dim(`           referenced at ${quotePath(r.path)}:${r.line + 1}:${r.character + 1}`)),
+    ...(f.member.referencedFrom ?? []).map((r) =>
+      style.dim(`           referenced at ${quotePath(r.path)}:${r.line + 1}:${r.character + 1}`),
+    ),
   ]);
   for (const u of out.unreadable) lines.push(`${label(u.severity)}  ${unreadableMessage(u)}  ${style.dim(UNREADABLE_RULE.id)}`);
   const known = out.known > 0 ? ` (${out.known} more in the baseline)` : '';
@@ -110,7 +119,8 @@ function fingerprint(...parts: Array<string | number>): string {
 /** One per finding: the copy's path and content. */
 const memberFingerprint = (f: Finding): string => fingerprint('member', f.member.path, f.member.sha256);
 /** One per reference: where it is (path, line, column) and what it points at. */
-const referenceFingerprint = (f: Finding, r: ReportLocation): string => fingerprint('reference', r.path, r.line, r.character, f.member.path, f.member.sha256);
+const referenceFingerprint = (f: Finding, r: ReportLocation): string =>
+  fingerprint('reference', r.path, r.line, r.character, f.member.path, f.member.sha256);
 const unreadableFingerprint = (u: UnreadableImage): string => fingerprint('unreadable', u.path);
 
 const sarifLevel = (s: Severity): 'error' | 'warning' => s;
@@ -128,9 +138,11 @@ export function catalogueMessage(f: CrossSiteFinding): string {
   const how = f.class === 'exact' ? 'a copy' : `a near copy (${(Math.floor(f.similarity * 1000) / 10).toFixed(1)}% similar)`;
   const where = `${f.other.repository}:${f.other.path}`;
   const url = f.other.url ? `, served at ${f.other.url}` : '';
-  return escapeControls(f.other.library
-    ? `${quotePath(f.path)} is ${how} of the library image ${where}${url}: use the library's URL instead`
-    : `${quotePath(f.path)} is ${how} of ${where}${url} in another site of the catalogue`);
+  return escapeControls(
+    f.other.library
+      ? `${quotePath(f.path)} is ${how} of the library image ${where}${url}: use the library's URL instead`
+      : `${quotePath(f.path)} is ${how} of ${where}${url} in another site of the catalogue`,
+  );
 }
 
 const catalogueRule = (f: CrossSiteFinding) => (f.other.library ? LIBRARY_COPY_RULE : SITE_COPY_RULE);
@@ -141,8 +153,14 @@ interface SarifResult {
   ruleIndex: number;
   level: 'error' | 'warning' | 'note';
   message: { text: string };
-  locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } } }>;
-  relatedLocations?: Array<{ id: number; message: { text: string }; physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }>;
+  locations: Array<{
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } };
+  }>;
+  relatedLocations?: Array<{
+    id: number;
+    message: { text: string };
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } };
+  }>;
   partialFingerprints: Record<string, string>;
   properties?: Record<string, unknown>;
 }
@@ -173,7 +191,9 @@ export function formatSarif(out: CheckOutput): string {
     properties: { tags: ['maintainability'], precision: r === CLASS_RULES.near ? 'high' : 'very-high' },
   }));
   const ruleIndex = (id: string): number => rules.findIndex((r) => r.id === id);
-  const canonical = (f: Finding) => [{ id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: artifact(f.group.canonical) } }];
+  const canonical = (f: Finding) => [
+    { id: 1, message: { text: 'canonical image' }, physicalLocation: { artifactLocation: artifact(f.group.canonical) } },
+  ];
   const results: SarifResult[] = out.findings.flatMap((f): SarifResult[] => {
     const rule = CLASS_RULES[f.member.class];
     return [
@@ -192,7 +212,9 @@ export function formatSarif(out: CheckOutput): string {
         ruleIndex: ruleIndex(REFERENCE_RULE.id),
         level: sarifLevel(f.severity),
         message: { text: referenceMessage(f) },
-        locations: [{ physicalLocation: { artifactLocation: artifact(r.path), region: { startLine: r.line + 1, startColumn: r.character + 1 } } }],
+        locations: [
+          { physicalLocation: { artifactLocation: artifact(r.path), region: { startLine: r.line + 1, startColumn: r.character + 1 } } },
+        ],
         relatedLocations: canonical(f),
         partialFingerprints: { 'doublon/v2': referenceFingerprint(f, r) },
         properties: { group: f.group.id },
@@ -208,7 +230,14 @@ export function formatSarif(out: CheckOutput): string {
       message: { text: catalogueMessage(f) },
       locations: [{ physicalLocation: { artifactLocation: artifact(f.path) } }],
       partialFingerprints: { 'doublon/v2': catalogueFingerprint(f) },
-      properties: { class: f.class, similarity: f.similarity, repository: f.other.repository, otherPath: f.other.path, library: f.other.library, ...(f.other.url ? { url: f.other.url } : {}) },
+      properties: {
+        class: f.class,
+        similarity: f.similarity,
+        repository: f.other.repository,
+        otherPath: f.other.path,
+        library: f.other.library,
+        ...(f.other.url ? { url: f.other.url } : {}),
+      },
     });
   }
   for (const u of out.unreadable) {
@@ -224,13 +253,15 @@ export function formatSarif(out: CheckOutput): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, informationUri: REPOSITORY_URL, rules } },
-      originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(out.srcRoot.endsWith('/') ? out.srcRoot : out.srcRoot + '/').href } },
-      results,
-      invocations: [{ executionSuccessful: true }],
-      columnKind: 'utf16CodeUnits',
-    }],
+    runs: [
+      {
+        tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, informationUri: REPOSITORY_URL, rules } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(out.srcRoot.endsWith('/') ? out.srcRoot : out.srcRoot + '/').href } },
+        results,
+        invocations: [{ executionSuccessful: true }],
+        columnKind: 'utf16CodeUnits',
+      },
+    ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
 }
@@ -248,10 +279,13 @@ export const ghFile = (p: string): string => ghEscape(quotePath(p), true);
 export function formatGithub(out: CheckOutput): string {
   const lines = out.findings.flatMap((f) => [
     `::${f.severity} file=${ghFile(f.member.path)},title=${ghEscape(`Duplicate image (${f.member.class})`, true)}::${ghEscape(findingMessage(f))}`,
-    ...(f.member.referencedFrom ?? []).map((r) =>
-      `::${f.severity} file=${ghFile(r.path)},line=${r.line + 1},col=${r.character + 1},title=${ghEscape('Reference to a duplicate image', true)}::${ghEscape(referenceMessage(f))}`),
+    ...(f.member.referencedFrom ?? []).map(
+      (r) =>
+        `::${f.severity} file=${ghFile(r.path)},line=${r.line + 1},col=${r.character + 1},title=${ghEscape('Reference to a duplicate image', true)}::${ghEscape(referenceMessage(f))}`,
+    ),
   ]);
-  for (const u of out.unreadable) lines.push(`::${u.severity} file=${ghFile(u.path)},title=Unreadable image::${ghEscape(unreadableMessage(u))}`);
+  for (const u of out.unreadable)
+    lines.push(`::${u.severity} file=${ghFile(u.path)},title=Unreadable image::${ghEscape(unreadableMessage(u))}`);
   return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
@@ -308,10 +342,15 @@ export function formatGitlab(out: CheckOutput): string {
 
 export function formatCheck(format: CheckFormat, out: CheckOutput): string {
   switch (format) {
-    case 'text': return formatText(out);
-    case 'json': return formatJson(out);
-    case 'sarif': return formatSarif(out);
-    case 'github': return formatGithub(out);
-    case 'gitlab': return formatGitlab(out);
+    case 'text':
+      return formatText(out);
+    case 'json':
+      return formatJson(out);
+    case 'sarif':
+      return formatSarif(out);
+    case 'github':
+      return formatGithub(out);
+    case 'gitlab':
+      return formatGitlab(out);
   }
 }

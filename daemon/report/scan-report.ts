@@ -12,7 +12,12 @@ export function displayPath(absolute: string, base: string): string {
 /** Where an image is referenced (absolute source paths), when references are indexed. */
 export type ReferenceLookup = (imagePath: string) => Array<Pick<ImageReference, 'source' | 'range'>>;
 
-export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?: ReferenceLookup, libraries?: ResolveOptions['libraries']): ReportGroup {
+export function toReportGroup(
+  group: DuplicateGroup,
+  base: string,
+  referencesOf?: ReferenceLookup,
+  libraries?: ResolveOptions['libraries'],
+): ReportGroup {
   const url = libraries && libraryUrl(group.canonical.path, { libraries }, true);
   return {
     id: group.id,
@@ -30,7 +35,9 @@ export function toReportGroup(group: DuplicateGroup, base: string, referencesOf?
       height: m.image.height,
       sha256: m.image.sha256,
       references: m.image.references,
-      ...(referencesOf ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), ...r.range.start })) } : {}),
+      ...(referencesOf
+        ? { referencedFrom: referencesOf(m.image.path).map((r) => ({ path: displayPath(r.source, base), ...r.range.start })) }
+        : {}),
       ...(m.variant ? { variant: m.variant } : {}),
     })),
   };
@@ -43,7 +50,13 @@ export interface UnreadableFile {
   message: string;
 }
 
-export function toScanReport(groups: DuplicateGroup[], errors: readonly UnreadableFile[], base: string, referencesOf?: ReferenceLookup, libraries?: ResolveOptions['libraries']): ScanReport {
+export function toScanReport(
+  groups: DuplicateGroup[],
+  errors: readonly UnreadableFile[],
+  base: string,
+  referencesOf?: ReferenceLookup,
+  libraries?: ResolveOptions['libraries'],
+): ScanReport {
   return {
     version: REPORT_VERSION,
     groups: groups.map((g) => toReportGroup(g, base, referencesOf, libraries)),

@@ -43,7 +43,6 @@ export interface CrawlResult {
 
 const STAT_BATCH = 500;
 
-
 export function describeFsError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   switch (e.code) {
@@ -62,7 +61,8 @@ export function describeFsError(error: unknown): string {
 /** A file name's bytes for a message: printable ASCII as is, every other byte as \xNN. */
 export function escapeNameBytes(bytes: Uint8Array): string {
   let text = '';
-  for (const byte of bytes) text += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  for (const byte of bytes)
+    text += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
   return text;
 }
 
@@ -77,8 +77,10 @@ export interface Pruning {
 
 /** The walker's `enter` for a root's tree (folders relative to the root). */
 export function enterFolderUnder(pruning: Pruning): (folder: SubFolder) => boolean {
-  return (folder) => !pruning.skipFolders?.has(folder.absolute) && pruning.filter.enterFolder(folder.relative)
-    && !(pruning.gitignore?.ignoresRelative(folder.relative, true) ?? false);
+  return (folder) =>
+    !pruning.skipFolders?.has(folder.absolute) &&
+    pruning.filter.enterFolder(folder.relative) &&
+    !(pruning.gitignore?.ignoresRelative(folder.relative, true) ?? false);
 }
 
 /**
@@ -109,9 +111,15 @@ export async function crawl(options: CrawlOptions): Promise<CrawlResult> {
       // A daemon keeps answering requests during its scan.
       await new Promise<void>((resolve) => setImmediate(resolve));
       for (const name of folder.invalidNames) {
-        errors.push({ path: `${folder.absolute}${path.sep}${escapeNameBytes(name)}`, message: 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it' });
+        errors.push({
+          path: `${folder.absolute}${path.sep}${escapeNameBytes(name)}`,
+          message: 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it',
+        });
       }
-      gitignore?.sawFolder(folder.relative, folder.entries.some((e) => e.name === '.gitignore' && e.isFile()));
+      gitignore?.sawFolder(
+        folder.relative,
+        folder.entries.some((e) => e.name === '.gitignore' && e.isFile()),
+      );
       for (const entry of folder.entries) {
         // Folders are the walker's (through `enter`); links, sockets, FIFOs and devices are not indexed.
         if (!entry.isFile()) continue;

@@ -85,7 +85,10 @@ export class GitignoreStack {
   private listedAt = 0;
   private readonly relist: boolean;
 
-  constructor(private readonly root: string, options: GitignoreOptions = {}) {
+  constructor(
+    private readonly root: string,
+    options: GitignoreOptions = {},
+  ) {
     this.relist = options.relist ?? true;
   }
 

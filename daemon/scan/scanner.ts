@@ -63,7 +63,9 @@ function openFile(file: string): Promise<number> {
 }
 
 function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    fs.read(fd, buffer, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))),
+  );
 }
 
 function closeFile(fd: number): Promise<void> {
@@ -114,7 +116,12 @@ export interface IndexContext {
 }
 
 /** Reads, hashes and (if the content is new) fingerprints one file, and records the result. */
-export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, limits: DecodeOptions, context?: IndexContext): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
+export async function indexFile(
+  store: IndexStore<Fingerprint>,
+  stat: FileStat,
+  limits: DecodeOptions,
+  context?: IndexContext,
+): Promise<{ decoded: boolean; error?: string; record: FileRecord }> {
   let bytes: Buffer;
   try {
     bytes = context ? await context.reader.read(stat.path, stat.size) : await fs.promises.readFile(stat.path);
@@ -160,7 +167,11 @@ export async function indexFile(store: IndexStore<Fingerprint>, stat: FileStat, 
   }
   // The record keeps the stat taken before reading: if the file changes meanwhile, the next scan sees it.
   const record: FileRecord = {
-    path: stat.path, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256: digest,
+    path: stat.path,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+    ino: stat.ino,
+    sha256: digest,
     ...(summary.image ? { image: summary.image } : {}),
   };
   store.putFile(record);
@@ -200,7 +211,12 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   const decoding = new Map<string, Promise<ContentSummary>>();
   await forEachLimited(changed, options.concurrency ?? DEFAULT_CONCURRENCY, async (stat) => {
     const reader = readers.pop() ?? new FileReader();
-    const result = await indexFile(store, stat, { maxPixels: options.maxPixels, maxSvgBytes: options.maxSvgBytes }, { reader, contents, decoding }).finally(() => readers.push(reader));
+    const result = await indexFile(
+      store,
+      stat,
+      { maxPixels: options.maxPixels, maxSvgBytes: options.maxSvgBytes },
+      { reader, contents, decoding },
+    ).finally(() => readers.push(reader));
     records.push(result.record);
     stats.read++;
     if (result.decoded) stats.decoded++;

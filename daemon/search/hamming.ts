@@ -121,9 +121,7 @@ export function hammingDistance256(a: Uint8Array, b: Uint8Array): number {
   checkKey('hammingDistance256', b);
   let d = 0;
   for (let i = 0; i < 32; i += 4) {
-    d += popcount32(
-      ((a[i] ^ b[i]) | ((a[i + 1] ^ b[i + 1]) << 8) | ((a[i + 2] ^ b[i + 2]) << 16) | ((a[i + 3] ^ b[i + 3]) << 24)) >>> 0,
-    );
+    d += popcount32(((a[i] ^ b[i]) | ((a[i + 1] ^ b[i + 1]) << 8) | ((a[i + 2] ^ b[i + 2]) << 16) | ((a[i + 3] ^ b[i + 3]) << 24)) >>> 0);
   }
   return d;
 }
@@ -256,15 +254,22 @@ export class HammingIndex {
   /** Bytes held by the typed arrays (WebAssembly memory with the keys, ids, state, postings, offsets). */
   get memoryBytes(): number {
     return (
-      this.memory.buffer.byteLength + this.ids.byteLength + this.state.byteLength + (this.offsets?.byteLength ?? 0) +
-      this.postLo.byteLength + this.postHi.byteLength + this.heads.byteLength + this.chain.byteLength
+      this.memory.buffer.byteLength +
+      this.ids.byteLength +
+      this.state.byteLength +
+      (this.offsets?.byteLength ?? 0) +
+      this.postLo.byteLength +
+      this.postHi.byteLength +
+      this.heads.byteLength +
+      this.chain.byteLength
     );
   }
 
   /** Adds an (id, key) pair; the index is a set of pairs, so adding a pair it holds does nothing. */
   add(id: number, key: Uint8Array): void {
     checkKey('HammingIndex.add', key);
-    if (typeof id !== 'number' || !Number.isFinite(id)) throw new TypeError(`HammingIndex.add: expected a finite number for id but received ${String(id)}`);
+    if (typeof id !== 'number' || !Number.isFinite(id))
+      throw new TypeError(`HammingIndex.add: expected a finite number for id but received ${String(id)}`);
     toWords(key, this.q, 0);
     if (this.find(id, this.q) >= 0) return;
     const slot = this.allocate();

@@ -51,24 +51,80 @@ const i64Load = (offset: number): number[] => [0x29, 0x03, ...uleb(offset)];
 const i32Store = (offset: number): number[] => [0x36, 0x02, ...uleb(offset)];
 const i32Const = (v: number): number[] => [0x41, ...uleb(v)]; // small non-negative values only (< 64)
 // Locals: 0 p, 1 n, 2 q, 3 r, 4 out | 5 end, 6 count, 7 d (i32) | 8..11 q0..q3 (i64)
-const term = (k: number): number[] => [...get(0), ...i64Load(8 * k), ...get(8 + k), 0x85 /* i64.xor */, 0x7b /* i64.popcnt */, 0xa7 /* i32.wrap_i64 */];
+const term = (k: number): number[] => [
+  ...get(0),
+  ...i64Load(8 * k),
+  ...get(8 + k),
+  0x85 /* i64.xor */,
+  0x7b /* i64.popcnt */,
+  0xa7 /* i32.wrap_i64 */,
+];
 const slot = (): number[] => [...get(4), ...get(6), ...i32Const(3), 0x74 /* i32.shl */, 0x6a /* i32.add */];
 
 const BODY = [
-  0x02, 0x03, I32, 0x04, I64, // local declarations
-  ...get(2), ...i64Load(0), ...set(8), ...get(2), ...i64Load(8), ...set(9),
-  ...get(2), ...i64Load(16), ...set(10), ...get(2), ...i64Load(24), ...set(11),
-  ...get(0), ...get(1), ...i32Const(5), 0x74, 0x6a, ...set(5),
-  0x02, 0x40, // block
-  ...get(0), ...get(5), 0x4f /* i32.ge_u */, 0x0d, 0x00, // br_if 0
-  0x03, 0x40, // loop
-  ...term(0), ...term(1), 0x6a, ...term(2), 0x6a, ...term(3), 0x6a, ...tee(7),
-  ...get(3), 0x4d /* i32.le_u */, 0x04, 0x40, // if
-  ...slot(), ...get(0), ...i32Store(0),
-  ...slot(), ...get(7), ...i32Store(4),
-  ...get(6), ...i32Const(1), 0x6a, ...set(6),
+  0x02,
+  0x03,
+  I32,
+  0x04,
+  I64, // local declarations
+  ...get(2),
+  ...i64Load(0),
+  ...set(8),
+  ...get(2),
+  ...i64Load(8),
+  ...set(9),
+  ...get(2),
+  ...i64Load(16),
+  ...set(10),
+  ...get(2),
+  ...i64Load(24),
+  ...set(11),
+  ...get(0),
+  ...get(1),
+  ...i32Const(5),
+  0x74,
+  0x6a,
+  ...set(5),
+  0x02,
+  0x40, // block
+  ...get(0),
+  ...get(5),
+  0x4f /* i32.ge_u */,
+  0x0d,
+  0x00, // br_if 0
+  0x03,
+  0x40, // loop
+  ...term(0),
+  ...term(1),
+  0x6a,
+  ...term(2),
+  0x6a,
+  ...term(3),
+  0x6a,
+  ...tee(7),
+  ...get(3),
+  0x4d /* i32.le_u */,
+  0x04,
+  0x40, // if
+  ...slot(),
+  ...get(0),
+  ...i32Store(0),
+  ...slot(),
+  ...get(7),
+  ...i32Store(4),
+  ...get(6),
+  ...i32Const(1),
+  0x6a,
+  ...set(6),
   0x0b, // end if
-  ...get(0), ...i32Const(32), 0x6a, ...tee(0), ...get(5), 0x49 /* i32.lt_u */, 0x0d, 0x00, // br_if 0 (loop)
+  ...get(0),
+  ...i32Const(32),
+  0x6a,
+  ...tee(0),
+  ...get(5),
+  0x49 /* i32.lt_u */,
+  0x0d,
+  0x00, // br_if 0 (loop)
   0x0b, // end loop
   0x0b, // end block
   ...get(6),
@@ -130,7 +186,14 @@ const FUNCTIONS = [BODY, ...Array.from({ length: MAX_QUERIES }, (_, i) => manyBo
 const EXPORTS = ['scan', ...Array.from({ length: MAX_QUERIES }, (_, i) => `many${i + 1}`)];
 
 const BYTES = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
   ...section(1, [1, 0x60, 5, I32, I32, I32, I32, I32, 1, I32]), // type: (i32 ×5) → i32
   ...section(2, [1, ...name('m'), ...name('memory'), 0x02, 0x00, 0x01]), // import memory, min 1 page
   ...section(3, [...uleb(FUNCTIONS.length), ...FUNCTIONS.map(() => 0)]), // every function of type 0

@@ -29,7 +29,16 @@ export function watchCatalogue(
     keyCache: keyCacheFile(config().indexDir),
     images: () => ({
       // A shared library's files are not this site's images: they are never published as its own.
-      images: [...index.entries.values()].filter((e) => isSiteFile(e.path, config().libraries)).map((e) => ({ file: e.path, path: relativePosix(config().baseDir, e.path), sha256: e.sha256, width: e.width, height: e.height, bytes: e.bytes })),
+      images: [...index.entries.values()]
+        .filter((e) => isSiteFile(e.path, config().libraries))
+        .map((e) => ({
+          file: e.path,
+          path: relativePosix(config().baseDir, e.path),
+          sha256: e.sha256,
+          width: e.width,
+          height: e.height,
+          bytes: e.bytes,
+        })),
       fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
     }),
     onChange,

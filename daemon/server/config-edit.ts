@@ -25,7 +25,10 @@ export async function addIgnoreEntry(config: ResolvedConfig, files: string[]): P
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new RpcError(RpcErrorCodes.ConfigInvalid, `${file} is not valid JSON (${(error as Error).message}); fix it before ignoring duplicates`);
+      throw new RpcError(
+        RpcErrorCodes.ConfigInvalid,
+        `${file} is not valid JSON (${(error as Error).message}); fix it before ignoring duplicates`,
+      );
     }
   }
   const relative = files.map((p) => toPosix(path.relative(config.baseDir, p)));
@@ -38,6 +41,9 @@ export async function addIgnoreEntry(config: ResolvedConfig, files: string[]): P
     await atomicWrite(file, JSON.stringify(raw, null, 2) + '\n', old ? { mode: old.mode, uid: old.uid, gid: old.gid } : { mode: 0o644 });
     return { ...config, file, settings: readConfigFile(file) };
   } catch (error) {
-    throw new RpcError(RpcErrorCodes.ConfigInvalid, error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`);
+    throw new RpcError(
+      RpcErrorCodes.ConfigInvalid,
+      error instanceof ConfigError ? error.message : `cannot write ${file}: ${(error as Error).message}`,
+    );
   }
 }

@@ -110,7 +110,10 @@ export class Dispatcher {
   private readonly maxBatchRequests: number;
   private readonly maxBatchResponseBytes: number;
 
-  constructor(private readonly endpoint: RpcEndpoint, options: DispatcherOptions = {}) {
+  constructor(
+    private readonly endpoint: RpcEndpoint,
+    options: DispatcherOptions = {},
+  ) {
     this.log = options.log ?? defaultLog;
     this.maxBatchRequests = options.maxBatchRequests ?? MAX_BATCH_REQUESTS;
     this.maxBatchResponseBytes = options.maxBatchResponseBytes ?? MAX_BATCH_RESPONSE_BYTES;
@@ -142,7 +145,13 @@ export class Dispatcher {
       const size = Buffer.byteLength(text) + 1;
       if (full || bytes + size > this.maxBatchResponseBytes) {
         full = true;
-        text = JSON.stringify(failure(response.id, RpcErrorCodes.ResponseTooLarge, `Response too large: the responses of this batch exceed ${formatBytes(this.maxBatchResponseBytes)}; send this request again alone or in a smaller batch`));
+        text = JSON.stringify(
+          failure(
+            response.id,
+            RpcErrorCodes.ResponseTooLarge,
+            `Response too large: the responses of this batch exceed ${formatBytes(this.maxBatchResponseBytes)}; send this request again alone or in a smaller batch`,
+          ),
+        );
       }
       bytes += Buffer.byteLength(text) + 1;
       parts.push(text);
@@ -151,9 +160,14 @@ export class Dispatcher {
   }
 
   private batchRefusal(batch: unknown[]): JsonRpcFailure | undefined {
-    if (batch.length === 0) return failure(null, RpcErrorCodes.InvalidRequest, 'Invalid Request: expected a non-empty batch, received an empty array');
+    if (batch.length === 0)
+      return failure(null, RpcErrorCodes.InvalidRequest, 'Invalid Request: expected a non-empty batch, received an empty array');
     if (batch.length > this.maxBatchRequests) {
-      return failure(null, RpcErrorCodes.InvalidRequest, `Invalid Request: a batch holds at most ${this.maxBatchRequests} requests, received ${batch.length}; send them in smaller batches`);
+      return failure(
+        null,
+        RpcErrorCodes.InvalidRequest,
+        `Invalid Request: a batch holds at most ${this.maxBatchRequests} requests, received ${batch.length}; send them in smaller batches`,
+      );
     }
     return undefined;
   }
@@ -184,7 +198,9 @@ export class Dispatcher {
     const id = isNotification ? null : (message.id as JsonRpcId);
     const outcome = await this.run(method, message.params as Record<string, unknown> | unknown[] | undefined, context, isNotification);
     if (isNotification) return undefined;
-    return 'error' in outcome ? failure(id, outcome.error.code, outcome.error.message, outcome.error.data) : { jsonrpc: '2.0', result: outcome.result, id };
+    return 'error' in outcome
+      ? failure(id, outcome.error.code, outcome.error.message, outcome.error.data)
+      : { jsonrpc: '2.0', result: outcome.result, id };
   }
 
   private async run(
@@ -202,7 +218,12 @@ export class Dispatcher {
     if (Array.isArray(params)) {
       if (params.length > names.length) {
         const expected = names.length === 0 ? 'no parameters' : `at most ${names.length} (${names.join(', ')})`;
-        return { error: { code: RpcErrorCodes.InvalidParams, message: `Invalid params: ${method} takes ${expected}, received ${params.length} by position` } };
+        return {
+          error: {
+            code: RpcErrorCodes.InvalidParams,
+            message: `Invalid params: ${method} takes ${expected}, received ${params.length} by position`,
+          },
+        };
       }
       named = {};
       params.forEach((value, index) => {
@@ -218,7 +239,9 @@ export class Dispatcher {
       if (error instanceof RpcError) return { error: error.toJSON() };
       if (error instanceof ResponseError) return { error: error.toJson() };
       const text = error instanceof Error ? error.message : String(error);
-      this.log(`[${context.transport} ${context.client}] ${isNotification ? 'notification' : 'request'} ${method} failed: ${error instanceof Error ? (error.stack ?? text) : text}`);
+      this.log(
+        `[${context.transport} ${context.client}] ${isNotification ? 'notification' : 'request'} ${method} failed: ${error instanceof Error ? (error.stack ?? text) : text}`,
+      );
       return { error: { code: RpcErrorCodes.InternalError, message: `Internal error: request ${method} failed with message: ${text}` } };
     }
   }
@@ -237,8 +260,14 @@ export function encodeResponse(payload: JsonRpcResponse | JsonRpcResponse[], log
         JSON.stringify(response);
         return response;
       } catch (error) {
-        log(`response to id ${JSON.stringify(response.id)} cannot be serialized: ${error instanceof Error ? error.message : String(error)}`);
-        return failure(response.id, RpcErrorCodes.InternalError, `Internal error: the result cannot be serialized as JSON (${error instanceof Error ? error.message : String(error)})`);
+        log(
+          `response to id ${JSON.stringify(response.id)} cannot be serialized: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return failure(
+          response.id,
+          RpcErrorCodes.InternalError,
+          `Internal error: the result cannot be serialized as JSON (${error instanceof Error ? error.message : String(error)})`,
+        );
       }
     };
     return JSON.stringify(Array.isArray(payload) ? payload.map(one) : one(payload));

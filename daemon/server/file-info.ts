@@ -7,7 +7,13 @@ import { toPosix } from '../scan/relative';
 import type { LiveIndex } from './live-index';
 import type { GroupState } from './group-state';
 
-export function describeFile(resolved: string, firstRoot: string, store: IndexStore<Fingerprint>, index: LiveIndex, groups: GroupState): FileInfo {
+export function describeFile(
+  resolved: string,
+  firstRoot: string,
+  store: IndexStore<Fingerprint>,
+  index: LiveIndex,
+  groups: GroupState,
+): FileInfo {
   const display = toPosix(path.relative(firstRoot, resolved));
   const record = store.getFile(resolved);
   if (!record) return { path: display, indexed: false };
@@ -24,11 +30,13 @@ export function describeFile(resolved: string, firstRoot: string, store: IndexSt
     width: entry?.width,
     height: entry?.height,
     error: record.error ?? content?.error,
-    ...(group && member ? {
-      group: group.id,
-      class: member.class,
-      similarity: member.similarity,
-      canonical: toPosix(path.relative(firstRoot, group.canonical.path)),
-    } : {}),
+    ...(group && member
+      ? {
+          group: group.id,
+          class: member.class,
+          similarity: member.similarity,
+          canonical: toPosix(path.relative(firstRoot, group.canonical.path)),
+        }
+      : {}),
   };
 }

@@ -71,7 +71,9 @@ export class GroupState {
     this.current = groups;
     this.reports = reports;
     this.groupOfPath = new Map(groups.flatMap((g) => g.members.map((m) => [m.image.path, g] as const)));
-    this.membershipOfPath = new Map(groups.flatMap((group) => group.members.map((member) => [member.image.path, { group, member }] as const)));
+    this.membershipOfPath = new Map(
+      groups.flatMap((group) => group.members.map((member) => [member.image.path, { group, member }] as const)),
+    );
     if (changed.length === 0 && removed.length === 0) return undefined;
     const since = this.clock.clock;
     const clock = this.clock.advanceClock();
@@ -106,7 +108,8 @@ export class GroupState {
     const { classes, folder, since, offset, limit } = query;
     let selected = this.current;
     if (classes) selected = selected.filter((g) => classes.includes(g.class));
-    if (folder) selected = selected.filter((g) => g.members.some((m) => m.image.path === folder || m.image.path.startsWith(folder + path.sep)));
+    if (folder)
+      selected = selected.filter((g) => g.members.some((m) => m.image.path === folder || m.image.path.startsWith(folder + path.sep)));
 
     let removed: string[] | undefined;
     let incremental: boolean | undefined;

@@ -118,7 +118,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     if (!originAllowed(req.headers.origin, port)) {
-      reject(res, 403, 'forbidden_origin', `Origin ${req.headers.origin} is not allowed; only requests without Origin or from http://127.0.0.1:${port} are`);
+      reject(
+        res,
+        403,
+        'forbidden_origin',
+        `Origin ${req.headers.origin} is not allowed; only requests without Origin or from http://127.0.0.1:${port} are`,
+      );
       return;
     }
     next();
@@ -140,7 +145,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (!tokenMatches(presented, options.token)) {
       res.set('WWW-Authenticate', 'Bearer realm="doublon"');
-      reject(res, 401, 'unauthorized', header === undefined && presented === undefined ? 'Missing token: send Authorization: Bearer <token> (the token is in .doublon/daemon.json)' : 'Wrong token');
+      reject(
+        res,
+        401,
+        'unauthorized',
+        header === undefined && presented === undefined
+          ? 'Missing token: send Authorization: Bearer <token> (the token is in .doublon/daemon.json)'
+          : 'Wrong token',
+      );
       return;
     }
     next();
@@ -148,7 +160,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   app.post('/rpc', express.text({ type: 'application/json', limit: bodyLimit, inflate: false }), async (req, res) => {
     if (!isJsonContentType(req.get('content-type'))) {
-      reject(res, 415, 'unsupported_media_type', `POST /rpc expects Content-Type: application/json, received ${req.get('content-type') ?? 'none'}`);
+      reject(
+        res,
+        415,
+        'unsupported_media_type',
+        `POST /rpc expects Content-Type: application/json, received ${req.get('content-type') ?? 'none'}`,
+      );
       return;
     }
     const text: string = typeof req.body === 'string' ? req.body : '';
@@ -156,7 +173,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     try {
       message = JSON.parse(text);
     } catch (error) {
-      res.status(200).type('application/json').send(encodeResponse(parseError(error instanceof Error ? error.message : undefined), log));
+      res
+        .status(200)
+        .type('application/json')
+        .send(encodeResponse(parseError(error instanceof Error ? error.message : undefined), log));
       return;
     }
     requests += 1;

@@ -16,7 +16,11 @@ import { infoPath, lockPath, processAlive, readDaemonInfo, socketAnswers, type D
 export { findRunningDaemon, infoPath, lockPath, processAlive, readDaemonInfo, type DaemonInfo } from '../../protocol/discovery';
 
 export class DaemonRunningError extends Error {
-  constructor(readonly info: DaemonInfo | undefined, pid: number, indexDir: string) {
+  constructor(
+    readonly info: DaemonInfo | undefined,
+    pid: number,
+    indexDir: string,
+  ) {
     super(
       info
         ? `a daemon already serves the index ${indexDir}: pid ${info.pid}, socket ${info.socket}, http://127.0.0.1:${info.port} (stop it with \`doublon daemon stop\`)`
@@ -65,12 +69,20 @@ function privateFolder(dir: string): string {
   }
   const stat = fs.lstatSync(dir);
   const advice = `Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.`;
-  if (stat.isSymbolicLink()) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is a symbolic link, not a folder. ${advice}`);
-  if (!stat.isDirectory()) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is not a folder. ${advice}`);
+  if (stat.isSymbolicLink())
+    throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is a symbolic link, not a folder. ${advice}`);
+  if (!stat.isDirectory())
+    throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it is not a folder. ${advice}`);
   const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
-  if (stat.uid !== uid) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: it belongs to uid ${stat.uid}, not to you (uid ${uid}), so its owner could intercept the daemon. ${advice}`);
+  if (stat.uid !== uid)
+    throw new UnsafeSocketFolderError(
+      `refusing to put the daemon's socket in ${dir}: it belongs to uid ${stat.uid}, not to you (uid ${uid}), so its owner could intercept the daemon. ${advice}`,
+    );
   const mode = stat.mode & 0o777;
-  if (mode !== 0o700) throw new UnsafeSocketFolderError(`refusing to put the daemon's socket in ${dir}: its mode is ${mode.toString(8).padStart(4, '0')}, expected 0700 (other users could reach or replace the socket). ${advice}`);
+  if (mode !== 0o700)
+    throw new UnsafeSocketFolderError(
+      `refusing to put the daemon's socket in ${dir}: its mode is ${mode.toString(8).padStart(4, '0')}, expected 0700 (other users could reach or replace the socket). ${advice}`,
+    );
   return dir;
 }
 

@@ -25,9 +25,16 @@ export class LiveIndex {
   private readonly holderPath = new Map<string, string>();
 
   /** `config` is read at each sync: config edits (doublon/ignore) replace it. */
-  constructor(private readonly store: IndexStore<Fingerprint>, private readonly refs: ReferenceStore, private readonly config: () => ResolvedConfig) {
+  constructor(
+    private readonly store: IndexStore<Fingerprint>,
+    private readonly refs: ReferenceStore,
+    private readonly config: () => ResolvedConfig,
+  ) {
     // The graph saved by the last run: a restart with nothing changed searches and decodes nothing.
-    this.graph = loadGraph(store, graphOptions(store, config(), (sha) => this.holderOf(sha)));
+    this.graph = loadGraph(
+      store,
+      graphOptions(store, config(), (sha) => this.holderOf(sha)),
+    );
   }
 
   /** Images known, readable or not. */

@@ -5,14 +5,26 @@
  */
 import { DUPLICATE_CLASSES, type DuplicateClass, type ReportGroup } from '../../protocol/report';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
-import { REQUEST_TYPES, REQUESTS, type DaemonStatus, type FileInfo, type GroupsResult, type MethodParams, type MethodResult, type RequestMethod } from '../../protocol/methods';
+import {
+  REQUEST_TYPES,
+  REQUESTS,
+  type DaemonStatus,
+  type FileInfo,
+  type GroupsResult,
+  type MethodParams,
+  type MethodResult,
+  type RequestMethod,
+} from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
 import type { CallContext } from './endpoint';
 import type { GroupQuery } from './group-state';
 import type { ReplaceMethods } from './replace-methods';
 import { invalid, optionalInteger, optionalStringArray, requireString, requireStringArray, type Untrusted } from './params';
 
-export type MethodHandler<M extends RequestMethod> = (params: Untrusted<MethodParams<M>>, context: CallContext) => MethodResult<M> | Promise<MethodResult<M>>;
+export type MethodHandler<M extends RequestMethod> = (
+  params: Untrusted<MethodParams<M>>,
+  context: CallContext,
+) => MethodResult<M> | Promise<MethodResult<M>>;
 export type MethodTable = { readonly [M in RequestMethod]: MethodHandler<M> };
 
 /** What the method table needs from the service: its operations, with checked parameters. */
@@ -37,21 +49,23 @@ function notFoundGroup(id: string): RpcError {
 
 function classList(value: unknown, name: string): DuplicateClass[] | undefined {
   const classes = optionalStringArray(value, name);
-  if (classes?.some((c) => !DUPLICATE_CLASSES.includes(c as DuplicateClass))) throw invalid(name, `a list of ${DUPLICATE_CLASSES.join(', ')}`, classes);
+  if (classes?.some((c) => !DUPLICATE_CLASSES.includes(c as DuplicateClass)))
+    throw invalid(name, `a list of ${DUPLICATE_CLASSES.join(', ')}`, classes);
   return classes as DuplicateClass[] | undefined;
 }
 
 export function methodTable(host: MethodHost): MethodTable {
   return {
     'doublon/status': () => host.status(),
-    'doublon/groups': (p) => host.listGroups({
-      limit: optionalInteger(p.limit, 'limit', 1, 10_000) ?? 100,
-      offset: optionalInteger(p.offset, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
-      since: optionalInteger(p.since, 'since', 0, Number.MAX_SAFE_INTEGER),
-      // Filtered by name only: an unknown class matches no group (as before the table was typed).
-      classes: optionalStringArray(p.class, 'class'),
-      folder: p.root === undefined ? undefined : requireString(p.root, 'root'),
-    }),
+    'doublon/groups': (p) =>
+      host.listGroups({
+        limit: optionalInteger(p.limit, 'limit', 1, 10_000) ?? 100,
+        offset: optionalInteger(p.offset, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+        since: optionalInteger(p.since, 'since', 0, Number.MAX_SAFE_INTEGER),
+        // Filtered by name only: an unknown class matches no group (as before the table was typed).
+        classes: optionalStringArray(p.class, 'class'),
+        folder: p.root === undefined ? undefined : requireString(p.root, 'root'),
+      }),
     'doublon/group': (p) => {
       const id = requireString(p.id, 'id');
       const report = host.report(id);
@@ -88,7 +102,13 @@ export function parameterNamesOf(method: string): readonly string[] | undefined 
 }
 
 /** Runs a method of the table; MethodNotFound for a name that is none, ShuttingDown for all but status once stopping. */
-export function callMethod(table: MethodTable, method: string, params: Record<string, unknown> | undefined, context: CallContext, stopping: boolean): unknown {
+export function callMethod(
+  table: MethodTable,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  context: CallContext,
+  stopping: boolean,
+): unknown {
   if (!isRequestMethod(method)) throw new RpcError(RpcErrorCodes.MethodNotFound, `no method ${method}`);
   if (stopping && method !== 'doublon/status') throw new RpcError(RpcErrorCodes.ShuttingDown, 'the daemon is shutting down');
   // Every handler takes its parameters untrusted (Untrusted<P>: the names, values unknown): any object fits.

@@ -11,7 +11,10 @@ import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 export type Untrusted<P> = P extends object ? { readonly [K in keyof P]?: unknown } : Readonly<Record<string, unknown>>;
 
 export function invalid(name: string, expected: string, value: unknown): RpcError {
-  return new RpcError(RpcErrorCodes.InvalidParams, `${name}: expected ${expected}, received ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  return new RpcError(
+    RpcErrorCodes.InvalidParams,
+    `${name}: expected ${expected}, received ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+  );
 }
 
 export function requireString(value: unknown, name: string): string {
@@ -30,6 +33,7 @@ export function optionalStringArray(value: unknown, name: string): string[] | un
 
 export function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalid(name, `an integer from ${min} to ${max}`, value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(name, `an integer from ${min} to ${max}`, value);
   return value;
 }

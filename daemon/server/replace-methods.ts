@@ -8,7 +8,17 @@ import type { ResolvedConfig } from '../config/load';
 import type { DuplicateClass } from '../../protocol/report';
 import type { ReplaceApplyResult, ReplacePlanResult, UndoResult } from '../../protocol/methods';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
-import { applyPlan, makePlan, removeLeftoverTempFiles, ReplaceError, undoLast, vouchPlan, type PlanInput, type PlanOptions, type ReplacePlan } from '../replace';
+import {
+  applyPlan,
+  makePlan,
+  removeLeftoverTempFiles,
+  ReplaceError,
+  undoLast,
+  vouchPlan,
+  type PlanInput,
+  type PlanOptions,
+  type ReplacePlan,
+} from '../replace';
 import { isUnder } from '../replace/scope';
 import { invalid } from './params';
 
@@ -40,10 +50,24 @@ export class ReplaceMethods {
     for (const id of this.issuedPlans.keys()) if (this.issuedPlans.size > MAX_ISSUED_PLANS) this.issuedPlans.delete(id);
     return {
       planId: plan.id,
-      edits: plan.files.flatMap((f) => f.edits.map((e) => ({ path: show(f.path), line: e.range.start.line, character: e.range.start.character, oldText: e.oldText, newText: e.newText }))),
+      edits: plan.files.flatMap((f) =>
+        f.edits.map((e) => ({
+          path: show(f.path),
+          line: e.range.start.line,
+          character: e.range.start.character,
+          oldText: e.oldText,
+          newText: e.newText,
+        })),
+      ),
       removals: plan.removals.map((r) => ({ path: show(r.path), bytes: r.bytes, canonical: show(r.canonical) })),
       skipped: plan.skipped.map((k) => ({ ...(k.image ? { path: show(k.image) } : {}), reason: k.reason })),
-      unresolvedMentions: plan.unresolvedMentions.map((m) => ({ path: show(m.path), line: m.line, column: m.column, text: m.text, images: m.images.map(show) })),
+      unresolvedMentions: plan.unresolvedMentions.map((m) => ({
+        path: show(m.path),
+        line: m.line,
+        column: m.column,
+        text: m.text,
+        images: m.images.map(show),
+      })),
       bytesReclaimed: plan.bytesReclaimed,
       plan,
     };
@@ -56,7 +80,8 @@ export class ReplaceMethods {
    * vouches for it once more against the groups and references before it writes anything.
    */
   apply(plan: unknown): Promise<ReplaceApplyResult> {
-    if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== 1) throw invalid('plan', 'a plan from doublon/replacePlan', plan);
+    if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== 1)
+      throw invalid('plan', 'a plan from doublon/replacePlan', plan);
     const id = (plan as { id?: unknown }).id;
     const issued = typeof id === 'string' ? this.issuedPlans.get(id) : undefined;
     if (!issued || JSON.stringify(plan) !== JSON.stringify(issued.plan)) {
@@ -66,9 +91,14 @@ export class ReplaceMethods {
       } catch (error) {
         throw replaceRpcError(error);
       }
-      throw replaceRpcError(new ReplaceError('unvouched', issued
-        ? 'The plan was changed since this daemon issued it; pass it back unchanged.'
-        : 'This daemon did not issue that plan (or has forgotten it: it keeps the last few). Ask doublon/replacePlan for a plan and pass it back unchanged.'));
+      throw replaceRpcError(
+        new ReplaceError(
+          'unvouched',
+          issued
+            ? 'The plan was changed since this daemon issued it; pass it back unchanged.'
+            : 'This daemon did not issue that plan (or has forgotten it: it keeps the last few). Ask doublon/replacePlan for a plan and pass it back unchanged.',
+        ),
+      );
     }
     return this.host.enqueue(async () => {
       try {
@@ -76,12 +106,22 @@ export class ReplaceMethods {
         const again = await makePlan(this.host.replaceInput(), issued.options);
         const changed = differenceOf(issued.plan, again, (p) => this.host.display(p));
         if (changed) throw new ReplaceError('stale', `${changed}; plan again.`);
-        const result = await applyPlan(issued.plan, { ...this.host.replaceInput(), indexDir: this.host.config().indexDir }).catch((error: unknown) => {
-          // Our own plan no longer vouched for: the index moved on since.
-          throw error instanceof ReplaceError && error.code === 'unvouched' ? new ReplaceError('stale', `The index changed since the plan was made (${error.message})`, error.path) : error;
-        });
+        const result = await applyPlan(issued.plan, { ...this.host.replaceInput(), indexDir: this.host.config().indexDir }).catch(
+          (error: unknown) => {
+            // Our own plan no longer vouched for: the index moved on since.
+            throw error instanceof ReplaceError && error.code === 'unvouched'
+              ? new ReplaceError('stale', `The index changed since the plan was made (${error.message})`, error.path)
+              : error;
+          },
+        );
         this.issuedPlans.delete(issued.plan.id!);
-        return { journalId: result.journalId, filesWritten: result.filesWritten.length, editsApplied: result.editsApplied, removed: result.removed.length, bytesReclaimed: result.bytesReclaimed };
+        return {
+          journalId: result.journalId,
+          filesWritten: result.filesWritten.length,
+          editsApplied: result.editsApplied,
+          removed: result.removed.length,
+          bytesReclaimed: result.bytesReclaimed,
+        };
       } catch (error) {
         throw replaceRpcError(error);
       }
@@ -122,16 +162,21 @@ function differenceOf(issued: ReplacePlan, again: ReplacePlan, show: (p: string)
       return `${show(r.path)} would not be removed any more${why ? ` (${why.reason})` : ''}`;
     }
   }
-  if (json([again.files, again.removals, again.canonicals]) !== json([issued.files, issued.removals, issued.canonicals])) return 'the groups changed since the plan was made';
+  if (json([again.files, again.removals, again.canonicals]) !== json([issued.files, issued.removals, issued.canonicals]))
+    return 'the groups changed since the plan was made';
   return undefined;
 }
 
 /** The replacement engine's refusals as protocol errors: a stale plan is Stale, a missing one NotFound, a path outside the roots PathOutsideRoots. */
 function replaceRpcError(error: unknown): unknown {
   if (!(error instanceof ReplaceError)) return error;
-  const code = error.code === 'stale' || error.code === 'conflict' ? RpcErrorCodes.Stale
-    : error.code === 'nothing-to-undo' || error.code === 'not-found' ? RpcErrorCodes.NotFound
-    : error.code === 'outside-roots' ? RpcErrorCodes.PathOutsideRoots
-    : RpcErrorCodes.InvalidParams;
+  const code =
+    error.code === 'stale' || error.code === 'conflict'
+      ? RpcErrorCodes.Stale
+      : error.code === 'nothing-to-undo' || error.code === 'not-found'
+        ? RpcErrorCodes.NotFound
+        : error.code === 'outside-roots'
+          ? RpcErrorCodes.PathOutsideRoots
+          : RpcErrorCodes.InvalidParams;
   return new RpcError(code, error.message, { reason: error.code, ...(error.path ? { path: error.path } : {}) });
 }

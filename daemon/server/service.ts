@@ -17,9 +17,17 @@ import { toReplaceGroup } from '../replace/adapter';
 import type { PlanInput } from '../replace';
 import { RpcError, RpcErrorCodes } from '../../protocol/errors';
 import {
-  CAPABILITIES, PROTOCOL_VERSION,
-  type DaemonState, type DaemonStatus, type FileInfo, type GroupsResult, type WatcherStatus,
-  CatalogueChangedNotification, GroupsChangedNotification, ProgressNotification, StatusChangedNotification,
+  CAPABILITIES,
+  PROTOCOL_VERSION,
+  type DaemonState,
+  type DaemonStatus,
+  type FileInfo,
+  type GroupsResult,
+  type WatcherStatus,
+  CatalogueChangedNotification,
+  GroupsChangedNotification,
+  ProgressNotification,
+  StatusChangedNotification,
 } from '../../protocol/methods';
 import type { CatalogueState } from '../../protocol/catalogue';
 import { makeChooser } from '../canonical-choice';
@@ -100,7 +108,12 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   private variants: DeclaredVariants[] | undefined;
   private catalogueWatch: CatalogueWatch | undefined;
 
-  private constructor(private config: ResolvedConfig, private readonly store: IndexStore<Fingerprint>, readonly refs: ReferenceStore, private readonly options: ServiceOptions) {
+  private constructor(
+    private config: ResolvedConfig,
+    private readonly store: IndexStore<Fingerprint>,
+    readonly refs: ReferenceStore,
+    private readonly options: ServiceOptions,
+  ) {
     this.log = options.log ?? stderrLogger;
     this.index = new LiveIndex(store, refs, () => this.config);
     this.groups = new GroupState(store);
@@ -201,7 +214,13 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   private startCatalogue(): void {
     const given = this.options.catalogue;
     if (!given || this.stopping) return;
-    this.catalogueWatch = watchCatalogue(given, () => this.config, this.store, this.index, (state) => this.notify(CatalogueChangedNotification.method, state));
+    this.catalogueWatch = watchCatalogue(
+      given,
+      () => this.config,
+      this.store,
+      this.index,
+      (state) => this.notify(CatalogueChangedNotification.method, state),
+    );
   }
 
   async stop(): Promise<void> {
@@ -239,10 +258,13 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       roots: scannedRoots(this.config),
       usePolling: !!this.options.usePolling,
       ignored: (p) => this.scope.ignoredByWatcher(p),
-      onBatch: (paths) => this.enqueue(() => this.applyBatch(paths)).catch((error: unknown) => {
-        // The next batch or a rescan repairs what this one missed; the log says why it failed.
-        this.log(`applying ${paths.length} changed path(s) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      }),
+      onBatch: (paths) =>
+        this.enqueue(() => this.applyBatch(paths)).catch((error: unknown) => {
+          // The next batch or a rescan repairs what this one missed; the log says why it failed.
+          this.log(
+            `applying ${paths.length} changed path(s) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+        }),
       onStatus: (status) => {
         this.watcherStatus = status;
         this.notify(StatusChangedNotification.method, this.status());
@@ -316,7 +338,9 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       chooser: makeChooser(this.config, pinnedCanonicals(this.store)),
       ...ignoreOptions(this.config, this.variants),
     });
-    const delta = this.groups.replace(groups, (group) => toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image), this.config.libraries));
+    const delta = this.groups.replace(groups, (group) =>
+      toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image), this.config.libraries),
+    );
     if (!delta) return;
     this.notify(GroupsChangedNotification.method, delta);
     this.events.groupsChanged(delta);
@@ -352,9 +376,11 @@ export class DoublonService implements RpcEndpoint, MethodHost {
 
   listGroups(query: Omit<GroupQuery, 'folder'> & { folder?: string }): GroupsResult {
     const folder = query.folder === undefined ? undefined : this.resolveInside(query.folder);
-    return this.groups.list({ ...query, folder }, () => [...this.index.problems]
-      .map(([p, message]) => ({ path: toPosix(path.relative(this.config.roots[0], p)), message }))
-      .sort((a, b) => (a.path < b.path ? -1 : 1)));
+    return this.groups.list({ ...query, folder }, () =>
+      [...this.index.problems]
+        .map(([p, message]) => ({ path: toPosix(path.relative(this.config.roots[0], p)), message }))
+        .sort((a, b) => (a.path < b.path ? -1 : 1)),
+    );
   }
 
   report(id: string): ReportGroup | undefined {
@@ -375,7 +401,9 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     // A link (the file's, or a folder's on the way) must not smuggle a path out of the roots.
     const resolved = realPathOf(path.resolve(this.config.roots[0], p));
     if (!this.scope.rootOf(resolved)) {
-      throw new RpcError(RpcErrorCodes.PathOutsideRoots, `${p} is outside the watched roots (${this.config.roots.join(', ')})`, { path: p });
+      throw new RpcError(RpcErrorCodes.PathOutsideRoots, `${p} is outside the watched roots (${this.config.roots.join(', ')})`, {
+        path: p,
+      });
     }
     return resolved;
   }
@@ -389,7 +417,12 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     if (paths.length === 0) throw new RpcError(RpcErrorCodes.InvalidParams, 'paths: expected one or more files, received an empty array');
     const resolved = paths.map((p) => this.resolveInside(p));
     const unknown = resolved.find((p) => !this.isImage(p));
-    if (unknown) throw new RpcError(RpcErrorCodes.NotFound, `${this.display(unknown)} is not an image the index holds; only indexed images can be ignored`, { path: unknown });
+    if (unknown)
+      throw new RpcError(
+        RpcErrorCodes.NotFound,
+        `${this.display(unknown)} is not an image the index holds; only indexed images can be ignored`,
+        { path: unknown },
+      );
     return this.enqueue(async () => {
       this.config = await addIgnoreEntry(this.config, resolved);
       await this.regroup();

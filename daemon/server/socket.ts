@@ -65,7 +65,9 @@ function isNamedPipe(path: string): boolean {
 }
 
 function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : undefined;
 }
 
 /** Resolves true when something accepts a connection on `path`. */
@@ -173,7 +175,8 @@ export async function startSocketServer(options: SocketServerOptions): Promise<S
       writer,
       send(message) {
         if (socket.destroyed || !socket.writable) return Promise.resolve();
-        const outgoing: Message = message instanceof EncodedReply || 'method' in message ? message : new EncodedReply(encodeResponse(message, log));
+        const outgoing: Message =
+          message instanceof EncodedReply || 'method' in message ? message : new EncodedReply(encodeResponse(message, log));
         return writer.write(outgoing).catch((error: unknown) => {
           log(`[socket ${id}] cannot send a message: ${error instanceof Error ? error.message : String(error)}`);
         });

@@ -93,7 +93,11 @@ export async function applyBatch(paths: string[], context: BatchContext): Promis
     const record = store.getFile(p);
     if (isSameVersion(record, stat)) continue;
     const settings = context.config().settings;
-    await indexFile(store, { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, { maxPixels: settings.maxPixels, maxSvgBytes: settings.maxSvgBytes });
+    await indexFile(
+      store,
+      { path: p, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino },
+      { maxPixels: settings.maxPixels, maxSvgBytes: settings.maxSvgBytes },
+    );
     touched.add(p);
   }
   return { rescan: false, touched, sourcesChanged };

@@ -61,9 +61,10 @@ export class RootWatcher {
     const e = error as NodeJS.ErrnoException;
     if (this.closed) return;
     if (!this.options.usePolling && this.status.mode === 'native' && (e.code === 'ENOSPC' || e.code === 'EMFILE')) {
-      const problem = e.code === 'ENOSPC'
-        ? 'the system limit on watched folders was reached (fs.inotify.max_user_watches): watching by polling instead, which is slower; raise the limit with `sysctl fs.inotify.max_user_watches=524288`'
-        : 'too many open files for native watching: watching by polling instead';
+      const problem =
+        e.code === 'ENOSPC'
+          ? 'the system limit on watched folders was reached (fs.inotify.max_user_watches): watching by polling instead, which is slower; raise the limit with `sysctl fs.inotify.max_user_watches=524288`'
+          : 'too many open files for native watching: watching by polling instead';
       await this.watcher?.close();
       await this.open(true, problem);
       return;

@@ -40,7 +40,12 @@ async function writeSite(root: string): Promise<Expected> {
   const tag = (i: number) => `<img src="copies/${copyName(i)}" alt="">\n`;
   const boundary = 5 * 1024 * 1024;
   for (let k = 0; k < big.length; k++) {
-    const target = k === 0 ? boundary - 'copies/c-0'.length - '<img src="'.length : k === big.length - 1 ? 10.5 * 1024 * 1024 : (k * BIG_PAGE_BYTES) / big.length;
+    const target =
+      k === 0
+        ? boundary - 'copies/c-0'.length - '<img src="'.length
+        : k === big.length - 1
+          ? 10.5 * 1024 * 1024
+          : (k * BIG_PAGE_BYTES) / big.length;
     const count = Math.max(0, Math.floor((target - html.length) / filler.length));
     html += filler.repeat(count);
     line += count;
@@ -59,18 +64,27 @@ async function writeSite(root: string): Promise<Expected> {
 
   // HTML with a NUL byte in the middle (the extractor calls it binary).
   const nul = byKind.get('nul')!;
-  await write(root, 'pages/nul.html', Buffer.concat([
-    Buffer.from('<html><body>\n<p>before\0after</p>\n'),
-    Buffer.from(nul.map((i) => tag(i)).join('')),
-  ]));
+  await write(
+    root,
+    'pages/nul.html',
+    Buffer.concat([Buffer.from('<html><body>\n<p>before\0after</p>\n'), Buffer.from(nul.map((i) => tag(i)).join(''))]),
+  );
   nul.forEach((i, k) => expected.set(copyName(i), { file: 'pages/nul.html', line: 3 + k }));
 
   const feed = byKind.get('feed')!;
-  await write(root, 'feed.xml', `<?xml version="1.0"?>\n<rss version="2.0"><channel>\n${feed.map((i) => `<item><enclosure url="https://example.com/copies/${copyName(i)}" type="image/png"/></item>\n`).join('')}</channel></rss>\n`);
+  await write(
+    root,
+    'feed.xml',
+    `<?xml version="1.0"?>\n<rss version="2.0"><channel>\n${feed.map((i) => `<item><enclosure url="https://example.com/copies/${copyName(i)}" type="image/png"/></item>\n`).join('')}</channel></rss>\n`,
+  );
   feed.forEach((i, k) => expected.set(copyName(i), { file: 'feed.xml', line: 3 + k }));
 
   const svg = byKind.get('svg')!;
-  await write(root, 'assets/sprite.svg', `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n${svg.map((i) => `<image href="../copies/${copyName(i)}" width="1" height="1"/>\n`).join('')}</svg>\n`);
+  await write(
+    root,
+    'assets/sprite.svg',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n${svg.map((i) => `<image href="../copies/${copyName(i)}" width="1" height="1"/>\n`).join('')}</svg>\n`,
+  );
   svg.forEach((i, k) => expected.set(copyName(i), { file: 'assets/sprite.svg', line: 2 + k }));
 
   const erb = byKind.get('erb')!;
@@ -89,7 +103,9 @@ function hashTree(root: string): Record<string, string> {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) { if (e.name !== '.doublon') walk(p); } else out[path.relative(root, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+      if (e.isDirectory()) {
+        if (e.name !== '.doublon') walk(p);
+      } else out[path.relative(root, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
     }
   };
   walk(root);
@@ -119,7 +135,10 @@ describe('adversarial: --delete keeps every image still mentioned (the 60-copy c
       const kept = plan.skipped.find((s) => s.image === image);
       assert.ok(kept, `${name}: no reason given for keeping it`);
       assert.equal(kept.code, 'mentioned', kept.reason);
-      assert.ok(kept.reason.includes(`mentioned in ${where.file}:${where.line}`), `${name}: ${kept.reason} (expected ${where.file}:${where.line})`);
+      assert.ok(
+        kept.reason.includes(`mentioned in ${where.file}:${where.line}`),
+        `${name}: ${kept.reason} (expected ${where.file}:${where.line})`,
+      );
       const mention = plan.unresolvedMentions.find((m) => m.images.includes(image));
       assert.ok(mention, `${name}: not among the unresolved mentions`);
       assert.deepEqual([path.relative(root, mention.path), mention.line], [where.file, where.line]);
@@ -141,7 +160,10 @@ describe('adversarial: --delete keeps every image still mentioned (the 60-copy c
     const result = spawnCli(root, {}, 'replace', '--apply', '--delete', '--no-progress');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`Unresolved mentions \\(${COPIES}\\)`));
-    assert.match(result.stdout, /^ {2}templates\/page\.erb:2:\d+ {2}<%= image_tag "copies\/" \+ "c-04\.png" %> {2}→ keeps copies\/c-04\.png$/m);
+    assert.match(
+      result.stdout,
+      /^ {2}templates\/page\.erb:2:\d+ {2}<%= image_tag "copies\/" \+ "c-04\.png" %> {2}→ keeps copies\/c-04\.png$/m,
+    );
     assert.match(result.stdout, /^ {2}copies\/c-03\.png: kept, mentioned in assets\/sprite\.svg:2 /m);
     assert.match(result.stdout, /0 images moved to the trash/);
     assert.deepEqual(hashTree(root), original);

@@ -93,13 +93,49 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
     const text = file ? fs.readFileSync(file, 'utf8') : '';
     const at = text.indexOf('copies/photo-a.png');
     return {
-      version: 1, createdAt: new Date().toISOString(), base: root, classes: ['exact'], delete: true, canonicals: [],
-      files: file ? [{
-        path: file, sha256: sha(file), encoding: 'utf8', bom: false,
-        edits: [{ start: at, end: at + 18, range: { start: { line: 0, character: at }, end: { line: 0, character: at + 18 } }, oldText: 'copies/photo-a.png', newText: 'PWNED', kind: 'html-attr', from: path.join(root, 'copies/photo-a.png'), to: path.join(root, 'assets/photo-a.png'), groupId: 'x' }],
-      }] : [],
-      removals: image ? [{ path: image, sha256: sha(image), bytes: fs.statSync(image).size, groupId: 'x', canonical: path.join(root, 'assets/photo-a.png') }] : [],
-      bytesReclaimed: 0, skipped: [], unresolvedMentions: [],
+      version: 1,
+      createdAt: new Date().toISOString(),
+      base: root,
+      classes: ['exact'],
+      delete: true,
+      canonicals: [],
+      files: file
+        ? [
+            {
+              path: file,
+              sha256: sha(file),
+              encoding: 'utf8',
+              bom: false,
+              edits: [
+                {
+                  start: at,
+                  end: at + 18,
+                  range: { start: { line: 0, character: at }, end: { line: 0, character: at + 18 } },
+                  oldText: 'copies/photo-a.png',
+                  newText: 'PWNED',
+                  kind: 'html-attr',
+                  from: path.join(root, 'copies/photo-a.png'),
+                  to: path.join(root, 'assets/photo-a.png'),
+                  groupId: 'x',
+                },
+              ],
+            },
+          ]
+        : [],
+      removals: image
+        ? [
+            {
+              path: image,
+              sha256: sha(image),
+              bytes: fs.statSync(image).size,
+              groupId: 'x',
+              canonical: path.join(root, 'assets/photo-a.png'),
+            },
+          ]
+        : [],
+      bytesReclaimed: 0,
+      skipped: [],
+      unresolvedMentions: [],
     };
   }
 
@@ -108,7 +144,11 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
       assert.ok(fs.existsSync(path.join(outside, name)), `${name} outside the roots was moved away`);
       assert.equal(sha(path.join(outside, name)), hash, `${name} outside the roots was changed`);
     }
-    assert.equal(fs.readFileSync(path.join(root, 'index.html'), 'utf8'), '<img src="copies/photo-a.png" alt="a">\n', 'nothing inside changed either');
+    assert.equal(
+      fs.readFileSync(path.join(root, 'index.html'), 'utf8'),
+      '<img src="copies/photo-a.png" alt="a">\n',
+      'nothing inside changed either',
+    );
     assert.ok(fs.existsSync(path.join(root, 'copies/photo-a.png')));
   }
 
@@ -118,17 +158,32 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
       // A `../` path written under the root, an absolute outside path as a removal, a link inside the roots.
       const dotdot = `${root}${path.sep}..${path.sep}outside${path.sep}victim.txt`;
       assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: handMade(dotdot, undefined) })), RpcErrorCodes.PathOutsideRoots);
-      assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: handMade(undefined, path.join(outside, 'victim.png')) })), RpcErrorCodes.PathOutsideRoots);
-      assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: handMade(undefined, path.join(root, 'out', 'victim.png')) })), RpcErrorCodes.PathOutsideRoots);
-      assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: handMade(path.join(root, 'linked.html'), undefined) })), RpcErrorCodes.PathOutsideRoots);
+      assert.equal(
+        await errorCodeOf(call('doublon/replaceApply', { plan: handMade(undefined, path.join(outside, 'victim.png')) })),
+        RpcErrorCodes.PathOutsideRoots,
+      );
+      assert.equal(
+        await errorCodeOf(call('doublon/replaceApply', { plan: handMade(undefined, path.join(root, 'out', 'victim.png')) })),
+        RpcErrorCodes.PathOutsideRoots,
+      );
+      assert.equal(
+        await errorCodeOf(call('doublon/replaceApply', { plan: handMade(path.join(root, 'linked.html'), undefined) })),
+        RpcErrorCodes.PathOutsideRoots,
+      );
       // Inside the roots but not made by the daemon: an edit that is no indexed reference's rewrite.
-      assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: handMade(path.join(root, 'index.html'), undefined) })), RpcErrorCodes.InvalidParams);
+      assert.equal(
+        await errorCodeOf(call('doublon/replaceApply', { plan: handMade(path.join(root, 'index.html'), undefined) })),
+        RpcErrorCodes.InvalidParams,
+      );
 
       // The daemon's own plan never includes the link (its file is outside once resolved)…
-      const issued = await call('doublon/replacePlan', { delete: true }) as ReplacePlanResult;
+      const issued = (await call('doublon/replacePlan', { delete: true })) as ReplacePlanResult;
       assert.ok(!issued.edits.some((e) => e.path.includes('linked')), JSON.stringify(issued.edits));
       // …and once issued, a plan with a swapped or an added path is refused as a whole.
-      const swapped = structuredClone(issued.plan) as unknown as { files: Array<{ path: string }>; removals: Array<{ path: string; sha256: string }> };
+      const swapped = structuredClone(issued.plan) as unknown as {
+        files: Array<{ path: string }>;
+        removals: Array<{ path: string; sha256: string }>;
+      };
       swapped.files[0].path = dotdot;
       assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: swapped })), RpcErrorCodes.PathOutsideRoots);
       const added = structuredClone(issued.plan) as unknown as { removals: Array<Record<string, unknown>> };
@@ -136,7 +191,11 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
       assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: added })), RpcErrorCodes.PathOutsideRoots);
       const retargeted = structuredClone(issued.plan) as unknown as { removals: Array<Record<string, unknown>> };
       retargeted.removals = [];
-      assert.equal(await errorCodeOf(call('doublon/replaceApply', { plan: retargeted })), RpcErrorCodes.InvalidParams, 'a changed issued plan is not that plan');
+      assert.equal(
+        await errorCodeOf(call('doublon/replaceApply', { plan: retargeted })),
+        RpcErrorCodes.InvalidParams,
+        'a changed issued plan is not that plan',
+      );
 
       // A journal planted in the index folder that would "restore" a file outside the roots.
       const journalDir = path.join(indexDir, 'journal');
@@ -146,11 +205,28 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
       const evil = Buffer.from('overwritten by undo\n');
       fs.writeFileSync(path.join(trash, 'originals', '0-victim.txt'), evil);
       const journalFile = path.join(journalDir, '999999-evil.json');
-      fs.writeFileSync(journalFile, JSON.stringify({
-        version: 1, id: '999999-evil', createdAt: new Date().toISOString(), state: 'applied', base: root, trashDir: trash,
-        files: [{ path: path.join(outside, 'victim.txt'), mode: 0o644, originalSha256: createHash('sha256').update(evil).digest('hex'), backup: path.join(trash, 'originals', '0-victim.txt'), appliedSha256: victims['victim.txt'], edits: 1 }],
-        moves: [],
-      }));
+      fs.writeFileSync(
+        journalFile,
+        JSON.stringify({
+          version: 1,
+          id: '999999-evil',
+          createdAt: new Date().toISOString(),
+          state: 'applied',
+          base: root,
+          trashDir: trash,
+          files: [
+            {
+              path: path.join(outside, 'victim.txt'),
+              mode: 0o644,
+              originalSha256: createHash('sha256').update(evil).digest('hex'),
+              backup: path.join(trash, 'originals', '0-victim.txt'),
+              appliedSha256: victims['victim.txt'],
+              edits: 1,
+            },
+          ],
+          moves: [],
+        }),
+      );
       try {
         assert.equal(await errorCodeOf(call('doublon/undo', { force: true })), RpcErrorCodes.PathOutsideRoots);
       } finally {
@@ -172,7 +248,11 @@ describe('adversarial: plans naming files outside the roots (replaceApply, undo)
     const applied = await daemon.http.request<{ editsApplied: number }>('doublon/replaceApply', { plan: issued.plan });
     assert.equal(applied.editsApplied, 1);
     assert.equal(fs.readFileSync(path.join(root, 'index.html'), 'utf8'), '<img src="assets/photo-a.png" alt="a">\n');
-    assert.equal(await errorCodeOf(daemon.http.request('doublon/replaceApply', { plan: issued.plan })), RpcErrorCodes.InvalidParams, 'an applied plan is forgotten');
+    assert.equal(
+      await errorCodeOf(daemon.http.request('doublon/replaceApply', { plan: issued.plan })),
+      RpcErrorCodes.InvalidParams,
+      'an applied plan is forgotten',
+    );
     await daemon.http.request('doublon/undo');
     assertVictimsIntact();
   });

@@ -15,7 +15,10 @@ import { write } from '../helpers/site';
 const NOBODY = 65534;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const modeOf = (file: string) => fs.statSync(file).mode & 0o7777;
-const ownerOf = (file: string) => { const st = fs.statSync(file); return [st.uid, st.gid]; };
+const ownerOf = (file: string) => {
+  const st = fs.statSync(file);
+  return [st.uid, st.gid];
+};
 
 /** assets/logo.png (canonical) and its exact copies under copies/; `pages` map file → text. */
 async function writeSite(root: string, copies: string[], pages: Record<string, string>): Promise<void> {
@@ -50,12 +53,28 @@ describe('adversarial: permissions through apply and undo', function () {
     assert.equal(applied.code, 0, applied.stderr);
     const { plan } = JSON.parse(applied.stdout) as { plan: ReplacePlan };
     const reasons = plan.skipped.map((s) => `${s.code}: ${s.reason}`);
-    assert.ok(reasons.some((r) => /^permission: ro\.html:1: copies\/logo\.png not rewritten: it is read-only \(mode 0444\)/.test(r)), reasons.join('\n'));
-    assert.ok(reasons.some((r) => /^permission: copies\/logo-ro\.png: kept, it is read-only \(mode 0444\)/.test(r)), reasons.join('\n'));
-    assert.ok(reasons.some((r) => /^still-referenced: copies\/logo\.png: kept, still referenced by ro\.html:1/.test(r)), reasons.join('\n'));
-    assert.deepEqual(plan.removals.map((r) => path.relative(root, r.path)), ['copies/logo-600.png']);
+    assert.ok(
+      reasons.some((r) => /^permission: ro\.html:1: copies\/logo\.png not rewritten: it is read-only \(mode 0444\)/.test(r)),
+      reasons.join('\n'),
+    );
+    assert.ok(
+      reasons.some((r) => /^permission: copies\/logo-ro\.png: kept, it is read-only \(mode 0444\)/.test(r)),
+      reasons.join('\n'),
+    );
+    assert.ok(
+      reasons.some((r) => /^still-referenced: copies\/logo\.png: kept, still referenced by ro\.html:1/.test(r)),
+      reasons.join('\n'),
+    );
+    assert.deepEqual(
+      plan.removals.map((r) => path.relative(root, r.path)),
+      ['copies/logo-600.png'],
+    );
 
-    assert.equal(fs.readFileSync(path.join(root, 'ro.html'), 'utf8'), '<img src="copies/logo.png">\n', 'a read-only file is never rewritten');
+    assert.equal(
+      fs.readFileSync(path.join(root, 'ro.html'), 'utf8'),
+      '<img src="copies/logo.png">\n',
+      'a read-only file is never rewritten',
+    );
     assert.equal(modeOf(path.join(root, 'ro.html')), 0o444);
     assert.equal(fs.readFileSync(path.join(root, 'rw.html'), 'utf8'), '<img src="assets/logo.png">\n<img src="assets/logo.png">\n');
     assert.equal(modeOf(path.join(root, 'rw.html')), 0o640, 'mode kept through apply');
@@ -70,7 +89,10 @@ describe('adversarial: permissions through apply and undo', function () {
   });
 
   it('as root: a file owned by nobody keeps its owner and group through apply and undo', async function () {
-    await writeSite(root, ['copies/logo.png'], { 'theirs.html': '<img src="copies/logo.png">\n', 'ours.html': '<img src="copies/logo.png">\n' });
+    await writeSite(root, ['copies/logo.png'], {
+      'theirs.html': '<img src="copies/logo.png">\n',
+      'ours.html': '<img src="copies/logo.png">\n',
+    });
     const theirs = path.join(root, 'theirs.html');
     if (!isRoot) {
       // Not root: chown is not ours to make; the rule itself is tested on real files below.
@@ -137,9 +159,15 @@ describe('adversarial: permissions through apply and undo', function () {
     const st = fs.statSync(file);
     const other = st.uid === 1000 ? 1001 : 1000;
     assert.equal(permissionProblem(st, { uid: st.uid, gids: [st.gid] }), undefined, 'the owner, in its group, may change it');
-    assert.match(permissionProblem(st, { uid: other, gids: [st.gid] }) ?? '', new RegExp(`belongs to another user \\(uid ${st.uid}, you are ${other}\\)`));
-    assert.match(permissionProblem(st, { uid: st.uid, gids: [other] }) ?? '', new RegExp(`its group \\(gid ${st.gid}\\) is not one of yours`));
-    assert.equal(permissionProblem(st, { uid: 0, gids: [] }), undefined, 'root may change anyone\'s file (and gives the owner back)');
+    assert.match(
+      permissionProblem(st, { uid: other, gids: [st.gid] }) ?? '',
+      new RegExp(`belongs to another user \\(uid ${st.uid}, you are ${other}\\)`),
+    );
+    assert.match(
+      permissionProblem(st, { uid: st.uid, gids: [other] }) ?? '',
+      new RegExp(`its group \\(gid ${st.gid}\\) is not one of yours`),
+    );
+    assert.equal(permissionProblem(st, { uid: 0, gids: [] }), undefined, "root may change anyone's file (and gives the owner back)");
     fs.chmodSync(file, 0o444);
     assert.match(permissionProblem(fs.statSync(file), { uid: 0, gids: [] }) ?? '', /read-only \(mode 0444\)/);
   });

@@ -46,7 +46,10 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
       assert.deepEqual(JSON.parse(text), {
         jsonrpc: '2.0',
         id: null,
-        error: { code: -32600, message: 'Invalid Request: a batch holds at most 100 requests, received 1000; send them in smaller batches' },
+        error: {
+          code: -32600,
+          message: 'Invalid Request: a batch holds at most 100 requests, received 1000; send them in smaller batches',
+        },
       });
       const within = Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', method: 'doublon/groups', params: {}, id: i }));
       const replies = JSON.parse((await post(site.daemon.info.port, site.daemon.info.token, JSON.stringify(within))).text) as Reply[];
@@ -61,8 +64,13 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
         client.send(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ jsonrpc: '2.0', method: 'doublon/rescan', id: i }))));
         const batch = await waitFor('the batch reply', () => client.received.find((m): m is Reply[] => Array.isArray(m)), 60_000);
         assert.equal(batch.length, 50);
-        assert.ok(batch.every((r) => r.result !== undefined), JSON.stringify(batch[0]));
-        const states = client.received.filter((m): m is Reply => !Array.isArray(m) && (m as Reply).method === 'doublon/statusChanged').map((m) => m.params?.state);
+        assert.ok(
+          batch.every((r) => r.result !== undefined),
+          JSON.stringify(batch[0]),
+        );
+        const states = client.received
+          .filter((m): m is Reply => !Array.isArray(m) && (m as Reply).method === 'doublon/statusChanged')
+          .map((m) => m.params?.state);
         const scans = states.filter((state, i) => state === 'scanning' && states[i - 1] !== 'scanning').length;
         assert.ok(scans >= 1 && scans <= 2, `scans started: ${scans} (states: ${states.join(' ')})`);
       } finally {
@@ -75,7 +83,11 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
       const body = `{"jsonrpc":"2.0","id":7,"method":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
       const { status, text } = await post(site.daemon.info.port, site.daemon.info.token, body);
       assert.equal(status, 200, text);
-      assert.deepEqual(JSON.parse(text), { jsonrpc: '2.0', id: 7, error: { code: -32600, message: 'Invalid Request: expected "method" to be a string, received an object' } });
+      assert.deepEqual(JSON.parse(text), {
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32600, message: 'Invalid Request: expected "method" to be a string, received an object' },
+      });
       assert.ok(await healthy(site.daemon.info.port));
     });
 
@@ -123,13 +135,22 @@ describe('adversarial: batch and protocol bounds (issue 10, items 7 and 9)', fun
       assert.ok(text.length <= 16 * MB + 30 * 300, `the reply stays near the bound: ${text.length} characters`);
       const replies = JSON.parse(text) as Reply[];
       assert.equal(calls, 30, 'every request ran');
-      assert.deepEqual(replies.map((r) => r.id), batch.map((r) => r.id));
+      assert.deepEqual(
+        replies.map((r) => r.id),
+        batch.map((r) => r.id),
+      );
       const answered = replies.filter((r) => typeof r.result === 'string');
       const refused = replies.filter((r) => r.error !== undefined);
       assert.equal(answered.length, 15);
-      assert.deepEqual(answered.map((r) => r.id), Array.from({ length: 15 }, (_, i) => i));
+      assert.deepEqual(
+        answered.map((r) => r.id),
+        Array.from({ length: 15 }, (_, i) => i),
+      );
       for (const r of refused) {
-        assert.deepEqual(r.error, { code: RpcErrorCodes.ResponseTooLarge, message: 'Response too large: the responses of this batch exceed 16 MB; send this request again alone or in a smaller batch' });
+        assert.deepEqual(r.error, {
+          code: RpcErrorCodes.ResponseTooLarge,
+          message: 'Response too large: the responses of this batch exceed 16 MB; send this request again alone or in a smaller batch',
+        });
       }
       assert.ok(await healthy(server.port));
     });

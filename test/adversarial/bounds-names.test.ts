@@ -31,12 +31,21 @@ describe('adversarial: file names that are not UTF-8 (issue 10, item 9)', functi
 
     const result = spawnCli(dir.path, {}, 'scan', '--json', '--no-daemon', 'site');
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { groups: Array<{ members: Array<{ path: string }> }>; errors: Array<{ path: string; message: string }> };
+    const report = JSON.parse(result.stdout) as {
+      groups: Array<{ members: Array<{ path: string }> }>;
+      errors: Array<{ path: string; message: string }>;
+    };
     const message = 'skipped: the name is not valid UTF-8 (bytes shown as \\xNN); rename it to index it';
-    assert.deepEqual(report.errors.map((e) => ({ path: e.path, message: e.message })).sort((x, y) => x.path.localeCompare(y.path)), [
-      { path: 'site/caf\\xe9.png', message },
-      { path: 'site/d\\xff', message },
-    ]);
-    assert.deepEqual(report.groups.map((g) => g.members.map((m) => m.path).sort()), [['site/a.png', 'site/b.png']]);
+    assert.deepEqual(
+      report.errors.map((e) => ({ path: e.path, message: e.message })).sort((x, y) => x.path.localeCompare(y.path)),
+      [
+        { path: 'site/caf\\xe9.png', message },
+        { path: 'site/d\\xff', message },
+      ],
+    );
+    assert.deepEqual(
+      report.groups.map((g) => g.members.map((m) => m.path).sort()),
+      [['site/a.png', 'site/b.png']],
+    );
   });
 });

@@ -20,7 +20,9 @@ function hugeSvg(seed: number): string {
   const parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="2000">'];
   for (let i = 0; i < 200_000; i++) {
     const colour = (((i + seed) * 2654435761) >>> 0).toString(16).padStart(8, '0').slice(0, 6);
-    parts.push(`<rect x="${i % 2000}" y="${(i * 7) % 2000}" width="${10 + (i % 50)}" height="${10 + (i % 30)}" fill="#${colour}" stroke="#102030" opacity="0.5"/>`);
+    parts.push(
+      `<rect x="${i % 2000}" y="${(i * 7) % 2000}" width="${10 + (i % 50)}" height="${10 + (i % 30)}" fill="#${colour}" stroke="#102030" opacity="0.5"/>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('\n');
@@ -35,7 +37,9 @@ function manyElementsSvg(): string {
 function slowPathSvg(segments: number): Buffer {
   const d = ['M0 0'];
   for (let i = 0; i < segments; i++) d.push(`l${(i % 7) - 3} ${(i % 5) - 2}`);
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><path d="${d.join('')}" fill="none" stroke="red"/></svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><path d="${d.join('')}" fill="none" stroke="red"/></svg>`,
+  );
 }
 
 interface Run {
@@ -51,10 +55,13 @@ async function scanMeasured(work: string, root: string): Promise<Run> {
   const peaks = path.join(work, 'peaks');
   fs.mkdirSync(peaks, { recursive: true });
   const preload = path.join(work, 'hwm.js');
-  fs.writeFileSync(preload, `process.on('exit', () => {
+  fs.writeFileSync(
+    preload,
+    `process.on('exit', () => {
   const hwm = /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'));
   require('fs').writeFileSync(require('path').join(${JSON.stringify(peaks)}, process.pid + '.kb'), hwm ? hwm[1] : '0');
-});\n`);
+});\n`,
+  );
   const child = spawn(process.execPath, ['--require', preload, BIN, 'scan', '--json', '--no-daemon', root], {
     cwd: work,
     env: { ...process.env, NODE_OPTIONS: `--require ${preload}` },
@@ -100,9 +107,16 @@ describe('adversarial: SVG bounds (issue 10, item 5)', function () {
     assert.deepEqual(report.errors.map((e) => path.basename(e.path)).sort(), refused.sort());
     for (const error of report.errors) assert.match(error.message, reason);
     // The scan went on: the normal icon and its copy are still grouped.
-    assert.deepEqual(report.groups.map((g) => g.members.map((m) => path.basename(m.path)).sort()), [['icon-copy.svg', 'icon.svg']]);
+    assert.deepEqual(
+      report.groups.map((g) => g.members.map((m) => path.basename(m.path)).sort()),
+      [['icon-copy.svg', 'icon.svg']],
+    );
     assert.ok(run.peaksMb.length >= 1, 'the scan reported its peak RSS');
-    for (const peak of run.peaksMb) assert.ok(peak < RSS_BOUND_MB, `peak RSS ${peak.toFixed(0)} MB of a process, bound ${RSS_BOUND_MB} MB (all: ${run.peaksMb.map((p) => p.toFixed(0)).join(', ')})`);
+    for (const peak of run.peaksMb)
+      assert.ok(
+        peak < RSS_BOUND_MB,
+        `peak RSS ${peak.toFixed(0)} MB of a process, bound ${RSS_BOUND_MB} MB (all: ${run.peaksMb.map((p) => p.toFixed(0)).join(', ')})`,
+      );
     return report;
   }
 
@@ -111,7 +125,11 @@ describe('adversarial: SVG bounds (issue 10, item 5)', function () {
     assert.ok(huge.length > DEFAULT_MAX_SVG_BYTES * 3);
     const root = site({ 'huge.svg': huge, 'icon.svg': makeSvg(3), 'img/icon-copy.svg': makeSvg(3) });
     const run = await scanMeasured(dir.path, root);
-    assertScanned(run, ['huge.svg'], /^SVG is 1[0-9] MB, above the limit of 5\.0 MB for SVG files \(maxSvgBytes in doublon\.config\.json\)$/);
+    assertScanned(
+      run,
+      ['huge.svg'],
+      /^SVG is 1[0-9] MB, above the limit of 5\.0 MB for SVG files \(maxSvgBytes in doublon\.config\.json\)$/,
+    );
   });
 
   it('four different 19 MB SVGs at once: all listed, still under 300 MB', async () => {
@@ -124,23 +142,43 @@ describe('adversarial: SVG bounds (issue 10, item 5)', function () {
   it('an SVG under the byte limit but with 300 000 elements is refused before librsvg parses it', async () => {
     const root = site({ 'many.svg': manyElementsSvg(), 'icon.svg': makeSvg(3), 'img/icon-copy.svg': makeSvg(3) });
     const run = await scanMeasured(dir.path, root);
-    assertScanned(run, ['many.svg'], new RegExp(`^SVG has 300,00[0-9] elements, above the limit of ${MAX_SVG_ELEMENTS.toLocaleString('en-US')} \\(rendering it would take too much memory\\)$`));
+    assertScanned(
+      run,
+      ['many.svg'],
+      new RegExp(
+        `^SVG has 300,00[0-9] elements, above the limit of ${MAX_SVG_ELEMENTS.toLocaleString('en-US')} \\(rendering it would take too much memory\\)$`,
+      ),
+    );
   });
 
   it('maxSvgBytes in doublon.config.json sets the byte limit', async () => {
-    const padded = makeSvg(4).toString('utf8').replace('</svg>', `<!-- ${'padding '.repeat(500)}--></svg>`);
+    const padded = makeSvg(4)
+      .toString('utf8')
+      .replace('</svg>', `<!-- ${'padding '.repeat(500)}--></svg>`);
     const root = site({ 'icon.svg': makeSvg(3), 'img/icon-copy.svg': makeSvg(3), 'big-icon.svg': padded });
     const limit = fs.statSync(path.join(root, 'icon.svg')).size + 100;
     assert.ok(Buffer.byteLength(padded) > limit);
     fs.writeFileSync(path.join(root, 'doublon.config.json'), JSON.stringify({ maxSvgBytes: limit }));
     const run = await scanMeasured(dir.path, root);
-    assertScanned(run, ['big-icon.svg'], new RegExp(`^SVG is [0-9.]+ K?B, above the limit of ${formatBytes(limit).replace('.', '\\.')} for SVG files \\(maxSvgBytes in doublon\\.config\\.json\\)$`));
+    assertScanned(
+      run,
+      ['big-icon.svg'],
+      new RegExp(
+        `^SVG is [0-9.]+ K?B, above the limit of ${formatBytes(limit).replace('.', '\\.')} for SVG files \\(maxSvgBytes in doublon\\.config\\.json\\)$`,
+      ),
+    );
   });
 
   it('path data past the limit is refused without rendering; a slow render is stopped by the time limit', async () => {
     const numbers = MAX_SVG_PATH_NUMBERS / 2 + 10;
-    await assert.rejects(fingerprint(slowPathSvg(numbers)), /^ImageDecodeError: SVG has [0-9,]+ numbers of path data, above the limit of 500,000 \(rendering it would take too long\)$/);
-    await assert.rejects(fingerprint(slowPathSvg(20_000), { svgTimeoutMs: 300 }), /^ImageDecodeError: SVG took longer than 0\.3 s to render; refused \(too complex\)$/);
+    await assert.rejects(
+      fingerprint(slowPathSvg(numbers)),
+      /^ImageDecodeError: SVG has [0-9,]+ numbers of path data, above the limit of 500,000 \(rendering it would take too long\)$/,
+    );
+    await assert.rejects(
+      fingerprint(slowPathSvg(20_000), { svgTimeoutMs: 300 }),
+      /^ImageDecodeError: SVG took longer than 0\.3 s to render; refused \(too complex\)$/,
+    );
     // The renderer was killed; the next SVG gets a fresh one and renders as before.
     const normal = await fingerprint(makeSvg(3));
     assert.equal(normal.format, 'svg');

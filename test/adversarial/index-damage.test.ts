@@ -73,7 +73,10 @@ describe('adversarial: a damaged index is moved aside and rebuilt, never a crash
           assert.equal(moved.length, 1, `one damaged-* folder: ${moved.join(', ')}`);
           assert.ok(fs.existsSync(path.join(site, '.doublon', moved[0], file)), `the damaged ${file} is kept in ${moved[0]}`);
           const store = file === 'data.mdb' ? 'image index' : 'reference index';
-          assert.match(withoutProgress(result.stderr), new RegExp(`^doublon: the ${store} was damaged \\(.+\\); it was moved to .*${moved[0]} and rebuilt from the files\\n$`));
+          assert.match(
+            withoutProgress(result.stderr),
+            new RegExp(`^doublon: the ${store} was damaged \\(.+\\); it was moved to .*${moved[0]} and rebuilt from the files\\n$`),
+          );
 
           // Told once: the next run is a plain warm run.
           const again = scanJson(site);

@@ -37,7 +37,13 @@ function scan(cwd: string, fileSizeLimit?: number): ProcessResult {
   const started = performance.now();
   const command = fileSizeLimit === undefined ? [process.execPath, BIN] : ['prlimit', `--fsize=${fileSizeLimit}`, process.execPath, BIN];
   const result = spawnSync(command[0], [...command.slice(1), 'scan', '--json'], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, ms: Math.round(performance.now() - started) };
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 describe('adversarial: a full disk during a scan', function () {
@@ -64,7 +70,11 @@ describe('adversarial: a full disk during a scan', function () {
   for (const leftKB of [60, 300]) {
     it(`with ${leftKB} KB left: "the disk is full: …", exit 2, no signal; after freeing space the next scan is whole`, () => {
       const site = path.join(disk, `site-${leftKB}`);
-      fs.cpSync(path.join(dir.path, 'reference-site'), site, { recursive: true, preserveTimestamps: true, filter: (source) => path.basename(source) !== '.doublon' });
+      fs.cpSync(path.join(dir.path, 'reference-site'), site, {
+        recursive: true,
+        preserveTimestamps: true,
+        filter: (source) => path.basename(source) !== '.doublon',
+      });
       const filler = path.join(disk, 'filler');
       let limit: number | undefined;
       if (mounted) {

@@ -20,7 +20,13 @@ export interface ProcessResult {
 export function doublon(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ProcessResult {
   const started = performance.now();
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000, env });
-  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, ms: Math.round(performance.now() - started) };
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 /** Copies the example site (without any index) to `into`. */
@@ -31,7 +37,11 @@ export function copyExampleSite(into: string): void {
 /** What must not change between a fresh scan and a scan after a recovery: the groups, their members, classes. */
 export function groupsOf(report: ScanReport): unknown[] {
   return report.groups
-    .map((g) => ({ class: g.class, canonical: g.canonical, members: g.members.map((m) => `${m.path} ${m.class} ${m.similarity.toFixed(4)}`).sort() }))
+    .map((g) => ({
+      class: g.class,
+      canonical: g.canonical,
+      members: g.members.map((m) => `${m.path} ${m.class} ${m.similarity.toFixed(4)}`).sort(),
+    }))
     .sort((a, b) => a.canonical.localeCompare(b.canonical));
 }
 

@@ -86,9 +86,15 @@ describe('adversarial: the daemon socket lives in a private folder', function ()
     const folder = path.join(tmp, `doublon-${uid}`);
     fs.mkdirSync(folder, { recursive: true });
     fs.chmodSync(folder, 0o777);
-    const result = doublon(site, ['daemon', 'start', '--foreground', '--index', indexDir, site], { ...envWithout('XDG_RUNTIME_DIR'), TMPDIR: tmp });
+    const result = doublon(site, ['daemon', 'start', '--foreground', '--index', indexDir, site], {
+      ...envWithout('XDG_RUNTIME_DIR'),
+      TMPDIR: tmp,
+    });
     assert.equal(result.code, 2, result.stderr);
-    assert.equal(result.stderr, `doublon: refusing to put the daemon's socket in ${folder}: its mode is 0777, expected 0700 (other users could reach or replace the socket). Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.\n`);
+    assert.equal(
+      result.stderr,
+      `doublon: refusing to put the daemon's socket in ${folder}: its mode is 0777, expected 0700 (other users could reach or replace the socket). Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.\n`,
+    );
     assert.deepEqual(fs.readdirSync(folder), [], 'nothing was created in it');
   });
 
@@ -107,9 +113,15 @@ describe('adversarial: the daemon socket lives in a private folder', function ()
       fs.symlinkSync('/', folder);
       expected = 'it is a symbolic link, not a folder';
     }
-    const result = doublon(site, ['daemon', 'start', '--foreground', '--index', indexDir, site], { ...envWithout('XDG_RUNTIME_DIR'), TMPDIR: tmp });
+    const result = doublon(site, ['daemon', 'start', '--foreground', '--index', indexDir, site], {
+      ...envWithout('XDG_RUNTIME_DIR'),
+      TMPDIR: tmp,
+    });
     assert.equal(result.code, 2, result.stderr);
-    assert.equal(result.stderr, `doublon: refusing to put the daemon's socket in ${folder}: ${expected}. Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.\n`);
+    assert.equal(
+      result.stderr,
+      `doublon: refusing to put the daemon's socket in ${folder}: ${expected}. Remove it (or set XDG_RUNTIME_DIR to a private folder of yours) and start the daemon again.\n`,
+    );
     assert.equal(fs.existsSync(path.join(indexDir, 'daemon.json')), false);
   });
 });

@@ -10,8 +10,12 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import {
-  DidOpenTextDocumentNotification, InitializeRequest, LogMessageNotification, PublishDiagnosticsNotification,
-  type LogMessageParams, type PublishDiagnosticsParams,
+  DidOpenTextDocumentNotification,
+  InitializeRequest,
+  LogMessageNotification,
+  PublishDiagnosticsNotification,
+  type LogMessageParams,
+  type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol';
 import { tempDir } from '../fixtures/images';
 import { write, writeBasicSite } from '../helpers/site';
@@ -28,7 +32,10 @@ function bigPage(chars: number, copy: string): string {
   const lines = ['<!doctype html>', '<body>'];
   let length = 0;
   for (let i = 0; length < chars; i++) {
-    const line = i % 10 === 0 ? `  <p><img src="${copy}" alt="photo ${i}"> Paragraph ${i}.</p>` : `  <p>Paragraph ${i}: opening hours, addresses and events of the city library.</p>`;
+    const line =
+      i % 10 === 0
+        ? `  <p><img src="${copy}" alt="photo ${i}"> Paragraph ${i}.</p>`
+        : `  <p>Paragraph ${i}: opening hours, addresses and events of the city library.</p>`;
     lines.push(line);
     length += line.length + 1;
   }
@@ -80,11 +87,20 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
     const before = rssMB(daemon.child.pid!);
     const text = bigPage(900_000, copy);
     for (let i = 0; i < 100; i++) {
-      const { status } = await post({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: uriOf(`http-${i}.html`), languageId: 'html', version: 1, text } } });
+      const { status } = await post({
+        jsonrpc: '2.0',
+        method: 'textDocument/didOpen',
+        params: { textDocument: { uri: uriOf(`http-${i}.html`), languageId: 'html', version: 1, text } },
+      });
       assert.equal(status, 204);
     }
     // A request (not a notification) says why.
-    const { json } = await post({ jsonrpc: '2.0', id: 1, method: 'textDocument/hover', params: { textDocument: { uri: uriOf('http-0.html') }, position: { line: 2, character: 14 } } });
+    const { json } = await post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'textDocument/hover',
+      params: { textDocument: { uri: uriOf('http-0.html') }, position: { line: 2, character: 14 } },
+    });
     const error = (json as { error?: { code: number; message: string } }).error;
     assert.equal(error?.code, -32600, JSON.stringify(json));
     assert.match(error.message, /LSP methods need a connection/);
@@ -99,7 +115,9 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
     const connection = await daemon.connect();
     const published: PublishDiagnosticsParams[] = [];
     connection.onNotification(PublishDiagnosticsNotification.type, (p: PublishDiagnosticsParams) => void published.push(p));
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uriOf('early.html'), languageId: 'html', version: 1, text: bigPage(200, copy) } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uriOf('early.html'), languageId: 'html', version: 1, text: bigPage(200, copy) },
+    });
     await assert.rejects(
       connection.sendRequest('textDocument/hover', { textDocument: { uri: uriOf('early.html') }, position: { line: 2, character: 14 } }),
       (error: { code?: number }) => error.code === -32002,
@@ -115,13 +133,17 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
     const { connection, published, logged } = await editor();
     const before = rssMB(daemon.child.pid!);
     const huge = uriOf('huge.html');
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: huge, languageId: 'html', version: 1, text: bigPage(20_000_000, copy) } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: huge, languageId: 'html', version: 1, text: bigPage(20_000_000, copy) },
+    });
     const warning = await waitFor('the warning about the huge document', () => logged.find((m) => m.message.includes(huge)), 60_000);
     assert.match(warning.message, /more than the 4\.0 Mi characters Doublon checks/);
     const cleared = await waitFor('the diagnostics of the huge document', () => published.find((p) => p.uri === huge), 60_000);
     assert.deepEqual(cleared.diagnostics, []);
     const small = uriOf('small.html');
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: small, languageId: 'html', version: 1, text: bigPage(300, copy) } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: small, languageId: 'html', version: 1, text: bigPage(300, copy) },
+    });
     const checked = await waitFor('diagnostics of the small document', () => published.find((p) => p.uri === small), 60_000);
     assert.ok(checked.diagnostics.length > 0);
     // The 20 MB of text is not kept (the message itself is garbage once parsed).
@@ -133,19 +155,38 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
   it('bounds the documents one connection holds (200) and frees them when it closes', async () => {
     const { connection, published, logged } = await editor();
     for (let i = 0; i < 210; i++) {
-      await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uriOf(`many-${i}.html`), languageId: 'html', version: 1, text: bigPage(200, copy) } });
+      await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+        textDocument: { uri: uriOf(`many-${i}.html`), languageId: 'html', version: 1, text: bigPage(200, copy) },
+      });
     }
-    const refusals = await waitFor('10 refusals', () => {
-      const found = logged.filter((m) => /already has 200 documents open/.test(m.message));
-      return found.length === 10 ? found : undefined;
-    }, 60_000);
-    assert.ok(refusals.every((m) => /many-20\d\.html/.test(m.message)), refusals.map((m) => m.message).join('\n'));
-    await waitFor('diagnostics of the 200 documents kept', () => new Set(published.filter((p) => p.diagnostics.length > 0).map((p) => p.uri)).size === 200, 60_000);
+    const refusals = await waitFor(
+      '10 refusals',
+      () => {
+        const found = logged.filter((m) => /already has 200 documents open/.test(m.message));
+        return found.length === 10 ? found : undefined;
+      },
+      60_000,
+    );
+    assert.ok(
+      refusals.every((m) => /many-20\d\.html/.test(m.message)),
+      refusals.map((m) => m.message).join('\n'),
+    );
+    await waitFor(
+      'diagnostics of the 200 documents kept',
+      () => new Set(published.filter((p) => p.diagnostics.length > 0).map((p) => p.uri)).size === 200,
+      60_000,
+    );
     connection.dispose();
     // A new connection has the whole allowance again: the closed one's documents were freed.
     const next = await editor();
-    await next.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uriOf('after-close.html'), languageId: 'html', version: 1, text: bigPage(200, copy) } });
-    const published2 = await waitFor('diagnostics on the new connection', () => next.published.find((p) => p.uri === uriOf('after-close.html')), 60_000);
+    await next.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uriOf('after-close.html'), languageId: 'html', version: 1, text: bigPage(200, copy) },
+    });
+    const published2 = await waitFor(
+      'diagnostics on the new connection',
+      () => next.published.find((p) => p.uri === uriOf('after-close.html')),
+      60_000,
+    );
     assert.ok(published2.diagnostics.length > 0);
     assert.deepEqual(next.logged, []);
     next.connection.dispose();
@@ -157,7 +198,9 @@ describe('adversarial: LSP documents are bounded and never stall the daemon', fu
     // Heavy to read (a reference every ten lines) but light to answer: one reference to a copy, so the
     // diagnostics message is small and arrives as soon as the daemon publishes it.
     const text = bigPage(3_500_000, 'assets/photo-b.png').replace('assets/photo-b.png', copy);
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'html', version: 1, text } });
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'html', version: 1, text },
+    });
     // Requests sent one after another once the document is sent: a daemon whose event loop is taken by the
     // document answers at most the one that came before it and the one queued behind it; five answers mean
     // the loop was free again and again while the document was read.

@@ -15,7 +15,11 @@ import { write } from '../helpers/site';
 import { startDaemonProcess, waitFor } from '../helpers/daemon';
 import type { CatalogueState } from '../../protocol/catalogue';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The CLI as a child process, the catalogue given through the environment (as CI would). */
 function doublon(cwd: string, env: Record<string, string>, ...args: string[]): Promise<Run> {
@@ -79,16 +83,41 @@ describe('catalogue on PostgreSQL (real server)', function () {
     });
     fs.writeFileSync(path.join(library, 'doublon.config.json'), JSON.stringify({ webRoots: ['public'] }));
 
-    const published = await doublon(library, env, 'publish', '--library', '--repository', 'city-library', '--public-url', 'https://cdn.example.org/assets/', '--json');
+    const published = await doublon(
+      library,
+      env,
+      'publish',
+      '--library',
+      '--repository',
+      'city-library',
+      '--public-url',
+      'https://cdn.example.org/assets/',
+      '--json',
+    );
     assert.equal(published.code, 0, published.stderr);
     const result = JSON.parse(published.stdout) as { added: number; newContents: number; revision: number };
     assert.deepEqual([result.added, result.newContents, result.revision], [2, 2, 1]);
 
     const checked = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'json');
     assert.equal(checked.code, 1, checked.stderr);
-    const report = JSON.parse(checked.stdout) as { catalogue: { findings: Array<{ path: string; class: string; similarity: number; other: { repository: string; path: string; url?: string; library: boolean } }>; failing: number } };
+    const report = JSON.parse(checked.stdout) as {
+      catalogue: {
+        findings: Array<{
+          path: string;
+          class: string;
+          similarity: number;
+          other: { repository: string; path: string; url?: string; library: boolean };
+        }>;
+        failing: number;
+      };
+    };
     const byPath = new Map(report.catalogue.findings.map((f) => [f.path, f]));
-    assert.deepEqual(byPath.get('img/logo-copy.png')?.other, { repository: 'city-library', path: 'public/logo.png', library: true, url: 'https://cdn.example.org/assets/logo.png' });
+    assert.deepEqual(byPath.get('img/logo-copy.png')?.other, {
+      repository: 'city-library',
+      path: 'public/logo.png',
+      library: true,
+      url: 'https://cdn.example.org/assets/logo.png',
+    });
     assert.equal(byPath.get('img/logo-copy.png')?.class, 'exact');
     // Not yet published by the portal: found by the on-the-spot search of unpublished contents.
     assert.equal(byPath.get('img/banner-small.jpg')?.class, 'near');
@@ -102,24 +131,55 @@ describe('catalogue on PostgreSQL (real server)', function () {
     assert.equal(Number(pairs[0].n), 1);
     const text = await doublon(portal, env, 'check', '--repository', 'portal');
     assert.equal(text.code, 1);
-    assert.match(text.stdout, /img\/logo-copy\.png: a copy of library image city-library:public\/logo\.png \(https:\/\/cdn\.example\.org\/assets\/logo\.png\)/);
+    assert.match(
+      text.stdout,
+      /img\/logo-copy\.png: a copy of library image city-library:public\/logo\.png \(https:\/\/cdn\.example\.org\/assets\/logo\.png\)/,
+    );
     assert.match(text.stdout, /img\/banner-small\.jpg: \d+\.\d % like library image city-library:public\/banner\.png/);
 
     // SARIF and GitLab Code Quality carry the same findings under the catalogue's rules, library copies as errors.
     const sarif = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'sarif');
     assert.equal(sarif.code, 1, sarif.stderr);
-    const run = (JSON.parse(sarif.stdout) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> }).runs[0];
+    const run = (
+      JSON.parse(sarif.stdout) as {
+        runs: Array<{
+          tool: { driver: { rules: Array<{ id: string }> } };
+          results: Array<{
+            ruleId: string;
+            ruleIndex: number;
+            level: string;
+            message: { text: string };
+            locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>;
+          }>;
+        }>;
+      }
+    ).runs[0];
     const copies = run.results.filter((r) => r.ruleId === 'catalogue-library-copy');
-    assert.deepEqual(copies.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.level]).sort(), [['img/banner-small.jpg', 'error'], ['img/logo-copy.png', 'error']]);
+    assert.deepEqual(copies.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.level]).sort(), [
+      ['img/banner-small.jpg', 'error'],
+      ['img/logo-copy.png', 'error'],
+    ]);
     assert.ok(copies.every((r) => run.tool.driver.rules[r.ruleIndex].id === r.ruleId));
-    assert.match(copies.find((r) => r.locations[0].physicalLocation.artifactLocation.uri === 'img/logo-copy.png')!.message.text, /served at https:\/\/cdn\.example\.org\/assets\/logo\.png/);
+    assert.match(
+      copies.find((r) => r.locations[0].physicalLocation.artifactLocation.uri === 'img/logo-copy.png')!.message.text,
+      /served at https:\/\/cdn\.example\.org\/assets\/logo\.png/,
+    );
     const gitlab = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'gitlab');
     const issues = JSON.parse(gitlab.stdout) as Array<{ check_name: string; severity: string; location: { path: string } }>;
-    assert.deepEqual(issues.filter((i) => i.check_name === 'catalogue-library-copy').map((i) => [i.location.path, i.severity]).sort(), [['img/banner-small.jpg', 'major'], ['img/logo-copy.png', 'major']]);
+    assert.deepEqual(
+      issues
+        .filter((i) => i.check_name === 'catalogue-library-copy')
+        .map((i) => [i.location.path, i.severity])
+        .sort(),
+      [
+        ['img/banner-small.jpg', 'major'],
+        ['img/logo-copy.png', 'major'],
+      ],
+    );
     assert.equal(gitlab.stderr, '', 'nothing about the catalogue on stderr once the report carries it');
   });
 
-  it('keeps the catalogue\'s keys in the index folder: a publish reads only the changes since the last one', async () => {
+  it("keeps the catalogue's keys in the index folder: a publish reads only the changes since the last one", async () => {
     const north = await site('north', { 'a.png': await makePhoto(51), 'b.png': await makePhoto(52), 'c.png': await makePhoto(53) });
     const south = await site('south', { 'd.png': await makePhoto(54), 'e.png': await makePhoto(55) });
     type Keys = { cached: number; added: number; removed: number; total: number };
@@ -139,9 +199,9 @@ describe('catalogue on PostgreSQL (real server)', function () {
     await write(south, 'f.png', await makePhoto(57));
     const synced = await publish(south);
     assert.deepEqual(synced, { cached: 5, added: 2, removed: 1, total: 6 });
-    assert.equal(synced?.total, await contents(), 'the kept keys are exactly the catalogue\'s contents');
+    assert.equal(synced?.total, await contents(), "the kept keys are exactly the catalogue's contents");
     // A cache of another catalogue (its identity differs) is not used.
-    await query("UPDATE catalogue_identity SET id = gen_random_uuid()");
+    await query('UPDATE catalogue_identity SET id = gen_random_uuid()');
     await write(north, 'g.png', await makePhoto(58));
     assert.deepEqual(await publish(north), { cached: 0, added: 7, removed: 0, total: 7 });
   });
@@ -157,14 +217,29 @@ describe('catalogue on PostgreSQL (real server)', function () {
 
     const published = await doublon(portal, env, 'publish', '--repository', 'portal', '--json');
     assert.equal(published.code, 0, published.stderr);
-    const rows = await query<{ path: string }>("SELECT path FROM images i JOIN repositories r ON r.id = i.repository_id WHERE r.name = 'portal' ORDER BY path");
-    assert.deepEqual(rows.map((r) => r.path), ['img/logo.png', 'img/own.png'], 'the library scanned with the site is not published as the site\'s');
+    const rows = await query<{ path: string }>(
+      "SELECT path FROM images i JOIN repositories r ON r.id = i.repository_id WHERE r.name = 'portal' ORDER BY path",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.path),
+      ['img/logo.png', 'img/own.png'],
+      "the library scanned with the site is not published as the site's",
+    );
 
     const checked = await doublon(portal, env, 'check', '--repository', 'portal', '--format', 'json');
     assert.equal(checked.code, 1, checked.stderr);
-    const report = JSON.parse(checked.stdout) as { groups: Array<{ canonicalUrl?: string }>; catalogue: { findings: Array<{ path: string; other: { repository: string; url?: string; library: boolean } }> } };
-    assert.deepEqual(report.groups.map((g) => g.canonicalUrl), [`${cdn}logo.png`]);
-    assert.deepEqual(report.catalogue.findings.map((f) => [f.path, f.other.repository, f.other.url, f.other.library]), [['img/logo.png', 'city-library', `${cdn}logo.png`, true]]);
+    const report = JSON.parse(checked.stdout) as {
+      groups: Array<{ canonicalUrl?: string }>;
+      catalogue: { findings: Array<{ path: string; other: { repository: string; url?: string; library: boolean } }> };
+    };
+    assert.deepEqual(
+      report.groups.map((g) => g.canonicalUrl),
+      [`${cdn}logo.png`],
+    );
+    assert.deepEqual(
+      report.catalogue.findings.map((f) => [f.path, f.other.repository, f.other.url, f.other.library]),
+      [['img/logo.png', 'city-library', `${cdn}logo.png`, true]],
+    );
 
     assert.equal((await doublon(portal, env, 'replace', '--no-daemon', '--apply', '--delete')).code, 0);
     assert.equal(fs.readFileSync(path.join(portal, 'index.html'), 'utf8'), `<img src="${cdn}logo.png" alt="">\n`);
@@ -188,8 +263,13 @@ describe('catalogue on PostgreSQL (real server)', function () {
     fs.writeFileSync(path.join(root, 'b.png'), await makePhoto(24));
     fs.rmSync(path.join(root, 'c.png'));
     assert.deepEqual(pick(await publish()), { added: 0, changed: 1, removed: 1, unchanged: 1, revision: 3 });
-    const rows = await query<{ path: string }>("SELECT path FROM images i JOIN repositories r ON r.id = i.repository_id WHERE r.name = 'district' ORDER BY path");
-    assert.deepEqual(rows.map((r) => r.path), ['a.png', 'b.png']);
+    const rows = await query<{ path: string }>(
+      "SELECT path FROM images i JOIN repositories r ON r.id = i.repository_id WHERE r.name = 'district' ORDER BY path",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.path),
+      ['a.png', 'b.png'],
+    );
     // Contents no image uses any more are gone with their files.
     const contents = await query<{ n: string }>('SELECT count(*) AS n FROM contents');
     assert.equal(Number(contents[0].n), 2);
@@ -197,20 +277,31 @@ describe('catalogue on PostgreSQL (real server)', function () {
 
   it('stays consistent when several sites publish at once, and finds pairs between contents they add together', async () => {
     const shared = await makePhoto(31, 400, 300);
-    const roots = await Promise.all([0, 1, 2, 3].map(async (i) => site(`site-${i}`, {
-      [`img/own-${i}.png`]: await makePhoto(40 + i),
-      // Each site holds the shared photo re-encoded its own way: near copies of each other, none published before.
-      [`img/shared.${i % 2 ? 'jpg' : 'webp'}`]: await encode(shared, i % 2 ? 'jpeg' : 'webp', { width: 400 - 40 * i, quality: 85 }),
-    })));
+    const roots = await Promise.all(
+      [0, 1, 2, 3].map(async (i) =>
+        site(`site-${i}`, {
+          [`img/own-${i}.png`]: await makePhoto(40 + i),
+          // Each site holds the shared photo re-encoded its own way: near copies of each other, none published before.
+          [`img/shared.${i % 2 ? 'jpg' : 'webp'}`]: await encode(shared, i % 2 ? 'jpeg' : 'webp', { width: 400 - 40 * i, quality: 85 }),
+        }),
+      ),
+    );
     const runs = await Promise.all(roots.map((root, i) => doublon(root, env, 'publish', '--repository', `site-${i}`)));
     runs.forEach((run) => assert.equal(run.code, 0, run.stderr));
-    const perRepo = await query<{ name: string; n: string; revision: string }>('SELECT r.name, r.revision, count(i.path) AS n FROM repositories r LEFT JOIN images i ON i.repository_id = r.id GROUP BY r.name, r.revision ORDER BY r.name');
-    assert.deepEqual(perRepo.map((r) => [r.name, Number(r.n), Number(r.revision)]), [0, 1, 2, 3].map((i) => [`site-${i}`, 2, 1]));
+    const perRepo = await query<{ name: string; n: string; revision: string }>(
+      'SELECT r.name, r.revision, count(i.path) AS n FROM repositories r LEFT JOIN images i ON i.repository_id = r.id GROUP BY r.name, r.revision ORDER BY r.name',
+    );
+    assert.deepEqual(
+      perRepo.map((r) => [r.name, Number(r.n), Number(r.revision)]),
+      [0, 1, 2, 3].map((i) => [`site-${i}`, 2, 1]),
+    );
     // 4 shared copies: every one of the 6 pairs among them was verified by whichever publish came second.
     const pairs = await query<{ n: string }>('SELECT count(*) AS n FROM pairs');
     assert.equal(Number(pairs[0].n), 6);
     const check = await doublon(roots[0], env, 'check', '--repository', 'site-0', '--format', 'json');
-    const findings = (JSON.parse(check.stdout) as { catalogue: { findings: Array<{ other: { repository: string; library: boolean } }>; failing: number } }).catalogue;
+    const findings = (
+      JSON.parse(check.stdout) as { catalogue: { findings: Array<{ other: { repository: string; library: boolean } }>; failing: number } }
+    ).catalogue;
     assert.deepEqual(findings.findings.map((f) => f.other.repository).sort(), ['site-1', 'site-2', 'site-3']);
     // Copies in other sites are information, not failures: only library copies fail a site's check.
     assert.equal(findings.failing, 0);
@@ -246,7 +337,9 @@ describe('catalogue on PostgreSQL (real server)', function () {
   it("makes another site's publish appear in a running daemon without a restart (LISTEN/NOTIFY)", async () => {
     const photo = await makePhoto(71, 320, 240);
     const siteB = await site('site-b', { 'img/photo.png': photo, 'img/other.png': await makePhoto(72) });
-    const daemon = await startDaemonProcess(siteB, path.join(siteB, '.doublon'), { env: { ...process.env, ...env, DOUBLON_REPOSITORY: 'site-b' } });
+    const daemon = await startDaemonProcess(siteB, path.join(siteB, '.doublon'), {
+      env: { ...process.env, ...env, DOUBLON_REPOSITORY: 'site-b' },
+    });
     try {
       await daemon.idle();
       const connection = await daemon.connect();
@@ -266,7 +359,10 @@ describe('catalogue on PostgreSQL (real server)', function () {
         const now = await daemon.http.request<CatalogueState>('doublon/catalogue');
         return now.findings.length > 0 ? now : undefined;
       });
-      assert.deepEqual(state.findings.map((f) => [f.path, f.class, f.other.repository, f.other.path, f.other.url]), [['img/photo.png', 'exact', 'site-a', 'assets/photo-copy.png', 'https://a.example.org/assets/photo-copy.png']]);
+      assert.deepEqual(
+        state.findings.map((f) => [f.path, f.class, f.other.repository, f.other.path, f.other.url]),
+        [['img/photo.png', 'exact', 'site-a', 'assets/photo-copy.png', 'https://a.example.org/assets/photo-copy.png']],
+      );
       await waitFor('the notification', () => notices.some((n) => n.findings.length === 1));
     } finally {
       await daemon.stop();
@@ -289,7 +385,7 @@ describe('catalogue on PostgreSQL (real server)', function () {
     assert.match(unreachable.stderr, new RegExp(`the catalogue at 127\\.0\\.0\\.1:${port}/x is unreachable \\(ECONNREFUSED\\)`));
     assert.doesNotMatch(unreachable.stderr, /secret/);
 
-    const none = await doublon(root, { DOUBLON_CATALOGUE: '' , PGHOST: '', PGDATABASE: '' }, 'publish');
+    const none = await doublon(root, { DOUBLON_CATALOGUE: '', PGHOST: '', PGDATABASE: '' }, 'publish');
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no catalogue given/);
   });

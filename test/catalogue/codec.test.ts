@@ -6,7 +6,9 @@ import { makePhoto } from '../fixtures/images';
 describe('catalogue fingerprint codec', () => {
   it('round-trips a real fingerprint, byte fields given as Buffers (as the index returns them) or Uint8Arrays', async () => {
     const fp = await fingerprint(await makePhoto(5, 120, 90));
-    const asBuffers = Object.fromEntries(Object.entries(fp).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v])) as typeof fp;
+    const asBuffers = Object.fromEntries(
+      Object.entries(fp).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v]),
+    ) as typeof fp;
     for (const input of [fp, asBuffers]) {
       const back = decodeFingerprint(encodeFingerprint(input));
       for (const [key, value] of Object.entries(fp)) {

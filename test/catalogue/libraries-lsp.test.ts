@@ -31,7 +31,11 @@ describe('shared libraries in the editor (daemon, LSP)', function () {
     await write(root, 'img/logo.png', logo);
     const text = '<img src="img/logo.png" alt="">\n';
     await write(root, 'index.html', text);
-    await write(root, 'doublon.config.json', JSON.stringify({ libraries: [{ path: '../library', url: 'https://cdn.city.example/assets' }] }));
+    await write(
+      root,
+      'doublon.config.json',
+      JSON.stringify({ libraries: [{ path: '../library', url: 'https://cdn.city.example/assets' }] }),
+    );
     daemon = await startDaemonProcess(root, path.join(dir.path, 'index'));
     await daemon.idle();
     editor = await daemon.connect();

@@ -15,7 +15,9 @@ import { loadConfig } from '../../daemon/config/load';
 import { ConfigError } from '../../daemon/config/validate';
 import { rewriteReference } from '../../daemon/refs';
 
-interface JsonReport { groups: Array<{ canonical: string; canonicalUrl?: string; rule: string; members: Array<{ path: string }> }> }
+interface JsonReport {
+  groups: Array<{ canonical: string; canonicalUrl?: string; rule: string; members: Array<{ path: string }> }>;
+}
 
 const CDN = 'https://cdn.city.example/assets/';
 
@@ -67,14 +69,20 @@ describe('shared libraries', function () {
 
       const applied = await runCli(site, 'replace', '--no-daemon', '--apply', '--delete');
       assert.equal(applied.code, 0, applied.stderr + applied.stdout);
-      assert.equal(fs.readFileSync(path.join(site, 'index.html'), 'utf8'), `<img src="${CDN}brand/logo.png" alt="">\n<img src="${CDN}brand/logo.png#top" alt="">\n`);
+      assert.equal(
+        fs.readFileSync(path.join(site, 'index.html'), 'utf8'),
+        `<img src="${CDN}brand/logo.png" alt="">\n<img src="${CDN}brand/logo.png#top" alt="">\n`,
+      );
       assert.ok(!fs.existsSync(path.join(site, 'img/logo.png')), 'the unreferenced copy went to the trash');
     }
     assert.deepEqual(snapshot(library), before, 'the library is read, never written');
 
     const undone = await runCli(sites[0], 'undo');
     assert.equal(undone.code, 0, undone.stderr);
-    assert.equal(fs.readFileSync(path.join(sites[0], 'index.html'), 'utf8'), '<img src="img/logo.png" alt="">\n<img src="./img/logo.png#top" alt="">\n');
+    assert.equal(
+      fs.readFileSync(path.join(sites[0], 'index.html'), 'utf8'),
+      '<img src="img/logo.png" alt="">\n<img src="./img/logo.png#top" alt="">\n',
+    );
     assert.ok(fs.existsSync(path.join(sites[0], 'img/logo.png')));
     assert.deepEqual(snapshot(library), before);
   });
@@ -87,10 +95,13 @@ describe('shared libraries', function () {
     await write(site, 'img/logo.png', logo);
     await write(site, 'pages/a.html', '<img src="../img/logo.png">\n');
     await write(site, 'pages/b.html', '<img src="../img/logo.png">\n');
-    fs.writeFileSync(path.join(site, 'doublon.config.json'), JSON.stringify({
-      canonical: { preferred: ['img/**'] },
-      libraries: [{ path: 'shared', url: '/shared/' }],
-    }));
+    fs.writeFileSync(
+      path.join(site, 'doublon.config.json'),
+      JSON.stringify({
+        canonical: { preferred: ['img/**'] },
+        libraries: [{ path: 'shared', url: '/shared/' }],
+      }),
+    );
     const before = snapshot(path.join(site, 'shared'));
 
     const check = await runCli(site, 'check', '--no-daemon', '--format', 'json');
@@ -105,11 +116,17 @@ describe('shared libraries', function () {
     assert.deepEqual(snapshot(path.join(site, 'shared')), before, 'the copy inside the library is kept');
   });
 
-  it('the editor\'s rewrite (rewriteReference, as the quick fix calls it) gives the URL outside the roots, a path inside', () => {
+  it("the editor's rewrite (rewriteReference, as the quick fix calls it) gives the URL outside the roots, a path inside", () => {
     const root = path.join(dir.path, 'site');
-    const libraries = [{ dir: path.join(dir.path, 'lib'), url: CDN, insideRoots: false }, { dir: path.join(root, 'shared'), url: '/shared/', insideRoots: true }];
+    const libraries = [
+      { dir: path.join(dir.path, 'lib'), url: CDN, insideRoots: false },
+      { dir: path.join(root, 'shared'), url: '/shared/', insideRoots: true },
+    ];
     const options = { roots: [root], webRoots: [root], libraries };
-    assert.equal(rewriteReference(path.join(root, 'index.html'), 'img/a b.png?v=2', path.join(dir.path, 'lib/icons/a b.png'), options), `${CDN}icons/a%20b.png?v=2`);
+    assert.equal(
+      rewriteReference(path.join(root, 'index.html'), 'img/a b.png?v=2', path.join(dir.path, 'lib/icons/a b.png'), options),
+      `${CDN}icons/a%20b.png?v=2`,
+    );
     assert.equal(rewriteReference(path.join(root, 'index.html'), 'img/a.png', path.join(root, 'shared/a.png'), options), 'shared/a.png');
   });
 
@@ -117,8 +134,20 @@ describe('shared libraries', function () {
     const site = path.join(dir.path, 'site');
     await write(site, 'a.png', await makePhoto(41, 64, 64));
     fs.writeFileSync(path.join(site, 'doublon.config.json'), JSON.stringify({ libraries: [{ path: '../nowhere', url: CDN }] }));
-    assert.throws(() => loadConfig({ cwd: site }), (e: unknown) => e instanceof ConfigError && /libraries\[0\]\.path: .*nowhere.* is not an existing folder/.test(e.message));
-    fs.writeFileSync(path.join(site, 'doublon.config.json'), JSON.stringify({ libraries: [{ path: '.', url: 'cdn.example.org' }, { folder: 'x' }] }));
-    assert.throws(() => loadConfig({ cwd: site }), (e: unknown) => e instanceof ConfigError && /libraries\[0\]\.url: expected an http\(s\) URL/.test(e.message) && /libraries\[1\]\.folder: unknown key/.test(e.message));
+    assert.throws(
+      () => loadConfig({ cwd: site }),
+      (e: unknown) => e instanceof ConfigError && /libraries\[0\]\.path: .*nowhere.* is not an existing folder/.test(e.message),
+    );
+    fs.writeFileSync(
+      path.join(site, 'doublon.config.json'),
+      JSON.stringify({ libraries: [{ path: '.', url: 'cdn.example.org' }, { folder: 'x' }] }),
+    );
+    assert.throws(
+      () => loadConfig({ cwd: site }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /libraries\[0\]\.url: expected an http\(s\) URL/.test(e.message) &&
+        /libraries\[1\]\.folder: unknown key/.test(e.message),
+    );
   });
 });

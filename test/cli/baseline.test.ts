@@ -6,7 +6,10 @@ import { tempDir } from '../fixtures/images';
 import { runCli } from '../helpers/cli';
 import { writeBasicSite } from '../helpers/site';
 
-interface BaselineFile { version: number; duplicates: Array<{ path: string; sha256: string; class: string }> }
+interface BaselineFile {
+  version: number;
+  duplicates: Array<{ path: string; sha256: string; class: string }>;
+}
 
 describe('doublon check --baseline', function () {
   this.timeout(60_000);
@@ -30,7 +33,10 @@ describe('doublon check --baseline', function () {
     const written = read(file);
     assert.equal(written.version, 2);
     const paths = written.duplicates.map((d) => d.path);
-    assert.ok(paths.every((p) => /^\.\.\/(copies|assets)\//.test(p)), paths.join(', '));
+    assert.ok(
+      paths.every((p) => /^\.\.\/(copies|assets)\//.test(p)),
+      paths.join(', '),
+    );
     assert.deepEqual(paths, [...paths].sort());
     const text = fs.readFileSync(file, 'utf8');
     assert.equal(text.split('\n').filter((l) => l.trim().startsWith('{"path"')).length, 3, text);

@@ -8,7 +8,9 @@ import { runCli, spawnCli } from '../helpers/cli';
 import { write, writeBasicSite } from '../helpers/site';
 
 /** SARIF 2.1.0 (rtm.5) schema as shipped by Microsoft's sarif-js-sdk. */
-const SARIF_SCHEMA = JSON.parse(fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
+const SARIF_SCHEMA = JSON.parse(
+  fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+) as object;
 
 describe('doublon check', function () {
   this.timeout(60_000);
@@ -38,14 +40,24 @@ describe('doublon check', function () {
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines.length, 4, result.stdout);
     assert.match(lines[3], /^3 duplicate images, .* reclaimable: 3 errors, 0 warnings\.$/);
-    assert.ok(lines.some((l) => /^error +copies\/photo-a-small\.jpg is a near copy \(\d+\.\d% similar\) of .* {2}duplicate-near$/.test(l)), result.stdout);
+    assert.ok(
+      lines.some((l) => /^error +copies\/photo-a-small\.jpg is a near copy \(\d+\.\d% similar\) of .* {2}duplicate-near$/.test(l)),
+      result.stdout,
+    );
   });
 
   it('--fail-on chooses the classes that are errors; the others are warnings', async () => {
     const result = await runCli(dir.path, 'check', '--fail-on', 'near', '--format', 'json');
     assert.equal(result.code, 1);
-    const out = JSON.parse(result.stdout) as { findings: Array<{ path: string; class: string; severity: string }>; errors: number; warnings: number };
-    assert.deepEqual(out.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.class]), [['copies/photo-a-small.jpg', 'near']]);
+    const out = JSON.parse(result.stdout) as {
+      findings: Array<{ path: string; class: string; severity: string }>;
+      errors: number;
+      warnings: number;
+    };
+    assert.deepEqual(
+      out.findings.filter((f) => f.severity === 'error').map((f) => [f.path, f.class]),
+      [['copies/photo-a-small.jpg', 'near']],
+    );
     assert.equal(out.findings.filter((f) => f.severity === 'warning' && f.class !== 'near').length, 2);
     assert.equal(out.errors, 1);
     assert.equal(out.warnings, 2);
@@ -83,14 +95,23 @@ describe('doublon check', function () {
     const result = await runCli(dir.path, 'check', '--format', 'sarif', '--output', 'out.sarif');
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    const sarif = JSON.parse(fs.readFileSync(path.join(dir.path, 'out.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>; }> };
+    const sarif = JSON.parse(fs.readFileSync(path.join(dir.path, 'out.sarif'), 'utf8')) as {
+      runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+    };
     const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
     const validate = ajv.compile(SARIF_SCHEMA);
     assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 1));
     const results = sarif.runs[0].results;
     assert.equal(results.length, 4);
-    assert.ok(results.some((r) => r.ruleId === 'duplicate-near' && r.locations[0].physicalLocation.artifactLocation.uri === 'copies/photo-a-small.jpg'));
-    assert.ok(results.some((r) => r.ruleId === 'unreadable-image' && r.locations[0].physicalLocation.artifactLocation.uri === 'bad/broken.jpg'), 'the broken file is reported');
+    assert.ok(
+      results.some(
+        (r) => r.ruleId === 'duplicate-near' && r.locations[0].physicalLocation.artifactLocation.uri === 'copies/photo-a-small.jpg',
+      ),
+    );
+    assert.ok(
+      results.some((r) => r.ruleId === 'unreadable-image' && r.locations[0].physicalLocation.artifactLocation.uri === 'bad/broken.jpg'),
+      'the broken file is reported',
+    );
   });
 
   it('writes GitHub annotations', async () => {
@@ -98,18 +119,32 @@ describe('doublon check', function () {
     assert.equal(result.code, 1);
     const lines = result.stdout.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.ok(lines.some((l) => l.startsWith('::error file=copies/photo-a-small.jpg,title=Duplicate image (near)::copies/photo-a-small.jpg is a near copy')), result.stdout);
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith('::error file=copies/photo-a-small.jpg,title=Duplicate image (near)::copies/photo-a-small.jpg is a near copy'),
+      ),
+      result.stdout,
+    );
     assert.equal(lines.filter((l) => l.startsWith('::error file=')).length, 3);
   });
 
   it('writes a GitLab Code Quality report', async () => {
     const result = await runCli(dir.path, 'check', '--format', 'gitlab');
-    const issues = JSON.parse(result.stdout) as Array<{ check_name: string; fingerprint: string; severity: string; location: { path: string } }>;
+    const issues = JSON.parse(result.stdout) as Array<{
+      check_name: string;
+      fingerprint: string;
+      severity: string;
+      location: { path: string };
+    }>;
     const scan = JSON.parse((await runCli(dir.path, 'scan', '--json')).stdout) as ScanReport;
     const duplicates = scan.groups[0].members.filter((m) => m.path !== scan.groups[0].canonical);
     assert.deepEqual(issues.map((i) => i.location.path).sort(), duplicates.map((m) => m.path).sort());
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, 3);
-    assert.deepEqual(issues.map((i) => i.severity), ['major', 'major', 'major'], 'every class fails by default: all are errors');
+    assert.deepEqual(
+      issues.map((i) => i.severity),
+      ['major', 'major', 'major'],
+      'every class fails by default: all are errors',
+    );
   });
 
   it('exits 2 on usage and config errors, as a real process', async () => {

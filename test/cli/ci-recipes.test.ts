@@ -22,14 +22,36 @@ function recipe(name: string): string {
   return match[1];
 }
 
-interface Step { uses?: string; run?: string; if?: string; with?: Record<string, unknown> }
-interface Workflow { permissions: Record<string, string>; jobs: Record<string, { steps: Step[] }> }
-interface GitlabJob { cache: { paths: string[] }; script: string[]; artifacts: { when: string; reports: { codequality: string } } }
+interface Step {
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  permissions: Record<string, string>;
+  jobs: Record<string, { steps: Step[] }>;
+}
+interface GitlabJob {
+  cache: { paths: string[] };
+  script: string[];
+  artifacts: { when: string; reports: { codequality: string } };
+}
 
-interface Run { script: string; status: number | null; stdout: string; stderr: string }
+interface Run {
+  script: string;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function shell(cwd: string, argv: string[], script: string): Run {
-  const result = spawnSync(argv[0], [...argv.slice(1), script], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_update_notifier: 'false', NO_COLOR: '1' } });
+  const result = spawnSync(argv[0], [...argv.slice(1), script], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, npm_config_update_notifier: 'false', NO_COLOR: '1' },
+  });
   if (result.error) throw result.error;
   return { script, status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -66,7 +88,10 @@ describe('CI recipes of the README', function () {
     site = path.join(dir.path, 'site');
     fs.cpSync(path.join(REPO, 'examples/city-site'), site, { recursive: true, filter: (src) => path.basename(src) !== '.doublon' });
     // A site with Doublon installed: `npx doublon` runs node_modules/.bin/doublon.
-    fs.writeFileSync(path.join(site, 'package.json'), JSON.stringify({ name: 'city-site', private: true, devDependencies: { doublon: '*' } }));
+    fs.writeFileSync(
+      path.join(site, 'package.json'),
+      JSON.stringify({ name: 'city-site', private: true, devDependencies: { doublon: '*' } }),
+    );
     fs.mkdirSync(path.join(site, 'node_modules/.bin'), { recursive: true });
     fs.symlinkSync(BIN, path.join(site, 'node_modules/.bin/doublon'));
   });
@@ -75,10 +100,14 @@ describe('CI recipes of the README', function () {
   it('the GitHub workflow has checkout, setup-node, the index cache, SARIF upload and its permission', () => {
     assert.equal(workflow.permissions['security-events'], 'write');
     const uses = steps.map((s) => s.uses?.replace(/@.*/, ''));
-    for (const action of ['actions/checkout', 'actions/setup-node', 'actions/cache', 'github/codeql-action/upload-sarif']) assert.ok(uses.includes(action), action);
+    for (const action of ['actions/checkout', 'actions/setup-node', 'actions/cache', 'github/codeql-action/upload-sarif'])
+      assert.ok(uses.includes(action), action);
     assert.equal(steps.find((s) => s.uses?.startsWith('actions/cache'))!.with!.path, '.doublon');
     const sarifFile = steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))!.with!.sarif_file as string;
-    assert.ok(steps.some((s) => s.run?.includes(`--output ${sarifFile}`)), 'the uploaded file is the one written');
+    assert.ok(
+      steps.some((s) => s.run?.includes(`--output ${sarifFile}`)),
+      'the uploaded file is the one written',
+    );
     assert.deepEqual(gitlab.cache.paths, ['.doublon/']);
     assert.equal(gitlab.artifacts.when, 'always');
   });
@@ -94,25 +123,41 @@ describe('CI recipes of the README', function () {
     assert.ok(fs.statSync(path.join(site, '.doublon')).isDirectory(), 'the cached folder is where the index is');
     const cleanLab = runGitlabScript(site, gitlab);
     assert.equal(cleanLab.status, 0, cleanLab.stdout + cleanLab.stderr);
-    assert.ok(!(JSON.parse(fs.readFileSync(path.join(site, gitlab.artifacts.reports.codequality), 'utf8')) as Array<{ severity: string }>).some((i) => i.severity === 'major'));
+    assert.ok(
+      !(JSON.parse(fs.readFileSync(path.join(site, gitlab.artifacts.reports.codequality), 'utf8')) as Array<{ severity: string }>).some(
+        (i) => i.severity === 'major',
+      ),
+    );
 
     fs.copyFileSync(path.join(site, 'assets/shared/pictograms/bike.png'), path.join(site, 'news/img/bike-copy.png'));
     const [annotations, sarifStep] = runGithubSteps(site, steps);
     assert.equal(annotations.status, 1);
     assert.match(annotations.stdout, /^::error file=news\/img\/bike-copy\.png,title=Duplicate image \(exact\)::/m);
     assert.equal(sarifStep.status, 0, 'the SARIF step runs after the failure and succeeds');
-    const sarif = JSON.parse(fs.readFileSync(path.join(site, 'doublon.sarif'), 'utf8')) as { runs: Array<{ results: Array<{ level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
-    assert.ok(sarif.runs[0].results.some((r) => r.level === 'error' && r.locations[0].physicalLocation.artifactLocation.uri === 'news/img/bike-copy.png'));
+    const sarif = JSON.parse(fs.readFileSync(path.join(site, 'doublon.sarif'), 'utf8')) as {
+      runs: Array<{ results: Array<{ level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+    };
+    assert.ok(
+      sarif.runs[0].results.some(
+        (r) => r.level === 'error' && r.locations[0].physicalLocation.artifactLocation.uri === 'news/img/bike-copy.png',
+      ),
+    );
 
     const lab = runGitlabScript(site, gitlab);
     assert.equal(lab.status, 1, 'the job fails on the last line');
     assert.match(lab.stdout, /^error +news\/img\/bike-copy\.png is an exact copy of /m);
-    const issues = JSON.parse(fs.readFileSync(path.join(site, gitlab.artifacts.reports.codequality), 'utf8')) as Array<{ location: { path: string }; severity: string }>;
+    const issues = JSON.parse(fs.readFileSync(path.join(site, gitlab.artifacts.reports.codequality), 'utf8')) as Array<{
+      location: { path: string };
+      severity: string;
+    }>;
     assert.ok(issues.some((i) => i.location.path === 'news/img/bike-copy.png' && i.severity === 'major'));
 
     // A configuration error is not hidden by `|| [ $? -eq 1 ]`.
     fs.writeFileSync(path.join(site, 'doublon.config.json'), '{"roots": 3}');
-    const broken = runGithubSteps(site, steps.filter((s) => s.if === 'always()'));
+    const broken = runGithubSteps(
+      site,
+      steps.filter((s) => s.if === 'always()'),
+    );
     assert.notEqual(broken[0].status, 0, 'the step fails');
     assert.match(broken[0].stderr, /invalid configuration/);
   });

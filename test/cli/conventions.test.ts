@@ -9,7 +9,12 @@ import { tempDir } from '../fixtures/images';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli';
 import { writeBasicSite } from '../helpers/site';
 
-const PACKAGE = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string; repository: { url: string }; homepage: string; bugs: { url: string } };
+const PACKAGE = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+  version: string;
+  repository: { url: string };
+  homepage: string;
+  bugs: { url: string };
+};
 const ESC = '\u001b[';
 
 async function runWith(cwd: string, extra: { isTTY?: boolean; env?: NodeJS.ProcessEnv }, ...args: string[]): Promise<CliResult> {
@@ -46,7 +51,15 @@ describe('CLI conventions', function () {
   it('help ends with examples, exit codes and the colour environment; check --help with the severities', async () => {
     const help = await runCli(dir.path, '--help');
     assert.equal(help.code, 0);
-    for (const section of ['Examples:', 'Exit codes:', '  2  usage, configuration or environment error', 'NO_COLOR', 'FORCE_COLOR', '--cwd <dir>', '--no-color']) {
+    for (const section of [
+      'Examples:',
+      'Exit codes:',
+      '  2  usage, configuration or environment error',
+      'NO_COLOR',
+      'FORCE_COLOR',
+      '--cwd <dir>',
+      '--no-color',
+    ]) {
       assert.ok(help.stdout.includes(section), `${section} missing from --help`);
     }
     const check = await runCli(dir.path, 'check', '--help');
@@ -59,7 +72,10 @@ describe('CLI conventions', function () {
     const here = JSON.parse((await runCli(dir.path, 'check', '--format', 'json')).stdout) as { findings: unknown[] };
     const elsewhere = tempDir('doublon-elsewhere-');
     try {
-      for (const args of [['--cwd', dir.path, 'check', '--format', 'json'], ['check', '--cwd', path.relative(elsewhere.path, dir.path), '--format', 'json']]) {
+      for (const args of [
+        ['--cwd', dir.path, 'check', '--format', 'json'],
+        ['check', '--cwd', path.relative(elsewhere.path, dir.path), '--format', 'json'],
+      ]) {
         const result = await runCli(elsewhere.path, ...args);
         assert.equal(result.code, 1, result.stderr);
         assert.deepEqual((JSON.parse(result.stdout) as { findings: unknown[] }).findings, here.findings);
@@ -98,7 +114,10 @@ describe('CLI conventions', function () {
     assert.ok(!(await runWith(dir.path, { isTTY: false }, 'check')).stdout.includes(ESC));
     assert.ok((await runWith(dir.path, { isTTY: false, env: { FORCE_COLOR: '1' } }, 'check')).stdout.includes(ESC));
     for (const format of ['json', 'sarif', 'github', 'gitlab']) {
-      assert.ok(!(await runWith(dir.path, { isTTY: true, env: { FORCE_COLOR: '1' } }, 'check', '--format', format)).stdout.includes(ESC), format);
+      assert.ok(
+        !(await runWith(dir.path, { isTTY: true, env: { FORCE_COLOR: '1' } }, 'check', '--format', format)).stdout.includes(ESC),
+        format,
+      );
     }
     const real = spawnCli(dir.path, {}, 'check');
     assert.ok(!real.stdout.includes(ESC), 'a pipe gets no colour');

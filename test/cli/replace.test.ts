@@ -36,7 +36,11 @@ describe('doublon replace and undo (the example site)', function () {
     const result = await runCli(site, 'replace', '--delete');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^ {4}13:50 {2}img\/tour-eiffel\.jpg → \.\.\/assets\/shared\/photos\/eiffel-tower\.jpg$/m);
-    assert.match(result.stdout, /^ {4}10:15 {2}\/news\/img\/logo\.png → \/assets\/shared\/logo\.png$/m, 'root-relative stays root-relative');
+    assert.match(
+      result.stdout,
+      /^ {4}10:15 {2}\/news\/img\/logo\.png → \/assets\/shared\/logo\.png$/m,
+      'root-relative stays root-relative',
+    );
     assert.match(result.stdout, /Dry run: nothing was changed\./);
     assert.deepEqual(snapshot(site), before);
   });
@@ -63,7 +67,9 @@ describe('doublon replace and undo (the example site)', function () {
 
   it('keeps a srcset variant and near copies unless asked', async () => {
     const result = await runCli(site, 'replace', '--json', '--class', 'exact,pixel,near');
-    const { plan } = JSON.parse(result.stdout) as { plan: { files: Array<{ path: string; edits: Array<{ oldText: string; newText: string }> }> } };
+    const { plan } = JSON.parse(result.stdout) as {
+      plan: { files: Array<{ path: string; edits: Array<{ oldText: string; newText: string }> }> };
+    };
     const edits = plan.files.flatMap((f) => f.edits.map((e) => `${path.relative(site, f.path)}: ${e.oldText} -> ${e.newText}`));
     assert.ok(edits.includes('culture/monuments.md: img/chambord-old.jpg -> ../assets/shared/photos/chambord.jpg'), edits.join('\n'));
     assert.ok(!edits.some((e) => e.includes('reims-320.jpg')), 'the srcset variant is not a duplicate');

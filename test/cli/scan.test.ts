@@ -30,7 +30,12 @@ describe('doublon scan', function () {
     assert.equal(report.groups.length, 1, JSON.stringify(report.groups, null, 1));
     const [group] = report.groups;
     const byPath = Object.fromEntries(group.members.map((m) => [m.path, m]));
-    assert.deepEqual(Object.keys(byPath).sort(), ['assets/photo-a.png', 'copies/photo-a-small.jpg', 'copies/photo-a-z9.png', 'copies/photo-a.png']);
+    assert.deepEqual(Object.keys(byPath).sort(), [
+      'assets/photo-a.png',
+      'copies/photo-a-small.jpg',
+      'copies/photo-a-z9.png',
+      'copies/photo-a.png',
+    ]);
     assert.equal(group.class, 'near');
     assert.equal(group.members[0].path, group.canonical, 'the canonical comes first');
     assert.equal(byPath['copies/photo-a-small.jpg'].class, 'near');
@@ -39,7 +44,10 @@ describe('doublon scan', function () {
     const others = group.members.filter((m) => m.path !== 'copies/photo-a-small.jpg' && m.path !== group.canonical);
     const classes = others.map((m) => m.class).sort();
     // The canonical is one of the three full-size PNGs; the other two are its exact and pixel copies.
-    assert.ok(['exact', 'pixel'].every((c) => classes.includes(c as 'exact' | 'pixel')) || classes.every((c) => c === 'pixel'), classes.join());
+    assert.ok(
+      ['exact', 'pixel'].every((c) => classes.includes(c as 'exact' | 'pixel')) || classes.every((c) => c === 'pixel'),
+      classes.join(),
+    );
     const total = group.members.filter((m) => m.path !== group.canonical).reduce((s, m) => s + m.bytes, 0);
     assert.equal(group.bytesReclaimable, total);
   });
@@ -48,7 +56,10 @@ describe('doublon scan', function () {
     const result = await runCli(path.dirname(dir.path), 'scan', '--json', path.basename(dir.path));
     const report = JSON.parse(result.stdout) as ScanReport;
     const prefix = path.basename(dir.path) + '/';
-    assert.ok(report.groups[0].members.every((m) => m.path.startsWith(prefix)), report.groups[0].members.map((m) => m.path).join());
+    assert.ok(
+      report.groups[0].members.every((m) => m.path.startsWith(prefix)),
+      report.groups[0].members.map((m) => m.path).join(),
+    );
   });
 
   it('prints a readable text report', async () => {
@@ -84,7 +95,10 @@ describe('doublon scan', function () {
     await write(dir.path, 'bad/garbage.webp', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
     const report = await scanJson();
     assert.equal(report.groups.length, 1);
-    assert.deepEqual(report.errors.map((e) => e.path), ['bad/empty.png', 'bad/garbage.webp', 'bad/text.jpg', 'bad/truncated.png']);
+    assert.deepEqual(
+      report.errors.map((e) => e.path),
+      ['bad/empty.png', 'bad/garbage.webp', 'bad/text.jpg', 'bad/truncated.png'],
+    );
     for (const error of report.errors) assert.ok(error.message.length > 8, `a clear message for ${error.path}: ${error.message}`);
   });
 

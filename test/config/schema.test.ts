@@ -12,7 +12,23 @@ const REPO = path.resolve(__dirname, '../../..');
 const SAMPLES: Array<[string, unknown]> = [
   ['empty', {}],
   ['$schema', { $schema: './node_modules/doublon/schema/doublon.config.schema.json' }],
-  ['every key', { roots: ['.', 'site'], include: ['**/*.png'], exclude: [], sources: ['**/*.html', '!**/*.min.js'], webRoots: ['public'], gitignore: false, thresholds: { nearSimilarity: 0.95 }, canonical: { preferred: ['assets/**'], rules: ['lexical', 'oldest'] }, ignore: ['legacy/**', { paths: ['a.png', 'b.png'] }], failOn: ['exact', 'unreadable'], maxPixels: 5e7, indexDir: '.cache/doublon' }],
+  [
+    'every key',
+    {
+      roots: ['.', 'site'],
+      include: ['**/*.png'],
+      exclude: [],
+      sources: ['**/*.html', '!**/*.min.js'],
+      webRoots: ['public'],
+      gitignore: false,
+      thresholds: { nearSimilarity: 0.95 },
+      canonical: { preferred: ['assets/**'], rules: ['lexical', 'oldest'] },
+      ignore: ['legacy/**', { paths: ['a.png', 'b.png'] }],
+      failOn: ['exact', 'unreadable'],
+      maxPixels: 5e7,
+      indexDir: '.cache/doublon',
+    },
+  ],
   ['unknown key', { root: ['.'] }],
   ['roots empty', { roots: [] }],
   ['roots not strings', { roots: [1] }],
@@ -33,7 +49,15 @@ const SAMPLES: Array<[string, unknown]> = [
   ['maxPixels zero', { maxPixels: 0 }],
   ['maxPixels huge', { maxPixels: 1e13 }],
   ['indexDir empty', { indexDir: '' }],
-  ['libraries', { libraries: [{ path: '../city-library', url: 'https://cdn.city.example/assets/' }, { path: 'shared', url: '/shared/' }] }],
+  [
+    'libraries',
+    {
+      libraries: [
+        { path: '../city-library', url: 'https://cdn.city.example/assets/' },
+        { path: 'shared', url: '/shared/' },
+      ],
+    },
+  ],
   ['libraries not an array', { libraries: { path: 'x', url: '/x/' } }],
   ['library without url', { libraries: [{ path: 'x' }] }],
   ['library url not a URL', { libraries: [{ path: 'x', url: 'cdn.example.org' }] }],
@@ -58,15 +82,26 @@ describe('doublon.config.json schema', () => {
         assert.ok(error instanceof ConfigError);
         accepted = false;
       }
-      assert.equal(validate(sample), accepted, `${name}: the validator ${accepted ? 'accepts' : 'refuses'} it, the schema does not agree ${JSON.stringify(validate.errors)}`);
+      assert.equal(
+        validate(sample),
+        accepted,
+        `${name}: the validator ${accepted ? 'accepts' : 'refuses'} it, the schema does not agree ${JSON.stringify(validate.errors)}`,
+      );
     }
   });
 
   it('is shipped in the npm package and contributed to editors for doublon.config.json', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { files: string[]; exports: Record<string, string>; contributes: { jsonValidation: Array<{ fileMatch: string; url: string }> } };
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      files: string[];
+      exports: Record<string, string>;
+      contributes: { jsonValidation: Array<{ fileMatch: string; url: string }> };
+    };
     assert.ok(manifest.files.includes('schema/'));
     assert.equal(manifest.exports['./schema/doublon.config.schema.json'], `./${SCHEMA_FILE}`);
     assert.deepEqual(manifest.contributes.jsonValidation, [{ fileMatch: 'doublon.config.json', url: `./${SCHEMA_FILE}` }]);
-    assert.ok(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!schema/**'), 'the .vsix includes the schema');
+    assert.ok(
+      fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!schema/**'),
+      'the .vsix includes the schema',
+    );
   });
 });

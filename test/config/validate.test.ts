@@ -22,7 +22,15 @@ describe('config validation', () => {
   });
 
   it('keeps valid values', () => {
-    const config = validateConfig({ roots: ['site', 'assets'], thresholds: { nearSimilarity: 0.95 }, canonical: { preferred: ['assets/**'], rules: ['oldest', 'lexical'] }, ignore: ['legacy/**', { paths: ['a.png', 'b.png'] }] }, 'x');
+    const config = validateConfig(
+      {
+        roots: ['site', 'assets'],
+        thresholds: { nearSimilarity: 0.95 },
+        canonical: { preferred: ['assets/**'], rules: ['oldest', 'lexical'] },
+        ignore: ['legacy/**', { paths: ['a.png', 'b.png'] }],
+      },
+      'x',
+    );
     assert.deepEqual(config.roots, ['site', 'assets']);
     assert.equal(config.thresholds.nearSimilarity, 0.95);
     assert.deepEqual(config.canonical, { preferred: ['assets/**'], rules: ['oldest', 'lexical'] });
@@ -30,13 +38,21 @@ describe('config validation', () => {
   });
 
   it('names the key, the expected and the received value', () => {
-    assert.deepEqual(problemsOf({ thresholds: { nearSimilarity: 7 } }), ['thresholds.nearSimilarity: expected a number between 0.5 and 1, received 7 (number)']);
+    assert.deepEqual(problemsOf({ thresholds: { nearSimilarity: 7 } }), [
+      'thresholds.nearSimilarity: expected a number between 0.5 and 1, received 7 (number)',
+    ]);
     assert.deepEqual(problemsOf({ roots: 'site' }), ['roots: expected a non-empty array of strings, received "site" (string)']);
     assert.deepEqual(problemsOf({ roots: [] }), ['roots: expected a non-empty array of strings, received an array of 0']);
-    assert.deepEqual(problemsOf({ failOn: ['exact', 'similar'] }), ['failOn[1]: expected one of exact, pixel, near, unreadable, received "similar" (string)']);
+    assert.deepEqual(problemsOf({ failOn: ['exact', 'similar'] }), [
+      'failOn[1]: expected one of exact, pixel, near, unreadable, received "similar" (string)',
+    ]);
     assert.deepEqual(problemsOf({ gitignore: 'yes' }), ['gitignore: expected true or false, received "yes" (string)']);
-    assert.deepEqual(problemsOf({ ignore: [42] }), ['ignore[0]: expected a glob string or { "paths": [two or more files] }, received 42 (number)']);
-    assert.deepEqual(problemsOf({ canonical: { rules: ['biggest'] } }), ['canonical.rules[0]: expected one of preferred, most-referenced, highest-resolution, lossless, smallest-file, oldest, shortest-path, lexical, received "biggest" (string)']);
+    assert.deepEqual(problemsOf({ ignore: [42] }), [
+      'ignore[0]: expected a glob string or { "paths": [two or more files] }, received 42 (number)',
+    ]);
+    assert.deepEqual(problemsOf({ canonical: { rules: ['biggest'] } }), [
+      'canonical.rules[0]: expected one of preferred, most-referenced, highest-resolution, lossless, smallest-file, oldest, shortest-path, lexical, received "biggest" (string)',
+    ]);
   });
 
   it('reports every problem at once, and unknown keys', () => {
@@ -70,11 +86,19 @@ describe('config loading', () => {
   });
 
   it('says which root does not exist', () => {
-    assert.throws(() => loadConfig({ cwd: dir, roots: ['missing'] }), (e: unknown) => e instanceof ConfigError && e.message.includes(`roots: ${path.join(dir, 'missing')} does not exist`));
+    assert.throws(
+      () => loadConfig({ cwd: dir, roots: ['missing'] }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(`roots: ${path.join(dir, 'missing')} does not exist`),
+    );
   });
 
   it('reports JSON syntax errors with the file name', () => {
     fs.writeFileSync(path.join(dir, 'doublon.config.json'), '{ "roots": [ }');
-    assert.throws(() => loadConfig({ cwd: dir }), (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${path.join(dir, 'doublon.config.json')}: invalid configuration\n  not valid JSON:`));
+    assert.throws(
+      () => loadConfig({ cwd: dir }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(`${path.join(dir, 'doublon.config.json')}: invalid configuration\n  not valid JSON:`),
+    );
   });
 });

@@ -35,7 +35,11 @@ describe('daemon discovery (protocol/discovery.ts)', function () {
       const status = await new DaemonClient(a.info).send(StatusRequest.type);
       assert.equal(status.pid, a.info.pid);
       const again = await ensureDaemon(config);
-      assert.deepEqual({ pid: again.info.pid, started: again.started }, { pid: a.info.pid, started: false }, 'a third client finds it running');
+      assert.deepEqual(
+        { pid: again.info.pid, started: again.started },
+        { pid: a.info.pid, started: false },
+        'a third client finds it running',
+      );
     } finally {
       const stopped = await stopDaemon(config);
       assert.equal(stopped?.pid, a.info.pid);
@@ -47,18 +51,23 @@ describe('daemon discovery (protocol/discovery.ts)', function () {
   it('a daemon that exits before it serves is an error with the last lines of its log', async () => {
     const indexDir = path.join(dir.path, 'index');
     const script = 'console.error("cannot start: the index is on fire"); process.exit(3)';
-    await assert.rejects(startDaemonProcess(indexDir, { node: process.execPath, args: ['-e', script], cwd: root }, 20_000), (error: unknown) => {
-      assert.ok(error instanceof DaemonStartError);
-      assert.match(error.message, /the daemon exited \(code 3\) before it was ready:\ncannot start: the index is on fire/);
-      assert.equal(error.logFile, path.join(indexDir, 'daemon.log'));
-      return true;
-    });
+    await assert.rejects(
+      startDaemonProcess(indexDir, { node: process.execPath, args: ['-e', script], cwd: root }, 20_000),
+      (error: unknown) => {
+        assert.ok(error instanceof DaemonStartError);
+        assert.match(error.message, /the daemon exited \(code 3\) before it was ready:\ncannot start: the index is on fire/);
+        assert.equal(error.logFile, path.join(indexDir, 'daemon.log'));
+        return true;
+      },
+    );
     assert.equal(fs.statSync(indexDir).mode & 0o777, 0o700, 'the index folder is created private');
   });
 
   it('an executable that does not exist is named', async () => {
     const missing = path.join(dir.path, 'no-node');
-    await assert.rejects(startDaemonProcess(path.join(dir.path, 'index'), { node: missing, args: [], cwd: root }, 20_000), (error: unknown) =>
-      error instanceof DaemonStartError && error.message.startsWith(`cannot run ${missing}: no such file`));
+    await assert.rejects(
+      startDaemonProcess(path.join(dir.path, 'index'), { node: missing, args: [], cwd: root }, 20_000),
+      (error: unknown) => error instanceof DaemonStartError && error.message.startsWith(`cannot run ${missing}: no such file`),
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('daemon lifecycle', function () {
       assert.equal(fs.statSync(path.join(index, 'daemon.json')).mode & 0o777, 0o600);
       const second = spawnCli(dir.path, {}, 'daemon', 'start', '--foreground', '--index', index, root);
       assert.equal(second.code, 2);
-      assert.match(second.stderr, new RegExp(`a daemon already serves the index .*: pid ${daemon.info.pid}, socket .*, http://127\\.0\\.0\\.1:${daemon.info.port}`));
+      assert.match(
+        second.stderr,
+        new RegExp(`a daemon already serves the index .*: pid ${daemon.info.pid}, socket .*, http://127\\.0\\.0\\.1:${daemon.info.port}`),
+      );
     } finally {
       await daemon.stop();
     }
@@ -37,7 +40,9 @@ describe('daemon lifecycle', function () {
   });
 
   it('applies --overrides (the editor settings) over the config, and rejects invalid ones', async () => {
-    const daemon = await startDaemonProcess(root, index, { extraArgs: ['--overrides', JSON.stringify({ exclude: ['copies/*.jpg'], canonical: { preferred: ['copies/**'] } })] });
+    const daemon = await startDaemonProcess(root, index, {
+      extraArgs: ['--overrides', JSON.stringify({ exclude: ['copies/*.jpg'], canonical: { preferred: ['copies/**'] } })],
+    });
     try {
       await daemon.idle();
       const { groups } = await daemon.http.request<GroupsResult>('doublon/groups');
@@ -46,15 +51,32 @@ describe('daemon lifecycle', function () {
     } finally {
       await daemon.stop();
     }
-    const bad = spawnCli(dir.path, {}, 'daemon', 'start', '--foreground', '--index', index, '--overrides', '{"thresholds":{"nearSimilarity":3}}', root);
+    const bad = spawnCli(
+      dir.path,
+      {},
+      'daemon',
+      'start',
+      '--foreground',
+      '--index',
+      index,
+      '--overrides',
+      '{"thresholds":{"nearSimilarity":3}}',
+      root,
+    );
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--overrides: invalid configuration\n {2}thresholds\.nearSimilarity: expected a number between 0\.5 and 1, received 3 \(number\)/);
+    assert.match(
+      bad.stderr,
+      /--overrides: invalid configuration\n {2}thresholds\.nearSimilarity: expected a number between 0\.5 and 1, received 3 \(number\)/,
+    );
   });
 
   it('takes over the lock of a killed daemon, and finishes an interrupted scan', async () => {
     for (let i = 0; i < 40; i++) await write(root, `many/p${i}.png`, await makePhoto(100 + i, 480, 360));
     const first = await startDaemonProcess(root, index);
-    await waitFor('the scan to be under way', async () => ((await first.http.request<DaemonStatus>('doublon/status')).progress?.done ?? 0) > 0 || undefined);
+    await waitFor(
+      'the scan to be under way',
+      async () => ((await first.http.request<DaemonStatus>('doublon/status')).progress?.done ?? 0) > 0 || undefined,
+    );
     await first.kill();
     assert.ok(fs.existsSync(path.join(index, 'daemon.lock')), 'kill -9 leaves its lock behind');
 

@@ -2,7 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { GroupsRequest, GroupsChangedNotification, StatusRequest, FileInfoRequest, type GroupsChangedParams, type GroupsResult } from '../../protocol/methods';
+import {
+  GroupsRequest,
+  GroupsChangedNotification,
+  StatusRequest,
+  FileInfoRequest,
+  type GroupsChangedParams,
+  type GroupsResult,
+} from '../../protocol/methods';
 import { RpcErrorCodes } from '../../protocol/errors';
 import { makePhoto, tempDir } from '../fixtures/images';
 import { write, writeBasicSite } from '../helpers/site';
@@ -40,7 +47,9 @@ for (const mode of ['native', 'polling'] as const) {
 
     it('serves the groups of the initial scan over the socket', async () => {
       const result = await groups();
-      assert.deepEqual(membersOf(result), [['assets/photo-a.png', 'copies/photo-a-small.jpg', 'copies/photo-a-z9.png', 'copies/photo-a.png']]);
+      assert.deepEqual(membersOf(result), [
+        ['assets/photo-a.png', 'copies/photo-a-small.jpg', 'copies/photo-a-z9.png', 'copies/photo-a.png'],
+      ]);
       const status = await editor.sendRequest(StatusRequest.type);
       assert.equal(status.state, 'idle');
       assert.equal(status.files, 7);
@@ -52,7 +61,9 @@ for (const mode of ['native', 'polling'] as const) {
       const bytes = fs.readFileSync(path.join(root, 'assets/photo-b.png'));
       fs.writeFileSync(path.join(root, 'copies/.tmp-b'), bytes);
       fs.renameSync(path.join(root, 'copies/.tmp-b'), path.join(root, 'copies/photo-b-copy.png'));
-      const note = await waitFor('a groupsChanged notification', () => changes.slice(before).find((c) => c.changed.some((g) => g.members.some((m) => m.path === 'copies/photo-b-copy.png'))));
+      const note = await waitFor('a groupsChanged notification', () =>
+        changes.slice(before).find((c) => c.changed.some((g) => g.members.some((m) => m.path === 'copies/photo-b-copy.png'))),
+      );
       assert.ok(note.clock > note.since);
       assert.equal((await groups()).groups.length, 2);
     });
@@ -70,7 +81,13 @@ for (const mode of ['native', 'polling'] as const) {
       fs.renameSync(path.join(root, 'copies/photo-a-z9.png'), path.join(root, 'copies/renamed.png'));
       await waitFor('the group to lose the deleted file and show the renamed one', async () => {
         const [group] = (await groups()).groups;
-        return group && group.members.map((m) => m.path).sort().join() === 'assets/photo-a.png,copies/photo-a-small.jpg,copies/renamed.png';
+        return (
+          group &&
+          group.members
+            .map((m) => m.path)
+            .sort()
+            .join() === 'assets/photo-a.png,copies/photo-a-small.jpg,copies/renamed.png'
+        );
       });
     });
 
@@ -95,8 +112,14 @@ for (const mode of ['native', 'polling'] as const) {
     });
 
     it('refuses paths outside the roots', async () => {
-      await assert.rejects(editor.sendRequest(FileInfoRequest.type, { path: '../../etc/passwd' }), (e: { code: number; message: string }) => e.code === RpcErrorCodes.PathOutsideRoots && /outside the watched roots/.test(e.message));
-      await assert.rejects(editor.sendRequest(FileInfoRequest.type, { path: '/etc/passwd' }), (e: { code: number }) => e.code === RpcErrorCodes.PathOutsideRoots);
+      await assert.rejects(
+        editor.sendRequest(FileInfoRequest.type, { path: '../../etc/passwd' }),
+        (e: { code: number; message: string }) => e.code === RpcErrorCodes.PathOutsideRoots && /outside the watched roots/.test(e.message),
+      );
+      await assert.rejects(
+        editor.sendRequest(FileInfoRequest.type, { path: '/etc/passwd' }),
+        (e: { code: number }) => e.code === RpcErrorCodes.PathOutsideRoots,
+      );
     });
   });
 }

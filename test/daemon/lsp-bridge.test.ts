@@ -11,7 +11,14 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification, WorkDoneProgressCreateRequest, type ProgressToken } from 'vscode-languageserver-protocol';
+import {
+  InitializeRequest,
+  InitializedNotification,
+  ShutdownRequest,
+  ExitNotification,
+  WorkDoneProgressCreateRequest,
+  type ProgressToken,
+} from 'vscode-languageserver-protocol';
 import type { DaemonStatus } from '../../protocol/methods';
 import { findRunningDaemon } from '../../daemon/server/lifecycle';
 import { tempDir } from '../fixtures/images';
@@ -59,7 +66,8 @@ describe('doublon lsp (the stdio bridge) as the specification says', function ()
       bridge.child.kill();
     }
     for (const folder of [first, second]) {
-      if (folder && (await findRunningDaemon(path.join(folder, '.doublon')))) spawnSync(process.execPath, [BIN, 'daemon', 'stop'], { cwd: folder, timeout: 30_000 });
+      if (folder && (await findRunningDaemon(path.join(folder, '.doublon'))))
+        spawnSync(process.execPath, [BIN, 'daemon', 'stop'], { cwd: folder, timeout: 30_000 });
     }
     dir?.cleanup();
   });
@@ -72,11 +80,20 @@ describe('doublon lsp (the stdio bridge) as the specification says', function ()
 
   it('answers -32002 before initialize, serves every workspace folder from one daemon, and exits 0 after shutdown', async () => {
     const { connection, exited, stderr } = bridge();
-    await assert.rejects(connection.sendRequest('textDocument/hover', { textDocument: { uri: pathToFileURL(path.join(first, 'a.html')).href }, position: { line: 0, character: 0 } }), (e: { code?: number }) => e.code === -32002);
+    await assert.rejects(
+      connection.sendRequest('textDocument/hover', {
+        textDocument: { uri: pathToFileURL(path.join(first, 'a.html')).href },
+        position: { line: 0, character: 0 },
+      }),
+      (e: { code?: number }) => e.code === -32002,
+    );
     const init = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: pathToFileURL(first).href,
-      workspaceFolders: [{ uri: pathToFileURL(first).href, name: 'first' }, { uri: pathToFileURL(second).href, name: 'second' }],
+      workspaceFolders: [
+        { uri: pathToFileURL(first).href, name: 'first' },
+        { uri: pathToFileURL(second).href, name: 'second' },
+      ],
       capabilities: {},
     });
     assert.equal(init.serverInfo?.name, 'doublon');
@@ -106,8 +123,15 @@ describe('doublon lsp (the stdio bridge) as the specification says', function ()
       created.push(params.token);
       return null;
     });
-    connection.onNotification('$/progress', (params: { token: ProgressToken; value: { kind: string } }) => void values.push({ token: params.token, kind: params.value.kind }));
-    await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(first).href, capabilities: { window: { workDoneProgress: true } } });
+    connection.onNotification(
+      '$/progress',
+      (params: { token: ProgressToken; value: { kind: string } }) => void values.push({ token: params.token, kind: params.value.kind }),
+    );
+    await connection.sendRequest(InitializeRequest.type, {
+      processId: null,
+      rootUri: pathToFileURL(first).href,
+      capabilities: { window: { workDoneProgress: true } },
+    });
     await connection.sendNotification(InitializedNotification.type, {});
     await waitFor('the daemon to be idle', async () => (await connection.sendRequest<DaemonStatus>('doublon/status')).state === 'idle');
     const before = values.length;

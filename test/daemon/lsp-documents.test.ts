@@ -3,7 +3,10 @@ import { OpenDocuments } from '../../daemon/lsp/documents';
 
 describe('LSP open documents: bounds per document and per connection', () => {
   const limits = { maxDocumentChars: 100, maxDocumentsPerClient: 2, maxCharsPerClient: 150 };
-  const edit = (line: number, character: number, text: string) => ({ range: { start: { line, character }, end: { line, character } }, text });
+  const edit = (line: number, character: number, text: string) => ({
+    range: { start: { line, character }, end: { line, character } },
+    text,
+  });
 
   it('drops a document that grows past the limit by typing, and takes it back on a full-text change that fits', () => {
     const docs = new OpenDocuments(limits);

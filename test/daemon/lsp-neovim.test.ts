@@ -62,14 +62,28 @@ describe('LSP with Neovim headless as the client (doublon lsp)', function () {
       XDG_STATE_HOME: path.join(elsewhere, 'state'),
       XDG_CACHE_HOME: path.join(elsewhere, 'cache'),
     };
-    const nvim = spawn('nvim', ['--headless', '-n', '-i', 'NONE', '-u', DRIVER], { cwd: elsewhere, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const nvim = spawn('nvim', ['--headless', '-n', '-i', 'NONE', '-u', DRIVER], {
+      cwd: elsewhere,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     nvim.stdout.on('data', (d: Buffer) => (output += d.toString()));
     nvim.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => nvim.once('exit', resolve));
-    const events: Event[] = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Event) : [];
+    const events: Event[] = fs.existsSync(out)
+      ? fs
+          .readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Event)
+      : [];
     const describe = `nvim exited ${code}\n${output}\n${events.map((e) => JSON.stringify(e)).join('\n')}`;
-    assert.equal(events.find((e) => e.event === 'error'), undefined, describe);
+    assert.equal(
+      events.find((e) => e.event === 'error'),
+      undefined,
+      describe,
+    );
     assert.equal(code, 0, describe);
 
     // The daemon indexes the client's root_dir (its index beside the site's config), not Neovim's folder.
@@ -78,7 +92,10 @@ describe('LSP with Neovim headless as the client (doublon lsp)', function () {
 
     const opened = events.filter((e) => e.event === 'opened');
     assert.equal(opened.length, 2, describe);
-    assert.ok(opened.every((e) => e.ok === true && (e.count as number) > 0), describe);
+    assert.ok(
+      opened.every((e) => e.ok === true && (e.count as number) > 0),
+      describe,
+    );
     assert.equal(opened[0].uri, pathToFileURL(page).href);
 
     const action = events.find((e) => e.event === 'codeAction')!;

@@ -4,8 +4,17 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import {
-  CodeActionRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, ExecuteCommandRequest, HoverRequest,
-  InitializeRequest, PublishDiagnosticsNotification, type CodeAction, type PublishDiagnosticsParams, type TextDocumentEdit, type DeleteFile,
+  CodeActionRequest,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExecuteCommandRequest,
+  HoverRequest,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  type CodeAction,
+  type PublishDiagnosticsParams,
+  type TextDocumentEdit,
+  type DeleteFile,
 } from 'vscode-languageserver-protocol';
 import { GroupsRequest } from '../../protocol/methods';
 import { tempDir } from '../fixtures/images';
@@ -21,7 +30,8 @@ describe('daemon, editor features (LSP over the socket)', function () {
   let published: PublishDiagnosticsParams[];
   let canonical: string;
   let copy: string;
-  const html = (src: string): string => `<!doctype html>\n<body>\n  <img src="${src}" alt="a">\n  <img src="assets/photo-b.png" alt="b">\n</body>\n`;
+  const html = (src: string): string =>
+    `<!doctype html>\n<body>\n  <img src="${src}" alt="a">\n  <img src="assets/photo-b.png" alt="b">\n</body>\n`;
 
   before(async () => {
     dir = tempDir('doublon-lsp-');
@@ -36,7 +46,12 @@ describe('daemon, editor features (LSP over the socket)', function () {
     editor.onNotification(PublishDiagnosticsNotification.type, (p: PublishDiagnosticsParams) => {
       published.push(p);
     });
-    const init = await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(root).href, capabilities: { textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] } } }, initializationOptions: { severity: { near: 'hint' } } });
+    const init = await editor.sendRequest(InitializeRequest.type, {
+      processId: null,
+      rootUri: pathToFileURL(root).href,
+      capabilities: { textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] } } },
+      initializationOptions: { severity: { near: 'hint' } },
+    });
     assert.equal(init.capabilities.hoverProvider, true);
     const [group] = (await editor.sendRequest(GroupsRequest.type, {})).groups;
     canonical = group.canonical;
@@ -61,7 +76,10 @@ describe('daemon, editor features (LSP over the socket)', function () {
     assert.equal(result.diagnostics.length, 1);
     const [d] = result.diagnostics;
     const line = text.split('\n')[2];
-    assert.deepEqual(d.range, { start: { line: 2, character: line.indexOf(copy) }, end: { line: 2, character: line.indexOf(copy) + copy.length } });
+    assert.deepEqual(d.range, {
+      start: { line: 2, character: line.indexOf(copy) },
+      end: { line: 2, character: line.indexOf(copy) + copy.length },
+    });
     assert.equal(d.source, 'doublon');
     assert.equal(d.code, 'duplicate-exact');
     assert.equal(d.severity, 2);
@@ -100,20 +118,32 @@ describe('daemon, editor features (LSP over the socket)', function () {
       context: { diagnostics: [], only: ['source.fixAll'] },
     })) as CodeAction[];
     assert.equal(actions.length, 1);
-    assert.deepEqual(actions[0].edit!.changes![uri].map((e) => e.newText), [canonical]);
+    assert.deepEqual(
+      actions[0].edit!.changes![uri].map((e) => e.newText),
+      [canonical],
+    );
   });
 
   it('replaces every reference to a copy across files and deletes it', async () => {
     await write(root, 'other.md', `![a](${copy})\n`);
-    await waitFor('the Markdown reference to be indexed', async () => (await editor.sendRequest(GroupsRequest.type, {})).groups[0].members.find((m) => m.path === copy)?.references === 1);
-    const result = (await editor.sendRequest(ExecuteCommandRequest.type, { command: 'doublon.replaceEverywhere', arguments: [path.join(root, copy)] })) as { edit: { documentChanges: Array<TextDocumentEdit | DeleteFile> }; references: number; deletes: boolean };
+    await waitFor(
+      'the Markdown reference to be indexed',
+      async () => (await editor.sendRequest(GroupsRequest.type, {})).groups[0].members.find((m) => m.path === copy)?.references === 1,
+    );
+    const result = (await editor.sendRequest(ExecuteCommandRequest.type, {
+      command: 'doublon.replaceEverywhere',
+      arguments: [path.join(root, copy)],
+    })) as { edit: { documentChanges: Array<TextDocumentEdit | DeleteFile> }; references: number; deletes: boolean };
     assert.equal(result.references, 2, 'the open page (unsaved text) and other.md on disk');
     const uris = result.edit.documentChanges.map((c) => ('kind' in c ? `delete ${c.uri}` : c.textDocument.uri)).sort();
     assert.deepEqual(uris, [`delete ${uriOf(copy)}`, uriOf('other.md'), uriOf('page.html')].sort());
   });
 
   it('shows thumbnails, sizes and class on hover', async () => {
-    const hover = await editor.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf('page.html') }, position: { line: 2, character: 15 } });
+    const hover = await editor.sendRequest(HoverRequest.type, {
+      textDocument: { uri: uriOf('page.html') },
+      position: { line: 2, character: 15 },
+    });
     const value = (hover!.contents as { value: string }).value;
     assert.match(value, /Duplicate \((exact|pixel) copy\) — use the canonical file\./);
     assert.match(value, /\*\*canonical\*\* `[^`]+` — 320×240/);
@@ -122,7 +152,9 @@ describe('daemon, editor features (LSP over the socket)', function () {
 
   it('lights up an open document when a copy appears on disk', async () => {
     const uri = uriOf('late.html');
-    await editor.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'html', version: 1, text: html('late/copy-of-b.png') } });
+    await editor.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'html', version: 1, text: html('late/copy-of-b.png') },
+    });
     const before = await latest(uri, 1);
     assert.equal(before.diagnostics.length, 0);
     const count = published.length;
@@ -137,7 +169,10 @@ describe('daemon, editor features (LSP over the socket)', function () {
       seen.push(p.uri);
     });
     const uri = uriOf('page.html');
-    await editor.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 3 }, contentChanges: [{ text: html(copy) }] });
+    await editor.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ text: html(copy) }],
+    });
     await latest(uri, 3);
     assert.deepEqual(seen, []);
     assert.ok(fs.existsSync(path.join(root, copy)), 'nothing on disk was touched by the editor features');

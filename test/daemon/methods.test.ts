@@ -3,8 +3,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import {
-  FileInfoRequest, GroupRequest, GroupsRequest, IgnoreRequest, RescanRequest, SetCanonicalRequest, ShutdownRequest, StatusRequest,
-  ReplacePlanRequest, UndoRequest, CAPABILITIES, PROTOCOL_VERSION,
+  FileInfoRequest,
+  GroupRequest,
+  GroupsRequest,
+  IgnoreRequest,
+  RescanRequest,
+  SetCanonicalRequest,
+  ShutdownRequest,
+  StatusRequest,
+  ReplacePlanRequest,
+  UndoRequest,
+  CAPABILITIES,
+  PROTOCOL_VERSION,
 } from '../../protocol/methods';
 import { RpcErrorCodes } from '../../protocol/errors';
 import { tempDir } from '../fixtures/images';
@@ -53,7 +63,11 @@ describe('daemon, every method over the socket', function () {
     const one = await client.sendRequest(GroupRequest.type, { id: all.groups[0].id });
     assert.deepEqual(one, all.groups[0]);
     await assert.rejects(client.sendRequest(GroupRequest.type, { id: 'nope' }), (e: { code: number }) => e.code === RpcErrorCodes.NotFound);
-    await assert.rejects(client.sendRequest(GroupsRequest.type, { limit: 0 }), (e: { code: number; message: string }) => e.code === RpcErrorCodes.InvalidParams && e.message === 'limit: expected an integer from 1 to 10000, received 0');
+    await assert.rejects(
+      client.sendRequest(GroupsRequest.type, { limit: 0 }),
+      (e: { code: number; message: string }) =>
+        e.code === RpcErrorCodes.InvalidParams && e.message === 'limit: expected an integer from 1 to 10000, received 0',
+    );
   });
 
   it('fileInfo tells the group, class and canonical of a copy', async () => {

@@ -24,7 +24,13 @@ describe('dashboard: access and thumbnails', function () {
   before(async function () {
     await writeDashboardSite(site.path);
     // An image outside the roots, and a link inside a root pointing at it.
-    const secret = await write(outside.path, 'secret.png', await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer());
+    const secret = await write(
+      outside.path,
+      'secret.png',
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } })
+        .png()
+        .toBuffer(),
+    );
     fs.symlinkSync(secret, path.join(site.path, 'assets', 'link-out.png'));
     // A landscape picture stored with EXIF orientation 6 (shown rotated 90°: portrait).
     await write(site.path, 'assets/rotated.jpg', await encode(await makePhoto(11, 320, 240), 'jpeg', { orientation: 6 }));
@@ -45,11 +51,19 @@ describe('dashboard: access and thumbnails', function () {
 
   it('refuses the API, the events and the thumbnails without the right token (401)', async function () {
     const rpc = (headers: Record<string, string>) =>
-      fetch(`${base}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'doublon/groups' }) });
+      fetch(`${base}/rpc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'doublon/groups' }),
+      });
     assert.equal((await rpc({})).status, 401);
     assert.equal((await rpc({ authorization: `Bearer ${'0'.repeat(64)}` })).status, 401);
     assert.equal((await rpc({ authorization: `Bearer ${token}` })).status, 200);
-    assert.equal((await fetch(`${base}/rpc?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401, 'POST takes no ?token=');
+    assert.equal(
+      (await fetch(`${base}/rpc?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+      401,
+      'POST takes no ?token=',
+    );
     assert.equal((await fetch(`${base}/events`)).status, 401);
     assert.equal((await fetch(thumb('assets/photo-a.png'))).status, 401);
     assert.equal((await fetch(thumb('assets/photo-a.png', '&token=wrong-token-wrong-token'))).status, 401);
@@ -65,10 +79,12 @@ describe('dashboard: access and thumbnails', function () {
     assert.doesNotMatch(await shell.text(), /photo-a/, 'the shell holds no data');
     // (fetch cannot set Host: node:http can.)
     const rebound = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: daemon!.info.port, path: '/', headers: { host: 'evil.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: daemon!.info.port, path: '/', headers: { host: 'evil.example' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
     });
     assert.equal(rebound, 403, 'the Host check still applies to the shell');
 
@@ -97,7 +113,13 @@ describe('dashboard: access and thumbnails', function () {
   });
 
   it('refuses thumbnails of paths outside the roots (403), even through a link', async function () {
-    for (const p of ['../outside.png', '../../../../etc/passwd', '/etc/hostname', path.join(outside.path, 'secret.png'), 'assets/link-out.png']) {
+    for (const p of [
+      '../outside.png',
+      '../../../../etc/passwd',
+      '/etc/hostname',
+      path.join(outside.path, 'secret.png'),
+      'assets/link-out.png',
+    ]) {
       const response = await fetch(thumb(p, `&token=${token}`));
       assert.equal(response.status, 403, `${p} → ${response.status}`);
       assert.equal(((await response.json()) as { error: string }).error, 'outside_roots');
@@ -121,7 +143,10 @@ describe('dashboard: access and thumbnails', function () {
     assert.equal(meta.format, 'webp');
     assert.ok(meta.width <= 160 && meta.height <= 160 && meta.width > 0);
 
-    const cached = fs.readdirSync(path.join(daemon!.info.indexDir, 'thumbs'), { recursive: true }).map(String).filter((f) => f.endsWith('-160.webp'));
+    const cached = fs
+      .readdirSync(path.join(daemon!.info.indexDir, 'thumbs'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('-160.webp'));
     assert.ok(cached.length >= 1, 'the thumbnail is cached under <indexDir>/thumbs');
 
     const again = await fetch(thumb('assets/logo.svg', `&token=${token}`), { headers: { 'if-none-match': etag } });

@@ -15,7 +15,9 @@ import { inPage, launchBrowser, waitUntil, screenshot, waitForThumbnails, writeD
 const GROUP = '#groups > li.group';
 
 async function groupCanonicals(page: Page): Promise<string[]> {
-  return page.locator(`${GROUP} .member.is-canon`).evaluateAll((items) => items.map((i) => (i as unknown as { dataset: { path: string } }).dataset.path));
+  return page
+    .locator(`${GROUP} .member.is-canon`)
+    .evaluateAll((items) => items.map((i) => (i as unknown as { dataset: { path: string } }).dataset.path));
 }
 
 async function waitForGroupCount(page: Page, count: number): Promise<void> {
@@ -70,19 +72,31 @@ describe('dashboard: real daemon, headless Chromium', function () {
     assert.equal(new URL(page.url()).search, '', 'the token is removed from the address bar');
     assert.equal(await inPage(page, "sessionStorage.getItem('doublon.token')"), daemon!.info.token);
     // Every group, largest savings first, with every member and its thumbnail.
-    assert.deepEqual(await groupCanonicals(page), expected.groups.map((g) => g.canonical));
+    assert.deepEqual(
+      await groupCanonicals(page),
+      expected.groups.map((g) => g.canonical),
+    );
     for (const group of expected.groups) {
       const item = page.locator(`${GROUP}[data-group="${group.id}"]`);
-      assert.deepEqual(await item.locator('.member').evaluateAll((m) => m.map((x) => (x as unknown as { dataset: { path: string } }).dataset.path)), group.members.map((m) => m.path));
+      assert.deepEqual(
+        await item.locator('.member').evaluateAll((m) => m.map((x) => (x as unknown as { dataset: { path: string } }).dataset.path)),
+        group.members.map((m) => m.path),
+      );
       const heading = await item.locator('h2').innerText();
       assert.match(heading, new RegExp(`${group.class}`));
       assert.match(heading, /reclaimable/);
       assert.match(await item.locator('.member.is-canon').innerText(), /rule: /);
     }
     const thumbs = await waitForThumbnails(page, `${GROUP} .thumb img`);
-    assert.equal(thumbs, expected.groups.reduce((n, g) => n + g.members.length, 0));
+    assert.equal(
+      thumbs,
+      expected.groups.reduce((n, g) => n + g.members.length, 0),
+    );
     const alts = await page.locator(`${GROUP} img`).evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt') ?? ''));
-    assert.ok(alts.every((alt) => /^Image .+, \d+×\d+$/.test(alt)), `every image has alt text: ${alts.join(' | ')}`);
+    assert.ok(
+      alts.every((alt) => /^Image .+, \d+×\d+$/.test(alt)),
+      `every image has alt text: ${alts.join(' | ')}`,
+    );
     assert.match(await page.locator('#totals').innerText(), /4 groups · 6 duplicates · .* reclaimable in total/);
     await screenshot(page, 'list-1280x800');
   });
@@ -131,7 +145,10 @@ describe('dashboard: real daemon, headless Chromium', function () {
       assert.ok(++presses < 40, 'Tab reaches a Compare button');
       await page.keyboard.press('Tab');
     }
-    assert.ok(await inPage<boolean>(page, "getComputedStyle(document.activeElement).outlineStyle !== 'none'"), 'the focused button shows an outline');
+    assert.ok(
+      await inPage<boolean>(page, "getComputedStyle(document.activeElement).outlineStyle !== 'none'"),
+      'the focused button shows an outline',
+    );
     await page.keyboard.press('Enter');
     const dialog = page.locator('dialog#compare');
     await dialog.waitFor({ state: 'visible', timeout: 10_000 });
@@ -141,7 +158,10 @@ describe('dashboard: real daemon, headless Chromium', function () {
     await waitForThumbnails(page, '#cmp-stage img');
     await page.locator('#cmp-slider').focus();
     await page.keyboard.press('ArrowLeft');
-    assert.match(await page.locator('#cmp-stage img.top').evaluate((img) => (img as unknown as { style: { clipPath: string } }).style.clipPath), /inset\(0(px)? 0(px)? 0(px)? 49%\)/);
+    assert.match(
+      await page.locator('#cmp-stage img.top').evaluate((img) => (img as unknown as { style: { clipPath: string } }).style.clipPath),
+      /inset\(0(px)? 0(px)? 0(px)? 49%\)/,
+    );
     await screenshot(page, 'compare-slider');
     await page.locator('input[name=cmp-mode][value=diff]').check();
     await waitForThumbnails(page, '#cmp-stage img');
@@ -149,7 +169,7 @@ describe('dashboard: real daemon, headless Chromium', function () {
     await screenshot(page, 'compare-difference');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-    assert.equal(await inPage(page, "document.activeElement.textContent"), 'Compare', 'focus returns to the button that opened the view');
+    assert.equal(await inPage(page, 'document.activeElement.textContent'), 'Compare', 'focus returns to the button that opened the view');
   });
 
   it('stays usable in a 400 px wide window', async function () {
@@ -184,7 +204,10 @@ describe('dashboard: real daemon, headless Chromium', function () {
     assert.match(await canonical.innerText(), /rule: preferred/);
     await waitForGroupCount(page, 5);
     const groups = await daemon!.http.request<GroupsResult>('doublon/groups', {});
-    assert.equal(groups.groups.find((g) => g.members.some((m) => m.path === 'copies/photo-c-copy.png'))?.canonical, 'copies/photo-c-copy.png');
+    assert.equal(
+      groups.groups.find((g) => g.members.some((m) => m.path === 'copies/photo-c-copy.png'))?.canonical,
+      'copies/photo-c-copy.png',
+    );
   });
 
   it('ignores a group: sends doublon/ignore with its files and the group disappears', async function () {
@@ -194,7 +217,10 @@ describe('dashboard: real daemon, headless Chromium', function () {
     await group.locator('button:has-text("Not duplicates")').focus();
     await page.keyboard.press('Space');
     const request = await sent;
-    assert.deepEqual(((request.postDataJSON() as { params: { paths: string[] } }).params.paths).sort(), ['assets/logo.svg', 'copies/logo-copy.svg']);
+    assert.deepEqual((request.postDataJSON() as { params: { paths: string[] } }).params.paths.sort(), [
+      'assets/logo.svg',
+      'copies/logo-copy.svg',
+    ]);
     await waitForGroupCount(page, 4);
     assert.equal(await page.locator(`${GROUP} .member[data-path="assets/logo.svg"]`).count(), 0);
     const config = JSON.parse(fs.readFileSync(path.join(site.path, 'doublon.config.json'), 'utf8')) as { ignore: unknown[] };
@@ -206,10 +232,15 @@ describe('dashboard: real daemon, headless Chromium', function () {
   it('replaces a group: shows the plan, applies it on confirmation, and the copy goes to the trash', async function () {
     // A page referencing both badges: the references tie, so the smaller file (the -z9 copy) is canonical.
     fs.mkdirSync(path.join(site.path, 'pages'), { recursive: true });
-    fs.writeFileSync(path.join(site.path, 'pages/badge.html'), '<img src="../copies/badge-z9.png" alt="a">\n<img src="../assets/badge.png" alt="b">\n');
+    fs.writeFileSync(
+      path.join(site.path, 'pages/badge.html'),
+      '<img src="../copies/badge-z9.png" alt="a">\n<img src="../assets/badge.png" alt="b">\n',
+    );
     await waitFor('the reference to be indexed', async () => {
       const { groups } = await daemon!.http.request<GroupsResult>('doublon/groups', {});
-      return groups.find((g) => g.canonical === 'copies/badge-z9.png')?.members.find((m) => m.path === 'assets/badge.png')?.references === 1;
+      return (
+        groups.find((g) => g.canonical === 'copies/badge-z9.png')?.members.find((m) => m.path === 'assets/badge.png')?.references === 1
+      );
     });
     const group = page.locator(`${GROUP}:has(.member[data-path="assets/badge.png"])`);
     await group.locator('button:has-text("Replace copies")').waitFor({ timeout: 10_000 });
@@ -223,8 +254,12 @@ describe('dashboard: real daemon, headless Chromium', function () {
     await applied;
     assert.match(shown, /pages\/badge\.html:2 {2}\.\.\/assets\/badge\.png → \.\.\/copies\/badge-z9\.png/);
     assert.match(shown, /remove assets\/badge\.png/);
-    await waitFor('the page rewritten and the copy moved to the trash', () =>
-      fs.readFileSync(path.join(site.path, 'pages/badge.html'), 'utf8').includes('src="../copies/badge-z9.png" alt="b"') && !fs.existsSync(path.join(site.path, 'assets/badge.png')));
+    await waitFor(
+      'the page rewritten and the copy moved to the trash',
+      () =>
+        fs.readFileSync(path.join(site.path, 'pages/badge.html'), 'utf8').includes('src="../copies/badge-z9.png" alt="b"') &&
+        !fs.existsSync(path.join(site.path, 'assets/badge.png')),
+    );
     await waitForGroupCount(page, 3);
     assert.ok(fs.readdirSync(path.join(index.path, 'trash')).length > 0, 'the removed file is kept in the trash');
     await screenshot(page, 'after-replace');

@@ -58,9 +58,16 @@ describe('static HTML report', function () {
       assert.equal(await item.locator('.member.is-canon').getAttribute('data-path'), group.canonical);
     }
     const images = await waitForThumbnails(page, '#groups .thumb img');
-    assert.equal(images, expected.groups.reduce((n, g) => n + g.members.length, 0));
+    assert.equal(
+      images,
+      expected.groups.reduce((n, g) => n + g.members.length, 0),
+    );
     assert.equal(await page.locator('#groups button:has-text("Make canonical")').count(), 0, 'read-only: no actions');
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')), [], 'no network request');
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')),
+      [],
+      'no network request',
+    );
     await screenshot(page, 'static-report');
 
     // The client-side search and filters work offline too.

@@ -37,7 +37,9 @@ export interface Browser {
 /** A fresh profile each time; fails (never skips) when the browser is missing. */
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-apt.sh (installs Debian's chromium), or set DOUBLON_CHROMIUM to its executable`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run .ci/install-apt.sh (installs Debian's chromium), or set DOUBLON_CHROMIUM to its executable`,
+    );
   }
   const profile = tempDir('doublon-chromium-');
   let context: BrowserContext;
@@ -46,7 +48,15 @@ export async function launchBrowser(): Promise<Browser> {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   } catch (error) {
     profile.cleanup();
@@ -81,13 +91,17 @@ export async function waitUntil<T>(page: Page, expression: string, timeoutMs = 3
 
 /** Scrolls lazy thumbnails into view until every one has loaded (bounded); returns their count. */
 export async function waitForThumbnails(page: Page, selector: string, timeoutMs = 30_000): Promise<number> {
-  const count = await waitUntil<number>(page, `(() => {
+  const count = await waitUntil<number>(
+    page,
+    `(() => {
     const images = Array.from(document.querySelectorAll(${JSON.stringify(selector)}));
     const pending = images.find((img) => !(img.complete && img.naturalWidth > 0));
     if (!pending) return images.length;
     pending.scrollIntoView({ block: 'center' });
     return 0;
-  })()`, timeoutMs);
+  })()`,
+    timeoutMs,
+  );
   await page.evaluate('window.scrollTo(0, 0)');
   return count;
 }

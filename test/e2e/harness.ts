@@ -102,38 +102,71 @@ export class E2e {
     fs.mkdirSync(artifacts, { recursive: true });
     const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
     if (options.installVsix) {
-      const installed = spawnSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsixPath()], { env, encoding: 'utf8', timeout: 120_000 });
-      if (installed.status !== 0) throw new Error(`code-server --install-extension failed (${installed.status}): ${installed.stderr || installed.stdout}`);
+      const installed = spawnSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsixPath()], {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (installed.status !== 0)
+        throw new Error(`code-server --install-extension failed (${installed.status}): ${installed.stderr || installed.stdout}`);
     }
     const port = await freePort();
     const serverLog = path.join(artifacts, 'code-server.log');
     const out = fs.openSync(serverLog, 'w');
     const codeServer = spawn(
       process.execPath,
-      [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ...common, workspace],
+      [
+        CODE_SERVER,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        ...common,
+        workspace,
+      ],
       { detached: true, stdio: ['ignore', out, out], env },
     );
     fs.closeSync(out);
     let context: BrowserContext | undefined;
     try {
-      await waitFor('code-server /healthz', async () => {
-        if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        return response?.ok;
-      }, 60_000).catch((error: Error) => {
-        if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
+      await waitFor(
+        'code-server /healthz',
+        async () => {
+          if (codeServer.exitCode !== null)
+            throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
+          const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          return response?.ok;
+        },
+        60_000,
+      ).catch((error: Error) => {
+        if (codeServer.exitCode !== null)
+          throw new Error(`code-server exited with ${codeServer.exitCode}: ${fs.readFileSync(serverLog, 'utf8').slice(-2000)}`);
         throw error;
       });
       context = await chromium.launchPersistentContext(path.join(base, 'profile'), {
         executablePath: CHROMIUM,
         headless: true,
         viewport: { width: 1400, height: 900 },
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       const page = context.pages()[0] ?? (await context.newPage());
       if (options.beforeOpen) await options.beforeOpen(page);
       const e2e = new E2e(base, workspace, port, codeServer, context, page, artifacts, serverLog);
-      await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}${options.query ? options.query(port, workspace) : ''}`);
+      await page.goto(
+        `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}${options.query ? options.query(port, workspace) : ''}`,
+      );
       return e2e;
     } catch (error) {
       await context?.close().catch(() => undefined);

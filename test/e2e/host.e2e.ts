@@ -36,7 +36,12 @@ describe('extension host tests (vscode API)', function () {
       installVsix: false,
       query: (port) => {
         const remote = (p: string): string => `vscode-remote://127.0.0.1:${port}${p}`;
-        return `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', remote(extensionPath)], ['extensionTestsPath', remote(testsPath)]]))}`;
+        return `&payload=${encodeURIComponent(
+          JSON.stringify([
+            ['extensionDevelopmentPath', remote(extensionPath)],
+            ['extensionTestsPath', remote(testsPath)],
+          ]),
+        )}`;
       },
       beforeOpen: async (page) => {
         page.on('console', (message) => output.push(message.text()));
@@ -54,6 +59,9 @@ describe('extension host tests (vscode API)', function () {
     const report = output.filter((l) => /passing|failing|✔|✓|\d+\) |Error|expected|actual/.test(l)).join('\n');
     assert.equal(exitCode, 0, `in-host mocha failed:\n${report}`);
     // Mocha's console lines arrive as format strings followed by their values ("%d passing (%s) 3 2s").
-    assert.ok(output.some((l) => /passing/.test(l) && /\b4\b/.test(l) && !/failing/.test(l)), `in-host mocha output:\n${report}`);
+    assert.ok(
+      output.some((l) => /passing/.test(l) && /\b4\b/.test(l) && !/failing/.test(l)),
+      `in-host mocha output:\n${report}`,
+    );
   });
 });

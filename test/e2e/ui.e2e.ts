@@ -17,7 +17,9 @@ function cliCounts(): { groups: number; bytes: string; membersOf: (canonicalName
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-e2e-cli-'));
   try {
     fs.cpSync(path.join(ROOT, 'examples/city-site'), copy, { recursive: true });
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/doublon.js'), 'scan', '--json', '--no-daemon', '--no-progress', copy], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/doublon.js'), 'scan', '--json', '--no-daemon', '--no-progress', copy], {
+      encoding: 'utf8',
+    });
     const report = JSON.parse(run.stdout) as ScanReport;
     return {
       groups: report.groups.length,
@@ -48,9 +50,15 @@ async function quickOpen(page: Page, file: string): Promise<void> {
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(file);
   // Wait for the filtered list (the recent files show first), then open the first match.
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(file) }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(file) })
+    .first()
+    .waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
-  await page.locator(`.tab[data-resource-name="${path.basename(file)}"]`).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator(`.tab[data-resource-name="${path.basename(file)}"]`)
+    .first()
+    .waitFor({ timeout: 15_000 });
 }
 
 function duplicatesPane(page: Page): Locator {
@@ -80,7 +88,11 @@ describe('extension in VS Code (UI)', function () {
       name: 'ui',
       installVsix: true,
       // A page that references a copy not made yet (the last test makes it on disk).
-      prepare: (workspace) => fs.writeFileSync(path.join(workspace, 'extra.html'), '<!doctype html>\n<html><body>\n<img src="img/copied-logo.png" alt="logo">\n</body></html>\n'),
+      prepare: (workspace) =>
+        fs.writeFileSync(
+          path.join(workspace, 'extra.html'),
+          '<!doctype html>\n<html><body>\n<img src="img/copied-logo.png" alt="logo">\n</body></html>\n',
+        ),
     });
     await e2e.page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT });
     await e2e.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: UI_TIMEOUT });
@@ -104,10 +116,17 @@ describe('extension in VS Code (UI)', function () {
     const expected = cliCounts();
     assert.equal(expected.groups, 6);
     const shown = `Doublon: ${expected.groups} · ${expected.bytes}`;
-    const label = await waitFor('the status bar to show the counts', async () => {
-      const text = (await statusItem(page).getAttribute('aria-label').catch(() => null)) ?? '';
-      return text.startsWith(shown) ? text : undefined;
-    }, UI_TIMEOUT);
+    const label = await waitFor(
+      'the status bar to show the counts',
+      async () => {
+        const text =
+          (await statusItem(page)
+            .getAttribute('aria-label')
+            .catch(() => null)) ?? '';
+        return text.startsWith(shown) ? text : undefined;
+      },
+      UI_TIMEOUT,
+    );
     assert.ok(label.startsWith(shown), label);
     timings.workbenchToGroupsMs = Math.round(performance.now() - workbenchAt);
     await runCommand(page, 'Doublon: Show Duplicates');
@@ -118,8 +137,14 @@ describe('extension in VS Code (UI)', function () {
     const groups = duplicatesPane(page).locator('.monaco-list-row[aria-level="1"]');
     await waitFor('6 groups in the Duplicates view', async () => (await groups.count()) === 6, UI_TIMEOUT);
     const labels = await groups.evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
-    assert.ok(labels.some((l) => l.includes('eiffel-tower.jpg')), `groups: ${labels.join(' | ')}`);
-    assert.ok(labels.every((l) => /reclaimable/.test(l) && /reference/.test(l)), `descriptions: ${labels.join(' | ')}`);
+    assert.ok(
+      labels.some((l) => l.includes('eiffel-tower.jpg')),
+      `groups: ${labels.join(' | ')}`,
+    );
+    assert.ok(
+      labels.every((l) => /reclaimable/.test(l) && /reference/.test(l)),
+      `descriptions: ${labels.join(' | ')}`,
+    );
     await e2e.shot('duplicates-view');
     // Expanding a group shows its members, the canonical first.
     await groups.filter({ hasText: 'eiffel-tower.jpg' }).first().click();
@@ -155,7 +180,11 @@ describe('extension in VS Code (UI)', function () {
     await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+Home');
     await page.keyboard.press('F8');
-    await page.locator('.peekview-widget, .marker-widget').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await page
+      .locator('.peekview-widget, .marker-widget')
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+.');
     const fix = page.locator('.action-widget .monaco-list-row', { hasText: /Use canonical/ }).first();
@@ -163,16 +192,31 @@ describe('extension in VS Code (UI)', function () {
     await e2e.shot('quick-fix-menu');
     // The menu is keyboard-driven (a pointer block covers it): move the focus to the fix, then Enter.
     const focused = page.locator('.action-widget .monaco-list-row.focused');
-    for (let i = 0; i < 10 && !/Use canonical/.test((await focused.first().getAttribute('aria-label').catch(() => '')) ?? ''); i++) await page.keyboard.press('ArrowDown');
+    for (
+      let i = 0;
+      i < 10 &&
+      !/Use canonical/.test(
+        (await focused
+          .first()
+          .getAttribute('aria-label')
+          .catch(() => '')) ?? '',
+      );
+      i++
+    )
+      await page.keyboard.press('ArrowDown');
     assert.match((await focused.first().getAttribute('aria-label')) ?? '', /Use canonical/);
     await page.keyboard.press('Enter');
     await page.locator('.tab.dirty').first().waitFor({ timeout: 15_000 });
     await waitFor('one warning fewer', async () => (await warningCount(page)) < warnings, UI_TIMEOUT);
     await page.keyboard.press('Control+S');
-    const after = await waitFor('the fix saved to disk', () => {
-      const text = fs.readFileSync(file, 'utf8');
-      return text !== before ? text : undefined;
-    }, 30_000);
+    const after = await waitFor(
+      'the fix saved to disk',
+      () => {
+        const text = fs.readFileSync(file, 'utf8');
+        return text !== before ? text : undefined;
+      },
+      30_000,
+    );
     const count = (s: string): number => s.split('assets/shared/').length - 1;
     assert.equal(count(after), count(before) + 1, `news/index.html after the fix:\n${after}`);
     await waitFor('the tab to be clean', async () => (await page.locator('.tab.dirty').count()) === 0, 15_000);

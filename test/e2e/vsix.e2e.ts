@@ -27,12 +27,15 @@ function vsixOf(target: string): string {
   return path.join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
 }
 
-describe('one .vsix per platform, with that platform\'s native binaries', function () {
+describe("one .vsix per platform, with that platform's native binaries", function () {
   this.timeout(600_000);
 
   before(() => {
     if (!fs.existsSync(vsixOf('darwin-arm64'))) {
-      const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-extension.mjs'), '--package', '--target', 'darwin-arm64'], { cwd: ROOT, stdio: 'inherit' });
+      const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-extension.mjs'), '--package', '--target', 'darwin-arm64'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+      });
       assert.equal(built.status, 0, 'building the darwin-arm64 package failed');
     }
   });
@@ -56,9 +59,14 @@ describe('one .vsix per platform, with that platform\'s native binaries', functi
       assert.ok(has(/libvips[^/]*\.(so[.\d]*|dylib|dll)$/), 'libvips');
       assert.ok(has(/@lmdb\/lmdb-[^/]+\/node\.abi\d+[^/]*\.node$/) || has(/@lmdb\/lmdb-[^/]+\/.*\.node$/), 'the lmdb binding');
       assert.ok(has(/@msgpackr-extract\/msgpackr-extract-[^/]+\/.*\.node$/), 'the msgpackr-extract binding');
-      const manifest = readZip(file).find((e) => e.name === 'extension.vsixmanifest')!.read().toString('utf8');
+      const manifest = readZip(file)
+        .find((e) => e.name === 'extension.vsixmanifest')!
+        .read()
+        .toString('utf8');
       assert.match(manifest, new RegExp(`TargetPlatform="${target}"`), 'the package declares its target platform');
-      process.stdout.write(`      ${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB, ${natives.length} native files\n`);
+      process.stdout.write(
+        `      ${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB, ${natives.length} native files\n`,
+      );
     });
   }
 });

@@ -9,7 +9,10 @@ describe('extension: settings mapping', () => {
   it('defaults: warning for exact and pixel, information for near, no overrides', () => {
     const settings = readSettings(reader({}));
     assert.deepEqual(settings.severity, { exact: 'warning', pixel: 'warning', near: 'information' });
-    assert.deepEqual(initializationOptions(settings), { severity: { exact: 'warning', pixel: 'warning', near: 'information' }, hover: { images: true } });
+    assert.deepEqual(initializationOptions(settings), {
+      severity: { exact: 'warning', pixel: 'warning', near: 'information' },
+      hover: { images: true },
+    });
     assert.equal(settings.enable, true);
     assert.equal(readSettings(reader({ enable: false, 'hover.images': false })).enable, false);
     assert.deepEqual(initializationOptions(readSettings(reader({ 'hover.images': false }))).hover, { images: false });
@@ -17,7 +20,9 @@ describe('extension: settings mapping', () => {
   });
 
   it('maps unknown values to safe defaults', () => {
-    const settings = readSettings(reader({ 'severity.exact': 'fatal', 'severity.near': 'off', nearThreshold: 7, roots: ['site', 3, ''], nodePath: '  ' }));
+    const settings = readSettings(
+      reader({ 'severity.exact': 'fatal', 'severity.near': 'off', nearThreshold: 7, roots: ['site', 3, ''], nodePath: '  ' }),
+    );
     assert.equal(settings.severity.exact, 'warning');
     assert.equal(settings.severity.near, 'off');
     assert.equal(settings.nearThreshold, undefined);
@@ -28,18 +33,55 @@ describe('extension: settings mapping', () => {
   it('passes config overrides to the daemon it starts', () => {
     const settings = readSettings(reader({ nearThreshold: 0.95, exclude: ['legacy/**'], 'canonical.preferred': ['assets/shared/**'] }));
     const overrides = configOverrides(settings);
-    assert.deepEqual(overrides, { thresholds: { nearSimilarity: 0.95 }, exclude: ['legacy/**'], canonical: { preferred: ['assets/shared/**'] } });
-    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, [], overrides).slice(-2), ['--overrides', JSON.stringify(overrides)]);
+    assert.deepEqual(overrides, {
+      thresholds: { nearSimilarity: 0.95 },
+      exclude: ['legacy/**'],
+      canonical: { preferred: ['assets/shared/**'] },
+    });
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, [], overrides).slice(-2), [
+      '--overrides',
+      JSON.stringify(overrides),
+    ]);
   });
 
   it('sorts changes by what they need', () => {
-    assert.deepEqual(changeImpact((s) => s === 'doublon.severity'), { impact: 'reconnect', settings: ['doublon.severity'] });
-    assert.deepEqual(changeImpact((s) => s === 'doublon.nodePath' || s === 'doublon.severity'), { impact: 'restartDaemon', settings: ['doublon.nodePath'] });
-    assert.deepEqual(changeImpact(() => false), { impact: 'none', settings: [] });
+    assert.deepEqual(
+      changeImpact((s) => s === 'doublon.severity'),
+      { impact: 'reconnect', settings: ['doublon.severity'] },
+    );
+    assert.deepEqual(
+      changeImpact((s) => s === 'doublon.nodePath' || s === 'doublon.severity'),
+      { impact: 'restartDaemon', settings: ['doublon.nodePath'] },
+    );
+    assert.deepEqual(
+      changeImpact(() => false),
+      { impact: 'none', settings: [] },
+    );
   });
 
   it('builds the daemon command line like the CLI expects', () => {
-    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', '/w/doublon.config.json', []), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '--idle-exit', '10', '--config', '/w/doublon.config.json']);
-    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, ['/w']), ['/x/cli.js', 'daemon', 'start', '--foreground', '--index', '/w/.doublon', '--idle-exit', '10', '/w']);
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', '/w/doublon.config.json', []), [
+      '/x/cli.js',
+      'daemon',
+      'start',
+      '--foreground',
+      '--index',
+      '/w/.doublon',
+      '--idle-exit',
+      '10',
+      '--config',
+      '/w/doublon.config.json',
+    ]);
+    assert.deepEqual(daemonStartArgs('/x/cli.js', '/w/.doublon', undefined, ['/w']), [
+      '/x/cli.js',
+      'daemon',
+      'start',
+      '--foreground',
+      '--index',
+      '/w/.doublon',
+      '--idle-exit',
+      '10',
+      '/w',
+    ]);
   });
 });

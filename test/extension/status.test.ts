@@ -4,8 +4,21 @@ import { escapeMarkdown, formatBytes, renderStatus } from '../../extension/statu
 
 function status(overrides: Partial<DaemonStatus> = {}): DaemonStatus {
   return {
-    protocolVersion: 1, capabilities: [], version: '0.1.0', pid: 42, state: 'idle', clock: 3, roots: ['/w'], indexDir: '/w/.doublon',
-    files: 21, groups: 6, duplicates: 10, bytesReclaimable: 176_128, errors: 0, watcher: { mode: 'native' }, ...overrides,
+    protocolVersion: 1,
+    capabilities: [],
+    version: '0.1.0',
+    pid: 42,
+    state: 'idle',
+    clock: 3,
+    roots: ['/w'],
+    indexDir: '/w/.doublon',
+    files: 21,
+    groups: 6,
+    duplicates: 10,
+    bytesReclaimable: 176_128,
+    errors: 0,
+    watcher: { mode: 'native' },
+    ...overrides,
   };
 }
 
@@ -23,7 +36,10 @@ describe('extension: status bar rendering', () => {
     assert.equal(view.level, 'normal');
     assert.equal(view.command, 'doublon.focusView');
     assert.match(view.tooltip, /6 groups of duplicates \(10 copies\) among 21 images: 172 KB reclaimable/);
-    assert.match(view.tooltip, /\[Show Log\]\(command:doublon\.showLog\) · \[Restart Daemon\]\(command:doublon\.restartDaemon\) · \[Open Dashboard\]\(command:doublon\.openDashboard\)/);
+    assert.match(
+      view.tooltip,
+      /\[Show Log\]\(command:doublon\.showLog\) · \[Restart Daemon\]\(command:doublon\.restartDaemon\) · \[Open Dashboard\]\(command:doublon\.openDashboard\)/,
+    );
   });
 
   it('spins with n/total while indexing', () => {
@@ -34,7 +50,11 @@ describe('extension: status bar rendering', () => {
   });
 
   it('warns about unreadable files and a degraded watcher', () => {
-    const view = renderStatus({ kind: 'connected', status: status({ errors: 2, watcher: { mode: 'polling', problem: 'inotify limit reached' } }), lsp: true });
+    const view = renderStatus({
+      kind: 'connected',
+      status: status({ errors: 2, watcher: { mode: 'polling', problem: 'inotify limit reached' } }),
+      lsp: true,
+    });
     assert.equal(view.level, 'warning');
     assert.equal(view.text, '$(warning) 6 · 172 KB');
     assert.match(view.tooltip, /2 files could not be read or decoded/);

@@ -8,7 +8,9 @@ import { tempDir } from '../fixtures/images';
 
 describe('fs: atomic write', () => {
   let dir: ReturnType<typeof tempDir>;
-  beforeEach(() => { dir = tempDir('doublon-atomic-'); });
+  beforeEach(() => {
+    dir = tempDir('doublon-atomic-');
+  });
   afterEach(() => dir.cleanup());
 
   const names = (): string[] => fs.readdirSync(dir.path).sort();

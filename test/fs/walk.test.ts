@@ -10,7 +10,8 @@ function put(root: string, rel: string): void {
   fs.writeFileSync(path.join(root, rel), rel);
 }
 
-const relativeTo = (root: string, files: Iterable<string>): string[] => [...files].map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
+const relativeTo = (root: string, files: Iterable<string>): string[] =>
+  [...files].map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
 
 describe('fs: walk', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -25,7 +26,12 @@ describe('fs: walk', () => {
 
   it('hands every regular file of the folders `enter` lets in, with paths relative to the start', () => {
     const entered: string[] = [];
-    const files = walkFiles(root, { enter: (f) => { entered.push(f.relative); return f.name !== 'skip' && f.name !== 'node_modules'; } });
+    const files = walkFiles(root, {
+      enter: (f) => {
+        entered.push(f.relative);
+        return f.name !== 'skip' && f.name !== 'node_modules';
+      },
+    });
     assert.deepEqual(relativeTo(root, files), ['a.png', 'sub/b.png', 'sub/deep/c.css']);
     assert.deepEqual(entered.sort(), ['node_modules', 'skip', 'sub', 'sub/deep']);
     const folders = [...walkFolders(path.join(root, 'sub'), { startRelative: 'sub' })].map((f) => f.relative).sort();
@@ -61,8 +67,14 @@ describe('fs: walk', () => {
       return;
     }
     const top = [...walkFolders(root, { enter: () => false })][0];
-    assert.deepEqual(top.invalidNames.map((b) => [...b]), [[0x66, 0xff, 0x2e, 0x70, 0x6e, 0x67]]);
+    assert.deepEqual(
+      top.invalidNames.map((b) => [...b]),
+      [[0x66, 0xff, 0x2e, 0x70, 0x6e, 0x67]],
+    );
     assert.ok(top.entries.every((e) => !e.name.includes('\uFFFD')));
-    assert.deepEqual(top.entries.filter((e) => e.isFile()).map((e) => e.name), ['a.png']);
+    assert.deepEqual(
+      top.entries.filter((e) => e.isFile()).map((e) => e.name),
+      ['a.png'],
+    );
   });
 });

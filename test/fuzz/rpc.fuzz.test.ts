@@ -12,15 +12,31 @@ import { RawFramedClient } from '../server/support';
 
 const SEED = 20261130;
 
-const METHODS = ['doublon/status', 'doublon/groups', 'doublon/group', 'doublon/fileInfo', 'doublon/replacePlan', 'rpc.discover', 'nope', ''];
+const METHODS = [
+  'doublon/status',
+  'doublon/groups',
+  'doublon/group',
+  'doublon/fileInfo',
+  'doublon/replacePlan',
+  'rpc.discover',
+  'nope',
+  '',
+];
 
 const anyValue = fc.jsonValue({ maxDepth: 3 });
-const request = fc.record({
-  jsonrpc: fc.oneof(fc.constant('2.0'), anyValue),
-  method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...METHODS) }, { weight: 1, arbitrary: anyValue }),
-  params: fc.oneof(fc.dictionary(fc.constantFrom('id', 'path', 'offset', 'limit', 'classes', 'groupId', 'delete', 'x'), anyValue, { maxKeys: 3 }), fc.array(anyValue, { maxLength: 3 }), anyValue),
-  id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null), anyValue),
-}, { requiredKeys: [] });
+const request = fc.record(
+  {
+    jsonrpc: fc.oneof(fc.constant('2.0'), anyValue),
+    method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...METHODS) }, { weight: 1, arbitrary: anyValue }),
+    params: fc.oneof(
+      fc.dictionary(fc.constantFrom('id', 'path', 'offset', 'limit', 'classes', 'groupId', 'delete', 'x'), anyValue, { maxKeys: 3 }),
+      fc.array(anyValue, { maxLength: 3 }),
+      anyValue,
+    ),
+    id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null), anyValue),
+  },
+  { requiredKeys: [] },
+);
 
 /** A body: a request-like object, a batch of them, any JSON, or any text at all. */
 const body = fc.oneof(
@@ -36,7 +52,7 @@ function assertResponse(value: unknown): void {
   const r = value as Record<string, unknown>;
   assert.equal(r.jsonrpc, '2.0');
   assert.ok('id' in r && (r.id === null || typeof r.id === 'string' || typeof r.id === 'number'), `id: ${JSON.stringify(r.id)}`);
-  assert.ok(('result' in r) !== ('error' in r), `exactly one of result and error: ${JSON.stringify(r).slice(0, 200)}`);
+  assert.ok('result' in r !== 'error' in r, `exactly one of result and error: ${JSON.stringify(r).slice(0, 200)}`);
   if ('error' in r) {
     const e = r.error as Record<string, unknown>;
     assert.ok(Number.isInteger(e.code) && typeof e.message === 'string' && e.message !== '', `error object: ${JSON.stringify(e)}`);

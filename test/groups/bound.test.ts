@@ -18,9 +18,9 @@ function familySvg(i: number): Buffer {
   const angle = (i * 360) / FAMILY;
   const length = 10 + (i % 7) * 2;
   return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">`
-    + `<circle cx="32" cy="32" r="28" fill="#555"/>`
-    + `<rect x="30" y="${32 - length}" width="4" height="${length}" fill="#fff" transform="rotate(${angle.toFixed(2)} 32 32)"/></svg>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">` +
+      `<circle cx="32" cy="32" r="28" fill="#555"/>` +
+      `<rect x="30" y="${32 - length}" width="4" height="${length}" fill="#fff" transform="rotate(${angle.toFixed(2)} 32 32)"/></svg>`,
   );
 }
 
@@ -42,7 +42,12 @@ describe('similarity graph: bounded verification', function () {
     };
     for (let i = 0; i < FAMILY; i++) await add(await sharp(familySvg(i)).png({ compressionLevel: 6 }).toBuffer());
     // True copies, added last (the family already in the graph): the same pixels, other PNG bytes.
-    for (let c = 0; c < COPIES; c++) await add(await sharp(familySvg(c * 47)).png({ compressionLevel: 1 }).toBuffer());
+    for (let c = 0; c < COPIES; c++)
+      await add(
+        await sharp(familySvg(c * 47))
+          .png({ compressionLevel: 1 })
+          .toBuffer(),
+      );
   });
 
   it(`verifies at most ${MAX_VERIFICATIONS} candidates per icon of a 300-icon family and still pairs the copies`, async () => {
@@ -51,7 +56,10 @@ describe('similarity graph: bounded verification', function () {
     const stats = graph.stats;
     assert.equal(stats.added, FAMILY + COPIES);
     // The family is what the bound is for: each icon has far more candidates than it may verify.
-    assert.ok(stats.candidates / stats.added > 4 * MAX_VERIFICATIONS, `only ${(stats.candidates / stats.added).toFixed(1)} candidates per icon: the family does not exercise the bound`);
+    assert.ok(
+      stats.candidates / stats.added > 4 * MAX_VERIFICATIONS,
+      `only ${(stats.candidates / stats.added).toFixed(1)} candidates per icon: the family does not exercise the bound`,
+    );
     assert.ok(stats.dropped > 0);
     assert.ok(stats.maxPerImage <= MAX_VERIFICATIONS, `${stats.maxPerImage} verifications for one icon`);
     assert.ok(stats.verified <= stats.added * MAX_VERIFICATIONS);
@@ -93,8 +101,21 @@ describe('similarity graph: verified-different pairs kept', function () {
 describe('candidate ranking', () => {
   it('takes the kinds of key in turn, each nearest first, each candidate once', () => {
     const order = rankCandidates([
-      { kind: 'shape', hits: [{ id: 1, distance: 2 }, { id: 2, distance: 1 }, { id: 3, distance: 3 }] },
-      { kind: 'hash', hits: [{ id: 9, distance: 40 }, { id: 3, distance: 20 }] },
+      {
+        kind: 'shape',
+        hits: [
+          { id: 1, distance: 2 },
+          { id: 2, distance: 1 },
+          { id: 3, distance: 3 },
+        ],
+      },
+      {
+        kind: 'hash',
+        hits: [
+          { id: 9, distance: 40 },
+          { id: 3, distance: 20 },
+        ],
+      },
       { kind: 'hash', hits: [{ id: 9, distance: 10 }] },
       { kind: 'variant', hits: [{ id: 7, distance: 5 }] },
     ]);

@@ -14,7 +14,12 @@ const R = DEFAULT_NEAR_THRESHOLDS.candidateRadius;
 const VR = DEFAULT_NEAR_THRESHOLDS.variantRadius;
 const IMAGES = 400;
 
-interface Keys { hash: Uint8Array; crops: Uint8Array[]; variants: Uint8Array[]; shape?: Uint8Array; }
+interface Keys {
+  hash: Uint8Array;
+  crops: Uint8Array[];
+  variants: Uint8Array[];
+  shape?: Uint8Array;
+}
 
 /** A fingerprint with the given keys (the thumbnails of one real photo: verification has work to do). */
 function withKeys(base: Fingerprint, k: Keys): Fingerprint {
@@ -40,12 +45,13 @@ function oracle(all: Keys[], i: number): number {
     const a = all[i];
     const b = all[j];
     if (
-      near(a.hash, b.hash, R)
-      || b.crops.some((c) => near(a.hash, c, R))
-      || a.crops.some((c) => near(c, b.hash, R))
-      || (a.shape !== undefined && b.shape !== undefined && near(a.shape, b.shape, R))
-      || a.variants.some((v) => near(v, b.hash, VR))
-    ) count++;
+      near(a.hash, b.hash, R) ||
+      b.crops.some((c) => near(a.hash, c, R)) ||
+      a.crops.some((c) => near(c, b.hash, R)) ||
+      (a.shape !== undefined && b.shape !== undefined && near(a.shape, b.shape, R)) ||
+      a.variants.some((v) => near(v, b.hash, VR))
+    )
+      count++;
   }
   return count;
 }
@@ -72,14 +78,28 @@ describe('similarity graph: exact candidate search', function () {
         const of = all[Math.floor(next() * i)];
         const c = Math.floor(next() * cropCount);
         switch (pick(['hash', 'crop-of', 'contains', 'shape', 'variant', 'crop-crop', 'variant-crop'] as const)) {
-          case 'hash': k.hash = flip(of.hash, around(R), next); break;
-          case 'crop-of': k.hash = flip(of.crops[c], around(R), next); break;
-          case 'contains': k.crops[c] = flip(of.hash, around(R), next); break;
-          case 'shape': if (of.shape) k.shape = flip(of.shape, around(R), next); break;
-          case 'variant': k.variants[Math.floor(next() * 7)] = flip(of.hash, around(VR), next); break;
+          case 'hash':
+            k.hash = flip(of.hash, around(R), next);
+            break;
+          case 'crop-of':
+            k.hash = flip(of.crops[c], around(R), next);
+            break;
+          case 'contains':
+            k.crops[c] = flip(of.hash, around(R), next);
+            break;
+          case 'shape':
+            if (of.shape) k.shape = flip(of.shape, around(R), next);
+            break;
+          case 'variant':
+            k.variants[Math.floor(next() * 7)] = flip(of.hash, around(VR), next);
+            break;
           // Not candidates: a crop key near a crop key, a variant near a crop key.
-          case 'crop-crop': k.crops[c] = flip(of.crops[c], 8, next); break;
-          case 'variant-crop': k.variants[Math.floor(next() * 7)] = flip(of.crops[c], 8, next); break;
+          case 'crop-crop':
+            k.crops[c] = flip(of.crops[c], 8, next);
+            break;
+          case 'variant-crop':
+            k.variants[Math.floor(next() * 7)] = flip(of.crops[c], 8, next);
+            break;
         }
       }
       all.push(k);
@@ -91,7 +111,11 @@ describe('similarity graph: exact candidate search', function () {
       await graph.add(`c${i}`, withKeys(base, all[i]));
       const expected = oracle(all, i);
       expectedTotal += expected;
-      assert.equal(graph.stats.candidates - before, expected, `newcomer ${i}: ${graph.stats.candidates - before} candidates, brute force finds ${expected}`);
+      assert.equal(
+        graph.stats.candidates - before,
+        expected,
+        `newcomer ${i}: ${graph.stats.candidates - before} candidates, brute force finds ${expected}`,
+      );
     }
     // The boundary cases exist: enough pairs within the radii for the equality to mean something.
     assert.ok(expectedTotal >= 60, `only ${expectedTotal} candidate pairs`);

@@ -4,7 +4,17 @@ import { globMatcher } from '../../daemon/scan/filter';
 import { DEFAULT_CANONICAL_RULES } from '../../protocol/settings';
 
 function image(relativePath: string, overrides: Partial<CanonicalCandidate> = {}): CanonicalCandidate {
-  return { path: `/site/${relativePath}`, relativePath, bytes: 1000, width: 100, height: 100, lossless: true, mtimeMs: 1, references: 0, ...overrides };
+  return {
+    path: `/site/${relativePath}`,
+    relativePath,
+    bytes: 1000,
+    width: 100,
+    height: 100,
+    lossless: true,
+    mtimeMs: 1,
+    references: 0,
+    ...overrides,
+  };
 }
 
 describe('canonical choice', () => {
@@ -15,13 +25,19 @@ describe('canonical choice', () => {
   };
 
   it('prefers the shared library above everything else', () => {
-    assert.deepEqual(pick(image('news/a.png', { references: 9, width: 400 }), image('assets/shared/a.png')), ['assets/shared/a.png', 'preferred']);
+    assert.deepEqual(pick(image('news/a.png', { references: 9, width: 400 }), image('assets/shared/a.png')), [
+      'assets/shared/a.png',
+      'preferred',
+    ]);
   });
   it('then the most referenced', () => {
     assert.deepEqual(pick(image('a.png', { references: 1 }), image('b.png', { references: 3 })), ['b.png', 'most-referenced']);
   });
   it('then the highest resolution', () => {
-    assert.deepEqual(pick(image('a.png', { width: 50, height: 50 }), image('b.png', { width: 200, height: 100 })), ['b.png', 'highest-resolution']);
+    assert.deepEqual(pick(image('a.png', { width: 50, height: 50 }), image('b.png', { width: 200, height: 100 })), [
+      'b.png',
+      'highest-resolution',
+    ]);
   });
   it('then lossless over lossy', () => {
     assert.deepEqual(pick(image('a.jpg', { lossless: false, bytes: 10 }), image('b.png')), ['b.png', 'lossless']);
@@ -39,7 +55,10 @@ describe('canonical choice', () => {
   it('is deterministic whatever the input order', () => {
     const members = [image('c.png'), image('a.png', { bytes: 999 }), image('b.png', { bytes: 999 })];
     const first = chooser.choose(members).ordered.map((m) => m.relativePath);
-    assert.deepEqual(chooser.choose([...members].reverse()).ordered.map((m) => m.relativePath), first);
+    assert.deepEqual(
+      chooser.choose([...members].reverse()).ordered.map((m) => m.relativePath),
+      first,
+    );
     assert.deepEqual(first, ['a.png', 'b.png', 'c.png']);
   });
   it('follows a configured order', () => {

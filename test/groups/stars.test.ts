@@ -11,7 +11,16 @@ import type { ScanReport } from '../../protocol/report';
 import { CanonicalChooser } from '../../daemon/groups/canonical';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../../daemon/groups/build';
 import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/similarity-graph';
-import { compare, decodeDetail, DEFAULT_MAX_PIXELS, DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../../daemon/hash';
+import {
+  compare,
+  decodeDetail,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_NEAR_THRESHOLDS,
+  fingerprint,
+  pixelDigest,
+  sha256,
+  type Fingerprint,
+} from '../../daemon/hash';
 import { makeIcon, tempDir } from '../fixtures/images';
 import { runCli } from '../helpers/cli';
 
@@ -21,7 +30,15 @@ const options = { thresholds: T, chooser, ignoredFile: (): boolean => false, dis
 
 function entry(name: string, sha: string, width: number, fp?: Fingerprint): ImageEntry {
   return {
-    path: `/site/${name}`, relativePath: name, bytes: 1000, width, height: width, lossless: true, mtimeMs: 0, references: 0, sha256: sha,
+    path: `/site/${name}`,
+    relativePath: name,
+    bytes: 1000,
+    width,
+    height: width,
+    lossless: true,
+    mtimeMs: 0,
+    references: 0,
+    sha256: sha,
     get fingerprint(): Fingerprint {
       if (!fp) throw new Error('not needed');
       return fp;
@@ -53,25 +70,54 @@ describe('group semantics', function () {
 
   it('never shows A and C in one group when A ~ B ~ C and A, C were verified different', () => {
     // B is the canonical (highest resolution): A and C are each verified against it, but not against each other.
-    const graph = graphOf(['a', 'b', 'c'], [['a', 'b', 0.95], ['b', 'c', 0.93]], [['a', 'c']]);
+    const graph = graphOf(
+      ['a', 'b', 'c'],
+      [
+        ['a', 'b', 0.95],
+        ['b', 'c', 0.93],
+      ],
+      [['a', 'c']],
+    );
     const groups = groupsFromGraph([entry('a.png', 'a', 100), entry('b.png', 'b', 200), entry('c.png', 'c', 50)], graph, options);
     for (const g of groups) {
       const names = g.members.map((m) => m.image.relativePath);
       assert.ok(!(names.includes('a.png') && names.includes('c.png')), names.join());
     }
-    assert.deepEqual(groupOf(groups, 'b.png')!.members.map((m) => [m.image.relativePath, m.similarity]), [['b.png', 1], ['a.png', 0.95]]);
+    assert.deepEqual(
+      groupOf(groups, 'b.png')!.members.map((m) => [m.image.relativePath, m.similarity]),
+      [
+        ['b.png', 1],
+        ['a.png', 0.95],
+      ],
+    );
   });
 
   it('never joins a member through a third image: the similarity shown is its own pair with the canonical', () => {
     // A is the canonical; C is verified only against B.
-    const graph = graphOf(['a', 'b', 'c'], [['a', 'b', 0.97], ['b', 'c', 0.91]], []);
+    const graph = graphOf(
+      ['a', 'b', 'c'],
+      [
+        ['a', 'b', 0.97],
+        ['b', 'c', 0.91],
+      ],
+      [],
+    );
     const groups = groupsFromGraph([entry('a.png', 'a', 400), entry('b.png', 'b', 200), entry('c.png', 'c', 100)], graph, options);
     const first = groupOf(groups, 'a.png')!;
-    assert.deepEqual(first.members.map((m) => [m.image.relativePath, m.class, m.similarity]), [['a.png', 'exact', 1], ['b.png', 'near', 0.97]]);
+    assert.deepEqual(
+      first.members.map((m) => [m.image.relativePath, m.class, m.similarity]),
+      [
+        ['a.png', 'exact', 1],
+        ['b.png', 'near', 0.97],
+      ],
+    );
     assert.equal(groupOf(groups, 'c.png'), undefined, 'C forms no group alone');
     // Told which pair to verify, so a second pass can take C in if it matches A directly.
     const asked: Array<[string, string]> = [];
-    groupsFromGraph([entry('a.png', 'a', 400), entry('b.png', 'b', 200), entry('c.png', 'c', 100)], graph, { ...options, unverified: (x, y) => asked.push([x, y]) });
+    groupsFromGraph([entry('a.png', 'a', 400), entry('b.png', 'b', 200), entry('c.png', 'c', 100)], graph, {
+      ...options,
+      unverified: (x, y) => asked.push([x, y]),
+    });
     assert.deepEqual(asked, [['a', 'c']]);
   });
 
@@ -80,7 +126,12 @@ describe('group semantics', function () {
     const twin = await sharp(big).png({ compressionLevel: 0 }).toBuffer(); // other bytes, same pixels
     const small = await sharp(big).resize(64).png().toBuffer();
     const half = await sharp(big).resize(96).png().toBuffer();
-    const files: Array<[string, Buffer]> = [['icon.png', big], ['icon-copy.png', twin], ['icon-64.png', small], ['icon-96.png', half]];
+    const files: Array<[string, Buffer]> = [
+      ['icon.png', big],
+      ['icon-copy.png', twin],
+      ['icon-64.png', small],
+      ['icon-96.png', half],
+    ];
     assert.notEqual(sha256(big), sha256(twin));
     const bySha = new Map(files.map(([, bytes]) => [sha256(bytes), bytes]));
     const graph = new SimilarityGraph({
@@ -113,7 +164,8 @@ describe('group semantics', function () {
   it('groups byte-identical files that do not decode as exact, and still reports them', async () => {
     const dir = tempDir('doublon-stars-');
     try {
-      const font = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><defs><font id="f"><glyph unicode="a" d="M0 0L10 10"/></font></defs>\n';
+      const font =
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><defs><font id="f"><glyph unicode="a" d="M0 0L10 10"/></font></defs>\n';
       fs.mkdirSync(path.join(dir.path, 'fonts'));
       fs.writeFileSync(path.join(dir.path, 'fonts/icons.svg'), font);
       fs.writeFileSync(path.join(dir.path, 'icons-copy.svg'), font);

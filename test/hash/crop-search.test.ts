@@ -60,7 +60,10 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
       let s = 0;
       let c = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(n - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(n - 1, x + 1); xx++) { s += v[yy * n + xx]; c++; }
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(n - 1, x + 1); xx++) {
+          s += v[yy * n + xx];
+          c++;
+        }
       }
       out[y * n + x] = v[y * n + x] - s / c;
     }
@@ -91,15 +94,20 @@ function referenceCropSimilarity(big: Uint8Array, small: Uint8Array, minFraction
       }
     }
   }
-  let df = 0.025, dp = 0.25;
+  let df = 0.025,
+    dp = 0.25;
   for (let round = 0; round < 3; round++, df /= 2, dp /= 2) {
     const c = best;
-    for (const sf of [-1, 0, 1]) for (const sy of [-1, 0, 1]) for (const sx of [-1, 0, 1]) {
-      if (!sf && !sx && !sy) continue;
-      const f = c.f + sf * df, fx = c.fx + sx * dp, fy = c.fy + sy * dp;
-      const s = at(f, fx, fy);
-      if (s > best.s) best = { s, f, fx, fy };
-    }
+    for (const sf of [-1, 0, 1])
+      for (const sy of [-1, 0, 1])
+        for (const sx of [-1, 0, 1]) {
+          if (!sf && !sx && !sy) continue;
+          const f = c.f + sf * df,
+            fx = c.fx + sx * dp,
+            fy = c.fy + sy * dp;
+          const s = at(f, fx, fy);
+          if (s > best.s) best = { s, f, fx, fy };
+        }
   }
   return best.s;
 }
@@ -131,8 +139,12 @@ describe('crop search (hash/crop-search)', function () {
     const photo = await makePhoto(7, 400, 300);
     const original = await fingerprint(photo);
     for (const keep of [0.95, 0.85, 0.8]) {
-      const w = Math.round(400 * keep), h = Math.round(300 * keep);
-      const crop = await sharp(photo).extract({ left: Math.round((400 - w) / 2), top: Math.round((300 - h) / 3), width: w, height: h }).jpeg().toBuffer();
+      const w = Math.round(400 * keep),
+        h = Math.round(300 * keep);
+      const crop = await sharp(photo)
+        .extract({ left: Math.round((400 - w) / 2), top: Math.round((300 - h) / 3), width: w, height: h })
+        .jpeg()
+        .toBuffer();
       const cropped = await fingerprint(crop);
       for (const strict of [false, true]) {
         const expected = referenceCropSimilarity(original.thumb, cropped.thumb, 0.8, strict);

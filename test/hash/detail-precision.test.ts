@@ -6,14 +6,25 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { compare, decodeDetail, DEFAULT_MAX_PIXELS, DEFAULT_NEAR_THRESHOLDS, detailAgrees, fingerprint, needsDetail, verifyPair } from '../../daemon/hash';
+import {
+  compare,
+  decodeDetail,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_NEAR_THRESHOLDS,
+  detailAgrees,
+  fingerprint,
+  needsDetail,
+  verifyPair,
+} from '../../daemon/hash';
 import { photoPixels } from '../fixtures/images';
 
 const T = DEFAULT_NEAR_THRESHOLDS;
 
 /** A thin "close" cross in one stroke colour (one file per shade, as design systems ship them). */
 function closeIcon(colour: string): Buffer {
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="15" height="15" viewBox="0 0 15 15"><path fill="none" stroke="${colour}" stroke-linecap="round" stroke-width="2" d="M0 13L13 0M13 13L0 0" transform="translate(1 1)"/></svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="15" height="15" viewBox="0 0 15 15"><path fill="none" stroke="${colour}" stroke-linecap="round" stroke-width="2" d="M0 13L13 0M13 13L0 0" transform="translate(1 1)"/></svg>`,
+  );
 }
 
 /**
@@ -40,25 +51,47 @@ async function sprite(colour: string, scale = 1): Promise<Buffer> {
 
 /** A small "user interview" icon: a speech bubble holding `glyph`, and a person; thin strokes. */
 function interviewIcon(glyph: 'lines' | 'heart', size: number): Buffer {
-  const inside = glyph === 'lines'
-    ? '<path d="M11 12h12M11 18h12" stroke-width="3"/>'
-    : '<path d="M17 21 l-5-5 a3 3 0 0 1 5-4 a3 3 0 0 1 5 4z" stroke-width="3"/>';
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 56 56"><g fill="none" stroke="#1a6895" stroke-linecap="round" stroke-linejoin="round"><path d="M17 3a14 13 0 1 0 7 25l8 3-3-8a14 13 0 0 0-12-20z" stroke-width="2.5"/>${inside}<circle cx="40" cy="33" r="7" stroke-width="2.5"/><path d="M27 54v-3a6 6 0 0 1 6-6h14a6 6 0 0 1 6 6v3" stroke-width="2.5"/></g></svg>`);
+  const inside =
+    glyph === 'lines'
+      ? '<path d="M11 12h12M11 18h12" stroke-width="3"/>'
+      : '<path d="M17 21 l-5-5 a3 3 0 0 1 5-4 a3 3 0 0 1 5 4z" stroke-width="3"/>';
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 56 56"><g fill="none" stroke="#1a6895" stroke-linecap="round" stroke-linejoin="round"><path d="M17 3a14 13 0 1 0 7 25l8 3-3-8a14 13 0 0 0-12-20z" stroke-width="2.5"/>${inside}<circle cx="40" cy="33" r="7" stroke-width="2.5"/><path d="M27 54v-3a6 6 0 0 1 6-6h14a6 6 0 0 1 6 6v3" stroke-width="2.5"/></g></svg>`,
+  );
 }
 
 /** A screenshot of a busy dashboard (a photo-like backdrop, not flat) with a figure panel; lossless PNG. */
 async function dashboard(figure: string, width = 480): Promise<Buffer> {
   const height = (width * 5) / 8;
-  const panel = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 480 300"><rect x="150" y="100" width="180" height="70" fill="#fff"/><text x="240" y="150" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="34" font-weight="bold" fill="#112e51">${figure}</text></svg>`);
-  return sharp(photoPixels(42, width, height), { raw: { width, height, channels: 3 } }).composite([{ input: panel }]).png().toBuffer();
+  const panel = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 480 300"><rect x="150" y="100" width="180" height="70" fill="#fff"/><text x="240" y="150" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="34" font-weight="bold" fill="#112e51">${figure}</text></svg>`,
+  );
+  return sharp(photoPixels(42, width, height), { raw: { width, height, channels: 3 } })
+    .composite([{ input: panel }])
+    .png()
+    .toBuffer();
 }
 
-interface Verdict { cheap: number | undefined; detail: boolean; verified: number | undefined }
+interface Verdict {
+  cheap: number | undefined;
+  detail: boolean;
+  verified: number | undefined;
+}
 
 async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
   const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(b)]);
   const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
-  return { cheap: compare(fa, fb, T), detail: detailAgrees(ra, rb), verified: await verifyPair(fa, fb, T, async () => ra, async () => rb) };
+  return {
+    cheap: compare(fa, fb, T),
+    detail: detailAgrees(ra, rb),
+    verified: await verifyPair(
+      fa,
+      fb,
+      T,
+      async () => ra,
+      async () => rb,
+    ),
+  };
 }
 
 async function assertApart(a: Buffer, b: Buffer, what: string): Promise<void> {
@@ -86,7 +119,8 @@ describe('detail verification on real-repository cases', function () {
   it('tells the colour skins of one sprite apart, where most of the ink is shared grey, and keeps each with its @2x', async () => {
     await assertApart(await sprite('#ff7700'), await sprite('#d54e21'), 'orange / rust skin');
     await assertApart(await sprite('#ff7700', 2), await sprite('#d54e21'), 'orange @2x / rust 1x');
-    for (const colour of ['#ff7700', '#ffcc00', '#1f8ad3']) await assertTogether(await sprite(colour, 2), await sprite(colour), `${colour} @2x / 1x`);
+    for (const colour of ['#ff7700', '#ffcc00', '#1f8ad3'])
+      await assertTogether(await sprite(colour, 2), await sprite(colour), `${colour} @2x / 1x`);
   });
 
   it('tells another glyph inside a small SVG icon apart (drawn larger than its nominal size)', async () => {
@@ -104,7 +138,10 @@ describe('detail verification on real-repository cases', function () {
 
   it('keeps a cut-out screenshot with a faint backdrop and its copy on white together', async () => {
     // The cut-out keeps part of its light grey backdrop (opaque at the top, transparent below).
-    const svg = (backdrop: string): Buffer => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="210">${backdrop}<rect x="12" y="10" width="120" height="40" rx="4" fill="#b50909"/><rect x="150" y="10" width="100" height="40" rx="4" fill="#205493"/><rect x="270" y="10" width="118" height="40" rx="4" fill="#4aa564"/><rect x="12" y="70" width="376" height="50" rx="4" fill="#112e51"/><rect x="12" y="140" width="180" height="60" rx="30" fill="#fdb81e"/></svg>`);
+    const svg = (backdrop: string): Buffer =>
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="210">${backdrop}<rect x="12" y="10" width="120" height="40" rx="4" fill="#b50909"/><rect x="150" y="10" width="100" height="40" rx="4" fill="#205493"/><rect x="270" y="10" width="118" height="40" rx="4" fill="#4aa564"/><rect x="12" y="70" width="376" height="50" rx="4" fill="#112e51"/><rect x="12" y="140" width="180" height="60" rx="30" fill="#fdb81e"/></svg>`,
+      );
     const onWhite = await sharp(svg('<rect width="400" height="210" fill="#fff"/>')).png().toBuffer();
     const cutOut = await sharp(svg('<rect width="400" height="130" fill="#f9f9f9"/>')).png().toBuffer();
     await assertTogether(cutOut, onWhite, 'transparent cut-out with a #F9F9F9 backdrop / on white');

@@ -3,10 +3,35 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  candidateRadius, variantRadius, directQueryKeys, variantQueryKeys, compare, DEFAULT_NEAR_THRESHOLDS, detectFormat, fingerprint, hammingDistance, ImageDecodeError,
-  indexKeys, pixelDigest, sha256, shapeKey, type Fingerprint,
+  candidateRadius,
+  variantRadius,
+  directQueryKeys,
+  variantQueryKeys,
+  compare,
+  DEFAULT_NEAR_THRESHOLDS,
+  detectFormat,
+  fingerprint,
+  hammingDistance,
+  ImageDecodeError,
+  indexKeys,
+  pixelDigest,
+  sha256,
+  shapeKey,
+  type Fingerprint,
 } from '../../daemon/hash';
-import { centralHash, dct16, dihedralHashes, flatness, gradients, median256, quality, threshold, transformCoeffs, transformImage, N } from '../../daemon/hash/pdq';
+import {
+  centralHash,
+  dct16,
+  dihedralHashes,
+  flatness,
+  gradients,
+  median256,
+  quality,
+  threshold,
+  transformCoeffs,
+  transformImage,
+  N,
+} from '../../daemon/hash/pdq';
 import { encode, iconSvg, makeIcon, makePhoto, makeSvg, tempDir } from '../fixtures/images';
 
 const T = DEFAULT_NEAR_THRESHOLDS;
@@ -15,8 +40,10 @@ const T = DEFAULT_NEAR_THRESHOLDS;
 function nearPair(a: Fingerprint, b: Fingerprint): number | undefined {
   const r = candidateRadius(T);
   const rv = variantRadius(T);
-  const near = (keys: Uint8Array[], y: Fingerprint, radius: number): boolean => keys.some((q) => indexKeys(y).some((k) => hammingDistance(q, k) <= radius));
-  const within = (x: Fingerprint, y: Fingerprint): boolean => near(directQueryKeys(x), y, r) || near(variantQueryKeys(x), y, rv) || near(indexKeys(x), y, r);
+  const near = (keys: Uint8Array[], y: Fingerprint, radius: number): boolean =>
+    keys.some((q) => indexKeys(y).some((k) => hammingDistance(q, k) <= radius));
+  const within = (x: Fingerprint, y: Fingerprint): boolean =>
+    near(directQueryKeys(x), y, r) || near(variantQueryKeys(x), y, rv) || near(indexKeys(x), y, r);
   if (!within(a, b) && !within(b, a)) return undefined;
   return compare(a, b, T);
 }
@@ -38,7 +65,9 @@ describe('hash', function () {
     photo = await makePhoto(11, 480, 360);
     original = await fingerprint(photo);
   });
-  afterEach(function () { dir.cleanup(); });
+  afterEach(function () {
+    dir.cleanup();
+  });
 
   /** Writes bytes to the temp dir and reads them back, as the scanner does. */
   function roundTrip(name: string, bytes: Buffer): Buffer {
@@ -78,7 +107,12 @@ describe('hash', function () {
       assert.deepEqual([fp.width, fp.height], [200, 150]);
       const icon = await fingerprint(await makeIcon(2, 64, 0));
       assert.equal(icon.transparent, true);
-      const onWhite = await fingerprint(await sharp(await makeIcon(2, 64, 0)).flatten({ background: '#ffffff' }).png().toBuffer());
+      const onWhite = await fingerprint(
+        await sharp(await makeIcon(2, 64, 0))
+          .flatten({ background: '#ffffff' })
+          .png()
+          .toBuffer(),
+      );
       assert.ok(hammingDistance(icon.hash, onWhite.hash) <= 12, `distance ${hammingDistance(icon.hash, onWhite.hash)}`);
       const fromSvg = await fingerprint(Buffer.from(iconSvg(2, 0, 64)));
       assert.ok(nearPair(icon, fromSvg) !== undefined);
@@ -118,9 +152,22 @@ describe('hash', function () {
     const dctRow = (i: number, j: number): number => Math.sqrt(2 / N) * Math.cos((Math.PI / (2 * N)) * (i + 1) * (2 * j + 1));
     const plainProject = (x: Float64Array, m: Float64Array): Float64Array => {
       const tmp = new Float64Array(K * N);
-      for (let i = 0; i < K; i++) for (let j = 0; j < N; j++) { let s = 0; for (let k = 0; k < N; k++) { const w = m[i * N + k]; if (w !== 0) s += w * x[k * N + j]; } tmp[i * N + j] = s; }
+      for (let i = 0; i < K; i++)
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let k = 0; k < N; k++) {
+            const w = m[i * N + k];
+            if (w !== 0) s += w * x[k * N + j];
+          }
+          tmp[i * N + j] = s;
+        }
       const out = new Float64Array(K * K);
-      for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) { let s = 0; for (let k = 0; k < N; k++) s += tmp[i * N + k] * m[j * N + k]; out[i * K + j] = s; }
+      for (let i = 0; i < K; i++)
+        for (let j = 0; j < K; j++) {
+          let s = 0;
+          for (let k = 0; k < N; k++) s += tmp[i * N + k] * m[j * N + k];
+          out[i * K + j] = s;
+        }
       return out;
     };
     const plainThreshold = (c: Float64Array): Uint8Array => {
@@ -132,18 +179,26 @@ describe('hash', function () {
     };
     const dctM = new Float64Array(K * N).map((_, q) => dctRow(Math.floor(q / N), q % N));
     const centralM = (f: number): Float64Array => {
-      const size = N * f, off = (N - size) / 2, r = new Float64Array(N * N);
+      const size = N * f,
+        off = (N - size) / 2,
+        r = new Float64Array(N * N);
       for (let y = 0; y < N; y++) {
         const sy = Math.min(N - 1, Math.max(0, off + ((y + 0.5) * size) / N - 0.5));
-        const iy = Math.min(N - 2, Math.floor(sy)), fy = sy - iy;
-        r[y * N + iy] += 1 - fy; r[y * N + iy + 1] += fy;
+        const iy = Math.min(N - 2, Math.floor(sy)),
+          fy = sy - iy;
+        r[y * N + iy] += 1 - fy;
+        r[y * N + iy + 1] += fy;
       }
       const m = new Float64Array(K * N);
-      for (let i = 0; i < K; i++) for (let y = 0; y < N; y++) { const d = dctM[i * N + y]; for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k]; }
+      for (let i = 0; i < K; i++)
+        for (let y = 0; y < N; y++) {
+          const d = dctM[i * N + y];
+          for (let k = 0; k < N; k++) m[i * N + k] += d * r[y * N + k];
+        }
       return m;
     };
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const images: Float64Array[] = [
       new Float64Array(N * N).fill(255), // flat: every coefficient is rounding noise
       new Float64Array(N * N).fill(37.5),
@@ -155,8 +210,14 @@ describe('hash', function () {
       for (const [n, img] of images.entries()) {
         const c = dct16(img);
         assert.deepEqual(c, plainProject(img, dctM), `image ${n}: dct16`);
-        for (let d = 0; d < 8; d++) assert.deepEqual(dihedralHashes(c).subarray(32 * d, 32 * d + 32), plainThreshold(transformCoeffs(c, d)), `image ${n}: variant ${d}`);
-        for (const f of [0.9, 0.8]) assert.deepEqual(centralHash(img, f), plainThreshold(plainProject(img, centralM(f))), `image ${n}: crop ${f}`);
+        for (let d = 0; d < 8; d++)
+          assert.deepEqual(
+            dihedralHashes(c).subarray(32 * d, 32 * d + 32),
+            plainThreshold(transformCoeffs(c, d)),
+            `image ${n}: variant ${d}`,
+          );
+        for (const f of [0.9, 0.8])
+          assert.deepEqual(centralHash(img, f), plainThreshold(plainProject(img, centralM(f))), `image ${n}: crop ${f}`);
         assert.deepEqual(gradients(img), { quality: quality(img), flatness: flatness(img) });
       }
     });
@@ -189,7 +250,9 @@ describe('hash', function () {
       assert.equal(await pixelDigest(a), await pixelDigest(b));
       const raw = await sharp(photo).raw().toBuffer({ resolveWithObject: true });
       raw.data[1000] ^= 1;
-      const changed = await sharp(raw.data, { raw: { width: raw.info.width, height: raw.info.height, channels: raw.info.channels } }).png().toBuffer();
+      const changed = await sharp(raw.data, { raw: { width: raw.info.width, height: raw.info.height, channels: raw.info.channels } })
+        .png()
+        .toBuffer();
       assert.notEqual(await pixelDigest(changed), await pixelDigest(a));
       const lossless = await encode(photo, 'webp', { lossless: true });
       assert.equal(await pixelDigest(lossless), await pixelDigest(a));
@@ -235,7 +298,8 @@ describe('hash', function () {
         note: '<rect x="24" y="28" width="16" height="20" fill="#ffffff"/>',
         disc: '<circle cx="32" cy="39" r="9" fill="#ffffff"/>',
       };
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 64 64">` +
+      const svg =
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 64 64">` +
         `<path d="M6 12 h20 l6 6 h26 v38 h-52 z" fill="${colour}"/><rect x="6" y="22" width="52" height="34" fill="${colour}" opacity="0.85"/>` +
         `${glyphs[glyph] ?? ''}</svg>`;
       return sharp(Buffer.from(svg)).png().toBuffer();
@@ -285,7 +349,9 @@ describe('hash', function () {
       await rejects(roundTrip('zeros.png', Buffer.alloc(100)), /^not an image \(unknown format\)$/);
     });
     it('refuses decompression bombs before decoding, with the size in the message', async function () {
-      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer();
       const bomb = Buffer.from(png);
       bomb.writeUInt32BE(60000, 16); // IHDR width
       bomb.writeUInt32BE(60000, 20); // IHDR height
@@ -309,7 +375,10 @@ describe('hash', function () {
       results.forEach((r, i) => {
         if (inputs[i].bad) {
           assert.equal(r.status, 'rejected', inputs[i].name);
-          assert.ok(r.status === 'rejected' && r.reason instanceof ImageDecodeError && /JPEG/.test(r.reason.message), `${inputs[i].name}: ${r.status === 'rejected' ? String(r.reason) : 'ok'}`);
+          assert.ok(
+            r.status === 'rejected' && r.reason instanceof ImageDecodeError && /JPEG/.test(r.reason.message),
+            `${inputs[i].name}: ${r.status === 'rejected' ? String(r.reason) : 'ok'}`,
+          );
         } else {
           assert.equal(r.status, 'fulfilled', `${inputs[i].name}: ${r.status === 'rejected' ? String(r.reason) : ''}`);
           assert.ok(r.status === 'fulfilled' && r.value.format === 'png');

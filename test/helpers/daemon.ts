@@ -27,17 +27,33 @@ export interface DaemonHandle {
   kill(): Promise<void>;
 }
 
-export async function startDaemonProcess(root: string, indexDir: string, options: { poll?: boolean; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<DaemonHandle> {
-  const args = [BIN, 'daemon', 'start', '--foreground', '--index', indexDir, ...(options.poll ? ['--poll'] : []), ...(options.extraArgs ?? []), root];
+export async function startDaemonProcess(
+  root: string,
+  indexDir: string,
+  options: { poll?: boolean; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<DaemonHandle> {
+  const args = [
+    BIN,
+    'daemon',
+    'start',
+    '--foreground',
+    '--index',
+    indexDir,
+    ...(options.poll ? ['--poll'] : []),
+    ...(options.extraArgs ?? []),
+    root,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const info = await waitFor('daemon.json', () => {
     if (exited) throw new Error(`the daemon exited:\n${output}`);
     const found = readDaemonInfo(indexDir);
@@ -58,10 +74,11 @@ export async function startDaemonProcess(root: string, indexDir: string, options
       connections.push(connection);
       return connection;
     },
-    idle: () => waitFor('the daemon to be idle', async () => {
-      const status = await http.request<DaemonStatus>('doublon/status');
-      return status.state === 'idle' ? status : undefined;
-    }),
+    idle: () =>
+      waitFor('the daemon to be idle', async () => {
+        const status = await http.request<DaemonStatus>('doublon/status');
+        return status.state === 'idle' ? status : undefined;
+      }),
     async stop() {
       connections.forEach((c) => c.dispose());
       if (!exited) child.kill('SIGTERM');

@@ -29,7 +29,6 @@ function serverBinaries(): string {
   return path.join(base, versions[versions.length - 1], 'bin');
 }
 
-
 export async function startCluster(): Promise<TestCluster> {
   const bin = serverBinaries();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-pg-'));
@@ -51,14 +50,32 @@ export async function startCluster(): Promise<TestCluster> {
   }
   run('initdb', ['-D', data, '-U', user, '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`]);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    'start',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`,
+  ]);
   run('createdb', ['-h', dir, '-p', String(port), '-U', user, database]);
   return {
-    host: '127.0.0.1', port, user, password, database,
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database,
     url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
     stop() {
-      try { run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* already gone */ }
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        /* already gone */
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

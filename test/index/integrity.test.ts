@@ -27,7 +27,8 @@ function rootPages(file: string): Set<number> {
   const bytes = fs.readFileSync(file);
   const roots = new Set<number>();
   for (const meta of [24, PAGE + 24]) {
-    for (const root of [bytes.readBigUInt64LE(meta + 24 + 40), bytes.readBigUInt64LE(meta + 24 + 48 + 40)]) if (root !== 0xffffffffffffffffn) roots.add(Number(root));
+    for (const root of [bytes.readBigUInt64LE(meta + 24 + 40), bytes.readBigUInt64LE(meta + 24 + 48 + 40)])
+      if (root !== 0xffffffffffffffffn) roots.add(Number(root));
   }
   return roots;
 }
@@ -90,11 +91,17 @@ describe('index integrity checks', function () {
     assert.deepEqual(checkStructure(file), { state: 'sound' });
     const size = fs.statSync(file).size;
     fs.truncateSync(file, PAGE);
-    assert.deepEqual(checkStructure(file), { state: 'damaged', reason: `data.mdb is truncated (4096 bytes, less than its two 4096-byte meta pages)` });
+    assert.deepEqual(checkStructure(file), {
+      state: 'damaged',
+      reason: `data.mdb is truncated (4096 bytes, less than its two 4096-byte meta pages)`,
+    });
     fs.truncateSync(file, 0);
     assert.deepEqual(checkStructure(file), { state: 'sound' }, 'empty and never sealed: LMDB is creating it');
     assert.deepEqual(checkStructure(file, size), { state: 'damaged', reason: `data.mdb is empty, ${size} bytes at the last clean close` });
     fs.writeFileSync(file, Buffer.alloc(3 * PAGE, 0x41));
-    assert.deepEqual(checkStructure(file), { state: 'damaged', reason: 'data.mdb is not an LMDB file: the first meta page is not a meta page' });
+    assert.deepEqual(checkStructure(file), {
+      state: 'damaged',
+      reason: 'data.mdb is not an LMDB file: the first meta page is not a meta page',
+    });
   });
 });

@@ -74,7 +74,8 @@ describe('IndexStore', () => {
   it('keeps the sha index consistent through put, overwrite and remove (pending and committed)', async () => {
     let store = openStore();
     const check = (expected: Record<string, string[]>, when: string): void => {
-      for (const [sha, paths] of Object.entries(expected)) assert.deepEqual(sorted(store.pathsWithSha(sha)), sorted(paths), `${when}: ${sha}`);
+      for (const [sha, paths] of Object.entries(expected))
+        assert.deepEqual(sorted(store.pathsWithSha(sha)), sorted(paths), `${when}: ${sha}`);
       assert.deepEqual(store.verify(), [], when);
     };
     store.putFile(file('/r/a.png', 's1'));
@@ -115,7 +116,8 @@ describe('IndexStore', () => {
 
   it('files(prefix) is a folder range query, merging pending and committed records', async () => {
     const store = openStore();
-    for (const p of ['/r/a/x.png', '/r/a/y.png', '/r/a/sub/z.png', '/r/ab.png', '/r/a0.png', '/r/b/x.png', '/s/a/x.png']) store.putFile(file(p, 'h'));
+    for (const p of ['/r/a/x.png', '/r/a/y.png', '/r/a/sub/z.png', '/r/ab.png', '/r/a0.png', '/r/b/x.png', '/s/a/x.png'])
+      store.putFile(file(p, 'h'));
     const paths = (prefix?: string): string[] => sorted([...store.files(prefix)].map((r) => r.path));
     assert.deepEqual(paths('/r/a'), ['/r/a/sub/z.png', '/r/a/x.png', '/r/a/y.png'], 'pending only');
     await store.flushed();
@@ -215,9 +217,16 @@ describe('IndexStore', () => {
     fs.writeFileSync(path.join(dir, 'data.mdb'), Buffer.alloc(64 * 1024, 0x5a));
     const store = openStore();
     assert.equal(store.rebuilt, true);
-    assert.equal(store.rebuildReason, 'the stored index could not be read (data.mdb is not an LMDB file: the first meta page has no LMDB magic number)');
+    assert.equal(
+      store.rebuildReason,
+      'the stored index could not be read (data.mdb is not an LMDB file: the first meta page has no LMDB magic number)',
+    );
     assert.equal(store.recovery?.store, 'images');
-    assert.deepEqual(fs.readFileSync(path.join(store.recovery.movedTo, 'data.mdb')), Buffer.alloc(64 * 1024, 0x5a), 'the damaged file is kept');
+    assert.deepEqual(
+      fs.readFileSync(path.join(store.recovery.movedTo, 'data.mdb')),
+      Buffer.alloc(64 * 1024, 0x5a),
+      'the damaged file is kept',
+    );
     store.putFile(file('/r/a.png', 's1'));
     await store.flushed();
     assert.ok(store.getFile('/r/a.png'));
@@ -244,18 +253,30 @@ describe('IndexStore', () => {
   it('an unopenable folder gives an error naming it', () => {
     const blocker = path.join(dir, 'blocker');
     fs.writeFileSync(blocker, 'not a folder');
-    assert.throws(() => IndexStore.open(blocker), (err: Error) => {
-      assert.equal(err.message, `Cannot open the Doublon index in ${blocker}: it exists and is not a folder. Remove or rename it, or set another index folder in doublon.config.json.`);
-      return true;
-    });
+    assert.throws(
+      () => IndexStore.open(blocker),
+      (err: Error) => {
+        assert.equal(
+          err.message,
+          `Cannot open the Doublon index in ${blocker}: it exists and is not a folder. Remove or rename it, or set another index folder in doublon.config.json.`,
+        );
+        return true;
+      },
+    );
     const inside = path.join(blocker, 'index');
-    assert.throws(() => IndexStore.open(inside), new RegExp(`^Error: Cannot open the Doublon index in ${inside.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR`));
+    assert.throws(
+      () => IndexStore.open(inside),
+      new RegExp(`^Error: Cannot open the Doublon index in ${inside.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR`),
+    );
   });
 
   it('rejects bad records with a message naming the field', () => {
     const store = openStore();
     const long = '/r/' + 'x'.repeat(2000);
-    assert.throws(() => store.putFile(file(long, 's')), /IndexStore.putFile: path of 2003 bytes is longer than the 1900 bytes the index can key/);
+    assert.throws(
+      () => store.putFile(file(long, 's')),
+      /IndexStore.putFile: path of 2003 bytes is longer than the 1900 bytes the index can key/,
+    );
     assert.throws(() => store.putFile(file('', 's')), /IndexStore.putFile: expected a non-empty string for path but received ""/);
     assert.throws(() => store.putContent({ sha256: '', bytes: 1 }), /IndexStore.putContent: expected a non-empty string for sha256/);
     // Nothing half-written: the store still works.

@@ -12,7 +12,18 @@ import { tempDir } from '../fixtures/images';
 
 const REPO = path.resolve(__dirname, '../../..');
 /** What building and packing need; the copy has no out/, so a tarball with out/ proves `prepack` built it. */
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'README.md', 'LICENSE', 'bin', 'daemon', 'protocol', 'schema', 'docs'];
+const SOURCES = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.base.json',
+  'README.md',
+  'LICENSE',
+  'bin',
+  'daemon',
+  'protocol',
+  'schema',
+  'docs',
+];
 
 interface PackResult {
   filename: string;
@@ -23,7 +34,12 @@ interface PackResult {
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, npm_config_update_notifier: 'false', ...env } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, npm_config_update_notifier: 'false', ...env },
+  });
   if (result.error) throw result.error;
   return result;
 }
@@ -66,22 +82,47 @@ describe('npm package', function () {
 
   it('ships the built CLI, its assets and docs, and no tests, sources, benchmarks or CI scripts', () => {
     const files = pack.files.map((f) => f.path);
-    for (const needed of ['bin/doublon.js', 'out/daemon/cli/main.js', 'out/protocol/report.js', 'daemon/dashboard/static/index.html', 'schema/doublon.config.schema.json', 'docs/cli.md', 'docs/rules/duplicate-exact.md', 'README.md', 'LICENSE', 'package.json']) {
+    for (const needed of [
+      'bin/doublon.js',
+      'out/daemon/cli/main.js',
+      'out/protocol/report.js',
+      'daemon/dashboard/static/index.html',
+      'schema/doublon.config.schema.json',
+      'docs/cli.md',
+      'docs/rules/duplicate-exact.md',
+      'README.md',
+      'LICENSE',
+      'package.json',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is missing from the tarball`);
     }
-    const unwanted = files.filter((f) => /^(test|bench|\.ci|extension|scripts|examples|out\/(test|bench|extension))\//.test(f) || /\.(ts|map)$/.test(f) || f.startsWith('dist/'));
+    const unwanted = files.filter(
+      (f) =>
+        /^(test|bench|\.ci|extension|scripts|examples|out\/(test|bench|extension))\//.test(f) ||
+        /\.(ts|map)$/.test(f) ||
+        f.startsWith('dist/'),
+    );
     assert.deepEqual(unwanted, []);
-    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { private?: boolean; main: string; bin: Record<string, string> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      private?: boolean;
+      main: string;
+      bin: Record<string, string>;
+    };
     assert.equal(manifest.private, undefined, 'a private package cannot be published');
     assert.ok(files.includes(manifest.main.replace(/^\.\//, '')), `main (${manifest.main}) is not shipped`);
     assert.ok(files.includes(manifest.bin.doublon), 'the bin script is not shipped');
-    console.log(`      tarball ${pack.filename}: ${(pack.size / 1e3).toFixed(1)} kB packed, ${(pack.unpackedSize / 1e3).toFixed(1)} kB unpacked, ${pack.entryCount} files`);
+    console.log(
+      `      tarball ${pack.filename}: ${(pack.size / 1e3).toFixed(1)} kB packed, ${(pack.unpackedSize / 1e3).toFixed(1)} kB unpacked, ${pack.entryCount} files`,
+    );
   });
 
   it('installs globally into a prefix and scans the example site from another folder', () => {
     const prefix = path.join(dir.path, 'prefix');
     const started = Date.now();
-    ok(run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], dir.path), 'npm install -g');
+    ok(
+      run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], dir.path),
+      'npm install -g',
+    );
     const installed = Date.now();
     const bin = path.join(prefix, 'bin', 'doublon');
     const scan = run(bin, ['check', '../site', '--format', 'json', '--no-progress'], path.join(dir.path, 'elsewhere'));
@@ -90,7 +131,9 @@ describe('npm package', function () {
     const report = JSON.parse(scan.stdout) as { groups: Array<{ members: Array<{ path: string }> }>; findings: unknown[] };
     assert.ok(report.groups.length > 0 && report.findings.length > 0, scan.stdout);
     assert.ok(report.groups[0].members[0].path.startsWith('../site/'), 'paths are relative to the working folder');
-    console.log(`      npm install -g: ${((installed - started) / 1000).toFixed(1)} s, first check result ${((scanned - installed) / 1000).toFixed(1)} s later (${((scanned - started) / 1000).toFixed(1)} s in all)`);
+    console.log(
+      `      npm install -g: ${((installed - started) / 1000).toFixed(1)} s, first check result ${((scanned - installed) / 1000).toFixed(1)} s later (${((scanned - started) / 1000).toFixed(1)} s in all)`,
+    );
     const version = ok(run(bin, ['--version'], dir.path), 'doublon --version');
     assert.equal(version.trim(), '0.1.0');
   });
@@ -102,7 +145,12 @@ describe('npm package', function () {
     const cache = path.join(dir.path, 'npm-cache');
     fs.mkdirSync(cache);
     fs.symlinkSync(path.join(userCache, '_cacache'), path.join(cache, '_cacache'), 'dir');
-    const result = run('npx', ['--yes', '--prefer-offline', '--package', tarball, 'doublon', 'scan', '../site', '--json', '--no-progress'], path.join(dir.path, 'elsewhere'), { npm_config_cache: cache });
+    const result = run(
+      'npx',
+      ['--yes', '--prefer-offline', '--package', tarball, 'doublon', 'scan', '../site', '--json', '--no-progress'],
+      path.join(dir.path, 'elsewhere'),
+      { npm_config_cache: cache },
+    );
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { groups: unknown[] };
     assert.ok(report.groups.length > 0);

@@ -6,12 +6,18 @@ import { tempDir } from '../fixtures/images';
 
 /** What fs says, the answer the cache must give. */
 const statIsFile = (p: string) => {
-  try { return fs.statSync(p).isFile(); } catch { return false; }
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 };
 
 describe('refs: file existence from folder listings (ExistenceCache)', () => {
   let dir: { path: string; cleanup(): void };
-  beforeEach(() => { dir = tempDir('doublon-exists-'); });
+  beforeEach(() => {
+    dir = tempDir('doublon-exists-');
+  });
   afterEach(() => dir.cleanup());
 
   it('answers like stat for files, folders, links and missing paths', () => {
@@ -23,7 +29,17 @@ describe('refs: file existence from folder listings (ExistenceCache)', () => {
     fs.symlinkSync(p('img', 'gone.png'), p('img', 'dangling.png'));
     const cache = new ExistenceCache();
     cache.pass();
-    for (const q of [p('img', 'a.png'), p('img', 'link.png'), p('img', 'link-dir'), p('img', 'dangling.png'), p('img', 'sub'), p('img', 'missing.png'), p('nowhere', 'a.png'), p('img', 'a.png', 'x.png'), p('img') + path.sep]) {
+    for (const q of [
+      p('img', 'a.png'),
+      p('img', 'link.png'),
+      p('img', 'link-dir'),
+      p('img', 'dangling.png'),
+      p('img', 'sub'),
+      p('img', 'missing.png'),
+      p('nowhere', 'a.png'),
+      p('img', 'a.png', 'x.png'),
+      p('img') + path.sep,
+    ]) {
       assert.equal(cache.isFile(q), statIsFile(q), q);
     }
   });

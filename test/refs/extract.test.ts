@@ -12,26 +12,53 @@ function lc(text: string, offset: number) {
 
 const EXPECTED: Record<string, string[]> = {
   'src/index.html': [
-    'href /favicon.ico', 'href /icons/192.png', 'href /img/hero.jpg', 'meta /og.png', 'css-url img/bg.png',
-    'src img/a%20b.png?v=2#top', 'src /img/hero.jpg', 'srcset /img/hero.jpg', 'srcset /img/hero@2x.jpg',
-    'srcset img/photo.avif', 'srcset img/photo.webp', 'src ./img/photo.jpg', 'poster img/card.svg', 'href img/pattern.gif',
-    'css-url img/icon.svg', 'string img/bg@2x.png',
+    'href /favicon.ico',
+    'href /icons/192.png',
+    'href /img/hero.jpg',
+    'meta /og.png',
+    'css-url img/bg.png',
+    'src img/a%20b.png?v=2#top',
+    'src /img/hero.jpg',
+    'srcset /img/hero.jpg',
+    'srcset /img/hero@2x.jpg',
+    'srcset img/photo.avif',
+    'srcset img/photo.webp',
+    'src ./img/photo.jpg',
+    'poster img/card.svg',
+    'href img/pattern.gif',
+    'css-url img/icon.svg',
+    'string img/bg@2x.png',
   ],
   'src/styles/main.css': [
-    'css-url ../img/icon.svg', 'image-set ../img/bg.png', 'image-set ../img/bg@2x.png', 'image-set ../img/bg.png',
-    'image-set ../img/bg@2x.png', 'css-url /img/logo.png?v=3',
+    'css-url ../img/icon.svg',
+    'image-set ../img/bg.png',
+    'image-set ../img/bg@2x.png',
+    'image-set ../img/bg.png',
+    'image-set ../img/bg@2x.png',
+    'css-url /img/logo.png?v=3',
   ],
   'src/styles/theme.scss': ['css-url ../img/card.svg', 'css-url ../img/pattern.gif'],
   'src/app.js': [
-    'import ../public/img/logo.png', 'import ./img/photo.webp', 'require ./img/icon.svg', 'new-url ./img/bg.png',
-    'string img/card.svg', 'string img/pattern.gif',
+    'import ../public/img/logo.png',
+    'import ./img/photo.webp',
+    'require ./img/icon.svg',
+    'new-url ./img/bg.png',
+    'string img/card.svg',
+    'string img/pattern.gif',
   ],
   'src/components/Card.tsx': [
-    'import ../img/bg.png', 'src ../img/photo.jpg', 'srcset ../img/photo.jpg', 'srcset ../img/photo.webp', 'src /img/logo.png',
+    'import ../img/bg.png',
+    'src ../img/photo.jpg',
+    'srcset ../img/photo.jpg',
+    'srcset ../img/photo.webp',
+    'src /img/logo.png',
   ],
   'docs/guide.md': [
-    'manifest shots/step1.png', 'markdown-image shots/step1.png', 'href shots/step2.png',
-    'markdown-definition ../shared/logo.png', 'src shots/step2.png',
+    'manifest shots/step1.png',
+    'markdown-image shots/step1.png',
+    'href shots/step2.png',
+    'markdown-definition ../shared/logo.png',
+    'src shots/step2.png',
   ],
   'src/App.vue': ['src ./img/photo.jpg', 'require ./img/card.svg', 'import ../public/img/hero.jpg', 'css-url ./img/pattern.gif'],
   'src/Widget.svelte': ['import ./img/icon.svg', 'src ./img/bg.png', 'css-url ./img/pattern.gif'],
@@ -57,7 +84,10 @@ describe('refs: extractReferences on a small site', () => {
       const text = site.text(rel);
       const r = extract(rel);
       assert.deepEqual(r.errors, []);
-      assert.deepEqual(r.references.map((x) => `${x.kind} ${x.text}`), expected);
+      assert.deepEqual(
+        r.references.map((x) => `${x.kind} ${x.text}`),
+        expected,
+      );
       for (const ref of r.references) {
         assert.equal(text.slice(ref.start, ref.end), ref.text);
         assert.deepEqual(ref.range.start, lc(text, ref.start), `start of ${ref.text}`);
@@ -77,7 +107,11 @@ describe('refs: extractReferences on a small site', () => {
   it('never reports comments, external URLs, data: URIs, another host, placeholders or prose', () => {
     for (const rel of Object.keys(EXPECTED)) {
       for (const ref of extract(rel).references) {
-        assert.doesNotMatch(ref.text, /commented|nope|old\.png|indented|code\.png|missing|example\.org|^data:|\{|\$|^\/\/|mailto/, `${rel}: ${ref.text}`);
+        assert.doesNotMatch(
+          ref.text,
+          /commented|nope|old\.png|indented|code\.png|missing|example\.org|^data:|\{|\$|^\/\/|mailto/,
+          `${rel}: ${ref.text}`,
+        );
       }
     }
   });
@@ -105,14 +139,26 @@ describe('refs: extractReferences on a small site', () => {
 
   it('string literals count only when they resolve to an image', () => {
     const r = extractReferences('/nowhere/a.ts', `const a = 'img/x.png'; const b = "y.png";`, { isImage: (p) => p === '/nowhere/y.png' });
-    assert.deepEqual(r.references.map((x) => x.text), ['y.png']);
+    assert.deepEqual(
+      r.references.map((x) => x.text),
+      ['y.png'],
+    );
   });
 
   it('unescapes host-language escapes into value, keeps text as written', () => {
     const r = extractReferences('/x/a.html', '<img src="a&amp;b.png"> <div style="background:url(c\\28 1\\29.png)"></div>', {});
-    assert.deepEqual(r.references.map((x) => [x.text, x.value]), [['a&amp;b.png', 'a&b.png'], ['c\\28 1\\29.png', 'c(1).png']]);
+    assert.deepEqual(
+      r.references.map((x) => [x.text, x.value]),
+      [
+        ['a&amp;b.png', 'a&b.png'],
+        ['c\\28 1\\29.png', 'c(1).png'],
+      ],
+    );
     const j = extractReferences('/x/a.js', 'import a from "./\\u0061.png";', {});
-    assert.deepEqual(j.references.map((x) => [x.text, x.value]), [['./\\u0061.png', './a.png']]);
+    assert.deepEqual(
+      j.references.map((x) => [x.text, x.value]),
+      [['./\\u0061.png', './a.png']],
+    );
   });
 
   it('handles CRLF line ends and non-BMP characters in offsets', () => {
@@ -134,6 +180,9 @@ describe('refs: extractReferences on a small site', () => {
   it('reads Astro front matter as TypeScript and the rest as HTML', () => {
     const text = `---\nimport hero from '../img/hero.png';\n// import x from './x.png';\n---\n<img src="/img/a.png"><img src={hero.src}>\n`;
     const r = extractReferences('/s/p.astro', text);
-    assert.deepEqual(r.references.map((x) => `${x.kind} ${x.text}`), ['import ../img/hero.png', 'src /img/a.png']);
+    assert.deepEqual(
+      r.references.map((x) => `${x.kind} ${x.text}`),
+      ['import ../img/hero.png', 'src /img/a.png'],
+    );
   });
 });

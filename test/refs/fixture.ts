@@ -3,13 +3,34 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** A small realistic site, written by code into a fresh temp dir. */
-export interface Site { dir: string; file(rel: string): string; text(rel: string): string; cleanup(): void }
+export interface Site {
+  dir: string;
+  file(rel: string): string;
+  text(rel: string): string;
+  cleanup(): void;
+}
 
 export const IMAGES = [
-  'public/img/logo.png', 'public/img/hero.jpg', 'public/img/hero@2x.jpg', 'public/icons/192.png', 'public/icons/512.png',
-  'public/favicon.ico', 'public/og.png', 'src/img/a b.png', 'src/img/photo.webp', 'src/img/photo.avif', 'src/img/photo.jpg',
-  'src/img/bg.png', 'src/img/bg@2x.png', 'src/img/card.svg', 'src/img/icon.svg', 'src/img/pattern.gif', 'docs/shots/step1.png',
-  'docs/shots/step2.png', 'shared/logo.png', 'src/img/café.png',
+  'public/img/logo.png',
+  'public/img/hero.jpg',
+  'public/img/hero@2x.jpg',
+  'public/icons/192.png',
+  'public/icons/512.png',
+  'public/favicon.ico',
+  'public/og.png',
+  'src/img/a b.png',
+  'src/img/photo.webp',
+  'src/img/photo.avif',
+  'src/img/photo.jpg',
+  'src/img/bg.png',
+  'src/img/bg@2x.png',
+  'src/img/card.svg',
+  'src/img/icon.svg',
+  'src/img/pattern.gif',
+  'docs/shots/step1.png',
+  'docs/shots/step2.png',
+  'shared/logo.png',
+  'src/img/café.png',
 ];
 
 export const SOURCES: Record<string, string> = {

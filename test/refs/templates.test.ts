@@ -22,17 +22,19 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
     return { ...extractReferences(file, text, { resolve: { roots: [dir], webRoots: [] } }), file };
   };
   /** "kind text@line:character" of each reference, the position computed from the text. */
-  const shown = (r: ExtractResult, text: string) => r.references.map((x) => {
-    const before = text.slice(0, x.start);
-    assert.equal(text.slice(x.start, x.end), x.text);
-    assert.deepEqual(x.range.start, { line: before.split('\n').length - 1, character: x.start - before.lastIndexOf('\n') - 1 });
-    return `${x.kind} ${x.text}`;
-  });
+  const shown = (r: ExtractResult, text: string) =>
+    r.references.map((x) => {
+      const before = text.slice(0, x.start);
+      assert.equal(text.slice(x.start, x.end), x.text);
+      assert.deepEqual(x.range.start, { line: before.split('\n').length - 1, character: x.start - before.lastIndexOf('\n') - 1 });
+      return `${x.kind} ${x.text}`;
+    });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doublon-templates-'));
     forgetSites();
-    for (const img of ['img/a.png', 'img/b.png', 'img/c.png', 'app/assets/images/logo.png', 'public/img/p.png']) write(img, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    for (const img of ['img/a.png', 'img/b.png', 'img/c.png', 'app/assets/images/logo.png', 'public/img/p.png'])
+      write(img, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -51,7 +53,10 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
     assert.equal(tags[0].end, php.indexOf('// ?>') + 5, 'as in PHP, "?>" ends a // comment and the block');
     assert.deepEqual(shown(extract('x.php', php), php), ['string img/b.png', 'src img/a.png']);
     const go = `{{/* <img src="img/b.png"> */}}<img src="{{ "img/a.png" | relURL }}">`;
-    assert.deepEqual(lexTemplate(go, 'go').map((t) => t.type), ['comment', 'output']);
+    assert.deepEqual(
+      lexTemplate(go, 'go').map((t) => t.type),
+      ['comment', 'output'],
+    );
     const hbs = `{{!-- <img src="img/b.png"> --}}<img src="img/a.png">`;
     assert.deepEqual(shown(extract('x.hbs', hbs), hbs), ['src img/a.png']);
   });
@@ -70,9 +75,22 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
     const r = extract('app/views/layouts/application.html.erb', text);
     assert.deepEqual(shown(r, text), ['template-asset logo.png', 'src /img/p.png']);
     const [helper, plain] = r.references;
-    assert.equal(resolveReference(r.file, helper.value, { roots: [dir], webRoots: [], kind: helper.kind }), path.join(dir, 'app/assets/images/logo.png'));
-    assert.equal(resolveReference(r.file, plain.value, { roots: [dir], webRoots: [], kind: plain.kind }), path.join(dir, 'public/img/p.png'));
-    assert.equal(rewriteReference(r.file, helper.text, path.join(dir, 'app/assets/images/logo.png'), { roots: [dir], webRoots: [], kind: helper.kind }), 'logo.png');
+    assert.equal(
+      resolveReference(r.file, helper.value, { roots: [dir], webRoots: [], kind: helper.kind }),
+      path.join(dir, 'app/assets/images/logo.png'),
+    );
+    assert.equal(
+      resolveReference(r.file, plain.value, { roots: [dir], webRoots: [], kind: plain.kind }),
+      path.join(dir, 'public/img/p.png'),
+    );
+    assert.equal(
+      rewriteReference(r.file, helper.text, path.join(dir, 'app/assets/images/logo.png'), {
+        roots: [dir],
+        webRoots: [],
+        kind: helper.kind,
+      }),
+      'logo.png',
+    );
   });
 
   it('Jekyll: {{ site.baseurl }} prefixes, relative_url, and the baseurl written literally, rewritten in the same style', () => {
@@ -90,11 +108,14 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
     const text = `<img src="/img/{{ name }}.png">\n{% set i = "img/" ~ kind ~ ".png" %}\n<img src="{{ user.avatar }}">\n<a href="{{ page.url }}">x</a>\n`;
     const r = extract('x.twig', text);
     assert.deepEqual(r.references, []);
-    assert.deepEqual(r.mentions.map((m) => [m.text, m.range.start.line, m.range.start.character, m.pattern]), [
-      ['/img/{{ name }}.png', 0, 10, '/img/*.png'],
-      ['"img/" ~ kind ~ ".png"', 1, 11, 'img/*.png'],
-      ['{{ user.avatar }}', 2, 10, undefined],
-    ]);
+    assert.deepEqual(
+      r.mentions.map((m) => [m.text, m.range.start.line, m.range.start.character, m.pattern]),
+      [
+        ['/img/{{ name }}.png', 0, 10, '/img/*.png'],
+        ['"img/" ~ kind ~ ".png"', 1, 11, 'img/*.png'],
+        ['{{ user.avatar }}', 2, 10, undefined],
+      ],
+    );
     assert.ok(mentionMayName(r.mentions[0], path.join(dir, 'img/a.png')));
     assert.ok(!mentionMayName(r.mentions[0], path.join(dir, 'other/a.png')), 'another folder');
     assert.ok(!mentionMayName(r.mentions[0], path.join(dir, 'img/a.jpg')), 'another extension');
@@ -112,7 +133,13 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
     const html = `<link rel="icon" href="{{ "img/logo.png" | relURL }}">{{ with resources.Get "img/banner.png" }}{{ end }}`;
     const h = extract('layouts/_default/baseof.html', html);
     assert.deepEqual(shown(h, html), ['template-url img/logo.png', 'template-asset img/banner.png']);
-    const targets = [...r.references.map((x) => resolveReference(r.file, x.value, { roots: [dir], webRoots: [], kind: x.kind })), ...h.references.map((x) => resolveReference(h.file, x.value, { roots: [dir], webRoots: [], kind: x.kind }))];
-    assert.deepEqual(targets.map((t) => t && path.relative(dir, t)), ['static/img/s.png', 'themes/t/static/img/logo.png', 'static/img/s.png', 'themes/t/static/img/logo.png', 'assets/img/banner.png']);
+    const targets = [
+      ...r.references.map((x) => resolveReference(r.file, x.value, { roots: [dir], webRoots: [], kind: x.kind })),
+      ...h.references.map((x) => resolveReference(h.file, x.value, { roots: [dir], webRoots: [], kind: x.kind })),
+    ];
+    assert.deepEqual(
+      targets.map((t) => t && path.relative(dir, t)),
+      ['static/img/s.png', 'themes/t/static/img/logo.png', 'static/img/s.png', 'themes/t/static/img/logo.png', 'assets/img/banner.png'],
+    );
   });
 });

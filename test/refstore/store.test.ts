@@ -57,7 +57,10 @@ describe('references: the reference store', () => {
     assert.equal(html[0].value, 'img/b.png');
     assert.equal('<img src="img/a.png"><img src="img/b.png">'.slice(html[0].start, html[0].end), 'img/b.png');
     const record = store!.getSource(file('style.css'))!;
-    assert.deepEqual({ size: record.size, mtimeMs: record.mtimeMs, ino: record.ino }, (({ size, mtimeMs, ino }) => ({ size, mtimeMs, ino }))(statOf('style.css')));
+    assert.deepEqual(
+      { size: record.size, mtimeMs: record.mtimeMs, ino: record.ino },
+      (({ size, mtimeMs, ino }) => ({ size, mtimeMs, ino }))(statOf('style.css')),
+    );
   });
 
   it('parses again only what changed, moves the reverse index with it, and drops vanished sources', async () => {
@@ -73,7 +76,10 @@ describe('references: the reference store', () => {
     assert.deepEqual(store!.sourcesOf(file('img/b.png')), []);
     assert.deepEqual(store!.sourcesOf(file('img/c.png')), [file('index.html')]);
     assert.equal(store!.getSource(file('style.css')), undefined);
-    assert.deepEqual([...store!.allSources()].map((r) => r.path), [file('index.html')]);
+    assert.deepEqual(
+      [...store!.allSources()].map((r) => r.path),
+      [file('index.html')],
+    );
 
     store!.removeSource(file('index.html'));
     assert.deepEqual(store!.sourcesOf(file('img/c.png')), []);
@@ -93,7 +99,10 @@ describe('references: the reference store', () => {
     await updateReferences(store!, [statOf('index.html'), statOf('style.css')], options);
     await store!.close();
     store = undefined;
-    assert.ok(fs.existsSync(path.join(indexDir, 'refs', 'closed-cleanly.json')), 'a clean close seals the environment (daemon/index/integrity.ts)');
+    assert.ok(
+      fs.existsSync(path.join(indexDir, 'refs', 'closed-cleanly.json')),
+      'a clean close seals the environment (daemon/index/integrity.ts)',
+    );
     store = ReferenceStore.open(indexDir);
     assert.equal(store.recovery, undefined);
     assert.equal(store.referenceCount(file('img/a.png')), 2);

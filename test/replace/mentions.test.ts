@@ -40,12 +40,19 @@ describe('replace: the mention scan', () => {
     await write(root, 'b.html', '<img src="copies/my-logo.png"><img src="copies/logo.png.bak">\n');
     await write(root, 'c.jpg', Buffer.from('\xff\xd8 copies/logo.png', 'latin1'));
     await write(root, 'utf16.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('x\n  "logo.png"\n', 'utf16le')]));
-    await write(root, 'doublon-baseline.json', JSON.stringify({ version: 1, duplicates: [{ path: 'copies/logo.png', sha256: 'ab', class: 'exact' }] }, null, 2));
+    await write(
+      root,
+      'doublon-baseline.json',
+      JSON.stringify({ version: 1, duplicates: [{ path: 'copies/logo.png', sha256: 'ab', class: 'exact' }] }, null, 2),
+    );
     const found = await findMentions({ roots: [root], skip: [], images: [copy] });
-    assert.deepEqual(found.map((m) => [path.relative(root, m.path), m.line, m.column, m.text]), [
-      ['a.py', 2, 9, 'LOGO = "copies/logo.png"  # twice: copies/logo.png'],
-      ['utf16.txt', 2, 4, '"logo.png"'],
-    ]);
+    assert.deepEqual(
+      found.map((m) => [path.relative(root, m.path), m.line, m.column, m.text]),
+      [
+        ['a.py', 2, 9, 'LOGO = "copies/logo.png"  # twice: copies/logo.png'],
+        ['utf16.txt', 2, 4, '"logo.png"'],
+      ],
+    );
   });
 
   it('in a file the plan edits, reads the text as the plan leaves it and ignores the ranges it rewrites', async () => {
@@ -55,6 +62,9 @@ describe('replace: the mention scan', () => {
     const text = '<img src="copies/logo.png">\n<p>copies/logo.png</p>\n';
     const rewritten: Array<[number, number]> = [[10, 25]];
     const found = await findMentions({ roots: [root], skip: [], images: [copy], edited: new Map([[page, { text, rewritten }]]) });
-    assert.deepEqual(found.map((m) => [m.line, m.column]), [[2, 4]]);
+    assert.deepEqual(
+      found.map((m) => [m.line, m.column]),
+      [[2, 4]],
+    );
   });
 });

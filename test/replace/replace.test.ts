@@ -21,9 +21,14 @@ async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): 
 
 /** [file, "line:column" (1-based), old, new] for every planned edit, in plan order. */
 function editsOf(plan: ReplacePlan, site: Site): string[][] {
-  return plan.files.flatMap((f) => f.edits.map((e) => [
-    path.relative(site.dir, f.path).split(path.sep).join('/'), `${e.range.start.line + 1}:${e.range.start.character + 1}`, e.oldText, e.newText,
-  ]));
+  return plan.files.flatMap((f) =>
+    f.edits.map((e) => [
+      path.relative(site.dir, f.path).split(path.sep).join('/'),
+      `${e.range.start.line + 1}:${e.range.start.character + 1}`,
+      e.oldText,
+      e.newText,
+    ]),
+  );
 }
 
 const EXPECTED_EDITS = [
@@ -92,13 +97,19 @@ async function countResolved(site: Site): Promise<number> {
 function journals(site: Site): Journal[] {
   const dir = path.join(site.indexDir, 'journal');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort().map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Journal);
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Journal);
 }
 
 describe('replace: plan → apply → undo on a real site', function () {
   this.timeout(60000);
   let site: Site;
-  beforeEach(async () => { site = await makeSite(); });
+  beforeEach(async () => {
+    site = await makeSite();
+  });
   afterEach(() => site.cleanup());
 
   const plan = async (options: Parameters<typeof makePlan>[1] = {}) => {
@@ -106,7 +117,13 @@ describe('replace: plan → apply → undo on a real site', function () {
     return makePlan({ groups: site.groups, referencesTo, resolve: site.resolve }, options);
   };
   const apply = async (p: ReplacePlan, extra: Partial<Parameters<typeof applyPlan>[1]> = {}) =>
-    applyPlan(JSON.parse(JSON.stringify(p)) as ReplacePlan, { indexDir: site.indexDir, groups: site.groups, resolve: site.resolve, referencesTo: await site.index(), ...extra });
+    applyPlan(JSON.parse(JSON.stringify(p)) as ReplacePlan, {
+      indexDir: site.indexDir,
+      groups: site.groups,
+      resolve: site.resolve,
+      referencesTo: await site.index(),
+      ...extra,
+    });
 
   it('plans exactly the expected edits, removals and skips, and changes nothing on disk', async () => {
     const before = snapshot(site.dir);
@@ -131,11 +148,17 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(p.bytesReclaimed, size(IMAGES.logoCopy) + size(IMAGES.oldLogo) + size(IMAGES.logoZ9));
 
     const reasons = p.skipped.map((s) => `${s.code} ${s.reason}`);
-    const has = (re: RegExp) => assert.ok(reasons.some((r) => re.test(r)), `no skip matching ${re}:\n${reasons.join('\n')}`);
+    const has = (re: RegExp) =>
+      assert.ok(
+        reasons.some((r) => re.test(r)),
+        `no skip matching ${re}:\n${reasons.join('\n')}`,
+      );
     has(/^variant public\/index\.html:12: img\/hero-2x\.png is a variant of public\/img\/hero\.png in the same srcset/);
     has(/^variant public\/index\.html:14: img\/photo-copy\.png is a variant of public\/img\/photo\.png in the same srcset or <picture>/);
     has(/^class-not-selected public\/img\/logo-small\.jpg: a near copy/);
-    has(/^still-referenced public\/img\/hero-2x\.png: kept, still referenced by public\/index\.html:12 \(not rewritten: a variant of public\/img\/hero\.png/);
+    has(
+      /^still-referenced public\/img\/hero-2x\.png: kept, still referenced by public\/index\.html:12 \(not rewritten: a variant of public\/img\/hero\.png/,
+    );
     has(/^still-referenced public\/img\/photo-copy\.png: kept, still referenced by public\/index\.html:14 \(not rewritten/);
     assert.equal(p.skipped.length, 5, reasons.join('\n'));
 
@@ -162,14 +185,21 @@ describe('replace: plan → apply → undo on a real site', function () {
     const expected = expectedSources();
     for (const [rel, text] of Object.entries(expected)) assert.equal(fs.readFileSync(site.file(rel), 'utf8'), text, rel);
     assert.deepEqual(fs.readFileSync(site.file('public/css/bom.css')).subarray(0, 3), Buffer.from([0xef, 0xbb, 0xbf]));
-    assert.deepEqual(fs.readFileSync(site.file(LATIN1_REL)), Buffer.from(LATIN1_TEXT.replace('img/logo-copy.png', 'img/logo.png'), 'latin1'));
+    assert.deepEqual(
+      fs.readFileSync(site.file(LATIN1_REL)),
+      Buffer.from(LATIN1_TEXT.replace('img/logo-copy.png', 'img/logo.png'), 'latin1'),
+    );
     assert.equal(fs.statSync(site.file('public/about/team.html')).mode & 0o777, 0o640);
 
     for (const rel of [IMAGES.logoCopy, IMAGES.oldLogo, IMAGES.logoZ9]) {
       assert.equal(fs.existsSync(site.file(rel)), false, `${rel} removed`);
       const moved = r.removed.find((m) => m.path === site.file(rel));
       assert.ok(moved && fs.existsSync(moved.trashPath), `${rel} is in the trash`);
-      assert.equal(before[rel].split(' ')[0], snapshot(path.dirname(moved.trashPath))[path.basename(moved.trashPath)].split(' ')[0], `${rel} kept byte for byte`);
+      assert.equal(
+        before[rel].split(' ')[0],
+        snapshot(path.dirname(moved.trashPath))[path.basename(moved.trashPath)].split(' ')[0],
+        `${rel} kept byte for byte`,
+      );
       assert.ok(moved.trashPath.startsWith(path.join(site.indexDir, 'trash', r.journalId as string)));
     }
     for (const rel of [IMAGES.logo, IMAGES.logoSmall, IMAGES.hero, IMAGES.hero2x, IMAGES.photo, IMAGES.photoCopy]) {
@@ -183,7 +213,10 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(j[0].files.length, 8);
     assert.equal(j[0].moves.length, 3);
     // No temp file left beside the sources.
-    assert.deepEqual(walk(site.dir).filter((f) => f.includes('.doublon-')), []);
+    assert.deepEqual(
+      walk(site.dir).filter((f) => f.includes('.doublon-')),
+      [],
+    );
   });
 
   it('undo restores a byte-identical tree (removed images, permissions, Latin-1), then has nothing to undo', async () => {
@@ -198,12 +231,20 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(journals(site)[0].state, 'undone');
     assert.deepEqual(fs.readFileSync(site.file(LATIN1_REL)), Buffer.from(LATIN1_TEXT, 'latin1'));
     assert.equal(fs.statSync(site.file('public/about/team.html')).mode & 0o777, 0o640);
-    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /^Nothing to undo: every replacement recorded in .* is already undone/);
+    await rejectsWith(
+      undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }),
+      'nothing-to-undo',
+      /^Nothing to undo: every replacement recorded in .* is already undone/,
+    );
     assert.deepEqual(snapshot(site.dir), before);
   });
 
   it('says there is nothing to undo on a fresh index', async () => {
-    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'nothing-to-undo', /^Nothing to undo: no replacement was applied/);
+    await rejectsWith(
+      undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }),
+      'nothing-to-undo',
+      /^Nothing to undo: no replacement was applied/,
+    );
   });
 
   it('two applies undo one after the other, newest first', async () => {
@@ -211,7 +252,10 @@ describe('replace: plan → apply → undo on a real site', function () {
     await apply(await plan({ classes: ['exact'] }));
     const s1 = snapshot(site.dir);
     const second = await plan({ classes: ['pixel'], delete: true });
-    assert.deepEqual(editsOf(second, site).map((e) => e[2]), ['../public/img/logo-z9.png', '../img/logo-z9.png', 'img/logo-z9.png#top']);
+    assert.deepEqual(
+      editsOf(second, site).map((e) => e[2]),
+      ['../public/img/logo-z9.png', '../img/logo-z9.png', 'img/logo-z9.png#top'],
+    );
     await apply(second);
     assert.equal(fs.existsSync(site.file(IMAGES.logoZ9)), false);
     await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots });
@@ -223,7 +267,10 @@ describe('replace: plan → apply → undo on a real site', function () {
 
   it('with classes exact only, pixel and near copies keep their references and are never deleted', async () => {
     const p = await plan({ classes: ['exact'], delete: true });
-    assert.deepEqual(p.files.flatMap((f) => f.edits).filter((e) => /z9|small/.test(e.oldText)), []);
+    assert.deepEqual(
+      p.files.flatMap((f) => f.edits).filter((e) => /z9|small/.test(e.oldText)),
+      [],
+    );
     const removed = p.removals.map((r) => path.relative(site.dir, r.path).split(path.sep).join('/'));
     assert.deepEqual(removed, [IMAGES.logoCopy, IMAGES.oldLogo]);
     await apply(p);
@@ -244,7 +291,10 @@ describe('replace: plan → apply → undo on a real site', function () {
     const p = await plan({ groupId: 'g-photo', delete: true });
     assert.deepEqual(p.files, []);
     assert.deepEqual(p.removals, []);
-    assert.deepEqual(p.skipped.map((s) => s.code), ['variant', 'still-referenced']);
+    assert.deepEqual(
+      p.skipped.map((s) => s.code),
+      ['variant', 'still-referenced'],
+    );
     assert.match(formatPlan(p, site.dir), /Nothing to do\./);
     const r = await apply(p);
     assert.equal(r.journalId, undefined);
@@ -265,7 +315,11 @@ describe('replace: plan → apply → undo on a real site', function () {
     const p = await plan({ delete: true });
     fs.appendFileSync(site.file(IMAGES.oldLogo), 'x');
     const before = snapshot(site.dir);
-    await rejectsWith(apply(p), 'stale', /^public\/img\/old\/logo\.png, an image to remove, changed since the plan was made; plan again\.$/);
+    await rejectsWith(
+      apply(p),
+      'stale',
+      /^public\/img\/old\/logo\.png, an image to remove, changed since the plan was made; plan again\.$/,
+    );
     assert.deepEqual(snapshot(site.dir), before);
   });
 
@@ -273,7 +327,11 @@ describe('replace: plan → apply → undo on a real site', function () {
     const p = await plan({ delete: true });
     fs.writeFileSync(site.file('public/new.html'), '<img src="img/old/logo.png">\n');
     const before = snapshot(site.dir);
-    await rejectsWith(apply(p), 'conflict', /^public\/img\/old\/logo\.png is now referenced by public\/new\.html:1, which the plan does not rewrite/);
+    await rejectsWith(
+      apply(p),
+      'conflict',
+      /^public\/img\/old\/logo\.png is now referenced by public\/new\.html:1, which the plan does not rewrite/,
+    );
     assert.deepEqual(snapshot(site.dir), before);
     // Planned again, the new reference is rewritten too and the copy can go.
     const again = await plan({ delete: true });
@@ -287,11 +345,15 @@ describe('replace: plan → apply → undo on a real site', function () {
     const before = snapshot(site.dir);
     const p = await plan({ delete: true });
     let writes = 0;
-    await rejectsWith(apply(p, {
-      beforeStep: (s) => {
-        if (s.kind === 'write' && ++writes === 4) throw new Error('disk full (simulated)');
-      },
-    }), 'failed', /^Replacing failed at write of public\/css\/bom\.css: disk full \(simulated\)\. Everything done so far was rolled back/);
+    await rejectsWith(
+      apply(p, {
+        beforeStep: (s) => {
+          if (s.kind === 'write' && ++writes === 4) throw new Error('disk full (simulated)');
+        },
+      }),
+      'failed',
+      /^Replacing failed at write of public\/css\/bom\.css: disk full \(simulated\)\. Everything done so far was rolled back/,
+    );
     assert.ok(writes >= 4, 'the hook ran');
     assert.deepEqual(snapshot(site.dir), before);
     const j = journals(site);
@@ -304,16 +366,22 @@ describe('replace: plan → apply → undo on a real site', function () {
     const before = snapshot(site.dir);
     const p = await plan({ delete: true });
     let moves = 0;
-    await rejectsWith(apply(p, {
-      beforeStep: (s) => {
-        if (s.kind !== 'move' || ++moves !== 2) return;
-        // Read the journal being applied and put a folder where the second image is to go.
-        const dir = path.join(site.indexDir, 'journal');
-        const j = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.json')) as string), 'utf8')) as Journal;
-        assert.equal(j.state, 'applying');
-        fs.mkdirSync(j.moves[1].to, { recursive: true });
-      },
-    }), 'failed', /^Replacing failed at move of public\/img\/old\/logo\.png: .*already exists/);
+    await rejectsWith(
+      apply(p, {
+        beforeStep: (s) => {
+          if (s.kind !== 'move' || ++moves !== 2) return;
+          // Read the journal being applied and put a folder where the second image is to go.
+          const dir = path.join(site.indexDir, 'journal');
+          const j = JSON.parse(
+            fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.json')) as string), 'utf8'),
+          ) as Journal;
+          assert.equal(j.state, 'applying');
+          fs.mkdirSync(j.moves[1].to, { recursive: true });
+        },
+      }),
+      'failed',
+      /^Replacing failed at move of public\/img\/old\/logo\.png: .*already exists/,
+    );
     assert.equal(moves, 2);
     assert.deepEqual(snapshot(site.dir), before, 'sources restored and the first image moved back');
   });
@@ -322,14 +390,18 @@ describe('replace: plan → apply → undo on a real site', function () {
     const before = snapshot(site.dir);
     const p = await plan({ delete: true });
     const victim = site.file('public/css/site.css');
-    await rejectsWith(apply(p, {
-      beforeStep: (s) => {
-        if (s.kind === 'write' && s.path === victim) {
-          fs.rmSync(victim);
-          fs.mkdirSync(victim);
-        }
-      },
-    }), 'stale', /^public\/css\/site\.css changed while the plan was being applied; plan again\.$/);
+    await rejectsWith(
+      apply(p, {
+        beforeStep: (s) => {
+          if (s.kind === 'write' && s.path === victim) {
+            fs.rmSync(victim);
+            fs.mkdirSync(victim);
+          }
+        },
+      }),
+      'stale',
+      /^public\/css\/site\.css changed while the plan was being applied; plan again\.$/,
+    );
     assert.ok(fs.statSync(victim).isDirectory(), 'the folder is left alone');
     const now = snapshot(site.dir);
     assert.match(now['public/css/site.css/'], /^dir /);
@@ -344,7 +416,11 @@ describe('replace: plan → apply → undo on a real site', function () {
     const later = fs.readFileSync(site.file('public/css/site.css'), 'utf8') + '.new { color: red; }\n';
     fs.writeFileSync(site.file('public/css/site.css'), later);
     const edited = snapshot(site.dir);
-    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /^Cannot undo the replacement \d{6}-\S+ \(.*\): public\/css\/site\.css changed after the replacement was applied\. .*undo with force/);
+    await rejectsWith(
+      undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }),
+      'conflict',
+      /^Cannot undo the replacement \d{6}-\S+ \(.*\): public\/css\/site\.css changed after the replacement was applied\. .*undo with force/,
+    );
     assert.deepEqual(snapshot(site.dir), edited, 'a refused undo changes nothing');
     assert.equal(journals(site)[0].state, 'applied');
     const u = await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots, force: true });
@@ -354,10 +430,14 @@ describe('replace: plan → apply → undo on a real site', function () {
     assert.equal(fs.readFileSync(u.forced[0].savedAs, 'utf8'), later, 'the later edit is kept in the trash');
   });
 
-  it('undo refuses when a removed image\'s place is taken', async () => {
+  it("undo refuses when a removed image's place is taken", async () => {
     await apply(await plan({ delete: true }));
     fs.writeFileSync(site.file(IMAGES.logoCopy), 'someone else');
-    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /: public\/img\/logo-copy\.png was removed by the replacement, and something else is there now/);
+    await rejectsWith(
+      undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }),
+      'conflict',
+      /: public\/img\/logo-copy\.png was removed by the replacement, and something else is there now/,
+    );
     assert.equal(fs.readFileSync(site.file(IMAGES.logoCopy), 'utf8'), 'someone else');
   });
 
@@ -367,7 +447,11 @@ describe('replace: plan → apply → undo on a real site', function () {
     await apply(p, {
       beforeStep: async (s) => {
         // The outer apply holds the lock while it waits for this one.
-        if (s.index === 0) inner = await apply(p).then(() => 'applied', (e: unknown) => e);
+        if (s.index === 0)
+          inner = await apply(p).then(
+            () => 'applied',
+            (e: unknown) => e,
+          );
       },
     });
     assert.ok(inner instanceof ReplaceError, String(inner));
@@ -380,7 +464,9 @@ describe('replace: plan → apply → undo on a real site', function () {
 describe('replace: recovery when the roll-back itself fails', function () {
   this.timeout(60000);
   let site: Site;
-  beforeEach(async () => { site = await makeSite(); });
+  beforeEach(async () => {
+    site = await makeSite();
+  });
   afterEach(() => site.cleanup());
 
   it('says so, keeps the journal undoable, and undo --force finishes restoring a byte-identical tree', async () => {
@@ -389,23 +475,34 @@ describe('replace: recovery when the roll-back itself fails', function () {
     const p = await makePlan({ groups: site.groups, referencesTo, resolve: site.resolve }, { delete: true });
     const index = site.file('public/index.html');
     let moves = 0;
-    await rejectsWith(applyPlan(p, {
-      indexDir: site.indexDir, referencesTo, groups: site.groups, resolve: site.resolve,
-      beforeStep: (s) => {
-        if (s.kind !== 'move' || ++moves !== 2) return;
-        const j = journals(site)[0];
-        fs.mkdirSync(j.moves[1].to, { recursive: true }); // the move fails…
-        fs.rmSync(index);
-        fs.mkdirSync(index); // …and so does putting back index.html
-      },
-    }), 'rollback-failed', /^Replacing failed at move of public\/img\/old\/logo\.png .* and rolling back failed too: restore .*index\.html.*run undo/);
+    await rejectsWith(
+      applyPlan(p, {
+        indexDir: site.indexDir,
+        referencesTo,
+        groups: site.groups,
+        resolve: site.resolve,
+        beforeStep: (s) => {
+          if (s.kind !== 'move' || ++moves !== 2) return;
+          const j = journals(site)[0];
+          fs.mkdirSync(j.moves[1].to, { recursive: true }); // the move fails…
+          fs.rmSync(index);
+          fs.mkdirSync(index); // …and so does putting back index.html
+        },
+      }),
+      'rollback-failed',
+      /^Replacing failed at move of public\/img\/old\/logo\.png .* and rolling back failed too: restore .*index\.html.*run undo/,
+    );
     const j = journals(site)[0];
     assert.equal(j.state, 'applying');
     assert.match(j.error ?? '', /could not roll back/);
     // The other files were restored; the user removes the folder and asks undo to finish.
     assert.equal(fs.readFileSync(site.file('public/css/site.css'), 'utf8'), SOURCES['public/css/site.css']);
     fs.rmdirSync(index);
-    await rejectsWith(undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }), 'conflict', /: public\/index\.html was removed after the replacement was applied/);
+    await rejectsWith(
+      undoLast({ indexDir: site.indexDir, roots: site.resolve.roots }),
+      'conflict',
+      /: public\/index\.html was removed after the replacement was applied/,
+    );
     const u = await undoLast({ indexDir: site.indexDir, roots: site.resolve.roots, force: true });
     assert.deepEqual(u.restored, [index]);
     assert.deepEqual(snapshot(site.dir), before);

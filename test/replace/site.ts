@@ -117,23 +117,44 @@ export async function makeSite(): Promise<Site> {
   };
   const img = await images();
   const bytes: Record<keyof typeof IMAGES, Buffer> = {
-    logo: img.logo, logoCopy: img.logo, oldLogo: img.logo, logoZ9: img.logoZ9, logoSmall: img.logoSmall,
-    hero: img.hero, hero2x: img.hero, photo: img.photo, photoCopy: img.photo,
+    logo: img.logo,
+    logoCopy: img.logo,
+    oldLogo: img.logo,
+    logoZ9: img.logoZ9,
+    logoSmall: img.logoSmall,
+    hero: img.hero,
+    hero2x: img.hero,
+    photo: img.photo,
+    photoCopy: img.photo,
   };
   for (const [k, rel] of Object.entries(IMAGES)) write(rel, bytes[k as keyof typeof IMAGES]);
   for (const [rel, text] of Object.entries(SOURCES)) write(rel, text);
   write(LATIN1_REL, Buffer.from(LATIN1_TEXT, 'latin1'));
   fs.chmodSync(file('public/about/team.html'), 0o640);
 
-  const m = (k: keyof typeof IMAGES, cls: 'exact' | 'pixel' | 'near') => ({ path: file(IMAGES[k]), class: cls, sha256: sha(bytes[k]), bytes: bytes[k].length });
+  const m = (k: keyof typeof IMAGES, cls: 'exact' | 'pixel' | 'near') => ({
+    path: file(IMAGES[k]),
+    class: cls,
+    sha256: sha(bytes[k]),
+    bytes: bytes[k].length,
+  });
   const groups: ReplaceGroup[] = [
-    { id: 'g-logo', class: 'near', canonical: file(IMAGES.logo), members: [m('logo', 'exact'), m('logoCopy', 'exact'), m('oldLogo', 'exact'), m('logoZ9', 'pixel'), m('logoSmall', 'near')] },
+    {
+      id: 'g-logo',
+      class: 'near',
+      canonical: file(IMAGES.logo),
+      members: [m('logo', 'exact'), m('logoCopy', 'exact'), m('oldLogo', 'exact'), m('logoZ9', 'pixel'), m('logoSmall', 'near')],
+    },
     { id: 'g-hero', class: 'exact', canonical: file(IMAGES.hero), members: [m('hero', 'exact'), m('hero2x', 'exact')] },
     { id: 'g-photo', class: 'exact', canonical: file(IMAGES.photo), members: [m('photo', 'exact'), m('photoCopy', 'exact')] },
   ];
   const resolve: ResolveOptions = { roots: [dir], webRoots: [file('public')] };
   return {
-    dir, indexDir, file, resolve, groups,
+    dir,
+    indexDir,
+    file,
+    resolve,
+    groups,
     index: () => buildIndex(dir, resolve),
     cleanup: () => tmp.cleanup(),
   };
@@ -161,7 +182,17 @@ export async function buildIndex(dir: string, resolve: ResolveOptions): Promise<
       const target = resolveReference(source, ref.value, { ...resolve, kind: ref.kind });
       if (!target) continue;
       const list = byTarget.get(target) ?? [];
-      list.push({ source, target, text: ref.text, value: ref.value, start: ref.start, end: ref.end, range: ref.range, kind: ref.kind, ...(ref.variantGroup !== undefined ? { variantGroup: ref.variantGroup } : {}) });
+      list.push({
+        source,
+        target,
+        text: ref.text,
+        value: ref.value,
+        start: ref.start,
+        end: ref.end,
+        range: ref.range,
+        kind: ref.kind,
+        ...(ref.variantGroup !== undefined ? { variantGroup: ref.variantGroup } : {}),
+      });
       byTarget.set(target, list);
     }
   }
@@ -176,8 +207,10 @@ export function snapshot(dir: string): Record<string, string> {
       const p = path.join(d, e.name);
       const rel = path.relative(dir, p).split(path.sep).join('/');
       const st = fs.lstatSync(p);
-      if (e.isDirectory()) { out[rel + '/'] = `dir ${(st.mode & 0o7777).toString(8)}`; go(p); }
-      else out[rel] = `${sha(fs.readFileSync(p))} ${(st.mode & 0o7777).toString(8)}`;
+      if (e.isDirectory()) {
+        out[rel + '/'] = `dir ${(st.mode & 0o7777).toString(8)}`;
+        go(p);
+      } else out[rel] = `${sha(fs.readFileSync(p))} ${(st.mode & 0o7777).toString(8)}`;
     }
   };
   go(dir);

@@ -16,17 +16,35 @@ import { write, writeBasicSite } from '../helpers/site';
 
 const REPO = path.resolve(__dirname, '../../..');
 /** SARIF 2.1.0 (rtm.5, the schema the OASIS standard was published with) as shipped by Microsoft's sarif-js-sdk. */
-const SARIF_SCHEMA = JSON.parse(fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
+const SARIF_SCHEMA = JSON.parse(
+  fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+) as object;
 const GITLAB_SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'test/report/gitlab-code-quality.schema.json'), 'utf8')) as object;
 
 interface SarifLog {
   runs: Array<{
-    tool: { driver: { rules: Array<{ id: string; fullDescription?: { text: string }; help?: { text: string; markdown: string }; helpUri?: string }> } };
+    tool: {
+      driver: {
+        rules: Array<{ id: string; fullDescription?: { text: string }; help?: { text: string; markdown: string }; helpUri?: string }>;
+      };
+    };
     originalUriBaseIds: Record<string, { uri: string }>;
-    results: Array<{ ruleId: string; level: string; partialFingerprints: Record<string, string>; locations: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } } }> }>;
+    results: Array<{
+      ruleId: string;
+      level: string;
+      partialFingerprints: Record<string, string>;
+      locations: Array<{
+        physicalLocation: { artifactLocation: { uri: string; uriBaseId: string }; region?: { startLine: number; startColumn: number } };
+      }>;
+    }>;
   }>;
 }
-interface GitlabIssue { check_name: string; fingerprint: string; severity: string; location: { path: string; lines?: { begin: number }; positions?: { begin: { line: number; column: number } } } }
+interface GitlabIssue {
+  check_name: string;
+  fingerprint: string;
+  severity: string;
+  location: { path: string; lines?: { begin: number }; positions?: { begin: { line: number; column: number } } };
+}
 
 const EVIL = 'evil\n::error file=evil.js::pwned\n\u001b[31m.png';
 
@@ -61,7 +79,10 @@ describe('check formats for CI', function () {
       assert.equal(rule.helpUri, `${REPOSITORY_URL}/blob/v0.1.0/docs/rules/${rule.id}.md`);
     }
     const references = run.results.filter((r) => r.ruleId === 'reference-to-duplicate');
-    const regions = references.map((r) => r.locations[0].physicalLocation.region).map((g) => `${g?.startLine}:${g?.startColumn}`).sort();
+    const regions = references
+      .map((r) => r.locations[0].physicalLocation.region)
+      .map((g) => `${g?.startLine}:${g?.startColumn}`)
+      .sort();
     assert.deepEqual(regions, ['12:11', '15:11', '15:42']);
     const prints = run.results.map((r) => JSON.stringify(r.partialFingerprints));
     assert.equal(new Set(prints).size, prints.length, 'every result has its own fingerprint');
@@ -74,7 +95,10 @@ describe('check formats for CI', function () {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(GITLAB_SCHEMA);
     assert.ok(validate(issues), JSON.stringify(validate.errors, null, 1));
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length);
-    const positions = issues.filter((i) => i.check_name === 'reference-to-duplicate').map((i) => `${i.location.positions?.begin.line}:${i.location.positions?.begin.column}`).sort();
+    const positions = issues
+      .filter((i) => i.check_name === 'reference-to-duplicate')
+      .map((i) => `${i.location.positions?.begin.line}:${i.location.positions?.begin.column}`)
+      .sort();
     assert.deepEqual(positions, ['12:11', '15:11', '15:42']);
   });
 
@@ -92,7 +116,10 @@ describe('check formats for CI', function () {
     try {
       await write(clean.path, 'a.png', await makePhoto(1));
       await write(clean.path, 'broken.jpg', 'not a jpeg');
-      for (const [args, severity, code] of [[[], 'warning', 0], [['--fail-on', 'exact,unreadable'], 'error', 1]] as const) {
+      for (const [args, severity, code] of [
+        [[], 'warning', 0],
+        [['--fail-on', 'exact,unreadable'], 'error', 1],
+      ] as const) {
         const text = await runCli(clean.path, 'check', ...args);
         assert.equal(text.code, code, text.stdout);
         assert.match(text.stdout, new RegExp(`^${severity} +broken\\.jpg cannot be read as an image: .*  unreadable-image$`, 'm'));
@@ -100,11 +127,22 @@ describe('check formats for CI', function () {
         assert.equal(github.code, code);
         assert.match(github.stdout, new RegExp(`^::${severity} file=broken\\.jpg,title=Unreadable image::`));
         const sarif = JSON.parse((await runCli(clean.path, 'check', '--format', 'sarif', ...args)).stdout) as SarifLog;
-        assert.deepEqual(sarif.runs[0].results.map((r) => [r.ruleId, r.level]), [['unreadable-image', severity]]);
+        assert.deepEqual(
+          sarif.runs[0].results.map((r) => [r.ruleId, r.level]),
+          [['unreadable-image', severity]],
+        );
         const gitlab = JSON.parse((await runCli(clean.path, 'check', '--format', 'gitlab', ...args)).stdout) as GitlabIssue[];
-        assert.deepEqual(gitlab.map((i) => [i.check_name, i.severity]), [['unreadable-image', severity === 'error' ? 'major' : 'minor']]);
-        const json = JSON.parse((await runCli(clean.path, 'check', '--format', 'json', ...args)).stdout) as { unreadable: Array<{ severity: string }> };
-        assert.deepEqual(json.unreadable.map((u) => u.severity), [severity]);
+        assert.deepEqual(
+          gitlab.map((i) => [i.check_name, i.severity]),
+          [['unreadable-image', severity === 'error' ? 'major' : 'minor']],
+        );
+        const json = JSON.parse((await runCli(clean.path, 'check', '--format', 'json', ...args)).stdout) as {
+          unreadable: Array<{ severity: string }>;
+        };
+        assert.deepEqual(
+          json.unreadable.map((u) => u.severity),
+          [severity],
+        );
       }
       await write(clean.path, 'doublon.config.json', JSON.stringify({ failOn: ['exact', 'unreadable'] }));
       assert.equal((await runCli(clean.path, 'check')).code, 1, 'failOn in the config works the same');
@@ -116,7 +154,11 @@ describe('check formats for CI', function () {
   it('a file name with a newline, a workflow command and an escape sequence stays one escaped name in every text format', async () => {
     const shown = '"evil/evil\\n::error file=evil.js::pwned\\n\\x1b[31m.png"';
     const check = async (...args: string[]) => (await runCli(dir.path, 'check', ...args)).stdout;
-    for (const [name, out] of [['text', await check()], ['github', await check('--format', 'github')], ['scan', (await runCli(dir.path, 'scan')).stdout]]) {
+    for (const [name, out] of [
+      ['text', await check()],
+      ['github', await check('--format', 'github')],
+      ['scan', (await runCli(dir.path, 'scan')).stdout],
+    ]) {
       assert.ok(!/^::error file=evil\.js/m.test(out), `${name}: a workflow command was injected\n${out}`);
       assert.ok(!out.includes('\u001b'), `${name}: a raw escape character`);
       if (name !== 'github') assert.ok(out.includes(shown), `${name} shows the name quoted and escaped\n${out}`);

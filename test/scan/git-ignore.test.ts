@@ -45,8 +45,21 @@ async function crawled(root: string): Promise<string[]> {
 
 /** site/ inside a repository whose root, info/exclude and core.excludesFile all ignore something. */
 function writeTree(site: string): void {
-  for (const rel of ['a.png', 'x.tmp.png', 'tracked.tmp.png', 'excluded/e.png', 'global-1.png', 'build/b.png',
-    'sub/s.png', 'sub/keep.png', 'sub/deep/d.png', 'icons/i.png', 'icons/j.png', 'negated/n.png']) put(site, rel);
+  for (const rel of [
+    'a.png',
+    'x.tmp.png',
+    'tracked.tmp.png',
+    'excluded/e.png',
+    'global-1.png',
+    'build/b.png',
+    'sub/s.png',
+    'sub/keep.png',
+    'sub/deep/d.png',
+    'icons/i.png',
+    'icons/j.png',
+    'negated/n.png',
+  ])
+    put(site, rel);
   put(site, '.gitignore', 'icons/\nnegated/*\n!negated/n.png\n');
   put(site, 'sub/.gitignore', '*.png\n!keep.png\n');
 }
@@ -71,7 +84,11 @@ describe('ignore like git', function () {
     git(repo, 'commit', '-q', '-m', 'tracked');
 
     const expected = seenByGit(repo, site);
-    assert.deepEqual(expected, ['a.png', 'icons/i.png', 'negated/n.png', 'sub/keep.png', 'tracked.tmp.png'], 'the fixture covers every rule');
+    assert.deepEqual(
+      expected,
+      ['a.png', 'icons/i.png', 'negated/n.png', 'sub/keep.png', 'tracked.tmp.png'],
+      'the fixture covers every rule',
+    );
     assert.deepEqual(await crawled(site), expected);
 
     // The daemon's per-path answer agrees, and sees files created after its listing.
@@ -92,7 +109,16 @@ describe('ignore like git', function () {
     writeTree(truth);
     assert.equal(git(truth, 'init', '-q').status, 0);
     const expected = seenByGit(truth, truth, ['-c', 'core.excludesFile=/dev/null']);
-    assert.deepEqual(expected, ['a.png', 'build/b.png', 'excluded/e.png', 'global-1.png', 'negated/n.png', 'sub/keep.png', 'tracked.tmp.png', 'x.tmp.png']);
+    assert.deepEqual(expected, [
+      'a.png',
+      'build/b.png',
+      'excluded/e.png',
+      'global-1.png',
+      'negated/n.png',
+      'sub/keep.png',
+      'tracked.tmp.png',
+      'x.tmp.png',
+    ]);
     assert.deepEqual(await crawled(site), expected);
   });
 });

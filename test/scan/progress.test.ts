@@ -15,7 +15,11 @@ const FILES = 40;
 
 function scan(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'scan', '--no-daemon', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'scan', '--no-daemon', ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,7 +55,8 @@ describe('scan progress on a non-terminal stderr', function () {
       previous = Number(done);
     }
     // Nothing else than progress lines on stderr (listing and grouping phases have their own wording).
-    for (const line of lines) assert.match(line, /^doublon: (listing files|\d+\/\d+ (files|new contents grouped) \(\d+ %\), [\d.]+ (files|contents)\/s)$/);
+    for (const line of lines)
+      assert.match(line, /^doublon: (listing files|\d+\/\d+ (files|new contents grouped) \(\d+ %\), [\d.]+ (files|contents)\/s)$/);
   });
 
   it('prints nothing with --no-progress', async () => {

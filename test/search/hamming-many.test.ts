@@ -146,6 +146,9 @@ describe('HammingIndex.searchMany', () => {
     assert.deepEqual(index.searchMany([], 80), []);
     assert.deepEqual(index.searchMany([new Uint8Array(32), new Uint8Array(32)], -1), [[], []]);
     assert.deepEqual(index.searchMany([new Uint8Array(32)], 0), [[{ id: 1, distance: 0 }]]);
-    assert.throws(() => index.searchMany([new Uint8Array(32), new Uint8Array(16)], 80), /HammingIndex.searchMany: expected a 256-bit key \(Uint8Array of 32 bytes\) but received 16 bytes/);
+    assert.throws(
+      () => index.searchMany([new Uint8Array(32), new Uint8Array(16)], 80),
+      /HammingIndex.searchMany: expected a 256-bit key \(Uint8Array of 32 bytes\) but received 16 bytes/,
+    );
   });
 });

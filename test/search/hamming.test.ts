@@ -38,7 +38,12 @@ class Reference {
 const RADII = [0, 3, 15, 16, 17, 31, 32, 33, 47, 48, 64, 80];
 
 /** An index and its oracle with `n` random keys plus, for each query, neighbours planted at known distances. */
-function build(n: number, seed: number, queries: Uint8Array[], plantAt: number[]): { index: HammingIndex; ref: Reference; next: () => number } {
+function build(
+  n: number,
+  seed: number,
+  queries: Uint8Array[],
+  plantAt: number[],
+): { index: HammingIndex; ref: Reference; next: () => number } {
   const next = rng(seed);
   const index = new HammingIndex();
   const ref = new Reference();
@@ -118,7 +123,11 @@ describe('HammingIndex', () => {
     assert.equal(index.lastSearch.method, 'mih');
     // Every planted neighbour within the radius is found at its exact distance.
     const hits = index.search(queries[0], 32);
-    for (const d of plantAt.filter((x) => x <= 32)) assert.ok(hits.some((h) => h.distance === d), `planted at ${d}`);
+    for (const d of plantAt.filter((x) => x <= 32))
+      assert.ok(
+        hits.some((h) => h.distance === d),
+        `planted at ${d}`,
+      );
   });
 
   it('stays exact through removes, re-adds (slot reuse) and delta growth', () => {
@@ -248,7 +257,10 @@ describe('HammingIndex', () => {
 
   it('rejects a bad key or option with a message naming it', () => {
     const index = new HammingIndex();
-    assert.throws(() => index.add(1, new Uint8Array(31)), /HammingIndex.add: expected a 256-bit key \(Uint8Array of 32 bytes\) but received 31 bytes/);
+    assert.throws(
+      () => index.add(1, new Uint8Array(31)),
+      /HammingIndex.add: expected a 256-bit key \(Uint8Array of 32 bytes\) but received 31 bytes/,
+    );
     assert.throws(() => index.add(Number.NaN, new Uint8Array(32)), /expected a finite number for id but received NaN/);
     assert.throws(() => new HammingIndex({ bits: 64 as 256 }), /expected bits 256 but received 64/);
   });

@@ -45,8 +45,10 @@ describe('config editing (doublon/ignore)', () => {
   it('never overwrites a config that is not valid JSON: ConfigInvalid, the file as it was', async () => {
     const config = loadConfig({ cwd: site, roots: [site] });
     fs.writeFileSync(configFile(), '{ "ignore": [ ');
-    await assert.rejects(addIgnoreEntry(config, [path.join(site, 'img', 'a.png')]), (error: unknown) =>
-      error instanceof RpcError && error.code === RpcErrorCodes.ConfigInvalid && /not valid JSON/.test(error.message));
+    await assert.rejects(
+      addIgnoreEntry(config, [path.join(site, 'img', 'a.png')]),
+      (error: unknown) => error instanceof RpcError && error.code === RpcErrorCodes.ConfigInvalid && /not valid JSON/.test(error.message),
+    );
     assert.equal(fs.readFileSync(configFile(), 'utf8'), '{ "ignore": [ ');
   });
 
@@ -54,8 +56,10 @@ describe('config editing (doublon/ignore)', () => {
     const config = { ...loadConfig({ cwd: site, roots: [site] }), file: configFile() };
     const text = JSON.stringify({ thresholds: { near: 'close' } });
     fs.writeFileSync(configFile(), text);
-    await assert.rejects(addIgnoreEntry(config, [path.join(site, 'img', 'a.png')]), (error: unknown) =>
-      error instanceof RpcError && error.code === RpcErrorCodes.ConfigInvalid && /thresholds/.test(error.message));
+    await assert.rejects(
+      addIgnoreEntry(config, [path.join(site, 'img', 'a.png')]),
+      (error: unknown) => error instanceof RpcError && error.code === RpcErrorCodes.ConfigInvalid && /thresholds/.test(error.message),
+    );
     assert.equal(fs.readFileSync(configFile(), 'utf8'), text);
   });
 });

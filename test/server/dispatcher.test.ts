@@ -53,7 +53,11 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
 
   describe('exact messages', () => {
     it('names the unknown method', async () => {
-      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"foobar","id":"1"}'), { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found: foobar' }, id: '1' });
+      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"foobar","id":"1"}'), {
+        jsonrpc: '2.0',
+        error: { code: -32601, message: 'Method not found: foobar' },
+        id: '1',
+      });
     });
 
     it('says what is wrong with an invalid request', async () => {
@@ -62,9 +66,21 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
         error: { code: -32600, message: 'Invalid Request: expected "method" to be a string, received 1 (number)' },
         id: null,
       });
-      assert.deepEqual(await send('[]'), { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: expected a non-empty batch, received an empty array' }, id: null });
-      assert.deepEqual(await send('{"foo": "boo"}'), { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: expected "jsonrpc": "2.0", received no jsonrpc member' }, id: null });
-      assert.deepEqual(await send('1'), { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: expected an object, received 1 (number)' }, id: null });
+      assert.deepEqual(await send('[]'), {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: 'Invalid Request: expected a non-empty batch, received an empty array' },
+        id: null,
+      });
+      assert.deepEqual(await send('{"foo": "boo"}'), {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: 'Invalid Request: expected "jsonrpc": "2.0", received no jsonrpc member' },
+        id: null,
+      });
+      assert.deepEqual(await send('1'), {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: 'Invalid Request: expected an object, received 1 (number)' },
+        id: null,
+      });
     });
 
     it('counts positional parameters against the names', async () => {
@@ -81,15 +97,27 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
     });
 
     it('parse errors carry id null and the parser message', () => {
-      assert.deepEqual(parseError('Unexpected end of JSON input'), { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Unexpected end of JSON input' }, id: null });
+      assert.deepEqual(parseError('Unexpected end of JSON input'), {
+        jsonrpc: '2.0',
+        error: { code: -32700, message: 'Parse error: Unexpected end of JSON input' },
+        id: null,
+      });
       assert.deepEqual(parseError(), { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null });
     });
   });
 
   describe('params', () => {
     it('maps fewer positional parameters than names, and passes named ones through untouched', async () => {
-      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"echo","params":[1],"id":1}'), { jsonrpc: '2.0', result: { first: 1 }, id: 1 });
-      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"echo","params":{"second":2,"other":3},"id":2}'), { jsonrpc: '2.0', result: { second: 2, other: 3 }, id: 2 });
+      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"echo","params":[1],"id":1}'), {
+        jsonrpc: '2.0',
+        result: { first: 1 },
+        id: 1,
+      });
+      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"echo","params":{"second":2,"other":3},"id":2}'), {
+        jsonrpc: '2.0',
+        result: { second: 2, other: 3 },
+        id: 2,
+      });
       assert.deepEqual(await send('{"jsonrpc":"2.0","method":"echo","id":3}'), { jsonrpc: '2.0', result: null, id: 3 });
       assert.equal(endpoint.calls[2].params, undefined);
     });
@@ -119,25 +147,50 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
     it('answers an id of another type with InvalidRequest and id null', async () => {
       for (const id of ['{}', '[1]', 'true']) {
         const reply = await send(`{"jsonrpc":"2.0","method":"get_data","id":${id}}`);
-        assert.deepEqual(reply, { jsonrpc: '2.0', error: { code: -32600, message: `Invalid Request: expected "id" to be a string, a number or null, received ${id === '[1]' ? 'an array' : `${id} (${typeof JSON.parse(id)})`}` }, id: null }, id);
+        assert.deepEqual(
+          reply,
+          {
+            jsonrpc: '2.0',
+            error: {
+              code: -32600,
+              message: `Invalid Request: expected "id" to be a string, a number or null, received ${id === '[1]' ? 'an array' : `${id} (${typeof JSON.parse(id)})`}`,
+            },
+            id: null,
+          },
+          id,
+        );
       }
       assert.equal(endpoint.calls.length, 0);
     });
 
     it('keeps a readable id when another member is invalid', async () => {
-      assert.deepEqual(normalize(await send('{"jsonrpc":"1.0","method":"get_data","id":5}')), { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: 5 });
+      assert.deepEqual(normalize(await send('{"jsonrpc":"1.0","method":"get_data","id":5}')), {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: 'Invalid Request' },
+        id: 5,
+      });
     });
 
     it('treats a response object sent by a client as an invalid request', async () => {
-      assert.deepEqual(normalize(await send('{"jsonrpc":"2.0","result":1,"id":6}')), { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: 6 });
+      assert.deepEqual(normalize(await send('{"jsonrpc":"2.0","result":1,"id":6}')), {
+        jsonrpc: '2.0',
+        error: { code: -32600, message: 'Invalid Request' },
+        id: 6,
+      });
     });
 
     it('reserves rpc.* method names', async () => {
-      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"rpc.discover","id":1}'), { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found: rpc.discover' }, id: 1 });
+      assert.deepEqual(await send('{"jsonrpc":"2.0","method":"rpc.discover","id":1}'), {
+        jsonrpc: '2.0',
+        error: { code: -32601, message: 'Method not found: rpc.discover' },
+        id: 1,
+      });
     });
 
     it('does not treat a nested array in a batch as a batch', async () => {
-      assert.deepEqual(normalize(await send('[[{"jsonrpc":"2.0","method":"get_data","id":1}]]')), [{ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null }]);
+      assert.deepEqual(normalize(await send('[[{"jsonrpc":"2.0","method":"get_data","id":1}]]')), [
+        { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null },
+      ]);
       assert.equal(endpoint.calls.length, 0);
     });
 
@@ -149,7 +202,11 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
   describe('errors thrown by the endpoint', () => {
     it('turns a plain Error into InternalError naming the method, logs the stack, sends no stack', async () => {
       const reply = await send('{"jsonrpc":"2.0","method":"explode","id":1}');
-      assert.deepEqual(reply, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error: request explode failed with message: the flux capacitor is empty' }, id: 1 });
+      assert.deepEqual(reply, {
+        jsonrpc: '2.0',
+        error: { code: -32603, message: 'Internal error: request explode failed with message: the flux capacitor is empty' },
+        id: 1,
+      });
       assert.equal(logged.length, 1);
       assert.match(logged[0], /^\[socket test-1\] request explode failed: Error: the flux capacitor is empty\n\s+at /);
     });
@@ -168,7 +225,10 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
       lsp.call = async () => {
         throw new ResponseError(-32803, 'Request failed', { retry: false });
       };
-      const reply = await new Dispatcher(lsp, { log: (message) => logged.push(message) }).handle({ jsonrpc: '2.0', method: 'get_data', id: 1 }, CONTEXT);
+      const reply = await new Dispatcher(lsp, { log: (message) => logged.push(message) }).handle(
+        { jsonrpc: '2.0', method: 'get_data', id: 1 },
+        CONTEXT,
+      );
       assert.deepEqual(reply, { jsonrpc: '2.0', error: { code: -32803, message: 'Request failed', data: { retry: false } }, id: 1 });
     });
 
@@ -185,8 +245,15 @@ describe('dispatcher (JSON-RPC 2.0 semantics)', () => {
       sync.call = () => {
         throw new TypeError('boom');
       };
-      const reply = await new Dispatcher(sync, { log: (message) => logged.push(message) }).handle({ jsonrpc: '2.0', method: 'get_data', id: 1 }, CONTEXT);
-      assert.deepEqual(reply, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error: request get_data failed with message: boom' }, id: 1 });
+      const reply = await new Dispatcher(sync, { log: (message) => logged.push(message) }).handle(
+        { jsonrpc: '2.0', method: 'get_data', id: 1 },
+        CONTEXT,
+      );
+      assert.deepEqual(reply, {
+        jsonrpc: '2.0',
+        error: { code: -32603, message: 'Internal error: request get_data failed with message: boom' },
+        id: 1,
+      });
     });
   });
 

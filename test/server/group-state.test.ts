@@ -67,7 +67,10 @@ describe('group state and change log', function () {
     assert.ok(membership);
     assert.equal(membership.member.image.path, photo);
     assert.equal(state.groupOf(photo)?.id, membership.group.id);
-    assert.equal(state.duplicates, groups.reduce((n, g) => n + g.members.length - 1, 0));
+    assert.equal(
+      state.duplicates,
+      groups.reduce((n, g) => n + g.members.length - 1, 0),
+    );
 
     const all = state.list({ offset: 0, limit: 100 }, () => [{ path: 'bad.png', message: 'unreadable' }]);
     assert.equal(all.total, 2);
@@ -81,7 +84,10 @@ describe('group state and change log', function () {
     assert.equal(page.groups[0].id, all.groups[1].id);
 
     const more = state.list({ offset: 0, limit: 100, folder: path.join(root, 'more') }, noErrors);
-    assert.deepEqual(more.groups.map((g) => g.canonical).map((c) => c.split('/')[0]), ['more']);
+    assert.deepEqual(
+      more.groups.map((g) => g.canonical).map((c) => c.split('/')[0]),
+      ['more'],
+    );
     // A group's class is its loosest member's: the photo-a group is near, the photo-c group exact.
     assert.equal(state.list({ offset: 0, limit: 100, classes: ['near'] }, noErrors).total, 1);
     assert.equal(state.list({ offset: 0, limit: 100, classes: ['exact'] }, noErrors).total, 1);
@@ -100,9 +106,15 @@ describe('group state and change log', function () {
     assert.deepEqual(since.groups, [], 'the kept group did not change');
     assert.deepEqual(since.removed, [gone.id]);
     const back = state.replace(groups, report);
-    assert.deepEqual(back?.changed.map((g) => g.id), [gone.id]);
+    assert.deepEqual(
+      back?.changed.map((g) => g.id),
+      [gone.id],
+    );
     const again = state.list({ offset: 0, limit: 100, since: clock }, noErrors);
-    assert.deepEqual(again.groups.map((g) => g.id), [gone.id]);
+    assert.deepEqual(
+      again.groups.map((g) => g.id),
+      [gone.id],
+    );
     assert.deepEqual(again.removed, [], 'a group that came back is not reported gone');
     const current = state.list({ offset: 0, limit: 100, since: store.clock }, noErrors);
     assert.equal(current.incremental, true);

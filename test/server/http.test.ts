@@ -15,21 +15,32 @@ interface RawReply {
 }
 
 /** A plain node:http request, so Host and Origin can be set freely (fetch forbids them). */
-function request(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawReply> {
+function request(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
 function rpc(port: number, body: string, headers: Record<string, string> = {}): Promise<RawReply> {
-  return request(port, { method: 'POST', path: '/rpc', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, ...headers }, body });
+  return request(port, {
+    method: 'POST',
+    path: '/rpc',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}`, ...headers },
+    body,
+  });
 }
 
 function noCors(reply: RawReply): void {
@@ -73,13 +84,20 @@ describe('HTTP transport', () => {
 
     it('runs notifications sent over HTTP', async () => {
       assert.equal((await rpc(server.port, '{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}')).status, 204);
-      assert.deepEqual(endpoint.calls.map((call) => call.method), ['update']);
+      assert.deepEqual(
+        endpoint.calls.map((call) => call.method),
+        ['update'],
+      );
       assert.equal(endpoint.calls[0].context.transport, 'http');
     });
 
     it('answers a plain Error with InternalError and no stack', async () => {
       const reply = await rpc(server.port, '{"jsonrpc":"2.0","method":"explode","id":1}');
-      assert.deepEqual(JSON.parse(reply.body), { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error: request explode failed with message: the flux capacitor is empty' }, id: 1 });
+      assert.deepEqual(JSON.parse(reply.body), {
+        jsonrpc: '2.0',
+        error: { code: -32603, message: 'Internal error: request explode failed with message: the flux capacitor is empty' },
+        id: 1,
+      });
       assert.doesNotMatch(reply.body, /\bat /);
       assert.equal(logged.length, 1);
     });
@@ -104,7 +122,10 @@ describe('HTTP transport', () => {
     it('rejects another content type with 415', async () => {
       const reply = await rpc(server.port, '{"jsonrpc":"2.0","method":"get_data","id":1}', { 'Content-Type': 'text/plain' });
       assert.equal(reply.status, 415);
-      assert.deepEqual(JSON.parse(reply.body), { error: 'unsupported_media_type', message: 'POST /rpc expects Content-Type: application/json, received text/plain' });
+      assert.deepEqual(JSON.parse(reply.body), {
+        error: 'unsupported_media_type',
+        message: 'POST /rpc expects Content-Type: application/json, received text/plain',
+      });
       assert.equal(endpoint.calls.length, 0);
     });
 
@@ -130,15 +151,29 @@ describe('HTTP transport', () => {
 
   describe('security', () => {
     it('needs a token: none → 401', async () => {
-      const reply = await request(server.port, { method: 'POST', path: '/rpc', headers: { 'Content-Type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"get_data","id":1}' });
+      const reply = await request(server.port, {
+        method: 'POST',
+        path: '/rpc',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"jsonrpc":"2.0","method":"get_data","id":1}',
+      });
       assert.equal(reply.status, 401);
       assert.equal(reply.headers['www-authenticate'], 'Bearer realm="doublon"');
-      assert.deepEqual(JSON.parse(reply.body), { error: 'unauthorized', message: 'Missing token: send Authorization: Bearer <token> (the token is in .doublon/daemon.json)' });
+      assert.deepEqual(JSON.parse(reply.body), {
+        error: 'unauthorized',
+        message: 'Missing token: send Authorization: Bearer <token> (the token is in .doublon/daemon.json)',
+      });
       assert.equal(endpoint.calls.length, 0);
     });
 
     it('wrong token, wrong scheme, or a token one character short → 401', async () => {
-      for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, 'Bearer', `Bearer  ${TOKEN.toUpperCase()}`]) {
+      for (const authorization of [
+        `Bearer ${TOKEN}x`,
+        `Bearer ${TOKEN.slice(0, -1)}`,
+        `Basic ${TOKEN}`,
+        'Bearer',
+        `Bearer  ${TOKEN.toUpperCase()}`,
+      ]) {
         const reply = await rpc(server.port, '{"jsonrpc":"2.0","method":"get_data","id":1}', { Authorization: authorization });
         assert.equal(reply.status, 401, authorization);
         assert.equal((JSON.parse(reply.body) as { error: string }).error, 'unauthorized');
@@ -147,15 +182,35 @@ describe('HTTP transport', () => {
     });
 
     it('does not accept ?token= on POST /rpc', async () => {
-      const reply = await request(server.port, { method: 'POST', path: `/rpc?token=${TOKEN}`, headers: { 'Content-Type': 'application/json' }, body: '{"jsonrpc":"2.0","method":"get_data","id":1}' });
+      const reply = await request(server.port, {
+        method: 'POST',
+        path: `/rpc?token=${TOKEN}`,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"jsonrpc":"2.0","method":"get_data","id":1}',
+      });
       assert.equal(reply.status, 401);
       assert.equal(endpoint.calls.length, 0);
     });
 
     it('rejects a foreign Host with 403 (DNS rebinding), on every route including /healthz', async () => {
-      for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1', `127.0.0.1.evil.example:${server.port}`]) {
-        for (const [method, path] of [['POST', '/rpc'], ['GET', '/healthz'], ['GET', `/events?token=${TOKEN}`]]) {
-          const reply = await request(server.port, { method, path, headers: { Host: host, 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, body: method === 'POST' ? '{"jsonrpc":"2.0","method":"get_data","id":1}' : undefined });
+      for (const host of [
+        'evil.example',
+        `evil.example:${server.port}`,
+        `127.0.0.1:${server.port + 1}`,
+        '127.0.0.1',
+        `127.0.0.1.evil.example:${server.port}`,
+      ]) {
+        for (const [method, path] of [
+          ['POST', '/rpc'],
+          ['GET', '/healthz'],
+          ['GET', `/events?token=${TOKEN}`],
+        ]) {
+          const reply = await request(server.port, {
+            method,
+            path,
+            headers: { Host: host, 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+            body: method === 'POST' ? '{"jsonrpc":"2.0","method":"get_data","id":1}' : undefined,
+          });
           assert.equal(reply.status, 403, `${host} ${method} ${path}`);
           assert.equal((JSON.parse(reply.body) as { error: string }).error, 'forbidden_host');
         }
@@ -171,13 +226,27 @@ describe('HTTP transport', () => {
     });
 
     it('rejects a foreign Origin with 403 and sends no CORS headers, preflight included', async () => {
-      for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${server.port + 1}`, `https://127.0.0.1:${server.port}`, `http://localhost.evil.example:${server.port}`]) {
+      for (const origin of [
+        'http://evil.example',
+        'null',
+        `http://127.0.0.1:${server.port + 1}`,
+        `https://127.0.0.1:${server.port}`,
+        `http://localhost.evil.example:${server.port}`,
+      ]) {
         const reply = await rpc(server.port, '{"jsonrpc":"2.0","method":"get_data","id":1}', { Origin: origin });
         assert.equal(reply.status, 403, origin);
         assert.equal((JSON.parse(reply.body) as { error: string }).error, 'forbidden_origin');
         noCors(reply);
       }
-      const preflight = await request(server.port, { method: 'OPTIONS', path: '/rpc', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+      const preflight = await request(server.port, {
+        method: 'OPTIONS',
+        path: '/rpc',
+        headers: {
+          Origin: 'http://evil.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization,content-type',
+        },
+      });
       assert.equal(preflight.status, 403);
       noCors(preflight);
       assert.equal(endpoint.calls.length, 0);
@@ -210,7 +279,11 @@ describe('HTTP transport', () => {
       });
       assert.equal((await request(server.port, { path: '/dashboard' })).status, 401);
       assert.equal((await request(server.port, { path: '/dashboard?token=wrong' })).status, 401);
-      assert.equal((await request(server.port, { path: '/dashboard', headers: { Origin: 'http://evil.example', Authorization: `Bearer ${TOKEN}` } })).status, 403);
+      assert.equal(
+        (await request(server.port, { path: '/dashboard', headers: { Origin: 'http://evil.example', Authorization: `Bearer ${TOKEN}` } }))
+          .status,
+        403,
+      );
       const reply = await request(server.port, { path: `/dashboard?token=${TOKEN}` });
       assert.equal(reply.status, 200);
       assert.equal(reply.body, '<h1>Doublon</h1>');
@@ -221,7 +294,9 @@ describe('HTTP transport', () => {
       await assert.rejects(startHttpServer({ endpoint, token: TOKEN, port: 0, host: '0.0.0.0' as '127.0.0.1' }), {
         message: 'Expected a loopback host (127.0.0.1 or ::1) for the HTTP server but received "0.0.0.0"',
       });
-      await assert.rejects(startHttpServer({ endpoint, token: 'short', port: 0 }), { message: 'Expected a token of at least 16 characters for the HTTP server but received 5' });
+      await assert.rejects(startHttpServer({ endpoint, token: 'short', port: 0 }), {
+        message: 'Expected a token of at least 16 characters for the HTTP server but received 5',
+      });
     });
 
     it('says which port is taken', async () => {
@@ -245,7 +320,10 @@ describe('HTTP transport', () => {
 
     it('streams every endpoint notification, and forgets a client that disconnects', async () => {
       const controller = new AbortController();
-      const reply = await fetch(`http://127.0.0.1:${server.port}/events`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
+      const reply = await fetch(`http://127.0.0.1:${server.port}/events`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        signal: controller.signal,
+      });
       assert.ok(reply.body);
       const stream = new EventStreamReader(reply.body);
       await waitFor('the connected comment', () => stream.comments.includes('connected'));
@@ -280,7 +358,14 @@ describe('HTTP transport', () => {
     let quick: HttpServer;
 
     beforeEach(async () => {
-      quick = await startHttpServer({ endpoint, token: TOKEN, port: 0, heartbeatMs: 50, timeouts: { headersMs: 300, requestMs: 300, checkIntervalMs: 50 }, log: (message) => logged.push(message) });
+      quick = await startHttpServer({
+        endpoint,
+        token: TOKEN,
+        port: 0,
+        heartbeatMs: 50,
+        timeouts: { headersMs: 300, requestMs: 300, checkIntervalMs: 50 },
+        log: (message) => logged.push(message),
+      });
     });
 
     afterEach(async () => {
@@ -293,7 +378,10 @@ describe('HTTP transport', () => {
       assert.ok(reply.body);
       const stream = new EventStreamReader(reply.body);
       const opened = Date.now();
-      await waitFor('heartbeats for longer than the request timeout', () => Date.now() - opened > 600 && stream.comments.filter((comment) => comment === 'heartbeat').length >= 5);
+      await waitFor(
+        'heartbeats for longer than the request timeout',
+        () => Date.now() - opened > 600 && stream.comments.filter((comment) => comment === 'heartbeat').length >= 5,
+      );
       endpoint.emit('doublon/progress', { done: 1 });
       await waitFor('an event after the request timeout', () => stream.events.length === 1);
       assert.equal(quick.eventClientCount(), 1);

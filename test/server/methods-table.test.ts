@@ -26,7 +26,10 @@ describe('the method table: parameter checks', function () {
     dir = tempDir('doublon-methods-table-');
     root = path.join(dir.path, 'site');
     await writeBasicSite(root);
-    service = DoublonService.open(loadConfig({ cwd: root, roots: [root], indexDir: path.join(dir.path, 'index') }), { watch: false, log: () => undefined });
+    service = DoublonService.open(loadConfig({ cwd: root, roots: [root], indexDir: path.join(dir.path, 'index') }), {
+      watch: false,
+      log: () => undefined,
+    });
     endpoint = new DaemonEndpoint(service);
     await service.start();
   });
@@ -61,7 +64,12 @@ describe('the method table: parameter checks', function () {
     await refused('doublon/groups', { limit: 'ten' }, RpcErrorCodes.InvalidParams, /^limit: .*received "ten"$/);
     await refused('doublon/groups', { offset: -1 }, RpcErrorCodes.InvalidParams, /^offset: /);
     await refused('doublon/groups', { since: 1.5 }, RpcErrorCodes.InvalidParams, /^since: /);
-    await refused('doublon/groups', { class: 'exact' }, RpcErrorCodes.InvalidParams, /^class: expected an array of strings, received "exact"$/);
+    await refused(
+      'doublon/groups',
+      { class: 'exact' },
+      RpcErrorCodes.InvalidParams,
+      /^class: expected an array of strings, received "exact"$/,
+    );
     await refused('doublon/groups', { root: '' }, RpcErrorCodes.InvalidParams, /^root: expected a non-empty string, received ""$/);
     await refused('doublon/groups', { root: path.dirname(root) }, RpcErrorCodes.PathOutsideRoots, /outside the watched roots/);
   });
@@ -74,13 +82,23 @@ describe('the method table: parameter checks', function () {
     await refused('doublon/setCanonical', {}, RpcErrorCodes.InvalidParams, /^path: /);
     await refused('doublon/setCanonical', { path: 'assets/photo-b.png' }, RpcErrorCodes.NotFound, /not in any duplicate group/);
     await refused('doublon/ignore', { paths: 'assets/photo-b.png' }, RpcErrorCodes.InvalidParams, /^paths: expected an array of strings/);
-    await refused('doublon/ignore', { paths: [] }, RpcErrorCodes.InvalidParams, /^paths: expected one or more files, received an empty array$/);
+    await refused(
+      'doublon/ignore',
+      { paths: [] },
+      RpcErrorCodes.InvalidParams,
+      /^paths: expected one or more files, received an empty array$/,
+    );
     await refused('doublon/ignore', { paths: ['nothing-here.png'] }, RpcErrorCodes.NotFound, /not an image the index holds/);
     assert.equal(fs.existsSync(path.join(root, 'doublon.config.json')), false, 'a refused ignore writes nothing');
   });
 
   it('doublon/replacePlan and replaceApply: classes, group and plan are checked', async () => {
-    await refused('doublon/replacePlan', { classes: ['big'] }, RpcErrorCodes.InvalidParams, /^classes: expected a list of exact, pixel, near, received \["big"\]$/);
+    await refused(
+      'doublon/replacePlan',
+      { classes: ['big'] },
+      RpcErrorCodes.InvalidParams,
+      /^classes: expected a list of exact, pixel, near, received \["big"\]$/,
+    );
     await refused('doublon/replacePlan', { groupId: 'gone' }, RpcErrorCodes.NotFound, /no group gone/);
     await refused('doublon/replaceApply', { plan: 'x' }, RpcErrorCodes.InvalidParams, /^plan: expected a plan from doublon\/replacePlan/);
     // A made-up plan is refused before anything is read from it (vouchPlan names what is wrong first).
@@ -100,7 +118,12 @@ describe('the method table: parameter checks', function () {
     await call('initialize', { processId: null, rootUri: null, capabilities: 'none' });
     const uri = `file://${path.join(root, 'page.html')}`;
     await call('textDocument/didOpen', { textDocument: { uri, languageId: 'html', version: 1, text: '<img src="assets/photo-a.png">' } });
-    await refused('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: 0 } }] }, RpcErrorCodes.InvalidParams, /contentChanges/);
+    await refused(
+      'textDocument/didChange',
+      { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: 0 } }] },
+      RpcErrorCodes.InvalidParams,
+      /contentChanges/,
+    );
     await refused('textDocument/didChange', { textDocument: { uri }, contentChanges: [] }, RpcErrorCodes.InvalidParams, /version/);
     assert.equal(await call('textDocument/hover', { textDocument: { uri }, position: { line: 'one', character: 0 } }), null);
     assert.deepEqual(await call('textDocument/codeAction', { textDocument: { uri }, range: 'all', context: {} }), []);

@@ -13,7 +13,12 @@ import { makeTempDir, normalize, RawFramedClient, waitFor } from './support';
 const SENTINEL = (id: string): string => `{"jsonrpc":"2.0","method":"get_data","id":"${id}"}`;
 
 function isSentinel(reply: unknown): boolean {
-  return typeof reply === 'object' && reply !== null && typeof (reply as { id?: unknown }).id === 'string' && (reply as { id: string }).id.startsWith('sentinel');
+  return (
+    typeof reply === 'object' &&
+    reply !== null &&
+    typeof (reply as { id?: unknown }).id === 'string' &&
+    (reply as { id: string }).id.startsWith('sentinel')
+  );
 }
 
 /** A client independent of the server's code path: vscode-jsonrpc's own MessageConnection over net.connect. */
@@ -177,15 +182,23 @@ describe('local socket transport', () => {
       client.sendRaw(split.slice(10, 40));
       client.sendRaw(split.slice(40));
       await client.reply(3);
-      assert.deepEqual(normalize(client.received), normalize([
-        { jsonrpc: '2.0', result: { first: 'héllo ✓ 🖼' }, id: 1 },
-        { jsonrpc: '2.0', result: ['hello', 5], id: 2 },
-        { jsonrpc: '2.0', result: 2, id: 3 },
-      ]));
+      assert.deepEqual(
+        normalize(client.received),
+        normalize([
+          { jsonrpc: '2.0', result: { first: 'héllo ✓ 🖼' }, id: 1 },
+          { jsonrpc: '2.0', result: ['hello', 5], id: 2 },
+          { jsonrpc: '2.0', result: 2, id: 3 },
+        ]),
+      );
     });
 
     it('closes a connection that sends more than maxMessageBytes without completing a message', async () => {
-      const small = await startSocketServer({ endpoint, path: path.join(dir, 'small.sock'), maxMessageBytes: 1024 * 1024, log: (message) => logged.push(message) });
+      const small = await startSocketServer({
+        endpoint,
+        path: path.join(dir, 'small.sock'),
+        maxMessageBytes: 1024 * 1024,
+        log: (message) => logged.push(message),
+      });
       try {
         const client = await RawFramedClient.connect(path.join(dir, 'small.sock'));
         cleanups.push(() => client.close());
@@ -199,7 +212,10 @@ describe('local socket transport', () => {
         const chunk = 'y'.repeat(64 * 1024);
         for (let i = 0; i < 24 && !client.isClosed(); i++) client.sendRaw(chunk);
         await waitFor('the server to close the connection', () => client.isClosed());
-        assert.ok(logged.some((message) => message.endsWith('closing the connection: more than 1048576 bytes without a complete message')), logged.join('\n'));
+        assert.ok(
+          logged.some((message) => message.endsWith('closing the connection: more than 1048576 bytes without a complete message')),
+          logged.join('\n'),
+        );
         await waitFor('the server to forget the connection', () => small.connectionCount() === 0);
       } finally {
         await small.close();
@@ -221,7 +237,10 @@ describe('local socket transport', () => {
       const client = await raw();
       client.sendRaw('Content-Type: application/json\r\n\r\n{}');
       const reply = (await client.reply(1)) as { error: { code: number; message: string }; id: unknown };
-      assert.deepEqual(reply.error, { code: -32700, message: 'Parse error: Header must provide a Content-Length property. (closing the connection)' });
+      assert.deepEqual(reply.error, {
+        code: -32700,
+        message: 'Parse error: Header must provide a Content-Length property. (closing the connection)',
+      });
       await waitFor('the connection to close', () => client.isClosed());
       await waitFor('the server to forget it', () => server.connectionCount() === 0);
     });
@@ -267,7 +286,11 @@ describe('local socket transport', () => {
 
     it('replaces a stale socket file left by a process that died', async () => {
       const stalePath = path.join(dir, 'stale.sock');
-      const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stalePath)}, () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        ['-e', `require('net').createServer().listen(${JSON.stringify(stalePath)}, () => console.log('ready'))`],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -36,14 +36,22 @@ export const SPEC_EXAMPLES: SpecExample[] = [
   },
   { name: 'a Notification (update)', request: '{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}', response: undefined },
   { name: 'a Notification (foobar)', request: '{"jsonrpc": "2.0", "method": "foobar"}', response: undefined },
-  { name: 'rpc call of non-existent method', request: '{"jsonrpc": "2.0", "method": "foobar", "id": "1"}', response: E(-32601, 'Method not found', '1') },
+  {
+    name: 'rpc call of non-existent method',
+    request: '{"jsonrpc": "2.0", "method": "foobar", "id": "1"}',
+    response: E(-32601, 'Method not found', '1'),
+  },
   {
     name: 'rpc call with invalid JSON',
     request: '{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]',
     response: E(-32700, 'Parse error'),
     invalidJson: true,
   },
-  { name: 'rpc call with invalid Request object', request: '{"jsonrpc": "2.0", "method": 1, "params": "bar"}', response: E(-32600, 'Invalid Request') },
+  {
+    name: 'rpc call with invalid Request object',
+    request: '{"jsonrpc": "2.0", "method": 1, "params": "bar"}',
+    response: E(-32600, 'Invalid Request'),
+  },
   {
     name: 'rpc call Batch, invalid JSON',
     request: '[\n  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},\n  {"jsonrpc": "2.0", "method"\n]',
@@ -52,7 +60,11 @@ export const SPEC_EXAMPLES: SpecExample[] = [
   },
   { name: 'rpc call with an empty Array', request: '[]', response: E(-32600, 'Invalid Request') },
   { name: 'rpc call with an invalid Batch (but not empty)', request: '[1]', response: [E(-32600, 'Invalid Request')] },
-  { name: 'rpc call with invalid Batch', request: '[1,2,3]', response: [E(-32600, 'Invalid Request'), E(-32600, 'Invalid Request'), E(-32600, 'Invalid Request')] },
+  {
+    name: 'rpc call with invalid Batch',
+    request: '[1,2,3]',
+    response: [E(-32600, 'Invalid Request'), E(-32600, 'Invalid Request'), E(-32600, 'Invalid Request')],
+  },
   {
     name: 'rpc call Batch',
     request: `[

@@ -24,7 +24,9 @@ describe('server: the root watcher (chokidar)', function () {
       roots: [root],
       ignored: (p) => p.split(path.sep).includes('node_modules'),
       usePolling: false,
-      onBatch: async (paths) => { batches.push(paths); },
+      onBatch: async (paths) => {
+        batches.push(paths);
+      },
       onStatus: (status) => statuses.push(status),
       ...extra,
     });
@@ -54,10 +56,18 @@ describe('server: the root watcher (chokidar)', function () {
     fs.writeFileSync(path.join(root, 'node_modules', 'dep.png'), 'dep');
     fs.writeFileSync(path.join(root, 'img', 'new.png'), 'new');
     fs.writeFileSync(path.join(root, 'img', 'old.png'), 'changed');
-    await waitFor('the addition and the change', () => seen().has(path.join(root, 'img', 'new.png')) && seen().has(path.join(root, 'img', 'old.png')));
+    await waitFor(
+      'the addition and the change',
+      () => seen().has(path.join(root, 'img', 'new.png')) && seen().has(path.join(root, 'img', 'old.png')),
+    );
     fs.rmSync(path.join(root, 'img', 'new.png'));
     const before = batches.length;
-    await waitFor('the removal', () => batches.slice(before).flat().includes(path.join(root, 'img', 'new.png')));
+    await waitFor('the removal', () =>
+      batches
+        .slice(before)
+        .flat()
+        .includes(path.join(root, 'img', 'new.png')),
+    );
     await w.settled();
     assert.ok(![...seen()].some((p) => p.includes('node_modules')), `ignored paths reported: ${[...seen()].join(', ')}`);
     for (const p of seen()) assert.ok(path.isAbsolute(p), p);
@@ -89,7 +99,10 @@ describe('server: the root watcher (chokidar)', function () {
     const w = await start({ debounceMs: 10_000, maxWaitMs: 10_000 });
     fs.writeFileSync(path.join(root, 'img', 'pending.png'), 'x');
     // chokidar must have seen the file before settled() can hand it over; the debounce keeps it pending.
-    await waitFor('chokidar to see the file', async () => { await w.settled(); return seen().has(path.join(root, 'img', 'pending.png')); });
+    await waitFor('chokidar to see the file', async () => {
+      await w.settled();
+      return seen().has(path.join(root, 'img', 'pending.png'));
+    });
     await w.close();
     assert.deepEqual(w.status, { mode: 'off' });
     const after = batches.length;

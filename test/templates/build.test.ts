@@ -18,11 +18,31 @@ import { EXAMPLES, filesUnder } from './files';
 
 const ELEVENTY = path.resolve(__dirname, '../../../node_modules/.bin/eleventy');
 
-interface Generator { site: string; host: string; basePath: string; build(src: string, out: string): ReturnType<typeof spawnSync> }
+interface Generator {
+  site: string;
+  host: string;
+  basePath: string;
+  build(src: string, out: string): ReturnType<typeof spawnSync>;
+}
 const GENERATORS: Generator[] = [
-  { site: 'hugo-site', host: 'ville.example.org', basePath: '', build: (src, out) => spawnSync('hugo', ['--quiet', '-d', out], { cwd: src, encoding: 'utf8', timeout: 120_000 }) },
-  { site: 'jekyll-site', host: 'ville.example.org', basePath: '/ville', build: (src, out) => spawnSync('jekyll', ['build', '--quiet', '-d', out], { cwd: src, encoding: 'utf8', timeout: 120_000 }) },
-  { site: 'eleventy-site', host: 'ville.example.org', basePath: '', build: (src, out) => spawnSync(ELEVENTY, ['--quiet', `--output=${out}`], { cwd: src, encoding: 'utf8', timeout: 120_000 }) },
+  {
+    site: 'hugo-site',
+    host: 'ville.example.org',
+    basePath: '',
+    build: (src, out) => spawnSync('hugo', ['--quiet', '-d', out], { cwd: src, encoding: 'utf8', timeout: 120_000 }),
+  },
+  {
+    site: 'jekyll-site',
+    host: 'ville.example.org',
+    basePath: '/ville',
+    build: (src, out) => spawnSync('jekyll', ['build', '--quiet', '-d', out], { cwd: src, encoding: 'utf8', timeout: 120_000 }),
+  },
+  {
+    site: 'eleventy-site',
+    host: 'ville.example.org',
+    basePath: '',
+    build: (src, out) => spawnSync(ELEVENTY, ['--quiet', `--output=${out}`], { cwd: src, encoding: 'utf8', timeout: 120_000 }),
+  },
 ];
 
 function imagesOf(dir: string): string[] {
@@ -79,7 +99,11 @@ describe('templates: the example sites built by their generators, before and aft
       // A template prints a value with no literal part (a function's or variable's result, run-time data): it may
       // name any image of the theme, so none is deleted, and the plan names the expression (literalLessMayName).
       assert.deepEqual(imagesAfter, imagesBefore, apply.stdout);
-      assert.match(apply.stdout, /kept, a template may name it: .* \(may name any image under .*ville: a value known only at run time/, apply.stdout);
+      assert.match(
+        apply.stdout,
+        /kept, a template may name it: .* \(may name any image under .*ville: a value known only at run time/,
+        apply.stdout,
+      );
       for (const m of known.mentionedOnly) assert.ok(imagesAfter.includes(m), `${m} is named by a template and was deleted`);
       let count = 0;
       for (const rel of filesUnder(src).filter((f) => !f.startsWith('.doublon/'))) {
@@ -87,7 +111,10 @@ describe('templates: the example sites built by their generators, before and aft
         if (!languageOf(file) || rel === 'doublon.config.json') continue;
         for (const r of extractReferences(file, fs.readFileSync(file, 'utf8'), { resolve: { roots: [src], webRoots: [] } }).references) {
           count++;
-          assert.ok(resolveReference(file, r.value, { roots: [src], webRoots: [], kind: r.kind }), `${rel}:${r.range.start.line + 1}: ${r.text} no longer resolves`);
+          assert.ok(
+            resolveReference(file, r.value, { roots: [src], webRoots: [], kind: r.kind }),
+            `${rel}:${r.range.start.line + 1}: ${r.text} no longer resolves`,
+          );
         }
       }
       assert.equal(count, known.references.length);

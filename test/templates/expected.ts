@@ -4,8 +4,19 @@
  * and the file it names. The character is found in the line by the test itself (the nth occurrence of
  * the text, n = occurrence, default 1), independently of the extractor.
  */
-export interface KnownReference { file: string; line: number; text: string; kind: string; target: string; occurrence?: number }
-export interface KnownMention { file: string; line: number; pattern?: string }
+export interface KnownReference {
+  file: string;
+  line: number;
+  text: string;
+  kind: string;
+  target: string;
+  occurrence?: number;
+}
+export interface KnownMention {
+  file: string;
+  line: number;
+  pattern?: string;
+}
 
 export interface ExampleSite {
   name: string;
@@ -15,8 +26,14 @@ export interface ExampleSite {
   mentionedOnly: string[];
 }
 
-const ref = (file: string, line: number, kind: string, text: string, target: string, occurrence?: number): KnownReference =>
-  ({ file, line, kind, text, target, ...(occurrence ? { occurrence } : {}) });
+const ref = (file: string, line: number, kind: string, text: string, target: string, occurrence?: number): KnownReference => ({
+  file,
+  line,
+  kind,
+  text,
+  target,
+  ...(occurrence ? { occurrence } : {}),
+});
 
 export const EXAMPLE_SITES: ExampleSite[] = [
   {

@@ -8,7 +8,9 @@ import { EXAMPLES } from './files';
 
 /** The mentions of one example file that carry no literal part. */
 function literalLess(file: string) {
-  const found = extractReferences(file, fs.readFileSync(file, 'utf8'), { resolve: { roots: [EXAMPLES], webRoots: [] } }).mentions.filter((m) => m.pattern === undefined);
+  const found = extractReferences(file, fs.readFileSync(file, 'utf8'), { resolve: { roots: [EXAMPLES], webRoots: [] } }).mentions.filter(
+    (m) => m.pattern === undefined,
+  );
   assert.ok(found.length > 0, `${file} has no mention without a literal`);
   return found.map((m) => ({ ...m, source: file }));
 }
@@ -34,9 +36,16 @@ describe('templates: a mention with no literal part (`{{ .Params.image }}`, `<?p
       const mention = literalLess(path.join(root, file))[0];
       assert.equal(runtimeScopeOf(mention.source), path.join(root, 'ville'));
       assert.equal(sourceMentionMayName(mention, path.join(root, image)), true, `${site}: ${image}`);
-      assert.equal(sourceMentionMayName(mention, path.join(EXAMPLES, 'hugo-site/static/img/digit-150.png')), false, `${site}: an image of another site`);
+      assert.equal(
+        sourceMentionMayName(mention, path.join(EXAMPLES, 'hugo-site/static/img/digit-150.png')),
+        false,
+        `${site}: an image of another site`,
+      );
       // The plan shows what it may name after "may name".
-      assert.match(describeScope(mention).pattern ?? '', new RegExp(`^any image under ${path.join(root, 'ville').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a value known only at run time`));
+      assert.match(
+        describeScope(mention).pattern ?? '',
+        new RegExp(`^any image under ${path.join(root, 'ville').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a value known only at run time`),
+      );
     }
   });
 

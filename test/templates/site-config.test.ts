@@ -32,10 +32,22 @@ describe('templates: a changed site configuration re-resolves the references', f
   this.timeout(60_000);
 
   it('names the configuration files of each generator, and nothing else', () => {
-    for (const p of ['/s/_config.yml', '/s/hugo.toml', '/s/config.toml', '/s/.eleventy.js', '/s/eleventy.config.mjs', '/t/city.info.yml', '/t/city.libraries.yml', '/wp/style.css', '/app/config/application.rb', '/s/themes/ananke']) {
+    for (const p of [
+      '/s/_config.yml',
+      '/s/hugo.toml',
+      '/s/config.toml',
+      '/s/.eleventy.js',
+      '/s/eleventy.config.mjs',
+      '/t/city.info.yml',
+      '/t/city.libraries.yml',
+      '/wp/style.css',
+      '/app/config/application.rb',
+      '/s/themes/ananke',
+    ]) {
       assert.ok(isSiteConfig(p), p);
     }
-    for (const p of ['/s/index.html', '/s/img/logo.png', '/s/_data/menu.yml', '/s/css/site.css', '/s/themes/ananke/layouts/index.html']) assert.ok(!isSiteConfig(p), p);
+    for (const p of ['/s/index.html', '/s/img/logo.png', '/s/_data/menu.yml', '/s/css/site.css', '/s/themes/ananke/layouts/index.html'])
+      assert.ok(!isSiteConfig(p), p);
   });
 
   for (const mode of ['native', 'polling'] as const) {
@@ -44,13 +56,18 @@ describe('templates: a changed site configuration re-resolves the references', f
       forgetSites();
       const root = path.join(dir.path, 'site');
       const { page, underBase, literal } = await writeJekyllSite(root, '/blog');
-      const service = DoublonService.open(loadConfig({ cwd: root, roots: ['.'], indexDir: path.join(dir.path, 'index') }), { usePolling: mode === 'polling' });
+      const service = DoublonService.open(loadConfig({ cwd: root, roots: ['.'], indexDir: path.join(dir.path, 'index') }), {
+        usePolling: mode === 'polling',
+      });
       try {
         await service.start();
         await service.settled();
         const targetOf = () => service.refs.getSource(page)?.references[0]?.target;
         assert.equal(targetOf(), underBase);
-        assert.deepEqual(service.referencesTo(underBase).map((r) => r.source), [page]);
+        assert.deepEqual(
+          service.referencesTo(underBase).map((r) => r.source),
+          [page],
+        );
 
         fs.writeFileSync(path.join(root, '_config.yml'), 'title: City\nbaseurl: ""\n');
         await waitFor('the reference to follow the new baseurl', async () => {
@@ -58,7 +75,10 @@ describe('templates: a changed site configuration re-resolves the references', f
           return targetOf() === literal;
         });
         assert.deepEqual(service.referencesTo(underBase), []);
-        assert.deepEqual(service.referencesTo(literal).map((r) => r.source), [page]);
+        assert.deepEqual(
+          service.referencesTo(literal).map((r) => r.source),
+          [page],
+        );
         // The page itself did not change: only its site's rules did.
         assert.equal(fs.readFileSync(page, 'utf8').includes('/blog/img/logo.png'), true);
       } finally {

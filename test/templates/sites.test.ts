@@ -36,7 +36,16 @@ describe('templates: every known reference of the example sites, at its exact ra
           const target = resolveReference(file, r.value, { ...resolve, kind: r.kind });
           assert.equal(r.range.end.line, r.range.start.line);
           assert.equal(r.range.end.character - r.range.start.character, r.text.length);
-          found.push(key({ file: rel, line: r.range.start.line + 1, character: r.range.start.character, kind: r.kind, text: r.text, target: target ? path.relative(root, target).split(path.sep).join('/') : '(none)' }));
+          found.push(
+            key({
+              file: rel,
+              line: r.range.start.line + 1,
+              character: r.range.start.character,
+              kind: r.kind,
+              text: r.text,
+              target: target ? path.relative(root, target).split(path.sep).join('/') : '(none)',
+            }),
+          );
         }
         for (const m of result.mentions) mentions.push(`${rel}:${m.range.start.line + 1} ${m.pattern ?? '-'}`);
       }

@@ -19,12 +19,15 @@ import { runCli } from '../helpers/cli';
 function drawing(seed: number, size: number): Promise<Buffer> {
   let shapes = '';
   let x = seed * 7919;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 12; i++) {
     shapes += `<rect x="${Math.floor(rnd() * 80)}" y="${Math.floor(rnd() * 80)}" width="${10 + Math.floor(rnd() * 40)}" height="${10 + Math.floor(rnd() * 40)}" fill="hsl(${Math.floor(rnd() * 360)},70%,${30 + Math.floor(rnd() * 40)}%)"/>`;
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100"><rect width="100" height="100" fill="#fff"/>${shapes}</svg>`;
-  return sharp(Buffer.from(svg), { density: 72 * size / 100 }).resize(size, size).png().toBuffer();
+  return sharp(Buffer.from(svg), { density: (72 * size) / 100 })
+    .resize(size, size)
+    .png()
+    .toBuffer();
 }
 
 describe('templates: variants by convention and web-safe canonicals', function () {
@@ -44,13 +47,30 @@ describe('templates: variants by convention and web-safe canonicals', function (
     assert.equal(conventionVariant('/s/favicon-16x16.png', '/s/favicon-32x32.png', false), undefined, 'icons of one size: copies');
     const index = new VariantIndex([{ paths: ['/s/a.png', '/s/b.png'], reason: 'image-set()' }]);
     assert.equal(index.reason({ path: '/s/a.png', sha256: '1' }, { path: '/s/b.png', sha256: '2' }), 'referenced together in image-set()');
-    assert.equal(index.reason({ path: '/s/a.png', sha256: '1' }, { path: '/s/b.png', sha256: '1' }), undefined, 'the same bytes: a duplicate');
+    assert.equal(
+      index.reason({ path: '/s/a.png', sha256: '1' }, { path: '/s/b.png', sha256: '1' }),
+      undefined,
+      'the same bytes: a duplicate',
+    );
     assert.equal(index.reason({ path: '/s/a.png' }, { path: '/s/c.png' }), undefined);
-    assert.equal(index.reason({ path: '/s/logo.png', sha256: '1' }, { path: '/s/logo@2x.png', sha256: '1' }), undefined, 'a @2x name on a copy of the 1x: a duplicate');
+    assert.equal(
+      index.reason({ path: '/s/logo.png', sha256: '1' }, { path: '/s/logo@2x.png', sha256: '1' }),
+      undefined,
+      'a @2x name on a copy of the 1x: a duplicate',
+    );
   });
 
   it('a TIFF, PSD or HEIC is never the canonical, even the largest or pinned one; the rule says web-safe', () => {
-    const c = (p: string, width: number): CanonicalCandidate => ({ path: p, relativePath: p.slice(1), bytes: width * 10, width, height: width, lossless: true, mtimeMs: 0, references: 0 });
+    const c = (p: string, width: number): CanonicalCandidate => ({
+      path: p,
+      relativePath: p.slice(1),
+      bytes: width * 10,
+      width,
+      height: width,
+      lossless: true,
+      mtimeMs: 0,
+      references: 0,
+    });
     const chooser = new CanonicalChooser(['highest-resolution', 'smallest-file'], (p) => (p.endsWith('.tiff') ? 2 : 0));
     for (const ext of ['tiff', 'psd', 'heic']) {
       const choice = chooser.choose([c(`/scan.${ext}`, 4000), c('/web.png', 800)]);
@@ -82,19 +102,38 @@ describe('templates: variants by convention and web-safe canonicals', function (
       const photo = await drawing(5, 120);
       write('img/photo.png', photo);
       write('scans/photo.tiff', await sharp(photo).resize(240).tiff().toBuffer());
-      write('index.html', `<!doctype html><html><head>
+      write(
+        'index.html',
+        `<!doctype html><html><head>
 <link rel="icon" sizes="16x16" href="favicon-16x16.png"><link rel="icon" sizes="32x32" href="favicon-32x32.png">
 <link rel="manifest" href="site.webmanifest"><link rel="stylesheet" href="css/site.css"></head>
 <body><img src="img/logo.png" alt="">
 <img src="img/blue-big.png" alt=""><img src="img/blue-big.png" alt="again">
-<img src="scans/photo.tiff" alt=""></body></html>\n`);
-      write('site.webmanifest', JSON.stringify({ name: 'Ville', icons: [{ src: 'icons/icon-192.png', sizes: '192x192' }, { src: 'icons/icon-512.png', sizes: '512x512' }] }, null, 2));
-      write('css/site.css', `.sprite { background: url(../img/blue.png) no-repeat; }
+<img src="scans/photo.tiff" alt=""></body></html>\n`,
+      );
+      write(
+        'site.webmanifest',
+        JSON.stringify(
+          {
+            name: 'Ville',
+            icons: [
+              { src: 'icons/icon-192.png', sizes: '192x192' },
+              { src: 'icons/icon-512.png', sizes: '512x512' },
+            ],
+          },
+          null,
+          2,
+        ),
+      );
+      write(
+        'css/site.css',
+        `.sprite { background: url(../img/blue.png) no-repeat; }
 .logo { background-image: url(../img/logo.png); }
 @media (-webkit-min-device-pixel-ratio: 2), (min-resolution: 192dpi) {
   .logo { background-image: url(../img/logo@2x.png); background-size: 64px 64px; }
 }
-`);
+`,
+      );
       write('doublon.config.json', JSON.stringify({ roots: ['.'] }));
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -105,12 +144,22 @@ describe('templates: variants by convention and web-safe canonicals', function (
       const report = JSON.parse(scan.stdout) as ScanReport;
       const groupOf = (p: string) => report.groups.find((g) => g.members.some((m) => m.path === p));
       const memberOf = (p: string) => groupOf(p)?.members.find((m) => m.path === p);
-      for (const [a, b] of [['img/logo.png', 'img/logo@2x.png'], ['favicon-16x16.png', 'favicon-32x32.png'], ['icons/icon-192.png', 'icons/icon-512.png']]) {
+      for (const [a, b] of [
+        ['img/logo.png', 'img/logo@2x.png'],
+        ['favicon-16x16.png', 'favicon-32x32.png'],
+        ['icons/icon-192.png', 'icons/icon-512.png'],
+      ]) {
         const g = groupOf(a);
         assert.ok(g, `${a} is in a group`);
-        assert.ok(g.members.some((m) => m.path === b), `${a} and ${b} are in one group (variants stay visible)`);
+        assert.ok(
+          g.members.some((m) => m.path === b),
+          `${a} and ${b} are in one group (variants stay visible)`,
+        );
         const nonCanonical = g.members.slice(1);
-        assert.ok(nonCanonical.every((m) => m.variant), `${JSON.stringify(nonCanonical)} marked as variants`);
+        assert.ok(
+          nonCanonical.every((m) => m.variant),
+          `${JSON.stringify(nonCanonical)} marked as variants`,
+        );
       }
       assert.match(memberOf('favicon-16x16.png')?.variant ?? memberOf('favicon-32x32.png')?.variant ?? '', /icon/);
       const photo = groupOf('img/photo.png');
@@ -121,20 +170,37 @@ describe('templates: variants by convention and web-safe canonicals', function (
       // What `check` fails on (the same function whether the groups come from this process or a daemon).
       const findings = findingsOf(report.groups, ['exact', 'pixel', 'near']).map((f) => f.member.path);
       assert.ok(findings.includes('img/blue.png') || findings.includes('img/blue-big.png'), 'the near duplicate does fail the check');
-      for (const v of ['img/logo@2x.png', 'img/logo.png', 'favicon-16x16.png', 'favicon-32x32.png', 'icons/icon-192.png', 'icons/icon-512.png']) {
+      for (const v of [
+        'img/logo@2x.png',
+        'img/logo.png',
+        'favicon-16x16.png',
+        'favicon-32x32.png',
+        'icons/icon-192.png',
+        'icons/icon-512.png',
+      ]) {
         assert.ok(!findings.includes(v), `${v} is a variant: not a finding`);
       }
 
       const plan = await runCli(dir, 'replace', '--class', 'exact,pixel,near', '--delete', '--json');
       assert.equal(plan.code, 0, plan.stderr);
-      const p = JSON.parse(plan.stdout).plan as { files: Array<{ path: string; edits: Array<{ oldText: string; newText: string }> }>; removals: Array<{ path: string }>; skipped: Array<{ code: string; reason: string }> };
+      const p = JSON.parse(plan.stdout).plan as {
+        files: Array<{ path: string; edits: Array<{ oldText: string; newText: string }> }>;
+        removals: Array<{ path: string }>;
+        skipped: Array<{ code: string; reason: string }>;
+      };
       const edits = p.files.flatMap((f) => f.edits.map((e) => `${path.relative(dir, f.path)}: ${e.oldText} -> ${e.newText}`));
       assert.ok(!edits.some((e) => /logo|favicon|icon-/.test(e)), edits.join('\n'));
       assert.ok(!p.removals.some((r) => /logo|favicon|icon-/.test(r.path)), 'no variant removed');
       assert.ok(!edits.some((e) => e.startsWith('css/site.css') && e.includes('blue')), 'the sprite is not pointed at a larger image');
-      assert.ok(p.skipped.some((s) => s.code === 'pixel-size' && /css\/site\.css:1/.test(s.reason)), JSON.stringify(p.skipped, null, 1));
+      assert.ok(
+        p.skipped.some((s) => s.code === 'pixel-size' && /css\/site\.css:1/.test(s.reason)),
+        JSON.stringify(p.skipped, null, 1),
+      );
       assert.ok(p.skipped.some((s) => s.code === 'variant' && /logo/.test(s.reason)));
-      assert.ok(edits.some((e) => e === 'index.html: scans/photo.tiff -> img/photo.png'), `the page is pointed at the PNG:\n${edits.join('\n')}`);
+      assert.ok(
+        edits.some((e) => e === 'index.html: scans/photo.tiff -> img/photo.png'),
+        `the page is pointed at the PNG:\n${edits.join('\n')}`,
+      );
     });
   });
 });

@@ -18,8 +18,11 @@ describe('Doublon language features (extension host)', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     // news/index.html references img/tour-eiffel.jpg, an exact copy of assets/shared/photos/eiffel-tower.jpg.
-    diagnostic = await waitFor('the doublon diagnostic on img/tour-eiffel.jpg', () =>
-      vscode.languages.getDiagnostics(uri).find((d) => d.source === 'doublon' && document.getText(d.range) === 'img/tour-eiffel.jpg'), 90_000);
+    diagnostic = await waitFor(
+      'the doublon diagnostic on img/tour-eiffel.jpg',
+      () => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'doublon' && document.getText(d.range) === 'img/tour-eiffel.jpg'),
+      90_000,
+    );
   });
 
   it('publishes a warning on the exact path text of a duplicate reference', async () => {
@@ -27,7 +30,12 @@ describe('Doublon language features (extension host)', () => {
     const code = typeof diagnostic.code === 'object' ? diagnostic.code.value : diagnostic.code;
     assert.match(String(code), /^duplicate-(exact|pixel|near)$/);
     assert.match(diagnostic.message, /eiffel-tower\.jpg/);
-    assert.ok(diagnostic.relatedInformation?.some((r) => r.location.uri.fsPath.endsWith(path.join('assets', 'shared', 'photos', 'eiffel-tower.jpg'))), 'related information points at the canonical');
+    assert.ok(
+      diagnostic.relatedInformation?.some((r) =>
+        r.location.uri.fsPath.endsWith(path.join('assets', 'shared', 'photos', 'eiffel-tower.jpg')),
+      ),
+      'related information points at the canonical',
+    );
   });
 
   it('offers the quick fixes: use canonical (preferred), replace everywhere, ignore', async () => {
@@ -39,7 +47,10 @@ describe('Doublon language features (extension host)', () => {
     assert.ok(canonical.edit && canonical.edit.size > 0, 'the preferred fix carries an edit');
     const edits = canonical.edit.get(uri);
     assert.equal(edits[0].newText, '../assets/shared/photos/eiffel-tower.jpg');
-    assert.ok(titles.some((t) => /Ignore/.test(t)), `actions: ${titles.join(' | ')}`);
+    assert.ok(
+      titles.some((t) => /Ignore/.test(t)),
+      `actions: ${titles.join(' | ')}`,
+    );
     // img/logo.png (a copy referenced from several pages) also gets "replace everywhere".
     const document = await vscode.workspace.openTextDocument(uri);
     const logo = vscode.languages.getDiagnostics(uri).find((d) => document.getText(d.range) === 'img/logo.png');
@@ -53,7 +64,12 @@ describe('Doublon language features (extension host)', () => {
   it('offers source.fixAll.doublon for exact and pixel copies', async () => {
     const document = await vscode.workspace.openTextDocument(uri);
     const whole = new vscode.Range(0, 0, document.lineCount, 0);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, whole, 'source.fixAll.doublon');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      whole,
+      'source.fixAll.doublon',
+    );
     const fixAll = actions.find((a) => a.kind?.value === 'source.fixAll.doublon');
     assert.ok(fixAll?.edit, `actions: ${actions.map((a) => `${a.kind?.value}: ${a.title}`).join(' | ')}`);
     const newTexts = fixAll.edit.get(uri).map((e) => e.newText);
@@ -61,7 +77,11 @@ describe('Doublon language features (extension host)', () => {
   });
 
   it('hovers with the dimensions, sizes and class of the duplicate', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, diagnostic.range.start.translate(0, 2));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      diagnostic.range.start.translate(0, 2),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /640\s*[×x]\s*481/);
     assert.match(text, /exact/);
