@@ -4,78 +4,17 @@
  * these do not survive at the images' own resolution. A candidate pair that passed the thumbnail checks is
  * compared again on a detail raster of each content (at most DETAIL_MAX px on the long side, decoded once per
  * content and cached by the caller): both are trimmed to their content (transparent margins, padding of the
- * background colour), brought to the smaller one's size, converted to OKLab (perceptual: a Euclidean step
- * means about as much in every hue) and compared per tile. The largest tile difference decides: a global edit
- * spreads over every tile, a local one concentrates in a few.
+ * background colour), brought to the smaller one's size, converted to CIELAB and compared per tile with a
+ * perceptual colour difference (colour-difference.ts). The largest tile difference decides: a global edit
+ * spreads over every tile, a local one concentrates in a few; the ink colour measures (ink-colour.ts) catch
+ * colour variants of one drawing.
  *
- * `detailDifference` is a pure function of two rasters (worker threads can run it); `decodeDetail` is the
- * only part that reads pixels.
+ * `detailDifference` is a pure function of two rasters (worker threads can run it); `decodeDetail`
+ * (detail-raster.ts) is the only part that reads pixels.
  */
-import sharp from 'sharp';
-import { detectFormat } from './format';
-import { checkSvgBounds } from './svg-bounds';
-import { renderSvg } from './svg-render';
+import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
 import { INK_DELTA, inkColours } from './ink-colour';
-
-/**
- * Long side of the detail raster. 512 keeps the 1x side of most retina screenshots (480 px example pages) at
- * its own resolution, so a 2:1 pair compares pixel for pixel, and text of a 1 000 px screenshot as strokes.
- */
-export const DETAIL_MAX = 512;
-/**
- * Smallest long side an SVG is drawn at for detail: a vector has no resolution of its own, and a 56 px icon
- * drawn at its nominal size leaves a changed glyph (a heart for two lines in a speech bubble) a few pixels
- * wide. Not more: two exports of one drawing differ by a pixel or two at 256 (rounded corners, offsets).
- */
-export const DETAIL_SVG_MIN = 128;
-
-/** A content's pixels at detail resolution: straight (not premultiplied) RGBA, 8 bits, row-major. */
-export interface DetailRaster {
-  width: number;
-  height: number;
-  rgba: Uint8Array;
-  /** Some pixel is not opaque. */
-  transparent: boolean;
-}
-
-/**
- * Decodes bytes to a detail raster: upright, at most DETAIL_MAX on the long side, never enlarged; an SVG is
- * drawn at DETAIL_SVG_MIN on its long side at least, in a child process with a time limit like every SVG
- * render (svg-render.ts).
- */
-export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
-  if (detectFormat(bytes) === 'svg') return decodeSvgDetail(bytes, maxPixels);
-  const { data, info } = await sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
-    .rotate()
-    .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4).slice(), info.width, info.height);
-}
-
-async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
-  checkSvgBounds(bytes);
-  const rendering = await renderSvg(bytes, { target: { longSide: DETAIL_MAX, minLongSide: DETAIL_SVG_MIN }, maxPixels });
-  const raw = rendering.raw;
-  if (!raw || raw.info.channels !== 4) throw new Error('SVG not rendered');
-  return rasterOf(
-    new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.info.width * raw.info.height * 4).slice(),
-    raw.info.width,
-    raw.info.height,
-  );
-}
-
-function rasterOf(rgba: Uint8Array, width: number, height: number): DetailRaster {
-  let transparent = false;
-  for (let i = 3; i < rgba.length; i += 4)
-    if (rgba[i] < 250) {
-      transparent = true;
-      break;
-    }
-  return { width, height, rgba, transparent };
-}
 
 interface Box {
   x0: number;

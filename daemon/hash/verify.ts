@@ -7,7 +7,8 @@
 import type { Fingerprint } from './decode';
 import { compare, isGraphic } from './compare';
 import type { NearThresholds } from './thresholds';
-import { detailDifference, sameDrawing, type DetailRaster } from './detail';
+import { detailDifference, sameDrawing } from './detail';
+import type { DetailRaster } from './detail-raster';
 
 /** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
 export type DetailSource = () => Promise<DetailRaster | undefined>;
