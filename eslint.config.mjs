@@ -80,22 +80,6 @@ export default tseslint.config(
     },
   },
   {
-    // Under 400 lines today, over once `npm run format` wraps what is longer than 140 columns (measured on a
-    // formatted copy: accuracy 536, plan 515, apply 489, decode 454, refs 428, pairs 423, http.test 404, pdq 402).
-    // For the coordinator's format run: split each or give its reason at its top, then delete this block.
-    files: [
-      'bench/accuracy.ts',
-      'bench/refs.ts',
-      'daemon/replace/plan.ts',
-      'daemon/replace/apply.ts',
-      'daemon/hash/decode.ts',
-      'daemon/hash/pdq.ts',
-      'daemon/groups/similarity-graph.ts',
-      'test/server/http.test.ts',
-    ],
-    rules: { 'max-lines': 'off' },
-  },
-  {
     // The .js and .mjs files: no type information for the linter (the dashboard's app.js is type-checked by tsc
     // instead: daemon/dashboard/tsconfig.static.json).
     files: ['**/*.js', '**/*.mjs'],

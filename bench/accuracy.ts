@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- one benchmark program: the corpus's labels, the three hash families compared on them and the report table, run as one process by bench/run.ts. */
 /**
  * Accuracy and throughput benchmark of the hashing library.
  *

@@ -1,4 +1,4 @@
-/* eslint-disable max-lines -- arch-service splits it (issue 13). */
+/* eslint-disable max-lines -- the extension's session: the client, its settings, the status bar and the tree share one lifecycle (activate → dispose). */
 /**
  * The one object that owns the daemon connection: start, stop, restart, and two sets of disposables —
  * `extensionSubscriptions` (live as long as the extension) and `connectionSubscriptions` (dropped with each

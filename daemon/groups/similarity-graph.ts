@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the graph, its incremental candidate search and its snapshot format are one data structure; candidate ranking and verification are already apart. */
 /**
  * The similarity graph over distinct contents: candidates from the Hamming index (every query key of an
  * image within the candidate radius), then the hashing module's verification. Exact copies never get here:

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- every format's decode path and its bounds (pixels, SVG cost, animation, orientation) in one place, so the limits are reviewed together. */
 /**
  * Decoding with sharp, the cheapest way we found (see bench/accuracy.ts and the notes at the end of this
  * file): dimensions from our own header parser (JPEG, PNG) or `metadata()` (others), a bomb check before

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- one algorithm (PDQ: luminance, DCT, quality, dihedral variants) kept whole with the paper's steps, like search/hamming.ts. */
 /**
  * The perceptual hash, PDQ family, in plain JS on a 64×64 luma image (values 0..255, row-major):
  * 16×16 DCT (frequencies 1..16, no DC, as PDQ), median threshold → 256 bits. The 8 dihedral variants

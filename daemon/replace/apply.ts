@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- applying a plan and its journal are one crash-safety contract (order of writes, journal, rollback), reviewed together like index/store.ts. */
 /**
  * applyPlan and undoLast: all-or-nothing application of a plan, with a journal and a trash folder so the last
  * apply can be undone exactly.

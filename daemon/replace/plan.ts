@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- making a plan is one pass over a group whose checks (scope, mentions, variants, libraries, web-safe canonicals) read one shared state; each check's logic lives in its own module and this file orders them. */
 /**
  * makePlan: which references to rewrite and which images to remove, checked against the files as they
  * are now, without changing anything on disk.

@@ -1,4 +1,4 @@
-/* eslint-disable max-lines -- arch-service splits it (issue 13). */
+/* eslint-disable max-lines -- the engine's lifecycle and its one queue, what remains after the split (live-index, group-state, watch-batches, methods, config-edit…): each method here orders work on that queue. */
 /**
  * The live engine behind every transport: its lifecycle and its queue. Index mutations (scans, watcher
  * batches, config edits, replacements) run one at a time on `this.queue`; reads answer from memory at once,

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- one suite over one running daemon whose setup every case shares. */
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
