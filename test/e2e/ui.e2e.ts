@@ -112,9 +112,11 @@ describe('extension in VS Code (UI)', function () {
 
   it('lists the duplicate groups in the Duplicates view and the counts in the status bar', async () => {
     const page = e2e.page;
-    // examples/city-site as the CLI scans it (6 groups, 171 KB: srcset variants reclaim nothing).
+    // examples/city-site as the CLI scans it (7 groups, 171 KB: srcset variants reclaim nothing; reims-320.jpg,
+    // the srcset's half-size copy of the cathedral, is found since this session's verification changes (issue 9), a group
+    // of its own that reclaims nothing).
     const expected = cliCounts();
-    assert.equal(expected.groups, 6);
+    assert.equal(expected.groups, 7);
     const shown = `Doublon: ${expected.groups} · ${expected.bytes}`;
     const label = await waitFor(
       'the status bar to show the counts',
@@ -130,12 +132,12 @@ describe('extension in VS Code (UI)', function () {
     assert.ok(label.startsWith(shown), label);
     timings.workbenchToGroupsMs = Math.round(performance.now() - workbenchAt);
     await runCommand(page, 'Doublon: Show Duplicates');
-    // Room for the six groups: fold the folder pane, then every group.
+    // Room for the groups: fold the folder pane, then every group.
     await page.locator('.pane-header', { hasText: 'city-site' }).first().click();
     await duplicatesPane(page).locator('.pane-header').hover();
     await duplicatesPane(page).locator('.action-label[aria-label^="Collapse All"]').click();
     const groups = duplicatesPane(page).locator('.monaco-list-row[aria-level="1"]');
-    await waitFor('6 groups in the Duplicates view', async () => (await groups.count()) === 6, UI_TIMEOUT);
+    await waitFor(`${expected.groups} groups in the Duplicates view`, async () => (await groups.count()) === expected.groups, UI_TIMEOUT);
     const labels = await groups.evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
     assert.ok(
       labels.some((l) => l.includes('eiffel-tower.jpg')),
