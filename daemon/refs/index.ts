@@ -51,7 +51,7 @@ export type {
   Position,
   UnresolvedMention,
 } from './types';
-export { siteOf, forgetSites, type Site, type Generator } from './sites';
+export { siteOf, forgetSites, isSiteConfigName, type Site, type Generator } from './sites';
 export { mentionMayName, literalLessMayName, runtimeScopeOf } from './mentions';
 export { resolveReference, rewriteReference, libraryUrl, hasImageExtension, isExternal, IMAGE_EXTENSIONS } from './paths';
 export { readSourceFile, DEFAULT_MAX_SOURCE_BYTES } from './read';

@@ -84,11 +84,39 @@ const subdirs = (p: string): string[] => {
 };
 const trimSlashes = (u: string) => '/' + u.replace(/^\/+|\/+$/g, '');
 
+/** The configuration files each generator is detected by (and that change how its paths resolve). */
+const HUGO_CONFIGS = ['hugo.toml', 'hugo.yaml', 'hugo.yml', 'hugo.json'];
+const HUGO_LEGACY_CONFIGS = ['config.toml', 'config.yaml', 'config.yml'];
+const JEKYLL_CONFIGS = ['_config.yml', '_config.yaml'];
+const ELEVENTY_CONFIGS = [
+  '.eleventy.js',
+  '.eleventy.cjs',
+  '.eleventy.mjs',
+  'eleventy.config.js',
+  'eleventy.config.cjs',
+  'eleventy.config.mjs',
+  'eleventy.config.ts',
+];
+/** A WordPress theme's header and a Rails app's config. */
+const THEME_AND_APP_CONFIGS = ['style.css', 'application.rb'];
+
+const SITE_CONFIG_NAMES = new Set([
+  ...HUGO_CONFIGS,
+  ...HUGO_LEGACY_CONFIGS,
+  ...JEKYLL_CONFIGS,
+  ...ELEVENTY_CONFIGS,
+  ...THEME_AND_APP_CONFIGS,
+]);
+
+/** Whether a file's name is one a site's rules are read from: a change to it may move where paths resolve. */
+export function isSiteConfigName(name: string): boolean {
+  return SITE_CONFIG_NAMES.has(name) || name.endsWith('.info.yml') || name.endsWith('.libraries.yml');
+}
+
 function hugo(dir: string): Site | undefined {
-  const configs = ['hugo.toml', 'hugo.yaml', 'hugo.yml', 'hugo.json'];
-  let config = configs.map((c) => path.join(dir, c)).find(isFile);
+  let config = HUGO_CONFIGS.map((c) => path.join(dir, c)).find(isFile);
   if (!config) {
-    const legacy = ['config.toml', 'config.yaml', 'config.yml'].map((c) => path.join(dir, c)).find(isFile);
+    const legacy = HUGO_LEGACY_CONFIGS.map((c) => path.join(dir, c)).find(isFile);
     if (legacy && (isDir(path.join(dir, 'layouts')) || isDir(path.join(dir, 'themes'))) && !isFile(path.join(dir, '_config.yml')))
       config = legacy;
   }
@@ -112,7 +140,7 @@ function hugo(dir: string): Site | undefined {
 }
 
 function jekyll(dir: string): Site | undefined {
-  const config = ['_config.yml', '_config.yaml'].map((c) => path.join(dir, c)).find(isFile);
+  const config = JEKYLL_CONFIGS.map((c) => path.join(dir, c)).find(isFile);
   if (!config) return undefined;
   const text = readHead(config);
   const source = /^source\s*:\s*["']?([^"'\s#]+)/m.exec(text)?.[1];
@@ -126,17 +154,7 @@ function jekyll(dir: string): Site | undefined {
 
 /** Eleventy: input folder and passthrough copies, read from the config's source text (it is code: not run). */
 function eleventy(dir: string): Site | undefined {
-  const config = [
-    '.eleventy.js',
-    '.eleventy.cjs',
-    '.eleventy.mjs',
-    'eleventy.config.js',
-    'eleventy.config.cjs',
-    'eleventy.config.mjs',
-    'eleventy.config.ts',
-  ]
-    .map((c) => path.join(dir, c))
-    .find(isFile);
+  const config = ELEVENTY_CONFIGS.map((c) => path.join(dir, c)).find(isFile);
   if (!config) return undefined;
   const text = readHead(config, 65536);
   const input = /\binput\s*:\s*["'`]([^"'`]+)["'`]/.exec(text)?.[1] ?? '.';

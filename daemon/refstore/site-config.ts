@@ -9,35 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { forgetSites, siteOf, type Site } from '../refs';
+import { forgetSites, isSiteConfigName, siteOf, type Site } from '../refs';
 import type { ReferenceStore } from './store';
 import { indexSource, sourceFolders, type ReferenceUpdateOptions } from './update';
-
-const CONFIG_NAMES = new Set([
-  'hugo.toml',
-  'hugo.yaml',
-  'hugo.yml',
-  'hugo.json',
-  'config.toml',
-  'config.yaml',
-  'config.yml',
-  '_config.yml',
-  '_config.yaml',
-  '.eleventy.js',
-  '.eleventy.cjs',
-  '.eleventy.mjs',
-  'eleventy.config.js',
-  'eleventy.config.cjs',
-  'eleventy.config.mjs',
-  'eleventy.config.ts',
-  'style.css',
-  'application.rb',
-]);
 
 /** Whether a changed path may change a site's rules: a configuration file, or a folder appearing in or leaving Hugo's `themes/`. */
 export function isSiteConfig(p: string): boolean {
   const name = path.basename(p);
-  if (CONFIG_NAMES.has(name) || name.endsWith('.info.yml') || name.endsWith('.libraries.yml')) return true;
+  if (isSiteConfigName(name)) return true;
   return path.basename(path.dirname(p)) === 'themes';
 }
 
