@@ -6,17 +6,9 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import {
-  compare,
-  decodeDetail,
-  DEFAULT_MAX_PIXELS,
-  DEFAULT_NEAR_THRESHOLDS,
-  detailAgrees,
-  fingerprint,
-  needsDetail,
-  verifyPair,
-} from '../../daemon/hash';
+import { DEFAULT_NEAR_THRESHOLDS, fingerprint, needsDetail } from '../../daemon/hash';
 import { photoPixels } from '../fixtures/images';
+import { verdict } from './verdict';
 
 const T = DEFAULT_NEAR_THRESHOLDS;
 
@@ -70,28 +62,6 @@ async function dashboard(figure: string, width = 480): Promise<Buffer> {
     .composite([{ input: panel }])
     .png()
     .toBuffer();
-}
-
-interface Verdict {
-  cheap: number | undefined;
-  detail: boolean;
-  verified: number | undefined;
-}
-
-async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
-  const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(b)]);
-  const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
-  return {
-    cheap: compare(fa, fb, T),
-    detail: detailAgrees(ra, rb),
-    verified: await verifyPair(
-      fa,
-      fb,
-      T,
-      async () => ra,
-      async () => rb,
-    ),
-  };
 }
 
 async function assertApart(a: Buffer, b: Buffer, what: string): Promise<void> {

@@ -5,17 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import {
-  compare,
-  decodeDetail,
-  DEFAULT_MAX_PIXELS,
-  DEFAULT_NEAR_THRESHOLDS,
-  detailAgrees,
-  fingerprint,
-  verifyPair,
-} from '../../daemon/hash';
-
-const T = DEFAULT_NEAR_THRESHOLDS;
+import { verdict } from './verdict';
 
 /** A "close" cross drawn with one stroke colour (as icon sets ship one file per colour). */
 function closeIcon(colour: string, size = 15): Buffer {
@@ -42,28 +32,6 @@ async function png(svg: Buffer): Promise<Buffer> {
   return sharp(svg).png().toBuffer();
 }
 
-interface Checked {
-  cheap: number | undefined;
-  detail: boolean;
-  verified: number | undefined;
-}
-
-async function check(a: Buffer, b: Buffer): Promise<Checked> {
-  const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(b)]);
-  const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
-  return {
-    cheap: compare(fa, fb, T),
-    detail: detailAgrees(ra, rb),
-    verified: await verifyPair(
-      fa,
-      fb,
-      T,
-      async () => ra,
-      async () => rb,
-    ),
-  };
-}
-
 describe('detail verification of graphics', function () {
   this.timeout(30_000);
 
@@ -72,7 +40,7 @@ describe('detail verification of graphics', function () {
       [closeIcon('#73B3E7'), closeIcon('#357AB2')],
       [await png(closeIcon('#73B3E7', 30)), await png(closeIcon('#357AB2', 30))],
     ]) {
-      const r = await check(a, b);
+      const r = await verdict(a, b);
       assert.ok(r.cheap !== undefined && r.cheap > 0.95, `the thumbnails agree (${r.cheap})`);
       assert.equal(r.detail, false);
       assert.equal(r.verified, undefined);
@@ -80,13 +48,13 @@ describe('detail verification of graphics', function () {
   });
 
   it('tells one layout with two different words apart', async () => {
-    const r = await check(await png(titleCard('Chapter one')), await png(titleCard('Chapter two')));
+    const r = await verdict(await png(titleCard('Chapter one')), await png(titleCard('Chapter two')));
     assert.equal(r.detail, false);
     assert.equal(r.verified, undefined);
   });
 
   it('tells one diagram with labels in two languages apart', async () => {
-    const r = await check(await png(diagram('Client', 'Server')), await png(diagram('Kunde', 'Dienst')));
+    const r = await verdict(await png(diagram('Client', 'Server')), await png(diagram('Kunde', 'Dienst')));
     assert.equal(r.detail, false);
     assert.equal(r.verified, undefined);
   });
@@ -99,7 +67,7 @@ describe('detail verification of graphics', function () {
       ['SVG and its PNG export', closeIcon('#357AB2', 30), await png(closeIcon('#357AB2', 30))],
     ];
     for (const [name, a, b] of pairs) {
-      const r = await check(a, b);
+      const r = await verdict(a, b);
       assert.equal(r.detail, true, name);
       assert.ok(r.verified !== undefined, name);
       assert.equal(r.verified, r.cheap, `${name}: the detail check only vetoes; the similarity shown is the measured one`);

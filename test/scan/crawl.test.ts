@@ -26,6 +26,18 @@ const rel = (root: string, files: Array<{ path: string }> | string[]): string[] 
     )
     .sort();
 
+/** The images of the fixture tree the crawl indexes: what the globs, the .gitignore files and the index folder leave. */
+const INDEXED_IMAGES = [
+  'a.png',
+  'b.JPG',
+  'img/c.webp',
+  'img/d.svg',
+  'keep/build/g.png',
+  'nested/deeper/l.log.png',
+  'nested/deeper/m.png',
+  'nested/j.png',
+];
+
 describe('scan: crawl', () => {
   let dir: ReturnType<typeof tempDir>;
   let root: string;
@@ -70,16 +82,7 @@ describe('scan: crawl', () => {
 
   it('lists images and sources apart, pruned by the globs, the .gitignore files and the index folder', async () => {
     const result = await crawl(options);
-    assert.deepEqual(rel(root, result.files), [
-      'a.png',
-      'b.JPG',
-      'img/c.webp',
-      'img/d.svg',
-      'keep/build/g.png',
-      'nested/deeper/l.log.png',
-      'nested/deeper/m.png',
-      'nested/j.png',
-    ]);
+    assert.deepEqual(rel(root, result.files), INDEXED_IMAGES);
     assert.deepEqual(rel(root, result.sources), ['index.html', 'style.css']);
     assert.deepEqual(result.errors, []);
     const stat = fs.statSync(path.join(root, 'a.png'));
@@ -155,16 +158,7 @@ describe('scan: crawl', () => {
       badName = false; // a file system that refuses such names
     }
     const result = await crawl(options);
-    assert.deepEqual(rel(root, result.files), [
-      'a.png',
-      'b.JPG',
-      'img/c.webp',
-      'img/d.svg',
-      'keep/build/g.png',
-      'nested/deeper/l.log.png',
-      'nested/deeper/m.png',
-      'nested/j.png',
-    ]);
+    assert.deepEqual(rel(root, result.files), INDEXED_IMAGES);
     if (badName) {
       assert.deepEqual(
         result.errors.map((e) => [path.relative(root, e.path), e.message]),

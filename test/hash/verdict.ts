@@ -1,0 +1,33 @@
+/** What each stage of verification says of two images' bytes: the thumbnail comparison, the detail check, and verifyPair. */
+import {
+  compare,
+  decodeDetail,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_NEAR_THRESHOLDS,
+  detailAgrees,
+  fingerprint,
+  verifyPair,
+} from '../../daemon/hash';
+
+export interface Verdict {
+  cheap: number | undefined;
+  detail: boolean;
+  verified: number | undefined;
+}
+
+export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
+  const T = DEFAULT_NEAR_THRESHOLDS;
+  const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(b)]);
+  const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
+  return {
+    cheap: compare(fa, fb, T),
+    detail: detailAgrees(ra, rb),
+    verified: await verifyPair(
+      fa,
+      fb,
+      T,
+      async () => ra,
+      async () => rb,
+    ),
+  };
+}
