@@ -8,12 +8,13 @@
  * Sets: (a) the photo benchmark corpus (bench/corpus.ts: ../shared/corpus or DOUBLON_CORPUS, plus the
  * transformed copies); (b) SVG icons of one family — the first N regular files of one folder of an icon
  * theme (.ci/install-bench.sh installs Debian's papirus-icon-theme) — at 250, 500, 1 000, 2 000, with the
- * growth per doubling; (c) the similarity stage alone on simulated fingerprints (random keys on real
- * thumbnails, every 10th a near copy of an earlier one): a full build at 10⁴, and the cost of a newcomer
- * on graphs of 5·10⁴ to 10⁶ restored from a snapshot, hence a 10⁵ build and the growth exponent.
+ * growth per doubling; (c) the similarity stage alone on simulated fingerprints, against hashing and the naive
+ * decode measured in the same process (bench/similarity-stage.ts; `--baseline OUT` measures another build's
+ * similarity graph in the same run).
  *
  *   node out/bench/scan-e2e.js [--sets photos,icons,similarity] [--rounds 2] [--bin other/bin/doublon.js]
  *        [--icons /usr/share/icons/Papirus/48x48/apps] [--icon-sizes 250,500,1000,2000] [--million 1000000]
+ *        [--probes 200] [--baseline /tmp/scale-main-out]
  *
  * Targets (issue 9): photo scan ≥ 1.2× the naive throughput; each icon doubling ≤ 2.2×; 2 000 icons in
  * ≤ 2× the naive pass; peak RSS < 300 MB; the similarity stage ≤ 10 % of hashing at 10⁵ images.
@@ -23,11 +24,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import sharp from 'sharp';
-import { DEFAULT_NEAR_THRESHOLDS, fingerprint, indexKeys, type Fingerprint } from '../daemon/hash';
-import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../daemon/groups/similarity-graph';
 import { buildCorpus } from './corpus';
-import { flipBits, randomKey, rng } from './hamming';
+import { similarityStage } from './similarity-stage';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -128,132 +126,6 @@ function iconSet(work: string, from: string, count: number): { dir: string; file
   return { dir, files: names.length };
 }
 
-/** Real fingerprints with random keys: distinct images to the index, real thumbnails to verification. */
-async function simulatedFingerprints(n: number, seed: number): Promise<Fingerprint[]> {
-  const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), {});
-  const real: Fingerprint[] = [];
-  // Opaque photos only: a transparent base would lend its silhouette (shape key) to every image made from it.
-  for (const f of corpus.files.filter((x) => x.transform === undefined && /\.jpe?g$/i.test(x.name)).slice(0, 200)) {
-    try {
-      const fp = await fingerprint(fs.readFileSync(f.path));
-      if (!fp.transparent) real.push(fp);
-    } catch {
-      /* skip */
-    }
-  }
-  const next = rng(seed);
-  const out: Fingerprint[] = [];
-  for (let i = 0; i < n; i++) {
-    const base = real[next() % real.length];
-    const of = i >= 10 && i % 10 === 0 ? out[next() % i] : undefined;
-    const key = (k: Uint8Array | undefined): Uint8Array => (k ? flipBits(k, 10 + (next() % 50), next) : randomKey(next));
-    const hash = key(of?.hash);
-    const crops = new Uint8Array(base.crops.length);
-    for (let k = 0; k < crops.length / 32; k++) crops.set(key(of?.crops.subarray(32 * k, 32 * k + 32)), 32 * k);
-    const variants = new Uint8Array(256);
-    variants.set(hash, 0);
-    for (let d = 1; d < 8; d++) variants.set(randomKey(next), 32 * d);
-    out.push({ ...base, hash, crops, variants });
-  }
-  return out;
-}
-
-interface SimilarityResult {
-  images: number;
-  seconds: number;
-  perImageMs: number;
-  verified: number;
-  candidates: number;
-}
-
-/** A graph of `size` images restored from a snapshot (random index keys: no search, no decoding). */
-function restoredGraph(size: number, keysPerImage: number, options: ConstructorParameters<typeof SimilarityGraph>[0]): SimilarityGraph {
-  const next = rng(size);
-  const nodes: GraphSnapshot['nodes'] = [];
-  for (let i = 0; i < size; i++)
-    nodes.push({ sha256: `m${i}`, keys: Buffer.concat(Array.from({ length: keysPerImage }, () => randomKey(next))) });
-  const graph = SimilarityGraph.restore(
-    {
-      version: SNAPSHOT_VERSION,
-      settings: JSON.stringify(options.thresholds, Object.keys(options.thresholds).sort()),
-      nodes,
-      pairs: [],
-      rejected: [],
-    },
-    options,
-  );
-  if (!graph) throw new Error('snapshot not restored');
-  return graph;
-}
-
-/** The naive sharp pass in this process over real photos, ms per image (the scale hashing is measured on). */
-async function naiveMsPerImage(): Promise<number> {
-  const corpus = await buildCorpus(path.join(os.tmpdir(), 'doublon-bench-corpus'), {});
-  const files = corpus.files
-    .filter((f) => f.transform === undefined)
-    .slice(0, 200)
-    .map((f) => fs.readFileSync(f.path));
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < files.length)
-        await sharp(files[next++])
-          .greyscale()
-          .resize(32, 32)
-          .raw()
-          .toBuffer()
-          .catch(() => undefined);
-    }),
-  );
-  return (performance.now() - started) / files.length;
-}
-
-/**
- * The similarity stage alone. A full build at 10⁴ simulated images (every 10th a near copy, so candidates
- * are verified); then the cost of one newcomer on graphs restored at 5·10⁴ … 10⁶ images. A build adds
- * against an index growing from 0 to N, so its mean per-image cost is that at N/2: a 10⁵ build costs
- * 10⁵ × the cost at 5·10⁴. The growth exponent of a build is 1 + the slope of log(cost) over log(size).
- */
-async function similarityStage(million: number): Promise<Record<string, unknown>> {
-  const options = { thresholds: DEFAULT_NEAR_THRESHOLDS, pixelDigest: async (): Promise<string | undefined> => undefined };
-  const n = 10_000;
-  const fps = await simulatedFingerprints(n, n);
-  const graph = new SimilarityGraph(options);
-  let started = performance.now();
-  for (let i = 0; i < n; i++) await graph.add(`s${i}`, fps[i]);
-  const seconds = (performance.now() - started) / 1000;
-  const full: SimilarityResult = {
-    images: n,
-    seconds,
-    perImageMs: (1000 * seconds) / n,
-    verified: graph.stats.verified,
-    candidates: graph.stats.candidates,
-  };
-  console.log(
-    `similarity stage, full build of ${n} simulated images: ${seconds.toFixed(1)} s (${full.perImageMs.toFixed(3)} ms per image), ${full.verified} verifications`,
-  );
-  const keysPerImage = indexKeys(fps[0]).length;
-  const probes = await simulatedFingerprints(100, 11);
-  const sampled: Array<{ size: number; perImageMs: number }> = [];
-  for (const size of [50_000, 100_000, 500_000, million]) {
-    const restored = restoredGraph(size, keysPerImage, options);
-    started = performance.now();
-    for (let i = 0; i < probes.length; i++) await restored.add(`p${i}`, probes[i]);
-    sampled.push({ size, perImageMs: (performance.now() - started) / probes.length });
-    console.log(`  one newcomer on a graph of ${size}: ${sampled[sampled.length - 1].perImageMs.toFixed(2)} ms`);
-  }
-  const naiveMs = await naiveMsPerImage();
-  const at = (size: number): number => sampled.find((x) => x.size === size)!.perImageMs;
-  const build100k = (100_000 * at(50_000)) / 1000;
-  const slope = Math.log(at(million) / at(100_000)) / Math.log(million / 100_000);
-  const buildMillion = (million * at(million / 2 >= 500_000 ? 500_000 : 100_000)) / 1000;
-  console.log(
-    `SIMILARITY: a 10⁵-image build ≈ ${build100k.toFixed(0)} s = ${((100 * at(50_000)) / naiveMs).toFixed(0)} % of the naive decode of 10⁵ photos (${naiveMs.toFixed(2)} ms each here; target ≤ 10 % of hashing); at ${million}: ≈ ${buildMillion.toFixed(0)} s, growth exponent ≈ ${(1 + slope).toFixed(2)}`,
-  );
-  return { full, sampled, naiveMsPerImage: naiveMs, build100kSeconds: build100k, buildMillionSeconds: buildMillion, exponent: 1 + slope };
-}
-
 async function main(): Promise<void> {
   const sets = new Set(arg('--sets', 'photos,icons,similarity').split(','));
   const rounds = Number(arg('--rounds', '2'));
@@ -297,7 +169,14 @@ async function main(): Promise<void> {
         );
       }
     }
-    if (sets.has('similarity')) results.similarity = await similarityStage(Number(arg('--million', '1000000')));
+    if (sets.has('similarity')) {
+      const baseline = arg('--baseline', '');
+      results.similarity = await similarityStage({
+        million: Number(arg('--million', '1000000')),
+        probes: Number(arg('--probes', '200')),
+        baseline: baseline || undefined,
+      });
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

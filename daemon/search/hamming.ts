@@ -36,7 +36,7 @@
  * 8.5 ms against 13 ms at 10⁶: the cost model below (fitted on an idle machine) overrates MIH there.
  */
 
-import { createScan, MAX_QUERIES, type ScanFunction, type WasmMemory } from './scan-wasm';
+import { checkWords, createScan, MAX_QUERIES, type ScanFunction, type Scanner, type WasmMemory } from './scan-wasm';
 
 const BITS = 256;
 const WORDS = 8;
@@ -44,8 +44,12 @@ const CHUNKS = 16;
 const CHUNK_VALUES = 1 << 16;
 /** Largest slot number a 24-bit posting entry can hold. */
 const MAX_SLOTS = 1 << 24;
-/** WebAssembly memory layout: the queries at 0 (up to 16), scan hits at OUT_OFFSET (2 u32 each), the keys at KEYS_OFFSET. */
-const OUT_OFFSET = 32 * MAX_QUERIES;
+/**
+ * WebAssembly memory layout: the queries at 0 (up to 16), their radii at RADII_OFFSET (u32 each), scan hits
+ * at OUT_OFFSET (2 u32 each), the keys at KEYS_OFFSET.
+ */
+const RADII_OFFSET = 32 * MAX_QUERIES;
+const OUT_OFFSET = RADII_OFFSET + 4 * MAX_QUERIES;
 /** Hits per scan call (keys per call for one query; a k-query call takes SCAN_BLOCK / k keys), so the hits always fit. */
 const SCAN_BLOCK = 1 << 16;
 const KEYS_OFFSET = OUT_OFFSET + SCAN_BLOCK * 8;
@@ -203,8 +207,8 @@ function sortedByComparator(best: ReadonlyMap<number, number>): HammingHit[] {
 export class HammingIndex {
   private readonly memory: WasmMemory;
   private readonly scan: ScanFunction;
-  /** many[k]: the k-query scan. */
-  private readonly many: ScanFunction[];
+  /** The k-query scan for queries of these checkWords. */
+  private readonly many: Scanner['many'];
   private keys = new Uint32Array(0);
   private ids: Int32Array | Float64Array = new Int32Array(0);
   private state = new Uint8Array(0);
@@ -346,28 +350,47 @@ export class HammingIndex {
   }
 
   /**
-   * search() for several queries at once: result[i] equals search(queries[i], radius). At radii where MIH
-   * does not pay (the similarity graph's 80 bits), one pass over the stored keys compares each with up to 16
-   * queries (a WebAssembly kernel with the queries in registers), instead of one full scan per query.
+   * search() for several queries at once: result[i] equals search(queries[i], radius), or with one radius
+   * per query search(queries[i], radius[i]). At radii where MIH does not pay (the similarity graph's 80
+   * bits), one pass over the stored keys compares each with up to 16 queries (a WebAssembly kernel with the
+   * queries in registers), instead of one full scan per query; each query's distance is tested after as few
+   * words as its radius needs (checkWords: 2 of 4 at the graph's variant radius of 32, 3 at 80). With radii
+   * that differ the scan is always used: MIH at the small ones cost more than their share of the pass.
    */
-  searchMany(queries: readonly Uint8Array[], radius: number): HammingHit[][] {
+  searchMany(queries: readonly Uint8Array[], radius: number | readonly number[]): HammingHit[][] {
     return this.searchManyUsing(queries, radius, 'auto');
   }
 
   /** searchMany() with the algorithm forced: 'mih' = per-query MIH, 'brute' = the multi-query scan. */
-  searchManyUsing(queries: readonly Uint8Array[], radius: number, method: 'auto' | 'mih' | 'brute'): HammingHit[][] {
+  searchManyUsing(queries: readonly Uint8Array[], radius: number | readonly number[], method: 'auto' | 'mih' | 'brute'): HammingHit[][] {
     for (const query of queries) checkKey('HammingIndex.searchMany', query);
-    const r = Math.floor(radius);
-    if (!(r >= 0) || queries.length === 0) return queries.map(() => []);
-    const useMih = method === 'mih' || (method === 'auto' && mihPaysMany(r, this.live, queries.length));
-    if (useMih) return queries.map((query) => this.searchUsing(query, r, method === 'mih' ? 'mih' : 'auto'));
+    if (typeof radius !== 'number' && radius.length !== queries.length)
+      throw new RangeError(`HammingIndex.searchMany: ${queries.length} queries but ${radius.length} radii`);
+    const radii = queries.map((_, i) => Math.floor(typeof radius === 'number' ? radius : radius[i]));
+    const searched = radii.flatMap((r, i) => (r >= 0 ? [i] : []));
+    const result: HammingHit[][] = queries.map(() => []);
+    if (searched.length === 0) return result;
+    const r = radii[searched[0]];
+    const oneRadius = searched.every((i) => radii[i] === r);
+    const useMih = method === 'mih' || (method === 'auto' && oneRadius && mihPaysMany(r, this.live, searched.length));
+    if (useMih) {
+      for (const i of searched) result[i] = this.searchUsing(queries[i], radii[i], method === 'mih' ? 'mih' : 'auto');
+      return result;
+    }
     if (method === 'auto' && this.offsets && this.live < MIH_MIN_KEYS / 2) this.dropBase();
-    const best = queries.map(() => new Map<number, number>());
-    for (let first = 0; first < queries.length; first += MAX_QUERIES) {
-      this.scanAllMany(queries.slice(first, first + MAX_QUERIES), r, best, first);
+    const best = searched.map(() => new Map<number, number>());
+    for (let first = 0; first < searched.length; first += MAX_QUERIES) {
+      const batch = searched.slice(first, first + MAX_QUERIES);
+      this.scanAllMany(
+        batch.map((i) => queries[i]),
+        batch.map((i) => Math.min(radii[i], BITS)),
+        best,
+        first,
+      );
     }
     this.lastSearch = { method: 'brute', visited: this.highWater };
-    return best.map(sortedHits);
+    searched.forEach((i, at) => (result[i] = sortedHits(best[at])));
+    return result;
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -579,19 +602,24 @@ export class HammingIndex {
     for (const slot of slots) if (this.state[slot] === STATE_DELTA) this.verify(slot, r, best);
   }
 
-  /** Brute scan of every live slot against k ≤ 16 queries in one pass; hits of query j go to best[first + j]. */
-  private scanAllMany(queries: readonly Uint8Array[], r: number, best: Map<number, number>[], first: number): void {
+  /**
+   * Brute scan of every live slot against k ≤ 16 queries in one pass, query j within radii[j] (≤ 256); hits
+   * of query j go to best[first + j].
+   */
+  private scanAllMany(queries: readonly Uint8Array[], radii: readonly number[], best: Map<number, number>[], first: number): void {
     const k = queries.length;
     const mem = new Uint32Array(this.memory.buffer);
-    for (let j = 0; j < k; j++) toWords(queries[j], mem, j * WORDS);
-    const radius = Math.min(r, BITS);
+    for (let j = 0; j < k; j++) {
+      toWords(queries[j], mem, j * WORDS);
+      mem[RADII_OFFSET / 4 + j] = radii[j];
+    }
     const state = this.state;
     const ids = this.ids;
-    const scan = this.many[k];
+    const scan = this.many(radii.map(checkWords));
     const block = Math.floor(SCAN_BLOCK / k);
     for (let start = 0; start < this.highWater; start += block) {
       const n = Math.min(block, this.highWater - start);
-      const hits = scan(KEYS_OFFSET + start * WORDS * 4, n, 0, radius, OUT_OFFSET);
+      const hits = scan(KEYS_OFFSET + start * WORDS * 4, n, 0, RADII_OFFSET, OUT_OFFSET);
       for (let h = 0, at = OUT_OFFSET / 4; h < hits; h++, at += 2) {
         const s = (mem[at] - KEYS_OFFSET) / (WORDS * 4);
         const st = state[s];

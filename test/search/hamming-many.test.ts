@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { HammingIndex, MIH_MIN_KEYS, mihPaysMany, type HammingHit } from '../../daemon/search/hamming';
+import { checkWords } from '../../daemon/search/scan-wasm';
 import { flip, randomKey, rng, slowDistance } from '../fixtures/keys';
 
 /** The (id, key) pairs the index should hold, searched by brute force. */
@@ -127,6 +128,65 @@ describe('HammingIndex.searchMany', () => {
     const got = index.searchManyUsing(qs, 80, 'brute');
     // Random keys within 80 bits of a query (about 1e-11 each) do not occur with this seed.
     assert.deepEqual(got, expected);
+  });
+
+  it('takes one radius per query: each query within its own, tested after as few words as its radius needs', () => {
+    // Radii on both sides of every checkWords boundary (1 word up to 23, 2 up to 52, 3 up to 82, then 4).
+    const radii = [0, 23, 24, 52, 53, 32, 80, 82, 83, 128, 256, 31, 79, 81, 1, 47, 22, 60];
+    assert.deepEqual([23, 24, 52, 53, 82, 83].map(checkWords), [1, 2, 2, 3, 3, 4]);
+    const next = rng(5);
+    const index = new HammingIndex();
+    const ref = new Reference();
+    const qs = radii.map(() => randomKey(next));
+    /** `key` with d bits flipped among words [from, to) of its 4 64-bit words (a partial distance at its largest, or nil). */
+    const flipIn = (key: Uint8Array, d: number, from: number, to: number): Uint8Array => {
+      const out = Uint8Array.from(key);
+      const bits = Array.from({ length: 64 * (to - from) }, (_, i) => 64 * from + i);
+      for (let i = 0; i < Math.min(d, bits.length); i++) {
+        const j = i + Math.floor(next() * (bits.length - i));
+        [bits[i], bits[j]] = [bits[j], bits[i]];
+        out[bits[i] >> 3] ^= 1 << (bits[i] & 7);
+      }
+      return out;
+    };
+    let id = 0;
+    for (let i = 0; i < 3000; i++) {
+      const key = randomKey(next);
+      index.add(id, key);
+      ref.add(id++, key);
+    }
+    qs.forEach((q, j) => {
+      for (const d of [radii[j] - 1, radii[j], radii[j] + 1].filter((x) => x >= 0 && x <= 256)) {
+        for (const [from, to] of [
+          [0, 4],
+          [0, 1],
+          [0, 2],
+          [0, 3],
+          [1, 4],
+          [3, 4],
+          [2, 4],
+        ]) {
+          if (d > 64 * (to - from)) continue;
+          const key = flipIn(q, d, from, to);
+          index.add(id, key);
+          ref.add(id++, key);
+        }
+      }
+    });
+    const dists = ref.distances(qs);
+    const expected = dists.map((d, j) => within(d, radii[j]));
+    assert.deepEqual(index.searchMany(qs, radii), expected, 'searchMany with radii');
+    assert.deepEqual(index.searchManyUsing(qs, radii, 'mih'), expected, 'per-query MIH with radii');
+    assert.deepEqual(
+      qs.map((q, j) => index.search(q, radii[j])),
+      expected,
+      'search() per query',
+    );
+    assert.ok(
+      expected.every((hits, j) => hits.some((h) => h.distance === radii[j])),
+      'every query has a hit at its radius',
+    );
+    assert.throws(() => index.searchMany(qs, [80]), /18 queries but 1 radii/);
   });
 
   it('chooses per-query MIH only where it pays, and the one-pass scan at the graph radius', () => {
