@@ -36,7 +36,7 @@
  * 8.5 ms against 13 ms at 10⁶: the cost model below (fitted on an idle machine) overrates MIH there.
  */
 
-import { checkWords, createScan, MAX_QUERIES, type ScanFunction, type Scanner, type WasmMemory } from './scan-wasm';
+import { checkWords, createScan, MAX_QUERIES, type Scanner, type WasmMemory } from './scan-wasm';
 
 const BITS = 256;
 const WORDS = 8;
@@ -206,7 +206,6 @@ function sortedByComparator(best: ReadonlyMap<number, number>): HammingHit[] {
 
 export class HammingIndex {
   private readonly memory: WasmMemory;
-  private readonly scan: ScanFunction;
   /** The k-query scan for queries of these checkWords. */
   private readonly many: Scanner['many'];
   private keys = new Uint32Array(0);
@@ -248,7 +247,7 @@ export class HammingIndex {
     if (options.bits !== undefined && options.bits !== BITS) {
       throw new RangeError(`HammingIndex: expected bits 256 but received ${String(options.bits)}`);
     }
-    ({ memory: this.memory, scan: this.scan, many: this.many } = createScan(Math.ceil(KEYS_OFFSET / PAGE)));
+    ({ memory: this.memory, many: this.many } = createScan(Math.ceil(KEYS_OFFSET / PAGE)));
   }
 
   get size(): number {
@@ -634,16 +633,18 @@ export class HammingIndex {
     }
   }
 
-  /** Brute scan of every live slot (WebAssembly, in blocks so the hits always fit). */
+  /** Brute scan of every live slot (the one-query WebAssembly kernel, in blocks so the hits always fit; a hit's query number is 0). */
   private scanAll(r: number, best: Map<number, number>): void {
     const mem = new Uint32Array(this.memory.buffer);
     mem.set(this.q, 0);
     const radius = Math.min(r, BITS);
+    mem[RADII_OFFSET / 4] = radius;
+    const scan = this.many([checkWords(radius)]);
     const state = this.state;
     const ids = this.ids;
     for (let start = 0; start < this.highWater; start += SCAN_BLOCK) {
       const n = Math.min(SCAN_BLOCK, this.highWater - start);
-      const hits = this.scan(KEYS_OFFSET + start * WORDS * 4, n, 0, radius, OUT_OFFSET);
+      const hits = scan(KEYS_OFFSET + start * WORDS * 4, n, 0, RADII_OFFSET, OUT_OFFSET);
       for (let h = 0, at = OUT_OFFSET / 4; h < hits; h++, at += 2) {
         const s = (mem[at] - KEYS_OFFSET) / (WORDS * 4);
         const st = state[s];

@@ -1,26 +1,13 @@
 /**
- * The brute-force Hamming scan as a tiny WebAssembly function (i64.popcnt: 4 loads, XORs and popcounts per
- * key). JS has no popcount instruction; this scans 10^6 keys in about 3 ms where the best JS loop (16-bit
- * table lookups) takes 12–25 ms on the same machine (bench/hamming.ts). Assembled here from opcodes, so the
- * build needs no WebAssembly toolchain. Equivalent text format:
+ * The brute-force Hamming scan as tiny WebAssembly functions (i64.popcnt on the 4 64-bit words of a key). JS
+ * has no popcount instruction; this scans 10^6 keys in about 3 ms where the best JS loop (16-bit table
+ * lookups) takes 12–25 ms on the same machine (bench/hamming.ts). Assembled here from opcodes, so the build
+ * needs no WebAssembly toolchain; one kernel per number of queries and words tested first (manyBody, whose
+ * text format is there), compiled on first use. One query is the kernel for k = 1.
  *
- *   (module
- *     (import "m" "memory" (memory 1))
- *     (func (export "scan") (param $p i32) (param $n i32) (param $q i32) (param $r i32) (param $out i32) (result i32)
- *       (local $end i32) (local $count i32) (local $d i32) (local $q0 i64) (local $q1 i64) (local $q2 i64) (local $q3 i64)
- *       ;; $q0..$q3 = the query's 4 words; $end = $p + 32·$n
- *       (block (br_if 0 (i32.ge_u $p $end))
- *         (loop
- *           (local.set $d (Σ_k i32.wrap (i64.popcnt (i64.xor (i64.load offset=8k $p) $qk))))
- *           (if (i32.le_u $d $r) (then
- *             (i32.store (i32.add $out (i32.shl $count 3)) $p)
- *             (i32.store offset=4 (i32.add $out (i32.shl $count 3)) $d)
- *             (local.set $count (i32.add $count 1))))
- *           (br_if 0 (i32.lt_u (local.tee $p (i32.add $p 32)) $end))))
- *       $count))
- *
- * scan(p, n, q, r, out) compares the n keys of 32 bytes at p with the key at q and writes, for each within r
- * bits, its address and distance (two u32) at out; returns how many. The caller sizes out for n hits.
+ * many(p, n, q, radii, out) compares the n keys of 32 bytes at p with the k keys at q and writes, for each
+ * (key, query) within the query's radius, the key's address and its distance | query << 16 (two u32) at out;
+ * returns how many. The caller sizes out for k·n hits.
  */
 
 function uleb(n: number): number[] {
@@ -50,86 +37,8 @@ const tee = (i: number): number[] => [0x22, i];
 const i64Load = (offset: number): number[] => [0x29, 0x03, ...uleb(offset)];
 const i32Store = (offset: number): number[] => [0x36, 0x02, ...uleb(offset)];
 const i32Const = (v: number): number[] => [0x41, ...uleb(v)]; // small non-negative values only (< 64)
-// Locals: 0 p, 1 n, 2 q, 3 r, 4 out | 5 end, 6 count, 7 d (i32) | 8..11 q0..q3 (i64)
-const term = (k: number): number[] => [
-  ...get(0),
-  ...i64Load(8 * k),
-  ...get(8 + k),
-  0x85 /* i64.xor */,
-  0x7b /* i64.popcnt */,
-  0xa7 /* i32.wrap_i64 */,
-];
+/** The address of hit number $count at $out (locals 4 and 6 of every kernel). */
 const slot = (): number[] => [...get(4), ...get(6), ...i32Const(3), 0x74 /* i32.shl */, 0x6a /* i32.add */];
-
-const BODY = [
-  0x02,
-  0x03,
-  I32,
-  0x04,
-  I64, // local declarations
-  ...get(2),
-  ...i64Load(0),
-  ...set(8),
-  ...get(2),
-  ...i64Load(8),
-  ...set(9),
-  ...get(2),
-  ...i64Load(16),
-  ...set(10),
-  ...get(2),
-  ...i64Load(24),
-  ...set(11),
-  ...get(0),
-  ...get(1),
-  ...i32Const(5),
-  0x74,
-  0x6a,
-  ...set(5),
-  0x02,
-  0x40, // block
-  ...get(0),
-  ...get(5),
-  0x4f /* i32.ge_u */,
-  0x0d,
-  0x00, // br_if 0
-  0x03,
-  0x40, // loop
-  ...term(0),
-  ...term(1),
-  0x6a,
-  ...term(2),
-  0x6a,
-  ...term(3),
-  0x6a,
-  ...tee(7),
-  ...get(3),
-  0x4d /* i32.le_u */,
-  0x04,
-  0x40, // if
-  ...slot(),
-  ...get(0),
-  ...i32Store(0),
-  ...slot(),
-  ...get(7),
-  ...i32Store(4),
-  ...get(6),
-  ...i32Const(1),
-  0x6a,
-  ...set(6),
-  0x0b, // end if
-  ...get(0),
-  ...i32Const(32),
-  0x6a,
-  ...tee(0),
-  ...get(5),
-  0x49 /* i32.lt_u */,
-  0x0d,
-  0x00, // br_if 0 (loop)
-  0x0b, // end loop
-  0x0b, // end block
-  ...get(6),
-  0x0b, // end func
-];
 
 /** Signed LEB128 (i32.const immediates). */
 function sleb(n: number): number[] {
@@ -246,16 +155,13 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** Compiled modules (once per process): the one-query scan, and a k-query kernel per pattern of checks. */
-let compiledScan: object | undefined;
+/** Compiled kernels (once per process), by pattern of checks. */
 const compiledMany = new Map<string, object>();
 
 export type ScanFunction = (p: number, n: number, q: number, r: number, out: number) => number;
 
 export interface Scanner {
   memory: WasmMemory;
-  /** scan(p, n, q, r, out): the n keys at p against the key at q, within r bits. */
-  scan: ScanFunction;
   /**
    * The kernel for k queries whose radii have these checkWords (1 ≤ k ≤ MAX_QUERIES): many(p, n, q, radii,
    * out) compares the n keys at p with the k keys stored 32 bytes apart at q, query j within the u32 radius
@@ -264,12 +170,10 @@ export interface Scanner {
   many: (checks: readonly number[]) => ScanFunction;
 }
 
-/** A WebAssembly memory of `pages` × 64 KiB and the scan functions over it (k-query kernels made on first use). */
+/** A WebAssembly memory of `pages` × 64 KiB and the scan kernels over it (each made on first use). */
 export function createScan(pages: number): Scanner {
   const memory = new wasm.Memory({ initial: pages });
   const imports = { m: { memory } };
-  compiledScan ??= new wasm.Module(moduleBytes('scan', BODY));
-  const scan = new wasm.Instance(compiledScan, imports).exports.scan as ScanFunction;
   const kernels = new Map<string, ScanFunction>();
   const many = (checks: readonly number[]): ScanFunction => {
     if (checks.length < 1 || checks.length > MAX_QUERIES) throw new RangeError(`scan: 1 to ${MAX_QUERIES} queries, not ${checks.length}`);
@@ -283,5 +187,5 @@ export function createScan(pages: number): Scanner {
     }
     return kernel;
   };
-  return { memory, scan, many };
+  return { memory, many };
 }
