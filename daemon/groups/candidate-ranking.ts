@@ -103,7 +103,7 @@ export function rankCandidates(found: readonly KeyHits[]): number[] {
   }
   const order: number[] = [];
   const at = queues.map(() => 0);
-  for (let live = queues.length; live > 0; ) {
+  for (let live = queues.length; live > 0;) {
     live = 0;
     for (let q = 0; q < queues.length; q++) {
       const queue = queues[q];

@@ -17,12 +17,15 @@ async function librsvgSize(bytes: Buffer): Promise<{ width?: number; height?: nu
 }
 
 describe('declared SVG size', () => {
-  it("reads whole pixel sizes as librsvg does, after an XML declaration, comments and a DOCTYPE", async () => {
+  it('reads whole pixel sizes as librsvg does, after an XML declaration, comments and a DOCTYPE', async () => {
     const cases = [
       svg('width="48" height="48"'),
       svg("width='65px' height='50px' viewBox=\"0 0 10 10\""),
       svg('viewBox="0 0 24 24" width=" 24 " height="36"', '<?xml version="1.0"?>\n<!-- <svg width="1" height="1"> -->\n'),
-      svg('width="612" height="792"', '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'),
+      svg(
+        'width="612" height="792"',
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n',
+      ),
     ];
     for (const bytes of cases) {
       const declared = declaredSvgSize(bytes);
