@@ -72,7 +72,12 @@ function isSorted(hits: Hits): boolean {
  * distance in one number and sorted as a Float64Array, without a comparator.
  */
 function nearestFirst(lists: readonly Hits[]): Uint32Array {
-  if (lists.length === 1 && isSorted(lists[0])) return Uint32Array.from(lists[0], (hit) => hit.id);
+  if (lists.length === 1 && isSorted(lists[0])) {
+    const hits = lists[0];
+    const ids = new Uint32Array(hits.length);
+    for (let i = 0; i < hits.length; i++) ids[i] = hits[i].id;
+    return ids;
+  }
   let total = 0;
   for (const hits of lists) total += hits.length;
   const packed = new Float64Array(total);
@@ -101,6 +106,8 @@ export function rankCandidates(found: readonly KeyHits[]): number[] {
     const lists = found.filter((f) => f.kind === kind && f.hits.length > 0).map((f) => f.hits);
     if (lists.length > 0) queues.push(nearestFirst(lists));
   }
+  // One kind (an icon family: every icon's silhouette near the newcomer's): its order is the order.
+  if (queues.length === 1) return Array.from(queues[0]);
   const order: number[] = [];
   const at = queues.map(() => 0);
   for (let live = queues.length; live > 0;) {
