@@ -209,6 +209,11 @@ export class SimilarityGraph {
   private readonly budget: number;
   /** Components of the verified pairs (by node id), to skip candidates whose answer is implied. */
   private readonly components = new GrowingUnionFind();
+  /**
+   * By node id: 1 when some pair of that content is (or was: removal leaves it) `pixel`. Only such a content
+   * can get a twin's verdict (pixelTwinVerdict); read for every candidate, hence an array, not a node field.
+   */
+  private pixelPaired = new Uint8Array(64);
   readonly stats: GraphStats = { added: 0, candidates: 0, verified: 0, implied: 0, dropped: 0, maxPerImage: 0 };
 
   constructor(private readonly options: GraphOptions) {
@@ -248,6 +253,12 @@ export class SimilarityGraph {
     const refused = new Map<number, number>();
     let verified = 0;
     for (const id of ranked) {
+      if (verified >= this.budget && !this.pixelPaired[id]) {
+        // The budget is spent: only a pixel twin of a content verified above can still have a verdict (an
+        // implied one). In an icon family most of the graph is a candidate: the rest is passed over cheaply.
+        this.stats.dropped++;
+        continue;
+      }
       const other = this.byId.get(id)!;
       const component = this.components.find(other.id);
       let verdict: Omit<SimilarPair, 'a' | 'b'> | undefined;
@@ -276,7 +287,7 @@ export class SimilarityGraph {
       }
       const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
       verdicts.set(other.sha256, pair);
-      link(other, node, pair);
+      this.join(other, node, pair);
       this.components.union(other.id, node.id);
       added.push(pair);
     }
@@ -337,7 +348,10 @@ export class SimilarityGraph {
       const fp = other && this.fingerprintOf(other);
       (fp && colourGap(fp.chroma, fingerprint.chroma) > this.options.thresholds.maxChromaDifference ? far : near).push(id);
     }
-    return far.length === 0 ? ranked : [...near, ...far, ...ranked.slice(window.length)];
+    // In place: the ranking is this newcomer's own array, and copying it (most of the graph, in an icon
+    // family) for every newcomer cost more than the reordering.
+    if (far.length > 0) [...near, ...far].forEach((id, i) => (ranked[i] = id));
+    return ranked;
   }
 
   /**
@@ -369,6 +383,19 @@ export class SimilarityGraph {
       }
     }
     return undefined;
+  }
+
+  /** Records a verified pair (both directions), and which contents have a pixel twin. */
+  private join(x: Node, y: Node, pair: SimilarPair): void {
+    link(x, y, pair);
+    if (pair.class !== 'pixel') return;
+    const top = Math.max(x.id, y.id);
+    if (top >= this.pixelPaired.length) {
+      const grown = new Uint8Array(Math.max(top + 1, 2 * this.pixelPaired.length));
+      grown.set(this.pixelPaired);
+      this.pixelPaired = grown;
+    }
+    this.pixelPaired[x.id] = this.pixelPaired[y.id] = 1;
   }
 
   /** Removes a content and its pairs; returns the partners it had. */
@@ -434,7 +461,7 @@ export class SimilarityGraph {
       const b = nodes[ib];
       if (!a || !b) return undefined;
       const pair: SimilarPair = { a: a.sha256, b: b.sha256, class: pixel ? 'pixel' : 'near', similarity };
-      link(a, b, pair);
+      graph.join(a, b, pair);
       graph.components.union(a.id, b.id);
     }
     for (const [ia, ib] of snapshot.rejected ?? []) {
@@ -471,7 +498,7 @@ export class SimilarityGraph {
       return undefined;
     }
     const pair: SimilarPair = { a, b, ...verdict };
-    link(x, y, pair);
+    this.join(x, y, pair);
     this.components.union(x.id, y.id);
     return pair;
   }
