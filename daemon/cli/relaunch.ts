@@ -27,10 +27,13 @@ export function relaunchEnv(argv: string[], env: NodeJS.ProcessEnv, platform: No
 }
 
 /**
- * Runs this command again in a child with the allocator settings and resolves with its exit code; a child
- * killed by a signal kills this process with the same signal. Undefined when this process runs it itself.
+ * Runs this command again in a child with the allocator settings and Node's options (a profiler's too: the
+ * child's profile is the command's) and resolves with its exit code; a child killed by a signal kills this
+ * process with the same signal. Undefined when this process runs it itself.
  */
 export function relaunchTuned(argv: string[] = process.argv): Promise<number> | undefined {
+  // Under a debugger the command runs here, where it is being debugged (a child would not get the port).
+  if (process.execArgv.some((option) => option.startsWith('--inspect'))) return undefined;
   const env = relaunchEnv(argv, process.env, process.platform);
   if (!env) return undefined;
   return new Promise((resolve, reject) => {
