@@ -290,7 +290,9 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   });
 
   const present = new Set(files.map((f) => f.path));
-  for (const file of [...store.filePaths()]) {
+  // Walked, not copied: filePaths() reads a snapshot (removals go to the pending overlay), and an array of
+  // every path was 100 000 strings held at the scan's peak.
+  for (const file of store.filePaths()) {
     if (!present.has(file)) {
       store.removeFile(file);
       stats.removed++;
