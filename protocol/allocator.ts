@@ -1,9 +1,11 @@
 /**
  * The C allocator's settings for Doublon's processes: glibc's malloc gives each thread that allocates its
  * own arena (up to 8 per core), and each keeps the memory freed in it. libvips decodes on libuv's and its
- * own threads, and the freed rasters stay behind in their arenas: a cold scan of the photo benchmark held
- * 350 MB RSS of which about 200 MB were not V8's heap nor live buffers. Two arenas keep that in check
- * (peak RSS 334 → 275 MB there, 310 → 250 MB on a real repository). glibc reads these only when a process
+ * own threads, and the freed rasters stay behind in their arenas: at the peak of a cold scan of the photo
+ * benchmark (350 MB RSS), anonymous memory and the brk heap were 280 MB, of which V8's heap 65 MB and
+ * live buffers 90 MB: the rest was memory freed but kept.
+ * Two arenas keep that in check (cold scan peak RSS, same minute: photo benchmark 327 → 253 MB, the 18F
+ * site 339 → 252 MB; CPU time unchanged within the noise). glibc reads these only when a process
  * starts: they are set in the environment of the processes we start (the daemon), and the CLI starts itself
  * again with them for the commands that decode (daemon/cli/relaunch.ts). Other C libraries ignore them.
  * Node built-ins only (the extension imports this through discovery.ts).

@@ -1,7 +1,7 @@
 /**
  * The CLI's commands that decode images in this process start it again with the allocator settings of
- * protocol/allocator.ts, which glibc reads only at start-up (about 40 ms and one idle Node process while
- * the command runs; a cold scan of the photo benchmark peaked 60 MB lower). The other commands (the
+ * protocol/allocator.ts, which glibc reads only at start-up (one more Node start-up, and an idle Node process
+ * while the command runs; a cold scan of the photo benchmark peaked 75 MB lower). The other commands (the
  * daemon's, `lsp`, `serve`, `undo`, …) run as they are: the daemon started by a client gets the settings
  * from its launch environment (discovery.ts), and a foreground daemon handles its own signals, which a
  * parent in between would deliver twice.

@@ -112,7 +112,7 @@ export async function syncGraph(
 const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
 /**
  * Decoded pixels in flight while digests are prefetched: a second full decode starts only if both fit
- * (a 12-megapixel photo is 48 MB of RGBA, and libvips holds about as much again while it rotates).
+ * (a 12-megapixel photo is 48 MB of RGBA).
  */
 const DIGEST_BYTES_IN_FLIGHT = 64 << 20;
 
