@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ALLOCATOR_ENV } from './allocator';
 import { CONFIG_FILE_NAME } from './settings';
 
 /** How to reach a running daemon: what it writes to `daemon.json`. */
@@ -146,7 +147,7 @@ export async function startDaemonProcess(
       detached: true,
       stdio: ['ignore', out, out],
       cwd: launch.cwd,
-      env: { ...process.env, ...launch.env },
+      env: { ...ALLOCATOR_ENV, ...process.env, ...launch.env },
     });
     child.once('error', (error) => (spawnError = error));
     child.once('exit', (code, signal) => (exited = { code, signal }));

@@ -1,9 +1,9 @@
 /** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
-import * as fs from 'node:fs';
-import { decodeDetail, pixelDigest, type DecodeOptions, type DetailRaster, type Fingerprint } from '../hash';
+import { pixelDigest, type DecodeOptions, type Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import { DEFAULT_CONCURRENCY, forEachLimited } from '../scan/scanner';
+import { DEFAULT_CONCURRENCY, forEachWithinBudget, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
+import { detailCache } from './detail-cache';
 import { nearThresholds, type GroupingConfig } from './options';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './similarity-graph';
 
@@ -19,41 +19,17 @@ export function pixelDigestCache(
   store: IndexStore<Fingerprint>,
   limits: DecodeOptions,
 ): (sha: string, file: string) => Promise<string | undefined> {
+  const readers = new ReaderPool();
   return async (sha, file) => {
     const content = store.getContent(sha);
     if (content?.pixelDigest) return content.pixelDigest;
     try {
-      const bytes = await fs.promises.readFile(file);
-      const digest = await pixelDigest(bytes, limits);
+      const digest = await readers.withBytes(file, (bytes) => pixelDigest(bytes, limits));
       if (content) store.putContent({ ...content, pixelDigest: digest });
       return digest;
     } catch {
       return undefined; // changed or vanished since indexing: the next scan will see it
     }
-  };
-}
-
-/** Detail rasters kept in memory (≤ 1 MB each, 512 px RGBA): a content's candidates are mostly verified while it is recent. */
-const DETAIL_CACHE = 48;
-
-/**
- * Detail rasters (hash/detail.ts) of contents, decoded on demand from a file holding each and kept for the
- * most recently used DETAIL_CACHE contents. Undefined when the file cannot be read or decoded any more.
- */
-export function detailCache(maxPixels: number): (sha: string, file: string) => Promise<DetailRaster | undefined> {
-  const cache = new Map<string, Promise<DetailRaster | undefined>>();
-  return (sha, file) => {
-    let raster = cache.get(sha);
-    if (raster) cache.delete(sha);
-    else {
-      raster = fs.promises
-        .readFile(file)
-        .then((bytes) => decodeDetail(bytes, maxPixels))
-        .catch(() => undefined);
-      if (cache.size >= DETAIL_CACHE) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(sha, raster);
-    return raster;
   };
 }
 
@@ -134,6 +110,11 @@ export async function syncGraph(
 
 /** Full decodes at once while digests are prefetched: 2 keep both cores busy (libvips runs one thread per image here); 4 raised the photo scan's peak RSS by 30 MB. */
 const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
+/**
+ * Decoded pixels in flight while digests are prefetched: a second full decode starts only if both fit
+ * (a 12-megapixel photo is 48 MB of RGBA).
+ */
+const DIGEST_BYTES_IN_FLIGHT = 64 << 20;
 
 /**
  * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
@@ -143,15 +124,17 @@ const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
  */
 async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
   const byLook = new Map<string, string[]>();
+  const rasterBytes = new Map<string, number>();
   for (const entry of newcomers) {
     const fp = entry.fingerprint;
+    rasterBytes.set(entry.sha256, fp.width * fp.height * 4);
     const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
     const list = byLook.get(look);
     if (list) list.push(entry.sha256);
     else byLook.set(look, [entry.sha256]);
   }
   const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
-  await forEachLimited(wanted, DIGESTS_IN_FLIGHT, async (sha) => {
+  await forEachWithinBudget(wanted, DIGESTS_IN_FLIGHT, DIGEST_BYTES_IN_FLIGHT, (sha) => rasterBytes.get(sha) ?? 0, async (sha) => {
     await digest(sha);
   });
 }

@@ -38,7 +38,8 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<De
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4).slice(), info.width, info.height);
+  // sharp's output buffer is the raster's own allocation (exactly these bytes): no copy to keep.
+  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4), info.width, info.height);
 }
 
 async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {

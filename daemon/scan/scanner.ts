@@ -68,6 +68,10 @@ function readAt(fd: number, buffer: Buffer, offset: number, length: number, posi
   );
 }
 
+function sizeOf(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats.size))));
+}
+
 function closeFile(fd: number): Promise<void> {
   return new Promise((resolve) => fs.close(fd, () => resolve()));
 }
@@ -80,10 +84,11 @@ function closeFile(fd: number): Promise<void> {
 export class FileReader {
   private buffer = Buffer.allocUnsafeSlow(64 << 10);
 
-  /** The file's bytes; `expected` (its size at the last stat) saves a read to find the end. */
-  async read(file: string, expected: number): Promise<Buffer> {
+  /** The file's bytes; `expected` (its size at the last stat) saves a read to find the end (else it is asked). */
+  async read(file: string, expected?: number): Promise<Buffer> {
     const fd = await openFile(file);
     try {
+      expected ??= await sizeOf(fd);
       let buffer = this.buffer.length > expected ? this.buffer : Buffer.allocUnsafeSlow(expected + 1);
       let length = 0;
       for (;;) {
@@ -178,6 +183,24 @@ export async function indexFile(
   return { decoded, error: summary.error, record };
 }
 
+/**
+ * Readers lent one at a time, so that reading files for decodes that run concurrently reuses a few
+ * buffers instead of allocating one per file (what keeps the allocator's arenas small, see FileReader).
+ */
+export class ReaderPool {
+  private readonly idle: FileReader[] = [];
+
+  /** Runs `use` on the bytes of `file`; they are valid until `use`'s promise settles. */
+  async withBytes<T>(file: string, use: (bytes: Buffer) => Promise<T>, expected?: number): Promise<T> {
+    const reader = this.idle.pop() ?? new FileReader();
+    try {
+      return await use(await reader.read(file, expected));
+    } finally {
+      this.idle.push(reader);
+    }
+  }
+}
+
 /** Runs `task` over `items` with at most `limit` in flight. */
 export async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -185,6 +208,48 @@ export async function forEachLimited<T>(items: T[], limit: number, task: (item: 
     while (next < items.length) await task(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Runs `task` over `items` in order with at most `limit` in flight and, while more than one is, at most
+ * `budget` of `cost` (bytes a task holds, say): memory bounded by what the items weigh, not by their number.
+ * An item costing more than the budget runs alone.
+ */
+export async function forEachWithinBudget<T>(
+  items: T[],
+  limit: number,
+  budget: number,
+  cost: (item: T) => number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let running = 0;
+  let held = 0;
+  let failure: { error: unknown } | undefined;
+  await new Promise<void>((resolve) => {
+    const launch = (): void => {
+      while (!failure && next < items.length && running < limit) {
+        const item = items[next];
+        const weight = Math.max(0, cost(item));
+        if (running > 0 && held + weight > budget) break;
+        next++;
+        running++;
+        held += weight;
+        task(item)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            running--;
+            held -= weight;
+            launch();
+          });
+      }
+      if (running === 0) resolve();
+    };
+    launch();
+  });
+  if (failure) throw failure.error;
 }
 
 export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanOptions): Promise<ScanOutcome> {
@@ -225,7 +290,9 @@ export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanO
   });
 
   const present = new Set(files.map((f) => f.path));
-  for (const file of [...store.filePaths()]) {
+  // Walked, not copied: filePaths() reads a snapshot (removals go to the pending overlay), and an array of
+  // every path was 100 000 strings held at the scan's peak.
+  for (const file of store.filePaths()) {
     if (!present.has(file)) {
       store.removeFile(file);
       stats.removed++;

@@ -1,0 +1,61 @@
+/**
+ * The CLI's commands that decode images in this process start it again with the allocator settings of
+ * protocol/allocator.ts, which glibc reads only at start-up (one more Node start-up, and an idle Node process
+ * while the command runs; a cold scan of the photo benchmark peaked 75 MB lower). The other commands (the
+ * daemon's, `lsp`, `serve`, `undo`, …) run as they are: the daemon started by a client gets the settings
+ * from its launch environment (discovery.ts), and a foreground daemon handles its own signals, which a
+ * parent in between would deliver twice.
+ */
+import { spawn } from 'node:child_process';
+import { withAllocatorSettings } from '../../protocol/allocator';
+
+/** Commands that may scan (decode) in this process. */
+const DECODING_COMMANDS = new Set(['scan', 'check', 'publish', 'replace']);
+
+/** Signals a parent alone receives (`kill PID`, `timeout`): passed on. SIGINT from a terminal reaches both processes already. */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+
+/**
+ * The environment to run `argv` again with (Linux, a decoding command, settings missing), else undefined.
+ * `argv` is process.argv: node, the script, then the arguments.
+ */
+export function relaunchEnv(argv: string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform): NodeJS.ProcessEnv | undefined {
+  if (platform !== 'linux') return undefined;
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  if (command === undefined || !DECODING_COMMANDS.has(command)) return undefined;
+  return withAllocatorSettings(env);
+}
+
+/**
+ * Runs this command again in a child with the allocator settings and Node's options (a profiler's too: the
+ * child's profile is the command's) and resolves with its exit code; a child killed by a signal kills this
+ * process with the same signal. Undefined when this process runs it itself.
+ */
+export function relaunchTuned(argv: string[] = process.argv): Promise<number> | undefined {
+  // Under a debugger the command runs here, where it is being debugged (a child would not get the port).
+  if (process.execArgv.some((option) => option.startsWith('--inspect'))) return undefined;
+  const env = relaunchEnv(argv, process.env, process.platform);
+  if (!env) return undefined;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    const ignore = (): void => undefined; // the terminal's SIGINT reaches the child too: wait for its exit
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    process.on('SIGINT', ignore);
+    const detach = (): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      process.off('SIGINT', ignore);
+    };
+    child.once('error', (error) => {
+      detach();
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      detach();
+      if (signal) process.kill(process.pid, signal);
+      else resolve(code ?? 1);
+    });
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The CLI's decoding commands run in a child started with the allocator settings (protocol/allocator.ts,
+ * daemon/cli/relaunch.ts): which commands, what the child sees, and that exit codes and output pass through.
+ * A preload script (node --require, passed on to the child with the other Node options) records the
+ * environment of every process the command runs in.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ScanReport } from '../../protocol/report';
+import { ALLOCATOR_ENV } from '../../protocol/allocator';
+import { relaunchEnv } from '../../daemon/cli/relaunch';
+import { tempDir } from '../fixtures/images';
+import { BIN } from '../helpers/cli';
+import { writeBasicSite } from '../helpers/site';
+
+describe('the CLI relaunched with allocator settings', function () {
+  this.timeout(60_000);
+
+  describe('relaunchEnv', () => {
+    const argv = (...args: string[]): string[] => ['node', BIN, ...args];
+
+    it('relaunches the commands that decode, on Linux, when the settings are missing', () => {
+      for (const command of ['scan', 'check', 'publish', 'replace']) {
+        const env = relaunchEnv(argv(command, '--json'), { PATH: '/bin' }, 'linux');
+        assert.deepEqual(env, { ...ALLOCATOR_ENV, PATH: '/bin' }, command);
+      }
+      assert.ok(relaunchEnv(argv('--no-color', 'scan'), {}, 'linux'), 'options before the command');
+    });
+
+    it('leaves the other commands, other systems and a user’s own settings alone', () => {
+      for (const args of [['daemon', 'start', '--foreground'], ['lsp'], ['serve'], ['undo'], ['--version'], []])
+        assert.equal(relaunchEnv(argv(...args), {}, 'linux'), undefined, args.join(' '));
+      assert.equal(relaunchEnv(argv('scan'), {}, 'darwin'), undefined);
+      assert.equal(relaunchEnv(argv('scan'), { ...ALLOCATOR_ENV, MALLOC_ARENA_MAX: '8' }, 'linux'), undefined);
+    });
+  });
+
+  describe('bin/doublon.js', () => {
+    const dir = tempDir('doublon-relaunch-');
+    const probe = path.join(dir.path, 'probe.cjs');
+    const log = path.join(dir.path, 'processes.log');
+    const site = path.join(dir.path, 'site');
+
+    before(async () => {
+      fs.writeFileSync(
+        probe,
+        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, arenas: process.env.MALLOC_ARENA_MAX ?? null }) + '\\n');\n`,
+      );
+      fs.mkdirSync(site);
+      await writeBasicSite(site);
+    });
+    after(() => dir.cleanup());
+
+    function run(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; processes: { pid: number; ppid: number; arenas: string | null }[] } {
+      fs.rmSync(log, { force: true });
+      const clean = { ...process.env };
+      for (const name of Object.keys(ALLOCATOR_ENV)) delete clean[name];
+      const result = spawnSync(process.execPath, ['--require', probe, BIN, ...args], { cwd: site, encoding: 'utf8', env: { ...clean, ...env }, timeout: 60_000 });
+      const processes = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+      return { code: result.status, stdout: result.stdout, processes };
+    }
+
+    it('scans in a child that has the settings, with the same report', () => {
+      const relaunched = run({}, 'scan', '--no-daemon', '--json', '--no-progress');
+      assert.equal(relaunched.code, 0);
+      assert.equal(relaunched.processes.length, 2, JSON.stringify(relaunched.processes));
+      const [parent, child] = relaunched.processes;
+      assert.equal(child.ppid, parent.pid);
+      assert.equal(parent.arenas, null);
+      assert.equal(child.arenas, ALLOCATOR_ENV.MALLOC_ARENA_MAX);
+
+      const direct = run({ MALLOC_ARENA_MAX: '4' }, 'scan', '--no-daemon', '--json', '--no-progress');
+      assert.equal(direct.code, 0);
+      assert.deepEqual(direct.processes.map((p) => p.arenas), ['4'], 'a user’s setting: no relaunch');
+      const groups = (stdout: string): unknown => (JSON.parse(stdout) as ScanReport).groups;
+      assert.ok((groups(relaunched.stdout) as unknown[]).length > 0);
+      assert.deepEqual(groups(relaunched.stdout), groups(direct.stdout));
+    });
+
+    it('exits with the child’s code', () => {
+      const result = run({}, 'scan', '--no-daemon', path.join(dir.path, 'missing'));
+      assert.equal(result.code, 2);
+      assert.equal(result.processes.length, 2);
+    });
+
+    it('runs the other commands in one process', () => {
+      const result = run({}, '--version');
+      assert.equal(result.code, 0);
+      assert.equal(result.processes.length, 1);
+    });
+  });
+});
