@@ -1,10 +1,10 @@
-import { Parser } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import type { Candidate, ExtractContext, ReferenceKind } from './types';
 import { extractCssText, extractInlineStyle } from './css';
 import { extractJsText, extractJsExpression } from './js';
 import { extractJsonText } from './data';
 import { decodeEntities, srcsetUrls } from './attribute-text';
+import { readHtmlEvents } from './html-events';
 
 export type HtmlFlavor = 'html' | 'vue' | 'svelte' | 'astro';
 
@@ -89,6 +89,8 @@ const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itempr
  * are skipped, and so is text content.
  */
 export function extractHtmlText(ctx: ExtractContext, text: string, base: number, flavor: HtmlFlavor): void {
+  // HTML attribute names are case-insensitive; Vue, Svelte and Astro keep their case (props, directives).
+  const lowerCaseNames = flavor === 'html';
   let attrs: Attr[] = [];
   let iconGroup: number | undefined;
   const pictures: number[] = [];
@@ -247,12 +249,12 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     return undefined;
   };
 
-  const parser: Parser = new Parser(
+  readHtmlEvents(
+    text,
     {
-      onattribute(name, value, quote) {
-        const nameStart = parser.startIndex;
-        const endIndex = parser.endIndex;
-        if (quote === undefined) return; // no value
+      onattribute(nameStart, nameEnd, valueStart, valueEnd, quote, endIndex) {
+        let name = text.slice(nameStart, nameEnd);
+        if (lowerCaseNames) name = name.toLowerCase();
         const bound = flavor === 'vue' && (name.startsWith(':') || name.startsWith('v-bind:'));
         if (!REF_ATTRS.has(name) && !DECIDING_ATTRS.has(name) && !bound) {
           const lower = name.toLowerCase();
@@ -268,7 +270,8 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         const vEnd = quoted ? endIndex - 1 : endIndex;
         if (vEnd < i) return;
         if (quoted && text[vEnd] !== quote) return;
-        // The parser leaves character references as written (decoding every text run costs a third of its time); only kept values are decoded.
+        // Character references are left as written by the tokenizer (decoding every text run costs a third of its time); only kept values are decoded.
+        let value = text.slice(valueStart, valueEnd);
         if (value.includes('&')) value = decodeHTMLAttribute(value);
         const a: Attr = { name, value, start: i, end: vEnd, quoted, line0: nameStart };
         if (quoted && value.includes('\n') && /<\/?[a-zA-Z]/.test(value)) {
@@ -278,22 +281,21 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         }
         attrs.push(a);
       },
-      onopentag(name) {
+      onopentag(name, start, endIndex) {
         const list = attrs;
         attrs = [];
-        const start = parser.startIndex;
         if (name === 'picture') pictures.push(ctx.nextGroup());
         onTag(name, list);
         if (!VOID.has(name)) open.push({ name, start });
         if (name === 'script' || name === 'style') {
           const A = new Map(list.map((a) => [a.name, a] as const));
-          raw = { name, attrs: A, start: parser.endIndex + 1, end: parser.endIndex + 1 };
+          raw = { name, attrs: A, start: endIndex + 1, end: endIndex + 1 };
         }
       },
-      ontext() {
-        if (raw) raw.end = parser.endIndex + 1;
+      ontext(endIndex) {
+        if (raw) raw.end = endIndex + 1;
       },
-      onclosetag(name, implied) {
+      onclosetag(name, implied, startIndex) {
         if (name === 'picture') pictures.pop();
         if (raw && raw.name === name) {
           const kind = rawKind(name, raw.attrs);
@@ -307,7 +309,7 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         }
         for (let k = open.length - 1; k >= 0; k--) {
           if (open[k].name === name) {
-            if (implied && parser.startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
+            if (implied && startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
               unclosed.push(`<${name}> at line ${ctx.line(base + open[k].start)}`);
             }
             open.length = k;
@@ -316,9 +318,8 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         }
       },
     },
-    { decodeEntities: false, lowerCaseTags: true, lowerCaseAttributeNames: flavor === 'html', recognizeSelfClosing: flavor !== 'html' },
+    flavor !== 'html',
   );
-  parser.end(text);
   if (unclosed.length > 0) {
     ctx.errors.push(
       `${ctx.filePath}: malformed HTML: element${unclosed.length > 1 ? 's' : ''} never closed: ${unclosed.slice(0, 5).join(', ')}${unclosed.length > 5 ? ` and ${unclosed.length - 5} more` : ''}`,
