@@ -285,7 +285,14 @@ class HtmlEventDriver implements TokenizerCallbacks {
 
   onclosetag(start: number, endIndex: number): void {
     this.endIndex = endIndex;
-    const name = this.readTagName(start, endIndex);
+    // Most end tags close the innermost element, written as it was opened: no slice, no lower-casing. Outside
+    // foreign content every name on the stack is lower case and not "image" (read as "img"), so readTagName
+    // would return it unchanged.
+    const top = this.stack.length > 0 ? this.stack[this.stack.length - 1] : '';
+    const name =
+      this.foreign.length === 1 && top !== '' && endIndex - start === top.length && this.text.startsWith(top, start)
+        ? top
+        : this.readTagName(start, endIndex);
     if (!voidElements.has(name)) {
       const at = this.stack.lastIndexOf(name);
       if (at !== -1) {

@@ -82,6 +82,16 @@ const REF_ATTRS = new Set([
   'lowsrc',
 ]);
 const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
+/**
+ * First letter and length of every name in REF_ATTRS and DECIDING_ATTRS: most attributes (class, alt, id…)
+ * match none and are dropped without slicing and lower-casing their name. Exact: lower-casing keeps a name's
+ * length unless it makes it non-ASCII, and the only letters it maps to ASCII are ASCII capitals (and the
+ * Kelvin sign, to "k", which starts none of these names).
+ */
+const NAME_SHAPES = new Set([...REF_ATTRS, ...DECIDING_ATTRS].map((n) => n.charCodeAt(0) * 256 + n.length));
+// The elements with rules of their own in tagRules.
+const TAG_RULES = new Set(['img', 'source', 'video', 'input', 'link', 'meta', 'image', 'feimage', 'object']);
+const NOTHING_HANDLED: ReadonlySet<string> = new Set();
 
 /**
  * Image references in HTML (and the template part of Vue/Svelte/Astro). `text` is the markup,
@@ -123,6 +133,29 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
 
   const onTag = (name: string, list: Attr[]) => {
     if (list.length === 0) return;
+    // Most elements (p, a, div, span…) have no rules of their own: only their generic attributes are read.
+    const handled = TAG_RULES.has(name) ? tagRules(name, list) : NOTHING_HANDLED;
+    for (const a of list) {
+      if (handled.has(a.name)) continue;
+      if (a.name === 'style') {
+        extractInlineStyle(ctx, text.slice(a.start, a.end), base + a.start);
+      } else if (a.name === 'src' || a.name === 'data-src' || a.name === 'background' || a.name === 'lowsrc') {
+        attrRef(a, 'src', 'weak');
+      } else if (a.name === 'srcset' || a.name === 'data-srcset') {
+        srcsetRefs(a, 'weak', undefined);
+      } else if (a.name === 'href' || a.name === 'xlink:href') {
+        attrRef(a, 'href', 'weak');
+      } else if (a.name === 'poster') {
+        attrRef(a, 'poster', 'strong');
+      } else if (flavor === 'vue' && (a.name.startsWith(':') || a.name.startsWith('v-bind:')) && a.quoted) {
+        // A bound attribute is a JS expression: :src="require('./a.png')"
+        extractJsExpression(ctx, text.slice(a.start, a.end), base + a.start);
+      }
+    }
+  };
+
+  /** The references an element's own rules read (img, source, link…); returns the attributes they handled. */
+  const tagRules = (name: string, list: Attr[]): ReadonlySet<string> => {
     const A = new Map<string, Attr>();
     for (const a of list) if (!A.has(a.name)) A.set(a.name, a);
     const picture = pictures.length > 0 ? pictures[pictures.length - 1] : undefined;
@@ -195,26 +228,8 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         if (d) attrRef(d, 'src', 'weak');
         break;
       }
-      case 'picture':
-        break;
     }
-    for (const a of list) {
-      if (handled.has(a.name)) continue;
-      if (a.name === 'style') {
-        extractInlineStyle(ctx, text.slice(a.start, a.end), base + a.start);
-      } else if (a.name === 'src' || a.name === 'data-src' || a.name === 'background' || a.name === 'lowsrc') {
-        attrRef(a, 'src', 'weak');
-      } else if (a.name === 'srcset' || a.name === 'data-srcset') {
-        srcsetRefs(a, 'weak', undefined);
-      } else if (a.name === 'href' || a.name === 'xlink:href') {
-        attrRef(a, 'href', 'weak');
-      } else if (a.name === 'poster') {
-        attrRef(a, 'poster', 'strong');
-      } else if (flavor === 'vue' && (a.name.startsWith(':') || a.name.startsWith('v-bind:')) && a.quoted) {
-        // A bound attribute is a JS expression: :src="require('./a.png')"
-        extractJsExpression(ctx, text.slice(a.start, a.end), base + a.start);
-      }
-    }
+    return handled;
   };
 
   const rawKind = (
@@ -253,6 +268,10 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     text,
     {
       onattribute(nameStart, nameEnd, valueStart, valueEnd, quote, endIndex) {
+        const first = text.charCodeAt(nameStart);
+        const lowerFirst = first >= 0x41 && first <= 0x5a ? first | 0x20 : first;
+        const mayBeBound = flavor === 'vue' && (first === 0x3a || first === 0x76); // ":src", "v-bind:src"
+        if (!mayBeBound && !NAME_SHAPES.has(lowerFirst * 256 + (nameEnd - nameStart))) return;
         let name = text.slice(nameStart, nameEnd);
         if (lowerCaseNames) name = name.toLowerCase();
         const bound = flavor === 'vue' && (name.startsWith(':') || name.startsWith('v-bind:'));
@@ -283,7 +302,7 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
       },
       onopentag(name, start, endIndex) {
         const list = attrs;
-        attrs = [];
+        if (list.length > 0) attrs = [];
         if (name === 'picture') pictures.push(ctx.nextGroup());
         onTag(name, list);
         if (!VOID.has(name)) open.push({ name, start });
@@ -325,7 +344,9 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
       `${ctx.filePath}: malformed HTML: element${unclosed.length > 1 ? 's' : ''} never closed: ${unclosed.slice(0, 5).join(', ')}${unclosed.length > 5 ? ` and ${unclosed.length - 5} more` : ''}`,
     );
   }
-  const lastOpen = text.lastIndexOf('<!--');
+  // The last "<!--", searched forward (lastIndexOf walks a long text one character at a time: 5 % of the pass).
+  let lastOpen = -1;
+  for (let at = text.indexOf('<!--'); at >= 0; at = text.indexOf('<!--', at + 4)) lastOpen = at;
   if (lastOpen >= 0 && text.indexOf('-->', lastOpen + 4) < 0) {
     ctx.errors.push(`${ctx.filePath}:${ctx.line(base + lastOpen)}: malformed HTML: comment never closed`);
   }

@@ -16,7 +16,7 @@ import type {
   UnresolvedMention,
 } from './types';
 import { LineMap } from './positions';
-import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
+import { someCandidatePath, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
 import { siteOf } from './sites';
 import { dialectOf, readTemplate, type TemplateLayer } from './template-refs';
@@ -253,7 +253,7 @@ export function extractReferences(filePath: string, text: string, options: Extra
   const resolveOpts: ResolveOptions = { ...(options.resolve ?? { roots: [path.parse(path.resolve(filePath)).root], webRoots: [] }) };
   const resolvesToImage = (c: Candidate) => {
     resolveOpts.kind = c.kind;
-    return candidatePaths(filePath, c.value, resolveOpts).some((p) => isImage(p));
+    return someCandidatePath(filePath, c.value, resolveOpts, isImage);
   };
   const accepts = (c: Candidate): boolean => {
     const v = c.value;
