@@ -93,6 +93,23 @@ const NAME_SHAPES = new Set([...REF_ATTRS, ...DECIDING_ATTRS].map((n) => n.charC
 const TAG_RULES = new Set(['img', 'source', 'video', 'input', 'link', 'meta', 'image', 'feimage', 'object']);
 const NOTHING_HANDLED: ReadonlySet<string> = new Set();
 
+/** What /\s/ matches, for one character code (a regular expression per character showed in profiles). */
+function isJsSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /**
  * Image references in HTML (and the template part of Vue/Svelte/Astro). `text` is the markup,
  * `base` its offset in the file. <style> goes to the CSS extractor, <script> to the JS one, comments
@@ -104,7 +121,9 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
   let attrs: Attr[] = [];
   let iconGroup: number | undefined;
   const pictures: number[] = [];
-  const open: { name: string; start: number }[] = [];
+  // Open elements (innermost last) and where each starts, in two arrays: no object per element.
+  const openNames: string[] = [];
+  const openStarts: number[] = [];
   let raw: { name: string; attrs: Map<string, Attr>; start: number; end: number } | undefined;
   const unclosed: string[] = [];
   const push = (c: Omit<Candidate, 'start' | 'end'> & { start: number; end: number }) => {
@@ -281,9 +300,9 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
           name = lower; // Vue/Svelte keep attribute case; the names we read are case-insensitive
         }
         let i = nameStart + name.length;
-        while (i < endIndex && /\s/.test(text[i])) i++;
+        while (i < endIndex && isJsSpace(text.charCodeAt(i))) i++;
         if (text[i] === '=') i++;
-        while (i < endIndex && /\s/.test(text[i])) i++;
+        while (i < endIndex && isJsSpace(text.charCodeAt(i))) i++;
         const quoted = quote === '"' || quote === "'";
         if (quoted) i++;
         const vEnd = quoted ? endIndex - 1 : endIndex;
@@ -305,7 +324,10 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         if (list.length > 0) attrs = [];
         if (name === 'picture') pictures.push(ctx.nextGroup());
         onTag(name, list);
-        if (!VOID.has(name)) open.push({ name, start });
+        if (!VOID.has(name)) {
+          openNames.push(name);
+          openStarts.push(start);
+        }
         if (name === 'script' || name === 'style') {
           const A = new Map(list.map((a) => [a.name, a] as const));
           raw = { name, attrs: A, start: endIndex + 1, end: endIndex + 1 };
@@ -326,12 +348,13 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
           else if (kind === 'html') extractHtmlText(ctx, body, at, flavor);
           raw = undefined;
         }
-        for (let k = open.length - 1; k >= 0; k--) {
-          if (open[k].name === name) {
+        for (let k = openNames.length - 1; k >= 0; k--) {
+          if (openNames[k] === name) {
             if (implied && startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
-              unclosed.push(`<${name}> at line ${ctx.line(base + open[k].start)}`);
+              unclosed.push(`<${name}> at line ${ctx.line(base + openStarts[k])}`);
             }
-            open.length = k;
+            openNames.length = k;
+            openStarts.length = k;
             break;
           }
         }
