@@ -353,8 +353,11 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
             if (implied && startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
               unclosed.push(`<${name}> at line ${ctx.line(base + openStarts[k])}`);
             }
-            openNames.length = k;
-            openStarts.length = k;
+            // pop(), not `length = k`: setting an array's length is a runtime call, and k is nearly always the last index.
+            while (openNames.length > k) {
+              openNames.pop();
+              openStarts.pop();
+            }
             break;
           }
         }
