@@ -143,7 +143,8 @@ export class ReferenceStore {
     this.written.delete(record.path);
     let bytes: Buffer | undefined;
     this.write(() => {
-      const stored = remembered && this.sources.getBinaryFast(record.path);
+      // getBinary, not getBinaryFast: the fast one may hand back LMDB's whole shared buffer, longer than the record.
+      const stored = remembered && this.sources.getBinary(record.path);
       const before =
         remembered && stored && stored.equals(remembered.bytes)
           ? remembered.targets

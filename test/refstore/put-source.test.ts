@@ -65,6 +65,28 @@ describe('references: putSource and the records it wrote', () => {
     );
   });
 
+  it('does not decode the record it replaces when it wrote it itself', () => {
+    const page = path.join(dir.path, 'site', 'page.html');
+    const targets = Array.from({ length: 200 }, (_, i) => path.join(dir.path, 'site', `${i}.png`));
+    const s = open();
+    // The records' database is the store's own: counted here, through its get, to see whether putSource decodes.
+    const sources = (s as unknown as { sources: { get(key: string): unknown } }).sources;
+    const get = sources.get.bind(sources);
+    let decoded = 0;
+    sources.get = (key: string) => {
+      decoded++;
+      return get(key);
+    };
+    s.putSource(record(page, targets));
+    const first = decoded;
+    s.putSource(record(page, targets.slice(1)));
+    s.putSource(record(page, targets.slice(2)));
+    assert.equal(decoded, first, 'a record this store wrote was decoded again');
+    assert.deepEqual(s.sourcesOf(targets[0]), []);
+    assert.deepEqual(s.sourcesOf(targets[1]), []);
+    assert.deepEqual(s.sourcesOf(targets[2]), [page]);
+  });
+
   it('forgets a removed record: a new one with the same path starts from nothing', () => {
     const page = path.join(dir.path, 'site', 'page.html');
     const [a, b] = ['a', 'b'].map((n) => path.join(dir.path, 'site', `${n}.png`));
