@@ -8,8 +8,10 @@
  * reads each one (readSourceFile) and extracts its references (extractReferences) with an
  * isImage predicate backed by a Set (as the daemon's index would be), and reports throughput in
  * MB/s per file type (read excluded, extraction only; the per-type time is summed over files). Then
- * re-extracts one 5 000-line HTML file (the "saved file in the editor" case; target < 20 ms).
- * Writes the figures to bench-results/refs.json.
+ * re-extracts one 5 000-line HTML file (the "saved file in the editor" case; target < 20 ms), and re-indexes
+ * a 5 000-line file of each templating language and that HTML file as the daemon does on a save (read, extract,
+ * resolve, LMDB write; target < 20 ms each). ERB views sit in a Rails app (config/application.rb,
+ * app/assets/images), where their `image_tag` names resolve. Writes the figures to bench-results/refs.json.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -235,7 +237,14 @@ export async function runRefsBench(files = 10_000, log: (s: string) => void = co
     const images = Array.from({ length: 500 }, (_, i) => `${WORDS[i % WORDS.length]}-${i}.${['png', 'jpg', 'webp', 'svg'][i % 4]}`);
     // Real (tiny) files: resolution checks existence, as the daemon's does.
     for (const i of images) fs.writeFileSync(path.join(imgDir, i), i);
-    const imageSet = new Set(images.map((i) => path.join(imgDir, i)));
+    // A Rails app beside the site: its views' asset helpers (`image_tag "x.png"`) name images under app/assets/images.
+    const railsDir = path.join(dir, 'rails');
+    const railsImages = path.join(railsDir, 'app', 'assets', 'images');
+    fs.mkdirSync(path.join(railsDir, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(railsDir, 'config', 'application.rb'), 'module City; class Application < Rails::Application; end; end\n');
+    fs.mkdirSync(railsImages, { recursive: true });
+    for (const i of images) fs.writeFileSync(path.join(railsImages, i), i);
+    const imageSet = new Set([...images.map((i) => path.join(imgDir, i)), ...images.map((i) => path.join(railsImages, i))]);
     const opts: ExtractOptions = { isImage: (p) => imageSet.has(p), resolve: { roots: [dir], webRoots: [dir] } };
     const paths: string[] = [];
     for (let i = 0; i < files; i++) {
@@ -248,9 +257,10 @@ export async function runRefsBench(files = 10_000, log: (s: string) => void = co
         }
         x -= p;
       }
-      const sub = path.join(dir, `s${i % 100}`);
-      if (i < 100) fs.mkdirSync(sub);
-      const p = path.join(sub, `f${i}.${ext}`);
+      // ERB views live in the Rails app, as they do in a real one.
+      const sub = ext === 'erb' ? path.join(railsDir, 'app', 'views', `s${i % 100}`) : path.join(dir, `s${i % 100}`);
+      fs.mkdirSync(sub, { recursive: true });
+      const p = path.join(sub, ext === 'erb' ? `f${i}.html.erb` : `f${i}.${ext}`);
       fs.writeFileSync(p, generate(ext, r, images));
       paths.push(p);
     }
@@ -354,12 +364,16 @@ export async function runRefsBench(files = 10_000, log: (s: string) => void = co
       const pick = () => images[Math.floor(tr() * images.length)];
       const word = () => WORDS[Math.floor(tr() * WORDS.length)];
       const words = (k: number) => Array.from({ length: k }, word).join(' ');
-      for (const ext of ['liquid', 'njk', 'twig', 'php']) {
-        const tl = ['<!doctype html>', '<html><head><link rel="icon" href="/favicon.ico"></head><body>'];
-        while (tl.length < 4999) tl.push(templateLine(ext, tr, pick, words, word, tl.length));
-        tl.push('</body></html>');
-        const text = tl.join('\n');
-        const file = path.join(dir, `big.${ext}`);
+      // Every templating language, and the 5 000-line HTML file above re-indexed the same way.
+      for (const ext of ['liquid', 'njk', 'twig', 'php', 'erb', 'hbs', 'html']) {
+        let text = big;
+        if (ext !== 'html') {
+          const tl = ['<!doctype html>', '<html><head><link rel="icon" href="/favicon.ico"></head><body>'];
+          while (tl.length < 4999) tl.push(templateLine(ext, tr, pick, words, word, tl.length));
+          tl.push('</body></html>');
+          text = tl.join('\n');
+        }
+        const file = ext === 'erb' ? path.join(railsDir, 'app', 'views', 'big.html.erb') : path.join(dir, `big.${ext}`);
         fs.writeFileSync(file, text);
         const st = fs.statSync(file);
         const stat: FileStat = { path: file, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };

@@ -1,10 +1,10 @@
-import { Parser } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
 import type { Candidate, ExtractContext, ReferenceKind } from './types';
 import { extractCssText, extractInlineStyle } from './css';
 import { extractJsText, extractJsExpression } from './js';
 import { extractJsonText } from './data';
 import { decodeEntities, srcsetUrls } from './attribute-text';
+import { readHtmlEvents } from './html-events';
 
 export type HtmlFlavor = 'html' | 'vue' | 'svelte' | 'astro';
 
@@ -82,6 +82,33 @@ const REF_ATTRS = new Set([
   'lowsrc',
 ]);
 const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
+/**
+ * First letter and length of every name in REF_ATTRS and DECIDING_ATTRS: most attributes (class, alt, id…)
+ * match none and are dropped without slicing and lower-casing their name. Exact: lower-casing keeps a name's
+ * length unless it makes it non-ASCII, and the only letters it maps to ASCII are ASCII capitals (and the
+ * Kelvin sign, to "k", which starts none of these names).
+ */
+const NAME_SHAPES = new Set([...REF_ATTRS, ...DECIDING_ATTRS].map((n) => n.charCodeAt(0) * 256 + n.length));
+// The elements with rules of their own in tagRules.
+const TAG_RULES = new Set(['img', 'source', 'video', 'input', 'link', 'meta', 'image', 'feimage', 'object']);
+const NOTHING_HANDLED: ReadonlySet<string> = new Set();
+
+/** What /\s/ matches, for one character code (a regular expression per character showed in profiles). */
+function isJsSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
 
 /**
  * Image references in HTML (and the template part of Vue/Svelte/Astro). `text` is the markup,
@@ -89,10 +116,14 @@ const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itempr
  * are skipped, and so is text content.
  */
 export function extractHtmlText(ctx: ExtractContext, text: string, base: number, flavor: HtmlFlavor): void {
+  // HTML attribute names are case-insensitive; Vue, Svelte and Astro keep their case (props, directives).
+  const lowerCaseNames = flavor === 'html';
   let attrs: Attr[] = [];
   let iconGroup: number | undefined;
   const pictures: number[] = [];
-  const open: { name: string; start: number }[] = [];
+  // Open elements (innermost last) and where each starts, in two arrays: no object per element.
+  const openNames: string[] = [];
+  const openStarts: number[] = [];
   let raw: { name: string; attrs: Map<string, Attr>; start: number; end: number } | undefined;
   const unclosed: string[] = [];
   const push = (c: Omit<Candidate, 'start' | 'end'> & { start: number; end: number }) => {
@@ -121,6 +152,29 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
 
   const onTag = (name: string, list: Attr[]) => {
     if (list.length === 0) return;
+    // Most elements (p, a, div, span…) have no rules of their own: only their generic attributes are read.
+    const handled = TAG_RULES.has(name) ? tagRules(name, list) : NOTHING_HANDLED;
+    for (const a of list) {
+      if (handled.has(a.name)) continue;
+      if (a.name === 'style') {
+        extractInlineStyle(ctx, text.slice(a.start, a.end), base + a.start);
+      } else if (a.name === 'src' || a.name === 'data-src' || a.name === 'background' || a.name === 'lowsrc') {
+        attrRef(a, 'src', 'weak');
+      } else if (a.name === 'srcset' || a.name === 'data-srcset') {
+        srcsetRefs(a, 'weak', undefined);
+      } else if (a.name === 'href' || a.name === 'xlink:href') {
+        attrRef(a, 'href', 'weak');
+      } else if (a.name === 'poster') {
+        attrRef(a, 'poster', 'strong');
+      } else if (flavor === 'vue' && (a.name.startsWith(':') || a.name.startsWith('v-bind:')) && a.quoted) {
+        // A bound attribute is a JS expression: :src="require('./a.png')"
+        extractJsExpression(ctx, text.slice(a.start, a.end), base + a.start);
+      }
+    }
+  };
+
+  /** The references an element's own rules read (img, source, link…); returns the attributes they handled. */
+  const tagRules = (name: string, list: Attr[]): ReadonlySet<string> => {
     const A = new Map<string, Attr>();
     for (const a of list) if (!A.has(a.name)) A.set(a.name, a);
     const picture = pictures.length > 0 ? pictures[pictures.length - 1] : undefined;
@@ -193,26 +247,8 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         if (d) attrRef(d, 'src', 'weak');
         break;
       }
-      case 'picture':
-        break;
     }
-    for (const a of list) {
-      if (handled.has(a.name)) continue;
-      if (a.name === 'style') {
-        extractInlineStyle(ctx, text.slice(a.start, a.end), base + a.start);
-      } else if (a.name === 'src' || a.name === 'data-src' || a.name === 'background' || a.name === 'lowsrc') {
-        attrRef(a, 'src', 'weak');
-      } else if (a.name === 'srcset' || a.name === 'data-srcset') {
-        srcsetRefs(a, 'weak', undefined);
-      } else if (a.name === 'href' || a.name === 'xlink:href') {
-        attrRef(a, 'href', 'weak');
-      } else if (a.name === 'poster') {
-        attrRef(a, 'poster', 'strong');
-      } else if (flavor === 'vue' && (a.name.startsWith(':') || a.name.startsWith('v-bind:')) && a.quoted) {
-        // A bound attribute is a JS expression: :src="require('./a.png')"
-        extractJsExpression(ctx, text.slice(a.start, a.end), base + a.start);
-      }
-    }
+    return handled;
   };
 
   const rawKind = (
@@ -247,12 +283,16 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
     return undefined;
   };
 
-  const parser: Parser = new Parser(
+  readHtmlEvents(
+    text,
     {
-      onattribute(name, value, quote) {
-        const nameStart = parser.startIndex;
-        const endIndex = parser.endIndex;
-        if (quote === undefined) return; // no value
+      onattribute(nameStart, nameEnd, valueStart, valueEnd, quote, endIndex) {
+        const first = text.charCodeAt(nameStart);
+        const lowerFirst = first >= 0x41 && first <= 0x5a ? first | 0x20 : first;
+        const mayBeBound = flavor === 'vue' && (first === 0x3a || first === 0x76); // ":src", "v-bind:src"
+        if (!mayBeBound && !NAME_SHAPES.has(lowerFirst * 256 + (nameEnd - nameStart))) return;
+        let name = text.slice(nameStart, nameEnd);
+        if (lowerCaseNames) name = name.toLowerCase();
         const bound = flavor === 'vue' && (name.startsWith(':') || name.startsWith('v-bind:'));
         if (!REF_ATTRS.has(name) && !DECIDING_ATTRS.has(name) && !bound) {
           const lower = name.toLowerCase();
@@ -260,15 +300,16 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
           name = lower; // Vue/Svelte keep attribute case; the names we read are case-insensitive
         }
         let i = nameStart + name.length;
-        while (i < endIndex && /\s/.test(text[i])) i++;
+        while (i < endIndex && isJsSpace(text.charCodeAt(i))) i++;
         if (text[i] === '=') i++;
-        while (i < endIndex && /\s/.test(text[i])) i++;
+        while (i < endIndex && isJsSpace(text.charCodeAt(i))) i++;
         const quoted = quote === '"' || quote === "'";
         if (quoted) i++;
         const vEnd = quoted ? endIndex - 1 : endIndex;
         if (vEnd < i) return;
         if (quoted && text[vEnd] !== quote) return;
-        // The parser leaves character references as written (decoding every text run costs a third of its time); only kept values are decoded.
+        // Character references are left as written by the tokenizer (decoding every text run costs a third of its time); only kept values are decoded.
+        let value = text.slice(valueStart, valueEnd);
         if (value.includes('&')) value = decodeHTMLAttribute(value);
         const a: Attr = { name, value, start: i, end: vEnd, quoted, line0: nameStart };
         if (quoted && value.includes('\n') && /<\/?[a-zA-Z]/.test(value)) {
@@ -278,22 +319,24 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
         }
         attrs.push(a);
       },
-      onopentag(name) {
+      onopentag(name, start, endIndex) {
         const list = attrs;
-        attrs = [];
-        const start = parser.startIndex;
+        if (list.length > 0) attrs = [];
         if (name === 'picture') pictures.push(ctx.nextGroup());
         onTag(name, list);
-        if (!VOID.has(name)) open.push({ name, start });
+        if (!VOID.has(name)) {
+          openNames.push(name);
+          openStarts.push(start);
+        }
         if (name === 'script' || name === 'style') {
           const A = new Map(list.map((a) => [a.name, a] as const));
-          raw = { name, attrs: A, start: parser.endIndex + 1, end: parser.endIndex + 1 };
+          raw = { name, attrs: A, start: endIndex + 1, end: endIndex + 1 };
         }
       },
-      ontext() {
-        if (raw) raw.end = parser.endIndex + 1;
+      ontext(endIndex) {
+        if (raw) raw.end = endIndex + 1;
       },
-      onclosetag(name, implied) {
+      onclosetag(name, implied, startIndex) {
         if (name === 'picture') pictures.pop();
         if (raw && raw.name === name) {
           const kind = rawKind(name, raw.attrs);
@@ -305,26 +348,31 @@ export function extractHtmlText(ctx: ExtractContext, text: string, base: number,
           else if (kind === 'html') extractHtmlText(ctx, body, at, flavor);
           raw = undefined;
         }
-        for (let k = open.length - 1; k >= 0; k--) {
-          if (open[k].name === name) {
-            if (implied && parser.startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
-              unclosed.push(`<${name}> at line ${ctx.line(base + open[k].start)}`);
+        for (let k = openNames.length - 1; k >= 0; k--) {
+          if (openNames[k] === name) {
+            if (implied && startIndex >= text.length && !OPTIONAL_END.has(name) && !VOID.has(name)) {
+              unclosed.push(`<${name}> at line ${ctx.line(base + openStarts[k])}`);
             }
-            open.length = k;
+            // pop(), not `length = k`: setting an array's length is a runtime call, and k is nearly always the last index.
+            while (openNames.length > k) {
+              openNames.pop();
+              openStarts.pop();
+            }
             break;
           }
         }
       },
     },
-    { decodeEntities: false, lowerCaseTags: true, lowerCaseAttributeNames: flavor === 'html', recognizeSelfClosing: flavor !== 'html' },
+    flavor !== 'html',
   );
-  parser.end(text);
   if (unclosed.length > 0) {
     ctx.errors.push(
       `${ctx.filePath}: malformed HTML: element${unclosed.length > 1 ? 's' : ''} never closed: ${unclosed.slice(0, 5).join(', ')}${unclosed.length > 5 ? ` and ${unclosed.length - 5} more` : ''}`,
     );
   }
-  const lastOpen = text.lastIndexOf('<!--');
+  // The last "<!--", searched forward (lastIndexOf walks a long text one character at a time: 5 % of the pass).
+  let lastOpen = -1;
+  for (let at = text.indexOf('<!--'); at >= 0; at = text.indexOf('<!--', at + 4)) lastOpen = at;
   if (lastOpen >= 0 && text.indexOf('-->', lastOpen + 4) < 0) {
     ctx.errors.push(`${ctx.filePath}:${ctx.line(base + lastOpen)}: malformed HTML: comment never closed`);
   }

@@ -16,7 +16,7 @@ import type {
   UnresolvedMention,
 } from './types';
 import { LineMap } from './positions';
-import { candidatePaths, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
+import { someCandidatePath, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
 import { siteOf } from './sites';
 import { dialectOf, readTemplate, type TemplateLayer } from './template-refs';
@@ -253,23 +253,24 @@ export function extractReferences(filePath: string, text: string, options: Extra
   const resolveOpts: ResolveOptions = { ...(options.resolve ?? { roots: [path.parse(path.resolve(filePath)).root], webRoots: [] }) };
   const resolvesToImage = (c: Candidate) => {
     resolveOpts.kind = c.kind;
-    return candidatePaths(filePath, c.value, resolveOpts).some((p) => isImage(p));
+    return someCandidatePath(filePath, c.value, resolveOpts, isImage);
   };
   const accepts = (c: Candidate): boolean => {
     const v = c.value;
+    // The refusals by extension first: most weak candidates are links to pages ("page.html"). Every test
+    // here is pure and refuses on its own, so their order does not change the answer.
+    let image = false;
+    if (c.strength !== 'strong') {
+      const ext = extensionOf(v);
+      image = IMAGE_EXTENSIONS.has(ext);
+      if (c.strength === 'weak') {
+        // "page.html", "font.woff2": not an image; only extension-less paths are worth asking isImage
+        if (!image && (!options.isImage || (ext !== '' && /^[a-z0-9]{1,8}$/.test(ext)))) return false;
+      } else if (!image || WS.test(v) || v.length > 1024) return false; // a bare string: must look like a path and resolve to an image
+    }
     if (v === '' || v.startsWith('#') || v.startsWith('?') || isExternal(v) || isPlaceholder(v)) return false;
     if (v.includes('\n') || v.includes('\r')) return false;
-    if (c.strength === 'strong') return true;
-    const ext = extensionOf(v);
-    const image = IMAGE_EXTENSIONS.has(ext);
-    if (c.strength === 'weak') {
-      if (image) return true;
-      // "page.html", "font.woff2": not an image; only extension-less paths are worth asking isImage
-      if (!options.isImage || (ext !== '' && /^[a-z0-9]{1,8}$/.test(ext))) return false;
-    } else {
-      // a bare string: must look like a path and resolve to an image
-      if (!image || WS.test(v) || v.length > 1024) return false;
-    }
+    if (c.strength === 'strong' || (c.strength === 'weak' && image)) return true;
     return resolvesToImage(c);
   };
   const mention = (start: number, end: number, reason: string, pattern?: string) => {

@@ -182,9 +182,10 @@ function resolveDetailed(fromFile: string, text: string, options: ResolveOptions
   return undefined;
 }
 
-/** Candidate paths without the existence check (used by extractors to ask isImage). */
-export function candidatePaths(fromFile: string, text: string, options: ResolveOptions): string[] {
-  return candidatesInRoots(fromFile, text, options).map((c) => c.abs);
+/** Whether any candidate path of `text` passes `test` (extractors ask isImage), without the existence check. */
+export function someCandidatePath(fromFile: string, text: string, options: ResolveOptions, test: (absPath: string) => boolean): boolean {
+  for (const c of candidatesInRoots(fromFile, text, options)) if (test(c.abs)) return true;
+  return false;
 }
 
 /*
@@ -199,7 +200,8 @@ let rememberedCount = 0;
 let rememberedFor = -1;
 /** The folders of an options object, as a key (the same object is passed for every reference of a file). */
 const signatures = new WeakMap<ResolveOptions, string>();
-let last: { key: string; inner: Map<string, PathCandidate[]> } | undefined;
+/** The last (folders, source file) asked about: a file asks for all its references in a row, so its map is kept at hand without building the key. */
+let last: { signature: string; fromFile: string; key: string; inner: Map<string, PathCandidate[]> } | undefined;
 
 function candidatesInRoots(fromFile: string, text: string, options: ResolveOptions): PathCandidate[] {
   if (rememberedFor !== sitesGeneration()) {
@@ -213,10 +215,17 @@ function candidatesInRoots(fromFile: string, text: string, options: ResolveOptio
     signature = JSON.stringify([options.roots, options.webRoots, options.aliases ?? null]);
     signatures.set(options, signature);
   }
-  const outer = signature + '\0' + fromFile;
-  let inner = last?.key === outer ? last.inner : remembered.get(outer);
-  if (!inner) remembered.set(outer, (inner = new Map<string, PathCandidate[]>()));
-  last = { key: outer, inner };
+  let inner: Map<string, PathCandidate[]> | undefined;
+  let outer: string;
+  if (last !== undefined && last.signature === signature && last.fromFile === fromFile) {
+    inner = last.inner;
+    outer = last.key;
+  } else {
+    outer = signature + '\0' + fromFile;
+    inner = remembered.get(outer);
+    if (!inner) remembered.set(outer, (inner = new Map<string, PathCandidate[]>()));
+    last = { signature, fromFile, key: outer, inner };
+  }
   const key = (options.kind ?? '') + '\0' + text;
   let found = inner.get(key);
   if (!found) {
@@ -225,7 +234,7 @@ function candidatesInRoots(fromFile: string, text: string, options: ResolveOptio
       remembered.clear();
       rememberedCount = 1;
       remembered.set(outer, (inner = new Map<string, PathCandidate[]>()));
-      last = { key: outer, inner };
+      last = { signature, fromFile, key: outer, inner };
     }
     inner.set(key, found);
   }

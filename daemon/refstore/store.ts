@@ -46,9 +46,18 @@ export interface SourceMention extends UnresolvedMention {
 
 export type { ImageReference };
 
+/** How many sources putSource remembers the written bytes and targets of (a saved file is re-indexed again and again). */
+const REMEMBERED_WRITES = 16;
+
 export class ReferenceStore {
   /** A write failed: the environment is not sealed at close, so the next open walks it. */
   private failed = false;
+  /**
+   * The stored bytes and target set of the last records this store wrote. putSource needs the targets of the
+   * record it replaces; when the stored bytes are still exactly those written (compared, not assumed: another
+   * process may have written since), they are these targets, and the record is not decoded again.
+   */
+  private readonly written = new Map<string, { bytes: Buffer; targets: ReadonlySet<string> }>();
 
   private constructor(
     private readonly dir: string,
@@ -129,16 +138,31 @@ export class ReferenceStore {
    * changed are touched: a saved template usually names the same images as before.
    */
   putSource(record: SourceRecord): void {
+    const after = new Set(record.references.map((r) => r.target));
+    const remembered = this.written.get(record.path);
+    this.written.delete(record.path);
+    let bytes: Buffer | undefined;
     this.write(() => {
-      const before = new Set(this.sources.get(record.path)?.references.map((r) => r.target));
-      const after = new Set(record.references.map((r) => r.target));
+      // getBinary, not getBinaryFast: the fast one may hand back LMDB's whole shared buffer, longer than the record.
+      const stored = remembered && this.sources.getBinary(record.path);
+      const before =
+        remembered && stored && stored.equals(remembered.bytes)
+          ? remembered.targets
+          : new Set(this.sources.get(record.path)?.references.map((r) => r.target));
       for (const target of before) if (!after.has(target)) this.targets.removeSync(target, record.path);
       this.sources.putSync(record.path, record);
       for (const target of after) if (!before.has(target)) this.targets.putSync(target, record.path);
+      bytes = this.sources.getBinary(record.path);
     });
+    // Remembered only once committed (a failed transaction threw above).
+    if (bytes) {
+      if (this.written.size >= REMEMBERED_WRITES) this.written.delete(this.written.keys().next().value!);
+      this.written.set(record.path, { bytes, targets: after });
+    }
   }
 
   removeSource(file: string): void {
+    this.written.delete(file);
     this.write(() => {
       this.unindex(file);
       this.sources.removeSync(file);
