@@ -139,6 +139,12 @@ const URL_FILTER_AFTER = /^\s*\|\s*(url|relative_url|absolute_url|relURL|absURL|
 const URL_FUNC_BEFORE = /\b(relURL|absURL|relLangURL|absLangURL|get_theme_file_uri|get_parent_theme_file_uri|file_url|url_for)\s*\(?\s*$/;
 const ASSET_FUNC_BEFORE =
   /(\bresources\.Get(Match)?|\bimage_tag|\bimage_path|\bimage_url|\basset_path|\basset_url|\bfavicon_link_tag|\bimage_pack_tag|\basset)\s*\(?\s*$/;
+/**
+ * An asset helper whose argument is not a literal (`<%= image_tag @user.avatar %>`, `resources.Get $path`):
+ * the image it names is known only when the page is rendered. A helper given a string is read above.
+ */
+const ASSET_CALL_OF_VALUE =
+  /(\bresources\.Get(?:Match)?|\bimage_tag|\bimage_path|\bimage_url|\basset_path|\basset_url|\bfavicon_link_tag|\bimage_pack_tag)(?:\s*\(\s*|\s+)(?=[^\s"'`()])/;
 /** Eleventy and Nunjucks/Liquid image shortcodes: `{% image "src", "alt" %}`. */
 const IMAGE_SHORTCODE = /^\s*(image|img|picture|responsiveImage|respimg|figure|eleventyImage)\s*\(?\s*$/;
 // "." joins strings in PHP only (elsewhere it reads a field: Go's .name, Liquid's site.x).
@@ -245,6 +251,12 @@ export function readTemplate(text: string, dialect: Dialect, markdown = false): 
       } else if (hasImageExtension(v) && looksLikePath(v)) {
         layer.candidates.push({ start: lit.start, end: lit.end, value: v, kind: 'string', strength: 'weak', template: true });
       }
+    }
+    // A helper of an asset pipeline given a value, not a literal: a mention with no literal part (mentions.ts
+    // decides what it may name from where the value can come).
+    if (ASSET_CALL_OF_VALUE.test(code)) {
+      layer.dynamic.push({ start: tag.start, end: tag.end, reason: 'an asset helper given a value known only when the page is rendered' });
+      allRead = false;
     }
     // Understood: every path in it was read (a host reference around it, src="{{ 'a.png' | url }}", is that one).
     if (allRead && layer.candidates.length > before0) layer.understood.add(tag.start);

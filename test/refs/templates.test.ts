@@ -6,7 +6,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extractReferences, forgetSites, mentionMayName, resolveReference, rewriteReference, type ExtractResult } from '../../daemon/refs';
+import {
+  extractReferences,
+  forgetSites,
+  literalLessMayName,
+  mentionMayName,
+  resolveReference,
+  rewriteReference,
+  type ExtractResult,
+} from '../../daemon/refs';
 import { lexTemplate } from '../../daemon/refs/template-lexer';
 
 describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', () => {
@@ -91,6 +99,21 @@ describe('refs: templates (Liquid, Nunjucks, Twig, Go, Handlebars, ERB, PHP)', (
       }),
       'logo.png',
     );
+  });
+
+  it('an ERB asset helper given a value, not a literal, is a mention that keeps every image of the Rails app', () => {
+    write('config/application.rb', 'module App; end\n');
+    const text = `<%= image_tag "logo.png" %>\n<%= image_tag @user.avatar, alt: "" %>\n<%= image_url(photo.path) %>\n`;
+    const r = extract('app/views/users/show.html.erb', text);
+    assert.deepEqual(shown(r, text), ['template-asset logo.png']);
+    assert.deepEqual(
+      r.mentions.map((m) => [m.text, m.range.start.line, m.pattern]),
+      [
+        ['<%= image_tag @user.avatar, alt: "" %>', 1, undefined],
+        ['<%= image_url(photo.path) %>', 2, undefined],
+      ],
+    );
+    assert.equal(literalLessMayName(r.file, path.join(dir, 'app/assets/images/any.png')), true);
   });
 
   it('Jekyll: {{ site.baseurl }} prefixes, relative_url, and the baseurl written literally, rewritten in the same style', () => {
