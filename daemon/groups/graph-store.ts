@@ -134,7 +134,13 @@ async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: st
     else byLook.set(look, [entry.sha256]);
   }
   const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
-  await forEachWithinBudget(wanted, DIGESTS_IN_FLIGHT, DIGEST_BYTES_IN_FLIGHT, (sha) => rasterBytes.get(sha) ?? 0, async (sha) => {
-    await digest(sha);
-  });
+  await forEachWithinBudget(
+    wanted,
+    DIGESTS_IN_FLIGHT,
+    DIGEST_BYTES_IN_FLIGHT,
+    (sha) => rasterBytes.get(sha) ?? 0,
+    async (sha) => {
+      await digest(sha);
+    },
+  );
 }

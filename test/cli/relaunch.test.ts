@@ -53,12 +53,26 @@ describe('the CLI relaunched with allocator settings', function () {
     });
     after(() => dir.cleanup());
 
-    function run(env: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; processes: { pid: number; ppid: number; arenas: string | null }[] } {
+    function run(
+      env: NodeJS.ProcessEnv,
+      ...args: string[]
+    ): { code: number | null; stdout: string; processes: { pid: number; ppid: number; arenas: string | null }[] } {
       fs.rmSync(log, { force: true });
       const clean = { ...process.env };
       for (const name of Object.keys(ALLOCATOR_ENV)) delete clean[name];
-      const result = spawnSync(process.execPath, ['--require', probe, BIN, ...args], { cwd: site, encoding: 'utf8', env: { ...clean, ...env }, timeout: 60_000 });
-      const processes = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+      const result = spawnSync(process.execPath, ['--require', probe, BIN, ...args], {
+        cwd: site,
+        encoding: 'utf8',
+        env: { ...clean, ...env },
+        timeout: 60_000,
+      });
+      const processes = fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line))
+        : [];
       return { code: result.status, stdout: result.stdout, processes };
     }
 
@@ -73,7 +87,11 @@ describe('the CLI relaunched with allocator settings', function () {
 
       const direct = run({ MALLOC_ARENA_MAX: '4' }, 'scan', '--no-daemon', '--json', '--no-progress');
       assert.equal(direct.code, 0);
-      assert.deepEqual(direct.processes.map((p) => p.arenas), ['4'], 'a user’s setting: no relaunch');
+      assert.deepEqual(
+        direct.processes.map((p) => p.arenas),
+        ['4'],
+        'a user’s setting: no relaunch',
+      );
       const groups = (stdout: string): unknown => (JSON.parse(stdout) as ScanReport).groups;
       assert.ok((groups(relaunched.stdout) as unknown[]).length > 0);
       assert.deepEqual(groups(relaunched.stdout), groups(direct.stdout));

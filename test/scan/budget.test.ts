@@ -47,13 +47,19 @@ describe('forEachWithinBudget', () => {
     const seen: number[] = [];
     let running = 0;
     let most = 0;
-    await forEachWithinBudget([1, 2, 3, 4, 5, 6, 7], 3, Infinity, () => 1, async (item) => {
-      running++;
-      most = Math.max(most, running);
-      seen.push(item);
-      await settle();
-      running--;
-    });
+    await forEachWithinBudget(
+      [1, 2, 3, 4, 5, 6, 7],
+      3,
+      Infinity,
+      () => 1,
+      async (item) => {
+        running++;
+        most = Math.max(most, running);
+        seen.push(item);
+        await settle();
+        running--;
+      },
+    );
     assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
     assert.equal(most, 3);
   });
@@ -96,18 +102,30 @@ describe('forEachWithinBudget', () => {
   it('rejects with the first error once the tasks in flight are over, starting no more', async () => {
     const started: number[] = [];
     await assert.rejects(
-      forEachWithinBudget([1, 2, 3, 4, 5], 2, Infinity, () => 0, async (item) => {
-        started.push(item);
-        await settle();
-        if (item === 2) throw new Error('bad item 2');
-      }),
+      forEachWithinBudget(
+        [1, 2, 3, 4, 5],
+        2,
+        Infinity,
+        () => 0,
+        async (item) => {
+          started.push(item);
+          await settle();
+          if (item === 2) throw new Error('bad item 2');
+        },
+      ),
       /bad item 2/,
     );
     assert.ok(!started.includes(5), `started ${started.join(',')}`);
   });
 
   it('resolves at once on no items', async () => {
-    await forEachWithinBudget([], 2, 10, () => 1, () => Promise.reject(new Error('never called')));
+    await forEachWithinBudget(
+      [],
+      2,
+      10,
+      () => 1,
+      () => Promise.reject(new Error('never called')),
+    );
   });
 });
 
@@ -142,7 +160,10 @@ describe('ReaderPool', () => {
 
   it('passes on a read error and stays usable', async () => {
     const pool = new ReaderPool();
-    await assert.rejects(pool.withBytes(path.join(dir.path, 'missing'), async () => 1), { code: 'ENOENT' });
+    await assert.rejects(
+      pool.withBytes(path.join(dir.path, 'missing'), async () => 1),
+      { code: 'ENOENT' },
+    );
     const file = path.join(dir.path, 'present');
     fs.writeFileSync(file, 'abc');
     assert.equal(await pool.withBytes(file, async (bytes) => bytes.toString()), 'abc');
