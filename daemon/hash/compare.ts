@@ -24,7 +24,7 @@ function stats(v: ArrayLike<number>): Stats {
 }
 
 /** Pearson correlation of two equally long vectors. */
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const sa = stats(a);
   const sb = stats(b);
   if (sa.norm < 1e-9 || sb.norm < 1e-9) return 0;
@@ -115,7 +115,7 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
 }
 
 /** Area-averaged resample of the region [x0, x0+w)×[y0, y0+h) of an n×n image to g×g. */
-function areaResample(src: ArrayLike<number>, n: number, x0: number, y0: number, w: number, h: number, g: number): Float64Array {
+export function areaResample(src: ArrayLike<number>, n: number, x0: number, y0: number, w: number, h: number, g: number): Float64Array {
   const out = new Float64Array(g * g);
   const sx = w / g;
   const sy = h / g;
