@@ -8,7 +8,7 @@
  * comparison runs on the same pixels.
  *
  * Like the thumbnail crop search, a crop keeps the proportions (the same fraction of each dimension, at least
- * `minFraction`), and the grids are squashed to squares.
+ * `minFraction`, at most 1 − MIN_CROP), and the grids are squashed to squares.
  */
 import type { DetailRaster } from './detail-raster';
 import { areaResample, correlation } from './compare';
@@ -26,6 +26,12 @@ const COARSE = 32;
 const FINE = 128;
 /** The grid a candidate region and the crop are both resampled to before correlating. */
 const COMPARE_GRID = 24;
+/**
+ * A crop removes at least this fraction of each dimension. A region within a few percent of the whole is a
+ * misregistration, not a crop: the whole-content comparison judges it (a one-pixel tolerance), and a search for
+ * the best shift there would only let a local change hide (two screenshots of one page, another navbar text).
+ */
+const MIN_CROP = 0.03;
 /** Below this correlation of the aligned grey grids there is no crop alignment to speak of. */
 const MIN_ALIGNMENT = 0.95;
 
@@ -59,7 +65,7 @@ interface Square {
 function refine(big: Float64Array, target: Float64Array, n: number, minFraction: number, start: Square, steps: number[]): Square {
   let best = start;
   const score = (x0: number, y0: number, size: number): number => {
-    if (size < minFraction * n - 1e-9 || size > n || x0 < 0 || y0 < 0 || x0 + size > n + 1e-9 || y0 + size > n + 1e-9) return -2;
+    if (size < minFraction * n - 1e-9 || size > (1 - MIN_CROP) * n + 1e-9 || x0 < 0 || y0 < 0 || x0 + size > n + 1e-9 || y0 + size > n + 1e-9) return -2;
     return correlation(areaResample(big, n, x0, y0, size, size, COMPARE_GRID), target);
   };
   best = { ...best, score: score(best.x0, best.y0, best.size) };
@@ -94,7 +100,7 @@ function gridsOf(r: DetailRaster): Grids {
 function coarseCrop(big: Grids, small: Grids, minFraction: number): Square {
   const target = areaResample(small.coarse, COARSE, 0, 0, COARSE, COARSE, COMPARE_GRID);
   let best: Square = { x0: 0, y0: 0, size: COARSE, score: -2 };
-  for (let size = Math.ceil(minFraction * COARSE); size <= COARSE; size++)
+  for (let size = Math.ceil(minFraction * COARSE); size <= Math.floor((1 - MIN_CROP) * COARSE); size++)
     for (let y0 = 0; y0 + size <= COARSE; y0++)
       for (let x0 = 0; x0 + size <= COARSE; x0++) {
         const s = correlation(areaResample(big.coarse, COARSE, x0, y0, size, size, COMPARE_GRID), target);
