@@ -27,6 +27,7 @@ import {
   indexKeys,
   directQueryKeys,
   needsDetail,
+  nearThreshold,
   variantQueryKeys,
   variantRadius,
   sha256,
@@ -74,6 +75,8 @@ export interface AccuracyResult {
   candidateRecall: number;
   candidatePairs: number;
   falsePositives: { a: string; b: string; similarity: number }[];
+  /** Negative candidate pairs just under the threshold of their class (within 0.05): the margin of precision. */
+  nearNegatives: { a: string; b: string; similarity: number }[];
   falseNegatives: { a: string; b: string; label: string; similarity: number; keyDistance: number; stage: MissStage }[];
   /** Missed positives per label, by the stage that rejected them. */
   missStages: Record<string, Record<MissStage, number>>;
@@ -260,10 +263,10 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const labelOf = pairLabels(corpus);
 
   // Candidates within the widest radius swept, with their verified similarity.
-  const radii = [48, 64, 80, 96];
+  const radii = [48, 64, 80, 84, 96];
   const maxRadius = Math.max(...radii, candidateRadius(t));
   const wide: NearThresholds = { ...t, candidateRadius: maxRadius };
-  const cand: { a: number; b: number; dist: number; sim: number; thumbnailSim?: number; vetoed?: boolean }[] = [];
+  const cand: { a: number; b: number; dist: number; sim: number; margin: number; thumbnailSim?: number; vetoed?: boolean }[] = [];
   const keyDistOf = new Map<number, number>();
   let positives = 0,
     negatives = 0,
@@ -289,7 +292,8 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       if (dist > maxRadius) continue;
       const fa = fps[a] as Fingerprint,
         fb = fps[b] as Fingerprint;
-      cand.push({ a, b, dist, sim: similarity(fa, fb, wide) });
+      // margin: how far below nearSimilarity this pair's class (photographs) is accepted.
+      cand.push({ a, b, dist, sim: similarity(fa, fb, wide), margin: wide.nearSimilarity - nearThreshold(fa, fb, wide) });
     }
   }
   log(`${cand.length} candidate pairs within ${maxRadius} bits`);
@@ -316,7 +320,7 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     if (!ra || !rb) continue;
     detailChecked++;
     if (!detailAgrees(ra, rb)) {
-      c.vetoed = c.sim >= t.nearSimilarity;
+      c.vetoed = c.sim >= t.nearSimilarity - c.margin;
       c.thumbnailSim = c.sim;
       c.sim = 0;
       detailVetoed++;
@@ -329,7 +333,7 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       fp = 0;
     const found = new Set<number>();
     for (const c of cand) {
-      if (c.dist > radius || c.sim < near || c.sim <= 0) continue;
+      if (c.dist > radius || c.sim < near - c.margin || c.sim <= 0) continue;
       const l = labelOf(c.a, c.b);
       if (l && l !== 'ignore') {
         tp++;
@@ -375,7 +379,12 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   }
   for (const e of Object.values(perLabel)) e.recall = e.found / e.positives;
   const falsePositives = cand
-    .filter((c) => c.dist <= candidateRadius(t) && c.sim >= t.nearSimilarity && !labelOf(c.a, c.b))
+    .filter((c) => c.dist <= candidateRadius(t) && c.sim >= t.nearSimilarity - c.margin && !labelOf(c.a, c.b))
+    .sort((p, r) => r.sim - p.sim)
+    .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
+
+  const nearNegatives = cand
+    .filter((c) => c.dist <= candidateRadius(t) && c.sim < t.nearSimilarity - c.margin && c.sim >= t.nearSimilarity - c.margin - 0.05 && !labelOf(c.a, c.b))
     .sort((p, r) => r.sim - p.sim)
     .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
 
@@ -439,6 +448,7 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     candidateRecall: positives ? candidateHits / positives : 1,
     candidatePairs: cand.filter((c) => c.dist <= candidateRadius(t)).length,
     falsePositives: falsePositives.slice(0, 50),
+    nearNegatives: nearNegatives.slice(0, 50),
     falseNegatives: falseNegatives.sort((p, r) => r.similarity - p.similarity),
     missStages,
     sweep,
@@ -525,6 +535,10 @@ export function formatResult(r: AccuracyResult, options: { misses?: boolean } = 
   if (r.falsePositives.length) {
     lines.push('', 'False positives (top):');
     for (const f of r.falsePositives.slice(0, 15)) lines.push(`  ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
+  }
+  if (options.misses && r.nearNegatives.length) {
+    lines.push('', `Negative pairs just under the threshold (${r.nearNegatives.length} listed):`);
+    for (const f of r.nearNegatives) lines.push(`  ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
   }
   if (r.throughput) {
     const tp = r.throughput;

@@ -332,8 +332,13 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
   );
 }
 
+/** The similarity from which `a` and `b` are near-duplicates: nearSimilarity for graphics, photoMargin below it for photographs. */
+export function nearThreshold(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
+  return graphicsPair(a, b, t) ? t.nearSimilarity : t.nearSimilarity - (t.photoMargin ?? 0);
+}
+
 /** Verified similarity in (0, 1] if `a` and `b` are near-duplicates, else undefined. */
 export function compare(a: Fingerprint, b: Fingerprint, t: NearThresholds): number | undefined {
   const s = similarity(a, b, t);
-  return s >= t.nearSimilarity && s > 0 ? s : undefined;
+  return s >= nearThreshold(a, b, t) && s > 0 ? s : undefined;
 }
