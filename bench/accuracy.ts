@@ -2,7 +2,7 @@
 /**
  * Accuracy and throughput benchmark of the hashing library.
  *
- *   node out/bench/accuracy.js [--max-photos N] [--no-throughput]
+ *   node out/bench/accuracy.js [--max-photos N] [--no-throughput] [--misses]
  *
  * Accuracy: every pair of files of the labelled corpus (bench/corpus.ts) goes through the same pipeline as
  * the grouping code — candidate search (queryKeys of one image against indexKeys of the other within
@@ -27,6 +27,7 @@ import {
   indexKeys,
   directQueryKeys,
   needsDetail,
+  nearThreshold,
   variantQueryKeys,
   variantRadius,
   sha256,
@@ -74,12 +75,23 @@ export interface AccuracyResult {
   candidateRecall: number;
   candidatePairs: number;
   falsePositives: { a: string; b: string; similarity: number }[];
-  falseNegatives: { a: string; b: string; label: string; similarity: number; keyDistance: number }[];
+  /** Negative candidate pairs just under the threshold of their class (within 0.05): the margin of precision. */
+  nearNegatives: { a: string; b: string; similarity: number }[];
+  falseNegatives: { a: string; b: string; label: string; similarity: number; keyDistance: number; stage: MissStage }[];
+  /** Missed positives per label, by the stage that rejected them. */
+  missStages: Record<string, Record<MissStage, number>>;
   sweep: { candidateRadius: number; nearSimilarity: number; score: Score }[];
   baselines: Record<'pHash64' | 'dHash64', { threshold: number; score: Score; perLabel: Record<string, number> }>;
   throughput?: ThroughputResult;
   seconds: number;
 }
+
+/**
+ * The stage that rejected a missed positive pair: the candidate keys never came within the radius (`keys`),
+ * the thumbnail comparison scored it under the threshold (`thumbnail`), or the detail check vetoed a pair the
+ * thumbnails accepted (`detail`).
+ */
+export type MissStage = 'keys' | 'thumbnail' | 'detail';
 
 export interface ThroughputResult {
   files: number;
@@ -251,10 +263,10 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const labelOf = pairLabels(corpus);
 
   // Candidates within the widest radius swept, with their verified similarity.
-  const radii = [48, 64, 80, 96];
+  const radii = [48, 64, 80, 84, 96];
   const maxRadius = Math.max(...radii, candidateRadius(t));
   const wide: NearThresholds = { ...t, candidateRadius: maxRadius };
-  const cand: { a: number; b: number; dist: number; sim: number }[] = [];
+  const cand: { a: number; b: number; dist: number; sim: number; margin: number; thumbnailSim?: number; vetoed?: boolean }[] = [];
   const keyDistOf = new Map<number, number>();
   let positives = 0,
     negatives = 0,
@@ -280,7 +292,8 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       if (dist > maxRadius) continue;
       const fa = fps[a] as Fingerprint,
         fb = fps[b] as Fingerprint;
-      cand.push({ a, b, dist, sim: similarity(fa, fb, wide) });
+      // margin: how far below nearSimilarity this pair's class (photographs) is accepted.
+      cand.push({ a, b, dist, sim: similarity(fa, fb, wide), margin: wide.nearSimilarity - nearThreshold(fa, fb, wide) });
     }
   }
   log(`${cand.length} candidate pairs within ${maxRadius} bits`);
@@ -307,6 +320,8 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     if (!ra || !rb) continue;
     detailChecked++;
     if (!detailAgrees(ra, rb)) {
+      c.vetoed = c.sim >= t.nearSimilarity - c.margin;
+      c.thumbnailSim = c.sim;
       c.sim = 0;
       detailVetoed++;
     }
@@ -318,7 +333,7 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
       fp = 0;
     const found = new Set<number>();
     for (const c of cand) {
-      if (c.dist > radius || c.sim < near || c.sim <= 0) continue;
+      if (c.dist > radius || c.sim < near - c.margin || c.sim <= 0) continue;
       const l = labelOf(c.a, c.b);
       if (l && l !== 'ignore') {
         tp++;
@@ -336,7 +351,9 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const main = evaluate(candidateRadius(t), t.nearSimilarity);
   const perLabel: AccuracyResult['perLabel'] = {};
   let candidateHits = 0;
-  const simOf = new Map(cand.map((c) => [c.a * n + c.b, c.sim]));
+  const simOf = new Map(cand.map((c) => [c.a * n + c.b, c.thumbnailSim ?? c.sim]));
+  const vetoedPairs = new Set(cand.filter((c) => c.vetoed).map((c) => c.a * n + c.b));
+  const missStages: AccuracyResult['missStages'] = {};
   const falseNegatives: AccuracyResult['falseNegatives'] = [];
   // `sizes` is also split by the smaller of the two sizes: hand-drawn small sizes (≤ 24 px) vs larger.
   const iconSize = (name: string): number => {
@@ -353,18 +370,21 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     const key = p.a * n + p.b;
     if ((keyDistOf.get(key) ?? 257) <= candidateRadius(t)) candidateHits++;
     if (main.found.has(key)) e.found++;
-    else
-      falseNegatives.push({
-        a: files[p.a].name,
-        b: files[p.b].name,
-        label: p.label,
-        similarity: simOf.get(key) ?? 0,
-        keyDistance: keyDistOf.get(key) ?? 257,
-      });
+    else {
+      const keyDistance = keyDistOf.get(key) ?? 257;
+      const stage: MissStage = keyDistance > candidateRadius(t) ? 'keys' : vetoedPairs.has(key) ? 'detail' : 'thumbnail';
+      (missStages[p.label] ??= { keys: 0, thumbnail: 0, detail: 0 })[stage]++;
+      falseNegatives.push({ a: files[p.a].name, b: files[p.b].name, label: p.label, similarity: simOf.get(key) ?? 0, keyDistance, stage });
+    }
   }
   for (const e of Object.values(perLabel)) e.recall = e.found / e.positives;
   const falsePositives = cand
-    .filter((c) => c.dist <= candidateRadius(t) && c.sim >= t.nearSimilarity && !labelOf(c.a, c.b))
+    .filter((c) => c.dist <= candidateRadius(t) && c.sim >= t.nearSimilarity - c.margin && !labelOf(c.a, c.b))
+    .sort((p, r) => r.sim - p.sim)
+    .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
+
+  const nearNegatives = cand
+    .filter((c) => c.dist <= candidateRadius(t) && c.sim < t.nearSimilarity - c.margin && c.sim >= t.nearSimilarity - c.margin - 0.05 && !labelOf(c.a, c.b))
     .sort((p, r) => r.sim - p.sim)
     .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
 
@@ -428,7 +448,9 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     candidateRecall: positives ? candidateHits / positives : 1,
     candidatePairs: cand.filter((c) => c.dist <= candidateRadius(t)).length,
     falsePositives: falsePositives.slice(0, 50),
-    falseNegatives: falseNegatives.sort((p, r) => r.similarity - p.similarity).slice(0, 80),
+    nearNegatives: nearNegatives.slice(0, 50),
+    falseNegatives: falseNegatives.sort((p, r) => r.similarity - p.similarity),
+    missStages,
     sweep,
     baselines,
     seconds: 0,
@@ -477,7 +499,7 @@ function pct(x: number): string {
   return (100 * x).toFixed(1).padStart(5) + ' %';
 }
 
-export function formatResult(r: AccuracyResult): string {
+export function formatResult(r: AccuracyResult, options: { misses?: boolean } = {}): string {
   const lines: string[] = [];
   const s = r.overall;
   lines.push(
@@ -500,9 +522,23 @@ export function formatResult(r: AccuracyResult): string {
       `${l.padEnd(16)} ${String(e.positives).padStart(6)} ${pct(e.recall).padStart(11)} ${(l in r.baselines.pHash64.perLabel ? pct(r.baselines.pHash64.perLabel[l]) : 'n/a').padStart(8)} ${(l in r.baselines.dHash64.perLabel ? pct(r.baselines.dHash64.perLabel[l]) : 'n/a').padStart(8)}`,
     );
   }
+  const stages = Object.entries(r.missStages);
+  if (stages.length) {
+    lines.push('', 'Missed pairs by the stage that rejected them (keys / thumbnail / detail):');
+    for (const [l, m] of stages) lines.push(`  ${l.padEnd(16)} ${m.keys} / ${m.thumbnail} / ${m.detail}`);
+  }
+  if (options.misses) {
+    lines.push('', 'Missed pairs (thumbnail similarity, before the detail check):');
+    for (const f of r.falseNegatives)
+      lines.push(`  ${f.label.padEnd(14)} ${f.stage.padEnd(9)} keys ${String(f.keyDistance).padStart(3)}  sim ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
+  }
   if (r.falsePositives.length) {
     lines.push('', 'False positives (top):');
     for (const f of r.falsePositives.slice(0, 15)) lines.push(`  ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
+  }
+  if (options.misses && r.nearNegatives.length) {
+    lines.push('', `Negative pairs just under the threshold (${r.nearNegatives.length} listed):`);
+    for (const f of r.nearNegatives) lines.push(`  ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
   }
   if (r.throughput) {
     const tp = r.throughput;
@@ -524,7 +560,7 @@ if (require.main === module) {
     log: (line) => console.error(line),
   })
     .then((r) => {
-      console.log(formatResult(r));
+      console.log(formatResult(r, { misses: args.includes('--misses') }));
       const out = path.resolve(__dirname, '../../bench-results');
       fs.mkdirSync(out, { recursive: true });
       fs.writeFileSync(path.join(out, 'accuracy.json'), JSON.stringify(r, null, 2));

@@ -24,7 +24,7 @@ function stats(v: ArrayLike<number>): Stats {
 }
 
 /** Pearson correlation of two equally long vectors. */
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const sa = stats(a);
   const sb = stats(b);
   if (sa.norm < 1e-9 || sb.norm < 1e-9) return 0;
@@ -33,20 +33,32 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s / (sa.norm * sb.norm);
 }
 
-/** The thumbnail minus its 3×3 box blur: the detail (edges, glyphs) that a plain correlation underweights. */
-function highPass(v: ArrayLike<number>): Float64Array {
-  return highPassGrid(v, THUMB);
-}
-
 /**
  * Similarity of two aligned 32×32 images: plain correlation combined with the high-pass correlation (the
- * smaller of the two for graphics, strict; their mean for photos).
+ * smaller of the two for graphics, strict; their mean for photos), on a g×g grid (see comparisonGrid).
  */
-function alignedSimilarity(a: ArrayLike<number>, b: ArrayLike<number>, strict: boolean): number {
+function alignedSimilarity(a: ArrayLike<number>, b: ArrayLike<number>, strict: boolean, g = THUMB): number {
+  if (g < THUMB) {
+    a = areaResample(a, THUMB, 0, 0, THUMB, THUMB, g);
+    b = areaResample(b, THUMB, 0, 0, THUMB, THUMB, g);
+  }
   const plain = correlation(a, b);
   if (plain <= 0) return 0;
-  const hp = correlation(highPass(a), highPass(b));
+  const hp = correlation(highPassGrid(a, g), highPassGrid(b, g));
   return strict ? Math.min(plain, hp) : (plain + hp) / 2;
+}
+
+/** Images are not compared on a grid coarser than this, however small. */
+const MIN_GRID = 8;
+
+/**
+ * The grid two aligned thumbnails are compared on: the thumbnail's, or the smaller image's own resolution when
+ * it has fewer pixels than that. A 16-pixel image upsampled to 32×32 has no detail at 32; the other image's
+ * edges there, sharp where its own are interpolated, would count as a difference (a photo resized to a
+ * quarter, an icon and its small size).
+ */
+function comparisonGrid(a: Fingerprint, b: Fingerprint): number {
+  return Math.max(MIN_GRID, Math.min(THUMB, a.width, a.height, b.width, b.height));
 }
 
 /** Lossless images no larger than this (both sides) are graphics whatever their flatness (upsampled to 64×64 they look smooth): favicons, flags. */
@@ -54,6 +66,17 @@ const SMALL_IMAGE = 64;
 
 export function isGraphic(fp: Fingerprint, t: NearThresholds): boolean {
   return fp.transparent || fp.flatness >= t.graphicFlatness || (fp.lossless && Math.max(fp.width, fp.height) <= SMALL_IMAGE);
+}
+
+/**
+ * A pair compared as graphics (strict: same colours and tones, no flips): either side a graphic, unless both
+ * are opaque lossy images. Two JPEGs are photographs, as they are for the detail check (verify.ts): a JPEG's
+ * flatness can come from an edit — highlights clipped to white by a brightness change — not from drawing.
+ */
+function graphicsPair(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
+  const lossyPhoto = (f: Fingerprint): boolean => !f.lossless && !f.transparent;
+  if (lossyPhoto(a) && lossyPhoto(b)) return false;
+  return isGraphic(a, t) || isGraphic(b, t);
 }
 
 /**
@@ -96,6 +119,7 @@ function meanOf(v: Uint8Array): number {
   return s / v.length;
 }
 
+/** The n×n grid minus its 3×3 box blur: the detail (edges, glyphs) that a plain correlation underweights. */
 function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let y = 0; y < n; y++) {
@@ -115,7 +139,7 @@ function highPassGrid(v: ArrayLike<number>, n: number): Float64Array {
 }
 
 /** Area-averaged resample of the region [x0, x0+w)×[y0, y0+h) of an n×n image to g×g. */
-function areaResample(src: ArrayLike<number>, n: number, x0: number, y0: number, w: number, h: number, g: number): Float64Array {
+export function areaResample(src: ArrayLike<number>, n: number, x0: number, y0: number, w: number, h: number, g: number): Float64Array {
   const out = new Float64Array(g * g);
   const sx = w / g;
   const sy = h / g;
@@ -245,7 +269,7 @@ const FLAT_NORM = Math.sqrt(THUMB * THUMB) * 1.5; // thumbnail standard deviatio
  * over crops of either image down to `minCropFraction`. `compare` is this, thresholded.
  */
 export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
-  const graphics = isGraphic(a, t) || isGraphic(b, t);
+  const graphics = graphicsPair(a, b, t);
   if (graphics && !sameColours(a, b, t)) return 0;
   // Graphics of other proportions are other drawings (a logo and the logo with its name beside it).
   if (graphics && Math.abs(Math.log((a.width * b.height) / (a.height * b.width))) > MAX_ASPECT_LOG) return 0;
@@ -267,7 +291,7 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
     }
     return 0;
   }
-  const strict = isGraphic(a, t) || isGraphic(b, t);
+  const strict = graphicsPair(a, b, t);
   if (strict) {
     // Graphics: the same colours and tones, not just the same shapes (folder colours, flags, logo variants).
     if (chromaDifference(a.chroma, b.chroma) > t.maxChromaDifference) return 0;
@@ -292,7 +316,7 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
   let best = 0;
   let bestD = tries[0].d;
   for (const { d } of tries) {
-    const s = alignedSimilarity(a.thumb, transformImage(b.thumb, THUMB, d), strict);
+    const s = alignedSimilarity(a.thumb, transformImage(b.thumb, THUMB, d), strict, comparisonGrid(a, b));
     if (s > best) {
       best = s;
       bestD = d;
@@ -308,8 +332,13 @@ function pixelSimilarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): num
   );
 }
 
+/** The similarity from which `a` and `b` are near-duplicates: nearSimilarity for graphics, photoMargin below it for photographs. */
+export function nearThreshold(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
+  return graphicsPair(a, b, t) ? t.nearSimilarity : t.nearSimilarity - (t.photoMargin ?? 0);
+}
+
 /** Verified similarity in (0, 1] if `a` and `b` are near-duplicates, else undefined. */
 export function compare(a: Fingerprint, b: Fingerprint, t: NearThresholds): number | undefined {
   const s = similarity(a, b, t);
-  return s >= t.nearSimilarity && s > 0 ? s : undefined;
+  return s >= nearThreshold(a, b, t) && s > 0 ? s : undefined;
 }

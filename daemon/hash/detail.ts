@@ -15,6 +15,8 @@
 import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
 import { INK_DELTA, inkColours } from './ink-colour';
+import { cropAlignment } from './detail-crop';
+import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
 
 interface Box {
   x0: number;
@@ -239,10 +241,23 @@ function aspect(b: Box): number {
 }
 
 /**
- * Where and how much two detail rasters differ, at the smaller one's resolution, on their trimmed content.
- * Undefined when the contents do not have the same proportions (not one drawing at two sizes).
+ * Where and how much two detail rasters differ, at the smaller one's resolution, on their trimmed content —
+ * or, when that says two drawings, on the region of one that the other shows if one is a crop of the other
+ * (detail-crop.ts: a crop that cuts into a drawing has another content box). Undefined when the contents do
+ * not have the same proportions (not one drawing at two sizes) and neither is a crop of the other.
  */
 export function detailDifference(a: DetailRaster, b: DetailRaster): DetailDifference | undefined {
+  const whole = contentDifference(a, b);
+  if (whole && sameDrawing(whole)) return whole;
+  const crop = cropAlignment(a, b, DEFAULT_NEAR_THRESHOLDS.minCropFraction);
+  if (!crop) return whole;
+  const { fa, fb, pageA, pageB } = onOnePage(a, b);
+  const full = (r: DetailRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
+  const cropped = crop.side === 'a' ? boxesDifference(fa, fb, pageA, pageB, crop.region, full(b)) : boxesDifference(fa, fb, pageA, pageB, full(a), crop.region);
+  return sameDrawing(cropped) || !whole ? cropped : whole;
+}
+
+function contentDifference(a: DetailRaster, b: DetailRaster): DetailDifference | undefined {
   const { fa, fb, pageA, pageB } = onOnePage(a, b);
   let boxA = contentBox(fa, pageA);
   let boxB = contentBox(fb, pageB);
@@ -251,11 +266,16 @@ export function detailDifference(a: DetailRaster, b: DetailRaster): DetailDiffer
     boxB = { x0: 0, y0: 0, x1: b.width, y1: b.height };
     if (Math.abs(Math.log(aspect(boxA) / aspect(boxB))) > MAX_ASPECT_LOG) return undefined;
   }
+  return boxesDifference(fa, fb, pageA, pageB, boxA, boxB);
+}
+
+/** The difference of two regions of two flattened rasters, at the smaller region's size. */
+function boxesDifference(fa: Flat, fb: Flat, pageA: Rgb, pageB: Rgb, boxA: Box, boxB: Box): DetailDifference {
   const areaA = (boxA.x1 - boxA.x0) * (boxA.y1 - boxA.y0);
   const areaB = (boxB.x1 - boxB.x0) * (boxB.y1 - boxB.y0);
   const small = areaA <= areaB ? boxA : boxB;
-  const w = Math.max(1, small.x1 - small.x0);
-  const h = Math.max(1, small.y1 - small.y0);
+  const w = Math.max(1, Math.round(small.x1 - small.x0));
+  const h = Math.max(1, Math.round(small.y1 - small.y0));
   return compareLab(labRegion(fa, boxA, w, h), labRegion(fb, boxB, w, h), pageLab(pageA), pageLab(pageB));
 }
 

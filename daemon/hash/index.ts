@@ -14,7 +14,7 @@ export {
   type DecodeOptions,
   type DecodeProblem,
 } from './decode';
-export { compare, similarity, isGraphic } from './compare';
+export { compare, similarity, isGraphic, nearThreshold } from './compare';
 export { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
 export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey } from './candidate-keys';
 export { hammingDistance } from './pdq';

@@ -2,6 +2,14 @@
 export interface NearThresholds {
   /** Minimum verified similarity (thumbnail correlation, 0..1] for a near-duplicate. */
   nearSimilarity: number;
+  /**
+   * Photographs (pairs compared as photos, not graphics: the mean of the plain and high-pass correlations
+   * rather than the smaller) are near from nearSimilarity − photoMargin. The two measures are not one scale: a
+   * watermark, a crop or a resize to a quarter dilutes a photo's high-pass correlation, while no two unrelated
+   * photos of the benchmark score above 0.85; graphics have unrelated pairs (one folder, another emblem) up to
+   * 0.896.
+   */
+  photoMargin: number;
   /** Hamming radius (of 256 bits) for the candidate search. */
   candidateRadius: number;
   /**
@@ -27,7 +35,8 @@ export interface NearThresholds {
 
 export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
   nearSimilarity: 0.9,
-  candidateRadius: 80,
+  photoMargin: 0.03,
+  candidateRadius: 84,
   variantRadius: 32,
   dihedralMinQuality: 30,
   minCropFraction: 0.8,
