@@ -58,7 +58,8 @@ export function configSchema(): Json {
             minimum: LIMITS.nearSimilarity.min,
             maximum: LIMITS.nearSimilarity.max,
             default: d.thresholds.nearSimilarity,
-            description: 'Minimal similarity of a near duplicate.',
+            description:
+              'Minimal similarity of a near duplicate between graphics (icons, logos, screenshots); two photographs, scored on their own scale, are near from 0.03 below it.',
           },
         },
       },
