@@ -1,6 +1,6 @@
 /** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
 import * as fs from 'node:fs';
-import { decodeDetail, pixelDigest, type DecodeOptions, type DetailRaster, type Fingerprint } from '../hash';
+import { decodeDetail, mayBePixelTwins, pixelDigest, type DecodeOptions, type DetailRaster, type Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { DEFAULT_CONCURRENCY, forEachLimited } from '../scan/scanner';
 import type { ImageEntry } from './build';
@@ -135,23 +135,48 @@ export async function syncGraph(
 /** Full decodes at once while digests are prefetched: 2 keep both cores busy (libvips runs one thread per image here); 4 raised the photo scan's peak RSS by 30 MB. */
 const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
 
+/** Largest set of same-size lossless rasters whose hashes are compared pairwise for near-hash twins (bounds the prefetch's cost at n·256). */
+const MAX_TWIN_GROUP = 256;
+
 /**
- * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
- * Among newcomers those are known before any search: decode them now, several at once on libvips's
- * threads, instead of one at a time as the graph meets them (a serial chain of decodes on a photo set full
- * of lossless re-encodings). The digests land in the index's content records, where the graph reads them.
+ * The graph checks pixel identity (a full decode) only for contents that may be pixel twins (mayBePixelTwins:
+ * the same size, and the same hash or two lossless rasters with nearly the same hash). Among newcomers those
+ * are known before any search: decode them now, several at once on libvips's threads, instead of one at a
+ * time as the graph meets them (a serial chain of decodes on a photo set full of lossless re-encodings). The
+ * digests land in the index's content records, where the graph reads them.
  */
 async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
-  const byLook = new Map<string, string[]>();
+  const bySize = new Map<string, ImageEntry[]>();
   for (const entry of newcomers) {
-    const fp = entry.fingerprint;
-    const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
-    const list = byLook.get(look);
-    if (list) list.push(entry.sha256);
-    else byLook.set(look, [entry.sha256]);
+    const size = `${entry.fingerprint.width}x${entry.fingerprint.height}`;
+    const list = bySize.get(size);
+    if (list) list.push(entry);
+    else bySize.set(size, [entry]);
   }
-  const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
-  await forEachLimited(wanted, DIGESTS_IN_FLIGHT, async (sha) => {
+  const wanted = new Set<string>();
+  for (const group of bySize.values()) {
+    if (group.length < 2) continue;
+    const byHash = new Map<string, string[]>();
+    for (const entry of group) {
+      const fp = entry.fingerprint;
+      const hash = Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex');
+      const list = byHash.get(hash);
+      if (list) list.push(entry.sha256);
+      else byHash.set(hash, [entry.sha256]);
+    }
+    for (const list of byHash.values()) if (list.length > 1) for (const sha of list) wanted.add(sha);
+    const rasters = group.filter((entry) => entry.fingerprint.lossless && entry.fingerprint.format !== 'svg');
+    if (rasters.length > MAX_TWIN_GROUP) continue;
+    for (let i = 0; i < rasters.length; i++)
+      for (let j = i + 1; j < rasters.length; j++)
+        if (mayBePixelTwins(rasters[i].fingerprint, rasters[j].fingerprint)) {
+          wanted.add(rasters[i].sha256);
+          wanted.add(rasters[j].sha256);
+        }
+  }
+  // In newcomer (path) order, as before: the order of the decodes does not change any digest.
+  const ordered = newcomers.filter((entry) => wanted.has(entry.sha256)).map((entry) => entry.sha256);
+  await forEachLimited(ordered, DIGESTS_IN_FLIGHT, async (sha) => {
     await digest(sha);
   });
 }
