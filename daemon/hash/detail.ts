@@ -138,6 +138,10 @@ function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const cover = new Float32Array(w * h);
   const sx = (box.x1 - box.x0) / w;
   const sy = (box.y1 - box.y0) / h;
+  if (sx === 1 && sy === 1) {
+    labCopy(f, box, px, ink, cover);
+    return { w, h, px, ink, cover };
+  }
   for (let y = 0; y < h; y++) {
     const ya = box.y0 + y * sy,
       yb = ya + sy;
@@ -170,10 +174,36 @@ function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
       const o = y * w + x;
       cielab(cr / area, cg / area, cb / area, px, 3 * o);
       cover[o] = ia / area;
-      if (ia > 0) cielab(ir / ia, ig / ia, ib / ia, ink, 3 * o);
+      // An opaque region's ink is its composited colour (the same sums, to the bit): no second conversion.
+      if (ia === area && ir === cr && ig === cg && ib === cb) {
+        ink[3 * o] = px[3 * o];
+        ink[3 * o + 1] = px[3 * o + 1];
+        ink[3 * o + 2] = px[3 * o + 2];
+      } else if (ia > 0) cielab(ir / ia, ig / ia, ib / ia, ink, 3 * o);
     }
   }
   return { w, h, px, ink, cover };
+}
+
+/**
+ * labRegion at the region's own size (the smaller image of most pairs): each pixel its own cell, of weight 1,
+ * so the same values as the general resample, without the overlap arithmetic.
+ */
+function labCopy(f: Flat, box: Box, px: Float32Array, ink: Float32Array, cover: Float32Array): void {
+  for (let y = box.y0, o = 0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++, o++) {
+      const j = y * f.w + x;
+      const i = 3 * j;
+      const a = f.alpha[j];
+      cielab(f.rgb[i], f.rgb[i + 1], f.rgb[i + 2], px, 3 * o);
+      cover[o] = a;
+      if (a === 1 && f.premultiplied[i] === f.rgb[i] && f.premultiplied[i + 1] === f.rgb[i + 1] && f.premultiplied[i + 2] === f.rgb[i + 2]) {
+        ink[3 * o] = px[3 * o];
+        ink[3 * o + 1] = px[3 * o + 1];
+        ink[3 * o + 2] = px[3 * o + 2];
+      } else if (a > 0) cielab(f.premultiplied[i] / a, f.premultiplied[i + 1] / a, f.premultiplied[i + 2] / a, ink, 3 * o);
+    }
+  }
 }
 
 export interface DetailDifference {
