@@ -16,7 +16,7 @@ import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
 import { INK_DELTA, inkColours } from './ink-colour';
 
-interface Box {
+export interface Box {
   x0: number;
   y0: number;
   x1: number;
@@ -27,7 +27,7 @@ interface Box {
  * An image in linear RGB (3 floats a pixel): `rgb` a detail raster as it shows on a background, `premultiplied`
  * its own colours times their coverage `alpha`.
  */
-interface Flat {
+export interface Flat {
   w: number;
   h: number;
   rgb: Float32Array;
@@ -66,7 +66,7 @@ function inkLuminance(r: DetailRaster): number {
   return n > 0 ? s / n : 0;
 }
 
-function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
+export function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
   const rgb = new Float32Array(r.width * r.height * 3);
   const premultiplied = new Float32Array(r.width * r.height * 3);
   const alpha = new Float32Array(r.width * r.height);
@@ -132,7 +132,7 @@ function contentBox(f: Flat, page: Rgb): Box {
 }
 
 /** Area-averaged resample of a region of `f` to w×h, then CIELAB of each pixel (composited and of the ink alone). */
-function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
+export function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const px = new Float32Array(w * h * 3);
   const ink = new Float32Array(w * h * 3);
   const cover = new Float32Array(w * h);
