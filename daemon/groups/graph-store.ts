@@ -67,11 +67,19 @@ export function graphOptions(
 ): GraphOptions {
   const digest = pixelDigestCache(store, { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes });
   const detail = detailCache(config.settings.maxPixels);
+  // Digests being computed: the prefetch runs while the graph is built, and both may ask for one content.
+  const inFlight = new Map<string, Promise<string | undefined>>();
   return {
     thresholds: nearThresholds(config),
     pixelDigest: (sha) => {
       const file = pathOf(sha);
-      return file ? digest(sha, file) : Promise.resolve(undefined);
+      if (!file) return Promise.resolve(undefined);
+      let pending = inFlight.get(sha);
+      if (!pending) {
+        pending = digest(sha, file).finally(() => inFlight.delete(sha));
+        inFlight.set(sha, pending);
+      }
+      return pending;
     },
     detail: (sha) => {
       const file = pathOf(sha);
@@ -120,7 +128,9 @@ export async function syncGraph(
   const newcomers = [...bySha.values()]
     .filter((entry) => !graph.has(entry.sha256))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await prefetchPixelDigests(newcomers, options.pixelDigest);
+  // The digests are decoded on libvips's threads while this thread builds the graph (both cores busy); the
+  // graph awaits the one it needs, decoding it itself when the prefetch has not reached it yet.
+  const prefetched = prefetchPixelDigests(newcomers, options.pixelDigest);
   let done = 0;
   onProgress?.({ phase: 'group', done, total: newcomers.length });
   for (const entry of newcomers) {
@@ -128,6 +138,7 @@ export async function syncGraph(
     changed = true;
     onProgress?.({ phase: 'group', done: ++done, total: newcomers.length });
   }
+  await prefetched;
   if (changed) saveGraph(store, graph);
   return graph;
 }
