@@ -349,29 +349,38 @@ function unmatched(p: Float32Array, q: Float32Array, w: number, h: number, x: nu
   return true;
 }
 
-/** 3×3 box mean of each channel. */
-function blur3(img: LabImage): Float32Array {
+/**
+ * 3×3 box mean of each channel (clipped at the borders), separable: the sums of three along each row, then of
+ * three such sums down each column. Float32 values summed in doubles: the same means as summing the nine
+ * (test/hash/detail-fast-paths.test.ts).
+ */
+export function blur3(img: LabImage): Float32Array {
   const { w, h, px } = img;
-  const out = new Float32Array(px.length);
+  const rows = new Float64Array(px.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let l = 0,
-        a = 0,
-        b = 0,
-        n = 0;
-      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-          const i = 3 * (yy * w + xx);
-          l += px[i];
-          a += px[i + 1];
-          b += px[i + 2];
-          n++;
-        }
-      }
       const o = 3 * (y * w + x);
-      out[o] = l / n;
-      out[o + 1] = a / n;
-      out[o + 2] = b / n;
+      for (let c = 0; c < 3; c++) {
+        let s = px[o + c];
+        if (x > 0) s += px[o - 3 + c];
+        if (x < w - 1) s += px[o + 3 + c];
+        rows[o + c] = s;
+      }
+    }
+  }
+  const out = new Float32Array(px.length);
+  const stride = 3 * w;
+  for (let y = 0; y < h; y++) {
+    const cy = (y > 0 ? 1 : 0) + 1 + (y < h - 1 ? 1 : 0);
+    for (let x = 0; x < w; x++) {
+      const n = cy * ((x > 0 ? 1 : 0) + 1 + (x < w - 1 ? 1 : 0));
+      const o = 3 * (y * w + x);
+      for (let c = 0; c < 3; c++) {
+        let s = rows[o + c];
+        if (y > 0) s += rows[o - stride + c];
+        if (y < h - 1) s += rows[o + stride + c];
+        out[o + c] = s / n;
+      }
     }
   }
   return out;

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, type LabImage } from '../../daemon/hash/colour-difference';
-import { flatten, labRegion, type Box, type Flat } from '../../daemon/hash/detail';
+import { blur3, flatten, labRegion, type Box, type Flat } from '../../daemon/hash/detail';
 import type { DetailRaster } from '../../daemon/hash/detail-raster';
 import { inkColours, INK_DELTA, RECOLOURED_DELTA } from '../../daemon/hash/ink-colour';
 import { rng } from '../fixtures/images';
@@ -89,6 +89,25 @@ function referenceInkColours(a: LabImage, b: LabImage, pageA: Float32Array, page
   return { inkColour: histogramMedian(histogram, pixels), recolouredInk: recoloured / pixels };
 }
 
+function referenceBlur3(img: LabImage): Float32Array {
+  const { w, h, px } = img;
+  const out = new Float32Array(px.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const sums = [0, 0, 0];
+      let n = 0;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+          for (let c = 0; c < 3; c++) sums[c] += px[3 * (yy * w + xx) + c];
+          n++;
+        }
+      }
+      for (let c = 0; c < 3; c++) out[3 * (y * w + x) + c] = sums[c] / n;
+    }
+  }
+  return out;
+}
+
 /** A raster of soft shapes and noise; `transparent` gives it a ragged alpha; `shift` recolours part of it. */
 function raster(seed: number, width: number, height: number, transparent: boolean, shift = 0): DetailRaster {
   const random = rng(seed);
@@ -134,6 +153,18 @@ describe('detail check fast paths (hash/detail, hash/ink-colour)', () => {
           assert.deepEqual(fast.cover, reference.cover);
         }
       }
+    }
+  });
+
+  it('blurs like the nine-pixel reference, to the bit, borders included', () => {
+    for (const [w, h] of [
+      [37, 23],
+      [1, 5],
+      [6, 1],
+    ]) {
+      const f = flatten(raster(3, w, h, true), WHITE);
+      const image = labRegion(f, { x0: 0, y0: 0, x1: w, y1: h }, w, h);
+      assert.deepEqual(blur3(image), referenceBlur3(image));
     }
   });
 
