@@ -1,5 +1,5 @@
 /** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
-import { pixelDigest, type DecodeOptions, type Fingerprint } from '../hash';
+import { mayBePixelTwins, pixelDigest, type DecodeOptions, type Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { DEFAULT_CONCURRENCY, forEachWithinBudget, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
@@ -43,11 +43,19 @@ export function graphOptions(
 ): GraphOptions {
   const digest = pixelDigestCache(store, { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes });
   const detail = detailCache(config.settings.maxPixels);
+  // Digests being computed: the prefetch runs while the graph is built, and both may ask for one content.
+  const inFlight = new Map<string, Promise<string | undefined>>();
   return {
     thresholds: nearThresholds(config),
     pixelDigest: (sha) => {
       const file = pathOf(sha);
-      return file ? digest(sha, file) : Promise.resolve(undefined);
+      if (!file) return Promise.resolve(undefined);
+      let pending = inFlight.get(sha);
+      if (!pending) {
+        pending = digest(sha, file).finally(() => inFlight.delete(sha));
+        inFlight.set(sha, pending);
+      }
+      return pending;
     },
     detail: (sha) => {
       const file = pathOf(sha);
@@ -96,7 +104,9 @@ export async function syncGraph(
   const newcomers = [...bySha.values()]
     .filter((entry) => !graph.has(entry.sha256))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  await prefetchPixelDigests(newcomers, options.pixelDigest);
+  // The digests are decoded on libvips's threads while this thread builds the graph (both cores busy); the
+  // graph awaits the one it needs, decoding it itself when the prefetch has not reached it yet.
+  const prefetched = prefetchPixelDigests(newcomers, options.pixelDigest);
   let done = 0;
   onProgress?.({ phase: 'group', done, total: newcomers.length });
   for (const entry of newcomers) {
@@ -104,6 +114,7 @@ export async function syncGraph(
     changed = true;
     onProgress?.({ phase: 'group', done: ++done, total: newcomers.length });
   }
+  await prefetched;
   if (changed) saveGraph(store, graph);
   return graph;
 }
@@ -116,29 +127,53 @@ const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
  */
 const DIGEST_BYTES_IN_FLIGHT = 64 << 20;
 
+/** Largest set of same-size lossless rasters whose hashes are compared pairwise for near-hash twins (bounds the prefetch's cost at n·256). */
+const MAX_TWIN_GROUP = 256;
+
 /**
- * The graph checks pixel identity (a full decode) only for contents with the same hash and dimensions.
- * Among newcomers those are known before any search: decode them now, several at once on libvips's
- * threads, instead of one at a time as the graph meets them (a serial chain of decodes on a photo set full
- * of lossless re-encodings). The digests land in the index's content records, where the graph reads them.
+ * The graph checks pixel identity (a full decode) only for contents that may be pixel twins (mayBePixelTwins:
+ * the same size, and the same hash or two lossless rasters with nearly the same hash). Among newcomers those
+ * are known before any search: decode them now, several at once on libvips's threads, instead of one at a
+ * time as the graph meets them (a serial chain of decodes on a photo set full of lossless re-encodings). The
+ * digests land in the index's content records, where the graph reads them.
  */
 async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: string) => Promise<string | undefined>): Promise<void> {
-  const byLook = new Map<string, string[]>();
-  const rasterBytes = new Map<string, number>();
+  const bySize = new Map<string, ImageEntry[]>();
   for (const entry of newcomers) {
-    const fp = entry.fingerprint;
-    rasterBytes.set(entry.sha256, fp.width * fp.height * 4);
-    const look = `${Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex')}:${fp.width}x${fp.height}`;
-    const list = byLook.get(look);
-    if (list) list.push(entry.sha256);
-    else byLook.set(look, [entry.sha256]);
+    const size = `${entry.fingerprint.width}x${entry.fingerprint.height}`;
+    const list = bySize.get(size);
+    if (list) list.push(entry);
+    else bySize.set(size, [entry]);
   }
-  const wanted = [...byLook.values()].filter((list) => list.length > 1).flat();
+  const wanted = new Set<string>();
+  const decodedBytes = new Map(newcomers.map((entry) => [entry.sha256, entry.fingerprint.width * entry.fingerprint.height * 4]));
+  for (const group of bySize.values()) {
+    if (group.length < 2) continue;
+    const byHash = new Map<string, string[]>();
+    for (const entry of group) {
+      const fp = entry.fingerprint;
+      const hash = Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex');
+      const list = byHash.get(hash);
+      if (list) list.push(entry.sha256);
+      else byHash.set(hash, [entry.sha256]);
+    }
+    for (const list of byHash.values()) if (list.length > 1) for (const sha of list) wanted.add(sha);
+    const rasters = group.filter((entry) => entry.fingerprint.lossless && entry.fingerprint.format !== 'svg');
+    if (rasters.length > MAX_TWIN_GROUP) continue;
+    for (let i = 0; i < rasters.length; i++)
+      for (let j = i + 1; j < rasters.length; j++)
+        if (mayBePixelTwins(rasters[i].fingerprint, rasters[j].fingerprint)) {
+          wanted.add(rasters[i].sha256);
+          wanted.add(rasters[j].sha256);
+        }
+  }
+  // In newcomer (path) order, as before: the order of the decodes does not change any digest.
+  const ordered = newcomers.filter((entry) => wanted.has(entry.sha256)).map((entry) => entry.sha256);
   await forEachWithinBudget(
-    wanted,
+    ordered,
     DIGESTS_IN_FLIGHT,
     DIGEST_BYTES_IN_FLIGHT,
-    (sha) => rasterBytes.get(sha) ?? 0,
+    (sha) => decodedBytes.get(sha) ?? 0,
     async (sha) => {
       await digest(sha);
     },

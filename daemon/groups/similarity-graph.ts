@@ -20,9 +20,9 @@
 import {
   candidateRadius,
   directQueryKeys,
-  hammingDistance,
   indexKeys,
   isGraphic,
+  mayBePixelTwins,
   shapeKey,
   variantQueryKeys,
   variantRadius,
@@ -527,7 +527,7 @@ export class SimilarityGraph {
     const a = this.fingerprintOf(x);
     const b = this.fingerprintOf(y);
     if (!a || !b) return undefined; // a content gone from the index meanwhile
-    if (hammingDistance(a.hash, b.hash) === 0 && a.width === b.width && a.height === b.height) {
+    if (mayBePixelTwins(a, b)) {
       const [da, db] = await Promise.all([this.options.pixelDigest(x.sha256), this.options.pixelDigest(y.sha256)]);
       if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
     }

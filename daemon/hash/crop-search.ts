@@ -63,12 +63,8 @@ const region = new Float64Array(CELLS);
 const rowBox = new Float64Array(CELLS);
 const highPass = new Float64Array(CELLS);
 
-/** Area-averaged resample of the square [x0, x0 + size) × [y0, y0 + size) of a THUMB² image into `out` (G²). */
-function resample(src: ArrayLike<number>, x0: number, y0: number, size: number, out: Float64Array): void {
-  axisWeights(x0, size, xAxis);
-  axisWeights(y0, size, yAxis);
-  const yFirst = yAxis.first[0];
-  const yLast = Math.min(THUMB - 1, yAxis.first[G - 1] + yAxis.taps[G - 1] - 1);
+/** The horizontal pass of `resample`: rows [yFirst, yLast] of `src` cut into the G cells of xAxis, into `out` (THUMB × G). */
+function horizontalPass(src: ArrayLike<number>, yFirst: number, yLast: number, out: Float64Array): void {
   for (let py = yFirst; py <= yLast; py++) {
     const base = py * THUMB;
     for (let x = 0; x < G; x++) {
@@ -78,9 +74,13 @@ function resample(src: ArrayLike<number>, x0: number, y0: number, size: number, 
       let s = xAxis.weights[w] * src[base + f];
       if (n > 1) s += xAxis.weights[w + 1] * src[base + f + 1];
       if (n > 2) s += xAxis.weights[w + 2] * src[base + f + 2];
-      rows[py * G + x] = s;
+      out[py * G + x] = s;
     }
   }
+}
+
+/** The vertical pass of `resample`: the horizontally resampled rows `from` cut into the G cells of yAxis, into `out` (G²). */
+function verticalPass(from: Float64Array, out: Float64Array): void {
   for (let y = 0; y < G; y++) {
     const f = yAxis.first[y];
     const w = y * MAX_TAPS;
@@ -92,13 +92,28 @@ function resample(src: ArrayLike<number>, x0: number, y0: number, size: number, 
       r1 = r0 + G,
       r2 = r1 + G;
     for (let x = 0; x < G; x++) {
-      let s = w0 * rows[r0 + x];
-      if (n > 1) s += w1 * rows[r1 + x];
-      if (n > 2) s += w2 * rows[r2 + x];
+      let s = w0 * from[r0 + x];
+      if (n > 1) s += w1 * from[r1 + x];
+      if (n > 2) s += w2 * from[r2 + x];
       out[y * G + x] = s;
     }
   }
 }
+
+/** Area-averaged resample of the square [x0, x0 + size) × [y0, y0 + size) of a THUMB² image into `out` (G²). */
+function resample(src: ArrayLike<number>, x0: number, y0: number, size: number, out: Float64Array): void {
+  axisWeights(x0, size, xAxis);
+  axisWeights(y0, size, yAxis);
+  horizontalPass(src, yAxis.first[0], Math.min(THUMB - 1, yAxis.first[G - 1] + yAxis.taps[G - 1] - 1), rows);
+  verticalPass(rows, out);
+}
+
+/**
+ * The horizontal passes of the coarse search at one scale, one a column offset (shared by every row offset):
+ * all THUMB rows, for up to MAX_COARSE_COLUMNS offsets.
+ */
+const MAX_COARSE_COLUMNS = 8;
+const coarseRows = Array.from({ length: MAX_COARSE_COLUMNS }, () => new Float64Array(THUMB * G));
 
 /** `v` minus its 3×3 box mean (clipped at the borders), G², into `out` (highPassGrid of compare.ts). */
 function highPassInto(v: Float64Array, out: Float64Array): void {
@@ -172,36 +187,52 @@ export function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFracti
   const target = centred(region);
   highPassInto(region, highPass);
   const targetHp = centred(highPass);
-  const seen = new Map<string, number>();
+  const seen = new PositionMemo();
   let best = { s: 0, f: 1, fx: 0.5, fy: 0.5 };
-  const at = (f: number, fx: number, fy: number): number => {
+  /** Similarity of the region now in `region`, and whether the high-pass was needed to know it. */
+  const score = (): number => {
+    const plain = correlationWith(region, target);
+    // The high-pass correlation is at most 1: when even that cannot lift this position above the best so far,
+    // its value is never used (the best only grows), and the plain one, an upper bound, stands in for it.
+    if (plain > 0 && (strict ? plain : (plain + 1) / 2) <= best.s) return strict ? plain : (plain + 1) / 2;
+    if (plain <= 0) return 0;
+    highPassInto(region, highPass);
+    const hp = correlationWith(highPass, targetHp);
+    return strict ? Math.min(plain, hp) : (plain + hp) / 2;
+  };
+  /** The similarity at a position; `columnRows` the horizontal pass of its column offset when already made. */
+  const at = (f: number, fx: number, fy: number, columnRows?: Float64Array): number => {
     f = Math.min(1, Math.max(minFraction, f));
     const size = THUMB * f;
     const range = THUMB - size;
     const x0 = range * Math.min(1, Math.max(0, fx));
     const y0 = range * Math.min(1, Math.max(0, fy));
-    const id = `${size},${x0},${y0}`;
-    const known = seen.get(id);
+    const known = seen.get(size, x0, y0);
     if (known !== undefined) return known;
-    resample(big, x0, y0, size, region);
-    const plain = correlationWith(region, target);
-    let s = 0;
-    // The high-pass correlation is at most 1: when even that cannot lift this position above the best so far,
-    // its value is never used (the best only grows), and the plain one, an upper bound, stands in for it.
-    if (plain > 0 && (strict ? plain : (plain + 1) / 2) <= best.s) s = strict ? plain : (plain + 1) / 2;
-    else if (plain > 0) {
-      highPassInto(region, highPass);
-      const hp = correlationWith(highPass, targetHp);
-      s = strict ? Math.min(plain, hp) : (plain + hp) / 2;
-    }
-    seen.set(id, s);
+    if (columnRows) {
+      axisWeights(y0, size, yAxis);
+      verticalPass(columnRows, region);
+    } else resample(big, x0, y0, size, region);
+    const s = score();
+    seen.set(size, x0, y0, s);
     return s;
   };
   for (let f = 0.95; f >= minFraction - 1e-9; f -= 0.05) {
     const steps = Math.max(1, Math.round((THUMB * (1 - f)) / 1.5));
+    // Column offsets first (the horizontal pass depends on the column only), then every row offset in the
+    // same order as before: the same positions, the same values, the same best.
+    const shared = steps + 1 <= MAX_COARSE_COLUMNS;
+    if (shared) {
+      const size = THUMB * Math.min(1, Math.max(minFraction, f));
+      const range = THUMB - size;
+      for (let ix = 0; ix <= steps; ix++) {
+        axisWeights(range * Math.min(1, Math.max(0, ix / steps)), size, xAxis);
+        horizontalPass(big, 0, THUMB - 1, coarseRows[ix]);
+      }
+    }
     for (let iy = 0; iy <= steps; iy++) {
       for (let ix = 0; ix <= steps; ix++) {
-        const s = at(f, ix / steps, iy / steps);
+        const s = at(f, ix / steps, iy / steps, shared ? coarseRows[ix] : undefined);
         if (s > best.s) best = { s, f, fx: ix / steps, fy: iy / steps };
       }
     }
@@ -222,4 +253,21 @@ export function bestCropSimilarity(big: Uint8Array, small: Uint8Array, minFracti
         }
   }
   return best.s;
+}
+
+/** Positions evaluated in one search (at most a few hundred): exact (size, x0, y0) → similarity, without string keys. */
+class PositionMemo {
+  private readonly keys: number[] = [];
+  private readonly values: number[] = [];
+
+  get(size: number, x0: number, y0: number): number | undefined {
+    const k = this.keys;
+    for (let i = 0, j = 0; j < k.length; i++, j += 3) if (k[j] === size && k[j + 1] === x0 && k[j + 2] === y0) return this.values[i];
+    return undefined;
+  }
+
+  set(size: number, x0: number, y0: number, value: number): void {
+    this.keys.push(size, x0, y0);
+    this.values.push(value);
+  }
 }

@@ -18,7 +18,7 @@ import { INK_DELTA, inkColours } from './ink-colour';
 import { cropAlignment } from './detail-crop';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
 
-interface Box {
+export interface Box {
   x0: number;
   y0: number;
   x1: number;
@@ -29,7 +29,7 @@ interface Box {
  * An image in linear RGB (3 floats a pixel): `rgb` a detail raster as it shows on a background, `premultiplied`
  * its own colours times their coverage `alpha`.
  */
-interface Flat {
+export interface Flat {
   w: number;
   h: number;
   rgb: Float32Array;
@@ -68,7 +68,7 @@ function inkLuminance(r: DetailRaster): number {
   return n > 0 ? s / n : 0;
 }
 
-function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
+export function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
   const rgb = new Float32Array(r.width * r.height * 3);
   const premultiplied = new Float32Array(r.width * r.height * 3);
   const alpha = new Float32Array(r.width * r.height);
@@ -134,12 +134,16 @@ function contentBox(f: Flat, page: Rgb): Box {
 }
 
 /** Area-averaged resample of a region of `f` to w×h, then CIELAB of each pixel (composited and of the ink alone). */
-function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
+export function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const px = new Float32Array(w * h * 3);
   const ink = new Float32Array(w * h * 3);
   const cover = new Float32Array(w * h);
   const sx = (box.x1 - box.x0) / w;
   const sy = (box.y1 - box.y0) / h;
+  if (sx === 1 && sy === 1) {
+    labCopy(f, box, px, ink, cover);
+    return { w, h, px, ink, cover };
+  }
   for (let y = 0; y < h; y++) {
     const ya = box.y0 + y * sy,
       yb = ya + sy;
@@ -172,10 +176,36 @@ function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
       const o = y * w + x;
       cielab(cr / area, cg / area, cb / area, px, 3 * o);
       cover[o] = ia / area;
-      if (ia > 0) cielab(ir / ia, ig / ia, ib / ia, ink, 3 * o);
+      // An opaque region's ink is its composited colour (the same sums, to the bit): no second conversion.
+      if (ia === area && ir === cr && ig === cg && ib === cb) {
+        ink[3 * o] = px[3 * o];
+        ink[3 * o + 1] = px[3 * o + 1];
+        ink[3 * o + 2] = px[3 * o + 2];
+      } else if (ia > 0) cielab(ir / ia, ig / ia, ib / ia, ink, 3 * o);
     }
   }
   return { w, h, px, ink, cover };
+}
+
+/**
+ * labRegion at the region's own size (the smaller image of most pairs): each pixel its own cell, of weight 1,
+ * so the same values as the general resample, without the overlap arithmetic.
+ */
+function labCopy(f: Flat, box: Box, px: Float32Array, ink: Float32Array, cover: Float32Array): void {
+  for (let y = box.y0, o = 0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++, o++) {
+      const j = y * f.w + x;
+      const i = 3 * j;
+      const a = f.alpha[j];
+      cielab(f.rgb[i], f.rgb[i + 1], f.rgb[i + 2], px, 3 * o);
+      cover[o] = a;
+      if (a === 1 && f.premultiplied[i] === f.rgb[i] && f.premultiplied[i + 1] === f.rgb[i + 1] && f.premultiplied[i + 2] === f.rgb[i + 2]) {
+        ink[3 * o] = px[3 * o];
+        ink[3 * o + 1] = px[3 * o + 1];
+        ink[3 * o + 2] = px[3 * o + 2];
+      } else if (a > 0) cielab(f.premultiplied[i] / a, f.premultiplied[i + 1] / a, f.premultiplied[i + 2] / a, ink, 3 * o);
+    }
+  }
 }
 
 export interface DetailDifference {
@@ -339,29 +369,38 @@ function unmatched(p: Float32Array, q: Float32Array, w: number, h: number, x: nu
   return true;
 }
 
-/** 3×3 box mean of each channel. */
-function blur3(img: LabImage): Float32Array {
+/**
+ * 3×3 box mean of each channel (clipped at the borders), separable: the sums of three along each row, then of
+ * three such sums down each column. Float32 values summed in doubles: the same means as summing the nine
+ * (test/hash/detail-fast-paths.test.ts).
+ */
+export function blur3(img: LabImage): Float32Array {
   const { w, h, px } = img;
-  const out = new Float32Array(px.length);
+  const rows = new Float64Array(px.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let l = 0,
-        a = 0,
-        b = 0,
-        n = 0;
-      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-          const i = 3 * (yy * w + xx);
-          l += px[i];
-          a += px[i + 1];
-          b += px[i + 2];
-          n++;
-        }
-      }
       const o = 3 * (y * w + x);
-      out[o] = l / n;
-      out[o + 1] = a / n;
-      out[o + 2] = b / n;
+      for (let c = 0; c < 3; c++) {
+        let s = px[o + c];
+        if (x > 0) s += px[o - 3 + c];
+        if (x < w - 1) s += px[o + 3 + c];
+        rows[o + c] = s;
+      }
+    }
+  }
+  const out = new Float32Array(px.length);
+  const stride = 3 * w;
+  for (let y = 0; y < h; y++) {
+    const cy = (y > 0 ? 1 : 0) + 1 + (y < h - 1 ? 1 : 0);
+    for (let x = 0; x < w; x++) {
+      const n = cy * ((x > 0 ? 1 : 0) + 1 + (x < w - 1 ? 1 : 0));
+      const o = 3 * (y * w + x);
+      for (let c = 0; c < 3; c++) {
+        let s = rows[o + c];
+        if (y > 0) s += rows[o - stride + c];
+        if (y < h - 1) s += rows[o + stride + c];
+        out[o + c] = s / n;
+      }
     }
   }
   return out;

@@ -6,6 +6,7 @@
  */
 import type { Fingerprint } from './decode';
 import { compare, isGraphic } from './compare';
+import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
@@ -22,6 +23,28 @@ export type DetailSource = () => Promise<DetailRaster | undefined>;
  */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   return ((isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless)) || (a.lossless && b.lossless);
+}
+
+/**
+ * Thumbnail hashes two lossless raster encodings of the same pixels can be apart: libvips shrinks a WebP on
+ * load with libwebp's own scaler, a PNG with its own, so the PNG and lossless WebP of one photo are 2 to 6 bits
+ * apart (of 256) though their pixels are identical.
+ */
+export const LOSSLESS_TWIN_RADIUS = 8;
+
+/**
+ * Two contents that may show the same pixels, worth a full decode each (pixel digests) before any other check:
+ * the same size, and the same thumbnail hash or two lossless rasters whose hashes are within
+ * LOSSLESS_TWIN_RADIUS. Settling such a pair as `pixel` spares it the thumbnail and the detail check (two
+ * lossless images always get the detail check, the most costly part of verification). SVGs are left out: their
+ * digest is a render, not a decode, and two renders of one size are twins only if their hashes are equal.
+ */
+export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.width !== b.width || a.height !== b.height) return false;
+  const distance = hammingDistance(a.hash, b.hash);
+  if (distance === 0) return true;
+  const losslessRaster = (f: Fingerprint): boolean => f.lossless && f.format !== 'svg';
+  return distance <= LOSSLESS_TWIN_RADIUS && losslessRaster(a) && losslessRaster(b);
 }
 
 /** The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it). */
