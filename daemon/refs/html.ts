@@ -3,85 +3,12 @@ import type { Candidate, ExtractContext, ReferenceKind } from './types';
 import { extractCssText, extractInlineStyle } from './css';
 import { extractJsText, extractJsExpression } from './js';
 import { extractJsonText } from './data';
-import { decodeEntities, srcsetUrls } from './attribute-text';
+import { decodeEntities, isJsSpace, srcsetUrls } from './attribute-text';
 import { readHtmlEvents } from './html-events';
+import { DECIDING_ATTRS, ICON_RELS, META_IMAGE, OPTIONAL_END, REF_ATTRS, VOID, type Attr } from './html-rules';
 
 export type HtmlFlavor = 'html' | 'vue' | 'svelte' | 'astro';
 
-interface Attr {
-  name: string;
-  value: string; // character references decoded
-  start: number; // local offset of the raw value
-  end: number;
-  quoted: boolean;
-  line0: number; // local offset of the attribute name (for messages)
-}
-
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
-// Elements whose end tag may be omitted (HTML spec "optional tags"): not reported as unclosed.
-const OPTIONAL_END = new Set([
-  'html',
-  'head',
-  'body',
-  'p',
-  'li',
-  'dt',
-  'dd',
-  'option',
-  'optgroup',
-  'tr',
-  'td',
-  'th',
-  'thead',
-  'tbody',
-  'tfoot',
-  'colgroup',
-  'caption',
-  'rt',
-  'rp',
-]);
-const ICON_RELS = new Set([
-  'icon',
-  'shortcut',
-  'apple-touch-icon',
-  'apple-touch-icon-precomposed',
-  'apple-touch-startup-image',
-  'mask-icon',
-  'image_src',
-  'fluid-icon',
-]);
-const META_IMAGE = new Set([
-  'og:image',
-  'og:image:url',
-  'og:image:secure_url',
-  'twitter:image',
-  'twitter:image:src',
-  'msapplication-tileimage',
-  'msapplication-square70x70logo',
-  'msapplication-square150x150logo',
-  'msapplication-wide310x150logo',
-  'msapplication-square310x310logo',
-  'thumbnail',
-  'image',
-]);
-
-// Attributes that can hold a reference, and those that decide what the others mean.
-const REF_ATTRS = new Set([
-  'src',
-  'srcset',
-  'data-src',
-  'data-srcset',
-  'href',
-  'xlink:href',
-  'poster',
-  'style',
-  'content',
-  'imagesrcset',
-  'data',
-  'background',
-  'lowsrc',
-]);
-const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
 /**
  * First letter and length of every name in REF_ATTRS and DECIDING_ATTRS: most attributes (class, alt, id…)
  * match none and are dropped without slicing and lower-casing their name. Exact: lower-casing keeps a name's
@@ -92,23 +19,6 @@ const NAME_SHAPES = new Set([...REF_ATTRS, ...DECIDING_ATTRS].map((n) => n.charC
 // The elements with rules of their own in tagRules.
 const TAG_RULES = new Set(['img', 'source', 'video', 'input', 'link', 'meta', 'image', 'feimage', 'object']);
 const NOTHING_HANDLED: ReadonlySet<string> = new Set();
-
-/** What /\s/ matches, for one character code (a regular expression per character showed in profiles). */
-function isJsSpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
 
 /**
  * Image references in HTML (and the template part of Vue/Svelte/Astro). `text` is the markup,

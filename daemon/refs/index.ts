@@ -15,6 +15,7 @@ import type {
   SourceLanguage,
   UnresolvedMention,
 } from './types';
+import { isJsSpace } from './attribute-text';
 import { LineMap } from './positions';
 import { someCandidatePath, extensionOf, hasImageExtension, IMAGE_EXTENSIONS, isExternal, isPlaceholder } from './paths';
 import { readSourceFile } from './read';
@@ -186,21 +187,7 @@ const WS = /[\s\u200b]/;
  * WS for one character code, without a regular expression: trimming walks over every blanked tag in a
  * reference (src="{{ site.baseurl }}/a.png"), a regular-expression test per character cost 2 ms in a 5 000-line template.
  */
-function isSpaceCode(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200b) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
+const isSpaceCode = (c: number): boolean => c === 0x200b || isJsSpace(c);
 
 /**
  * Every image reference in one source file, with exact ranges. Never throws for bad input: a

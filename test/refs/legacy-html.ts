@@ -1,6 +1,6 @@
 /**
  * The HTML reference reader as it was before daemon/refs/html-events.ts replaced htmlparser2's Parser by a
- * direct drive of its Tokenizer: kept, unchanged but for its imports, as the oracle of html-events.test.ts.
+ * direct drive of its Tokenizer: kept, unchanged but for its imports (the rule tables are html-rules.ts's), as the oracle of html-events.test.ts.
  */
 import { Parser } from 'htmlparser2';
 import { decodeHTMLAttribute } from 'entities';
@@ -9,83 +9,9 @@ import { extractCssText, extractInlineStyle } from '../../daemon/refs/css';
 import { extractJsText, extractJsExpression } from '../../daemon/refs/js';
 import { extractJsonText } from '../../daemon/refs/data';
 import { decodeEntities, srcsetUrls } from '../../daemon/refs/attribute-text';
+import { DECIDING_ATTRS, ICON_RELS, META_IMAGE, OPTIONAL_END, REF_ATTRS, VOID, type Attr } from '../../daemon/refs/html-rules';
 
 export type HtmlFlavor = 'html' | 'vue' | 'svelte' | 'astro';
-
-interface Attr {
-  name: string;
-  value: string; // character references decoded
-  start: number; // local offset of the raw value
-  end: number;
-  quoted: boolean;
-  line0: number; // local offset of the attribute name (for messages)
-}
-
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
-// Elements whose end tag may be omitted (HTML spec "optional tags"): not reported as unclosed.
-const OPTIONAL_END = new Set([
-  'html',
-  'head',
-  'body',
-  'p',
-  'li',
-  'dt',
-  'dd',
-  'option',
-  'optgroup',
-  'tr',
-  'td',
-  'th',
-  'thead',
-  'tbody',
-  'tfoot',
-  'colgroup',
-  'caption',
-  'rt',
-  'rp',
-]);
-const ICON_RELS = new Set([
-  'icon',
-  'shortcut',
-  'apple-touch-icon',
-  'apple-touch-icon-precomposed',
-  'apple-touch-startup-image',
-  'mask-icon',
-  'image_src',
-  'fluid-icon',
-]);
-const META_IMAGE = new Set([
-  'og:image',
-  'og:image:url',
-  'og:image:secure_url',
-  'twitter:image',
-  'twitter:image:src',
-  'msapplication-tileimage',
-  'msapplication-square70x70logo',
-  'msapplication-square150x150logo',
-  'msapplication-wide310x150logo',
-  'msapplication-square310x310logo',
-  'thumbnail',
-  'image',
-]);
-
-// Attributes that can hold a reference, and those that decide what the others mean.
-const REF_ATTRS = new Set([
-  'src',
-  'srcset',
-  'data-src',
-  'data-srcset',
-  'href',
-  'xlink:href',
-  'poster',
-  'style',
-  'content',
-  'imagesrcset',
-  'data',
-  'background',
-  'lowsrc',
-]);
-const DECIDING_ATTRS = new Set(['rel', 'as', 'type', 'property', 'name', 'itemprop', 'lang']);
 
 /**
  * Image references in HTML (and the template part of Vue/Svelte/Astro). `text` is the markup,
