@@ -384,7 +384,13 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
 
   const nearNegatives = cand
-    .filter((c) => c.dist <= candidateRadius(t) && c.sim < t.nearSimilarity - c.margin && c.sim >= t.nearSimilarity - c.margin - 0.05 && !labelOf(c.a, c.b))
+    .filter(
+      (c) =>
+        c.dist <= candidateRadius(t) &&
+        c.sim < t.nearSimilarity - c.margin &&
+        c.sim >= t.nearSimilarity - c.margin - 0.05 &&
+        !labelOf(c.a, c.b),
+    )
     .sort((p, r) => r.sim - p.sim)
     .map((c) => ({ a: files[c.a].name, b: files[c.b].name, similarity: c.sim }));
 
@@ -530,7 +536,9 @@ export function formatResult(r: AccuracyResult, options: { misses?: boolean } = 
   if (options.misses) {
     lines.push('', 'Missed pairs (thumbnail similarity, before the detail check):');
     for (const f of r.falseNegatives)
-      lines.push(`  ${f.label.padEnd(14)} ${f.stage.padEnd(9)} keys ${String(f.keyDistance).padStart(3)}  sim ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`);
+      lines.push(
+        `  ${f.label.padEnd(14)} ${f.stage.padEnd(9)} keys ${String(f.keyDistance).padStart(3)}  sim ${f.similarity.toFixed(3)}  ${f.a}  ↔  ${f.b}`,
+      );
   }
   if (r.falsePositives.length) {
     lines.push('', 'False positives (top):');

@@ -69,12 +69,20 @@ interface Square {
 function refine(big: Float64Array, target: Float64Array, n: number, minFraction: number, start: Square, steps: number[]): Square {
   let best = start;
   const score = (x0: number, y0: number, size: number): number => {
-    if (size < minFraction * n - 1e-9 || size > (1 - MIN_CROP) * n + 1e-9 || x0 < 0 || y0 < 0 || x0 + size > n + 1e-9 || y0 + size > n + 1e-9) return -2;
+    if (
+      size < minFraction * n - 1e-9 ||
+      size > (1 - MIN_CROP) * n + 1e-9 ||
+      x0 < 0 ||
+      y0 < 0 ||
+      x0 + size > n + 1e-9 ||
+      y0 + size > n + 1e-9
+    )
+      return -2;
     return correlation(areaResample(big, n, x0, y0, size, size, COMPARE_GRID), target);
   };
   best = { ...best, score: score(best.x0, best.y0, best.size) };
   for (const step of steps) {
-    for (let improved = true; improved; ) {
+    for (let improved = true; improved;) {
       const c = best;
       for (const ds of [-step, 0, step])
         for (const dy of [-step, 0, step])
@@ -118,7 +126,11 @@ function coarseCrop(big: Grids, small: Grids, minFraction: number): Square {
  * is a crop of the other; undefined when neither is (the grey grids do not correlate at MIN_ALIGNMENT).
  * Both directions are searched on the coarse grid; the better one is refined.
  */
-export function cropAlignment(a: DetailRaster, b: DetailRaster, minFraction: number): { side: 'a' | 'b'; region: RasterRegion } | undefined {
+export function cropAlignment(
+  a: DetailRaster,
+  b: DetailRaster,
+  minFraction: number,
+): { side: 'a' | 'b'; region: RasterRegion } | undefined {
   const ga = gridsOf(a);
   const gb = gridsOf(b);
   // Wholes that already correlate this well are aligned (another glyph in one layout, a colour variant): a

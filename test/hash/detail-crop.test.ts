@@ -55,19 +55,28 @@ describe('detail verification of a crop', function () {
 
   it('finds the region of the original that the crop shows, to about a pixel', async () => {
     const original = await sharp(stamp('Otter')).png().toBuffer();
-    const [a, b] = await Promise.all([decodeDetail(original, DEFAULT_MAX_PIXELS), decodeDetail(await croppedJpeg(original), DEFAULT_MAX_PIXELS)]);
+    const [a, b] = await Promise.all([
+      decodeDetail(original, DEFAULT_MAX_PIXELS),
+      decodeDetail(await croppedJpeg(original), DEFAULT_MAX_PIXELS),
+    ]);
     const found = cropAlignment(b, a, DEFAULT_NEAR_THRESHOLDS.minCropFraction);
     assert.ok(found, 'an alignment is found');
     assert.equal(found.side, 'b', 'the region lies in the larger view (the second argument)');
     const expected = { x0: CROP.left, y0: CROP.top, x1: CROP.left + CROP.width, y1: CROP.top + CROP.height };
-    for (const k of ['x0', 'y0', 'x1', 'y1'] as const) assert.ok(Math.abs(found.region[k] - expected[k]) <= 2, `${k}: ${found.region[k]} vs ${expected[k]}`);
+    for (const k of ['x0', 'y0', 'x1', 'y1'] as const)
+      assert.ok(Math.abs(found.region[k] - expected[k]) <= 2, `${k}: ${found.region[k]} vs ${expected[k]}`);
   });
 
   it('finds no crop alignment between two unrelated drawings', async () => {
     const a = await decodeDetail(await sharp(stamp('Otter')).png().toBuffer(), DEFAULT_MAX_PIXELS);
     const noise = Buffer.alloc(WIDTH * HEIGHT * 3);
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
-    const b = await decodeDetail(await sharp(noise, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toBuffer(), DEFAULT_MAX_PIXELS);
+    const b = await decodeDetail(
+      await sharp(noise, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+        .png()
+        .toBuffer(),
+      DEFAULT_MAX_PIXELS,
+    );
     assert.equal(cropAlignment(a, b, DEFAULT_NEAR_THRESHOLDS.minCropFraction), undefined);
   });
 });

@@ -5,7 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, type LabImage } from '../../daemon/hash/colour-difference';
-import { blur3, flatten, labRegion, type Box, type Flat } from '../../daemon/hash/detail';
+import { flatten } from '../../daemon/hash/detail';
+import { blur3, labRegion, type Box, type Flat } from '../../daemon/hash/detail-lab';
 import type { DetailRaster } from '../../daemon/hash/detail-raster';
 import { inkColours, INK_DELTA, RECOLOURED_DELTA } from '../../daemon/hash/ink-colour';
 import { rng } from '../fixtures/images';
@@ -68,7 +69,12 @@ function referenceNearestInk(p: LabImage, q: LabImage, x: number, y: number): nu
   return best;
 }
 
-function referenceInkColours(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float32Array): { inkColour: number; recolouredInk: number } {
+function referenceInkColours(
+  a: LabImage,
+  b: LabImage,
+  pageA: Float32Array,
+  pageB: Float32Array,
+): { inkColour: number; recolouredInk: number } {
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
   let pixels = 0,
     recoloured = 0;

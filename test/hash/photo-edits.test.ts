@@ -21,7 +21,9 @@ async function hazyPhoto(seed: number, width = 320, height = 240): Promise<Buffe
       for (let c = 0; c < 3; c++) px[3 * (y * width + x) + c] = Math.round(0.15 * px[3 * (y * width + x) + c] + 0.85 * v);
     }
   }
-  return sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 describe('thumbnail comparison of edited photographs', function () {
@@ -40,7 +42,9 @@ describe('thumbnail comparison of edited photographs', function () {
 
   it('keeps a small photo and its copy resized under 32 px together', async () => {
     for (const seed of SEEDS) {
-      const photo = await sharp(photoPixels(seed, 72, 64), { raw: { width: 72, height: 64, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+      const photo = await sharp(photoPixels(seed, 72, 64), { raw: { width: 72, height: 64, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
       const small = await sharp(photo).resize(18).jpeg({ quality: 90 }).toBuffer();
       const [a, b] = await Promise.all([fingerprint(photo), fingerprint(small)]);
       const s = compare(a, b, T);
@@ -50,7 +54,10 @@ describe('thumbnail comparison of edited photographs', function () {
 
   it('still tells two different small photos apart', async () => {
     const photo = (seed: number): Promise<Buffer> =>
-      sharp(photoPixels(seed, 72, 64), { raw: { width: 72, height: 64, channels: 3 } }).resize(18).jpeg({ quality: 90 }).toBuffer();
+      sharp(photoPixels(seed, 72, 64), { raw: { width: 72, height: 64, channels: 3 } })
+        .resize(18)
+        .jpeg({ quality: 90 })
+        .toBuffer();
     for (const seed of SEEDS) {
       const [a, b] = await Promise.all([fingerprint(await photo(seed)), fingerprint(await photo(seed + 100))]);
       assert.equal(compare(a, b, T), undefined, `seeds ${seed} and ${seed + 100}`);
