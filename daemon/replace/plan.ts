@@ -395,6 +395,18 @@ async function planFile(
   // reference of the file is read back unchanged. An edit that fails is dropped; then check again.
   const opts = { resolve: input.resolve };
   const before = extractReferences(source, text, opts).references;
+  const notRewritten = (e: PlannedEdit, why: string): void =>
+    skip(
+      {
+        code: 'unresolved',
+        groupId: e.groupId,
+        image: e.from,
+        source,
+        line: e.range.start.line,
+        reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}`,
+      },
+      { key: refKey(source, e.start), text: why },
+    );
   for (let round = 0; round < 4 && edits.length > 0; round++) {
     const after = extractReferences(source, applyEdits(text, edits), opts).references;
     const byStart = new Map<number, RawReference>(after.map((r) => [r.start, r]));
@@ -422,34 +434,10 @@ async function planFile(
         broken.length > 0
           ? `rewriting this file would change how ${show(source)}:${broken[0].range.start.line + 1} (${broken[0].text}) is read`
           : 'the rewritten paths could not be checked';
-      for (const e of edits)
-        skip(
-          {
-            code: 'unresolved',
-            groupId: e.groupId,
-            image: e.from,
-            source,
-            line: e.range.start.line,
-            reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}`,
-          },
-          { key: refKey(source, e.start), text: why },
-        );
+      for (const e of edits) notRewritten(e, why);
       return undefined;
     }
-    for (const e of bad) {
-      const why = `"${e.newText}" would not resolve to ${show(e.to)} here`;
-      skip(
-        {
-          code: 'unresolved',
-          groupId: e.groupId,
-          image: e.from,
-          source,
-          line: e.range.start.line,
-          reason: `${show(source)}:${e.range.start.line + 1}: ${e.oldText} not rewritten: ${why}`,
-        },
-        { key: refKey(source, e.start), text: why },
-      );
-    }
+    for (const e of bad) notRewritten(e, `"${e.newText}" would not resolve to ${show(e.to)} here`);
     edits = edits.filter((e) => !bad.includes(e));
   }
   if (edits.length === 0) return undefined;
