@@ -148,22 +148,26 @@ export function checkStructure(dataFile: string, sealedSize?: number): Verdict {
 }
 
 /**
- * Runs in the child (node -e): opens the environment, reads every database named in the main tree, starts
- * and aborts a write. Prints the number of entries read. Arguments: the lmdb module path, the folder.
+ * Runs in the child (node -e): opens the environment, reads every database named in the main tree, then
+ * writes each database's records again in a transaction it aborts. The writes matter: a put descends into
+ * and splits leaf pages that a read walk passes over (random bytes in data.mdb's pages 3–10 once left an
+ * index the reads walked cleanly and a scan's first put crashed on, SIGSEGV in mdb_node_add). Prints the
+ * number of entries read. Arguments: the lmdb module path, the folder.
  */
 const WALK_SCRIPT = `
 const [lmdbPath, dir] = process.argv.slice(1);
 const { open, ABORT } = require(lmdbPath);
 const root = open({ path: dir, maxDbs: 64, encoding: 'binary', keyEncoding: 'binary', noReadAhead: true });
-let entries = 0, bytes = 0, first;
+let entries = 0, bytes = 0;
 const names = [];
 for (const { key, value } of root.getRange({})) { entries++; if (value.length === 48) names.push({ name: key.toString('utf8'), flags: value.readUInt16LE(4) }); }
 for (const { name, flags } of names) {
   const db = root.openDB({ name, create: false, dupSort: (flags & 0x04) !== 0, encoding: 'binary', keyEncoding: 'binary' });
-  first = first || db;
-  for (const { key, value } of db.getRange({})) { entries++; bytes += key.length + value.length; }
+  const records = [];
+  // Copies: a range may hand out views of one buffer it reuses.
+  for (const { key, value } of db.getRange({})) { entries++; bytes += key.length + value.length; records.push(Buffer.from(key), Buffer.from(value)); }
+  root.transactionSync(() => { for (let i = 0; i < records.length; i += 2) db.putSync(records[i], records[i + 1]); return ABORT; });
 }
-if (first) root.transactionSync(() => { first.putSync(Buffer.from([0, 0x64, 0x6f, 0x75]), Buffer.from([1])); return ABORT; });
 root.close();
 process.stdout.write(JSON.stringify({ entries, bytes }));
 `;
@@ -194,7 +198,9 @@ export function walkInChild(dir: string): WalkResult {
     throw new Error(`cannot check the index in ${dir}: ${result.error.message}`);
   if (result.signal)
     return {
-      damage: result.error ? `reading it did not finish within ${timeout} ms` : `reading it killed the checking process (${result.signal})`,
+      damage: result.error
+        ? `checking it did not finish within ${timeout} ms`
+        : `checking it (a read of every record, a rewrite of each) killed the checking process (${result.signal})`,
       entries: 0,
       ms,
     };
@@ -205,7 +211,7 @@ export function walkInChild(dir: string): WalkResult {
         .map((line) => line.trim())
         .filter((line) => /error/i.test(line))
         .shift() ?? `exit code ${result.status}`;
-    return { damage: `reading it failed: ${last.slice(0, 300)}`, entries: 0, ms };
+    return { damage: `checking it failed: ${last.slice(0, 300)}`, entries: 0, ms };
   }
   return { entries: (JSON.parse(result.stdout) as { entries: number }).entries, ms };
 }
