@@ -2,11 +2,12 @@
  * One full pass of the core engine: bring the index up to date, then group the duplicates. This is what
  * `doublon scan` and `doublon check` run when no daemon is serving the index.
  */
+import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
 import type { Fingerprint } from './hash';
 import type { FileRecord, IndexStore } from './index/store';
 import { openIndex } from './index/open';
-import { describeRecovery } from './index/integrity';
+import { describeRecovery, moveAside, type IndexRecovery } from './index/integrity';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { collectEntries, type FileProblem } from './groups/entries';
 import { saveGraph, syncGraph, type GroupProgress } from './groups/graph-store';
@@ -77,7 +78,36 @@ export async function groupEntries(
 
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';
 
+/**
+ * An LMDB or record-decoding error met while the pass reads the index: a damaged page that the check at open
+ * (index/integrity.ts: structure, then a read and rewrite of every record) did not reach.
+ */
+function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const stack = error.stack ?? error.message;
+  if (!/\bMDB_(PAGE_NOTFOUND|CORRUPTED|BAD_TXN|BAD_VALSIZE|INVALID)\b/.test(error.message) && !/[\\/]msgpackr[\\/]/.test(stack))
+    return undefined;
+  return /[\\/]refstore[\\/]/.test(stack) ? 'references' : 'images';
+}
+
+/**
+ * One full pass; an index found damaged while it is read is moved aside, said once, and the pass runs again
+ * from the files (a damaged index is rebuilt, never a failed scan).
+ */
 export async function analyse(config: ResolvedConfig, options: AnalyseOptions = {}): Promise<Analysis> {
+  try {
+    return await analyseOnce(config, options);
+  } catch (error) {
+    const store = damagedStoreOf(error);
+    if (!store) throw error;
+    const dir = store === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
+    const reason = `${(error as Error).message.split('\n')[0]}, while the scan read it`;
+    options.onNotice?.(describeRecovery({ store, reason, movedTo: moveAside(config.indexDir, dir) }));
+    return analyseOnce(config, options);
+  }
+}
+
+async function analyseOnce(config: ResolvedConfig, options: AnalyseOptions): Promise<Analysis> {
   const store = openIndex(config);
   let references: ReferenceStore;
   try {
