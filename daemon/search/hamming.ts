@@ -346,7 +346,7 @@ export class HammingIndex {
       }
     }
     if (visited < 0) {
-      this.scanAll(r, best);
+      this.scanAllMany([query], [Math.min(r, BITS)], [best], 0);
       this.lastSearch = { method: useMih ? 'mih→brute' : 'brute', visited: this.highWater };
     }
     return sortedHits(best);
@@ -633,30 +633,6 @@ export class HammingIndex {
         const map = best[first + (word >>> 16)];
         const prev = map.get(id);
         if (prev === undefined || d < prev) map.set(id, d);
-      }
-    }
-  }
-
-  /** Brute scan of every live slot (the one-query WebAssembly kernel, in blocks so the hits always fit; a hit's query number is 0). */
-  private scanAll(r: number, best: Map<number, number>): void {
-    const mem = new Uint32Array(this.memory.buffer);
-    mem.set(this.q, 0);
-    const radius = Math.min(r, BITS);
-    mem[RADII_OFFSET / 4] = radius;
-    const scan = this.many([checkWords(radius)]);
-    const state = this.state;
-    const ids = this.ids;
-    for (let start = 0; start < this.highWater; start += SCAN_BLOCK) {
-      const n = Math.min(SCAN_BLOCK, this.highWater - start);
-      const hits = scan(KEYS_OFFSET + start * WORDS * 4, n, 0, RADII_OFFSET, OUT_OFFSET);
-      for (let h = 0, at = OUT_OFFSET / 4; h < hits; h++, at += 2) {
-        const s = (mem[at] - KEYS_OFFSET) / (WORDS * 4);
-        const st = state[s];
-        if (st !== STATE_BASE && st !== STATE_DELTA) continue;
-        const id = ids[s];
-        const d = mem[at + 1];
-        const prev = best.get(id);
-        if (prev === undefined || d < prev) best.set(id, d);
       }
     }
   }
