@@ -31,6 +31,8 @@ export interface NearThresholds {
   maxFineChromaDifference: number;
   /** Transparent graphics at different sizes: smallest correlation of the content-aligned alpha masks. */
   minAlphaCorrelation: number;
+  /** Override of compare.ts's CROP_SEARCH_MAX_KEY_DISTANCE (256: the crop search is never skipped; tests compare the two). */
+  cropSearchMaxKeyDistance?: number;
 }
 
 export const DEFAULT_NEAR_THRESHOLDS: NearThresholds = {
