@@ -41,14 +41,22 @@ export function cielab(r: number, g: number, b: number, out: Float32Array, at: n
  * less far from mid-grey (black and #1B1B1B are one ink), chroma and hue differences less in saturated colours.
  */
 export function deltaE(l1: number, a1: number, b1: number, l2: number, a2: number, b2: number): number {
+  return Math.sqrt(deltaESquared(l1, a1, b1, chroma(a1, b1), l2, a2, b2, chroma(a2, b2)));
+}
+
+/** The chroma of a CIELAB colour (deltaESquared takes it precomputed: it is a property of one pixel, not of a pair). */
+export function chroma(a: number, b: number): number {
+  return Math.sqrt(a * a + b * b);
+}
+
+/** The square of deltaE, given each colour's chroma (`chroma`): the same value to the bit once its root is taken. */
+export function deltaESquared(l1: number, a1: number, b1: number, c1: number, l2: number, a2: number, b2: number, c2: number): number {
   const lm = (l1 + l2) / 2 - 50;
   const sl = 1 + (0.015 * lm * lm) / Math.sqrt(20 + lm * lm);
-  const c1 = Math.sqrt(a1 * a1 + b1 * b1),
-    c2 = Math.sqrt(a2 * a2 + b2 * b2);
   const cm = (c1 + c2) / 2;
   const dc = c1 - c2;
   const dh2 = Math.max(0, (a1 - a2) ** 2 + (b1 - b2) ** 2 - dc * dc);
-  return Math.sqrt(((l1 - l2) / sl) ** 2 + (dc / (1 + 0.045 * cm)) ** 2 + dh2 / (1 + 0.015 * cm) ** 2);
+  return ((l1 - l2) / sl) ** 2 + (dc / (1 + 0.045 * cm)) ** 2 + dh2 / (1 + 0.015 * cm) ** 2;
 }
 
 export const MEDIAN_STEPS = 10;

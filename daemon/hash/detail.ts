@@ -14,7 +14,7 @@
  */
 import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
-import { INK_DELTA, inkColours } from './ink-colour';
+import { inkColours, inkMask } from './ink-colour';
 import { cropAlignment } from './detail-crop';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
 import { blur3, labRegion, type Box, type Flat } from './detail-lab';
@@ -78,7 +78,14 @@ function cornerBackground(r: DetailRaster): Rgb {
  * colour; a transparent one on the other's page, or, both transparent, on white — black when the drawing is
  * light (a white logo).
  */
-function onOnePage(a: DetailRaster, b: DetailRaster): { fa: Flat; fb: Flat; pageA: Rgb; pageB: Rgb } {
+interface OnePage {
+  fa: Flat;
+  fb: Flat;
+  pageA: Rgb;
+  pageB: Rgb;
+}
+
+function onOnePage(a: DetailRaster, b: DetailRaster): OnePage {
   let pageA: Rgb, pageB: Rgb;
   if (!a.transparent && !b.transparent) {
     pageA = cornerBackground(a);
@@ -184,11 +191,12 @@ function aspect(b: Box): number {
  * not have the same proportions (not one drawing at two sizes) and neither is a crop of the other.
  */
 export function detailDifference(a: DetailRaster, b: DetailRaster): DetailDifference | undefined {
-  const whole = contentDifference(a, b);
+  const page = onOnePage(a, b);
+  const whole = contentDifference(a, b, page);
   if (whole && sameDrawing(whole)) return whole;
   const crop = cropAlignment(a, b, DEFAULT_NEAR_THRESHOLDS.minCropFraction);
   if (!crop) return whole;
-  const { fa, fb, pageA, pageB } = onOnePage(a, b);
+  const { fa, fb, pageA, pageB } = page;
   const full = (r: DetailRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
   const cropped =
     crop.side === 'a'
@@ -197,8 +205,8 @@ export function detailDifference(a: DetailRaster, b: DetailRaster): DetailDiffer
   return sameDrawing(cropped) || !whole ? cropped : whole;
 }
 
-function contentDifference(a: DetailRaster, b: DetailRaster): DetailDifference | undefined {
-  const { fa, fb, pageA, pageB } = onOnePage(a, b);
+function contentDifference(a: DetailRaster, b: DetailRaster, page: OnePage): DetailDifference | undefined {
+  const { fa, fb, pageA, pageB } = page;
   let boxA = contentBox(fa, pageA);
   let boxB = contentBox(fb, pageB);
   if (Math.abs(Math.log(aspect(boxA) / aspect(boxB))) > MAX_ASPECT_LOG) {
@@ -242,19 +250,21 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   // Median by histogram (steps of 1/MEDIAN_STEPS ΔE): no sort of 65 000 values per pair.
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
   let inkPixels = 0;
-  const farFromPage = (p: Float32Array, o: number, page: Float32Array): boolean =>
-    deltaE(p[o], p[o + 1], p[o + 2], page[0], page[1], page[2]) > INK_DELTA;
+  // Which pixels are ink, once per image: the ink colour measures ask the same.
+  const inkA = inkMask(a, pageA),
+    inkB = inkMask(b, pageB);
   for (let y = 0; y < h; y++) {
     const ty = Math.min(tilesY - 1, Math.floor((y * tilesY) / h));
     for (let x = 0; x < w; x++) {
       const t = ty * tilesX + Math.min(tilesX - 1, Math.floor((x * tilesX) / w));
-      const o = 3 * (y * w + x);
-      const d = deltaE(ba[o], ba[o + 1], ba[o + 2], bb[o], bb[o + 1], bb[o + 2]);
+      const i = y * w + x;
+      const o = 3 * i;
       count[t]++;
       // The same pixel matching settles it; only a mismatch searches the neighbourhood.
       const direct = (pa[o] - pb[o]) ** 2 + (pa[o + 1] - pb[o + 1]) ** 2 + (pa[o + 2] - pb[o + 2]) ** 2;
       if (direct > CHANGED_DELTA * CHANGED_DELTA && (unmatched(pa, pb, w, h, x, y) || unmatched(pb, pa, w, h, x, y))) changed[t]++;
-      if (farFromPage(pa, o, pageA) || farFromPage(pb, o, pageB)) {
+      if (inkA[i] || inkB[i]) {
+        const d = deltaE(ba[o], ba[o + 1], ba[o + 2], bb[o], bb[o + 1], bb[o + 2]);
         histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
         inkPixels++;
       }
@@ -263,7 +273,7 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const inkMedian = histogramMedian(histogram, inkPixels);
   let changedTile = 0;
   for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
-  return { inkMedian, changedTile, ...inkColours(a, b, pageA, pageB), width: w, height: h };
+  return { inkMedian, changedTile, ...inkColours(a, b, pageA, pageB, inkA, inkB), width: w, height: h };
 }
 
 /** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */

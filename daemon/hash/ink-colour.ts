@@ -3,7 +3,7 @@
  * one graphic: a blue and a darker blue close icon, the colour skins of one sprite), measured on the drawing's
  * own colour so that the anti-aliased edges of a thin stroke keep theirs.
  */
-import { deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, type LabImage } from './colour-difference';
+import { chroma, deltaE, deltaESquared, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, type LabImage } from './colour-difference';
 
 /** A pixel further than this (ΔE) from the page colour is ink. */
 export const INK_DELTA = 10;
@@ -18,27 +18,43 @@ const MIN_COVER = 0.5;
  */
 export const RECOLOURED_DELTA = 10;
 
-/** The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size. */
+/** Which pixels of `img` are ink: 1 where its colour is further than INK_DELTA from the page colour (CIELAB). */
+export function inkMask(img: LabImage, page: Float32Array): Uint8Array {
+  const { px } = img;
+  const mask = new Uint8Array(img.w * img.h);
+  const l = page[0],
+    a = page[1],
+    b = page[2];
+  for (let i = 0, o = 0; i < mask.length; i++, o += 3) mask[i] = deltaE(px[o], px[o + 1], px[o + 2], l, a, b) > INK_DELTA ? 1 : 0;
+  return mask;
+}
+
+/**
+ * The ink colour measures of DetailDifference (inkColour, recolouredInk) on two images of one size; `inkA` and
+ * `inkB` their ink masks on their pages (inkMask), when the caller has them already.
+ */
 export function inkColours(
   a: LabImage,
   b: LabImage,
   pageA: Float32Array,
   pageB: Float32Array,
+  inkA: Uint8Array = inkMask(a, pageA),
+  inkB: Uint8Array = inkMask(b, pageB),
 ): { inkColour: number; recolouredInk: number } {
   const { w, h } = a;
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
   let pixels = 0,
     recoloured = 0;
+  const chromaA = inkChroma(a),
+    chromaB = inkChroma(b);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (a.cover[i] < MIN_COVER || b.cover[i] < MIN_COVER) continue;
-      const o = 3 * i;
-      const inkA = deltaE(a.px[o], a.px[o + 1], a.px[o + 2], pageA[0], pageA[1], pageA[2]) > INK_DELTA;
-      if (!inkA && deltaE(b.px[o], b.px[o + 1], b.px[o + 2], pageB[0], pageB[1], pageB[2]) <= INK_DELTA) continue;
-      const ab = nearestInk(a, b, x, y, -Infinity);
+      if (!inkA[i] && !inkB[i]) continue;
+      const ab = nearestInk(a, b, chromaA, chromaB, x, y, -Infinity);
       // The other way only counts above `ab`: its search may stop at anything not above it.
-      const d = Math.max(ab, nearestInk(b, a, x, y, ab));
+      const d = Math.max(ab, nearestInk(b, a, chromaB, chromaA, x, y, ab));
       histogram[Math.min(MEDIAN_BINS, Math.floor(d * MEDIAN_STEPS))]++;
       pixels++;
       if (d > RECOLOURED_DELTA) recoloured++;
@@ -48,29 +64,44 @@ export function inkColours(
   return { inkColour: histogramMedian(histogram, pixels), recolouredInk: recoloured / pixels };
 }
 
+/** The chroma of each pixel's ink (`chroma`), once per image: each pixel is compared with up to 18 others. */
+function inkChroma(img: LabImage): Float64Array {
+  const out = new Float64Array(img.w * img.h);
+  for (let i = 0, o = 0; i < out.length; i++, o += 3) out[i] = chroma(img.ink[o + 1], img.ink[o + 2]);
+  return out;
+}
+
 /**
  * The smallest ink colour difference (ΔE) between `p` at (x, y) and the covered pixels of `q` within one pixel,
  * or, as soon as one is below 1 or at most `enough`, that one: the same pixel first (it matches in copies of
  * one drawing, so most pixels cost one ΔE). Which value below 1 is returned never changes a verdict: only the
  * count of values below 1 and the values above it (a full search, in any order the same minimum) move the
- * median past 1 or the recoloured fraction.
+ * median past 1 or the recoloured fraction. Squared differences are compared; the root is taken only of a new
+ * minimum (the same values and stops as comparing the roots: the root is monotonic).
  */
-function nearestInk(p: LabImage, q: LabImage, x: number, y: number, enough: number): number {
+function nearestInk(p: LabImage, q: LabImage, cp: Float64Array, cq: Float64Array, x: number, y: number, enough: number): number {
   const i = y * p.w + x;
   const o = 3 * i;
   const l = p.ink[o],
     a = p.ink[o + 1],
-    b = p.ink[o + 2];
-  let best = Infinity;
+    b = p.ink[o + 2],
+    c = cp[i];
+  const qi = q.ink;
+  let best = Infinity,
+    bestSquared = Infinity;
   if (q.cover[i] >= MIN_COVER) {
-    best = deltaE(l, a, b, q.ink[o], q.ink[o + 1], q.ink[o + 2]);
+    bestSquared = deltaESquared(l, a, b, c, qi[o], qi[o + 1], qi[o + 2], cq[i]);
+    best = Math.sqrt(bestSquared);
     if (best < 1 || best <= enough) return best;
   }
   for (let yy = Math.max(0, y - 1); yy <= Math.min(p.h - 1, y + 1); yy++) {
     for (let xx = Math.max(0, x - 1); xx <= Math.min(p.w - 1, x + 1); xx++) {
       const j = yy * p.w + xx;
       if (j === i || q.cover[j] < MIN_COVER) continue;
-      best = Math.min(best, deltaE(l, a, b, q.ink[3 * j], q.ink[3 * j + 1], q.ink[3 * j + 2]));
+      const squared = deltaESquared(l, a, b, c, qi[3 * j], qi[3 * j + 1], qi[3 * j + 2], cq[j]);
+      if (squared >= bestSquared) continue;
+      bestSquared = squared;
+      best = Math.sqrt(squared);
       if (best < 1 || best <= enough) return best;
     }
   }
