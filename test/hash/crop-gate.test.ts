@@ -56,7 +56,10 @@ describe('crop search gate (hash/compare)', function () {
         const sa = similarity(prints[i], prints[j], ALWAYS);
         if (sg !== sa) {
           spared++;
-          assert.ok(sg < 0.3 && sa < DEFAULT_NEAR_THRESHOLDS.nearSimilarity - DEFAULT_NEAR_THRESHOLDS.photoMargin, `pair ${i}–${j}: ${sg} vs ${sa}`);
+          assert.ok(
+            sg < 0.3 && sa < DEFAULT_NEAR_THRESHOLDS.nearSimilarity - DEFAULT_NEAR_THRESHOLDS.photoMargin,
+            `pair ${i}–${j}: ${sg} vs ${sa}`,
+          );
         }
       }
     }

@@ -4,11 +4,20 @@
  * measures give the same verdicts (only which ink difference below 1 ΔE a pixel reports may move).
  */
 import * as assert from 'node:assert/strict';
-import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, type LabImage } from '../../daemon/hash/colour-difference';
+import {
+  chroma,
+  cielab,
+  deltaE,
+  deltaESquared,
+  histogramMedian,
+  MEDIAN_BINS,
+  MEDIAN_STEPS,
+  type LabImage,
+} from '../../daemon/hash/colour-difference';
 import { flatten } from '../../daemon/hash/detail';
 import { blur3, labRegion, type Box, type Flat } from '../../daemon/hash/detail-lab';
 import type { DetailRaster } from '../../daemon/hash/detail-raster';
-import { inkColours, INK_DELTA, RECOLOURED_DELTA } from '../../daemon/hash/ink-colour';
+import { inkColours, INK_DELTA, inkMask, RECOLOURED_DELTA } from '../../daemon/hash/ink-colour';
 import { rng } from '../fixtures/images';
 
 function referenceLabRegion(f: Flat, box: Box, w: number, h: number): LabImage {
@@ -198,5 +207,33 @@ describe('detail check fast paths (hash/detail, hash/ink-colour)', () => {
       } else assert.ok(fast.inkColour <= reference.inkColour);
     }
     assert.ok(aboveOne > 0, 'no case had an ink median above 1');
+  });
+
+  it('takes the root of the squared ΔE to the same bits, and marks ink as the per-pixel ΔE does', () => {
+    const random = rng(11);
+    for (let k = 0; k < 10_000; k++) {
+      const [l1, a1, b1, l2, a2, b2] = [
+        100 * random(),
+        256 * random() - 128,
+        256 * random() - 128,
+        100 * random(),
+        256 * random() - 128,
+        256 * random() - 128,
+      ];
+      assert.equal(Math.sqrt(deltaESquared(l1, a1, b1, chroma(a1, b1), l2, a2, b2, chroma(a2, b2))), deltaE(l1, a1, b1, l2, a2, b2));
+    }
+    let inkPixels = 0;
+    for (const transparent of [false, true]) {
+      const image = labRegion(flatten(raster(5, 40, 30, transparent), WHITE), { x0: 0, y0: 0, x1: 40, y1: 30 }, 40, 30);
+      const page = lab([0.9, 0.5, 0.2]);
+      const mask = inkMask(image, page);
+      for (let i = 0; i < 40 * 30; i++) {
+        const o = 3 * i;
+        const ink = deltaE(image.px[o], image.px[o + 1], image.px[o + 2], page[0], page[1], page[2]) > INK_DELTA;
+        assert.equal(mask[i], ink ? 1 : 0);
+        inkPixels += mask[i];
+      }
+    }
+    assert.ok(inkPixels > 0 && inkPixels < 2 * 40 * 30, 'the page colour should leave some pixels ink and some not');
   });
 });
