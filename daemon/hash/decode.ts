@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
 import { ImageDecodeError } from './decode-error';
+import { jpegPixelSource } from './jpeg-source';
 import { checkSvgBounds } from './svg-bounds';
 import { renderSvg, SvgRenderFailure, type SvgRendering } from './svg-render';
 import { centralHash, dct16, dihedralHashes, gradients, N, thumbnail, transformImage } from './pdq';
@@ -428,10 +429,42 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
 }
 
 /**
+ * Pixel digests of the JPEG pixel sources (jpeg-source.ts) met in this process, the decodes under way
+ * included: a copy that differs only in metadata (EXIF stripped or added, a comment) takes its digest from the
+ * first one instead of a full decode of its own (117 of the 518 JPEG digests of the photo benchmark).
+ */
+const digestsBySource = new Map<string, Promise<string>>();
+/** Sources remembered at most (~200 bytes each); past it the memory starts afresh. */
+const MAX_SOURCES = 4096;
+
+/**
  * sha256 (hex) of the fully decoded, upright RGBA pixels (8 bits per channel, sRGB) and the dimensions.
  * Two files with the same digest show the same pixels. Throws ImageDecodeError.
  */
 export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): Promise<string> {
+  const source = jpegPixelSource(bytes);
+  if (source === undefined) return decodedPixelDigest(bytes, options);
+  // The limit is part of the key: a file refused under a lower limit must not get a digest found under a higher one.
+  const key = `${source} ${options.maxPixels ?? DEFAULT_MAX_PIXELS}`;
+  const known = digestsBySource.get(key);
+  if (known) {
+    try {
+      return await known;
+    } catch {
+      // That copy failed to decode: this one is decoded on its own, for its own error.
+    }
+  }
+  const digest = decodedPixelDigest(bytes, options);
+  if (digestsBySource.size >= MAX_SOURCES) digestsBySource.clear();
+  digestsBySource.set(key, digest);
+  digest.catch(() => {
+    if (digestsBySource.get(key) === digest) digestsBySource.delete(key);
+  });
+  return digest;
+}
+
+/** pixelDigest by a full decode of these bytes. */
+async function decodedPixelDigest(bytes: Buffer, options: DecodeOptions): Promise<string> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
     const format = identify(bytes);

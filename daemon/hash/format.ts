@@ -93,11 +93,46 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number {
   return 1;
 }
 
+function u16le(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8);
+}
+function u24le(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
+}
+
 /**
- * Dimensions and orientation read from the header of a JPEG or PNG (the common web formats), or undefined
- * when the header is not understood here (the caller then asks libvips).
+ * A still WebP's canvas size from its first chunk (VP8 key frame, VP8L or VP8X); undefined for an animation
+ * or a file with EXIF (its orientation: libvips reads it) or anything unexpected. Orientation 1.
+ */
+function readWebpHeader(b: Uint8Array): HeaderInfo | undefined {
+  if (b.length < 30) return undefined;
+  const chunk = ascii(b, 12, 16);
+  if (chunk === 'VP8 ') {
+    // Frame tag (3 bytes, bit 0 clear on a key frame), start code 9d 01 2a, then 14-bit width and height.
+    if ((b[20] & 1) !== 0 || b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return undefined;
+    return { width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff, orientation: 1 };
+  }
+  if (chunk === 'VP8L') {
+    // Signature 0x2f, then width − 1 and height − 1 on 14 bits each, least significant bit first.
+    if (b[20] !== 0x2f) return undefined;
+    const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, orientation: 1 };
+  }
+  if (chunk === 'VP8X') {
+    const flags = b[20];
+    if (flags & (0x02 | 0x08)) return undefined; // animation, EXIF
+    return { width: u24le(b, 24) + 1, height: u24le(b, 27) + 1, orientation: 1 };
+  }
+  return undefined;
+}
+
+/**
+ * Dimensions and orientation read from the header of a JPEG, PNG or still WebP (the common web formats),
+ * or undefined when the header is not understood here (the caller then asks libvips: for a WebP, a
+ * metadata() call was 0.7 ms of the 12–17 ms its fingerprint costs).
  */
 export function readHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo | undefined {
+  if (format === 'webp') return readWebpHeader(bytes);
   if (format === 'png') {
     if (bytes.length < 33 || ascii(bytes, 12, 16) !== 'IHDR') return undefined;
     const colourType = bytes[25];
