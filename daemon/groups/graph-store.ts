@@ -149,15 +149,21 @@ async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: st
   const decodedBytes = new Map(newcomers.map((entry) => [entry.sha256, entry.fingerprint.width * entry.fingerprint.height * 4]));
   for (const group of bySize.values()) {
     if (group.length < 2) continue;
-    const byHash = new Map<string, string[]>();
+    const byHash = new Map<string, ImageEntry[]>();
     for (const entry of group) {
       const fp = entry.fingerprint;
       const hash = Buffer.from(fp.hash.buffer, fp.hash.byteOffset, fp.hash.byteLength).toString('hex');
       const list = byHash.get(hash);
-      if (list) list.push(entry.sha256);
-      else byHash.set(hash, [entry.sha256]);
+      if (list) list.push(entry);
+      else byHash.set(hash, [entry]);
     }
-    for (const list of byHash.values()) if (list.length > 1) for (const sha of list) wanted.add(sha);
+    // The same hash: twins unless both are JPEGs of other coding tables (mayBePixelTwins).
+    for (const list of byHash.values()) {
+      if (list.length < 2) continue;
+      const head = list.slice(0, MAX_TWIN_GROUP);
+      for (const entry of head)
+        if (head.some((other) => other !== entry && mayBePixelTwins(entry.fingerprint, other.fingerprint))) wanted.add(entry.sha256);
+    }
     const rasters = group.filter((entry) => entry.fingerprint.lossless && entry.fingerprint.format !== 'svg');
     if (rasters.length > MAX_TWIN_GROUP) continue;
     for (let i = 0; i < rasters.length; i++)

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
 import { ImageDecodeError } from './decode-error';
-import { jpegPixelSource } from './jpeg-source';
+import { jpegCodingTables, jpegPixelSource } from './jpeg-source';
 import { checkSvgBounds } from './svg-bounds';
 import { renderSvg, SvgRenderFailure, type SvgRendering } from './svg-render';
 import { centralHash, dct16, dihedralHashes, gradients, N, thumbnail, transformImage } from './pdq';
@@ -64,6 +64,8 @@ export interface Fingerprint {
   transparent: boolean;
   /** Fraction (0..1) of the 64×64 luma that is flat (no change to the next pixel): high for drawn graphics. */
   flatness: number;
+  /** JPEG only: 8 bytes naming its quantization tables and sampling (jpeg-source.ts jpegCodingTables); absent when unread. */
+  jpegTables?: Uint8Array;
 }
 
 export interface DecodeOptions {
@@ -408,6 +410,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
     for (let k = 0; k < CROP_FRACTIONS.length; k++) crops.set(centralHash(luma, CROP_FRACTIONS[k]), 32 * k);
     const swap = swapsAxes(p.orientation);
     const g = gradients(luma);
+    const jpegTables = p.format === 'jpeg' ? jpegCodingTables(bytes) : undefined;
     return {
       format: p.format,
       width: swap ? p.height : p.width,
@@ -424,6 +427,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
       bbox,
       transparent,
       flatness: g.flatness,
+      ...(jpegTables ? { jpegTables } : {}),
     };
   });
 }

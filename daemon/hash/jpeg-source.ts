@@ -41,40 +41,82 @@ function strictOrientation(b: Uint8Array, start: number, end: number): number | 
   return orientation ?? 1;
 }
 
+/** A marker segment: its marker byte and where it lies in the file (the first scan's runs to the end of the file). */
+interface Segment {
+  marker: number;
+  start: number;
+  end: number;
+}
+
 /**
- * The sha256 (hex) of a JPEG's pixel source: every byte but comment segments and APPn segments other than
- * KEPT_APP, up to the first scan, everything from there on, and the EXIF orientation. Undefined when the bytes
- * are not a JPEG whose segments this reads plainly (then the file is decoded like any other).
+ * The segments of a JPEG up to its first scan (SOS, the last one given), or undefined when the bytes are not
+ * a JPEG whose segments can be read plainly (fill bytes, stray markers, a length past the end).
  */
-export function jpegPixelSource(bytes: Uint8Array): string | undefined {
+function segmentsToFirstScan(bytes: Uint8Array): Segment[] | undefined {
   const n = bytes.length;
   if (n < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
-  const kept: [number, number][] = [[0, 2]];
-  let orientation = 1;
-  let exifSegments = 0;
+  const segments: Segment[] = [];
   let i = 2;
   while (i + 4 <= n) {
     if (bytes[i] !== 0xff) return undefined;
     const marker = bytes[i + 1];
     if (marker === 0xff) return undefined; // fill bytes between segments: not read here
     if (marker === 0xda) {
-      kept.push([i, n]);
-      const hash = createHash('sha256').update(`jpeg orientation ${orientation}\n`);
-      for (const [from, to] of kept) hash.update(bytes.subarray(from, to));
-      return hash.digest('hex');
+      segments.push({ marker, start: i, end: n });
+      return segments;
     }
     if (marker === 0xd8 || marker === 0xd9 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) return undefined;
     const end = i + 2 + u16be(bytes, i + 2);
     if (end < i + 4 || end > n) return undefined;
-    const isApp = marker >= 0xe0 && marker <= 0xef;
-    if (marker === 0xe1 && end - i >= 8 && String.fromCharCode(...bytes.subarray(i + 4, i + 8)) === 'Exif') {
-      // libvips takes the orientation from an EXIF block: read it the same way, or give up.
-      if (++exifSegments > 1 || end - i < 10 || bytes[i + 8] !== 0 || bytes[i + 9] !== 0) return undefined;
-      const read = strictOrientation(bytes, i + 10, end);
-      if (read === undefined) return undefined;
-      orientation = read;
-    } else if (!(marker === 0xfe || (isApp && !KEPT_APP.has(marker)))) kept.push([i, end]);
+    segments.push({ marker, start: i, end });
     i = end;
   }
   return undefined;
+}
+
+/**
+ * The sha256 (hex) of a JPEG's pixel source: every byte but comment segments and APPn segments other than
+ * KEPT_APP, up to the first scan, everything from there on, and the EXIF orientation. Undefined when the bytes
+ * are not a JPEG whose segments this reads plainly (then the file is decoded like any other).
+ */
+export function jpegPixelSource(bytes: Uint8Array): string | undefined {
+  const segments = segmentsToFirstScan(bytes);
+  if (!segments) return undefined;
+  const kept: [number, number][] = [[0, 2]];
+  let orientation = 1;
+  let exifSegments = 0;
+  for (const { marker, start, end } of segments) {
+    const isApp = marker >= 0xe0 && marker <= 0xef;
+    if (marker === 0xe1 && end - start >= 8 && String.fromCharCode(...bytes.subarray(start + 4, start + 8)) === 'Exif') {
+      // libvips takes the orientation from an EXIF block: read it the same way, or give up.
+      if (++exifSegments > 1 || end - start < 10 || bytes[start + 8] !== 0 || bytes[start + 9] !== 0) return undefined;
+      const read = strictOrientation(bytes, start + 10, end);
+      if (read === undefined) return undefined;
+      orientation = read;
+    } else if (!(marker === 0xfe || (isApp && !KEPT_APP.has(marker)))) kept.push([start, end]);
+  }
+  const hash = createHash('sha256').update(`jpeg orientation ${orientation}\n`);
+  for (const [from, to] of kept) hash.update(bytes.subarray(from, to));
+  return hash.digest('hex');
+}
+
+/** SOFn markers (the frame header: size, components, their sampling and quantization table): C0–CF but DHT, JPG and DAC. */
+function isFrameHeader(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+}
+
+/**
+ * 8 bytes identifying how a JPEG was quantized: the sha256 of its quantization tables (DQT) and frame header
+ * (components, sampling, table selectors). Lossless rewrites (jpegtran's optimize or progressive, metadata
+ * edits) keep them; a re-encoding at another quality or subsampling changes them, and its pixels with them
+ * — so two JPEGs of other tables are not worth a full decode each to look for identical pixels
+ * (verify.ts mayBePixelTwins: 400 of the photo benchmark's 845 digest decodes were such pairs). Undefined
+ * when the segments are not read plainly.
+ */
+export function jpegCodingTables(bytes: Uint8Array): Uint8Array | undefined {
+  const segments = segmentsToFirstScan(bytes);
+  if (!segments) return undefined;
+  const hash = createHash('sha256');
+  for (const { marker, start, end } of segments) if (marker === 0xdb || isFrameHeader(marker)) hash.update(bytes.subarray(start, end));
+  return new Uint8Array(hash.digest().subarray(0, 8));
 }

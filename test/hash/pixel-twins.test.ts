@@ -35,4 +35,22 @@ describe('pixel twins', function () {
     const webp = await encode(b, 'webp', { lossless: true });
     assert.equal(mayBePixelTwins(await fingerprint(a), await fingerprint(webp)), false);
   });
+
+  it('two JPEGs of other quantization tables are not twin candidates, a metadata-only copy is', async () => {
+    const png = await makePhoto(7, 640, 480);
+    const [q90, q60] = await Promise.all([encode(png, 'jpeg', { quality: 90 }), encode(png, 'jpeg', { quality: 60 })]);
+    // A comment segment after SOI: other bytes, the same coding tables, the same pixels.
+    const comment = Buffer.from([0xff, 0xfe, 0x00, 0x07, 0x63, 0x6f, 0x70, 0x79, 0x21]);
+    const commented = Buffer.concat([q90.subarray(0, 2), comment, q90.subarray(2)]);
+    const [f90, f60, fc, fp] = await Promise.all([fingerprint(q90), fingerprint(q60), fingerprint(commented), fingerprint(png)]);
+    assert.ok(f90.jpegTables && f60.jpegTables, 'JPEG fingerprints name their tables');
+    assert.equal(fp.jpegTables, undefined);
+    // Even with equal hashes (forced here), other tables mean no full decode; the same tables still get one.
+    assert.equal(mayBePixelTwins(f90, { ...f60, hash: f90.hash }), false);
+    assert.equal(mayBePixelTwins(f90, fc), true);
+    assert.equal(await pixelDigest(q90), await pixelDigest(commented));
+    assert.notEqual(await pixelDigest(q90), await pixelDigest(q60));
+    // A PNG and a JPEG of one size and hash are still worth the decode (a PNG saved from a decoded JPEG).
+    assert.equal(mayBePixelTwins(fp, { ...f90, hash: fp.hash }), true);
+  });
 });
