@@ -410,6 +410,17 @@ export class IndexStore<F> {
     return this.clockValue;
   }
 
+  /**
+   * Carries a clock over to a store that replaces another (a damaged index rebuilt under a running daemon):
+   * clients' clocks stay comparable. Never moves it back.
+   */
+  raiseClock(atLeast: number): void {
+    this.checkWritable();
+    if (atLeast <= this.clockValue) return;
+    this.clockValue = atLeast;
+    this.setPending(this.metaOverlay, 'meta', CLOCK_KEY, this.clockValue);
+  }
+
   advanceClock(): number {
     this.checkWritable();
     this.clockValue++;
