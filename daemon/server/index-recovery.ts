@@ -58,6 +58,10 @@ export async function reopenAfterDamage(
   const clock = stores.store.clock;
   await closeWithin(() => stores.refs.close());
   await closeWithin(() => stores.store.close());
+  await closeWithin(() => stores.store.released());
+  // Failures of the old environment's last commits are reported (unhandledRejection, index/store.ts) to the
+  // stores open then: let them arrive before the new stores open.
+  await new Promise((resolve) => setImmediate(resolve));
   const dir = which === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
   const recovery: IndexRecovery = {
     store: which,

@@ -130,6 +130,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       advanceClock: () => current().advanceClock(),
     });
     this.notices = [store.recovery, references.recovery].filter((r) => r !== undefined).map(describeRecovery);
+    this.rebuildOnDamagedCommit(store);
     this.scope = new RootScope(() => this.config);
     this.replace = new ReplaceMethods({
       config: () => this.config,
@@ -303,6 +304,13 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     }).catch(() => undefined);
   }
 
+  /** A commit of this store that fails on damage (a watcher batch's write, no request waiting on it) is rebuilt too. */
+  private rebuildOnDamagedCommit(store: IndexStore<Fingerprint>): void {
+    store.onCommitError = (error) => {
+      if (this.store === store && !this.stopping && damagedStoreOf(error)) this.rebuildSoon('images', error);
+    };
+  }
+
   /**
    * Moves the damaged store aside, opens both again, rebuilds the in-memory index and rescans from the files;
    * says so in the log and in `doublon/status` (indexNotices, also sent with statusChanged). Runs on the queue.
@@ -316,11 +324,13 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     const reopened = await reopenAfterDamage(this.config, { store: this.store, refs: this.references }, which, error);
     this.store = reopened.store;
     this.references = reopened.refs;
+    this.rebuildOnDamagedCommit(this.store);
     this.index = new LiveIndex(this.store, this.references, () => this.config);
     this.variants = undefined;
     for (const notice of reopened.notices) {
       this.notices.push(notice);
       this.log(notice);
+      this.events.indexRebuilt(notice);
     }
     try {
       await this.scanAll();
