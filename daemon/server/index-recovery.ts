@@ -17,7 +17,7 @@ import type { ReferenceStore } from '../refstore/store';
 export { damagedStoreOf } from '../index/damage';
 
 /** How long closing a damaged environment may take: lmdb-js may wait forever for a commit it lost. */
-const CLOSE_BOUND_MS = 10_000;
+const CLOSE_BOUND_MS = 3_000;
 
 export interface ReopenedStores {
   store: IndexStore<Fingerprint>;
@@ -65,7 +65,7 @@ export async function reopenAfterDamage(
   const dir = which === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
   const recovery: IndexRecovery = {
     store: which,
-    reason: damageReason(error, 'while the daemon read it'),
+    reason: damageReason(error, 'met by the running daemon'),
     movedTo: moveAside(config.indexDir, dir),
   };
   const store = openIndex(config);

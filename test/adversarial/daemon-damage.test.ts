@@ -102,7 +102,7 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
       const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
       try {
         const status = await expectRecovered(daemon, site, fresh);
-        assert.match(status.indexNotices?.join('\n') ?? '', /while the daemon read it/);
+        assert.match(status.indexNotices?.join('\n') ?? '', /, met by the running daemon\)/);
       } finally {
         await daemon.stop();
       }
