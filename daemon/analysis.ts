@@ -7,7 +7,8 @@ import type { ResolvedConfig } from './config/load';
 import type { Fingerprint } from './hash';
 import type { FileRecord, IndexStore } from './index/store';
 import { openIndex } from './index/open';
-import { describeRecovery, moveAside, type IndexRecovery } from './index/integrity';
+import { describeRecovery, moveAside } from './index/integrity';
+import { damagedStoreOf, damageReason } from './index/damage';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { collectEntries, type FileProblem } from './groups/entries';
 import { saveGraph, syncGraph, type GroupProgress } from './groups/graph-store';
@@ -79,18 +80,6 @@ export async function groupEntries(
 export type AnalysePhase = 'index' | 'references' | 'group' | 'done';
 
 /**
- * An LMDB or record-decoding error met while the pass reads the index: a damaged page that the check at open
- * (index/integrity.ts: structure, then a read and rewrite of every record) did not reach.
- */
-function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const stack = error.stack ?? error.message;
-  if (!/\bMDB_(PAGE_NOTFOUND|CORRUPTED|BAD_TXN|BAD_VALSIZE|INVALID)\b/.test(error.message) && !/[\\/]msgpackr[\\/]/.test(stack))
-    return undefined;
-  return /[\\/]refstore[\\/]/.test(stack) ? 'references' : 'images';
-}
-
-/**
  * One full pass; an index found damaged while it is read is moved aside, said once, and the pass runs again
  * from the files (a damaged index is rebuilt, never a failed scan).
  */
@@ -101,7 +90,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
     const store = damagedStoreOf(error);
     if (!store) throw error;
     const dir = store === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
-    const reason = `${(error as Error).message.split('\n')[0]}, while the scan read it`;
+    const reason = damageReason(error, 'while the scan read it');
     options.onNotice?.(describeRecovery({ store, reason, movedTo: moveAside(config.indexDir, dir) }));
     return analyseOnce(config, options);
   }

@@ -111,7 +111,7 @@ function inRange(key: string, range: { start: string; end: string } | undefined)
 const COMMIT_FAILED = 'Commit failed (see commitError for details)';
 let commitFailuresHandled = false;
 /** Stores open in this process: told when lmdb-js reports a failed commit that no promise of theirs carries. */
-const openStores = new Set<{ failed(error: unknown): void }>();
+const openStores = new Set<{ failed(error: unknown): void; commitFailedWith(commitError: unknown): void }>();
 
 /**
  * lmdb-js opens each event-turn batch with an internal write whose promise nobody holds: when that commit
@@ -126,8 +126,12 @@ function handleOrphanCommitFailures(): void {
   commitFailuresHandled = true;
   process.on('unhandledRejection', (reason: unknown) => {
     if (reason instanceof Error && reason.message === COMMIT_FAILED && 'commitError' in reason) {
-      settled((reason as { commitError: Promise<unknown> }).commitError);
-      for (const store of openStores) store.failed(reason);
+      const commitError = (reason as { commitError: Promise<unknown> }).commitError;
+      settled(commitError);
+      for (const store of openStores) {
+        store.failed(reason);
+        store.commitFailedWith(commitError);
+      }
       return;
     }
     // Another handler (a test runner, an embedding host) deals with the rest; else Node's default: crash.
@@ -151,6 +155,11 @@ export class IndexStore<F> {
   readonly rebuildReason: string | undefined;
   /** Set when the stored index was damaged: why, and where the damaged files were moved. Tell the user. */
   readonly recovery: IndexRecovery | undefined;
+  /**
+   * Told LMDB's own error when a commit fails (lmdb-js reports it after its "Commit failed"): a damaged page
+   * a write met under a running daemon (MDB_BAD_TXN, MDB_PAGE_NOTFOUND…) arrives only here.
+   */
+  onCommitError: ((error: unknown) => void) | undefined;
 
   private readonly fileOverlay = new Map<string, Pending<FileRecord>>();
   private readonly contentOverlay = new Map<string, Pending<ContentRecord<F>>>();
@@ -167,6 +176,7 @@ export class IndexStore<F> {
   private seq = 0;
   private clockValue: number;
   private closed = false;
+  private environmentClosed: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -410,6 +420,17 @@ export class IndexStore<F> {
     return this.clockValue;
   }
 
+  /**
+   * Carries a clock over to a store that replaces another (a damaged index rebuilt under a running daemon):
+   * clients' clocks stay comparable. Never moves it back.
+   */
+  raiseClock(atLeast: number): void {
+    this.checkWritable();
+    if (atLeast <= this.clockValue) return;
+    this.clockValue = atLeast;
+    this.setPending(this.metaOverlay, 'meta', CLOCK_KEY, this.clockValue);
+  }
+
   advanceClock(): number {
     this.checkWritable();
     this.clockValue++;
@@ -433,6 +454,11 @@ export class IndexStore<F> {
     if (this.writeError) throw this.writeError;
   }
 
+  /** Hands LMDB's error behind a failed commit (the `commitError` promise lmdb-js rejects) to `onCommitError`. */
+  commitFailedWith(commitError: unknown): void {
+    if (commitError instanceof Promise) commitError.catch((error: unknown) => this.onCommitError?.(error));
+  }
+
   /** Records a failed write (the first one says why); every later write and flush throws it. */
   failed(error: unknown): void {
     this.writeError ??= writeFailure(error, this.dir);
@@ -451,12 +477,21 @@ export class IndexStore<F> {
       this.closed = true;
       openStores.delete(this);
       // After a failed commit lmdb-js may wait forever for the writes it lost: do not wait for them.
-      if (this.writeError) void this.root.close().catch(() => undefined);
+      if (this.writeError) this.environmentClosed = this.root.close().catch(() => undefined);
       else {
         await this.root.close();
         writeSeal(this.dir);
       }
     }
+  }
+
+  /**
+   * Resolves when LMDB has let the environment go, after `close` (which does not wait for that after a
+   * failed commit). Opening the same folder again before then would share the old environment (lmdb-js
+   * keeps one per path): a daemon replacing a damaged index waits for it, bounded.
+   */
+  released(): Promise<void> {
+    return this.environmentClosed;
   }
 
   /** Checks the file ↔ sha index invariant; returns the problems found (none in a healthy index). */
@@ -542,6 +577,7 @@ export class IndexStore<F> {
           const cause = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
           if (cause instanceof Promise) settled(cause);
           this.failed(err);
+          this.commitFailedWith(cause);
         },
       );
     }

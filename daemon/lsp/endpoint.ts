@@ -13,6 +13,7 @@ export class DaemonEndpoint implements RpcEndpoint {
   readonly lsp: LspFeatures;
   private readonly lspHandlers: ReadonlyMap<string, LspHandler>;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeRebuilt: () => void;
 
   constructor(
     readonly service: DoublonService,
@@ -24,6 +25,7 @@ export class DaemonEndpoint implements RpcEndpoint {
     });
     this.lspHandlers = this.lsp.handlers();
     this.unsubscribe = service.events.onGroupsChanged(() => this.lsp.refreshAll());
+    this.unsubscribeRebuilt = service.events.onIndexRebuilt((notice) => this.lsp.warnEveryEditor(notice));
   }
 
   parameterNames(method: string): readonly string[] | undefined {
@@ -49,6 +51,7 @@ export class DaemonEndpoint implements RpcEndpoint {
   /** Stops the engine (from now on it refuses every method but status) and the editor features' worker. */
   async stop(): Promise<void> {
     this.unsubscribe();
+    this.unsubscribeRebuilt();
     const engine = this.service.stop();
     await this.lsp.close();
     await engine;

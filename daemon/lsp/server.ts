@@ -246,6 +246,12 @@ export class LspFeatures {
     this.notify('window/logMessage', { type: MessageType.Warning, message: `Doublon: not checking ${uri}: ${reason}` }, client);
   }
 
+  /** Something every editor's user should see once (a damaged index rebuilt): window/showMessage. */
+  warnEveryEditor(text: string): void {
+    for (const [client, session] of this.sessions)
+      if (!session.shutdown) this.notify('window/showMessage', { type: MessageType.Warning, message: `Doublon: ${text}` }, client);
+  }
+
   private didClose(params: Received, context: CallContext): void {
     const uri = documentUriOf(params);
     if (uri === undefined) return;

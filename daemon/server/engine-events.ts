@@ -29,4 +29,14 @@ export class EngineEvents {
   groupsChanged(delta: GroupsChangedParams): void {
     this.emitter.emit('groupsChanged', delta);
   }
+
+  /** A damaged index met while running was moved aside and rebuilt: what the user is told. */
+  onIndexRebuilt(listener: (notice: string) => void): () => void {
+    this.emitter.on('indexRebuilt', listener);
+    return () => this.emitter.off('indexRebuilt', listener);
+  }
+
+  indexRebuilt(notice: string): void {
+    this.emitter.emit('indexRebuilt', notice);
+  }
 }

@@ -60,6 +60,8 @@ import { ReplaceMethods } from './replace-methods';
 import { callMethod, methodTable, parameterNamesOf, type MethodHost, type MethodTable } from './methods';
 import { describeFile } from './file-info';
 import { EngineEvents, type NotificationListener } from './engine-events';
+import { damagedStoreOf, IndexRebuiltError, reopenAfterDamage } from './index-recovery';
+import type { IndexRecovery } from '../index/integrity';
 import { pinCanonical, pinnedCanonicals } from './pins';
 
 /** The tool's version, one constant (report/tool.ts): the daemon reports it in `doublon/status`. */
@@ -85,8 +87,11 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   /** Notifications for clients, and the engine's events for what runs on it (the editor features). */
   readonly events = new EngineEvents();
   readonly log: Logger;
-  private readonly index: LiveIndex;
+  /** Replaced when damage met after open is rebuilt (index-recovery.ts), like the stores. */
+  private index: LiveIndex;
   private readonly groups: GroupState;
+  /** What the user was told about the index: damage found at open, then any met and rebuilt since. */
+  private readonly notices: string[];
   private readonly scope: RootScope;
   readonly replace: ReplaceMethods;
   private queue: Promise<unknown> = Promise.resolve();
@@ -110,13 +115,22 @@ export class DoublonService implements RpcEndpoint, MethodHost {
 
   private constructor(
     private config: ResolvedConfig,
-    private readonly store: IndexStore<Fingerprint>,
-    readonly refs: ReferenceStore,
+    private store: IndexStore<Fingerprint>,
+    private references: ReferenceStore,
     private readonly options: ServiceOptions,
   ) {
     this.log = options.log ?? stderrLogger;
-    this.index = new LiveIndex(store, refs, () => this.config);
-    this.groups = new GroupState(store);
+    this.index = new LiveIndex(store, references, () => this.config);
+    // The clock of whichever store is current: a rebuilt one carries it over.
+    const current = (): IndexStore<Fingerprint> => this.store;
+    this.groups = new GroupState({
+      get clock() {
+        return current().clock;
+      },
+      advanceClock: () => current().advanceClock(),
+    });
+    this.notices = [store.recovery, references.recovery].filter((r) => r !== undefined).map(describeRecovery);
+    this.rebuildOnDamagedCommit(store);
     this.scope = new RootScope(() => this.config);
     this.replace = new ReplaceMethods({
       config: () => this.config,
@@ -136,6 +150,11 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     return this.store.clock;
   }
 
+  /** The reference store (replaced when a damaged one is rebuilt). */
+  get refs(): ReferenceStore {
+    return this.references;
+  }
+
   /** True once `stop` began: only `doublon/status` is answered. */
   get isStopping(): boolean {
     return this.stopping;
@@ -148,7 +167,19 @@ export class DoublonService implements RpcEndpoint, MethodHost {
   }
 
   async call(method: string, params: Record<string, unknown> | undefined, context: CallContext): Promise<unknown> {
-    return callMethod(this.handlers, method, params, context, this.stopping);
+    try {
+      return await callMethod(this.handlers, method, params, context, this.stopping);
+    } catch (error) {
+      // Damage met by this request: it fails with a plain message, the index is rebuilt on the queue.
+      if (error instanceof IndexRebuiltError) throw new RpcError(RpcErrorCodes.InternalError, error.message);
+      const which = damagedStoreOf(error);
+      if (!which) throw error;
+      this.rebuildSoon(which, error);
+      throw new RpcError(
+        RpcErrorCodes.InternalError,
+        `the index is damaged (${(error as Error).message.split('\n')[0]}); it is being rebuilt from the files: try again in a moment`,
+      );
+    }
   }
 
   subscribe(listener: NotificationListener): () => void {
@@ -196,13 +227,14 @@ export class DoublonService implements RpcEndpoint, MethodHost {
    */
   async start(): Promise<void> {
     try {
+      // Damage met by either pass was rebuilt with a full scan already (enqueue): start goes on.
       await this.enqueue(async () => {
         await this.index.syncAll();
         await this.regroup();
-      });
+      }).catch(unlessRebuilt);
       this.setState('scanning');
       if (this.options.watch !== false) await this.startWatcher();
-      await this.enqueue(() => this.scanAll());
+      await this.enqueue(() => this.scanAll()).catch(unlessRebuilt);
       this.setState('idle');
       this.startCatalogue();
     } finally {
@@ -230,7 +262,7 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     await this.catalogueWatch?.stop();
     await this.queue.catch(() => undefined);
     this.index.pruneAndSaveGraph();
-    await this.refs.close();
+    await this.references.close();
     await this.store.close();
   }
 
@@ -241,10 +273,72 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     await this.queue;
   }
 
+  /**
+   * Runs `task` after every task queued before it. Damage it meets in the index (index/damage.ts) is rebuilt
+   * before the next task runs; the task then fails with IndexRebuiltError (it is not run again: a config
+   * edit must not be applied twice).
+   */
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    const guarded = (): Promise<T> => this.rebuildingOnDamage(task);
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private async rebuildingOnDamage<T>(task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } catch (error) {
+      const which = damagedStoreOf(error);
+      if (!which || this.stopping || error instanceof IndexRebuiltError) throw error;
+      const notices = await this.rebuild(which, error);
+      throw new IndexRebuiltError(notices.join('; '));
+    }
+  }
+
+  /** Damage met outside the queue (a request reading the store): rebuilt on the queue, unless it was since. */
+  private rebuildSoon(which: IndexRecovery['store'], error: unknown): void {
+    const damaged = which === 'images' ? this.store : this.references;
+    void this.enqueue(async () => {
+      if ((which === 'images' ? this.store : this.references) === damaged) throw error;
+    }).catch(() => undefined);
+  }
+
+  /** A commit of this store that fails on damage (a watcher batch's write, no request waiting on it) is rebuilt too. */
+  private rebuildOnDamagedCommit(store: IndexStore<Fingerprint>): void {
+    store.onCommitError = (error) => {
+      if (this.store === store && !this.stopping && damagedStoreOf(error)) this.rebuildSoon('images', error);
+    };
+  }
+
+  /**
+   * Moves the damaged store aside, opens both again, rebuilds the in-memory index and rescans from the files;
+   * says so in the log and in `doublon/status` (indexNotices, also sent with statusChanged). Runs on the queue.
+   */
+  private async rebuild(which: IndexRecovery['store'], error: unknown): Promise<string[]> {
+    const before = this.state;
+    this.setState('scanning');
+    const following = this.catalogueWatch !== undefined;
+    await this.catalogueWatch?.stop();
+    this.catalogueWatch = undefined;
+    const reopened = await reopenAfterDamage(this.config, { store: this.store, refs: this.references }, which, error);
+    this.store = reopened.store;
+    this.references = reopened.refs;
+    this.rebuildOnDamagedCommit(this.store);
+    this.index = new LiveIndex(this.store, this.references, () => this.config);
+    this.variants = undefined;
+    for (const notice of reopened.notices) {
+      this.notices.push(notice);
+      this.log(notice);
+      this.events.indexRebuilt(notice);
+    }
+    try {
+      await this.scanAll();
+    } finally {
+      this.setState(before === 'starting' ? 'starting' : 'idle');
+      if (following) this.startCatalogue();
+    }
+    return reopened.notices;
   }
 
   private setState(state: DaemonState): void {
@@ -260,6 +354,8 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       ignored: (p) => this.scope.ignoredByWatcher(p),
       onBatch: (paths) =>
         this.enqueue(() => this.applyBatch(paths)).catch((error: unknown) => {
+          // The rebuild's full scan covered this batch (and the notice is logged already).
+          if (error instanceof IndexRebuiltError) return;
           // The next batch or a rescan repairs what this one missed; the log says why it failed.
           this.log(
             `applying ${paths.length} changed path(s) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -369,9 +465,9 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     };
   }
 
-  /** What the daemon found wrong with the index at open (a damaged one moved aside and rebuilt). */
+  /** What the daemon found wrong with the index (a damaged one moved aside and rebuilt), at open or since. */
   get indexNotices(): string[] {
-    return [this.store.recovery, this.refs.recovery].filter((r) => r !== undefined).map(describeRecovery);
+    return [...this.notices];
   }
 
   listGroups(query: Omit<GroupQuery, 'folder'> & { folder?: string }): GroupsResult {
@@ -468,8 +564,17 @@ export class DoublonService implements RpcEndpoint, MethodHost {
         this.setState('idle');
       }
       return { clock: this.store.clock, files: this.index.size };
+    }).catch((error: unknown) => {
+      // The rebuild was a full scan: what this rescan was asked for.
+      unlessRebuilt(error);
+      return { clock: this.store.clock, files: this.index.size };
     });
     this.queuedRescan = queued;
     return queued;
   }
+}
+
+/** Lets IndexRebuiltError pass (the rebuild rescanned already); throws anything else. */
+function unlessRebuilt(error: unknown): void {
+  if (!(error instanceof IndexRebuiltError)) throw error;
 }

@@ -1,0 +1,24 @@
+/**
+ * Damage met while an open index is read or written: a page that the check at open (integrity.ts: the
+ * structure, then a read and rewrite of every record in a child) did not reach, or a file changed under the
+ * open environment. One classification for the CLI's pass (analysis.ts) and the daemon (server/).
+ */
+import type { IndexRecovery } from './integrity';
+
+/**
+ * The store an LMDB corruption error or a record that does not decode (msgpackr) came from; undefined for
+ * any other error (a full disk, a bug: those are not cured by a rebuild).
+ */
+export function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const stack = error.stack ?? error.message;
+  if (!/\bMDB_(PAGE_NOTFOUND|CORRUPTED|BAD_TXN|BAD_VALSIZE|INVALID)\b/.test(error.message) && !/[\\/]msgpackr[\\/]/.test(stack))
+    return undefined;
+  return /[\\/]refstore[\\/]/.test(stack) ? 'references' : 'images';
+}
+
+/** The reason a notice gives: the error's first line and where it was met. */
+export function damageReason(error: unknown, where: string): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `${text.split('\n')[0]}, ${where}`;
+}

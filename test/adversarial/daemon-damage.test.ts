@@ -1,0 +1,167 @@
+/**
+ * A damaged index met by the long-lived daemon after open (the rule: "a damaged index is rebuilt, never a
+ * crash; every request has a bound"). A real daemon process on a real damaged index: a page the check at
+ * open passes (test/fixtures/damaged-index/read-error, the CLI's case), or the daemon's own data.mdb
+ * overwritten under it while it runs. The daemon must move the store aside, rebuild it from the files, say
+ * so (log, `doublon/status`), answer the requests, and answer the next ones right.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { tempDir } from '../fixtures/images';
+import { startDaemonProcess, waitFor, type DaemonHandle } from '../helpers/daemon';
+import { pathToFileURL } from 'node:url';
+import { InitializeRequest, ShowMessageNotification, type ShowMessageParams } from 'vscode-languageserver-protocol';
+import type { DaemonStatus, FileInfo, GroupsResult } from '../../protocol/methods';
+import { copyExampleSite, groupsOf, scanJson } from './index-helpers';
+
+const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/damaged-index/read-error.data.mdb.gz');
+
+function damagedFolders(site: string): string[] {
+  return fs.readdirSync(path.join(site, '.doublon')).filter((name) => name.startsWith('damaged-'));
+}
+
+/** A fresh scan of the example site, by the CLI: its group count and one canonical image (relative). */
+function freshScan(): { groups: number; canonical: string } {
+  const dir = tempDir('doublon-daemon-damage-fresh-');
+  try {
+    copyExampleSite(dir.path);
+    const { report } = scanJson(dir.path);
+    return { groups: groupsOf(report).length, canonical: report.groups[0].canonical };
+  } finally {
+    dir.cleanup();
+  }
+}
+
+/** Overwrites the daemon's data.mdb in place (same inode: the daemon's map sees it) with the fixture's damaged layout. */
+function damageLive(site: string): void {
+  const damaged = zlib.gunzipSync(fs.readFileSync(FIXTURE));
+  const fd = fs.openSync(path.join(site, '.doublon', 'data.mdb'), 'r+');
+  try {
+    fs.writeSync(fd, damaged, 0, damaged.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Waits for the daemon to be idle with a notice, then checks what it serves and says. */
+async function expectRecovered(daemon: DaemonHandle, site: string, fresh: number): Promise<DaemonStatus> {
+  let last: unknown;
+  const status = await waitFor(
+    'the daemon to be idle after the recovery',
+    async () => {
+      const s = await daemon.http.request<DaemonStatus>('doublon/status').catch((error: unknown) => {
+        last = error instanceof Error ? error.message : error;
+        throw error;
+      });
+      last = s;
+      return s.state === 'idle' && (s.indexNotices?.length ?? 0) > 0 ? s : undefined;
+    },
+    60_000,
+  ).catch((error: unknown) => {
+    const exit = daemon.child.exitCode ?? daemon.child.signalCode;
+    throw new Error(`${(error as Error).message}\nlast status: ${JSON.stringify(last)}\nexit: ${exit}\nlog:\n${daemon.log()}`);
+  });
+  assert.match(
+    status.indexNotices?.join('\n') ?? '',
+    /the image index was damaged \(.+\); it was moved to .*damaged-.* and rebuilt from the files/,
+  );
+  assert.match(daemon.log(), /the image index was damaged \(.+\); it was moved to .* and rebuilt from the files/);
+  // No stack trace after a line of ours (lmdb-js itself prints the LMDB error it met, with its stack).
+  assert.doesNotMatch(daemon.log(), /^\d{4}-\d\d-\d\dT.*\n\s+at /m, `no stack trace in the log:\n${daemon.log()}`);
+  assert.equal(damagedFolders(site).length, 1, damagedFolders(site).join(', '));
+  const groups = await daemon.http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
+  assert.equal(groups.total, fresh, 'the groups of a fresh scan');
+  // The next requests are right: a rescan finds nothing more to move aside.
+  await daemon.http.request('doublon/rescan');
+  const again = await daemon.http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
+  assert.equal(again.total, fresh);
+  assert.equal(damagedFolders(site).length, 1);
+  assert.equal(daemon.child.exitCode, null, 'the daemon still runs');
+  return status;
+}
+
+describe('adversarial: a damaged index met by the running daemon is moved aside and rebuilt', function () {
+  this.timeout(180_000);
+  let fresh: number;
+  let canonical: string;
+
+  before(() => {
+    ({ groups: fresh, canonical } = freshScan());
+    assert.ok(fresh > 0, 'the example site has duplicates');
+  });
+
+  it('a damaged page the check at open passes (the read-error fixture): the daemon rebuilds and serves', async () => {
+    const dir = tempDir('doublon-daemon-damage-read-');
+    try {
+      const site = path.join(dir.path, 'site');
+      copyExampleSite(site);
+      fs.mkdirSync(path.join(site, '.doublon'));
+      fs.writeFileSync(path.join(site, '.doublon', 'data.mdb'), zlib.gunzipSync(fs.readFileSync(FIXTURE)));
+      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
+      try {
+        const status = await expectRecovered(daemon, site, fresh);
+        assert.match(status.indexNotices?.join('\n') ?? '', /, met by the running daemon\)/);
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("the daemon's data.mdb overwritten while it runs: the next rescan rebuilds it, the daemon keeps serving", async () => {
+    const dir = tempDir('doublon-daemon-damage-live-');
+    try {
+      const site = path.join(dir.path, 'site');
+      copyExampleSite(site);
+      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
+      try {
+        const before = await daemon.idle();
+        assert.equal(before.indexNotices, undefined);
+        // An editor on the socket is told too (window/showMessage).
+        const editor = await daemon.connect();
+        const shown: string[] = [];
+        editor.onNotification(ShowMessageNotification.method, (p: ShowMessageParams) => {
+          shown.push(p.message);
+        });
+        await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(site).href, capabilities: {} });
+        damageLive(site);
+        // The request that meets the damage may fail; it must be answered, and the daemon recover.
+        await daemon.http.request('doublon/rescan').catch((error: unknown) => error);
+        await expectRecovered(daemon, site, fresh);
+        await waitFor('the editor to be told', () => shown.find((m) => /^Doublon: the image index was damaged/.test(m)));
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('damage met by a watcher batch (no request at all): the daemon rebuilds by itself', async () => {
+    const dir = tempDir('doublon-daemon-damage-watch-');
+    try {
+      const site = path.join(dir.path, 'site');
+      copyExampleSite(site);
+      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
+      try {
+        await daemon.idle();
+        damageLive(site);
+        // The same bytes written again: a batch that hashes the file and looks its content up in the
+        // damaged tree (a new path would make the batch write first: LMDB's write into a damaged page can
+        // kill the process, SIGSEGV, which no code in it can catch).
+        const image = path.join(site, canonical);
+        fs.writeFileSync(image, fs.readFileSync(image));
+        await expectRecovered(daemon, site, fresh);
+        const info = await daemon.http.request<FileInfo>('doublon/fileInfo', { path: canonical });
+        assert.ok(info.group, 'the rewritten image is in its group again');
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
