@@ -104,7 +104,12 @@ function main(): void {
     const hashSeconds = (b.seconds + c.seconds) / 2;
     const hashCpu = (b.cpuSeconds + c.cpuSeconds) / 2;
     console.log(`round ${round} (load ${os.loadavg()[0].toFixed(1)})`);
-    for (const [name, r] of [['naive', a], ['hashing', b], ['hashing', c], ['naive', d]] as const) {
+    for (const [name, r] of [
+      ['naive', a],
+      ['hashing', b],
+      ['hashing', c],
+      ['naive', d],
+    ] as const) {
       const phase = 'phase' in r ? `  (the phase alone: ${r.phase.seconds.toFixed(2)} s, ${r.phase.cpuSeconds.toFixed(2)} s CPU)` : '';
       console.log(`  ${line(name, r)}${phase}`);
     }

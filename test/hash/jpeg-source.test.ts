@@ -87,7 +87,16 @@ describe('JPEG pixel source (a metadata-only copy is not decoded again for its p
       ['an EXIF byte order it does not know', withSegments(jpeg, exif([[ORIENTATION, SHORT, 1, 6]], 'XX'))],
       ['an orientation of another type', withSegments(jpeg, exif([[ORIENTATION, 4, 1, 6]]))],
       ['an orientation out of range', withSegments(jpeg, exif([[ORIENTATION, SHORT, 1, 9]]))],
-      ['two orientations', withSegments(jpeg, exif([[ORIENTATION, SHORT, 1, 1], [ORIENTATION, SHORT, 1, 6]]))],
+      [
+        'two orientations',
+        withSegments(
+          jpeg,
+          exif([
+            [ORIENTATION, SHORT, 1, 1],
+            [ORIENTATION, SHORT, 1, 6],
+          ]),
+        ),
+      ],
       ['a segment running past the end', jpeg.subarray(0, 40)],
       ['a PNG', await encode(await makePhoto(31, 64, 48), 'png')],
     ];

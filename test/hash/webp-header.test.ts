@@ -34,7 +34,9 @@ describe('WebP header (size read without a metadata() call)', function () {
 
   it('leaves animations and files with EXIF (their orientation) to libvips', async function () {
     const frame = await makePhoto(5, 40, 30);
-    const animated = await sharp([frame, await makePhoto(6, 40, 30)], { join: { animated: true } }).webp().toBuffer();
+    const animated = await sharp([frame, await makePhoto(6, 40, 30)], { join: { animated: true } })
+      .webp()
+      .toBuffer();
     assert.equal((await sharp(animated).metadata()).pages, 2);
     assert.equal(readHeader(animated, 'webp'), undefined);
     const oriented = await sharp(frame).webp().withMetadata({ orientation: 6 }).toBuffer();
