@@ -39,14 +39,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Two contents that may show the same pixels, worth a full decode each (pixel digests) before any other check:
  * the same size, and the same thumbnail hash or two lossless rasters whose hashes are within
- * LOSSLESS_TWIN_RADIUS — but not two JPEGs quantized with other tables (another quality: jpegCodingTables). If
- * such a pair did show one picture, it would still be grouped, as `near` at about 100 %, not as `pixel`. Settling such a pair as `pixel` spares it the thumbnail and the detail check (two
+ * LOSSLESS_TWIN_RADIUS — but not two JPEGs quantized with other tables (another quality: jpegCodingTables),
+ * nor two lossy encodings by other codecs (a JPEG and a lossy WebP): their losses differ. If such a pair did
+ * show one picture, it would still be grouped, as `near` at about 100 %, not as `pixel`. Settling such a pair as `pixel` spares it the thumbnail and the detail check (two
  * lossless images always get the detail check, the most costly part of verification). SVGs are left out: their
  * digest is a render, not a decode, and two renders of one size are twins only if their hashes are equal.
  */
 export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
   if (a.width !== b.width || a.height !== b.height) return false;
   if (a.jpegTables && b.jpegTables && !sameBytes(a.jpegTables, b.jpegTables)) return false;
+  if (!a.lossless && !b.lossless && a.format !== b.format) return false;
   const distance = hammingDistance(a.hash, b.hash);
   if (distance === 0) return true;
   const losslessRaster = (f: Fingerprint): boolean => f.lossless && f.format !== 'svg';

@@ -36,7 +36,7 @@ describe('pixel twins', function () {
     assert.equal(mayBePixelTwins(await fingerprint(a), await fingerprint(webp)), false);
   });
 
-  it('two JPEGs of other quantization tables are not twin candidates, a metadata-only copy is', async () => {
+  it('two JPEGs of other quantization tables, or two lossy codecs, are not twin candidates; a metadata-only copy is', async () => {
     const png = await makePhoto(7, 640, 480);
     const [q90, q60] = await Promise.all([encode(png, 'jpeg', { quality: 90 }), encode(png, 'jpeg', { quality: 60 })]);
     // A comment segment after SOI: other bytes, the same coding tables, the same pixels.
@@ -52,5 +52,9 @@ describe('pixel twins', function () {
     assert.notEqual(await pixelDigest(q90), await pixelDigest(q60));
     // A PNG and a JPEG of one size and hash are still worth the decode (a PNG saved from a decoded JPEG).
     assert.equal(mayBePixelTwins(fp, { ...f90, hash: fp.hash }), true);
+    // Two lossy codecs lose differently: a lossy WebP is no JPEG's twin, but may be a PNG's.
+    const fw = await fingerprint(await encode(png, 'webp', { quality: 90 }));
+    assert.equal(mayBePixelTwins(f90, { ...fw, hash: f90.hash }), false);
+    assert.equal(mayBePixelTwins(fp, { ...fw, hash: fp.hash }), true);
   });
 });
