@@ -2,13 +2,12 @@
  * One full pass of the core engine: bring the index up to date, then group the duplicates. This is what
  * `doublon scan` and `doublon check` run when no daemon is serving the index.
  */
-import * as path from 'node:path';
 import type { ResolvedConfig } from './config/load';
 import type { Fingerprint } from './hash';
 import type { FileRecord, IndexStore } from './index/store';
 import { openIndex } from './index/open';
-import { describeRecovery, moveAside } from './index/integrity';
-import { damagedStoreOf, damageReason } from './index/damage';
+import { describeRecovery } from './index/integrity';
+import { damagedStoreOf, setDamagedStoreAside } from './index/damage';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { collectEntries, type FileProblem } from './groups/entries';
 import { saveGraph, syncGraph, type GroupProgress } from './groups/graph-store';
@@ -89,9 +88,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
   } catch (error) {
     const store = damagedStoreOf(error);
     if (!store) throw error;
-    const dir = store === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
-    const reason = damageReason(error, 'while the scan read it');
-    options.onNotice?.(describeRecovery({ store, reason, movedTo: moveAside(config.indexDir, dir) }));
+    options.onNotice?.(describeRecovery(setDamagedStoreAside(config.indexDir, store, error, 'while the scan read it')));
     return analyseOnce(config, options);
   }
 }

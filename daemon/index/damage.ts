@@ -3,7 +3,8 @@
  * structure, then a read and rewrite of every record in a child) did not reach, or a file changed under the
  * open environment. One classification for the CLI's pass (analysis.ts) and the daemon (server/).
  */
-import type { IndexRecovery } from './integrity';
+import * as path from 'node:path';
+import { moveAside, type IndexRecovery } from './integrity';
 
 /**
  * The store an LMDB corruption error or a record that does not decode (msgpackr) came from; undefined for
@@ -17,8 +18,12 @@ export function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefin
   return /[\\/]refstore[\\/]/.test(stack) ? 'references' : 'images';
 }
 
-/** The reason a notice gives: the error's first line and where it was met. */
-export function damageReason(error: unknown, where: string): string {
+/**
+ * Moves the damaged store (the image index, or the references beside it in `refs/`) aside, so the next open
+ * starts afresh; the recovery to tell the user, its reason the error's first line and where it was met.
+ */
+export function setDamagedStoreAside(indexDir: string, store: IndexRecovery['store'], error: unknown, where: string): IndexRecovery {
   const text = error instanceof Error ? error.message : String(error);
-  return `${text.split('\n')[0]}, ${where}`;
+  const dir = store === 'images' ? indexDir : path.join(indexDir, 'refs');
+  return { store, reason: `${text.split('\n')[0]}, ${where}`, movedTo: moveAside(indexDir, dir) };
 }

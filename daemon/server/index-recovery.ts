@@ -4,13 +4,12 @@
  * (index/damage.ts); the stores are closed, the damaged one moved aside to `damaged-<time>/`, both opened
  * again (the damaged one empty), and the caller rescans from the files.
  */
-import * as path from 'node:path';
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { openIndex } from '../index/open';
-import { describeRecovery, moveAside, type IndexRecovery } from '../index/integrity';
-import { damageReason } from '../index/damage';
+import { describeRecovery, type IndexRecovery } from '../index/integrity';
+import { setDamagedStoreAside } from '../index/damage';
 import { openReferences } from '../refstore/open';
 import type { ReferenceStore } from '../refstore/store';
 
@@ -62,12 +61,7 @@ export async function reopenAfterDamage(
   // Failures of the old environment's last commits are reported (unhandledRejection, index/store.ts) to the
   // stores open then: let them arrive before the new stores open.
   await new Promise((resolve) => setImmediate(resolve));
-  const dir = which === 'images' ? config.indexDir : path.join(config.indexDir, 'refs');
-  const recovery: IndexRecovery = {
-    store: which,
-    reason: damageReason(error, 'met by the running daemon'),
-    movedTo: moveAside(config.indexDir, dir),
-  };
+  const recovery = setDamagedStoreAside(config.indexDir, which, error, 'met by the running daemon');
   const store = openIndex(config);
   let refs: ReferenceStore;
   try {
