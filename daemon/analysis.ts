@@ -5,7 +5,6 @@
 import type { ResolvedConfig } from './config/load';
 import type { Fingerprint } from './hash';
 import type { FileRecord, IndexStore } from './index/store';
-import { openIndex } from './index/open';
 import { describeRecovery } from './index/integrity';
 import { damagedStoreOf, setDamagedStoreAside } from './index/damage';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
@@ -15,9 +14,9 @@ import { makeChooser } from './canonical-choice';
 import { ignoreOptions, nearThresholds } from './groups/options';
 import type { DeclaredVariants } from './groups/variants';
 import { updateIndex, type ScanProgress, type ScanStats } from './scan/scanner';
-import { describeScope, sourceMentionMayName, type ImageReference, type ReferenceStore, type SourceMention } from './refstore/store';
+import { describeScope, sourceMentionMayName, type ImageReference, type SourceMention } from './refstore/store';
 import { updateReferences, variantSets } from './refstore/update';
-import { openReferences, referenceCounts, referencesToAll, resolveOptions } from './refstore/open';
+import { openStores, referenceCounts, referencesToAll, resolveOptions } from './refstore/open';
 import { isSiteFile, scannedRoots } from './config/libraries';
 
 export interface Analysis {
@@ -94,14 +93,7 @@ export async function analyse(config: ResolvedConfig, options: AnalyseOptions = 
 }
 
 async function analyseOnce(config: ResolvedConfig, options: AnalyseOptions): Promise<Analysis> {
-  const store = openIndex(config);
-  let references: ReferenceStore;
-  try {
-    references = openReferences(config);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const { store, references } = await openStores(config);
   for (const recovery of [store.recovery, references.recovery]) if (recovery) options.onNotice?.(describeRecovery(recovery));
   try {
     const settings = config.settings;

@@ -1,6 +1,9 @@
 /** The reference store of a configuration, how references resolve there, and one-pass lookups over it. */
 import * as fs from 'node:fs';
 import type { ResolvedConfig } from '../config/load';
+import type { Fingerprint } from '../hash';
+import { openIndex } from '../index/open';
+import type { IndexStore } from '../index/store';
 import type { ResolveOptions } from '../refs';
 import { ReferenceStore, type ImageReference } from './store';
 
@@ -14,6 +17,17 @@ export function resolveOptions(config: ResolvedConfig): ResolveOptions {
 
 export function openReferences(config: ResolvedConfig): ReferenceStore {
   return ReferenceStore.open(config.indexDir);
+}
+
+/** The image index and the reference store of a configuration; the index closed again if the references cannot open. */
+export async function openStores(config: ResolvedConfig): Promise<{ store: IndexStore<Fingerprint>; references: ReferenceStore }> {
+  const store = openIndex(config);
+  try {
+    return { store, references: openReferences(config) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 /**

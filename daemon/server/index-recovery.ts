@@ -7,10 +7,9 @@
 import type { ResolvedConfig } from '../config/load';
 import type { Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import { openIndex } from '../index/open';
 import { describeRecovery, type IndexRecovery } from '../index/integrity';
 import { setDamagedStoreAside } from '../index/damage';
-import { openReferences } from '../refstore/open';
+import { openStores } from '../refstore/open';
 import type { ReferenceStore } from '../refstore/store';
 
 export { damagedStoreOf } from '../index/damage';
@@ -62,14 +61,7 @@ export async function reopenAfterDamage(
   // stores open then: let them arrive before the new stores open.
   await new Promise((resolve) => setImmediate(resolve));
   const recovery = setDamagedStoreAside(config.indexDir, which, error, 'met by the running daemon');
-  const store = openIndex(config);
-  let refs: ReferenceStore;
-  try {
-    refs = openReferences(config);
-  } catch (openError) {
-    await store.close();
-    throw openError;
-  }
+  const { store, references: refs } = await openStores(config);
   store.raiseClock(clock);
   const notices = [recovery, store.recovery, refs.recovery].filter((r) => r !== undefined).map(describeRecovery);
   return { store, refs, notices };
