@@ -88,7 +88,12 @@ async function expectRecovered(daemon: DaemonHandle, site: string, fresh: number
  * heal the index, its check at open or its first read moving the damage aside. A daemon that died of anything
  * else, or did not recover, fails.
  */
-async function recoveredDaemon(daemon: DaemonHandle, site: string, fresh: number): Promise<DaemonHandle> {
+async function recoveredDaemon(
+  daemon: DaemonHandle,
+  site: string,
+  fresh: number,
+  started: (restarted: DaemonHandle) => void,
+): Promise<DaemonHandle> {
   const outcome = await waitFor(
     'the daemon to recover, or to die inside LMDB',
     async () => {
@@ -106,8 +111,33 @@ async function recoveredDaemon(daemon: DaemonHandle, site: string, fresh: number
     return daemon;
   }
   const restarted = await startDaemonProcess(site, path.join(site, '.doublon'));
+  started(restarted);
   await expectRecovered(restarted, site, fresh);
   return restarted;
+}
+
+/**
+ * Runs `run` with a daemon on a fresh copy of the example site (`prepare` sets its index up first); every
+ * daemon started meanwhile (`started`: one restarted after it died) is stopped, and the copy removed, after.
+ */
+async function withDaemon(
+  prefix: string,
+  run: (site: string, daemon: DaemonHandle, started: (restarted: DaemonHandle) => void) => Promise<void>,
+  prepare: (site: string) => void = () => undefined,
+): Promise<void> {
+  const dir = tempDir(prefix);
+  const daemons: DaemonHandle[] = [];
+  try {
+    const site = path.join(dir.path, 'site');
+    copyExampleSite(site);
+    prepare(site);
+    const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
+    daemons.push(daemon);
+    await run(site, daemon, (restarted) => daemons.push(restarted));
+  } finally {
+    for (const daemon of daemons) await daemon.stop();
+    dir.cleanup();
+  }
 }
 
 describe('adversarial: a damaged index met by the running daemon is moved aside and rebuilt', function () {
@@ -121,81 +151,52 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
   });
 
   it('a damaged page the check at open passes (the read-error fixture): the daemon rebuilds and serves', async () => {
-    const dir = tempDir('doublon-daemon-damage-read-');
-    try {
-      const site = path.join(dir.path, 'site');
-      copyExampleSite(site);
-      fs.mkdirSync(path.join(site, '.doublon'));
-      fs.writeFileSync(path.join(site, '.doublon', 'data.mdb'), zlib.gunzipSync(fs.readFileSync(FIXTURE)));
-      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
-      try {
+    await withDaemon(
+      'doublon-daemon-damage-read-',
+      async (site, daemon) => {
         const status = await expectRecovered(daemon, site, fresh);
         assert.match(status.indexNotices?.join('\n') ?? '', /, met by the running daemon\)/);
-      } finally {
-        await daemon.stop();
-      }
-    } finally {
-      dir.cleanup();
-    }
+      },
+      (site) => {
+        fs.mkdirSync(path.join(site, '.doublon'));
+        fs.writeFileSync(path.join(site, '.doublon', 'data.mdb'), zlib.gunzipSync(fs.readFileSync(FIXTURE)));
+      },
+    );
   });
 
   it("the daemon's data.mdb overwritten while it runs: the next rescan rebuilds it, the daemon keeps serving", async () => {
-    const dir = tempDir('doublon-daemon-damage-live-');
-    try {
-      const site = path.join(dir.path, 'site');
-      copyExampleSite(site);
-      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
-      let restarted: DaemonHandle | undefined;
-      try {
-        const before = await daemon.idle();
-        assert.equal(before.indexNotices, undefined);
-        // An editor on the socket is told too (window/showMessage).
-        const editor = await daemon.connect();
-        const shown: string[] = [];
-        editor.onNotification(ShowMessageNotification.method, (p: ShowMessageParams) => {
-          shown.push(p.message);
-        });
-        await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(site).href, capabilities: {} });
-        damageLive(site);
-        // The request that meets the damage may fail; it must be answered, and the daemon recover.
-        await daemon.http.request('doublon/rescan').catch((error: unknown) => error);
-        restarted = await recoveredDaemon(daemon, site, fresh);
-        // The editor is told by the daemon that recovered (a restarted one has no editor yet).
-        if (restarted === daemon)
-          await waitFor('the editor to be told', () => shown.find((m) => /^Doublon: the image index was damaged/.test(m)));
-      } finally {
-        await daemon.stop();
-        if (restarted !== daemon) await restarted?.stop();
-      }
-    } finally {
-      dir.cleanup();
-    }
+    await withDaemon('doublon-daemon-damage-live-', async (site, daemon, started) => {
+      const before = await daemon.idle();
+      assert.equal(before.indexNotices, undefined);
+      // An editor on the socket is told too (window/showMessage).
+      const editor = await daemon.connect();
+      const shown: string[] = [];
+      editor.onNotification(ShowMessageNotification.method, (p: ShowMessageParams) => {
+        shown.push(p.message);
+      });
+      await editor.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(site).href, capabilities: {} });
+      damageLive(site);
+      // The request that meets the damage may fail; it must be answered, and the daemon recover.
+      await daemon.http.request('doublon/rescan').catch((error: unknown) => error);
+      const recovered = await recoveredDaemon(daemon, site, fresh, started);
+      // The editor is told by the daemon that recovered (a restarted one has no editor yet).
+      if (recovered === daemon)
+        await waitFor('the editor to be told', () => shown.find((m) => /^Doublon: the image index was damaged/.test(m)));
+    });
   });
 
   it('damage met by a watcher batch (no request at all): the daemon rebuilds by itself', async () => {
-    const dir = tempDir('doublon-daemon-damage-watch-');
-    try {
-      const site = path.join(dir.path, 'site');
-      copyExampleSite(site);
-      const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
-      let restarted: DaemonHandle | undefined;
-      try {
-        await daemon.idle();
-        damageLive(site);
-        // The same bytes written again: a batch that hashes the file and looks its content up in the
-        // damaged tree (a new path would make the batch write first: LMDB's write into a damaged page can
-        // kill the process, SIGSEGV, which no code in it can catch).
-        const image = path.join(site, canonical);
-        fs.writeFileSync(image, fs.readFileSync(image));
-        restarted = await recoveredDaemon(daemon, site, fresh);
-        const info = await restarted.http.request<FileInfo>('doublon/fileInfo', { path: canonical });
-        assert.ok(info.group, 'the rewritten image is in its group again');
-      } finally {
-        await daemon.stop();
-        if (restarted !== daemon) await restarted?.stop();
-      }
-    } finally {
-      dir.cleanup();
-    }
+    await withDaemon('doublon-daemon-damage-watch-', async (site, daemon, started) => {
+      await daemon.idle();
+      damageLive(site);
+      // The same bytes written again: a batch that hashes the file and looks its content up in the
+      // damaged tree (a new path would make the batch write first: LMDB's write into a damaged page can
+      // kill the process, SIGSEGV, which no code in it can catch).
+      const image = path.join(site, canonical);
+      fs.writeFileSync(image, fs.readFileSync(image));
+      const recovered = await recoveredDaemon(daemon, site, fresh, started);
+      const info = await recovered.http.request<FileInfo>('doublon/fileInfo', { path: canonical });
+      assert.ok(info.group, 'the rewritten image is in its group again');
+    });
   });
 });
