@@ -119,6 +119,7 @@ export function daemonStartArgs(
     'daemon',
     'start',
     '--foreground',
+    '--restart-on-crash',
     '--index',
     indexDir,
     '--idle-exit',

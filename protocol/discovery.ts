@@ -25,6 +25,8 @@ export interface DaemonInfo {
   startedAt: string;
   roots: string[];
   indexDir: string;
+  /** The process that starts the daemon again after a crash (daemon/process/supervisor.ts), when one does. */
+  supervisor?: number;
 }
 
 export function lockPath(indexDir: string): string {
@@ -165,9 +167,11 @@ export async function startDaemonProcess(
       }
       // A daemon that lost the race to another one exits; the winner's info is what we want.
       const info = readDaemonInfo(indexDir);
-      if (info && (info.pid === child.pid || exited)) {
+      // Ours is the child, or the daemon the child supervises.
+      const ours = (d: DaemonInfo): boolean => d.pid === child.pid || d.supervisor === child.pid;
+      if (info && (ours(info) || exited)) {
         const alive = await findRunningDaemon(indexDir);
-        if (alive) return { info: alive, started: alive.pid === child.pid };
+        if (alive) return { info: alive, started: ours(alive) };
       }
       if (exited) {
         // Lost the race to a daemon still starting (it holds the lock, its daemon.json is not written yet).

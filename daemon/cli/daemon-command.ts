@@ -43,6 +43,7 @@ export function ensureDaemon(config: ResolvedConfig, extraArgs: string[] = []): 
     'daemon',
     'start',
     '--foreground',
+    '--restart-on-crash',
     '--index',
     config.indexDir,
     ...(config.file ? ['--config', config.file] : []),
@@ -65,12 +66,15 @@ export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | u
     process.kill(info.pid, 'SIGTERM'); // the HTTP side is wedged: the signal path still stops it cleanly
   }
   await waitFor(`pid ${info.pid} to exit`, 15_000, () => (processAlive(info.pid) ? undefined : true));
+  // Its supervisor ends with it (a stopped daemon is not a crash).
+  const supervisor = info.supervisor;
+  if (supervisor !== undefined) await waitFor(`pid ${supervisor} to exit`, 15_000, () => (processAlive(supervisor) ? undefined : true));
   return info;
 }
 
 export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
   const lines = [
-    `daemon ${status.version} running: pid ${info.pid}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
+    `daemon ${status.version} running: pid ${info.pid}${info.supervisor !== undefined ? ` (restarted on a crash by pid ${info.supervisor})` : ''}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
     `  roots:   ${status.roots.map(quotePath).join(', ')}`,
     `  index:   ${quotePath(status.indexDir)} (clock ${status.clock})`,
     `  serving: http://127.0.0.1:${info.port} and ${quotePath(info.socket)}`,

@@ -31,6 +31,8 @@ import { REPORT_VERSION, type ReportError, type ReportGroup } from '../../protoc
 import { GroupsRequest, StatusRequest } from '../../protocol/methods';
 import { DaemonRunningError, UnsafeSocketFolderError, findRunningDaemon } from '../server/lifecycle';
 import { runDaemonForeground } from '../process/daemon';
+import { superviseDaemon } from '../process/supervisor';
+import { stderrLogger } from '../server/service';
 import { DaemonClient } from './client';
 import { ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
 import { runLspBridge } from './lsp-bridge';
@@ -236,6 +238,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('start the daemon for this index (in the background unless --foreground)')
     .argument('[roots...]', 'folders to watch (default: the config roots, or the current folder)')
     .option('--foreground', 'run in this process until SIGTERM/SIGINT (for services and tests)')
+    .option(
+      '--restart-on-crash',
+      'with --foreground: run the daemon in a child process, started again if it crashes (what a background start does)',
+    )
     .option('--port <port>', 'HTTP port on 127.0.0.1 (default: any free port)', (v) => parsePort(v))
     .option('--poll', 'watch by polling instead of native file events')
     .option('--overrides <json>', 'settings applied over doublon.config.json, as JSON (what the editor extension passes)')
@@ -247,6 +253,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           config?: string;
           index?: string;
           foreground?: boolean;
+          restartOnCrash?: boolean;
           port?: number;
           poll?: boolean;
           overrides?: string;
@@ -254,6 +261,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         },
       ) => {
         const config = withOverrides(configOf(roots, options), options.overrides);
+        if (options.foreground && options.restartOnCrash) {
+          const args = [...process.execArgv, ...process.argv.slice(1).filter((arg) => arg !== '--restart-on-crash')];
+          setExit(await superviseDaemon({ node: process.execPath, args, indexDir: config.indexDir }, stderrLogger));
+          return;
+        }
         if (options.foreground) {
           await runDaemonForeground(config, {
             port: options.port,

@@ -17,6 +17,19 @@ import { DaemonEndpoint } from '../lsp/endpoint';
 import { registerDashboard } from '../dashboard/routes';
 import { catalogueTarget } from '../catalogue/connection';
 import { repositoryName } from '../catalogue/site';
+import { logPath } from '../../protocol/discovery';
+import { RESTART_REASON_ENV, SUPERVISOR_ENV } from './supervisor';
+
+/**
+ * The supervisor this daemon runs under (supervisor.ts), and why it restarted it: read from the environment,
+ * and believed only when the named supervisor is this process's parent.
+ */
+function supervisionOf(env: NodeJS.ProcessEnv): { supervisor?: number; restartedAfter?: string } {
+  const pid = Number(env[SUPERVISOR_ENV]);
+  if (!Number.isInteger(pid) || pid <= 1 || pid !== process.ppid) return {};
+  const reason = env[RESTART_REASON_ENV];
+  return { supervisor: pid, ...(reason ? { restartedAfter: reason.slice(0, 200) } : {}) };
+}
 
 export interface DaemonOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one. */
@@ -55,6 +68,9 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
       log,
     });
     endpoint = new DaemonEndpoint(service);
+    const supervision = supervisionOf(process.env);
+    if (supervision.restartedAfter)
+      service.addNotice(`the daemon was started again after it crashed (${supervision.restartedAfter}); see ${logPath(config.indexDir)}`);
     for (const notice of service.indexNotices) log(notice);
     const token = randomBytes(32).toString('hex');
     http = await startHttpServer({ endpoint, token, port: options.port ?? 0 });
@@ -72,6 +88,7 @@ export async function startDaemon(config: ResolvedConfig, options: DaemonOptions
       startedAt: new Date().toISOString(),
       roots: config.roots,
       indexDir: config.indexDir,
+      ...(supervision.supervisor !== undefined ? { supervisor: supervision.supervisor } : {}),
     };
     lock.writeInfo(info);
     log(

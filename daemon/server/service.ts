@@ -470,6 +470,11 @@ export class DoublonService implements RpcEndpoint, MethodHost {
     return [...this.notices];
   }
 
+  /** Another notice for `doublon/status` (the daemon was restarted after a crash: the index may be why). */
+  addNotice(notice: string): void {
+    this.notices.push(notice);
+  }
+
   listGroups(query: Omit<GroupQuery, 'folder'> & { folder?: string }): GroupsResult {
     const folder = query.folder === undefined ? undefined : this.resolveInside(query.folder);
     return this.groups.list({ ...query, folder }, () =>
