@@ -74,7 +74,7 @@ export async function stopDaemon(config: ResolvedConfig): Promise<DaemonInfo | u
 
 export function formatStatus(info: DaemonInfo, status: DaemonStatus): string {
   const lines = [
-    `daemon ${status.version} running: pid ${info.pid}${info.supervisor !== undefined ? ` (restarted on a crash by pid ${info.supervisor})` : ''}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
+    `daemon ${status.version} running: pid ${info.pid}${info.supervisor !== undefined ? ` (supervised by pid ${info.supervisor}: started again if it crashes)` : ''}, ${status.state}${status.progress ? ` (${status.progress.done}/${status.progress.total})` : ''}`,
     `  roots:   ${status.roots.map(quotePath).join(', ')}`,
     `  index:   ${quotePath(status.indexDir)} (clock ${status.clock})`,
     `  serving: http://127.0.0.1:${info.port} and ${quotePath(info.socket)}`,
