@@ -3,7 +3,9 @@
  * crash; every request has a bound"). A real daemon process on a real damaged index: a page the check at
  * open passes (test/fixtures/damaged-index/read-error, the CLI's case), or the daemon's own data.mdb
  * overwritten under it while it runs. The daemon must move the store aside, rebuild it from the files, say
- * so (log, `doublon/status`), answer the requests, and answer the next ones right.
+ * so (log, `doublon/status`), answer the requests, and answer the next ones right. It runs under its
+ * supervisor, as a background daemon does: when the damage kills it inside LMDB, the daemon started again
+ * must do all of that.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,6 +13,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { tempDir } from '../fixtures/images';
 import { startDaemonProcess, waitFor, type DaemonHandle } from '../helpers/daemon';
+import { DaemonClient } from '../../daemon/cli/client';
+import { processAlive, readDaemonInfo } from '../../protocol/discovery';
 import { pathToFileURL } from 'node:url';
 import { InitializeRequest, ShowMessageNotification, type ShowMessageParams } from 'vscode-languageserver-protocol';
 import type { DaemonStatus, FileInfo, GroupsResult } from '../../protocol/methods';
@@ -45,13 +49,16 @@ function damageLive(site: string): void {
   }
 }
 
-/** Waits for the daemon to be idle with a notice, then checks what it serves and says. */
-async function expectRecovered(daemon: DaemonHandle, site: string, fresh: number): Promise<DaemonStatus> {
+/**
+ * Waits for the daemon serving the index (`http`: the first one, or the one its supervisor started again) to
+ * be idle with a notice, then checks what it serves and says.
+ */
+async function expectRecovered(daemon: DaemonHandle, http: DaemonClient, site: string, fresh: number): Promise<DaemonStatus> {
   let last: unknown;
   const status = await waitFor(
     'the daemon to be idle after the recovery',
     async () => {
-      const s = await daemon.http.request<DaemonStatus>('doublon/status').catch((error: unknown) => {
+      const s = await http.request<DaemonStatus>('doublon/status').catch((error: unknown) => {
         last = error instanceof Error ? error.message : error;
         throw error;
       });
@@ -71,71 +78,69 @@ async function expectRecovered(daemon: DaemonHandle, site: string, fresh: number
   // No stack trace after a line of ours (lmdb-js itself prints the LMDB error it met, with its stack).
   assert.doesNotMatch(daemon.log(), /^\d{4}-\d\d-\d\dT.*\n\s+at /m, `no stack trace in the log:\n${daemon.log()}`);
   assert.equal(damagedFolders(site).length, 1, damagedFolders(site).join(', '));
-  const groups = await daemon.http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
+  const groups = await http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
   assert.equal(groups.total, fresh, 'the groups of a fresh scan');
   // The next requests are right: a rescan finds nothing more to move aside.
-  await daemon.http.request('doublon/rescan');
-  const again = await daemon.http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
+  await http.request('doublon/rescan');
+  const again = await http.request<GroupsResult>('doublon/groups', { limit: 10_000 });
   assert.equal(again.total, fresh);
   assert.equal(damagedFolders(site).length, 1);
-  assert.equal(daemon.child.exitCode, null, 'the daemon still runs');
+  assert.equal(daemon.child.exitCode, null, 'the daemon (its supervisor) still runs');
   return status;
 }
 
 /**
- * The daemon that recovered from live damage. A write (or a read) through a page damaged under LMDB's map can
- * kill the process inside LMDB's C code (SIGSEGV), which nothing in it can catch: then the next start must
- * heal the index, its check at open or its first read moving the damage aside. A daemon that died of anything
- * else, or did not recover, fails.
+ * The client of the daemon that recovered from live damage: the same process, or the one its supervisor
+ * started again (process/supervisor.ts) — a write or a read through a page damaged under LMDB's map can kill
+ * the daemon inside LMDB's C code (SIGSEGV), which nothing in it can catch. The new daemon's check at open
+ * moves the damage aside, and it says it was restarted. A daemon that died of anything else, or did not
+ * recover, fails.
  */
-async function recoveredDaemon(
-  daemon: DaemonHandle,
-  site: string,
-  fresh: number,
-  started: (restarted: DaemonHandle) => void,
-): Promise<DaemonHandle> {
+async function recoveredDaemon(daemon: DaemonHandle, site: string, fresh: number): Promise<DaemonClient> {
   const outcome = await waitFor(
-    'the daemon to recover, or to die inside LMDB',
+    'the daemon to recover, or to be started again by its supervisor',
     async () => {
-      if (daemon.child.signalCode === 'SIGSEGV') return 'killed';
+      const info = readDaemonInfo(path.join(site, '.doublon'));
+      if (info && info.pid !== daemon.info.pid && processAlive(info.pid)) return { restarted: info };
       const s = await daemon.http.request<DaemonStatus>('doublon/status').catch(() => undefined);
-      return s && s.state === 'idle' && (s.indexNotices?.length ?? 0) > 0 ? 'recovered' : undefined;
+      return s && s.state === 'idle' && (s.indexNotices?.length ?? 0) > 0 ? { restarted: undefined } : undefined;
     },
     60_000,
   ).catch((error: unknown) => {
-    const exit = daemon.child.exitCode ?? daemon.child.signalCode;
-    throw new Error(`${(error as Error).message}\nexit: ${exit}\nlog:\n${daemon.log()}`);
+    throw new Error(
+      `${(error as Error).message}\nsupervisor exit: ${daemon.child.exitCode ?? daemon.child.signalCode}\nlog:\n${daemon.log()}`,
+    );
   });
-  if (outcome === 'recovered') {
-    await expectRecovered(daemon, site, fresh);
-    return daemon;
+  if (!outcome.restarted) {
+    await expectRecovered(daemon, daemon.http, site, fresh);
+    return daemon.http;
   }
-  const restarted = await startDaemonProcess(site, path.join(site, '.doublon'));
-  started(restarted);
-  await expectRecovered(restarted, site, fresh);
-  return restarted;
+  const http = new DaemonClient(outcome.restarted);
+  const status = await expectRecovered(daemon, http, site, fresh);
+  assert.match(daemon.log(), new RegExp(`the daemon \\(pid ${daemon.info.pid}\\) crashed \\(signal SIG(SEGV|BUS)\\): starting it again`));
+  assert.match(status.indexNotices?.join('\n') ?? '', /the daemon was started again after it crashed \(signal SIG(SEGV|BUS) at /);
+  return http;
 }
 
 /**
- * Runs `run` with a daemon on a fresh copy of the example site (`prepare` sets its index up first); every
- * daemon started meanwhile (`started`: one restarted after it died) is stopped, and the copy removed, after.
+ * Runs `run` with a daemon under its supervisor on a fresh copy of the example site (`prepare` sets its index
+ * up first); the supervisor, and with it the daemon it runs, is stopped and the copy removed after.
  */
 async function withDaemon(
   prefix: string,
-  run: (site: string, daemon: DaemonHandle, started: (restarted: DaemonHandle) => void) => Promise<void>,
+  run: (site: string, daemon: DaemonHandle) => Promise<void>,
   prepare: (site: string) => void = () => undefined,
 ): Promise<void> {
   const dir = tempDir(prefix);
-  const daemons: DaemonHandle[] = [];
+  let daemon: DaemonHandle | undefined;
   try {
     const site = path.join(dir.path, 'site');
     copyExampleSite(site);
     prepare(site);
-    const daemon = await startDaemonProcess(site, path.join(site, '.doublon'));
-    daemons.push(daemon);
-    await run(site, daemon, (restarted) => daemons.push(restarted));
+    daemon = await startDaemonProcess(site, path.join(site, '.doublon'), { supervised: true });
+    await run(site, daemon);
   } finally {
-    for (const daemon of daemons) await daemon.stop();
+    await daemon?.stop();
     dir.cleanup();
   }
 }
@@ -154,7 +159,7 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
     await withDaemon(
       'doublon-daemon-damage-read-',
       async (site, daemon) => {
-        const status = await expectRecovered(daemon, site, fresh);
+        const status = await expectRecovered(daemon, daemon.http, site, fresh);
         assert.match(status.indexNotices?.join('\n') ?? '', /, met by the running daemon\)/);
       },
       (site) => {
@@ -165,7 +170,7 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
   });
 
   it("the daemon's data.mdb overwritten while it runs: the next rescan rebuilds it, the daemon keeps serving", async () => {
-    await withDaemon('doublon-daemon-damage-live-', async (site, daemon, started) => {
+    await withDaemon('doublon-daemon-damage-live-', async (site, daemon) => {
       const before = await daemon.idle();
       assert.equal(before.indexNotices, undefined);
       // An editor on the socket is told too (window/showMessage).
@@ -178,15 +183,15 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
       damageLive(site);
       // The request that meets the damage may fail; it must be answered, and the daemon recover.
       await daemon.http.request('doublon/rescan').catch((error: unknown) => error);
-      const recovered = await recoveredDaemon(daemon, site, fresh, started);
+      const recovered = await recoveredDaemon(daemon, site, fresh);
       // The editor is told by the daemon that recovered (a restarted one has no editor yet).
-      if (recovered === daemon)
+      if (recovered === daemon.http)
         await waitFor('the editor to be told', () => shown.find((m) => /^Doublon: the image index was damaged/.test(m)));
     });
   });
 
   it('damage met by a watcher batch (no request at all): the daemon rebuilds by itself', async () => {
-    await withDaemon('doublon-daemon-damage-watch-', async (site, daemon, started) => {
+    await withDaemon('doublon-daemon-damage-watch-', async (site, daemon) => {
       await daemon.idle();
       damageLive(site);
       // The same bytes written again: a batch that hashes the file and looks its content up in the
@@ -194,8 +199,8 @@ describe('adversarial: a damaged index met by the running daemon is moved aside 
       // kill the process, SIGSEGV, which no code in it can catch).
       const image = path.join(site, canonical);
       fs.writeFileSync(image, fs.readFileSync(image));
-      const recovered = await recoveredDaemon(daemon, site, fresh, started);
-      const info = await recovered.http.request<FileInfo>('doublon/fileInfo', { path: canonical });
+      const recovered = await recoveredDaemon(daemon, site, fresh);
+      const info = await recovered.request<FileInfo>('doublon/fileInfo', { path: canonical });
       assert.ok(info.group, 'the rewritten image is in its group again');
     });
   });

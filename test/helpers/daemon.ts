@@ -30,7 +30,8 @@ export interface DaemonHandle {
 export async function startDaemonProcess(
   root: string,
   indexDir: string,
-  options: { poll?: boolean; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+  /** supervised: the daemon runs under its supervisor (`--restart-on-crash`), `child`; `info` is the first daemon's. */
+  options: { poll?: boolean; extraArgs?: string[]; env?: NodeJS.ProcessEnv; supervised?: boolean } = {},
 ): Promise<DaemonHandle> {
   const args = [
     BIN,
@@ -40,6 +41,7 @@ export async function startDaemonProcess(
     '--index',
     indexDir,
     ...(options.poll ? ['--poll'] : []),
+    ...(options.supervised ? ['--restart-on-crash'] : []),
     ...(options.extraArgs ?? []),
     root,
   ];
@@ -57,7 +59,7 @@ export async function startDaemonProcess(
   const info = await waitFor('daemon.json', () => {
     if (exited) throw new Error(`the daemon exited:\n${output}`);
     const found = readDaemonInfo(indexDir);
-    return found?.pid === child.pid ? found : undefined;
+    return found?.pid === child.pid || (options.supervised && found?.supervisor === child.pid) ? found : undefined;
   });
   const http = new DaemonClient(info);
   const connections: MessageConnection[] = [];
