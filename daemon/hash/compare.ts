@@ -354,6 +354,8 @@ export function nearThreshold(a: Fingerprint, b: Fingerprint, t: NearThresholds)
 
 /** Verified similarity in (0, 1] if `a` and `b` are near-duplicates, else undefined. */
 export function compare(a: Fingerprint, b: Fingerprint, t: NearThresholds): number | undefined {
+  // An animation's fingerprint is its first frame's: one is a copy only of its own bytes (Fingerprint.animated).
+  if (a.animated || b.animated) return undefined;
   const s = similarity(a, b, t);
   return s >= nearThreshold(a, b, t) && s > 0 ? s : undefined;
 }

@@ -66,6 +66,12 @@ export interface Fingerprint {
   flatness: number;
   /** JPEG only: 8 bytes naming its quantization tables and sampling (jpeg-source.ts jpegCodingTables); absent when unread. */
   jpegTables?: Uint8Array;
+  /**
+   * An animation (a GIF, WebP or APNG of several frames). Everything above is its first frame's, and two
+   * animations that start alike (a splash screen, the first frame of two screen recordings) are not one
+   * image: it is a copy only of the same bytes (similarity-graph.ts). Absent for a still image.
+   */
+  animated?: true;
 }
 
 export interface DecodeOptions {
@@ -198,6 +204,8 @@ interface Prepared {
   width: number;
   height: number;
   orientation: number;
+  /** Frames of an animation; 1 for a still image. */
+  frames: number;
 }
 
 /** Format, stored size and orientation, and the bomb check — before any pixel is decoded. */
@@ -205,7 +213,7 @@ async function prepare(bytes: Buffer, format: ImageFormat, maxPixels: number): P
   const header = readHeader(bytes, format);
   if (header) {
     checkSize(header.width, header.height, maxPixels, format);
-    return { format, width: header.width, height: header.height, orientation: header.orientation };
+    return { format, width: header.width, height: header.height, orientation: header.orientation, frames: header.frames ?? 1 };
   }
   let meta: sharp.Metadata;
   try {
@@ -216,7 +224,7 @@ async function prepare(bytes: Buffer, format: ImageFormat, maxPixels: number): P
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   checkSize(width, height, maxPixels, format);
-  return { format, width, height, orientation: meta.orientation ?? 1 };
+  return { format, width, height, orientation: meta.orientation ?? 1, frames: meta.pages ?? 1 };
 }
 
 /** EXIF orientation → the dihedral transform (pdq.ts numbering) that shows the stored pixels upright. */
@@ -286,7 +294,7 @@ async function renderBoundedSvg(
   }
   checkSize(rendering.width, rendering.height, maxPixels, 'svg');
   if (!rendering.raw) throw new ImageDecodeError('corrupt SVG: the renderer returned no pixels', 'corrupt', 'svg');
-  return { p: { format: 'svg', width: rendering.width, height: rendering.height, orientation: 1 }, raw: rendering.raw };
+  return { p: { format: 'svg', width: rendering.width, height: rendering.height, orientation: 1, frames: 1 }, raw: rendering.raw };
 }
 
 /** 64×64 luma (0..255) and 4×4 chroma, transparency composited on white, upright. */
@@ -428,6 +436,7 @@ export async function fingerprint(bytes: Buffer, options: DecodeOptions = {}): P
       transparent,
       flatness: g.flatness,
       ...(jpegTables ? { jpegTables } : {}),
+      ...(p.frames > 1 ? { animated: true as const } : {}),
     };
   });
 }

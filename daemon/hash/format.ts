@@ -64,6 +64,8 @@ export interface HeaderInfo {
   /** EXIF orientation 1..8 (1 when absent). */
   orientation: number;
   hasAlpha?: boolean;
+  /** Frames of an animation (an APNG's acTL); absent for a still image. */
+  frames?: number;
 }
 
 function u16be(b: Uint8Array, i: number): number {
@@ -137,21 +139,18 @@ export function readHeader(bytes: Uint8Array, format: ImageFormat): HeaderInfo |
     if (bytes.length < 33 || ascii(bytes, 12, 16) !== 'IHDR') return undefined;
     const colourType = bytes[25];
     let hasAlpha = colourType === 4 || colourType === 6;
-    // A tRNS chunk before IDAT also means transparency; look a little way.
-    if (!hasAlpha) {
-      let i = 8;
-      while (i + 8 <= bytes.length && i < 1 << 16) {
-        const len = u32be(bytes, i);
-        const type = ascii(bytes, i + 4, i + 8);
-        if (type === 'tRNS') {
-          hasAlpha = true;
-          break;
-        }
-        if (type === 'IDAT' || type === 'IEND') break;
-        i += 12 + len;
-      }
+    let frames = 1;
+    // Chunks before IDAT, a little way: a tRNS chunk also means transparency, an acTL one an animation (APNG).
+    let i = 8;
+    while (i + 8 <= bytes.length && i < 1 << 16) {
+      const len = u32be(bytes, i);
+      const type = ascii(bytes, i + 4, i + 8);
+      if (type === 'tRNS') hasAlpha = true;
+      if (type === 'acTL' && i + 12 <= bytes.length) frames = u32be(bytes, i + 8);
+      if (type === 'IDAT' || type === 'IEND') break;
+      i += 12 + len;
     }
-    return { width: u32be(bytes, 16), height: u32be(bytes, 20), orientation: 1, hasAlpha };
+    return { width: u32be(bytes, 16), height: u32be(bytes, 20), orientation: 1, hasAlpha, ...(frames > 1 ? { frames } : {}) };
   }
   if (format === 'jpeg') {
     let i = 2;

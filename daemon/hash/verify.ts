@@ -46,6 +46,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * digest is a render, not a decode, and two renders of one size are twins only if their hashes are equal.
  */
 export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.animated || b.animated) return false; // a digest is of the first frame (Fingerprint.animated)
   if (a.width !== b.width || a.height !== b.height) return false;
   if (a.jpegTables && b.jpegTables && !sameBytes(a.jpegTables, b.jpegTables)) return false;
   if (!a.lossless && !b.lossless && a.format !== b.format) return false;
