@@ -12,7 +12,11 @@ import * as path from 'node:path';
 
 /** Below this, opening the index is refused (measured: 40 KB free was a SIGBUS on tmpfs, 100 KB an ENOSPC). */
 export const OPEN_RESERVE_BYTES = 128 * 1024;
-/** An I/O error with less than this free is taken for a full disk (a short write comes back as EIO). */
+/**
+ * An I/O error with less than this free is taken for a full disk (a short write comes back as EIO); and
+ * below it the index writes no more (writeRefusal): LMDB's own write path meeting ENOSPC once aborted the
+ * process (glibc's "munmap_chunk(): invalid pointer", SIGABRT, in a fresh-clone run with 300 KB left).
+ */
 const NEARLY_FULL_BYTES = 1024 * 1024;
 
 export class DiskFullError extends Error {
@@ -46,6 +50,18 @@ export function ensureFreeSpace(dir: string): void {
       `the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, the Doublon index needs at least ${kilobytes(OPEN_RESERVE_BYTES)} to open. Free some space and run again.`,
     );
   }
+}
+
+/**
+ * A DiskFullError when the disk holding `dir` has less than NEARLY_FULL_BYTES free, so that a write is
+ * refused before LMDB makes it; undefined when there is room (or the free space cannot be read).
+ */
+export function writeRefusal(dir: string): DiskFullError | undefined {
+  const free = freeBytes(dir);
+  if (free === undefined || free >= NEARLY_FULL_BYTES) return undefined;
+  return new DiskFullError(
+    `the disk is full: ${kilobytes(free)} free on the disk holding ${dir}, and the Doublon index stops writing below ${kilobytes(NEARLY_FULL_BYTES)}. The index keeps its last complete state; free some space and run again.`,
+  );
 }
 
 const FULL_CODES = new Set<unknown>(['ENOSPC', 'EDQUOT', 'EFBIG', 28, 122, 27, -28, -122, -27]);

@@ -30,9 +30,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { DiskFullError, ensureFreeSpace, writeFailure } from './disk';
+import { DiskFullError, ensureFreeSpace, writeFailure, writeRefusal } from './disk';
 import { guardEnvironment, moveAside, writeSeal, type IndexRecovery } from './integrity';
 import { makePrivateDir, tightenIndexDir } from './private';
+
+/** How often, at most, a write reads the free space of the index's disk (a statfs: microseconds). */
+const SPACE_CHECK_MS = 100;
 
 export interface FileRecord {
   /** Absolute, normalised, '/' separators: the key. */
@@ -170,6 +173,8 @@ export class IndexStore<F> {
   private group: Op[] = [];
   private lastCommit: Promise<unknown> = Promise.resolve();
   private writeError: Error | undefined;
+  /** When the free space was last read (checkWritable). */
+  private spaceCheckedAt = -Infinity;
   /** Resolves when a write fails: flushes stop waiting for commits that will never settle. */
   private readonly failure: Promise<void>;
   private signalFailure!: () => void;
@@ -517,10 +522,22 @@ export class IndexStore<F> {
     if (this.closed) throw new Error(`The Doublon index in ${this.dir} is closed`);
   }
 
-  /** After a failed commit (a full disk) every later write fails at once with the same error: a scan stops. */
+  /**
+   * After a failed commit (a full disk) every later write fails at once with the same error: a scan stops.
+   * So does a write on a nearly full disk (disk.ts writeRefusal; the free space read at most every
+   * SPACE_CHECK_MS): it is refused before LMDB makes it.
+   */
   private checkWritable(): void {
     this.checkOpen();
     if (this.writeError) throw this.writeError;
+    const now = performance.now();
+    if (now - this.spaceCheckedAt < SPACE_CHECK_MS) return;
+    this.spaceCheckedAt = now;
+    const refusal = writeRefusal(this.dir);
+    if (!refusal) return;
+    this.writeError = refusal;
+    this.signalFailure();
+    throw refusal;
   }
 
   private setFilePending(filePath: string, value: FileRecord | null): void {

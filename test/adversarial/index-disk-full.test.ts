@@ -3,7 +3,8 @@
  * index that crashes the next run. The disk is a small tmpfs (root can mount one); where mounting is
  * refused, the file size limit of the scan process (RLIMIT_FSIZE through `prlimit`) stands in for it.
  * Before the fix the scan died by SIGBUS (LMDB's lock file mapped on a full tmpfs) or with an lmdb-js
- * stack trace ("Commit failed"), or exited 0 with no report.
+ * stack trace ("Commit failed"), or exited 0 with no report; later, once, by SIGABRT inside LMDB's write path
+ * (glibc: "munmap_chunk(): invalid pointer"), so the index now writes nothing below 1 MB free (disk.ts).
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
