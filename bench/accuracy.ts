@@ -22,6 +22,7 @@ import {
   DEFAULT_NEAR_THRESHOLDS,
   decodeDetail,
   DEFAULT_MAX_PIXELS,
+  atOneSize,
   detailAgrees,
   fingerprint,
   indexKeys,
@@ -319,7 +320,7 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     const [ra, rb] = await Promise.all([rasterOf(c.a), rasterOf(c.b)]);
     if (!ra || !rb) continue;
     detailChecked++;
-    if (!detailAgrees(ra, rb)) {
+    if (!detailAgrees(ra, rb, atOneSize(fa, fb, wide))) {
       c.vetoed = c.sim >= t.nearSimilarity - c.margin;
       c.thumbnailSim = c.sim;
       c.sim = 0;

@@ -8,21 +8,33 @@ import type { Fingerprint } from './decode';
 import { compare, isGraphic } from './compare';
 import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
-import { detailDifference, sameDrawing } from './detail';
+import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
 
 /** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
 export type DetailSource = () => Promise<DetailRaster | undefined>;
 
 /**
- * Graphics are checked in detail: local and colour differences matter there at any size. Two JPEGs are
- * photographs as far as this goes, even flat ones: their copies differ by global edits (contrast, a crop,
- * a re-encoding) that a per-tile comparison would take for local ones. Two lossless images are checked in
+ * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
+ * lossy photograph (JPEG, lossy WebP) are checked when the graphic is lossless; two lossy images when both
+ * are graphics — the steps of one diagram or two versions of a UI screenshot saved as JPEG
+ * (react-native-website) — but not otherwise: lossy photographs differ by global edits (contrast, a crop, a
+ * re-encoding) that a per-tile comparison would take for local ones. Two lossless images are checked in
  * detail whatever their flatness: screenshots (PNG, GIF) of a busy dashboard are not flat, and another
  * number in a table or an open menu is a local difference; lossless copies of a photo differ by nothing.
  */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
-  return ((isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless)) || (a.lossless && b.lossless);
+  const graphics = isGraphic(a, t) && isGraphic(b, t);
+  return ((isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless)) || (a.lossless && b.lossless) || graphics;
+}
+
+/**
+ * Two raster graphics of one stored size: the detail check holds them to MAX_CHANGED_TILE_AT_ONE_SIZE. (SVGs
+ * are rendered at sizes of their own; photographs differ by global edits, which change every tile.)
+ */
+export function atOneSize(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
+  const raster = (f: Fingerprint): boolean => f.format !== 'svg' && isGraphic(f, t);
+  return a.width === b.width && a.height === b.height && raster(a) && raster(b);
 }
 
 /**
@@ -56,10 +68,13 @@ export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
   return distance <= LOSSLESS_TWIN_RADIUS && losslessRaster(a) && losslessRaster(b);
 }
 
-/** The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it). */
-export function detailAgrees(a: DetailRaster, b: DetailRaster): boolean {
+/**
+ * The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it).
+ * `oneSize`: their images are graphics of one size (atOneSize), held to MAX_CHANGED_TILE_AT_ONE_SIZE.
+ */
+export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean): boolean {
   const difference = detailDifference(a, b);
-  return difference !== undefined && sameDrawing(difference);
+  return difference !== undefined && sameDrawing(difference) && (!oneSize || difference.changedTile <= MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
 
 /**
@@ -78,5 +93,5 @@ export async function verifyPair(
   if (similarity === undefined || !detailA || !detailB || !needsDetail(a, b, t)) return similarity;
   const [ra, rb] = await Promise.all([detailA(), detailB()]);
   if (!ra || !rb) return similarity;
-  return detailAgrees(ra, rb) ? similarity : undefined;
+  return detailAgrees(ra, rb, atOneSize(a, b, t)) ? similarity : undefined;
 }

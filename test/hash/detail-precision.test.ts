@@ -64,6 +64,37 @@ async function dashboard(figure: string, width = 480): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * A flat app screenshot (window bar, sidebar, three cards), 640×400 PNG; `arrow` adds a thin red arrow in a
+ * corner, as docs annotate one screen several times (ionic-docs `ss-new-terminal.png`, `ss-page-index.png`).
+ * At one size it changes 0.36 of one detail tile: under MAX_CHANGED_TILE, over MAX_CHANGED_TILE_AT_ONE_SIZE.
+ */
+function appScreen(arrow: boolean): Promise<Buffer> {
+  const annotation = arrow
+    ? '<path d="M60 330 L60 380" stroke="#e02020" stroke-width="2.5"/><path d="M54 374 L60 382 L66 374" fill="none" stroke="#e02020" stroke-width="2.5"/>'
+    : '';
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><rect width="640" height="400" fill="#1e1f22"/><rect width="640" height="24" fill="#2b2d31"/><rect y="24" width="120" height="376" fill="#26272b"/><text x="140" y="60" font-family="DejaVu Sans, sans-serif" font-size="20" fill="#fff">Views</text><rect x="540" y="36" width="50" height="18" rx="3" fill="#3a3c42"/><rect x="140" y="110" width="120" height="160" fill="#3a3c42"/><rect x="280" y="110" width="120" height="160" fill="#fff"/><rect x="420" y="110" width="120" height="160" fill="#fff"/>${annotation}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/** One step of an architecture diagram (react-native-website's render pipeline): later steps add labels. */
+function diagramStep(step: 1 | 2, quality: number): Promise<Buffer> {
+  const labels =
+    step === 2
+      ? ['[x, y, width, height]', '[x, y, width, height]', '[x, y, width, height]']
+          .map((t, i) => `<text x="330" y="${94 + 60 * i}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#333">${t}</text>`)
+          .join('')
+      : '';
+  const nodes = [0, 1, 2]
+    .map(
+      (i) =>
+        `<circle cx="90" cy="${90 + 60 * i}" r="12" fill="#eee" stroke="#888"/><circle cx="290" cy="${90 + 60 * i}" r="12" fill="#f0a830" stroke="#888"/><path d="M110 ${90 + 60 * i}H260" stroke="#666" stroke-width="2"/>`,
+    )
+    .join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="560" height="300"><rect width="560" height="300" fill="#fff"/><rect x="4" y="4" width="552" height="292" fill="none" stroke="#999"/><path d="M180 30V290M420 30V290" stroke="#999" stroke-dasharray="4 4"/><text x="60" y="40" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#222">REACT.JS</text><text x="230" y="40" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#222">REACT NATIVE</text>${nodes}${labels}</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality }).toBuffer();
+}
+
 async function assertApart(a: Buffer, b: Buffer, what: string): Promise<void> {
   const v = await verdict(a, b);
   assert.ok(v.cheap !== undefined, `${what}: the thumbnails call them near-duplicates (the case to catch)`);
@@ -104,6 +135,21 @@ describe('detail verification on real-repository cases', function () {
     assert.ok(needsDetail(fa, fb, T), 'two lossless screenshots are checked in detail');
     await assertApart(a, b, 'other figures');
     await assertTogether(await dashboard('140,868', 960), a, 'the same screenshot @2x');
+  });
+
+  it('holds two graphics of one size to differences no resampling explains: one screen annotated with an arrow', async () => {
+    const [plain, annotated] = [await appScreen(false), await appScreen(true)];
+    await assertApart(plain, annotated, 'the screen with an arrow drawn on it');
+    const jpeg = await sharp(plain).jpeg({ quality: 90 }).toBuffer();
+    await assertTogether(plain, jpeg, 'the same screen as PNG and as JPEG, one size');
+  });
+
+  it('checks two lossy graphics in detail: the steps of one diagram, saved as JPEG', async () => {
+    const [first, second] = [await diagramStep(1, 90), await diagramStep(2, 90)];
+    const [fa, fb] = await Promise.all([fingerprint(first), fingerprint(second)]);
+    assert.ok(!fa.lossless && !fb.lossless && needsDetail(fa, fb, T), 'two JPEG graphics are checked in detail');
+    await assertApart(first, second, 'the step that adds labels');
+    await assertTogether(first, await diagramStep(1, 60), 'one step at JPEG quality 90 and 60');
   });
 
   it('keeps a cut-out screenshot with a faint backdrop and its copy on white together', async () => {

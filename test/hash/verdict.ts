@@ -4,6 +4,7 @@ import {
   decodeDetail,
   DEFAULT_MAX_PIXELS,
   DEFAULT_NEAR_THRESHOLDS,
+  atOneSize,
   detailAgrees,
   fingerprint,
   verifyPair,
@@ -21,7 +22,7 @@ export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
   const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
   return {
     cheap: compare(fa, fb, T),
-    detail: detailAgrees(ra, rb),
+    detail: detailAgrees(ra, rb, atOneSize(fa, fb, T)),
     verified: await verifyPair(
       fa,
       fb,
