@@ -110,6 +110,12 @@ function renderConnected(status: DaemonStatus, lsp: boolean, dashboard: boolean)
     level = 'warning';
     if (!busy) text = `$(warning) ${text.replace(/^\$\([a-z-~]+\) /, '')}`;
   }
+  // What the daemon found wrong with its index or itself (a damaged index rebuilt, a restart after a crash):
+  // said once by a message when it happened, and kept here while the daemon runs.
+  for (const notice of status.indexNotices ?? []) {
+    lines.push(`$(warning) ${escapeMarkdown(notice)}`);
+    level = 'warning';
+  }
   if (!lsp) lines.push('The daemon does not speak LSP: no squiggles or quick fixes (the view and the counts work).');
   lines.push(`Daemon ${escapeMarkdown(status.version)}, pid ${status.pid}, index ${escapeMarkdown(status.indexDir)}.`);
   const tooltip = `**Doublon**\n\n${lines.join('\n\n')}\n\n${links(dashboard)}`;

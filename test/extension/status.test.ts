@@ -61,6 +61,15 @@ describe('extension: status bar rendering', () => {
     assert.match(view.tooltip, /File watching: polling — inotify limit reached/);
   });
 
+  it("shows the daemon's notices (a damaged index rebuilt, a restart after a crash) as warnings", () => {
+    const notice = 'the daemon was started again after it crashed (signal SIGSEGV at 2026-11-30T21:30:00Z); see /w/.doublon/daemon.log';
+    const view = renderStatus({ kind: 'connected', status: status({ indexNotices: [notice] }), lsp: true });
+    assert.equal(view.level, 'warning');
+    // Escaped for Markdown: a notice quotes paths and errors.
+    assert.ok(view.tooltip.includes(`$(warning) ${escapeMarkdown(notice)}`), view.tooltip);
+    assert.equal(renderStatus({ kind: 'connected', status: status(), lsp: true }).level, 'normal');
+  });
+
   it('says when the daemon does not speak LSP, and when nothing is duplicated', () => {
     const view = renderStatus({ kind: 'connected', status: status({ groups: 0, duplicates: 0, bytesReclaimable: 0 }), lsp: false });
     assert.equal(view.text, '$(check) Doublon');
