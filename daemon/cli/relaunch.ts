@@ -5,12 +5,28 @@
  * daemon's, `lsp`, `serve`, `undo`, …) run as they are: the daemon started by a client gets the settings
  * from its launch environment (discovery.ts), and a foreground daemon handles its own signals, which a
  * parent in between would deliver twice.
+ *
+ * The parent also stands between a crash and the user. LMDB reading a page damaged in a way the check at
+ * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort): a `scan` or `check`
+ * that dies so is run once more. That run's open finds the index unsealed and walks it, and the damage it
+ * meets is moved aside and rebuilt (index/damage.ts). No report is lost or doubled: it is printed only after
+ * the index is closed.
  */
 import { spawn } from 'node:child_process';
 import { withAllocatorSettings } from '../../protocol/allocator';
 
 /** Commands that may scan (decode) in this process. */
 const DECODING_COMMANDS = new Set(['scan', 'check', 'publish', 'replace']);
+
+/** Commands run once more after a crash: they read the roots and write only the index (a cache). */
+const RETRIED_COMMANDS = new Set(['scan', 'check']);
+
+/** How a process ends when native code crashes. */
+const CRASH_SIGNALS = new Set<string>(['SIGSEGV', 'SIGBUS', 'SIGABRT']);
+
+function commandOf(argv: string[]): string | undefined {
+  return argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
 
 /** Signals a parent alone receives (`kill PID`, `timeout`): passed on. SIGINT from a terminal reaches both processes already. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
@@ -21,7 +37,7 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
  */
 export function relaunchEnv(argv: string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform): NodeJS.ProcessEnv | undefined {
   if (platform !== 'linux') return undefined;
-  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const command = commandOf(argv);
   if (command === undefined || !DECODING_COMMANDS.has(command)) return undefined;
   return withAllocatorSettings(env);
 }
@@ -36,6 +52,22 @@ export function relaunchTuned(argv: string[] = process.argv): Promise<number> | 
   if (process.execArgv.some((option) => option.startsWith('--inspect'))) return undefined;
   const env = relaunchEnv(argv, process.env, process.platform);
   if (!env) return undefined;
+  const retried = RETRIED_COMMANDS.has(commandOf(argv) ?? '');
+  return (async () => {
+    let ended = await runChild(argv, env);
+    if (ended.signal && CRASH_SIGNALS.has(ended.signal) && retried) {
+      process.stderr.write(
+        `doublon: the ${commandOf(argv)} crashed (signal ${ended.signal}), likely on a damaged index: running it once more, which checks the index first\n`,
+      );
+      ended = await runChild(argv, env);
+    }
+    if (ended.signal) process.kill(process.pid, ended.signal);
+    return ended.code ?? 1;
+  })();
+}
+
+/** Runs the command in a child with these settings, passing signals on; resolves with how it ended. */
+function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals): void => {
@@ -54,8 +86,7 @@ export function relaunchTuned(argv: string[] = process.argv): Promise<number> | 
     });
     child.once('exit', (code, signal) => {
       detach();
-      if (signal) process.kill(process.pid, signal);
-      else resolve(code ?? 1);
+      resolve({ code, signal });
     });
   });
 }

@@ -103,6 +103,42 @@ describe('the CLI relaunched with allocator settings', function () {
       assert.equal(result.processes.length, 2);
     });
 
+    it('runs a scan whose child crashed (SIGSEGV) once more, and passes a second crash on', () => {
+      // A preload that kills the relaunched child (it has the settings) by SIGSEGV, the first `times` times:
+      // what LMDB does on some damaged pages, past any code's reach.
+      const crashes = path.join(dir.path, 'crashes');
+      const crasher = path.join(dir.path, 'crash.cjs');
+      const crashing = (times: number): { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } => {
+        fs.rmSync(crashes, { force: true });
+        fs.writeFileSync(
+          crasher,
+          `const fs = require('node:fs');
+if (process.env.MALLOC_ARENA_MAX && (fs.existsSync(${JSON.stringify(crashes)}) ? fs.readFileSync(${JSON.stringify(crashes)}, 'utf8').length : 0) < ${times}) {
+  fs.appendFileSync(${JSON.stringify(crashes)}, 'x');
+  process.kill(process.pid, 'SIGSEGV');
+}
+`,
+        );
+        const clean = { ...process.env };
+        for (const name of Object.keys(ALLOCATOR_ENV)) delete clean[name];
+        const result = spawnSync(process.execPath, ['--require', crasher, BIN, 'scan', '--no-daemon', '--json', '--no-progress'], {
+          cwd: site,
+          encoding: 'utf8',
+          env: clean,
+          timeout: 60_000,
+        });
+        return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+      };
+      const once = crashing(1);
+      assert.equal(once.signal, null, once.stderr);
+      assert.equal(once.code, 0, once.stderr);
+      assert.ok((JSON.parse(once.stdout) as ScanReport).groups.length > 0, 'one report');
+      assert.match(once.stderr, /^doublon: the scan crashed \(signal SIGSEGV\), likely on a damaged index: running it once more/m);
+      const twice = crashing(2);
+      assert.equal(twice.signal, 'SIGSEGV', 'a second crash is not hidden');
+      assert.equal(twice.stdout, '');
+    });
+
     it('runs the other commands in one process', () => {
       const result = run({}, '--version');
       assert.equal(result.code, 0);
