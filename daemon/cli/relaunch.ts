@@ -7,22 +7,20 @@
  * parent in between would deliver twice.
  *
  * The parent also stands between a crash and the user. LMDB reading a page damaged in a way the check at
- * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort): a `scan` or `check`
+ * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort: CRASH_SIGNALS): a `scan` or `check`
  * that dies so is run once more. That run's open finds the index unsealed and walks it, and the damage it
  * meets is moved aside and rebuilt (index/damage.ts). No report is lost or doubled: it is printed only after
  * the index is closed.
  */
 import { spawn } from 'node:child_process';
 import { withAllocatorSettings } from '../../protocol/allocator';
+import { CRASH_SIGNALS } from '../process/supervisor';
 
 /** Commands that may scan (decode) in this process. */
 const DECODING_COMMANDS = new Set(['scan', 'check', 'publish', 'replace']);
 
 /** Commands run once more after a crash: they read the roots and write only the index (a cache). */
 const RETRIED_COMMANDS = new Set(['scan', 'check']);
-
-/** How a process ends when native code crashes. */
-const CRASH_SIGNALS = new Set<string>(['SIGSEGV', 'SIGBUS', 'SIGABRT']);
 
 function commandOf(argv: string[]): string | undefined {
   return argv.slice(2).find((arg) => !arg.startsWith('-'));

@@ -15,7 +15,7 @@ import { readDaemonInfo } from '../../protocol/discovery';
 import type { Logger } from '../server/service';
 
 /** Signals that mean the process crashed (not SIGKILL: that is a user's or the kernel's decision to end it). */
-const CRASH_SIGNALS = new Set<string>(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE']);
+export const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE']);
 /**
  * Signals that stop the supervisor: the daemon is sent SIGTERM (its clean stop; a terminal's SIGINT reaches
  * it too, and its stop runs once), and the supervisor ends when it has stopped.
