@@ -6,7 +6,7 @@ import type { ResolvedConfig } from './config/load';
 import type { Fingerprint } from './hash';
 import type { FileRecord, IndexStore } from './index/store';
 import { describeRecovery } from './index/integrity';
-import { damagedStoreOf, setDamagedStoreAside } from './index/damage';
+import { damagedStoreOf, setCrashedIndexAside, setDamagedStoreAside } from './index/damage';
 import { starGroups, type DuplicateGroup, type ImageEntry } from './groups/build';
 import { collectEntries, type FileProblem } from './groups/entries';
 import { saveGraph, syncGraph, type GroupProgress } from './groups/graph-store';
@@ -39,6 +39,8 @@ export interface AnalyseOptions {
   onPhase?: (phase: AnalysePhase) => void;
   /** Told once what the user should know about the index itself (a damaged one moved aside and rebuilt). */
   onNotice?: (text: string) => void;
+  /** The previous run of this command crashed (cli/relaunch.ts), e.g. "signal SIGSEGV": the index is set aside unopened. */
+  afterCrash?: string;
 }
 
 export async function groupIndex(
@@ -82,6 +84,11 @@ export type AnalysePhase = 'index' | 'references' | 'group' | 'done';
  * from the files (a damaged index is rebuilt, never a failed scan).
  */
 export async function analyse(config: ResolvedConfig, options: AnalyseOptions = {}): Promise<Analysis> {
+  const movedTo = options.afterCrash === undefined ? undefined : setCrashedIndexAside(config.indexDir);
+  if (movedTo)
+    options.onNotice?.(
+      `the index was set aside after the previous run crashed in it (${options.afterCrash}); it was moved to ${movedTo} and rebuilt from the files`,
+    );
   try {
     return await analyseOnce(config, options);
   } catch (error) {

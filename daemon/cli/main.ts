@@ -36,6 +36,7 @@ import { stderrLogger } from '../server/service';
 import { DaemonClient } from './client';
 import { ensureDaemon, formatStatus, stopDaemon } from './daemon-command';
 import { runLspBridge } from './lsp-bridge';
+import { AFTER_CRASH_ENV } from './relaunch';
 import { DUPLICATE_CLASSES, type DuplicateClass } from '../../protocol/report';
 import { progressReporter } from './progress';
 import { formatReportText } from './scan-command';
@@ -195,7 +196,9 @@ async function run(
   }
   const progress = progressReporter({ bar: options.progress && !quiet, lines: options.progress });
   try {
-    const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice });
+    // Set by the parent when this command's first run crashed (relaunch.ts).
+    const afterCrash = process.env[AFTER_CRASH_ENV];
+    const analysis = await analyse(config, { onProgress: (p) => progress.update(p), onNotice, afterCrash });
     return { report: toScanReport(analysis.groups, analysis.errors, cwd, analysis.referencesOf, config.libraries), stats: analysis.stats };
   } finally {
     progress.stop();

@@ -8,9 +8,9 @@
  *
  * The parent also stands between a crash and the user. LMDB reading a page damaged in a way the check at
  * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort: CRASH_SIGNALS): a `scan` or `check`
- * that dies so is run once more. That run's open finds the index unsealed and walks it, and the damage it
- * meets is moved aside and rebuilt (index/damage.ts). No report is lost or doubled: it is printed only after
- * the index is closed.
+ * that dies so is run once more, and that run sets the index aside unopened and rebuilds it (a page the walk
+ * at open passes can crash the next run the same way: it did, in a fresh-clone run). No report is lost or
+ * doubled: it is printed only after the index is closed.
  */
 import { spawn } from 'node:child_process';
 import { withAllocatorSettings } from '../../protocol/allocator';
@@ -18,6 +18,9 @@ import { CRASH_SIGNALS } from '../process/supervisor';
 
 /** Commands that may scan (decode) in this process. */
 const DECODING_COMMANDS = new Set(['scan', 'check', 'publish', 'replace']);
+
+/** Set for the run after a crash, to what ended the first one: that run sets the index aside unopened (analysis.ts). */
+export const AFTER_CRASH_ENV = 'DOUBLON_AFTER_CRASH';
 
 /** Commands run once more after a crash: they read the roots and write only the index (a cache). */
 const RETRIED_COMMANDS = new Set(['scan', 'check']);
@@ -55,9 +58,9 @@ export function relaunchTuned(argv: string[] = process.argv): Promise<number> | 
     let ended = await runChild(argv, env);
     if (ended.signal && CRASH_SIGNALS.has(ended.signal) && retried) {
       process.stderr.write(
-        `doublon: the ${commandOf(argv)} crashed (signal ${ended.signal}), likely on a damaged index: running it once more, which checks the index first\n`,
+        `doublon: the ${commandOf(argv)} crashed (signal ${ended.signal}), likely on a damaged index: running it once more on a new index\n`,
       );
-      ended = await runChild(argv, env);
+      ended = await runChild(argv, { ...env, [AFTER_CRASH_ENV]: `signal ${ended.signal}` });
     }
     if (ended.signal) process.kill(process.pid, ended.signal);
     return ended.code ?? 1;

@@ -3,6 +3,7 @@
  * structure, then a read and rewrite of every record in a child) did not reach, or a file changed under the
  * open environment. One classification for the CLI's pass (analysis.ts) and the daemon (server/).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { moveAside, type IndexRecovery } from './integrity';
 
@@ -16,6 +17,17 @@ export function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefin
   if (!/\bMDB_(PAGE_NOTFOUND|CORRUPTED|BAD_TXN|BAD_VALSIZE|INVALID)\b/.test(error.message) && !/[\\/]msgpackr[\\/]/.test(stack))
     return undefined;
   return /[\\/]refstore[\\/]/.test(stack) ? 'references' : 'images';
+}
+
+/**
+ * Both stores moved aside together, unopened, into one `damaged-<time>/` (returned; undefined when there is
+ * no index yet): the previous run of the command crashed inside LMDB (cli/relaunch.ts), in which store is
+ * not known, and a damaged page that the check at open cannot see can crash the next run the same way.
+ */
+export function setCrashedIndexAside(indexDir: string): string | undefined {
+  const refs = path.join(indexDir, 'refs');
+  if (![indexDir, refs].some((dir) => fs.existsSync(path.join(dir, 'data.mdb')))) return undefined;
+  return moveAside(indexDir, [indexDir, refs]);
 }
 
 /**

@@ -257,18 +257,20 @@ export function writeSeal(dir: string): void {
 }
 
 /** Moves data.mdb, lock.mdb (and the seal) of `dir` into `<indexDir>/damaged-<time>/<sub>`; returns that folder. */
-export function moveAside(indexDir: string, dir: string): string {
+export function moveAside(indexDir: string, dirs: string | readonly string[]): string {
   const stamp = new Date().toISOString().replace(/:/g, '-'); // ':' is not allowed in Windows file names
   let target = path.join(indexDir, `damaged-${stamp}`);
   for (let n = 2; fs.existsSync(target); n++) target = path.join(indexDir, `damaged-${stamp}-${n}`);
-  const sub = path.relative(indexDir, dir);
-  const into = sub ? path.join(target, sub) : target;
-  fs.mkdirSync(into, { recursive: true, mode: 0o700 });
-  for (const name of ['data.mdb', 'lock.mdb', SEAL_FILE]) {
-    try {
-      fs.renameSync(path.join(dir, name), path.join(into, name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+    const sub = path.relative(indexDir, dir);
+    const into = sub ? path.join(target, sub) : target;
+    fs.mkdirSync(into, { recursive: true, mode: 0o700 });
+    for (const name of ['data.mdb', 'lock.mdb', SEAL_FILE]) {
+      try {
+        fs.renameSync(path.join(dir, name), path.join(into, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
   }
   return target;

@@ -134,6 +134,14 @@ if (process.env.MALLOC_ARENA_MAX && (fs.existsSync(${JSON.stringify(crashes)}) ?
       assert.equal(once.code, 0, once.stderr);
       assert.ok((JSON.parse(once.stdout) as ScanReport).groups.length > 0, 'one report');
       assert.match(once.stderr, /^doublon: the scan crashed \(signal SIGSEGV\), likely on a damaged index: running it once more/m);
+      // The second run did not open the index the first one crashed in: it set it aside, whole.
+      assert.match(
+        once.stderr,
+        /^doublon: the index was set aside after the previous run crashed in it \(signal SIGSEGV\); it was moved to .*damaged-/m,
+      );
+      const aside = fs.readdirSync(path.join(site, '.doublon')).filter((name) => name.startsWith('damaged-'));
+      assert.equal(aside.length, 1);
+      assert.ok(fs.existsSync(path.join(site, '.doublon', aside[0], 'data.mdb')));
       const twice = crashing(2);
       assert.equal(twice.signal, 'SIGSEGV', 'a second crash is not hidden');
       assert.equal(twice.stdout, '');
