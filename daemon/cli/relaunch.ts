@@ -7,10 +7,10 @@
  * parent in between would deliver twice.
  *
  * The parent also stands between a crash and the user. LMDB reading a page damaged in a way the check at
- * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort: CRASH_SIGNALS): a `scan` or `check`
- * that dies so is run once more, and that run sets the index aside unopened and rebuilds it (a page the walk
- * at open passes can crash the next run the same way: it did, in a fresh-clone run). No report is lost or
- * doubled: it is printed only after the index is closed.
+ * open cannot see may end the process in its C code (SIGSEGV, SIGBUS, or its own abort: CRASH_SIGNALS): a
+ * `scan` or `check` that dies so is run once more, and that run sets the index aside unopened and rebuilds
+ * it (a page the walk at open passes can crash the next run the same way: it did, in a fresh-clone run). No
+ * report is lost or doubled: it is printed only after the index is closed.
  */
 import { spawn } from 'node:child_process';
 import { withAllocatorSettings } from '../../protocol/allocator';
@@ -53,12 +53,12 @@ export function relaunchTuned(argv: string[] = process.argv): Promise<number> | 
   if (process.execArgv.some((option) => option.startsWith('--inspect'))) return undefined;
   const env = relaunchEnv(argv, process.env, process.platform);
   if (!env) return undefined;
-  const retried = RETRIED_COMMANDS.has(commandOf(argv) ?? '');
+  const command = commandOf(argv) ?? '';
   return (async () => {
     let ended = await runChild(argv, env);
-    if (ended.signal && CRASH_SIGNALS.has(ended.signal) && retried) {
+    if (ended.signal && CRASH_SIGNALS.has(ended.signal) && RETRIED_COMMANDS.has(command)) {
       process.stderr.write(
-        `doublon: the ${commandOf(argv)} crashed (signal ${ended.signal}), likely on a damaged index: running it once more on a new index\n`,
+        `doublon: the ${command} crashed (signal ${ended.signal}), likely on a damaged index: running it once more on a new index\n`,
       );
       ended = await runChild(argv, { ...env, [AFTER_CRASH_ENV]: `signal ${ended.signal}` });
     }

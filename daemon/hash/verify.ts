@@ -24,8 +24,9 @@ export type DetailSource = () => Promise<DetailRaster | undefined>;
  * number in a table or an open menu is a local difference; lossless copies of a photo differ by nothing.
  */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
-  const graphics = isGraphic(a, t) && isGraphic(b, t);
-  return ((isGraphic(a, t) || isGraphic(b, t)) && (a.lossless || b.lossless)) || (a.lossless && b.lossless) || graphics;
+  const graphicA = isGraphic(a, t);
+  const graphicB = isGraphic(b, t);
+  return (graphicA && graphicB) || ((graphicA || graphicB) && (a.lossless || b.lossless)) || (a.lossless && b.lossless);
 }
 
 /**
