@@ -16,6 +16,7 @@ import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
 import { inkColours, inkMask } from './ink-colour';
 import { cropAlignment } from './detail-crop';
+import { addedInkTiles, FAINT_INK_DELTA } from './added-ink';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
 import { blur3, labRegion, type Box, type Flat } from './detail-lab';
 
@@ -146,6 +147,11 @@ export interface DetailDifference {
    * frame and check mark of one skin of a sprite that is grey elsewhere.
    */
   recolouredInk: number;
+  /**
+   * How many tiles hold ink that one image adds where the other has none nearby (added-ink.ts): the label,
+   * box or arrow a later step of a diagram adds, faint at the compared size but drawn on bare page.
+   */
+  addedInkTiles: number;
   /** The size the two were compared at (the smaller trimmed content). */
   width: number;
   height: number;
@@ -171,6 +177,13 @@ export const MAX_INK_COLOUR = MAX_INK_MEDIAN;
  * edges of a JPEG or of a small favicon), the skins of a sprite 27 % and more.
  */
 export const MAX_RECOLOURED_INK = 0.2;
+/**
+ * From this many tiles of added ink two graphics are two drawings. Measured on the labelled real pairs that
+ * reach the detail check: every `same` pair adds ink in at most one tile (a copy's thicker stroke ending
+ * past the other's reach); the steps of one architecture diagram (react-native-website) 4 to 60, one chart
+ * with a mean line added 48, one screen with a "Not found" banner 7 (linkerd/website).
+ */
+export const MIN_ADDED_INK_TILES = 3;
 
 /** The verdict on a detail difference: one drawing (true) or two. */
 export function sameDrawing(d: DetailDifference): boolean {
@@ -178,7 +191,8 @@ export function sameDrawing(d: DetailDifference): boolean {
     d.inkMedian <= MAX_INK_MEDIAN &&
     d.changedTile <= MAX_CHANGED_TILE &&
     d.inkColour <= MAX_INK_COLOUR &&
-    d.recolouredInk <= MAX_RECOLOURED_INK
+    d.recolouredInk <= MAX_RECOLOURED_INK &&
+    d.addedInkTiles < MIN_ADDED_INK_TILES
   );
 }
 
@@ -280,7 +294,14 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const inkMedian = histogramMedian(histogram, inkPixels);
   let changedTile = 0;
   for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
-  return { inkMedian, changedTile, ...inkColours(a, b, pageA, pageB, inkA, inkB), width: w, height: h };
+  return {
+    inkMedian,
+    changedTile,
+    ...inkColours(a, b, pageA, pageB, inkA, inkB),
+    addedInkTiles: addedInkTiles(inkA, inkB, inkMask(a, pageA, FAINT_INK_DELTA), inkMask(b, pageB, FAINT_INK_DELTA), w, h),
+    width: w,
+    height: h,
+  };
 }
 
 /** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */

@@ -95,6 +95,40 @@ function diagramStep(step: 1 | 2, quality: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality }).toBuffer();
 }
 
+/**
+ * A large architecture diagram like react-native-website's (2 206 and 2 117 px wide exports): columns, nodes
+ * and arrows in thin strokes. `added` is the later step: a dashed box and three small labels, whose strokes
+ * are under half a pixel wide at the detail raster's 512 px.
+ */
+function largeDiagram(width: number, added: boolean): Promise<Buffer> {
+  const nodes = [0, 1, 2]
+    .map(
+      (i) =>
+        `<circle cx="160" cy="${200 + 90 * i}" r="14" fill="#eee" stroke="#888"/><circle cx="520" cy="${200 + 90 * i}" r="14" fill="#f0a830" stroke="#888"/><path d="M180 ${200 + 90 * i}H495" stroke="#666"/><text x="40" y="${205 + 90 * i}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#333">&lt;View ${i}&gt;</text>`,
+    )
+    .join('');
+  const step = added
+    ? '<rect x="760" y="170" width="260" height="240" fill="none" stroke="#777" stroke-dasharray="6 4"/>' +
+      [0, 1, 2]
+        .map(
+          (i) =>
+            `<text x="790" y="${205 + 90 * i}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#555">[RootView ${i}]</text>`,
+        )
+        .join('')
+    : '';
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${Math.round((width * 530) / 1100)}" viewBox="0 0 1100 530"><rect width="1100" height="530" fill="#fff"/><rect x="2" y="2" width="1096" height="526" fill="none" stroke="#999"/><path d="M330 60V520M700 60V520" stroke="#999" stroke-dasharray="4 4"/><path d="M2 60H1098" stroke="#999"/><text x="110" y="40" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#222">Javascript</text><text x="700" y="40" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#222">Mobile Platform</text>${nodes}${step}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/**
+ * A photograph of a building under a sky gradient, as a lossless PNG; `gain` scales every colour (1.02: 2 %
+ * lighter, which moves where the gradient crosses the ink threshold by a few rows).
+ */
+function skyPhoto(gain: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#4a78c8"/><stop offset="1" stop-color="#c9d8ee"/></linearGradient></defs><rect width="300" height="300" fill="url(#sky)"/><path d="M60 300V170H110V120A40 40 0 0 1 190 120V170H240V300Z" fill="#eae4da"/><rect y="250" width="300" height="50" fill="#4f7a3a"/></svg>`;
+  return sharp(Buffer.from(svg)).linear(gain, 0).png().toBuffer();
+}
+
 async function assertApart(a: Buffer, b: Buffer, what: string): Promise<void> {
   const v = await verdict(a, b);
   assert.ok(v.cheap !== undefined, `${what}: the thumbnails call them near-duplicates (the case to catch)`);
@@ -150,6 +184,16 @@ describe('detail verification on real-repository cases', function () {
     assert.ok(!fa.lossless && !fb.lossless && needsDetail(fa, fb, T), 'two JPEG graphics are checked in detail');
     await assertApart(first, second, 'the step that adds labels');
     await assertTogether(first, await diagramStep(1, 60), 'one step at JPEG quality 90 and 60');
+  });
+
+  it('tells the steps of a large diagram apart by the ink one adds on bare page, faint at the detail size', async () => {
+    await assertApart(await largeDiagram(2206, true), await largeDiagram(2117, false), 'the step that adds a dashed box and labels');
+    await assertTogether(await largeDiagram(2206, false), await largeDiagram(2117, false), 'one step exported at two sizes');
+    await assertTogether(await largeDiagram(2206, true), await largeDiagram(1103, true), 'one step and its 1x export');
+  });
+
+  it('keeps a lossless copy whose colours moved a little together, though its sky gradient crosses the ink threshold elsewhere', async () => {
+    await assertTogether(await skyPhoto(1), await skyPhoto(1.02), 'one photograph, every colour 2 % lighter');
   });
 
   it('keeps a cut-out screenshot with a faint backdrop and its copy on white together', async () => {

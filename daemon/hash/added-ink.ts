@@ -1,0 +1,76 @@
+/**
+ * Ink one image has where the other has none nearby: what a later step of a diagram adds (a dashed box, a
+ * label, an arrow, a chart's mean line) or a screenshot of another state shows (a "Not found" banner). Two
+ * copies of one drawing misalign by a pixel or two and draw their strokes thicker or thinner, but every
+ * stroke of one has a stroke of the other close by; ink on what is bare page in the other is drawn, not
+ * resampled. Pure functions of the ink masks of detail.ts (ink-colour.ts inkMask).
+ *
+ * What counts as "none nearby" is looser than what counts as ink: a pixel just past INK_DELTA in one copy is
+ * just under it in the other wherever the page is a gradient (the sky behind a photographed monument, whose
+ * lossless re-encoding moved its colours by 1–2 ΔE), so the other image's faint ink (FAINT_INK_DELTA) is
+ * enough to account for it.
+ */
+import { INK_DELTA } from './ink-colour';
+
+/** The colour difference from the page (ΔE) from which a pixel accounts for the other image's ink nearby. */
+export const FAINT_INK_DELTA = INK_DELTA / 2;
+
+/** How far (pixels at the compared size) a stroke of the other image may be and still account for one's ink. */
+export const ADDED_INK_REACH = 2;
+/** Tile side (pixels at the compared size) over which added ink is counted. */
+const TILE = 8;
+/** A tile holds added ink when at least this many of its pixels are added (one stroke across it, not a speck)… */
+const MIN_ADDED_PIXELS = TILE;
+/** …and they are more than this fraction of its ink (most of what is drawn there is new). */
+const MIN_ADDED_SHARE = 0.5;
+
+/** `mask` dilated by `reach` pixels (a square neighbourhood), separably: rows, then columns. */
+function dilate(mask: Uint8Array, w: number, h: number, reach: number): Uint8Array {
+  const rows = new Uint8Array(mask.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let xx = Math.max(0, x - reach); xx <= Math.min(w - 1, x + reach) && !v; xx++) v = mask[y * w + xx];
+      rows[y * w + x] = v;
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let yy = Math.max(0, y - reach); yy <= Math.min(h - 1, y + reach) && !v; yy++) v = rows[yy * w + x];
+      out[y * w + x] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * How many tiles of two w×h images hold ink added by either: ink (`inkA`, `inkB`: inkMask) with no faint ink
+ * of the other (`faintA`, `faintB`: inkMask at FAINT_INK_DELTA) within ADDED_INK_REACH. A band of that width
+ * along the edges is left out: there the other image's nearby pixels were cut off by the compared region
+ * (the anti-aliased rim of a canvas exported twice).
+ */
+export function addedInkTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8Array, faintB: Uint8Array, w: number, h: number): number {
+  const r = ADDED_INK_REACH;
+  if (w <= 2 * r || h <= 2 * r) return 0;
+  const nearA = dilate(faintA, w, h, r);
+  const nearB = dilate(faintB, w, h, r);
+  const tilesX = Math.max(1, Math.round(w / TILE));
+  const tilesY = Math.max(1, Math.round(h / TILE));
+  const ink = new Uint32Array(tilesX * tilesY);
+  const added = new Uint32Array(tilesX * tilesY);
+  for (let y = r; y < h - r; y++) {
+    const row = Math.min(tilesY - 1, Math.floor((y * tilesY) / h)) * tilesX;
+    for (let x = r; x < w - r; x++) {
+      const i = y * w + x;
+      if (!inkA[i] && !inkB[i]) continue;
+      const t = row + Math.min(tilesX - 1, Math.floor((x * tilesX) / w));
+      ink[t]++;
+      if ((inkA[i] && !nearB[i]) || (inkB[i] && !nearA[i])) added[t]++;
+    }
+  }
+  let tiles = 0;
+  for (let t = 0; t < ink.length; t++) if (added[t] >= MIN_ADDED_PIXELS && added[t] > MIN_ADDED_SHARE * ink[t]) tiles++;
+  return tiles;
+}
