@@ -3,7 +3,7 @@
  * label, an arrow, a chart's mean line) or a screenshot of another state shows (a "Not found" banner). Two
  * copies of one drawing misalign by a pixel or two and draw their strokes thicker or thinner, but every
  * stroke of one has a stroke of the other close by; ink on what is bare page in the other is drawn, not
- * resampled. Pure functions of the ink masks of detail.ts (ink-colour.ts inkMask).
+ * resampled. Pure functions of the ink masks of detail.ts (ink-colour.ts inkMasks).
  *
  * What counts as "none nearby" is looser than what counts as ink: a pixel just past INK_DELTA in one copy is
  * just under it in the other wherever the page is a gradient (the sky behind a photographed monument, whose
@@ -24,25 +24,12 @@ const MIN_ADDED_PIXELS = TILE;
 /** …and they are more than this fraction of its ink (most of what is drawn there is new). */
 const MIN_ADDED_SHARE = 0.5;
 
-/** `mask` dilated by `reach` pixels (a square neighbourhood), separably: rows, then columns. */
-function dilate(mask: Uint8Array, w: number, h: number, reach: number): Uint8Array {
-  const rows = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let xx = Math.max(0, x - reach); xx <= Math.min(w - 1, x + reach) && !v; xx++) v = mask[y * w + xx];
-      rows[y * w + x] = v;
-    }
-  }
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let yy = Math.max(0, y - reach); yy <= Math.min(h - 1, y + reach) && !v; yy++) v = rows[yy * w + x];
-      out[y * w + x] = v;
-    }
-  }
-  return out;
+/** Some pixel of `faint` within `reach` of (x, y) is set: the same pixel first, where copies of one drawing agree. */
+function nearby(faint: Uint8Array, w: number, h: number, x: number, y: number, reach: number): boolean {
+  if (faint[y * w + x]) return true;
+  for (let yy = Math.max(0, y - reach); yy <= Math.min(h - 1, y + reach); yy++)
+    for (let xx = Math.max(0, x - reach); xx <= Math.min(w - 1, x + reach); xx++) if (faint[yy * w + xx]) return true;
+  return false;
 }
 
 /**
@@ -54,8 +41,6 @@ function dilate(mask: Uint8Array, w: number, h: number, reach: number): Uint8Arr
 export function addedInkTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8Array, faintB: Uint8Array, w: number, h: number): number {
   const r = ADDED_INK_REACH;
   if (w <= 2 * r || h <= 2 * r) return 0;
-  const nearA = dilate(faintA, w, h, r);
-  const nearB = dilate(faintB, w, h, r);
   const tilesX = Math.max(1, Math.round(w / TILE));
   const tilesY = Math.max(1, Math.round(h / TILE));
   const ink = new Uint32Array(tilesX * tilesY);
@@ -67,7 +52,7 @@ export function addedInkTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8A
       if (!inkA[i] && !inkB[i]) continue;
       const t = row + Math.min(tilesX - 1, Math.floor((x * tilesX) / w));
       ink[t]++;
-      if ((inkA[i] && !nearB[i]) || (inkB[i] && !nearA[i])) added[t]++;
+      if ((inkA[i] && !nearby(faintB, w, h, x, y, r)) || (inkB[i] && !nearby(faintA, w, h, x, y, r))) added[t]++;
     }
   }
   let tiles = 0;

@@ -14,7 +14,7 @@
  */
 import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
-import { inkColours, inkMask } from './ink-colour';
+import { inkColours, inkMasks } from './ink-colour';
 import { cropAlignment } from './detail-crop';
 import { addedInkTiles, FAINT_INK_DELTA } from './added-ink';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
@@ -272,8 +272,10 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
   const histogram = new Uint32Array(MEDIAN_BINS + 1);
   let inkPixels = 0;
   // Which pixels are ink, once per image: the ink colour measures ask the same.
-  const inkA = inkMask(a, pageA),
-    inkB = inkMask(b, pageB);
+  const masksA = inkMasks(a, pageA, FAINT_INK_DELTA),
+    masksB = inkMasks(b, pageB, FAINT_INK_DELTA);
+  const inkA = masksA.ink,
+    inkB = masksB.ink;
   for (let y = 0; y < h; y++) {
     const ty = Math.min(tilesY - 1, Math.floor((y * tilesY) / h));
     for (let x = 0; x < w; x++) {
@@ -298,7 +300,7 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     inkMedian,
     changedTile,
     ...inkColours(a, b, pageA, pageB, inkA, inkB),
-    addedInkTiles: addedInkTiles(inkA, inkB, inkMask(a, pageA, FAINT_INK_DELTA), inkMask(b, pageB, FAINT_INK_DELTA), w, h),
+    addedInkTiles: addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h),
     width: w,
     height: h,
   };

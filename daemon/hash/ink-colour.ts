@@ -18,15 +18,28 @@ const MIN_COVER = 0.5;
  */
 export const RECOLOURED_DELTA = 10;
 
-/** Which pixels of `img` are ink: 1 where its colour is further than `delta` (INK_DELTA) from the page colour (CIELAB). */
-export function inkMask(img: LabImage, page: Float32Array, delta: number = INK_DELTA): Uint8Array {
+/** Which pixels of `img` are ink: 1 where its colour is further than INK_DELTA from the page colour (CIELAB). */
+export function inkMask(img: LabImage, page: Float32Array): Uint8Array {
+  return inkMasks(img, page, INK_DELTA).ink;
+}
+
+/**
+ * inkMask, and with it the pixels further than `faintDelta` (below INK_DELTA) from the page: faint ink
+ * (added-ink.ts). One colour difference a pixel for both.
+ */
+export function inkMasks(img: LabImage, page: Float32Array, faintDelta: number): { ink: Uint8Array; faint: Uint8Array } {
   const { px } = img;
-  const mask = new Uint8Array(img.w * img.h);
+  const ink = new Uint8Array(img.w * img.h);
+  const faint = new Uint8Array(img.w * img.h);
   const l = page[0],
     a = page[1],
     b = page[2];
-  for (let i = 0, o = 0; i < mask.length; i++, o += 3) mask[i] = deltaE(px[o], px[o + 1], px[o + 2], l, a, b) > delta ? 1 : 0;
-  return mask;
+  for (let i = 0, o = 0; i < ink.length; i++, o += 3) {
+    const d = deltaE(px[o], px[o + 1], px[o + 2], l, a, b);
+    ink[i] = d > INK_DELTA ? 1 : 0;
+    faint[i] = d > faintDelta ? 1 : 0;
+  }
+  return { ink, faint };
 }
 
 /**
