@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { DEFAULT_NEAR_THRESHOLDS, fingerprint, needsDetail } from '../../daemon/hash';
+import { atOneSize, DEFAULT_NEAR_THRESHOLDS, fingerprint, isGraphic, needsDetail } from '../../daemon/hash';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -57,6 +57,29 @@ async function dashboard(figure: string, width = 480): Promise<Buffer> {
   const height = (width * 5) / 8;
   const panel = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 480 300"><rect x="150" y="100" width="180" height="70" fill="#fff"/><text x="240" y="150" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="34" font-weight="bold" fill="#112e51">${figure}</text></svg>`,
+  );
+  return sharp(photoPixels(42, width, height), { raw: { width, height, channels: 3 } })
+    .composite([{ input: panel }])
+    .png()
+    .toBuffer();
+}
+
+/**
+ * A busy screenshot (photo-like backdrop, not flat) with a table of 13 rows on a white panel, 480×300, as a
+ * lossless PNG; `badge` adds a red notification dot of radius 4 beside the table: 0.38 of one detail tile,
+ * as two states of one books app (linkerd/website, a banner and two more rows) changed 0.44.
+ */
+function busyScreen(badge: boolean): Promise<Buffer> {
+  const width = 480,
+    height = 300;
+  const rows = Array.from(
+    { length: 13 },
+    (_, i) =>
+      `<text x="160" y="${80 + 14 * i}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#112e51">Book ${i + 1} — Author ${i + 1}</text>`,
+  ).join('');
+  const dot = badge ? '<circle cx="390" cy="150" r="4" fill="#e02020"/>' : '';
+  const panel = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="150" y="60" width="260" height="198" fill="#fff"/>${rows}${dot}</svg>`,
   );
   return sharp(photoPixels(42, width, height), { raw: { width, height, channels: 3 } })
     .composite([{ input: panel }])
@@ -176,6 +199,16 @@ describe('detail verification on real-repository cases', function () {
     await assertApart(plain, annotated, 'the screen with an arrow drawn on it');
     const jpeg = await sharp(plain).jpeg({ quality: 90 }).toBuffer();
     await assertTogether(plain, jpeg, 'the same screen as PNG and as JPEG, one size');
+  });
+
+  it('holds two lossless screenshots of one size to the same, busy or not: a badge added beside a table', async () => {
+    const [plain, badged] = [await busyScreen(false), await busyScreen(true)];
+    const [fa, fb] = await Promise.all([fingerprint(plain), fingerprint(badged)]);
+    assert.ok(!isGraphic(fa, T) && !isGraphic(fb, T), 'the screenshots are not flat: not graphics');
+    assert.ok(atOneSize(fa, fb, T), 'held as one size');
+    await assertApart(plain, badged, 'the screen with a badge');
+    await assertTogether(plain, await sharp(plain).webp({ lossless: true }).toBuffer(), 'its lossless WebP');
+    await assertTogether(plain, await sharp(plain).linear(1.02, 0).png().toBuffer(), 'its copy 2 % lighter');
   });
 
   it('checks two lossy graphics in detail: the steps of one diagram, saved as JPEG', async () => {
