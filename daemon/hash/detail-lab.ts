@@ -30,7 +30,8 @@ export function labRegion(f: Flat, box: Box, w: number, h: number): LabImage {
   const cover = new Float32Array(w * h);
   const sx = (box.x1 - box.x0) / w;
   const sy = (box.y1 - box.y0) / h;
-  if (sx === 1 && sy === 1) {
+  // A region of whole pixels at its own size is a copy; a fractional one (a crop alignment) is resampled.
+  if (sx === 1 && sy === 1 && Number.isInteger(box.x0) && Number.isInteger(box.y0)) {
     labCopy(f, box, px, ink, cover);
     return { w, h, px, ink, cover };
   }

@@ -155,6 +155,8 @@ describe('detail check fast paths (hash/detail, hash/ink-colour)', () => {
       const boxes: Box[] = [
         { x0: 0, y0: 0, x1: 61, y1: 43 },
         { x0: 3, y0: 5, x1: 50, y1: 40 },
+        // A crop alignment's region: fractional edges, a whole number of pixels wide (once read as a copy, NaN).
+        { x0: 2.5, y0: 4.25, x1: 52.5, y1: 39.25 },
       ];
       for (const box of boxes) {
         for (const [w, h] of [
@@ -163,6 +165,7 @@ describe('detail check fast paths (hash/detail, hash/ink-colour)', () => {
         ]) {
           const fast = labRegion(f, box, w, h);
           const reference = referenceLabRegion(f, box, w, h);
+          assert.ok(!fast.px.some(Number.isNaN), 'every pixel a number');
           assert.deepEqual(fast.px, reference.px);
           assert.deepEqual(fast.ink, reference.ink);
           assert.deepEqual(fast.cover, reference.cover);
