@@ -7,7 +7,8 @@
  * background colour), brought to the smaller one's size, converted to CIELAB and compared per tile with a
  * perceptual colour difference (colour-difference.ts). The largest tile difference decides: a global edit
  * spreads over every tile, a local one concentrates in a few; the ink colour measures (ink-colour.ts) catch
- * colour variants of one drawing.
+ * colour variants of one drawing, and ink one image adds on bare page (added-ink.ts) the steps of one
+ * diagram, whose added hairlines and labels are too faint at this size to change a tile.
  *
  * `detailDifference` is a pure function of two rasters (worker threads can run it); `decodeDetail`
  * (detail-raster.ts) is the only part that reads pixels.
