@@ -302,10 +302,18 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     inkMedian,
     changedTile,
     ...inkColours(a, b, pageA, pageB, inkA, inkB),
-    addedInkTiles: addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h),
+    // Ink is read against each image's page: only pages of one colour make the two readings comparable (a
+    // banner and its crop have their gradient's colours at their corners, and every ink contour moves). Read
+    // against one page for both instead, fluxcd and spinnaker scored the same: no second reading is made.
+    addedInkTiles: samePage(pageA, pageB) ? addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
     width: w,
     height: h,
   };
+}
+
+/** Two page colours (CIELAB) no further apart than faint ink is from its page. */
+function samePage(pageA: Float32Array, pageB: Float32Array): boolean {
+  return deltaE(pageA[0], pageA[1], pageA[2], pageB[0], pageB[1], pageB[2]) <= FAINT_INK_DELTA;
 }
 
 /** No pixel of `q` within one pixel of (x, y) has the colour of `p` at (x, y) (CIELAB distance ≤ CHANGED_DELTA): a one-pixel shift is not a change. */

@@ -225,6 +225,29 @@ describe('detail verification on real-repository cases', function () {
     await assertTogether(await largeDiagram(2206, true), await largeDiagram(1103, true), 'one step and its 1x export');
   });
 
+  it('reads added ink only against pages of one colour: a copy whose corners read another page is not all ink added', async () => {
+    // Corner colours are the pages ink is read against; a banner and its crop read their gradient's colours
+    // there (fluxcd/website). Four grey corner pixels make the same drawing's white page "ink" of the copy.
+    const drawing = await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="240"><rect width="400" height="240" fill="#fff"/><rect x="40" y="40" width="120" height="60" fill="none" stroke="#333" stroke-width="2"/><path d="M160 70H260" stroke="#333" stroke-width="2"/><circle cx="300" cy="70" r="30" fill="#f0a830"/><text x="60" y="180" font-family="DejaVu Sans, sans-serif" font-size="20" fill="#222">Render pipeline</text></svg>',
+      ),
+    )
+      .png()
+      .toBuffer();
+    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#9a9a9a' } })
+      .png()
+      .toBuffer();
+    const { width, height } = await sharp(drawing).metadata();
+    const corners = [
+      [0, 0],
+      [width! - 1, 0],
+      [0, height! - 1],
+      [width! - 1, height! - 1],
+    ].map(([left, top]) => ({ input: dot, left, top }));
+    await assertTogether(drawing, await sharp(drawing).composite(corners).png().toBuffer(), 'the copy with grey corner pixels');
+  });
+
   it('keeps a lossless copy whose colours moved a little together, though its sky gradient crosses the ink threshold elsewhere', async () => {
     await assertTogether(await skyPhoto(1), await skyPhoto(1.02), 'one photograph, every colour 2 % lighter');
   });
