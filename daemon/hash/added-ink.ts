@@ -16,7 +16,7 @@ import { INK_DELTA } from './ink-colour';
 export const FAINT_INK_DELTA = INK_DELTA / 2;
 
 /** How far (pixels at the compared size) a stroke of the other image may be and still account for one's ink. */
-export const ADDED_INK_REACH = 2;
+const ADDED_INK_REACH = 2;
 /** Tile side (pixels at the compared size) over which added ink is counted. */
 const TILE = 8;
 /** A tile holds added ink when at least this many of its pixels are added (one stroke across it, not a speck)… */
