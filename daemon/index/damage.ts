@@ -27,7 +27,7 @@ export function damagedStoreOf(error: unknown): IndexRecovery['store'] | undefin
 export function setCrashedIndexAside(indexDir: string): string | undefined {
   const refs = path.join(indexDir, 'refs');
   if (![indexDir, refs].some((dir) => fs.existsSync(path.join(dir, 'data.mdb')))) return undefined;
-  return moveAside(indexDir, [indexDir, refs]);
+  return moveAside(indexDir, indexDir, refs);
 }
 
 /**

@@ -256,12 +256,12 @@ export function writeSeal(dir: string): void {
   }
 }
 
-/** Moves data.mdb, lock.mdb (and the seal) of `dir` into `<indexDir>/damaged-<time>/<sub>`; returns that folder. */
-export function moveAside(indexDir: string, dirs: string | readonly string[]): string {
+/** Moves data.mdb, lock.mdb (and the seal) of each of `dirs` into `<indexDir>/damaged-<time>/<sub>`; returns that folder. */
+export function moveAside(indexDir: string, ...dirs: string[]): string {
   const stamp = new Date().toISOString().replace(/:/g, '-'); // ':' is not allowed in Windows file names
   let target = path.join(indexDir, `damaged-${stamp}`);
   for (let n = 2; fs.existsSync(target); n++) target = path.join(indexDir, `damaged-${stamp}-${n}`);
-  for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
+  for (const dir of dirs) {
     const sub = path.relative(indexDir, dir);
     const into = sub ? path.join(target, sub) : target;
     fs.mkdirSync(into, { recursive: true, mode: 0o700 });
