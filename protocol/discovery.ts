@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { ALLOCATOR_ENV } from './allocator';
+import { withAllocatorSettings } from './allocator';
 import { CONFIG_FILE_NAME } from './settings';
 
 /** How to reach a running daemon: what it writes to `daemon.json`. */
@@ -145,11 +145,12 @@ export async function startDaemonProcess(
   let exited: { code: number | null; signal: string | null } | undefined;
   let spawnError: Error | undefined;
   try {
+    const env = { ...process.env, ...launch.env };
     const child = spawn(launch.node, launch.args, {
       detached: true,
       stdio: ['ignore', out, out],
       cwd: launch.cwd,
-      env: { ...ALLOCATOR_ENV, ...process.env, ...launch.env },
+      env: withAllocatorSettings(env) ?? env,
     });
     child.once('error', (error) => (spawnError = error));
     child.once('exit', (code, signal) => (exited = { code, signal }));

@@ -1,7 +1,7 @@
 /** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
 import { mayBePixelTwins, pixelDigest, type DecodeOptions, type Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
-import { DEFAULT_CONCURRENCY, forEachWithinBudget, ReaderPool } from '../scan/scanner';
+import { DEFAULT_CONCURRENCY, forEachLimited, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
 import { detailCache } from './detail-cache';
 import { nearThresholds, type GroupingConfig } from './options';
@@ -119,13 +119,12 @@ export async function syncGraph(
   return graph;
 }
 
-/** Full decodes at once while digests are prefetched: 2 keep both cores busy (libvips runs one thread per image here); 4 raised the photo scan's peak RSS by 30 MB. */
-const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
 /**
- * Decoded pixels in flight while digests are prefetched: a second full decode starts only if both fit
- * (a 12-megapixel photo is 48 MB of RGBA).
+ * Full decodes at once while digests are prefetched: 2 keep both cores busy (libvips runs one thread per
+ * image here); 4 raised the photo scan's peak RSS by 30 MB. Their bytes are bounded with every other decode's
+ * (hash/decode-budget.ts).
  */
-const DIGEST_BYTES_IN_FLIGHT = 64 << 20;
+const DIGESTS_IN_FLIGHT = Math.min(2, DEFAULT_CONCURRENCY);
 
 /** Largest set of same-size lossless rasters whose hashes are compared pairwise for near-hash twins (bounds the prefetch's cost at n·256). */
 const MAX_TWIN_GROUP = 256;
@@ -146,7 +145,6 @@ async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: st
     else bySize.set(size, [entry]);
   }
   const wanted = new Set<string>();
-  const decodedBytes = new Map(newcomers.map((entry) => [entry.sha256, entry.fingerprint.width * entry.fingerprint.height * 4]));
   for (const group of bySize.values()) {
     if (group.length < 2) continue;
     const byHash = new Map<string, ImageEntry[]>();
@@ -175,13 +173,7 @@ async function prefetchPixelDigests(newcomers: ImageEntry[], digest: (sha256: st
   }
   // In newcomer (path) order, as before: the order of the decodes does not change any digest.
   const ordered = newcomers.filter((entry) => wanted.has(entry.sha256)).map((entry) => entry.sha256);
-  await forEachWithinBudget(
-    ordered,
-    DIGESTS_IN_FLIGHT,
-    DIGEST_BYTES_IN_FLIGHT,
-    (sha) => decodedBytes.get(sha) ?? 0,
-    async (sha) => {
-      await digest(sha);
-    },
-  );
+  await forEachLimited(ordered, DIGESTS_IN_FLIGHT, async (sha) => {
+    await digest(sha);
+  });
 }

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { decodeBudget, decodedBytes } from './decode-budget';
 import { detectFormat, FORMAT_NAMES, isLosslessWebp, readHeader, swapsAxes, type ImageFormat } from './format';
 import { ImageDecodeError } from './decode-error';
 import { jpegCodingTables, jpegPixelSource } from './jpeg-source';
@@ -265,7 +266,9 @@ interface RawImage {
 /** A raster's pixels squashed to 64×64 by libvips, in this process. */
 async function decodeSquare(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
   try {
-    return await sharp(bytes, sharpInputOptions(maxPixels)).resize(N, N, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    return await decodeBudget.run(decodedBytes(p.width, p.height, p.format, N), () =>
+      sharp(bytes, sharpInputOptions(maxPixels)).resize(N, N, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }),
+    );
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }
@@ -491,12 +494,9 @@ async function decodedPixelDigest(bytes: Buffer, options: DecodeOptions): Promis
 /** A raster's full pixels, upright sRGB with alpha. */
 async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
   try {
-    return await sharp(bytes, sharpInputOptions(maxPixels))
-      .rotate()
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    return await decodeBudget.run(decodedBytes(p.width, p.height, p.format), () =>
+      sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
+    );
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }

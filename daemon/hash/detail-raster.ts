@@ -1,6 +1,7 @@
 /** The detail raster of a content: its pixels at the resolution the detail check compares (detail.ts). */
 import sharp from 'sharp';
-import { detectFormat } from './format';
+import { decodeBudget, decodedBytes } from './decode-budget';
+import { detectFormat, readHeader, type ImageFormat } from './format';
 import { checkSvgBounds } from './svg-bounds';
 import { renderSvg } from './svg-render';
 
@@ -31,15 +32,30 @@ export interface DetailRaster {
  * render (svg-render.ts).
  */
 export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
-  if (detectFormat(bytes) === 'svg') return decodeSvgDetail(bytes, maxPixels);
-  const { data, info } = await sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
-    .rotate()
-    .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const format = detectFormat(bytes);
+  if (format === 'svg') return decodeSvgDetail(bytes, maxPixels);
+  const decoding = await decodingBytes(bytes, format);
+  const { data, info } = await decodeBudget.run(decoding, () =>
+    sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+      .rotate()
+      .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
   // sharp's output buffer is the raster's own allocation (exactly these bytes): no copy to keep.
   return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4), info.width, info.height);
+}
+
+/** What decoding these raster bytes for detail holds (decode-budget.ts); 0 when their size is unreadable (libvips will refuse them). */
+async function decodingBytes(bytes: Buffer, format: ImageFormat | undefined): Promise<number> {
+  if (!format) return 0;
+  const header = readHeader(bytes, format);
+  if (header) return decodedBytes(header.width, header.height, format, DETAIL_MAX);
+  const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' })
+    .metadata()
+    .catch(() => undefined);
+  return meta?.width && meta.height ? decodedBytes(meta.width, meta.pageHeight ?? meta.height, format, DETAIL_MAX) : 0;
 }
 
 async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {

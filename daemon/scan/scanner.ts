@@ -210,48 +210,6 @@ export async function forEachLimited<T>(items: T[], limit: number, task: (item: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/**
- * Runs `task` over `items` in order with at most `limit` in flight and, while more than one is, at most
- * `budget` of `cost` (bytes a task holds, say): memory bounded by what the items weigh, not by their number.
- * An item costing more than the budget runs alone.
- */
-export async function forEachWithinBudget<T>(
-  items: T[],
-  limit: number,
-  budget: number,
-  cost: (item: T) => number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let running = 0;
-  let held = 0;
-  let failure: { error: unknown } | undefined;
-  await new Promise<void>((resolve) => {
-    const launch = (): void => {
-      while (!failure && next < items.length && running < limit) {
-        const item = items[next];
-        const weight = Math.max(0, cost(item));
-        if (running > 0 && held + weight > budget) break;
-        next++;
-        running++;
-        held += weight;
-        task(item)
-          .catch((error: unknown) => {
-            failure ??= { error };
-          })
-          .finally(() => {
-            running--;
-            held -= weight;
-            launch();
-          });
-      }
-      if (running === 0) resolve();
-    };
-    launch();
-  });
-  if (failure) throw failure.error;
-}
-
 export async function updateIndex(store: IndexStore<Fingerprint>, options: ScanOptions): Promise<ScanOutcome> {
   const started = performance.now();
   options.onProgress?.({ phase: 'crawl', done: 0, total: 0 });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScanReport } from '../../protocol/report';
-import { ALLOCATOR_ENV } from '../../protocol/allocator';
+import { ALLOCATOR_ENV, withAllocatorSettings, YOUNG_GENERATION_OPTION } from '../../protocol/allocator';
 import { relaunchEnv } from '../../daemon/cli/relaunch';
 import { tempDir } from '../fixtures/images';
 import { BIN } from '../helpers/cli';
@@ -24,7 +24,7 @@ describe('the CLI relaunched with allocator settings', function () {
     it('relaunches the commands that decode, on Linux, when the settings are missing', () => {
       for (const command of ['scan', 'check', 'publish', 'replace']) {
         const env = relaunchEnv(argv(command, '--json'), { PATH: '/bin' }, 'linux');
-        assert.deepEqual(env, { ...ALLOCATOR_ENV, PATH: '/bin' }, command);
+        assert.deepEqual(env, { ...ALLOCATOR_ENV, NODE_OPTIONS: YOUNG_GENERATION_OPTION, PATH: '/bin' }, command);
       }
       assert.ok(relaunchEnv(argv('--no-color', 'scan'), {}, 'linux'), 'options before the command');
     });
@@ -33,7 +33,21 @@ describe('the CLI relaunched with allocator settings', function () {
       for (const args of [['daemon', 'start', '--foreground'], ['lsp'], ['serve'], ['undo'], ['--version'], []])
         assert.equal(relaunchEnv(argv(...args), {}, 'linux'), undefined, args.join(' '));
       assert.equal(relaunchEnv(argv('scan'), {}, 'darwin'), undefined);
-      assert.equal(relaunchEnv(argv('scan'), { ...ALLOCATOR_ENV, MALLOC_ARENA_MAX: '8' }, 'linux'), undefined);
+      const own = { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--require x.js --max-semi-space-size=8' };
+      assert.equal(relaunchEnv(argv('scan'), own, 'linux'), undefined);
+    });
+
+    it('adds what a user left out, keeping what they set', () => {
+      assert.deepEqual(withAllocatorSettings({ MALLOC_ARENA_MAX: '8' }), { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: YOUNG_GENERATION_OPTION });
+      assert.deepEqual(withAllocatorSettings({ NODE_OPTIONS: '--require x.js' }), {
+        ...ALLOCATOR_ENV,
+        NODE_OPTIONS: `--require x.js ${YOUNG_GENERATION_OPTION}`,
+      });
+      // A name that only starts like the option is not it.
+      assert.equal(
+        withAllocatorSettings({ ...ALLOCATOR_ENV, NODE_OPTIONS: '--max-semi-space-sizes=1' })?.NODE_OPTIONS,
+        `--max-semi-space-sizes=1 ${YOUNG_GENERATION_OPTION}`,
+      );
     });
   });
 
@@ -46,7 +60,7 @@ describe('the CLI relaunched with allocator settings', function () {
     before(async () => {
       fs.writeFileSync(
         probe,
-        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, arenas: process.env.MALLOC_ARENA_MAX ?? null }) + '\\n');\n`,
+        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, arenas: process.env.MALLOC_ARENA_MAX ?? null, nodeOptions: process.env.NODE_OPTIONS ?? null }) + '\\n');\n`,
       );
       fs.mkdirSync(site);
       await writeBasicSite(site);
@@ -56,10 +70,14 @@ describe('the CLI relaunched with allocator settings', function () {
     function run(
       env: NodeJS.ProcessEnv,
       ...args: string[]
-    ): { code: number | null; stdout: string; processes: { pid: number; ppid: number; arenas: string | null }[] } {
+    ): {
+      code: number | null;
+      stdout: string;
+      processes: { pid: number; ppid: number; arenas: string | null; nodeOptions: string | null }[];
+    } {
       fs.rmSync(log, { force: true });
       const clean = { ...process.env };
-      for (const name of Object.keys(ALLOCATOR_ENV)) delete clean[name];
+      for (const name of [...Object.keys(ALLOCATOR_ENV), 'NODE_OPTIONS']) delete clean[name];
       const result = spawnSync(process.execPath, ['--require', probe, BIN, ...args], {
         cwd: site,
         encoding: 'utf8',
@@ -84,13 +102,21 @@ describe('the CLI relaunched with allocator settings', function () {
       assert.equal(child.ppid, parent.pid);
       assert.equal(parent.arenas, null);
       assert.equal(child.arenas, ALLOCATOR_ENV.MALLOC_ARENA_MAX);
+      assert.equal(parent.nodeOptions, null);
+      assert.equal(child.nodeOptions, YOUNG_GENERATION_OPTION);
 
-      const direct = run({ MALLOC_ARENA_MAX: '4' }, 'scan', '--no-daemon', '--json', '--no-progress');
+      const direct = run(
+        { MALLOC_ARENA_MAX: '4', NODE_OPTIONS: '--max-semi-space-size=8' },
+        'scan',
+        '--no-daemon',
+        '--json',
+        '--no-progress',
+      );
       assert.equal(direct.code, 0);
       assert.deepEqual(
-        direct.processes.map((p) => p.arenas),
-        ['4'],
-        'a user’s setting: no relaunch',
+        direct.processes.map((p) => [p.arenas, p.nodeOptions]),
+        [['4', '--max-semi-space-size=8']],
+        'a user’s settings: no relaunch',
       );
       const groups = (stdout: string): unknown => (JSON.parse(stdout) as ScanReport).groups;
       assert.ok((groups(relaunched.stdout) as unknown[]).length > 0);

@@ -1,12 +1,14 @@
 /**
- * Work bounded by what it weighs: forEachWithinBudget (decodes in flight by their bytes) and ReaderPool
- * (file reads for concurrent decodes reusing a few buffers).
+ * Work bounded by what it weighs: DecodeBudget (decodes in flight by their bytes) and ReaderPool (file reads
+ * for concurrent decodes reusing a few buffers).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { forEachWithinBudget, ReaderPool } from '../../daemon/scan/scanner';
-import { tempDir } from '../fixtures/images';
+import { DECODE_BYTES_IN_FLIGHT, decodeBudget, decodedBytes, DecodeBudget } from '../../daemon/hash/decode-budget';
+import { decodeDetail, DEFAULT_MAX_PIXELS, fingerprint, pixelDigest } from '../../daemon/hash';
+import { ReaderPool } from '../../daemon/scan/scanner';
+import { encode, makePhoto, tempDir } from '../fixtures/images';
 
 /** A task that stays in flight until the test releases it, recording what ran at once. */
 function gatedTasks(): {
@@ -42,90 +44,59 @@ function gatedTasks(): {
 /** Lets settled promises run their continuations. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe('forEachWithinBudget', () => {
-  it('runs every item once, in order, within the count limit', async () => {
-    const seen: number[] = [];
-    let running = 0;
-    let most = 0;
-    await forEachWithinBudget(
-      [1, 2, 3, 4, 5, 6, 7],
-      3,
-      Infinity,
-      () => 1,
-      async (item) => {
-        running++;
-        most = Math.max(most, running);
-        seen.push(item);
-        await settle();
-        running--;
-      },
-    );
-    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
-    assert.equal(most, 3);
-  });
-
-  it('starts a task only when the bytes in flight stay within the budget', async () => {
+describe('DecodeBudget', () => {
+  /** Decodes of these weights asked for in this order; each stays in flight until released. */
+  function decodes(budget: DecodeBudget, weights: number[]): { gate: ReturnType<typeof gatedTasks>; done: Promise<void[]> } {
     const gate = gatedTasks();
-    const weights = new Map([
-      [1, 40],
-      [2, 50],
-      [3, 30],
-      [4, 10],
-    ]);
-    const done = forEachWithinBudget([1, 2, 3, 4], 4, 100, (item) => weights.get(item)!, gate.task);
+    const done = Promise.all(weights.map((bytes, item) => budget.run(bytes, () => gate.task(item))));
+    return { gate, done };
+  }
+
+  it('starts a decode only when the bytes in flight stay within the budget, first come first served', async () => {
+    const { gate, done } = decodes(new DecodeBudget(100), [40, 50, 30, 10]);
     await settle();
-    // 40 + 50 fit, 40 + 50 + 30 would not: item 3 waits (and item 4 behind it: the order is kept).
-    assert.deepEqual([...gate.inFlight], [1, 2]);
+    // 40 + 50 fit, 40 + 50 + 30 would not: the third waits, and the fourth behind it although it would fit.
+    assert.deepEqual([...gate.inFlight], [0, 1]);
     gate.releaseAll();
     await settle();
-    assert.deepEqual([...gate.inFlight].sort(), [3, 4]);
+    assert.deepEqual([...gate.inFlight].sort(), [2, 3]);
     gate.releaseAll();
     await done;
-    assert.deepEqual(gate.started, [1, 2, 3, 4]);
+    assert.deepEqual(gate.started, [0, 1, 2, 3]);
   });
 
-  it('runs an item heavier than the whole budget alone', async () => {
-    const gate = gatedTasks();
-    const done = forEachWithinBudget([1, 2, 3], 4, 100, (item) => (item === 2 ? 500 : 10), gate.task);
+  it('runs a decode heavier than the whole budget alone', async () => {
+    const { gate, done } = decodes(new DecodeBudget(100), [10, 500, 10]);
+    await settle();
+    assert.deepEqual([...gate.inFlight], [0]);
+    gate.releaseAll();
     await settle();
     assert.deepEqual([...gate.inFlight], [1]);
     gate.releaseAll();
     await settle();
     assert.deepEqual([...gate.inFlight], [2]);
     gate.releaseAll();
+    await done;
+  });
+
+  it('frees the bytes of a decode that failed, and passes its error on', async () => {
+    const budget = new DecodeBudget(100);
+    await assert.rejects(
+      budget.run(90, () => Promise.reject(new Error('corrupt'))),
+      /corrupt/,
+    );
+    const { gate, done } = decodes(budget, [90]);
     await settle();
-    assert.deepEqual([...gate.inFlight], [3]);
+    assert.deepEqual([...gate.inFlight], [0], 'the failed decode’s 90 bytes are free again');
     gate.releaseAll();
     await done;
   });
 
-  it('rejects with the first error once the tasks in flight are over, starting no more', async () => {
-    const started: number[] = [];
-    await assert.rejects(
-      forEachWithinBudget(
-        [1, 2, 3, 4, 5],
-        2,
-        Infinity,
-        () => 0,
-        async (item) => {
-          started.push(item);
-          await settle();
-          if (item === 2) throw new Error('bad item 2');
-        },
-      ),
-      /bad item 2/,
-    );
-    assert.ok(!started.includes(5), `started ${started.join(',')}`);
-  });
-
-  it('resolves at once on no items', async () => {
-    await forEachWithinBudget(
-      [],
-      2,
-      10,
-      () => 1,
-      () => Promise.reject(new Error('never called')),
-    );
+  it('counts what a decode holds: the whole raster, a JPEG shrunk on load by up to 8', () => {
+    assert.equal(decodedBytes(8062, 2300, 'png', 64), 8062 * 2300 * 4);
+    assert.equal(decodedBytes(4000, 3000, 'jpeg'), 4000 * 3000 * 4, 'a full decode');
+    assert.equal(decodedBytes(4000, 3000, 'jpeg', 64), 500 * 375 * 4);
+    assert.equal(decodedBytes(4000, 3000, 'jpeg', 512), 1000 * 750 * 4, 'never below the output size');
   });
 });
 
@@ -167,5 +138,35 @@ describe('ReaderPool', () => {
     const file = path.join(dir.path, 'present');
     fs.writeFileSync(file, 'abc');
     assert.equal(await pool.withBytes(file, async (bytes) => bytes.toString()), 'abc');
+  });
+});
+
+describe('the decodes of this process share one budget', () => {
+  /** Whether `work` settles while the whole budget is held by another decode, and after it is released. */
+  async function waitsForTheBudget(work: () => Promise<unknown>): Promise<{ before: boolean; after: boolean }> {
+    let releaseHolder = (): void => undefined;
+    const holder = decodeBudget.run(DECODE_BYTES_IN_FLIGHT, () => new Promise<void>((resolve) => (releaseHolder = resolve)));
+    await settle();
+    let settled = false;
+    const pending = work().finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = settled;
+    releaseHolder();
+    await holder;
+    await pending;
+    return { before, after: settled };
+  }
+
+  it('fingerprints, pixel digests and detail rasters wait for their bytes', async () => {
+    const png = await encode(await makePhoto(7, 640, 480), 'png');
+    for (const [name, work] of [
+      ['fingerprint', () => fingerprint(png)],
+      ['pixel digest', () => pixelDigest(png)],
+      ['detail raster', () => decodeDetail(png, DEFAULT_MAX_PIXELS)],
+    ] as const) {
+      const { before, after } = await waitsForTheBudget(work);
+      assert.equal(before, false, `${name}: decoded while the budget was full`);
+      assert.equal(after, true, name);
+    }
   });
 });
