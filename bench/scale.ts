@@ -13,6 +13,7 @@ import { makePhoto } from '../test/fixtures/images';
 import { loadConfig } from '../daemon/config/load';
 import { DoublonService } from '../daemon/server/service';
 import { DaemonEndpoint } from '../daemon/lsp/endpoint';
+import { withAllocatorSettings } from '../protocol/allocator';
 
 export interface ScaleResult {
   files: number;
@@ -64,7 +65,12 @@ const { analyse } = require(process.argv[1] + '/daemon/analysis');
 `;
 
 function scanInChild(outDir: string, root: string, index: string): ScanChildResult {
-  const result = spawnSync(process.execPath, ['-e', SCAN_CHILD, outDir, root, index], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  // With the settings `doublon scan` runs under (daemon/cli/relaunch.ts): the peak measured is the user's.
+  const result = spawnSync(process.execPath, ['-e', SCAN_CHILD, outDir, root, index], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: withAllocatorSettings(process.env) ?? process.env,
+  });
   if (result.status !== 0) throw new Error(`scan failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as ScanChildResult;
 }
