@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DaemonStatus } from '../../protocol/methods';
+import { ALLOCATOR_ENV, YOUNG_GENERATION_OPTION } from '../../protocol/allocator';
 import { processAlive, readDaemonInfo, type DaemonInfo } from '../../protocol/discovery';
 import { DaemonClient } from '../../daemon/cli/client';
 import { superviseDaemon } from '../../daemon/process/supervisor';
@@ -33,9 +34,17 @@ describe('daemon supervisor (a crashed daemon is started again)', function () {
         const status = await new DaemonClient(info).request<DaemonStatus>('doublon/status');
         return status.state === 'idle' ? status : undefined;
       });
+    /** The daemon runs with the allocator settings (protocol/allocator.ts), and so does one started again. */
+    const assertAllocatorSettings = (pid: number): void => {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.ok(environ.includes(`${name}=${value}`), `${name} of ${pid}`);
+      const nodeOptions = environ.find((entry) => entry.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
+      assert.ok(nodeOptions.split(/\s+/).includes(YOUNG_GENERATION_OPTION), `${pid}: ${nodeOptions}`);
+    };
     let stopped = false;
     try {
       assert.ok(supervisor !== undefined && supervisor !== first.pid, JSON.stringify(first));
+      assertAllocatorSettings(first.pid);
       const before = await idle(first);
       assert.ok(before.groups > 0);
       assert.equal(before.indexNotices, undefined);
@@ -50,6 +59,7 @@ describe('daemon supervisor (a crashed daemon is started again)', function () {
         30_000,
       );
       assert.equal(second.supervisor, supervisor);
+      assertAllocatorSettings(second.pid);
       const after = await idle(second);
       assert.equal(after.groups, before.groups);
       assert.match((after.indexNotices ?? []).join('\n'), /started again after it crashed \(signal SIGSEGV at /);
