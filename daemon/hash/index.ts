@@ -20,6 +20,6 @@ export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, 
 export { hammingDistance } from './pdq';
 export { detailDifference, sameDrawing, type DetailDifference } from './detail';
 export { decodeDetail, DETAIL_MAX, type DetailRaster } from './detail-raster';
-export { verifyPair, needsDetail, atOneSize, detailAgrees, mayBePixelTwins, type DetailSource } from './verify';
+export { verifyPair, needsDetail, isLightScreen, atOneSize, detailAgrees, mayBePixelTwins, type DetailSource } from './verify';
 export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
 export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

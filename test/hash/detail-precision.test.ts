@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { atOneSize, DEFAULT_NEAR_THRESHOLDS, fingerprint, isGraphic, needsDetail } from '../../daemon/hash';
+import { atOneSize, DEFAULT_NEAR_THRESHOLDS, fingerprint, isGraphic, isLightScreen, needsDetail } from '../../daemon/hash';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -144,6 +144,29 @@ function largeDiagram(width: number, added: boolean): Promise<Buffer> {
 }
 
 /**
+ * A light trace view (opentelemetry.io's Jaeger screenshots): a white page, a grey header, 30 rows of span
+ * names and timings with a bar each, 1 200×720 at `width` 1 200. `trace` 0 and 1 are two traces: other names,
+ * numbers and bars in the same layout. Busy enough not to be a graphic (flatness about 0.14–0.23).
+ */
+function traceScreen(trace: 0 | 1, width = 1200): sharp.Sharp {
+  const text = (x: number, y: number, size: number, fill: string, content: string): string =>
+    `<text x="${x}" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="${fill}">${content}</text>`;
+  const rows = Array.from({ length: 30 }, (_, i) => {
+    const depth = (i * 7 + trace) % 5;
+    const start = 40 + ((i * 37 + trace * 13) % 300);
+    const length = 60 + ((i * 53 + trace * 29) % 400);
+    const y = 118 + 22 * i;
+    return (
+      text(20 + depth * 14, y, 12, '#333', `${trace ? 'checkout' : 'frontend'}-service-${(i * 17 + trace * 5) % 97} GET /api/v${i % 3}`) +
+      text(330, y, 11, '#666', `${(i * 7 + trace * 3) % 50}.${i % 10} ms, span ${(i * 31 + trace) % 1000}`) +
+      `<rect x="${640 + start}" y="${y - 12}" width="${length}" height="12" fill="${i % 4 ? '#5fb0a8' : '#e8b95c'}"/><path d="M0 ${y + 6}H1200" stroke="#eee"/>`
+    );
+  }).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${Math.round(width * 0.6)}" viewBox="0 0 1200 720"><rect width="1200" height="720" fill="#fff"/><rect width="1200" height="36" fill="#f2f2f2"/>${text(16, 24, 14, '#222', trace ? 'Trace 7f3a91c2: POST /checkout' : 'Trace c4b2e018: GET /cart')}<rect y="48" width="1200" height="40" fill="#fafafa"/><path d="M0 60H1200M0 76H1200" stroke="#ddd"/>${rows}<path d="M630 90V720" stroke="#ccc"/></svg>`;
+  return sharp(Buffer.from(svg));
+}
+
+/**
  * A photograph of a building under a sky gradient, as a lossless PNG; `gain` scales every colour (1.02: 2 %
  * lighter, which moves where the gradient crosses the ink threshold by a few rows).
  */
@@ -217,6 +240,18 @@ describe('detail verification on real-repository cases', function () {
     assert.ok(!fa.lossless && !fb.lossless && needsDetail(fa, fb, T), 'two JPEG graphics are checked in detail');
     await assertApart(first, second, 'the step that adds labels');
     await assertTogether(first, await diagramStep(1, 60), 'one step at JPEG quality 90 and 60');
+  });
+
+  it('checks two light screenshots in detail even as JPEGs: the trace views of two traces', async () => {
+    const [first, second] = [await traceScreen(0).jpeg({ quality: 85 }).toBuffer(), await traceScreen(1).jpeg({ quality: 85 }).toBuffer()];
+    const [fa, fb] = await Promise.all([fingerprint(first), fingerprint(second)]);
+    assert.ok(!isGraphic(fa, T) && !isGraphic(fb, T), 'busy screens, not graphics');
+    assert.ok(isLightScreen(fa) && isLightScreen(fb) && needsDetail(fa, fb, T), 'two light screens are checked in detail');
+    await assertApart(first, second, 'the view of another trace');
+    await assertTogether(first, await traceScreen(0).jpeg({ quality: 60 }).toBuffer(), 'one trace at JPEG quality 85 and 60');
+    await assertTogether(first, await traceScreen(0, 800).png().toBuffer(), 'one trace as a smaller PNG');
+    // A photograph with a sky is partly flat too, but coloured: not a screen.
+    assert.equal(isLightScreen(await fingerprint(await skyPhoto(1))), false, 'the sky photograph');
   });
 
   it('tells the steps of a large diagram apart by the ink one adds on bare page, faint at the detail size', async () => {
