@@ -209,23 +209,32 @@ interface Prepared {
   frames: number;
 }
 
+/**
+ * Stored size (the first frame's), orientation and frames, without decoding a pixel: from our own header
+ * parser, else from libvips's metadata (whose errors it throws as sharp gave them).
+ */
+export async function storedSize(bytes: Buffer, format: ImageFormat): Promise<Omit<Prepared, 'format'>> {
+  const header = readHeader(bytes, format);
+  if (header) return { width: header.width, height: header.height, orientation: header.orientation, frames: header.frames ?? 1 };
+  const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
+  return {
+    width: meta.width ?? 0,
+    height: meta.pageHeight ?? meta.height ?? 0,
+    orientation: meta.orientation ?? 1,
+    frames: meta.pages ?? 1,
+  };
+}
+
 /** Format, stored size and orientation, and the bomb check — before any pixel is decoded. */
 async function prepare(bytes: Buffer, format: ImageFormat, maxPixels: number): Promise<Prepared> {
-  const header = readHeader(bytes, format);
-  if (header) {
-    checkSize(header.width, header.height, maxPixels, format);
-    return { format, width: header.width, height: header.height, orientation: header.orientation, frames: header.frames ?? 1 };
-  }
-  let meta: sharp.Metadata;
+  let size: Omit<Prepared, 'format'>;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' }).metadata();
+    size = await storedSize(bytes, format);
   } catch (error) {
     throw fromSharp(error, format, maxPixels);
   }
-  const width = meta.width ?? 0;
-  const height = meta.pageHeight ?? meta.height ?? 0;
-  checkSize(width, height, maxPixels, format);
-  return { format, width, height, orientation: meta.orientation ?? 1, frames: meta.pages ?? 1 };
+  checkSize(size.width, size.height, maxPixels, format);
+  return { format, ...size };
 }
 
 /** EXIF orientation → the dihedral transform (pdq.ts numbering) that shows the stored pixels upright. */

@@ -1,7 +1,8 @@
 /** The detail raster of a content: its pixels at the resolution the detail check compares (detail.ts). */
 import sharp from 'sharp';
 import { decodeBudget, decodedBytes } from './decode-budget';
-import { detectFormat, readHeader, type ImageFormat } from './format';
+import { storedSize } from './decode';
+import { detectFormat, type ImageFormat } from './format';
 import { checkSvgBounds } from './svg-bounds';
 import { renderSvg } from './svg-render';
 
@@ -50,12 +51,8 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<De
 /** What decoding these raster bytes for detail holds (decode-budget.ts); 0 when their size is unreadable (libvips will refuse them). */
 async function decodingBytes(bytes: Buffer, format: ImageFormat | undefined): Promise<number> {
   if (!format) return 0;
-  const header = readHeader(bytes, format);
-  if (header) return decodedBytes(header.width, header.height, format, DETAIL_MAX);
-  const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'none' })
-    .metadata()
-    .catch(() => undefined);
-  return meta?.width && meta.height ? decodedBytes(meta.width, meta.pageHeight ?? meta.height, format, DETAIL_MAX) : 0;
+  const size = await storedSize(bytes, format).catch(() => undefined);
+  return size ? decodedBytes(size.width, size.height, format, DETAIL_MAX) : 0;
 }
 
 async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
