@@ -10,6 +10,7 @@
  * lossless re-encoding moved its colours by 1–2 ΔE), so the other image's faint ink (FAINT_INK_DELTA) is
  * enough to account for it.
  */
+import { TILE } from './detail-lab';
 import { INK_DELTA } from './ink-colour';
 
 /** The colour difference from the page (ΔE) from which a pixel accounts for the other image's ink nearby. */
@@ -17,8 +18,6 @@ export const FAINT_INK_DELTA = INK_DELTA / 2;
 
 /** How far (pixels at the compared size) a stroke of the other image may be and still account for one's ink. */
 const ADDED_INK_REACH = 2;
-/** Tile side (pixels at the compared size) over which added ink is counted. */
-const TILE = 8;
 /** A tile holds added ink when at least this many of its pixels are added (one stroke across it, not a speck)… */
 const MIN_ADDED_PIXELS = TILE;
 /** …and they are more than this fraction of its ink (most of what is drawn there is new). */

@@ -4,6 +4,9 @@
  */
 import { cielab, type LabImage } from './colour-difference';
 
+/** Tile side (pixels at the compared size) over which the detail check counts what differs (detail.ts, added-ink.ts). */
+export const TILE = 8;
+
 export interface Box {
   x0: number;
   y0: number;

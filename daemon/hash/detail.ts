@@ -19,7 +19,7 @@ import { inkColours, inkMasks } from './ink-colour';
 import { cropAlignment } from './detail-crop';
 import { addedInkTiles, FAINT_INK_DELTA } from './added-ink';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
-import { blur3, labRegion, type Box, type Flat } from './detail-lab';
+import { blur3, labRegion, TILE, type Box, type Flat } from './detail-lab';
 
 /** The most common of the four corner pixels (RGBA packed): the background a drawing sits on. */
 function cornerColour(r: DetailRaster): number {
@@ -200,8 +200,6 @@ export function sameDrawing(d: DetailDifference): boolean {
 
 /** Trimmed content boxes whose aspect ratios differ by more than this (log) are not one drawing. */
 const MAX_ASPECT_LOG = 0.15;
-/** Tile side (pixels at the compared size). */
-const TILE = 8;
 
 function aspect(b: Box): number {
   return (b.x1 - b.x0) / (b.y1 - b.y0);
