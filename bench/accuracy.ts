@@ -21,14 +21,15 @@ import {
   candidateRadius,
   DEFAULT_NEAR_THRESHOLDS,
   decodeDetail,
+  decodeExact,
   DEFAULT_MAX_PIXELS,
-  atOneSize,
-  detailAgrees,
   fingerprint,
   indexKeys,
   directQueryKeys,
+  mayBeLocalEdit,
   needsDetail,
   nearThreshold,
+  pixelsAgree,
   variantQueryKeys,
   variantRadius,
   sha256,
@@ -36,6 +37,7 @@ import {
   type DetailRaster,
   type Fingerprint,
   type NearThresholds,
+  type PixelSource,
 } from '../daemon/hash';
 import { buildCorpus, TRANSFORMS, type Corpus } from './corpus';
 
@@ -311,23 +313,25 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
     rasters.set(i, r);
     return r;
   };
+  const pixelsOf = (i: number): PixelSource => ({
+    detail: () => rasterOf(i),
+    exact: () => decodeExact(fs.readFileSync(files[i].path)).catch(() => undefined),
+  });
   let detailChecked = 0,
     detailVetoed = 0;
   for (const c of cand) {
     const fa = fps[c.a] as Fingerprint,
       fb = fps[c.b] as Fingerprint;
-    if (c.sim < 0.8 || !needsDetail(fa, fb, wide)) continue;
-    const [ra, rb] = await Promise.all([rasterOf(c.a), rasterOf(c.b)]);
-    if (!ra || !rb) continue;
+    if (c.sim < 0.8 || !(needsDetail(fa, fb, wide) || mayBeLocalEdit(fa, fb))) continue;
     detailChecked++;
-    if (!detailAgrees(ra, rb, atOneSize(fa, fb, wide))) {
+    if (!(await pixelsAgree(fa, fb, wide, pixelsOf(c.a), pixelsOf(c.b)))) {
       c.vetoed = c.sim >= t.nearSimilarity - c.margin;
       c.thumbnailSim = c.sim;
       c.sim = 0;
       detailVetoed++;
     }
   }
-  log(`detail check: ${detailChecked} graphics pairs, ${detailVetoed} vetoed`);
+  log(`pixel checks: ${detailChecked} pairs, ${detailVetoed} vetoed`);
 
   const evaluate = (radius: number, near: number): { s: Score; found: Set<number> } => {
     let tp = 0,

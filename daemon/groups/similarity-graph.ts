@@ -27,9 +27,12 @@ import {
   variantQueryKeys,
   variantRadius,
   verifyPair,
+  VERIFICATION_RULES,
   type DetailRaster,
+  type ExactRaster,
   type Fingerprint,
   type NearThresholds,
+  type PixelSource,
 } from '../hash';
 import { HammingIndex } from '../search/hamming';
 import { rankCandidates, type KeyHits } from './candidate-ranking';
@@ -73,6 +76,8 @@ export interface GraphOptions {
   pixelDigest: (sha256: string) => Promise<string | undefined>;
   /** The detail raster of a content (verification of graphics at their own resolution), cached by the caller; undefined if it cannot be had. */
   detail?: (sha256: string) => Promise<DetailRaster | undefined>;
+  /** The exact pixels of a content (the local-edit check of two lossless images of one size); undefined if they cannot be had. */
+  exact?: (sha256: string) => Promise<ExactRaster | undefined>;
   /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */
   maxVerifications?: number;
 }
@@ -142,7 +147,7 @@ export const SNAPSHOT_VERSION = 4;
 /** A saved graph: contents with their index keys, and the verified pairs (node positions, pixel flag, similarity). */
 export interface GraphSnapshot {
   version: number;
-  /** The thresholds it was built with: another setting means another graph. */
+  /** The thresholds and the verification rules it was built with: others mean another graph. */
   settings: string;
   /** keys: 32 bytes each; kinds: a byte per key, its index (0 hash, 1 crop, 2 shape; without it, the first key is the hash, the others crop keys). */
   nodes: Array<{ sha256: string; keys: Uint8Array; kinds?: Uint8Array }>;
@@ -151,8 +156,9 @@ export interface GraphSnapshot {
   rejected: Array<[number, number]>;
 }
 
+/** What a saved graph's verdicts depend on besides the code's shape: the thresholds and the rules' version. */
 function settingsKey(thresholds: NearThresholds): string {
-  return JSON.stringify(thresholds, Object.keys(thresholds).sort());
+  return `rules ${VERIFICATION_RULES} ${JSON.stringify(thresholds, Object.keys(thresholds).sort())}`;
 }
 
 /**
@@ -531,14 +537,17 @@ export class SimilarityGraph {
       const [da, db] = await Promise.all([this.options.pixelDigest(x.sha256), this.options.pixelDigest(y.sha256)]);
       if (da !== undefined && da === db) return { class: 'pixel', similarity: 1 };
     }
-    const detail = this.options.detail;
-    const similarity = await verifyPair(
-      a,
-      b,
-      this.options.thresholds,
-      detail && (() => detail(x.sha256)),
-      detail && (() => detail(y.sha256)),
-    );
+    const similarity = await verifyPair(a, b, this.options.thresholds, this.pixelsOf(x), this.pixelsOf(y));
     return similarity === undefined ? undefined : { class: 'near', similarity };
+  }
+
+  /** Where verification reads a content's pixels: none without a detail source (the thumbnails decide). */
+  private pixelsOf(node: Node): PixelSource | undefined {
+    const { detail, exact } = this.options;
+    if (!detail) return undefined;
+    return {
+      detail: () => detail(node.sha256),
+      exact: () => (exact ? exact(node.sha256) : Promise.resolve(undefined)),
+    };
   }
 }

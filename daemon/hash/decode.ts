@@ -490,14 +490,33 @@ export async function pixelDigest(bytes: Buffer, options: DecodeOptions = {}): P
 
 /** pixelDigest by a full decode of these bytes. */
 async function decodedPixelDigest(bytes: Buffer, options: DecodeOptions): Promise<string> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   return guarded(async () => {
-    const format = identify(bytes);
-    let raw: RawImage;
-    if (format === 'svg') raw = (await renderBoundedSvg(bytes, { longSide: SVG_DIGEST_LONG_SIDE }, options)).raw;
-    else raw = await decodeFull(bytes, await prepare(bytes, format, maxPixels), maxPixels);
+    const raw = await exactPixels(bytes, options);
     return createHash('sha256').update(`${raw.info.width}x${raw.info.height}x${raw.info.channels}\n`).update(raw.data).digest('hex');
   });
+}
+
+/** The pixels a pixel digest is taken of: a raster's full decode, an SVG drawn at its own size (up to SVG_DIGEST_LONG_SIDE). */
+async function exactPixels(bytes: Buffer, options: DecodeOptions): Promise<RawImage> {
+  const format = identify(bytes);
+  if (format === 'svg') return (await renderBoundedSvg(bytes, { longSide: SVG_DIGEST_LONG_SIDE }, options)).raw;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  return decodeFull(bytes, await prepare(bytes, format, maxPixels), maxPixels);
+}
+
+/** A content's exact pixels, the ones its pixel digest is of: straight RGBA, 8 bits, row-major. */
+export interface ExactRaster {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/** The exact pixels of these bytes (local-edit.ts compares two of one size). Throws ImageDecodeError. */
+export async function decodeExact(bytes: Buffer, options: DecodeOptions = {}): Promise<ExactRaster> {
+  const raw = await guarded(() => exactPixels(bytes, options));
+  const { width, height, channels } = raw.info;
+  if (channels !== 4) throw new ImageDecodeError(`unexpected decoder output ${width}×${height}×${channels}`, 'corrupt');
+  return { width, height, rgba: new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height * 4) };
 }
 
 /** A raster's full pixels, upright sRGB with alpha. */

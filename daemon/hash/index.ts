@@ -6,11 +6,13 @@ export { detectFormat, readHeader, FORMAT_NAMES, type ImageFormat, type HeaderIn
 export {
   fingerprint,
   pixelDigest,
+  decodeExact,
   sha256,
   ImageDecodeError,
   DEFAULT_MAX_PIXELS,
   CROP_FRACTIONS,
   type Fingerprint,
+  type ExactRaster,
   type DecodeOptions,
   type DecodeProblem,
 } from './decode';
@@ -20,6 +22,18 @@ export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, 
 export { hammingDistance } from './pdq';
 export { detailDifference, sameDrawing, type DetailDifference } from './detail';
 export { decodeDetail, DETAIL_MAX, type DetailRaster } from './detail-raster';
-export { verifyPair, needsDetail, isLightScreen, atOneSize, detailAgrees, mayBePixelTwins, type DetailSource } from './verify';
+export {
+  verifyPair,
+  pixelsAgree,
+  needsDetail,
+  isLightScreen,
+  atOneSize,
+  detailAgrees,
+  mayBePixelTwins,
+  mayBeLocalEdit,
+  VERIFICATION_RULES,
+  type PixelSource,
+} from './verify';
+export { localEdit, isLocalEdit, type LocalEdit } from './local-edit';
 export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
 export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

@@ -1,18 +1,34 @@
 /**
  * The whole verification of a candidate pair: the thumbnail checks (`compare`, pure and cheap) first, then,
  * for graphics only (icons, logos, screenshots, diagrams — photos tolerate global edits and are settled by
- * the thumbnails), the detail check at the smaller image's own resolution (detail.ts). The detail rasters are
- * asked for only when the cheap checks pass, so most pairs never decode anything.
+ * the thumbnails), the detail check at the smaller image's own resolution (detail.ts), and for two lossless
+ * images of one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for only when
+ * the cheap checks pass, so most pairs never decode anything.
  */
-import type { Fingerprint } from './decode';
+import type { ExactRaster, Fingerprint } from './decode';
 import { compare, isGraphic } from './compare';
 import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
+import { isLocalEdit, localEdit } from './local-edit';
 
-/** The detail raster of one side of the pair; undefined when it cannot be had (the file changed or went). */
-export type DetailSource = () => Promise<DetailRaster | undefined>;
+/**
+ * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
+ * cannot be had (the file changed or went).
+ */
+export interface PixelSource {
+  /** The detail raster (detail-raster.ts), cached by the caller. */
+  detail: () => Promise<DetailRaster | undefined>;
+  /** The exact pixels (decode.ts decodeExact), for a pair that may be one canvas edited locally. */
+  exact: () => Promise<ExactRaster | undefined>;
+}
+
+/**
+ * The version of these rules. A similarity graph saved under other rules is verified again
+ * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
+ */
+export const VERIFICATION_RULES = 2;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -114,21 +130,52 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean)
   return difference !== undefined && sameDrawing(difference) && (!oneSize || difference.changedTile <= MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
 
+/** Largest image (pixels) compared whole for local edits: two are held at once, 32 MB each at this size (a 4K screenshot). */
+export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
+
+/**
+ * Two lossless images of one size, small enough to compare pixel for pixel: they may be one canvas edited
+ * in a few places (local-edit.ts). Lossy images are not: their losses differ everywhere.
+ */
+export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
+  return a.width === b.width && a.height === b.height && a.lossless && b.lossless && a.width * a.height <= MAX_LOCAL_EDIT_PIXELS;
+}
+
+/**
+ * The checks of a pair's pixels, which only veto: false when the detail check, or the local-edit check, tells
+ * the two apart. True when neither applies or their pixels cannot be had.
+ */
+export async function pixelsAgree(
+  a: Fingerprint,
+  b: Fingerprint,
+  t: NearThresholds,
+  sourceA: PixelSource,
+  sourceB: PixelSource,
+): Promise<boolean> {
+  if (needsDetail(a, b, t)) {
+    const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
+    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t))) return false;
+  }
+  if (mayBeLocalEdit(a, b)) {
+    const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
+    const edit = ea && eb && localEdit(ea, eb);
+    if (edit && isLocalEdit(edit)) return false;
+  }
+  return true;
+}
+
 /**
  * Verified similarity in (0, 1] of a candidate pair, or undefined. The similarity is the thumbnail measure;
- * the detail check only vetoes. Without a detail source (or when a raster cannot be had) the thumbnail
- * verdict stands.
+ * the pixel checks only veto. Without pixel sources the thumbnail verdict stands.
  */
 export async function verifyPair(
   a: Fingerprint,
   b: Fingerprint,
   t: NearThresholds,
-  detailA?: DetailSource,
-  detailB?: DetailSource,
+  sourceA?: PixelSource,
+  sourceB?: PixelSource,
 ): Promise<number | undefined> {
   const similarity = compare(a, b, t);
-  if (similarity === undefined || !detailA || !detailB || !needsDetail(a, b, t)) return similarity;
-  const [ra, rb] = await Promise.all([detailA(), detailB()]);
-  if (!ra || !rb) return similarity;
-  return detailAgrees(ra, rb, atOneSize(a, b, t)) ? similarity : undefined;
+  if (similarity === undefined || !sourceA || !sourceB) return similarity;
+  return (await pixelsAgree(a, b, t, sourceA, sourceB)) ? similarity : undefined;
 }

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { makePhoto } from '../fixtures/images';
-import { DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, type Fingerprint } from '../../daemon/hash';
+import { DEFAULT_NEAR_THRESHOLDS, fingerprint, pixelDigest, sha256, VERIFICATION_RULES, type Fingerprint } from '../../daemon/hash';
 import { MAX_VERIFICATIONS, SimilarityGraph } from '../../daemon/groups/similarity-graph';
 import { rankCandidates } from '../../daemon/groups/candidate-ranking';
 
@@ -95,6 +95,18 @@ describe('similarity graph: verified-different pairs kept', function () {
     restored.remove(sha256(b));
     await restored.add(sha256(b), await fingerprint(b));
     assert.equal(restored.verifiedDifferent(sha256(a), sha256(b)), false, 'a content removed and added again is compared again');
+  });
+
+  it('is not restored when it was saved under other verification rules: an upgrade verifies its pairs again', async () => {
+    const a = await makePhoto(1, 160, 120);
+    const options = { thresholds: DEFAULT_NEAR_THRESHOLDS, pixelDigest: async (): Promise<string | undefined> => undefined };
+    const graph = new SimilarityGraph(options);
+    await graph.add(sha256(a), await fingerprint(a));
+    const snapshot = graph.snapshot();
+    assert.ok(SimilarityGraph.restore(snapshot, options), 'the same rules');
+    const older = { ...snapshot, settings: snapshot.settings.replace(`rules ${VERIFICATION_RULES} `, `rules ${VERIFICATION_RULES - 1} `) };
+    assert.notEqual(older.settings, snapshot.settings);
+    assert.equal(SimilarityGraph.restore(older, options), undefined, 'older rules');
   });
 });
 

@@ -2,6 +2,7 @@
 import {
   compare,
   decodeDetail,
+  decodeExact,
   DEFAULT_MAX_PIXELS,
   DEFAULT_NEAR_THRESHOLDS,
   atOneSize,
@@ -20,6 +21,7 @@ export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
   const T = DEFAULT_NEAR_THRESHOLDS;
   const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(b)]);
   const [ra, rb] = await Promise.all([decodeDetail(a, DEFAULT_MAX_PIXELS), decodeDetail(b, DEFAULT_MAX_PIXELS)]);
+  const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
   return {
     cheap: compare(fa, fb, T),
     detail: detailAgrees(ra, rb, atOneSize(fa, fb, T)),
@@ -27,8 +29,8 @@ export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
       fa,
       fb,
       T,
-      async () => ra,
-      async () => rb,
+      { detail: async () => ra, exact: async () => ea },
+      { detail: async () => rb, exact: async () => eb },
     ),
   };
 }

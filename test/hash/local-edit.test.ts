@@ -1,0 +1,124 @@
+/**
+ * The local-edit check (hash/local-edit.ts): two lossless images of one size that are one canvas edited in
+ * a few places — a blog banner with another part number (falco-website), a diagram with one label
+ * translated (opentelemetry.io) — are two pictures, though the detail check at DETAIL_MAX px sees one. Exports
+ * of one drawing that differ along every edge stay one.
+ */
+import * as assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
+import { photoPixels } from '../fixtures/images';
+import { verdict } from './verdict';
+
+/**
+ * A 2 400×1 300 blog banner: a photo-like backdrop, a white title card and a part number of 64 px — a
+ * fifth of that at the detail raster's 512 px, where "1" and "2" change 0.2 of a tile.
+ */
+function banner(part: string, dx = 0): Promise<Buffer> {
+  const width = 2400,
+    height = 1300;
+  const card = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${200 + dx}" y="300" width="2000" height="700" rx="40" fill="#fff"/>` +
+      `<text x="${1200 + dx}" y="600" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="150" font-weight="bold" fill="#00aec7">Tracing system calls</text>` +
+      `<text x="${1200 + dx}" y="850" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="64" fill="#333">Part ${part}</text></svg>`,
+  );
+  return sharp(photoPixels(7, width, height), { raw: { width, height, channels: 3 } })
+    .composite([{ input: card }])
+    .png()
+    .toBuffer();
+}
+
+/**
+ * A 1 600×800 diagram of two services and four spans (SVG), labels in 28 px type as opentelemetry.io's
+ * (9 px at the detail raster's 512); `service` and `span` are the words its translation changed.
+ */
+function diagram(service: string, span: number): Buffer {
+  const box = (x: number, y: number, label: string, fill: string): string =>
+    `<rect x="${x}" y="${y}" width="320" height="200" rx="12" fill="${fill}" stroke="#7a6fd0"/>` +
+    `<text x="${x + 160}" y="${y + 50}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="28" fill="#5b4fc0">${label}</text>` +
+    `<text x="${x + 160}" y="${y + 100}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="28" fill="#5b4fc0">Trace ID: "a08..."</text>` +
+    `<text x="${x + 160}" y="${y + 150}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="28" fill="#5b4fc0">Parent ID: -</text>`;
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="800"><rect width="1600" height="800" fill="#fff"/>` +
+      `<rect x="200" y="20" width="560" height="760" rx="16" fill="#eef0f3" stroke="#888"/><rect x="1000" y="20" width="560" height="760" rx="16" fill="#eef0f3" stroke="#888"/>` +
+      `<text x="480" y="60" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="28" fill="#333">${service}: Frontend</text>` +
+      `<text x="1280" y="60" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="28" fill="#333">${service}: Product Catalog</text>` +
+      box(320, 150, 'Span #1', '#d9d2ff') +
+      box(320, 450, `Span #${span}`, '#ffe2c2') +
+      box(1120, 150, 'Span #3', '#d9d2ff') +
+      box(1120, 450, 'Span #4', '#ffe2c2') +
+      `<path d="M0 250H320M650 250H1120M0 550H320M650 550H1120" stroke="#7a6fd0" stroke-width="4"/></svg>`,
+  );
+}
+
+function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
+  return { width, height, rgba: pixels };
+}
+
+function paint(r: ExactRaster, x0: number, y0: number, size: number, rgba: [number, number, number, number]): void {
+  for (let y = y0; y < Math.min(r.height, y0 + size); y++)
+    for (let x = x0; x < Math.min(r.width, x0 + size); x++) r.rgba.set(rgba, 4 * (y * r.width + x));
+}
+
+describe('local edits of one canvas, at its own resolution', function () {
+  this.timeout(120_000);
+
+  it('tells apart two banners with another part number, which the detail check at 512 px takes for one', async () => {
+    const [one, two] = await Promise.all([banner('1'), banner('2')]);
+    const v = await verdict(one, two);
+    assert.ok(v.cheap !== undefined && v.cheap > 0.95, `the thumbnails agree (${v.cheap})`);
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    const edit = localEdit(await decodeExact(one), await decodeExact(two))!;
+    assert.ok(edit.differingShare < 0.001 && edit.changedTile > 0.5, JSON.stringify(edit));
+  });
+
+  it('tells apart a diagram from its translation (one word per box, another span number), as SVGs', async () => {
+    const en = diagram('Service', 2);
+    const pt = diagram('Serviço', 1);
+    const [fa, fb] = await Promise.all([fingerprint(en), fingerprint(pt)]);
+    assert.ok(mayBeLocalEdit(fa, fb), 'two lossless images of one size');
+    const v = await verdict(en, pt);
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+  });
+
+  it('keeps together one drawing exported with a one-pixel shift, and an SVG with its PNG', async () => {
+    const [a, shifted] = await Promise.all([banner('1'), banner('1', 1)]);
+    const edit = localEdit(await decodeExact(a), await decodeExact(shifted))!;
+    assert.ok(edit.differingShare > 0.001, `the card's edges all differ (${edit.differingShare})`);
+    assert.ok(edit.changedTile <= 0.3, `but by a pixel, which is no change (${edit.changedTile})`);
+    assert.ok((await verdict(a, shifted)).verified !== undefined, 'one drawing, exported twice');
+
+    const svg = diagram('Service', 2);
+    const png = await sharp(svg).png().toBuffer();
+    assert.ok((await verdict(svg, png)).verified !== undefined, 'an SVG and its PNG');
+  });
+
+  it('measures only what shows, per tile, and only between two images of one size', () => {
+    const a = raster(20, 12, [10, 20, 30, 0]);
+    const b = raster(20, 12, [200, 100, 0, 0]);
+    assert.deepEqual(localEdit(a, b), { differingShare: 0, changedTile: 0 }, 'the colour of a transparent pixel is not seen');
+
+    const page = raster(20, 12, [255, 255, 255, 255]);
+    const edited = raster(20, 12, [255, 255, 255, 255]);
+    paint(edited, 16, 8, 4, [0, 0, 0, 255]); // the corner tile is 4×4: the edit fills it
+    const edit = localEdit(page, edited)!;
+    assert.equal(edit.differingShare, 16 / 240);
+    assert.equal(edit.changedTile, 1);
+    assert.equal(isLocalEdit(edit), false, 'a sixth of the picture is not a local edit');
+
+    const large = raster(200, 100, [255, 255, 255, 255]);
+    const dot = raster(200, 100, [255, 255, 255, 255]);
+    paint(dot, 40, 40, 4, [0, 0, 0, 255]);
+    const small = localEdit(large, dot)!;
+    assert.equal(small.changedTile, 16 / 64);
+    assert.equal(isLocalEdit(small), false, 'a quarter of a tile is under the threshold');
+    paint(dot, 44, 40, 4, [0, 0, 0, 255]);
+    assert.equal(isLocalEdit(localEdit(large, dot)!), true, 'half of a tile, in 0.16 % of the picture');
+
+    assert.equal(localEdit(raster(20, 12, [0, 0, 0, 255]), raster(12, 20, [0, 0, 0, 255])), undefined);
+  });
+});
