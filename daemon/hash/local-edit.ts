@@ -1,17 +1,18 @@
 /**
- * Local edits of one picture at its own resolution. Two lossless images of one size (PNGs, lossless WebPs,
- * SVGs drawn at their own size) that show the same pixels nearly everywhere are one canvas: exports of one
- * drawing, or one drawing edited in a few places. The detail check (detail.ts) compares them at most
- * DETAIL_MAX px wide, where a glyph of a 2 500 px banner ("Part 1" / "Part 2", falco-website) or a word of a
- * diagram ("Service" / "Serviço", opentelemetry.io) shrinks to a fraction of a tile. Here they are compared
- * pixel for pixel, unresampled: what differs, and whether it fills a tile.
+ * Local edits of one picture at its own resolution. Two lossless images of one size, or of nearly one size
+ * (two captures of one screen, cropped a few pixels apart), that show the same pixels nearly everywhere once
+ * aligned are one canvas: exports of one drawing, or one drawing edited in a few places. The detail check
+ * (detail.ts) compares them at most DETAIL_MAX px wide, where a glyph of a 2 500 px banner ("Part 1" /
+ * "Part 2", falco-website), a word of a diagram ("Service" / "Serviço", opentelemetry.io) or a field of a
+ * 1 800 px dialog (spinnaker.io) shrinks to a fraction of a tile. Here they are compared pixel for pixel,
+ * unresampled, on the region both show: what differs, and whether it fills a tile.
  */
 import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 
 export interface LocalEdit {
-  /** Fraction of pixels that differ noticeably (a channel, premultiplied, by more than DIFFERENT_CHANNEL). */
+  /** Fraction of the shared region's pixels that differ noticeably (a channel, premultiplied, by more than DIFFERENT_CHANNEL). */
   differingShare: number;
   /**
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
@@ -25,26 +26,54 @@ const DIFFERENT_CHANNEL = 48;
 
 /**
  * At most this share of differing pixels, two images are one canvas with local edits. Measured on the
- * labelled real pairs of one size that are not pixel-identical: exports of one drawing (an SVG and its PNG,
- * one slide exported twice) differ in 2.5–6 % of their pixels, along every edge; the copies that differ in
- * fewer (a favicon and its logo, an SVG logo and its PNG) in at most 0.04 %, changing at most 0.13 of a tile;
- * a banner with another part number 0.03 %, changing whole tiles.
+ * labelled real pairs of nearly one size, aligned: exports of one drawing (an SVG and its PNG) differ in
+ * 2.5–2.9 % of their pixels, along every edge; the copies that differ in fewer (a favicon and its logo, an
+ * SVG logo and its PNG, one slide or one screen captured twice) in at most 0.05 %, changing at most 0.25 of
+ * a tile; a banner with another part number 0.03 %, screens of one dialog filled in otherwise 0.2–0.5 %,
+ * changing 0.6 of a tile and more.
  */
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
-/** Undefined when the two rasters are not of one size. */
+/** The region both images show covers at least this share of the larger: a crop of a few pixels, not of a part. */
+export const MIN_SHARED_AREA = 0.97;
+
+/** How far (px) beyond their difference in size two captures may be shifted against each other. */
+const ALIGNMENT_SLACK = 8;
+
+/** Pixels sampled to score each alignment. */
+const ALIGNMENT_SAMPLES = 2048;
+
+/** Two images whose sizes leave a shared region of MIN_SHARED_AREA at best. */
+export function nearlyOneSize(a: { width: number; height: number }, b: { width: number; height: number }): boolean {
+  return Math.min(a.width, b.width) * Math.min(a.height, b.height) >= MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);
+}
+
+/** Where b lies on a: b's pixel (x, y) is a's (x + dx, y + dy); the shared region, in a's coordinates. */
+interface Alignment {
+  dx: number;
+  dy: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Undefined when no alignment leaves a shared region of MIN_SHARED_AREA. */
 export function localEdit(a: ExactRaster, b: ExactRaster): LocalEdit | undefined {
-  if (a.width !== b.width || a.height !== b.height) return undefined;
-  const { width: w, height: h } = a;
+  const at = alignment(a, b);
+  if (!at) return undefined;
+  const w = at.x1 - at.x0;
+  const h = at.y1 - at.y0;
   const tilesX = Math.ceil(w / TILE);
   const changed = new Uint32Array(tilesX * Math.ceil(h / TILE));
+  const bx = at.x0 - at.dx;
+  const by = at.y0 - at.dy;
   let differing = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const i = 4 * (y * w + x);
-      if (!differs(a.rgba, i, b.rgba, i)) continue;
+      if (!differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) continue;
       differing++;
-      if (unmatched(a.rgba, b.rgba, w, h, x, y) || unmatched(b.rgba, a.rgba, w, h, x, y)) {
+      if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y)) {
         changed[Math.floor(y / TILE) * tilesX + Math.floor(x / TILE)]++;
       }
     }
@@ -52,7 +81,7 @@ export function localEdit(a: ExactRaster, b: ExactRaster): LocalEdit | undefined
   let changedTile = 0;
   for (let t = 0; t < changed.length; t++) {
     if (!changed[t]) continue;
-    // Edge tiles of an image whose size is not a multiple of TILE are smaller.
+    // Edge tiles of a region whose size is not a multiple of TILE are smaller.
     const tw = Math.min(TILE, w - (t % tilesX) * TILE);
     const th = Math.min(TILE, h - Math.floor(t / tilesX) * TILE);
     changedTile = Math.max(changedTile, changed[t] / (tw * th));
@@ -69,20 +98,66 @@ export function isLocalEdit(edit: LocalEdit): boolean {
   return edit.differingShare <= MAX_LOCAL_EDIT_SHARE && edit.changedTile > MAX_CHANGED_TILE_AT_ONE_SIZE;
 }
 
-/** Pixel i of p and pixel j of q differ noticeably (premultiplied: the colour of a transparent pixel is not seen). */
-function differs(p: Uint8Array, i: number, q: Uint8Array, j: number): boolean {
-  const ap = p[i + 3],
-    aq = q[j + 3];
+/**
+ * The shift of b on a under which most sampled pixels agree, among those leaving a shared region of
+ * MIN_SHARED_AREA: b may sit anywhere their difference in size allows, and ALIGNMENT_SLACK further.
+ */
+function alignment(a: ExactRaster, b: ExactRaster): Alignment | undefined {
+  const minArea = MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);
+  const dw = a.width - b.width;
+  const dh = a.height - b.height;
+  let best: Alignment | undefined;
+  let bestAgreeing = -1;
+  for (let dy = Math.min(0, dh) - ALIGNMENT_SLACK; dy <= Math.max(0, dh) + ALIGNMENT_SLACK; dy++) {
+    for (let dx = Math.min(0, dw) - ALIGNMENT_SLACK; dx <= Math.max(0, dw) + ALIGNMENT_SLACK; dx++) {
+      const x0 = Math.max(0, dx),
+        y0 = Math.max(0, dy);
+      const x1 = Math.min(a.width, dx + b.width),
+        y1 = Math.min(a.height, dy + b.height);
+      if (x1 <= x0 || y1 <= y0 || (x1 - x0) * (y1 - y0) < minArea) continue;
+      const step = Math.max(1, Math.floor(Math.sqrt(((x1 - x0) * (y1 - y0)) / ALIGNMENT_SAMPLES)));
+      let agreeing = 0;
+      for (let y = y0; y < y1; y += step) for (let x = x0; x < x1; x += step) if (!differs(a, x, y, b, x - dx, y - dy)) agreeing++;
+      const share = agreeing / (Math.ceil((x1 - x0) / step) * Math.ceil((y1 - y0) / step));
+      if (share > bestAgreeing) {
+        bestAgreeing = share;
+        best = { dx, dy, x0, y0, x1, y1 };
+      }
+    }
+  }
+  return best;
+}
+
+/** Pixel (xp, yp) of p and (xq, yq) of q differ noticeably (premultiplied: the colour of a transparent pixel is not seen). */
+function differs(p: ExactRaster, xp: number, yp: number, q: ExactRaster, xq: number, yq: number): boolean {
+  const i = 4 * (yp * p.width + xp),
+    j = 4 * (yq * q.width + xq);
+  const ap = p.rgba[i + 3],
+    aq = q.rgba[j + 3];
   if (Math.abs(ap - aq) > DIFFERENT_CHANNEL) return true;
-  for (let c = 0; c < 3; c++) if (Math.abs((p[i + c] * ap - q[j + c] * aq) / 255) > DIFFERENT_CHANNEL) return true;
+  for (let c = 0; c < 3; c++) if (Math.abs((p.rgba[i + c] * ap - q.rgba[j + c] * aq) / 255) > DIFFERENT_CHANNEL) return true;
   return false;
 }
 
-/** No pixel of q within one pixel of (x, y) is close to p's pixel there. */
-function unmatched(p: Uint8Array, q: Uint8Array, w: number, h: number, x: number, y: number): boolean {
-  const i = 4 * (y * w + x);
+/**
+ * No pixel of q within one pixel of the shared region's (x, y) is close to p's pixel there; (px, py) and
+ * (qx, qy) are where the w×h shared region starts in each.
+ */
+function unmatched(
+  p: ExactRaster,
+  px: number,
+  py: number,
+  q: ExactRaster,
+  qx: number,
+  qy: number,
+  w: number,
+  h: number,
+  x: number,
+  y: number,
+): boolean {
   for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (!differs(p, i, q, 4 * (yy * w + xx))) return false;
+    for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++)
+      if (!differs(p, x + px, y + py, q, xx + qx, yy + qy)) return false;
   }
   return true;
 }

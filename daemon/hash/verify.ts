@@ -2,7 +2,7 @@
  * The whole verification of a candidate pair: the thumbnail checks (`compare`, pure and cheap) first, then,
  * for graphics only (icons, logos, screenshots, diagrams — photos tolerate global edits and are settled by
  * the thumbnails), the detail check at the smaller image's own resolution (detail.ts), and for two lossless
- * images of one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for only when
+ * images of (nearly) one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for only when
  * the cheap checks pass, so most pairs never decode anything.
  */
 import type { ExactRaster, Fingerprint } from './decode';
@@ -11,7 +11,7 @@ import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
-import { isLocalEdit, localEdit } from './local-edit';
+import { isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -134,11 +134,11 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean)
 export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
- * Two lossless images of one size, small enough to compare pixel for pixel: they may be one canvas edited
- * in a few places (local-edit.ts). Lossy images are not: their losses differ everywhere.
+ * Two lossless images of one size or nearly (local-edit.ts nearlyOneSize), small enough to compare pixel for
+ * pixel: they may be one canvas edited in a few places. Lossy images are not: their losses differ everywhere.
  */
 export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
-  return a.width === b.width && a.height === b.height && a.lossless && b.lossless && a.width * a.height <= MAX_LOCAL_EDIT_PIXELS;
+  return a.lossless && b.lossless && nearlyOneSize(a, b) && Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * The local-edit check (hash/local-edit.ts): two lossless images of one size that are one canvas edited in
- * a few places — a blog banner with another part number (falco-website), a diagram with one label
- * translated (opentelemetry.io) — are two pictures, though the detail check at DETAIL_MAX px sees one. Exports
- * of one drawing that differ along every edge stay one.
+ * The local-edit check (hash/local-edit.ts): two lossless images of (nearly) one size that are one canvas
+ * edited in a few places — a blog banner with another part number (falco-website), a diagram with one label
+ * translated (opentelemetry.io), two captures of one dialog filled in otherwise (spinnaker.io) — are two
+ * pictures, though the detail check at DETAIL_MAX px sees one. One drawing exported or captured twice stays one.
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -51,6 +51,27 @@ function diagram(service: string, span: number): Buffer {
   );
 }
 
+/**
+ * A 1 810×1 120 capture of a form dialog (spinnaker.io's "Expected Artifact"): twelve labelled fields in
+ * 16 px type, one holding `value`; cropped at (left, top) to width×height, as two captures of one screen are.
+ */
+function dialog(value: string, left: number, top: number, width: number, height: number): Promise<Buffer> {
+  const fields = Array.from({ length: 12 }, (_, i) => {
+    const y = 150 + 70 * i;
+    const text = i === 7 ? value : `field value ${i + 1}`;
+    return (
+      `<text x="300" y="${y + 22}" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#333">Setting ${i + 1}</text>` +
+      `<rect x="520" y="${y}" width="700" height="34" fill="#fff" stroke="#bbb"/>` +
+      `<text x="530" y="${y + 23}" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#222">${text}</text>`
+    );
+  }).join('');
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1810" height="1120"><rect width="1810" height="1120" fill="#e8eaed"/>` +
+    `<rect x="250" y="60" width="1300" height="1000" fill="#f7f7f7" stroke="#999"/><rect x="250" y="60" width="1300" height="50" fill="#2c4b73"/>` +
+    `<text x="280" y="95" font-family="DejaVu Sans, sans-serif" font-size="22" fill="#fff">Expected Artifact</text>${fields}</svg>`;
+  return sharp(Buffer.from(svg)).extract({ left, top, width, height }).png().toBuffer();
+}
+
 function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
   const pixels = new Uint8Array(width * height * 4);
   for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
@@ -85,11 +106,23 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.verified, undefined, 'two pictures');
   });
 
+  it('tells apart two captures of one dialog, cropped a few pixels apart, with another value in one field', async () => {
+    const [a, b] = await Promise.all([dialog('us-east-1', 2, 3, 1796, 1108), dialog('eu-west-2', 4, 1, 1795, 1107)]);
+    const v = await verdict(a, b);
+    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    const [again, other] = await Promise.all([dialog('us-east-1', 4, 1, 1795, 1107), dialog('us-east-1', 0, 0, 1810, 1120)]);
+    assert.ok((await verdict(a, again)).verified !== undefined, 'one screen captured twice, cropped apart');
+    const [fa, fb] = await Promise.all([fingerprint(a), fingerprint(other)]);
+    assert.ok(mayBeLocalEdit(fa, fb), 'a crop of 1.6 % of the area still shares enough to align');
+    assert.equal(isLocalEdit(localEdit(await decodeExact(a), await decodeExact(other))!), false);
+  });
+
   it('keeps together one drawing exported with a one-pixel shift, and an SVG with its PNG', async () => {
     const [a, shifted] = await Promise.all([banner('1'), banner('1', 1)]);
     const edit = localEdit(await decodeExact(a), await decodeExact(shifted))!;
-    assert.ok(edit.differingShare > 0.001, `the card's edges all differ (${edit.differingShare})`);
-    assert.ok(edit.changedTile <= 0.3, `but by a pixel, which is no change (${edit.changedTile})`);
+    assert.equal(isLocalEdit(edit), false, `the card moved by a pixel, which is no change (${JSON.stringify(edit)})`);
     assert.ok((await verdict(a, shifted)).verified !== undefined, 'one drawing, exported twice');
 
     const svg = diagram('Service', 2);
@@ -97,7 +130,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.ok((await verdict(svg, png)).verified !== undefined, 'an SVG and its PNG');
   });
 
-  it('measures only what shows, per tile, and only between two images of one size', () => {
+  it('measures only what shows, per tile, and only between two images of nearly one size', () => {
     const a = raster(20, 12, [10, 20, 30, 0]);
     const b = raster(20, 12, [200, 100, 0, 0]);
     assert.deepEqual(localEdit(a, b), { differingShare: 0, changedTile: 0 }, 'the colour of a transparent pixel is not seen');
@@ -119,6 +152,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     paint(dot, 44, 40, 4, [0, 0, 0, 255]);
     assert.equal(isLocalEdit(localEdit(large, dot)!), true, 'half of a tile, in 0.16 % of the picture');
 
-    assert.equal(localEdit(raster(20, 12, [0, 0, 0, 255]), raster(12, 20, [0, 0, 0, 255])), undefined);
+    assert.equal(localEdit(raster(20, 12, [0, 0, 0, 255]), raster(12, 20, [0, 0, 0, 255])), undefined, 'no shared region');
+    assert.equal(localEdit(raster(100, 100, [0, 0, 0, 255]), raster(100, 96, [0, 0, 0, 255])), undefined, 'a crop of 4 % is a part');
   });
 });
