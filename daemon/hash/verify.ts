@@ -2,8 +2,8 @@
  * The whole verification of a candidate pair: the thumbnail checks (`compare`, pure and cheap) first, then,
  * for graphics only (icons, logos, screenshots, diagrams — photos tolerate global edits and are settled by
  * the thumbnails), the detail check at the smaller image's own resolution (detail.ts), and for two lossless
- * images of (nearly) one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for only when
- * the cheap checks pass, so most pairs never decode anything.
+ * images of (nearly) one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for
+ * only when the cheap checks pass, so most pairs never decode anything.
  */
 import type { ExactRaster, Fingerprint } from './decode';
 import { compare, isGraphic } from './compare';
