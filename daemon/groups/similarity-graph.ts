@@ -157,7 +157,7 @@ export interface GraphSnapshot {
 }
 
 /** What a saved graph's verdicts depend on besides the code's shape: the thresholds and the rules' version. */
-function settingsKey(thresholds: NearThresholds): string {
+export function snapshotSettings(thresholds: NearThresholds): string {
   return `rules ${VERIFICATION_RULES} ${JSON.stringify(thresholds, Object.keys(thresholds).sort())}`;
 }
 
@@ -430,7 +430,7 @@ export class SimilarityGraph {
         if (node.sha256 < partner) rejected.push([position.get(node.sha256)!, position.get(partner)!]);
     return {
       version: SNAPSHOT_VERSION,
-      settings: settingsKey(this.options.thresholds),
+      settings: snapshotSettings(this.options.thresholds),
       nodes: nodes.map((n) => ({
         sha256: n.sha256,
         keys: n.keys,
@@ -443,7 +443,7 @@ export class SimilarityGraph {
 
   /** A graph from a snapshot taken with the same thresholds; undefined when it does not apply. */
   static restore(snapshot: GraphSnapshot | undefined, options: GraphOptions): SimilarityGraph | undefined {
-    if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== settingsKey(options.thresholds)) return undefined;
+    if (!snapshot || snapshot.version !== SNAPSHOT_VERSION || snapshot.settings !== snapshotSettings(options.thresholds)) return undefined;
     const graph = new SimilarityGraph(options);
     const nodes = snapshot.nodes.map((n) => {
       // A copy: the snapshot's buffer may be a slice of a much larger one (the store's read).

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import type { ScanReport } from '../../protocol/report';
 import { CanonicalChooser } from '../../daemon/groups/canonical';
 import { groupsFromGraph, type DuplicateGroup, type ImageEntry } from '../../daemon/groups/build';
-import { SimilarityGraph, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/similarity-graph';
+import { SimilarityGraph, snapshotSettings, SNAPSHOT_VERSION, type GraphSnapshot } from '../../daemon/groups/similarity-graph';
 import {
   compare,
   decodeDetail,
@@ -55,7 +55,7 @@ function graphOf(contents: string[], pairs: Array<[string, string, number]>, rej
   const at = (sha: string): number => contents.indexOf(sha);
   const snapshot: GraphSnapshot = {
     version: SNAPSHOT_VERSION,
-    settings: JSON.stringify(T, Object.keys(T).sort()),
+    settings: snapshotSettings(T),
     nodes: contents.map((sha) => ({ sha256: sha, keys: new Uint8Array(32) })),
     pairs: pairs.map(([a, b, s]) => [at(a), at(b), 0, s]),
     rejected: rejected.map(([a, b]) => [at(a), at(b)]),

@@ -72,6 +72,30 @@ function dialog(value: string, left: number, top: number, width: number, height:
   return sharp(Buffer.from(svg)).extract({ left, top, width, height }).png().toBuffer();
 }
 
+/**
+ * A 1 200×800 diagram on white with one small picture of random colours (80×80, a screenshot inside the
+ * figure): reduced to 16 colours, the picture changes whole tiles and nothing else does.
+ */
+async function diagramWithPicture(): Promise<Buffer> {
+  const noise = Buffer.alloc(80 * 80 * 3);
+  let seed = 7;
+  for (let i = 0; i < noise.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    noise[i] = seed >> 23;
+  }
+  const picture = await sharp(noise, { raw: { width: 80, height: 80, channels: 3 } })
+    .png()
+    .toBuffer();
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><rect width="1200" height="800" fill="#fff"/>` +
+    `<rect x="100" y="100" width="1000" height="600" fill="none" stroke="#345" stroke-width="3"/>` +
+    `<text x="200" y="300" font-family="DejaVu Sans, sans-serif" font-size="40" fill="#123">Architecture overview</text></svg>`;
+  return sharp(Buffer.from(svg))
+    .composite([{ input: picture, left: 900, top: 500 }])
+    .png()
+    .toBuffer();
+}
+
 function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
   const pixels = new Uint8Array(width * height * 4);
   for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
@@ -128,6 +152,15 @@ describe('local edits of one canvas, at its own resolution', function () {
     const svg = diagram('Service', 2);
     const png = await sharp(svg).png().toBuffer();
     assert.ok((await verdict(svg, png)).verified !== undefined, 'an SVG and its PNG');
+  });
+
+  it('does not take a palette reduction (PNG-8, GIF) of an image for an edit of it', async () => {
+    const original = await diagramWithPicture();
+    const reduced = await sharp(original).png({ palette: true, colours: 16 }).toBuffer();
+    const [a, b] = await Promise.all([decodeExact(original), decodeExact(reduced)]);
+    assert.equal(localEdit(a, b), undefined, 'a copy of at most 256 colours, fewer than the original, is not measured');
+    const fewer = await sharp(original).png({ palette: true, colours: 16 }).gif().toBuffer();
+    assert.equal(localEdit(a, await decodeExact(fewer)), undefined, 'nor its GIF');
   });
 
   it('measures only what shows, per tile, and only between two images of nearly one size', () => {
