@@ -62,8 +62,10 @@ interface Alignment {
  * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one image may be a palette
  * reduction of the other (paletteReduction): their differences are the palette's, not an edit.
  */
-export function localEdit(a: ExactRaster, b: ExactRaster): LocalEdit | undefined {
-  if (paletteReduction(a, b)) return undefined;
+export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | undefined {
+  if (paletteReduction(raster, other)) return undefined;
+  const a = pixelsOf(raster);
+  const b = pixelsOf(other);
   const at = alignment(a, b);
   if (!at) return undefined;
   const w = at.x1 - at.x0;
@@ -133,7 +135,7 @@ function distinctColours(r: ExactRaster): number {
  * The shift of b on a under which most sampled pixels agree, among those leaving a shared region of
  * MIN_SHARED_AREA: b may sit anywhere their difference in size allows, and ALIGNMENT_SLACK further.
  */
-function alignment(a: ExactRaster, b: ExactRaster): Alignment | undefined {
+function alignment(a: Pixels, b: Pixels): Alignment | undefined {
   const minArea = MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);
   const dw = a.width - b.width;
   const dh = a.height - b.height;
@@ -159,10 +161,25 @@ function alignment(a: ExactRaster, b: ExactRaster): Alignment | undefined {
   return best;
 }
 
+/** A raster with its pixels also as 32-bit words: most pixels of one canvas are equal, and one comparison settles them. */
+interface Pixels extends ExactRaster {
+  words: Uint32Array;
+}
+
+function pixelsOf(r: ExactRaster): Pixels {
+  const count = r.width * r.height;
+  // A word view needs 4-byte alignment; sharp's buffers may start anywhere in their pool.
+  const aligned = r.rgba.byteOffset % 4 === 0 ? r.rgba : r.rgba.slice(0, 4 * count);
+  return { ...r, words: new Uint32Array(aligned.buffer, aligned.byteOffset, count) };
+}
+
 /** Pixel (xp, yp) of p and (xq, yq) of q differ noticeably (premultiplied: the colour of a transparent pixel is not seen). */
-function differs(p: ExactRaster, xp: number, yp: number, q: ExactRaster, xq: number, yq: number): boolean {
-  const i = 4 * (yp * p.width + xp),
-    j = 4 * (yq * q.width + xq);
+function differs(p: Pixels, xp: number, yp: number, q: Pixels, xq: number, yq: number): boolean {
+  const pixelP = yp * p.width + xp,
+    pixelQ = yq * q.width + xq;
+  if (p.words[pixelP] === q.words[pixelQ]) return false;
+  const i = 4 * pixelP,
+    j = 4 * pixelQ;
   const ap = p.rgba[i + 3],
     aq = q.rgba[j + 3];
   if (Math.abs(ap - aq) > DIFFERENT_CHANNEL) return true;
@@ -175,10 +192,10 @@ function differs(p: ExactRaster, xp: number, yp: number, q: ExactRaster, xq: num
  * (qx, qy) are where the w×h shared region starts in each.
  */
 function unmatched(
-  p: ExactRaster,
+  p: Pixels,
   px: number,
   py: number,
-  q: ExactRaster,
+  q: Pixels,
   qx: number,
   qy: number,
   w: number,
