@@ -17,8 +17,10 @@ export interface LocalEdit {
   /**
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
+   * Measured only when differingShare is within MAX_LOCAL_EDIT_SHARE: past it the verdict is known, and a
+   * logo on white against the same on transparent differs in most of its pixels, each searched around.
    */
-  changedTile: number;
+  changedTile?: number;
 }
 
 /** A channel (0..255, premultiplied by alpha) that moves more than this is a drawn difference, not a rounding of one. */
@@ -70,15 +72,17 @@ export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | 
   if (!at) return undefined;
   const w = at.x1 - at.x0;
   const h = at.y1 - at.y0;
-  const tilesX = Math.ceil(w / TILE);
-  const changed = new Uint32Array(tilesX * Math.ceil(h / TILE));
   const bx = at.x0 - at.dx;
   const by = at.y0 - at.dy;
   let differing = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) differing++;
+  const differingShare = differing / (w * h);
+  if (differingShare > MAX_LOCAL_EDIT_SHARE) return { differingShare };
+  const tilesX = Math.ceil(w / TILE);
+  const changed = new Uint32Array(tilesX * Math.ceil(h / TILE));
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (!differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) continue;
-      differing++;
       if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y)) {
         changed[Math.floor(y / TILE) * tilesX + Math.floor(x / TILE)]++;
       }
@@ -92,7 +96,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | 
     const th = Math.min(TILE, h - Math.floor(t / tilesX) * TILE);
     changedTile = Math.max(changedTile, changed[t] / (tw * th));
   }
-  return { differingShare: differing / (w * h), changedTile };
+  return { differingShare, changedTile };
 }
 
 /**
@@ -101,7 +105,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | 
  * resampled here either.
  */
 export function isLocalEdit(edit: LocalEdit): boolean {
-  return edit.differingShare <= MAX_LOCAL_EDIT_SHARE && edit.changedTile > MAX_CHANGED_TILE_AT_ONE_SIZE;
+  return edit.differingShare <= MAX_LOCAL_EDIT_SHARE && (edit.changedTile ?? 0) > MAX_CHANGED_TILE_AT_ONE_SIZE;
 }
 
 /** Colours a palette holds at most (GIF, PNG-8). */
@@ -141,6 +145,7 @@ function alignment(a: Pixels, b: Pixels): Alignment | undefined {
   const dh = a.height - b.height;
   let best: Alignment | undefined;
   let bestAgreeing = -1;
+  let bestOffCentre = Infinity;
   for (let dy = Math.min(0, dh) - ALIGNMENT_SLACK; dy <= Math.max(0, dh) + ALIGNMENT_SLACK; dy++) {
     for (let dx = Math.min(0, dw) - ALIGNMENT_SLACK; dx <= Math.max(0, dw) + ALIGNMENT_SLACK; dx++) {
       const x0 = Math.max(0, dx),
@@ -152,8 +157,11 @@ function alignment(a: Pixels, b: Pixels): Alignment | undefined {
       let agreeing = 0;
       for (let y = y0; y < y1; y += step) for (let x = x0; x < x1; x += step) if (!differs(a, x, y, b, x - dx, y - dy)) agreeing++;
       const share = agreeing / (Math.ceil((x1 - x0) / step) * Math.ceil((y1 - y0) / step));
-      if (share > bestAgreeing) {
+      // Of alignments that agree as well (a flat page agrees anywhere), the one nearest the centred placement.
+      const offCentre = Math.abs(2 * dx - dw) + Math.abs(2 * dy - dh);
+      if (share > bestAgreeing || (share === bestAgreeing && offCentre < bestOffCentre)) {
         bestAgreeing = share;
+        bestOffCentre = offCentre;
         best = { dx, dy, x0, y0, x1, y1 };
       }
     }
