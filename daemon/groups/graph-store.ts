@@ -1,9 +1,9 @@
 /** The similarity graph of an index: its options (digests and rasters read on demand), saved in the index and kept in sync. */
-import { decodeExact, mayBePixelTwins, pixelDigest, type DecodeOptions, type ExactRaster, type Fingerprint } from '../hash';
+import { mayBePixelTwins, pixelDigest, type DecodeOptions, type Fingerprint } from '../hash';
 import type { IndexStore } from '../index/store';
 import { DEFAULT_CONCURRENCY, forEachLimited, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
-import { detailCache } from './detail-cache';
+import { detailCache, exactCache } from './raster-cache';
 import { nearThresholds, type GroupingConfig } from './options';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './similarity-graph';
 
@@ -33,15 +33,6 @@ export function pixelDigestCache(
   };
 }
 
-/**
- * Exact pixels read on demand and not kept: the local-edit check asks for them only for a pair of lossless
- * images of one size that every other check found alike, rarely the same content twice.
- */
-function exactPixels(limits: DecodeOptions): (file: string) => Promise<ExactRaster | undefined> {
-  const readers = new ReaderPool();
-  return (file) => readers.withBytes(file, (bytes) => decodeExact(bytes, limits)).catch(() => undefined);
-}
-
 const GRAPH_META = 'similarity-graph';
 
 /** Options of a similarity graph over this index: digests and fingerprints read from it on demand. */
@@ -53,7 +44,7 @@ export function graphOptions(
   const limits = { maxPixels: config.settings.maxPixels, maxSvgBytes: config.settings.maxSvgBytes };
   const digest = pixelDigestCache(store, limits);
   const detail = detailCache(config.settings.maxPixels);
-  const exact = exactPixels(limits);
+  const exact = exactCache(limits);
   // Digests being computed: the prefetch runs while the graph is built, and both may ask for one content.
   const inFlight = new Map<string, Promise<string | undefined>>();
   return {
@@ -74,7 +65,7 @@ export function graphOptions(
     },
     exact: (sha) => {
       const file = pathOf(sha);
-      return file ? exact(file) : Promise.resolve(undefined);
+      return file ? exact(sha, file) : Promise.resolve(undefined);
     },
     fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
   };

@@ -1,16 +1,16 @@
 /**
- * The detail raster cache is bounded by the bytes of the rasters it keeps, not by their number: real photos
- * decoded by sharp from a temp folder.
+ * The raster caches (detail rasters, exact pixels) are bounded by the bytes of the rasters they keep, not by
+ * their number: real photos decoded by sharp from a temp folder.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { detailCache } from '../../daemon/groups/detail-cache';
+import { detailCache, exactCache } from '../../daemon/groups/raster-cache';
 import { makePhoto, tempDir } from '../fixtures/images';
 
-describe('detail raster cache', function () {
+describe('raster caches', function () {
   this.timeout(60_000);
-  const dir = tempDir('doublon-detail-cache-');
+  const dir = tempDir('doublon-raster-cache-');
   const files: string[] = [];
   /** 320×240 photos: 307 200 bytes of RGBA each. */
   const RASTER = 320 * 240 * 4;
@@ -51,6 +51,17 @@ describe('detail raster cache', function () {
     assert.equal(await detail('a', files[0]), raster);
     await detail('b', files[1]);
     assert.notEqual(await detail('a', files[0]), raster);
+  });
+
+  it('keeps exact pixels the same way, at the full size of the image', async () => {
+    const exact = exactCache({}, RASTER + 1000);
+    const first = await exact('a', files[0]);
+    assert.ok(first);
+    assert.deepEqual([first.width, first.height, first.rgba.byteLength], [320, 240, RASTER]);
+    assert.equal(await exact('a', files[0]), first, 'a hit is the same pixels');
+    await exact('b', files[1]);
+    assert.notEqual(await exact('a', files[0]), first, 'one raster fits: a was evicted by b');
+    assert.equal(await exact('gone', path.join(dir.path, 'missing.png')), undefined);
   });
 
   it('gives undefined for a file that cannot be read or decoded', async () => {
