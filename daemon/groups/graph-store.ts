@@ -67,6 +67,10 @@ export function graphOptions(
       const file = pathOf(sha);
       return file ? exact(sha, file) : Promise.resolve(undefined);
     },
+    release: () => {
+      detail.clear();
+      exact.clear();
+    },
     fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
   };
 }

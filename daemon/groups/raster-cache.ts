@@ -22,20 +22,21 @@ export const DETAIL_CACHE_BYTES = 16 << 20;
 export const EXACT_CACHE_BYTES = 16 << 20;
 
 /** Undefined when the file cannot be read or decoded any more. */
-export function detailCache(
-  maxPixels: number,
-  budget: number = DETAIL_CACHE_BYTES,
-): (sha: string, file: string) => Promise<DetailRaster | undefined> {
+export function detailCache(maxPixels: number, budget: number = DETAIL_CACHE_BYTES): RasterCache<DetailRaster> {
   return rasterCache((bytes) => decodeDetail(bytes, maxPixels), budget);
 }
 
 /** Undefined when the file cannot be read or decoded any more. */
-export function exactCache(
-  limits: DecodeOptions,
-  budget: number = EXACT_CACHE_BYTES,
-): (sha: string, file: string) => Promise<ExactRaster | undefined> {
+export function exactCache(limits: DecodeOptions, budget: number = EXACT_CACHE_BYTES): RasterCache<ExactRaster> {
   return rasterCache((bytes) => decodeExact(bytes, limits), budget);
 }
+
+/**
+ * A content's raster by its sha256 and a file holding it; undefined when the file cannot be read or decoded
+ * any more. `clear` drops every raster kept: a daemon calls it when a batch of changes is grouped, so that
+ * an idle daemon holds no pixels.
+ */
+export type RasterCache<R> = ((sha: string, file: string) => Promise<R | undefined>) & { clear(): void };
 
 interface Entry<R> {
   raster: Promise<R | undefined>;
@@ -43,10 +44,7 @@ interface Entry<R> {
   bytes: number;
 }
 
-function rasterCache<R extends { rgba: Uint8Array }>(
-  decode: (bytes: Buffer) => Promise<R>,
-  budget: number,
-): (sha: string, file: string) => Promise<R | undefined> {
+function rasterCache<R extends { rgba: Uint8Array }>(decode: (bytes: Buffer) => Promise<R>, budget: number): RasterCache<R> {
   const cache = new Map<string, Entry<R>>(); // in order of last use
   let held = 0;
   const readers = new ReaderPool();
@@ -58,7 +56,7 @@ function rasterCache<R extends { rgba: Uint8Array }>(
       held -= entry.bytes;
     }
   };
-  return (sha, file) => {
+  const get = (sha: string, file: string): Promise<R | undefined> => {
     let entry = cache.get(sha);
     if (entry) cache.delete(sha);
     else {
@@ -82,4 +80,9 @@ function rasterCache<R extends { rgba: Uint8Array }>(
     evict();
     return entry.raster;
   };
+  const clear = (): void => {
+    cache.clear();
+    held = 0;
+  };
+  return Object.assign(get, { clear });
 }

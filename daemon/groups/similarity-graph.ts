@@ -78,6 +78,8 @@ export interface GraphOptions {
   detail?: (sha256: string) => Promise<DetailRaster | undefined>;
   /** The exact pixels of a content (the local-edit check of two lossless images of one size); undefined if they cannot be had. */
   exact?: (sha256: string) => Promise<ExactRaster | undefined>;
+  /** Drops the pixels the sources above keep (their caches), when a batch of verifications is over. */
+  release?: () => void;
   /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */
   maxVerifications?: number;
 }
@@ -507,6 +509,11 @@ export class SimilarityGraph {
     this.join(x, y, pair);
     this.components.union(x.id, y.id);
     return pair;
+  }
+
+  /** The batch of verifications is over: the pixel sources drop what they keep (a graph outlives its batches in a daemon). */
+  releasePixels(): void {
+    this.options.release?.();
   }
 
   /** True when the two contents were compared and found different (not merely never compared). */

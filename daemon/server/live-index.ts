@@ -111,6 +111,11 @@ export class LiveIndex {
     return undefined;
   }
 
+  /** The changes of a batch are grouped: the graph's raster caches are emptied, so an idle daemon holds no pixels. */
+  releasePixels(): void {
+    this.graph.releasePixels();
+  }
+
   /** Drops contents no file holds any more (after a restart), and saves the graph for the next start. */
   pruneAndSaveGraph(): void {
     for (const sha of [...this.graph.contents()]) if (!this.holders.has(sha)) this.graph.remove(sha);

@@ -434,6 +434,8 @@ export class DoublonService implements RpcEndpoint, MethodHost {
       chooser: makeChooser(this.config, pinnedCanonicals(this.store)),
       ...ignoreOptions(this.config, this.variants),
     });
+    // Grouping ends every batch (start, a scan, a watcher batch): the verifications are over until the next.
+    this.index.releasePixels();
     const delta = this.groups.replace(groups, (group) =>
       toReportGroup(group, this.config.roots[0], (image) => this.refs.referencesTo(image), this.config.libraries),
     );

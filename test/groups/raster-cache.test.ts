@@ -64,6 +64,16 @@ describe('raster caches', function () {
     assert.equal(await exact('gone', path.join(dir.path, 'missing.png')), undefined);
   });
 
+  it('drops every raster on clear (an idle daemon holds no pixels)', async () => {
+    const detail = detailCache(1e8);
+    const first = await detail('a', files[0]);
+    assert.equal(await detail('a', files[0]), first);
+    detail.clear();
+    const again = await detail('a', files[0]);
+    assert.ok(again);
+    assert.notEqual(again, first, 'decoded anew after clear');
+  });
+
   it('gives undefined for a file that cannot be read or decoded', async () => {
     const detail = detailCache(1e8);
     assert.equal(await detail('gone', path.join(dir.path, 'missing.png')), undefined);
