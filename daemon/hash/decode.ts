@@ -516,7 +516,10 @@ export async function decodeExact(bytes: Buffer, options: DecodeOptions = {}): P
   const raw = await guarded(() => exactPixels(bytes, options));
   const { width, height, channels } = raw.info;
   if (channels !== 4) throw new ImageDecodeError(`unexpected decoder output ${width}×${height}×${channels}`, 'corrupt');
-  return { width, height, rgba: new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height * 4) };
+  const pixels = new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height * 4);
+  // sharp's output is its own allocation; an SVG's pixels arrive inside the renderer's message, at any offset:
+  // copied once here, so that a cache keeps only them and local-edit.ts's word view needs no copy per check.
+  return { width, height, rgba: raw.data.byteOffset % 4 === 0 ? pixels : pixels.slice() };
 }
 
 /** A raster's full pixels, upright sRGB with alpha. */

@@ -176,7 +176,7 @@ interface Pixels extends ExactRaster {
 
 function pixelsOf(r: ExactRaster): Pixels {
   const count = r.width * r.height;
-  // A word view needs 4-byte alignment; sharp's buffers may start anywhere in their pool.
+  // A word view needs 4-byte alignment: decodeExact's pixels have it, a raster made otherwise may not.
   const aligned = r.rgba.byteOffset % 4 === 0 ? r.rgba : r.rgba.slice(0, 4 * count);
   return { ...r, words: new Uint32Array(aligned.buffer, aligned.byteOffset, count) };
 }
