@@ -66,6 +66,7 @@ export class RootWatcher {
           ? 'the system limit on watched folders was reached (fs.inotify.max_user_watches): watching by polling instead, which is slower; raise the limit with `sysctl fs.inotify.max_user_watches=524288`'
           : 'too many open files for native watching: watching by polling instead';
       await this.watcher?.close();
+      if (this.closed) return; // close() came while the native watcher was closing: open nothing more
       await this.open(true, problem);
       return;
     }
