@@ -17,8 +17,9 @@ export interface LocalEdit {
   /**
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
-   * Measured only when differingShare is within MAX_LOCAL_EDIT_SHARE: past it the verdict is known, and a
-   * logo on white against the same on transparent differs in most of its pixels, each searched around.
+   * Measured only when differingShare is within the share a local edit may have (MAX_LOCAL_EDIT_SHARE, or
+   * MAX_RASTER_LOCAL_EDIT_SHARE for two rasters): past it the verdict is known, and a logo on white against
+   * the same on transparent differs in most of its pixels, each searched around.
    */
   changedTile?: number;
 }
@@ -35,6 +36,16 @@ const DIFFERENT_CHANNEL = 48;
  * changing 0.6 of a tile and more.
  */
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
+
+/**
+ * The same for two rasters (neither an SVG): nothing renders them, so only an edit moves their pixels. On the
+ * labelled real pairs of nearly one size, the raster copies of one image differ in at most 0.01 % of their
+ * pixels, or in 55 % and more (a logo on white against the same on transparent); two screens of one dashboard
+ * in another state (linkerd/website, opentelemetry.io), one trace with its annotations (knative), two dialogs
+ * of one pipeline (spinnaker.io), two device frames (ionic-docs) and the skins of one sprite in 1.2–19 %,
+ * changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
+ */
+export const MAX_RASTER_LOCAL_EDIT_SHARE = 0.25;
 
 /** The region both images show covers at least this share of the larger: a crop of a few pixels, not of a part. */
 export const MIN_SHARED_AREA = 0.97;
@@ -62,9 +73,10 @@ interface Alignment {
 
 /**
  * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one image may be a palette
- * reduction of the other (paletteReduction): their differences are the palette's, not an edit.
+ * reduction of the other (paletteReduction): their differences are the palette's, not an edit. `maxShare`: the
+ * differing share up to which the edit is local (MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE).
  */
-export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | undefined {
+export function localEdit(raster: ExactRaster, other: ExactRaster, maxShare = MAX_LOCAL_EDIT_SHARE): LocalEdit | undefined {
   if (paletteReduction(raster, other)) return undefined;
   const a = pixelsOf(raster);
   const b = pixelsOf(other);
@@ -77,7 +89,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | 
   let differing = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) differing++;
   const differingShare = differing / (w * h);
-  if (differingShare > MAX_LOCAL_EDIT_SHARE) return { differingShare };
+  if (differingShare > maxShare) return { differingShare };
   const tilesX = Math.ceil(w / TILE);
   const changed = new Uint32Array(tilesX * Math.ceil(h / TILE));
   for (let y = 0; y < h; y++) {
@@ -100,12 +112,12 @@ export function localEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | 
 }
 
 /**
- * One canvas edited locally: two pictures, though every check at a smaller size saw one. A tile is held to
- * the detail check's threshold for two rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE): nothing is
- * resampled here either.
+ * One canvas edited locally: two pictures, though every check at a smaller size saw one. The edit is within
+ * the local share (its tiles were measured), and a tile is held to the detail check's threshold for two
+ * rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE): nothing is resampled here either.
  */
 export function isLocalEdit(edit: LocalEdit): boolean {
-  return edit.differingShare <= MAX_LOCAL_EDIT_SHARE && (edit.changedTile ?? 0) > MAX_CHANGED_TILE_AT_ONE_SIZE;
+  return edit.changedTile !== undefined && edit.changedTile > MAX_CHANGED_TILE_AT_ONE_SIZE;
 }
 
 /** Colours a palette holds at most (GIF, PNG-8). */

@@ -11,7 +11,7 @@ import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
-import { isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
+import { isLocalEdit, localEdit, MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE, nearlyOneSize } from './local-edit';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -28,7 +28,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 2;
+export const VERIFICATION_RULES = 3;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -142,6 +142,14 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
 }
 
 /**
+ * The share of differing pixels up to which two images of one canvas are a local edit of it: wider for two
+ * rasters than when an SVG is rendered, whose antialiasing differs from an export's along every edge.
+ */
+function localEditShare(a: Fingerprint, b: Fingerprint): number {
+  return a.format !== 'svg' && b.format !== 'svg' ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
+}
+
+/**
  * The checks of a pair's pixels, which only veto: false when the detail check, or the local-edit check, tells
  * the two apart. True when neither applies or their pixels cannot be had.
  */
@@ -158,7 +166,7 @@ export async function pixelsAgree(
   }
   if (mayBeLocalEdit(a, b)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    const edit = ea && eb && localEdit(ea, eb);
+    const edit = ea && eb && localEdit(ea, eb, localEditShare(a, b));
     if (edit && isLocalEdit(edit)) return false;
   }
   return true;

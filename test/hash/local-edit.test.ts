@@ -7,6 +7,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
+import { MAX_RASTER_LOCAL_EDIT_SHARE } from '../../daemon/hash/local-edit';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -70,6 +71,30 @@ function dialog(value: string, left: number, top: number, width: number, height:
     `<rect x="250" y="60" width="1300" height="1000" fill="#f7f7f7" stroke="#999"/><rect x="250" y="60" width="1300" height="50" fill="#2c4b73"/>` +
     `<text x="280" y="95" font-family="DejaVu Sans, sans-serif" font-size="22" fill="#fff">Expected Artifact</text>${fields}</svg>`;
   return sharp(Buffer.from(svg)).extract({ left, top, width, height }).png().toBuffer();
+}
+
+/**
+ * A 1 800×1 000 capture of a dashboard listing 24 applications of `project` (linkerd/website's GitOps pages
+ * show the same screen for linkerd and for cert-manager): every name and time in 15 px type, 4 px at the
+ * detail raster's 512; the statuses are the same.
+ */
+function dashboard(project: string): Promise<Buffer> {
+  const parts = ['control-plane', 'viz', 'jaeger', 'multicluster'];
+  const rows = Array.from({ length: 24 }, (_, i) => {
+    const y = 140 + 34 * i;
+    const synced = i % 3 !== 0;
+    return (
+      `<text x="320" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#333">${project}-${parts[i % 4]}-${i + 1}</text>` +
+      `<text x="760" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="15" fill="${synced ? '#18be94' : '#e96d76'}">${synced ? 'Synced' : 'OutOfSync'}</text>` +
+      `<text x="980" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#555">${project === 'linkerd' ? 'main' : `release-1.${i}`} · ${(i * 7) % 60} minutes ago</text>`
+    );
+  }).join('');
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="1800" height="1000"><rect width="1800" height="1000" fill="#f4f5f7"/>` +
+    `<rect width="260" height="1000" fill="#0f2b3b"/><rect x="260" width="1540" height="70" fill="#fff"/>` +
+    `<text x="300" y="45" font-family="DejaVu Sans, sans-serif" font-size="24" fill="#333">Applications</text>` +
+    `<rect x="290" y="100" width="1480" height="860" fill="#fff" stroke="#ddd"/>${rows}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
 /**
@@ -156,6 +181,18 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(isLocalEdit(localEdit(await decodeExact(a), await decodeExact(other))!), false);
   });
 
+  it('tells apart two PNG captures of one dashboard listing other applications, though they differ in 2 % of their pixels', async () => {
+    const [a, b] = await Promise.all([dashboard('linkerd'), dashboard('cert-manager')]);
+    const v = await verdict(a, b);
+    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
+    const edit = localEdit(ea, eb, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    assert.ok(edit.differingShare > 0.01 && edit.differingShare < 0.05, `more than an SVG's export may differ (${edit.differingShare})`);
+    assert.equal(isLocalEdit(localEdit(ea, eb)!), false, 'held to the share of a rendered SVG, it would pass');
+  });
+
   it('keeps together one drawing exported with a one-pixel shift, and an SVG with its PNG', async () => {
     const [a, shifted] = await Promise.all([banner('1'), banner('1', 1)]);
     const edit = localEdit(await decodeExact(a), await decodeExact(shifted))!;
@@ -185,6 +222,14 @@ describe('local edits of one canvas, at its own resolution', function () {
     paint(sixth, 16, 8, 4, [0, 0, 0, 255]);
     assert.deepEqual(localEdit(page(20, 12), sixth), { differingShare: 16 / 240 }, 'a sixth of the picture: no tile is measured');
     assert.equal(isLocalEdit(localEdit(page(20, 12), sixth)!), false, 'and it is not a local edit');
+    const asRasters = localEdit(page(20, 12), sixth, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    assert.deepEqual(asRasters, { differingShare: 16 / 240, changedTile: 1 }, 'two rasters: a sixth is still local');
+    assert.equal(isLocalEdit(asRasters), true);
+    const third = page(20, 12);
+    paint(third, 0, 0, 12, [0, 0, 0, 255]);
+    const most = localEdit(page(20, 12), third, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    assert.ok(most.differingShare > MAX_RASTER_LOCAL_EDIT_SHARE && most.changedTile === undefined, 'past a quarter, not measured');
+    assert.equal(isLocalEdit(most), false, 'nor a local edit');
 
     const corner = page(204, 100);
     paint(corner, 200, 96, 4, [0, 0, 0, 255]); // the corner tile is 4×4: the edit fills it
