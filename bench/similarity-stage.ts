@@ -37,6 +37,8 @@ interface GraphModule {
     restore(s: GraphSnapshot, o: GraphOptions): SimilarityGraph | undefined;
   };
   SNAPSHOT_VERSION: number;
+  /** The settings key of a snapshot (absent from builds before the verification rules were part of it). */
+  snapshotSettings?: (thresholds: typeof DEFAULT_NEAR_THRESHOLDS) => string;
 }
 
 interface Cost {
@@ -142,7 +144,8 @@ function restoredGraph(graphs: GraphModule, size: number, keysPerImage: number):
   for (let i = 0; i < size; i++)
     nodes.push({ sha256: `m${i}`, keys: Buffer.concat(Array.from({ length: keysPerImage }, () => randomKey(next))) });
   const t = DEFAULT_NEAR_THRESHOLDS;
-  const snapshot = { version: graphs.SNAPSHOT_VERSION, settings: JSON.stringify(t, Object.keys(t).sort()), nodes, pairs: [], rejected: [] };
+  const settings = graphs.snapshotSettings?.(t) ?? JSON.stringify(t, Object.keys(t).sort());
+  const snapshot = { version: graphs.SNAPSHOT_VERSION, settings, nodes, pairs: [], rejected: [] };
   const graph = graphs.SimilarityGraph.restore(snapshot, graphOptions);
   if (!graph) throw new Error('snapshot not restored');
   return graph;
