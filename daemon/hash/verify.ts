@@ -11,7 +11,7 @@ import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
-import { isLocalEdit, localEdit, MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE, nearlyOneSize } from './local-edit';
+import { doubleSize, isLocalEdit, localEdit, MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE, nearlyOneSize } from './local-edit';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -28,7 +28,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 3;
+export const VERIFICATION_RULES = 4;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -134,19 +134,26 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean)
 export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
- * Two lossless images of one size or nearly (local-edit.ts nearlyOneSize), small enough to compare pixel for
- * pixel: they may be one canvas edited in a few places. Lossy images are not: their losses differ everywhere.
+ * Two lossless images of one size or nearly (local-edit.ts nearlyOneSize), or one twice the other's size
+ * (doubleSize), small enough to compare pixel for pixel: they may be one canvas edited in a few places. Lossy
+ * images are not: their losses differ everywhere.
  */
 export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
-  return a.lossless && b.lossless && nearlyOneSize(a, b) && Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS;
+  return (
+    a.lossless &&
+    b.lossless &&
+    (nearlyOneSize(a, b) || doubleSize(a, b)) &&
+    Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS
+  );
 }
 
 /**
  * The share of differing pixels up to which two images of one canvas are a local edit of it: wider for two
- * rasters than when an SVG is rendered, whose antialiasing differs from an export's along every edge.
+ * rasters of one size than when an SVG is rendered or a 2x image halved, whose antialiasing differs from the
+ * other's along every edge.
  */
 function localEditShare(a: Fingerprint, b: Fingerprint): number {
-  return a.format !== 'svg' && b.format !== 'svg' ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
+  return a.format !== 'svg' && b.format !== 'svg' && nearlyOneSize(a, b) ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
-import { MAX_RASTER_LOCAL_EDIT_SHARE } from '../../daemon/hash/local-edit';
+import { halve, MAX_RASTER_LOCAL_EDIT_SHARE } from '../../daemon/hash/local-edit';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -94,6 +94,32 @@ function dashboard(project: string): Promise<Buffer> {
     `<rect width="260" height="1000" fill="#0f2b3b"/><rect x="260" width="1540" height="70" fill="#fff"/>` +
     `<text x="300" y="45" font-family="DejaVu Sans, sans-serif" font-size="24" fill="#333">Applications</text>` +
     `<rect x="290" y="100" width="1480" height="860" fill="#fff" stroke="#ddd"/>${rows}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/**
+ * A capture of a dark code editor, 1 400×875 at `scale` 1 or 2 (a retina screen), with a grey step badge "1"
+ * on the terminal tab or on the first file (ionic-docs' captures of its Studio, at 2x and 1x, are annotated in
+ * other places). The badge is near the editor's greys: the detail check at 512 px does not see it move.
+ */
+function editor(scale: 1 | 2, badge: 'terminal' | 'file'): Promise<Buffer> {
+  const files = Array.from(
+    { length: 14 },
+    (_, i) =>
+      `<text x="20" y="${110 + 26 * i}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#ccc">src/pages/page-${i + 1}.tsx</text>`,
+  ).join('');
+  const colours = ['#9cdcfe', '#ce9178', '#c586c0', '#dcdcaa'];
+  const code = Array.from(
+    { length: 20 },
+    (_, i) =>
+      `<text x="${300 + 16 * (i % 5)}" y="${110 + 18 * i}" font-family="DejaVu Sans Mono, monospace" font-size="12" fill="${colours[i % 4]}">const value${i} = compute(${i});</text>`,
+  ).join('');
+  const [x, y] = badge === 'terminal' ? [720, 26] : [240, 112];
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${1400 * scale}" height="${875 * scale}"><g transform="scale(${scale})">` +
+    `<rect width="1400" height="875" fill="#1e1e1e"/><rect width="260" height="875" fill="#252526"/><rect width="1400" height="52" fill="#333"/>` +
+    `<text x="700" y="32" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#fff">Terminal</text>${files}${code}` +
+    `<circle cx="${x}" cy="${y}" r="14" fill="#3a3d41"/><text x="${x}" y="${y + 5}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18" font-weight="bold" fill="#ddd">1</text></g></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
@@ -193,6 +219,17 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(isLocalEdit(localEdit(ea, eb)!), false, 'held to the share of a rendered SVG, it would pass');
   });
 
+  it('tells apart a 2x capture from the 1x of one screen badged elsewhere, and keeps its own 1x', async () => {
+    const [twice, once, badgedElsewhere] = await Promise.all([editor(2, 'terminal'), editor(1, 'terminal'), editor(1, 'file')]);
+    const [fa, fb] = await Promise.all([fingerprint(twice), fingerprint(badgedElsewhere)]);
+    assert.ok(mayBeLocalEdit(fa, fb), 'a lossless image and another of half its size');
+    const v = await verdict(twice, badgedElsewhere);
+    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    assert.ok((await verdict(twice, once)).verified !== undefined, 'one screen at 2x and 1x');
+  });
+
   it('keeps together one drawing exported with a one-pixel shift, and an SVG with its PNG', async () => {
     const [a, shifted] = await Promise.all([banner('1'), banner('1', 1)]);
     const edit = localEdit(await decodeExact(a), await decodeExact(shifted))!;
@@ -244,6 +281,14 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(isLocalEdit(localEdit(page(200, 100), dot)!), true, 'half of a tile, in 0.16 % of the picture');
 
     assert.equal(localEdit(raster(20, 12, [0, 0, 0, 255]), raster(12, 20, [0, 0, 0, 255])), undefined, 'no shared region');
+    const twice = raster(5, 2, [0, 0, 0, 0]);
+    twice.rgba.set([200, 100, 0, 255, 0, 0, 0, 0], 0); // half of the first 2×2 block: one opaque orange pixel
+    twice.rgba.set([100, 100, 100, 255], 4 * 5);
+    assert.deepEqual(
+      halve(twice),
+      { width: 2, height: 1, rgba: Uint8Array.from([150, 100, 50, 128, 0, 0, 0, 0]) },
+      'alpha-weighted, odd column dropped',
+    );
     assert.equal(localEdit(raster(100, 100, [0, 0, 0, 255]), raster(100, 96, [0, 0, 0, 255])), undefined, 'a crop of 4 % is a part');
   });
 });
