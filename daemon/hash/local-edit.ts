@@ -39,12 +39,16 @@ const DIFFERENT_CHANNEL = 48;
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
 /**
- * The same for two rasters (neither an SVG): nothing renders them, so only an edit moves their pixels. On the
- * labelled real pairs of nearly one size, the raster copies of one image differ in at most 0.01 % of their
- * pixels, or in 55 % and more (a logo on white against the same on transparent); two screens of one dashboard
- * in another state (linkerd/website, opentelemetry.io), one trace with its annotations (knative), two dialogs
- * of one pipeline (spinnaker.io), two device frames (ionic-docs) and the skins of one sprite in 1.2–19 %,
- * changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
+ * The same for two stored rasters (neither an SVG) of exactly one size: nothing resampled or rendered them
+ * against each other, so only an edit moves their pixels. On the labelled real pairs, raster copies of one
+ * image differ in at most 0.01 % of their pixels, or in 55 % and more (a logo on white against the same on
+ * transparent); two device frames (ionic-docs), two example pages (Bootstrap) and the skins of one sprite in
+ * 1.2–19 %, changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
+ *
+ * Not for sizes a few pixels apart: a copy resized to 99 % of the width differs in 2.5–7 % of its pixels
+ * along every edge, changing whole tiles (120 screenshots, diagrams and logos of linkerd/website and
+ * spinnaker.io), just as two captures of one screen in another state do (a dashboard, a trace, a dialog:
+ * 1.4–4.4 %), and nothing measured here tells a resample from a re-capture.
  */
 export const MAX_RASTER_LOCAL_EDIT_SHARE = 0.25;
 
@@ -68,12 +72,12 @@ export function nearlyOneSize(a: Size, b: Size): boolean {
 }
 
 /**
- * One image twice the other's size, to a pixel (`x@2x.png` and `x.png`, a retina capture and its 1x): halved,
- * the larger is compared with the smaller at its own resolution (halve). Resampled, the copies of one drawing
- * differ along edges — at most 3.6 % of the pixels on the labelled real pairs (exports of one logo at 1x and
- * 2x, Bootstrap's example pages, favicons, sprites), changing at most 0.02 of a tile when under 1 % — so the
- * pair is held to MAX_LOCAL_EDIT_SHARE, like an SVG's render. Two captures of one editor annotated in other
- * places (ionic-docs) differ in 0.22 % and change whole tiles.
+ * One image twice the other's size, to a pixel (`x@2x.png` and `x.png`, a retina capture and its 1x): the
+ * larger is halved as a downscaling tool would (halvings) and compared with the smaller at its own resolution.
+ * Resampled, the copies of one drawing differ along edges — at most 3.6 % of the pixels on the labelled real
+ * pairs (exports of one logo at 1x and 2x, Bootstrap's example pages, favicons, sprites), changing at most 0.02
+ * of a tile when under 1 % — so the pair is held to MAX_LOCAL_EDIT_SHARE, like an SVG's render. Two captures
+ * of one editor annotated in other places (ionic-docs) differ in 0.22 % and change whole tiles.
  */
 export function doubleSize(a: Size, b: Size): boolean {
   const [small, large] = a.width <= b.width ? [a, b] : [b, a];
@@ -92,14 +96,33 @@ interface Alignment {
 
 /**
  * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one image may be a palette
- * reduction of the other (paletteReduction): their differences are the palette's, not an edit. `maxShare`: the
- * differing share up to which the edit is local (MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE).
+ * reduction of the other (paletteReduction): their differences are the palette's, not an edit. `stored`: both
+ * are rasters as stored (no SVG render), which may then differ in up to MAX_RASTER_LOCAL_EDIT_SHARE of their
+ * pixels when they have one size; others in up to MAX_LOCAL_EDIT_SHARE.
  */
-export function localEdit(raster: ExactRaster, other: ExactRaster, maxShare = MAX_LOCAL_EDIT_SHARE): LocalEdit | undefined {
+export function localEdit(raster: ExactRaster, other: ExactRaster, stored = false): LocalEdit | undefined {
   if (paletteReduction(raster, other)) return undefined;
-  const [oneScale, otherScale] = atOneScale(raster, other);
-  const a = pixelsOf(oneScale);
-  const b = pixelsOf(otherScale);
+  if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
+    const oneSize = raster.width === other.width && raster.height === other.height;
+    return editOf(raster, other, stored && oneSize ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
+  }
+  // The 1x may have been made from the 2x by a box mean (what most downscalers come close to) or by keeping one
+  // pixel of four: an edit must show against the box mean and against the halving the 1x is closest to.
+  const [large, small] = raster.width > other.width ? [raster, other] : [other, raster];
+  const boxMean = editOf(halve(large), small, MAX_LOCAL_EDIT_SHARE);
+  if (!boxMean || !isLocalEdit(boxMean)) return boxMean;
+  let closest = boxMean;
+  for (const [dx, dy] of POINT_PHASES) {
+    const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE);
+    if (edit && edit.differingShare < closest.differingShare) closest = edit;
+  }
+  return closest;
+}
+
+/** localEdit of two rasters at one scale, whose edit is local up to `maxShare` of differing pixels. */
+function editOf(one: ExactRaster, another: ExactRaster, maxShare: number): LocalEdit | undefined {
+  const a = pixelsOf(one);
+  const b = pixelsOf(another);
   const at = alignment(a, b);
   if (!at) return undefined;
   const w = at.x1 - at.x0;
@@ -140,10 +163,22 @@ export function isLocalEdit(edit: LocalEdit): boolean {
   return edit.changedTile !== undefined && edit.changedTile > MAX_CHANGED_TILE_AT_ONE_SIZE;
 }
 
-/** The two rasters at one scale: the larger of a doubleSize pair halved, others as they are. */
-function atOneScale(a: ExactRaster, b: ExactRaster): [ExactRaster, ExactRaster] {
-  if (nearlyOneSize(a, b) || !doubleSize(a, b)) return [a, b];
-  return a.width > b.width ? [halve(a), b] : [a, halve(b)];
+/** The pixel of each 2×2 block a point-sampling downscaler may keep. */
+const POINT_PHASES: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [1, 0],
+  [0, 1],
+  [1, 1],
+];
+
+/** Pixel (dx, dy) of each 2×2 block of `r`. */
+function pointHalve(r: ExactRaster, dx: number, dy: number): ExactRaster {
+  const width = r.width >> 1,
+    height = r.height >> 1;
+  const words = new Uint32Array(width * height);
+  const source = pixelsOf(r).words;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) words[y * width + x] = source[(2 * y + dy) * r.width + 2 * x + dx];
+  return { width, height, rgba: new Uint8Array(words.buffer) };
 }
 
 /**

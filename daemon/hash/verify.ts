@@ -11,7 +11,7 @@ import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import type { DetailRaster } from './detail-raster';
-import { doubleSize, isLocalEdit, localEdit, MAX_LOCAL_EDIT_SHARE, MAX_RASTER_LOCAL_EDIT_SHARE, nearlyOneSize } from './local-edit';
+import { doubleSize, isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -148,15 +148,6 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
 }
 
 /**
- * The share of differing pixels up to which two images of one canvas are a local edit of it: wider for two
- * rasters of one size than when an SVG is rendered or a 2x image halved, whose antialiasing differs from the
- * other's along every edge.
- */
-function localEditShare(a: Fingerprint, b: Fingerprint): number {
-  return a.format !== 'svg' && b.format !== 'svg' && nearlyOneSize(a, b) ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
-}
-
-/**
  * The checks of a pair's pixels, which only veto: false when the detail check, or the local-edit check, tells
  * the two apart. True when neither applies or their pixels cannot be had.
  */
@@ -173,7 +164,8 @@ export async function pixelsAgree(
   }
   if (mayBeLocalEdit(a, b)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    const edit = ea && eb && localEdit(ea, eb, localEditShare(a, b));
+    // Two stored rasters may differ in more pixels than an SVG's render and an export (local-edit.ts).
+    const edit = ea && eb && localEdit(ea, eb, a.format !== 'svg' && b.format !== 'svg');
     if (edit && isLocalEdit(edit)) return false;
   }
   return true;

@@ -214,9 +214,16 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.detail, true, 'the detail check alone sees one drawing');
     assert.equal(v.verified, undefined, 'two pictures');
     const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
-    const edit = localEdit(ea, eb, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    const edit = localEdit(ea, eb, true)!;
     assert.ok(edit.differingShare > 0.01 && edit.differingShare < 0.05, `more than an SVG's export may differ (${edit.differingShare})`);
     assert.equal(isLocalEdit(localEdit(ea, eb)!), false, 'held to the share of a rendered SVG, it would pass');
+    const resized = await sharp(a).resize(1782).png().toBuffer();
+    assert.ok((await verdict(a, resized)).verified !== undefined, 'the same capture resized to 99 % stays one picture');
+    const resampled = localEdit(ea, await decodeExact(resized), true)!;
+    assert.ok(
+      resampled.differingShare > 0.01 && resampled.changedTile === undefined,
+      `resampled, it is held to 1 % (${JSON.stringify(resampled)})`,
+    );
   });
 
   it('tells apart a 2x capture from the 1x of one screen badged elsewhere, and keeps its own 1x', async () => {
@@ -228,6 +235,8 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.detail, true, 'the detail check alone sees one drawing');
     assert.equal(v.verified, undefined, 'two pictures');
     assert.ok((await verdict(twice, once)).verified !== undefined, 'one screen at 2x and 1x');
+    const pointSampled = await sharp(twice).resize(1400, 875, { kernel: 'nearest' }).png().toBuffer();
+    assert.ok((await verdict(twice, pointSampled)).verified !== undefined, 'and its 1x made by keeping one pixel of four');
   });
 
   it('keeps together one drawing exported with a one-pixel shift, and an SVG with its PNG', async () => {
@@ -259,12 +268,12 @@ describe('local edits of one canvas, at its own resolution', function () {
     paint(sixth, 16, 8, 4, [0, 0, 0, 255]);
     assert.deepEqual(localEdit(page(20, 12), sixth), { differingShare: 16 / 240 }, 'a sixth of the picture: no tile is measured');
     assert.equal(isLocalEdit(localEdit(page(20, 12), sixth)!), false, 'and it is not a local edit');
-    const asRasters = localEdit(page(20, 12), sixth, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    const asRasters = localEdit(page(20, 12), sixth, true)!;
     assert.deepEqual(asRasters, { differingShare: 16 / 240, changedTile: 1 }, 'two rasters: a sixth is still local');
     assert.equal(isLocalEdit(asRasters), true);
     const third = page(20, 12);
     paint(third, 0, 0, 12, [0, 0, 0, 255]);
-    const most = localEdit(page(20, 12), third, MAX_RASTER_LOCAL_EDIT_SHARE)!;
+    const most = localEdit(page(20, 12), third, true)!;
     assert.ok(most.differingShare > MAX_RASTER_LOCAL_EDIT_SHARE && most.changedTile === undefined, 'past a quarter, not measured');
     assert.equal(isLocalEdit(most), false, 'nor a local edit');
 
