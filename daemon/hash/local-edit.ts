@@ -13,7 +13,10 @@ import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 
 export interface LocalEdit {
-  /** Fraction of the shared region's pixels that differ noticeably (a channel, premultiplied, by more than DIFFERENT_CHANNEL). */
+  /**
+   * Fraction of the shared region's pixels that differ noticeably (a channel, premultiplied, by more than
+   * DIFFERENT_CHANNEL); past the share a local edit may have, a lower bound (counting stops a row after it).
+   */
   differingShare: number;
   /**
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
@@ -109,38 +112,50 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, stored = fals
   // The 1x may have been made from the 2x by a box mean (what most downscalers come close to) or by keeping one
   // pixel of four: an edit must show against the box mean and against the halving the 1x is closest to.
   const [large, small] = raster.width > other.width ? [raster, other] : [other, raster];
-  const boxMean = editOf(halve(large), small, MAX_LOCAL_EDIT_SHARE);
+  const box = halve(large);
+  // Every halving lies on one grid: the box mean's alignment serves them all.
+  const at = alignment(pixelsOf(box), pixelsOf(small));
+  if (!at) return undefined;
+  const boxMean = editOf(box, small, MAX_LOCAL_EDIT_SHARE, at);
   if (!boxMean || !isLocalEdit(boxMean)) return boxMean;
   let closest = boxMean;
   for (const [dx, dy] of POINT_PHASES) {
-    const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE);
+    const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE, at);
     if (edit && edit.differingShare < closest.differingShare) closest = edit;
   }
   return closest;
 }
 
-/** localEdit of two rasters at one scale, whose edit is local up to `maxShare` of differing pixels. */
-function editOf(one: ExactRaster, another: ExactRaster, maxShare: number): LocalEdit | undefined {
+/**
+ * localEdit of two rasters at one scale, whose edit is local up to `maxShare` of differing pixels; `placed`,
+ * their alignment when it is known.
+ */
+function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed?: Alignment): LocalEdit | undefined {
   const a = pixelsOf(one);
   const b = pixelsOf(another);
-  const at = alignment(a, b);
+  const at = placed ?? alignment(a, b);
   if (!at) return undefined;
   const w = at.x1 - at.x0;
   const h = at.y1 - at.y0;
   const bx = at.x0 - at.dx;
   const by = at.y0 - at.dy;
+  // Counted until past maxShare: beyond it the verdict is known (a logo on white against the same on
+  // transparent differs in most of its pixels).
+  const limit = Math.floor(maxShare * w * h);
+  // Where they differ (y·w + x), kept for the tiles while within the limit: a row can add at most w.
+  const where = new Int32Array(Math.min(w * h, limit + w + 1));
   let differing = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) differing++;
+  for (let y = 0; y < h && differing <= limit; y++)
+    for (let x = 0; x < w; x++) if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) where[differing++] = y * w + x;
   const differingShare = differing / (w * h);
-  if (differingShare > maxShare) return { differingShare };
+  if (differing > limit) return { differingShare };
   const tilesX = Math.ceil(w / TILE);
   const changed = new Uint32Array(tilesX * Math.ceil(h / TILE));
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) continue;
-      if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y)) {
-        changed[Math.floor(y / TILE) * tilesX + Math.floor(x / TILE)]++;
-      }
+  for (let i = 0; i < differing; i++) {
+    const x = where[i] % w,
+      y = (where[i] - x) / w;
+    if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y)) {
+      changed[Math.floor(y / TILE) * tilesX + Math.floor(x / TILE)]++;
     }
   }
   let changedTile = 0;

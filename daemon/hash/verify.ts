@@ -10,7 +10,7 @@ import { compare, isGraphic } from './compare';
 import { hammingDistance } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
-import type { DetailRaster } from './detail-raster';
+import { DETAIL_MAX, type DetailRaster } from './detail-raster';
 import { doubleSize, isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
 
 /**
@@ -135,14 +135,16 @@ export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
  * Two lossless images of one size or nearly (local-edit.ts nearlyOneSize), or one twice the other's size
- * (doubleSize), small enough to compare pixel for pixel: they may be one canvas edited in a few places. Lossy
- * images are not: their losses differ everywhere.
+ * (doubleSize) when the smaller is larger than a detail raster (below, the detail check already compares them
+ * at its resolution), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
+ * Lossy images are not: their losses differ everywhere.
  */
 export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
+  const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
   return (
     a.lossless &&
     b.lossless &&
-    (nearlyOneSize(a, b) || doubleSize(a, b)) &&
+    (nearlyOneSize(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX)) &&
     Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS
   );
 }

@@ -266,7 +266,11 @@ describe('local edits of one canvas, at its own resolution', function () {
 
     const sixth = page(20, 12);
     paint(sixth, 16, 8, 4, [0, 0, 0, 255]);
-    assert.deepEqual(localEdit(page(20, 12), sixth), { differingShare: 16 / 240 }, 'a sixth of the picture: no tile is measured');
+    const sixthEdit = localEdit(page(20, 12), sixth)!;
+    assert.ok(
+      sixthEdit.differingShare > 0.01 && sixthEdit.changedTile === undefined,
+      'a sixth of the picture: past the local share, no tile is measured',
+    );
     assert.equal(isLocalEdit(localEdit(page(20, 12), sixth)!), false, 'and it is not a local edit');
     const asRasters = localEdit(page(20, 12), sixth, true)!;
     assert.deepEqual(asRasters, { differingShare: 16 / 240, changedTile: 1 }, 'two rasters: a sixth is still local');
