@@ -10,7 +10,7 @@
  */
 import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
-import { MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
+import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 
 export interface LocalEdit {
   /**
@@ -18,6 +18,8 @@ export interface LocalEdit {
    * DIFFERENT_CHANNEL); past the share a local edit may have, a lower bound (counting stops a row after it).
    */
   differingShare: number;
+  /** The larger image was halved to compare them (doubleSize): a resample stands between the two. */
+  resampled?: boolean;
   /**
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
@@ -117,13 +119,14 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, stored = fals
   const at = alignment(pixelsOf(box), pixelsOf(small));
   if (!at) return undefined;
   const boxMean = editOf(box, small, MAX_LOCAL_EDIT_SHARE, at);
-  if (!boxMean || !isLocalEdit(boxMean)) return boxMean;
+  if (!boxMean) return undefined;
+  if (!isLocalEdit({ ...boxMean, resampled: true })) return { ...boxMean, resampled: true };
   let closest = boxMean;
   for (const [dx, dy] of POINT_PHASES) {
     const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE, at);
     if (edit && edit.differingShare < closest.differingShare) closest = edit;
   }
-  return closest;
+  return { ...closest, resampled: true };
 }
 
 /**
@@ -172,10 +175,13 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
 /**
  * One canvas edited locally: two pictures, though every check at a smaller size saw one. The edit is within
  * the local share (its tiles were measured), and a tile is held to the detail check's threshold for two
- * rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE): nothing is resampled here either.
+ * rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE) — or, when a 2x was halved, to its threshold for
+ * resampled pairs (MAX_CHANGED_TILE): a 1x made with a sharpening filter (mitchell, lanczos) differs from the
+ * 2x's box mean along thin lines, changing up to 0.39 of a tile (a 1 991 px diagram of linkerd/website), where
+ * an annotation moved changes whole tiles.
  */
 export function isLocalEdit(edit: LocalEdit): boolean {
-  return edit.changedTile !== undefined && edit.changedTile > MAX_CHANGED_TILE_AT_ONE_SIZE;
+  return edit.changedTile !== undefined && edit.changedTile > (edit.resampled ? MAX_CHANGED_TILE : MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
 
 /** The pixel of each 2×2 block a point-sampling downscaler may keep. */

@@ -98,9 +98,9 @@ function dashboard(project: string): Promise<Buffer> {
 }
 
 /**
- * A capture of a dark code editor, 1 400×875 at `scale` 1 or 2 (a retina screen), with a grey step badge "1"
+ * A capture of a dark code editor, 1 400×875 at `scale` 1 or 2 (a retina screen), with a small grey marker
  * on the terminal tab or on the first file (ionic-docs' captures of its Studio, at 2x and 1x, are annotated in
- * other places). The badge is near the editor's greys: the detail check at 512 px does not see it move.
+ * other places). At the detail raster's 512 px the marker is 4 px: the detail check does not see it move.
  */
 function editor(scale: 1 | 2, badge: 'terminal' | 'file'): Promise<Buffer> {
   const files = Array.from(
@@ -119,7 +119,7 @@ function editor(scale: 1 | 2, badge: 'terminal' | 'file'): Promise<Buffer> {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${1400 * scale}" height="${875 * scale}"><g transform="scale(${scale})">` +
     `<rect width="1400" height="875" fill="#1e1e1e"/><rect width="260" height="875" fill="#252526"/><rect width="1400" height="52" fill="#333"/>` +
     `<text x="700" y="32" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#fff">Terminal</text>${files}${code}` +
-    `<circle cx="${x}" cy="${y}" r="14" fill="#3a3d41"/><text x="${x}" y="${y + 5}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="18" font-weight="bold" fill="#ddd">1</text></g></svg>`;
+    `<rect x="${x - 6}" y="${y - 6}" width="12" height="12" fill="#c8c8c8"/></g></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
