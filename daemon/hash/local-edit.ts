@@ -24,8 +24,8 @@ export interface LocalEdit {
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
    * Measured only when differingShare is within the share a local edit may have (MAX_LOCAL_EDIT_SHARE, or
-   * MAX_RASTER_LOCAL_EDIT_SHARE for two rasters): past it the verdict is known, and a logo on white against
-   * the same on transparent differs in most of its pixels, each searched around.
+   * MAX_RASTER_LOCAL_EDIT_SHARE for two stored rasters of one size): past it the verdict is known, and a logo
+   * on white against the same on transparent differs in most of its pixels, each searched around.
    */
   changedTile?: number;
 }
@@ -120,13 +120,14 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, stored = fals
   if (!at) return undefined;
   const boxMean = editOf(box, small, MAX_LOCAL_EDIT_SHARE, at);
   if (!boxMean) return undefined;
-  if (!isLocalEdit({ ...boxMean, resampled: true })) return { ...boxMean, resampled: true };
+  boxMean.resampled = true;
+  if (!isLocalEdit(boxMean)) return boxMean;
   let closest = boxMean;
   for (const [dx, dy] of POINT_PHASES) {
     const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE, at);
-    if (edit && edit.differingShare < closest.differingShare) closest = edit;
+    if (edit && edit.differingShare < closest.differingShare) closest = { ...edit, resampled: true };
   }
-  return { ...closest, resampled: true };
+  return closest;
 }
 
 /**
