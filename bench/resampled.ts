@@ -1,7 +1,7 @@
 /**
  * Resampled copies must stay grouped: a rule that tells edited pictures apart at their own resolution
  * (hash/local-edit.ts) sees a resample's differences along every edge too. Each of up to `--count` lossless
- * images of a folder of real files (PNG, GIF, WebP; screenshots, diagrams, logos) is copied resized to 99 %
+ * images of a folder of real files (PNG, GIF: screenshots, diagrams, logos) is copied resized to 99 %
  * of its width and halved by three filters, and each pair goes through the whole verification (verifyPair,
  * with both pixel sources), as a scan verifies a candidate. Prints how many copies of each kind stay one
  * picture; run it against another build's out/ (`--baseline`) to compare in the same run.
