@@ -37,6 +37,36 @@ export function cielab(r: number, g: number, b: number, out: Float32Array, at: n
 }
 
 /**
+ * cielab that remembers the last colour it converted: flat graphics and screenshots come in runs of one colour
+ * (a page, a bar, a stroke), and the cube roots are most of the detail check's conversion cost. The values
+ * written are the ones cielab writes, to the bit (kept as the Float32 values it stored).
+ */
+export class LabRuns {
+  private r = NaN;
+  private g = NaN;
+  private b = NaN;
+  private l = 0;
+  private a = 0;
+  private bb = 0;
+
+  convert(r: number, g: number, b: number, out: Float32Array, at: number): void {
+    if (r === this.r && g === this.g && b === this.b) {
+      out[at] = this.l;
+      out[at + 1] = this.a;
+      out[at + 2] = this.bb;
+      return;
+    }
+    cielab(r, g, b, out, at);
+    this.r = r;
+    this.g = g;
+    this.b = b;
+    this.l = out[at];
+    this.a = out[at + 1];
+    this.bb = out[at + 2];
+  }
+}
+
+/**
  * Colour difference in the spirit of CIEDE2000 without its hue rotation term: lightness differences weigh
  * less far from mid-grey (black and #1B1B1B are one ink), chroma and hue differences less in saturated colours.
  */

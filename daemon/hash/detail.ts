@@ -53,9 +53,21 @@ function inkLuminance(r: DetailRaster): number {
 }
 
 export function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
-  const rgb = new Float32Array(r.width * r.height * 3);
-  const premultiplied = new Float32Array(r.width * r.height * 3);
-  const alpha = new Float32Array(r.width * r.height);
+  const pixels = r.width * r.height;
+  const alpha = new Float32Array(pixels);
+  if (everyPixelOpaque(r)) {
+    // Composited on any page, an opaque pixel is its own colour: one plane serves as both (a third of the work).
+    const rgb = new Float32Array(pixels * 3);
+    for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
+      rgb[o] = SRGB_TO_LINEAR[r.rgba[i]];
+      rgb[o + 1] = SRGB_TO_LINEAR[r.rgba[i + 1]];
+      rgb[o + 2] = SRGB_TO_LINEAR[r.rgba[i + 2]];
+    }
+    alpha.fill(1);
+    return { w: r.width, h: r.height, rgb, premultiplied: rgb, alpha };
+  }
+  const rgb = new Float32Array(pixels * 3);
+  const premultiplied = new Float32Array(pixels * 3);
   for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
     const a = r.rgba[i + 3] / 255;
     alpha[o / 3] = a;
@@ -65,6 +77,13 @@ export function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
     }
   }
   return { w: r.width, h: r.height, rgb, premultiplied, alpha };
+}
+
+/** Alpha 255 everywhere (`transparent` is false from alpha 250 up: a nearly opaque pixel still mixes with the page). */
+function everyPixelOpaque(r: DetailRaster): boolean {
+  if (r.transparent) return false;
+  for (let i = 3; i < r.rgba.length; i += 4) if (r.rgba[i] !== 255) return false;
+  return true;
 }
 
 type Rgb = [number, number, number];

@@ -34,8 +34,18 @@ export function inkMasks(img: LabImage, page: Float32Array, faintDelta: number):
   const l = page[0],
     a = page[1],
     b = page[2];
+  // Runs of one colour (a page, a bar) share one difference: it is computed once a run.
+  let lastL = NaN,
+    lastA = NaN,
+    lastB = NaN,
+    d = 0;
   for (let i = 0, o = 0; i < ink.length; i++, o += 3) {
-    const d = deltaE(px[o], px[o + 1], px[o + 2], l, a, b);
+    if (px[o] !== lastL || px[o + 1] !== lastA || px[o + 2] !== lastB) {
+      lastL = px[o];
+      lastA = px[o + 1];
+      lastB = px[o + 2];
+      d = deltaE(lastL, lastA, lastB, l, a, b);
+    }
     ink[i] = d > INK_DELTA ? 1 : 0;
     faint[i] = d > faintDelta ? 1 : 0;
   }

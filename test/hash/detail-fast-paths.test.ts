@@ -12,6 +12,7 @@ import {
   histogramMedian,
   MEDIAN_BINS,
   MEDIAN_STEPS,
+  SRGB_TO_LINEAR,
   type LabImage,
 } from '../../daemon/hash/colour-difference';
 import { flatten } from '../../daemon/hash/detail';
@@ -62,6 +63,41 @@ function referenceLabRegion(f: Flat, box: Box, w: number, h: number): LabImage {
     }
   }
   return { w, h, px, ink, cover };
+}
+
+/** The composite of every pixel on the page, opaque or not (flatten shares one plane for an opaque raster). */
+function referenceFlatten(r: DetailRaster, bg: [number, number, number]): Flat {
+  const rgb = new Float32Array(r.width * r.height * 3);
+  const premultiplied = new Float32Array(r.width * r.height * 3);
+  const alpha = new Float32Array(r.width * r.height);
+  for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
+    const a = r.rgba[i + 3] / 255;
+    alpha[o / 3] = a;
+    for (let c = 0; c < 3; c++) {
+      premultiplied[o + c] = a * SRGB_TO_LINEAR[r.rgba[i + c]];
+      rgb[o + c] = premultiplied[o + c] + (1 - a) * bg[c];
+    }
+  }
+  return { w: r.width, h: r.height, rgb, premultiplied, alpha };
+}
+
+/** A flat drawing: bands of few colours in runs (what LabRuns and the ink mask's runs skip), `alpha` on its right half. */
+function flatRaster(width: number, height: number, alpha: number): DetailRaster {
+  const rgba = new Uint8Array(width * height * 4);
+  const colours = [
+    [255, 255, 255],
+    [27, 27, 27],
+    [0, 94, 184],
+    [255, 119, 0],
+  ];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = 4 * (y * width + x);
+      const [r, g, b] = colours[((x >> 2) + (y >> 3)) % colours.length];
+      rgba.set([r, g, b, x < width / 2 ? 255 : alpha], i);
+    }
+  }
+  return { width, height, rgba, transparent: alpha < 250 };
 }
 
 function referenceNearestInk(p: LabImage, q: LabImage, x: number, y: number): number {
@@ -169,6 +205,35 @@ describe('detail check fast paths (hash/detail, hash/ink-colour)', () => {
           assert.deepEqual(fast.px, reference.px);
           assert.deepEqual(fast.ink, reference.ink);
           assert.deepEqual(fast.cover, reference.cover);
+        }
+      }
+    }
+  });
+
+  it('gives the reference planes to the bit on flat drawings: opaque, nearly opaque (alpha 252), translucent', () => {
+    for (const alpha of [255, 252, 128]) {
+      const r = flatRaster(53, 37, alpha);
+      const fast = flatten(r, WHITE);
+      const reference = referenceFlatten(r, WHITE);
+      assert.deepEqual(fast.rgb, reference.rgb);
+      assert.deepEqual(fast.premultiplied, reference.premultiplied);
+      assert.deepEqual(fast.alpha, reference.alpha);
+      for (const [box, w, h] of [
+        [{ x0: 0, y0: 0, x1: 53, y1: 37 }, 53, 37],
+        [{ x0: 4, y0: 2, x1: 50, y1: 33 }, 23, 15],
+      ] as const) {
+        const image = labRegion(fast, box, w, h);
+        const expected = referenceLabRegion(reference, box, w, h);
+        assert.deepEqual(image.px, expected.px);
+        assert.deepEqual(image.ink, expected.ink);
+        assert.deepEqual(image.cover, expected.cover);
+        assert.deepEqual(blur3(image), referenceBlur3(image));
+        const page = lab([0.2, 0.4, 0.9]);
+        const mask = inkMask(image, page);
+        for (let i = 0; i < w * h; i++) {
+          const o = 3 * i;
+          const ink = deltaE(image.px[o], image.px[o + 1], image.px[o + 2], page[0], page[1], page[2]) > INK_DELTA;
+          assert.equal(mask[i], ink ? 1 : 0);
         }
       }
     }
