@@ -118,14 +118,18 @@ function labCopy(
   }
 }
 
-/** The row sums of blur3, kept between calls: a 512×512 plane's is 6 MB, allocated for every pair before. */
+/**
+ * The row sums of blur3, kept between calls: they were allocated for every image of every pair (6 MB for a
+ * 512×512 plane, the largest a detail raster gives), and that churn was a good part of the check's GC time.
+ */
 let rowSums = new Float64Array(0);
 
 /**
  * 3×3 box mean of each channel (clipped at the borders), separable: the sums of three along each row, then of
  * three such sums down each column. Float32 values summed in doubles, in the order of the nine-pixel reference
  * (centre, left, right; then centre, above, below), so the same means to the bit
- * (test/hash/detail-fast-paths.test.ts). The borders are apart from the loops over the inner pixels.
+ * (test/hash/detail-fast-paths.test.ts). A row's first and last pixels are summed apart, so that the loop
+ * over the others has no branch.
  */
 export function blur3(img: LabImage): Float32Array {
   const { w, h, px } = img;
