@@ -43,13 +43,16 @@ const COARSE_SLACK = 0.05;
 function greyGrid(r: DetailRaster, n: number): Float64Array {
   const sum = new Float64Array(n * n);
   const count = new Float64Array(n * n);
+  // The grid column of each pixel column, once per raster rather than once per pixel.
+  const columns = new Int32Array(r.width);
+  for (let x = 0; x < r.width; x++) columns[x] = Math.min(n - 1, Math.floor((x * n) / r.width));
   for (let y = 0; y < r.height; y++) {
     const row = Math.min(n - 1, Math.floor((y * n) / r.height)) * n;
     for (let x = 0; x < r.width; x++) {
       const i = 4 * (y * r.width + x);
       const a = r.rgba[i + 3] / 255;
       const luma = 0.299 * r.rgba[i] + 0.587 * r.rgba[i + 1] + 0.114 * r.rgba[i + 2];
-      const cell = row + Math.min(n - 1, Math.floor((x * n) / r.width));
+      const cell = row + columns[x];
       sum[cell] += a * luma + (1 - a) * 255;
       count[cell]++;
     }

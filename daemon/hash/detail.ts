@@ -45,7 +45,9 @@ function inkLuminance(r: DetailRaster): number {
   let s = 0,
     n = 0;
   for (let i = 0; i < r.rgba.length; i += 4) {
-    const a = r.rgba[i + 3] / 255;
+    const alpha = r.rgba[i + 3];
+    if (alpha === 0) continue; // adds 0 to both sums
+    const a = alpha / 255;
     s += a * (0.2126 * SRGB_TO_LINEAR[r.rgba[i]] + 0.7152 * SRGB_TO_LINEAR[r.rgba[i + 1]] + 0.0722 * SRGB_TO_LINEAR[r.rgba[i + 2]]);
     n += a;
   }
@@ -68,13 +70,21 @@ export function flatten(r: DetailRaster, bg: [number, number, number]): Flat {
   }
   const rgb = new Float32Array(pixels * 3);
   const premultiplied = new Float32Array(pixels * 3);
-  for (let i = 0, o = 0; i < r.rgba.length; i += 4, o += 3) {
+  const [pageR, pageG, pageB] = bg;
+  for (let i = 0, o = 0, j = 0; i < r.rgba.length; i += 4, o += 3, j++) {
     const a = r.rgba[i + 3] / 255;
-    alpha[o / 3] = a;
-    for (let c = 0; c < 3; c++) {
-      premultiplied[o + c] = a * SRGB_TO_LINEAR[r.rgba[i + c]];
-      rgb[o + c] = premultiplied[o + c] + (1 - a) * bg[c];
-    }
+    alpha[j] = a;
+    // The composite adds the page to the stored (single-precision) premultiplied colour, as it always has.
+    const red = Math.fround(a * SRGB_TO_LINEAR[r.rgba[i]]),
+      green = Math.fround(a * SRGB_TO_LINEAR[r.rgba[i + 1]]),
+      blue = Math.fround(a * SRGB_TO_LINEAR[r.rgba[i + 2]]);
+    const rest = 1 - a;
+    premultiplied[o] = red;
+    premultiplied[o + 1] = green;
+    premultiplied[o + 2] = blue;
+    rgb[o] = red + rest * pageR;
+    rgb[o + 1] = green + rest * pageG;
+    rgb[o + 2] = blue + rest * pageB;
   }
   return { w: r.width, h: r.height, rgb, premultiplied, alpha };
 }
