@@ -119,8 +119,8 @@ function labCopy(
 }
 
 /**
- * The row sums of blur3, kept between calls: they were allocated for every image of every pair (6 MB for a
- * 512×512 plane, the largest a detail raster gives), and that churn was a good part of the check's GC time.
+ * The row sums of blur3, kept between calls rather than allocated for every image of every pair: at most 6 MB,
+ * for a 512×512 plane (the largest a detail raster gives), held for the life of the process.
  */
 let rowSums = new Float64Array(0);
 
