@@ -118,6 +118,10 @@ async function simulatedFingerprints(n: number, seed: number, nearCopies: boolea
       /* skip */
     }
   }
+  if (real.length === 0) {
+    // Without the photographs (a worktree beside no ../shared), buildCorpus generates images: none is a JPEG original.
+    throw new Error('the similarity stage needs the real photographs of the corpus: set DOUBLON_CORPUS to the shared corpus folder');
+  }
   const next = rng(seed);
   const out: Fingerprint[] = [];
   for (let i = 0; i < n; i++) {
