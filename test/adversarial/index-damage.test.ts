@@ -22,7 +22,13 @@ const CASES: [string, Damage][] = [
   ['truncated to 8 192 bytes', (file) => fs.truncateSync(file, 8192)],
   ['truncated to half', (file) => fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2))],
   ['with a zeroed header page', (file) => writeAt(file, 0, Buffer.alloc(PAGE))],
-  ['with random bytes in pages 3–10', (file) => writeAt(file, 3 * PAGE, noise(0x5eed, 8 * PAGE))],
+  // Every page past LMDB's two meta pages, not a few of them: which pages hold live records depends on the
+  // order the scan's writes came in (copy-on-write frees the pages each transaction replaced), and noise over
+  // pages 3–10 once fell on free pages only (one CI run): nothing to detect, so nothing was moved aside.
+  [
+    'with random bytes in every page past the meta pages',
+    (file) => writeAt(file, 2 * PAGE, noise(0x5eed, fs.statSync(file).size - 2 * PAGE)),
+  ],
 ];
 
 function writeAt(file: string, position: number, bytes: Buffer): void {
