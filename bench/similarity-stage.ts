@@ -27,7 +27,7 @@ import { CanonicalChooser } from '../daemon/groups/canonical';
 import { starGroups, type ImageEntry } from '../daemon/groups/build';
 import * as current from '../daemon/groups/similarity-graph';
 import type { GraphOptions, GraphSnapshot, SimilarityGraph } from '../daemon/groups/similarity-graph';
-import { buildCorpus } from './corpus';
+import { buildCorpus, corpusDir } from './corpus';
 import { flipBits, randomKey, rng } from './hamming';
 
 /** What the stage needs of a similarity-graph module (this build's, or a baseline build's). */
@@ -117,10 +117,6 @@ async function simulatedFingerprints(n: number, seed: number, nearCopies: boolea
     } catch {
       /* skip */
     }
-  }
-  if (real.length === 0) {
-    // Without the photographs (a worktree beside no ../shared), buildCorpus generates images: none is a JPEG original.
-    throw new Error('the similarity stage needs the real photographs of the corpus: set DOUBLON_CORPUS to the shared corpus folder');
   }
   const next = rng(seed);
   const out: Fingerprint[] = [];
@@ -230,6 +226,10 @@ export interface StageOptions {
 }
 
 export async function similarityStage(options: StageOptions): Promise<Record<string, unknown>> {
+  // Checked before the minutes of hashing: without the photographs (a worktree beside no ../shared), buildCorpus
+  // generates images, none of them a JPEG original to simulate fingerprints from.
+  if (!corpusDir())
+    throw new Error('the similarity stage needs the real photographs of the corpus: set DOUBLON_CORPUS to the shared corpus folder');
   const modules: Array<{ name: string; graphs: GraphModule }> = [{ name: 'this build', graphs: current }];
   if (options.baseline) {
     const file = path.resolve(options.baseline, 'daemon/groups/similarity-graph.js');
