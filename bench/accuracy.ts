@@ -22,11 +22,13 @@ import {
   DEFAULT_NEAR_THRESHOLDS,
   decodeDetail,
   decodeExact,
+  decodeFine,
   DEFAULT_MAX_PIXELS,
   fingerprint,
   indexKeys,
   directQueryKeys,
   mayBeLocalEdit,
+  mayHaveReplacedContent,
   needsDetail,
   nearThreshold,
   pixelsAgree,
@@ -316,13 +318,14 @@ export async function runAccuracy(options: AccuracyOptions = {}): Promise<Accura
   const pixelsOf = (i: number): PixelSource => ({
     detail: () => rasterOf(i),
     exact: () => decodeExact(fs.readFileSync(files[i].path)).catch(() => undefined),
+    fine: () => decodeFine(fs.readFileSync(files[i].path), DEFAULT_MAX_PIXELS).catch(() => undefined),
   });
   let detailChecked = 0,
     detailVetoed = 0;
   for (const c of cand) {
     const fa = fps[c.a] as Fingerprint,
       fb = fps[c.b] as Fingerprint;
-    if (c.sim < 0.8 || !(needsDetail(fa, fb, wide) || mayBeLocalEdit(fa, fb))) continue;
+    if (c.sim < 0.8 || !(needsDetail(fa, fb, wide) || mayBeLocalEdit(fa, fb) || mayHaveReplacedContent(fa, fb, wide))) continue;
     detailChecked++;
     if (!(await pixelsAgree(fa, fb, wide, pixelsOf(c.a), pixelsOf(c.b)))) {
       c.vetoed = c.sim >= t.nearSimilarity - c.margin;

@@ -3,7 +3,7 @@ import { mayBePixelTwins, pixelDigest, type DecodeOptions, type Fingerprint } fr
 import type { IndexStore } from '../index/store';
 import { DEFAULT_CONCURRENCY, forEachLimited, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
-import { detailCache, exactCache } from './raster-cache';
+import { detailCache, exactCache, fineCache } from './raster-cache';
 import { nearThresholds, type GroupingConfig } from './options';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './similarity-graph';
 
@@ -45,6 +45,7 @@ export function graphOptions(
   const digest = pixelDigestCache(store, limits);
   const detail = detailCache(config.settings.maxPixels);
   const exact = exactCache(limits);
+  const fine = fineCache(config.settings.maxPixels);
   // Digests being computed: the prefetch runs while the graph is built, and both may ask for one content.
   const inFlight = new Map<string, Promise<string | undefined>>();
   return {
@@ -67,9 +68,14 @@ export function graphOptions(
       const file = pathOf(sha);
       return file ? exact(sha, file) : Promise.resolve(undefined);
     },
+    fine: (sha) => {
+      const file = pathOf(sha);
+      return file ? fine(sha, file) : Promise.resolve(undefined);
+    },
     release: () => {
       detail.clear();
       exact.clear();
+      fine.clear();
     },
     fingerprintOf: (sha) => store.getContent(sha)?.fingerprint,
   };

@@ -3,10 +3,11 @@
  * contents, bounded by their bytes rather than their number: a photo's detail raster is 512×384×4 = 786 KB,
  * an icon's a few KB, so a count bound either wastes memory on photos or hits nothing on icons. A content's
  * candidates are mostly verified while it is recent (newcomers in path order), so a small window keeps most
- * hits. Two kinds are kept this way: detail rasters (hash/detail-raster.ts) and exact pixels (the local-edit
- * check of two lossless screenshots of one size, hash/local-edit.ts).
+ * hits. Three kinds are kept this way: detail rasters (hash/detail-raster.ts), exact pixels (the local-edit
+ * check of two lossless screenshots of one size, hash/local-edit.ts) and fine rasters (the replaced-content
+ * check of two partly drawn lossy pictures, hash/replaced-content.ts).
  */
-import { decodeDetail, decodeExact, type DecodeOptions, type DetailRaster, type ExactRaster } from '../hash';
+import { decodeDetail, decodeExact, decodeFine, type DecodeOptions, type DetailRaster, type ExactRaster } from '../hash';
 import { ReaderPool } from '../scan/scanner';
 
 /**
@@ -24,6 +25,17 @@ export const EXACT_CACHE_BYTES = 16 << 20;
 /** Undefined when the file cannot be read or decoded any more. */
 export function detailCache(maxPixels: number, budget: number = DETAIL_CACHE_BYTES): RasterCache<DetailRaster> {
   return rasterCache((bytes) => decodeDetail(bytes, maxPixels), budget);
+}
+
+/**
+ * Bytes of fine rasters kept: four 1 024×576 covers. Like exact pixels, a newcomer's own raster is the one asked
+ * for again, once per candidate.
+ */
+export const FINE_CACHE_BYTES = 10 << 20;
+
+/** Undefined when the file cannot be read or decoded any more (or is an SVG: it has no fine raster). */
+export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES): RasterCache<DetailRaster> {
+  return rasterCache((bytes) => decodeFine(bytes, maxPixels), budget);
 }
 
 /** Undefined when the file cannot be read or decoded any more. */

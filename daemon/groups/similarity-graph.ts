@@ -78,6 +78,8 @@ export interface GraphOptions {
   detail?: (sha256: string) => Promise<DetailRaster | undefined>;
   /** The exact pixels of a content (the local-edit check of two lossless images of one size); undefined if they cannot be had. */
   exact?: (sha256: string) => Promise<ExactRaster | undefined>;
+  /** The fine raster of a content (the replaced-content check of two partly drawn lossy pictures); undefined if it cannot be had. */
+  fine?: (sha256: string) => Promise<DetailRaster | undefined>;
   /** Drops the pixels the sources above keep (their caches), when a batch of verifications is over. */
   release?: () => void;
   /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */
@@ -550,11 +552,12 @@ export class SimilarityGraph {
 
   /** Where verification reads a content's pixels: none without a detail source (the thumbnails decide). */
   private pixelsOf(node: Node): PixelSource | undefined {
-    const { detail, exact } = this.options;
+    const { detail, exact, fine } = this.options;
     if (!detail) return undefined;
     return {
       detail: () => detail(node.sha256),
       exact: () => (exact ? exact(node.sha256) : Promise.resolve(undefined)),
+      fine: () => (fine ? fine(node.sha256) : Promise.resolve(undefined)),
     };
   }
 }

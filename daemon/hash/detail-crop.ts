@@ -40,7 +40,7 @@ const WHOLE_ALIGNED = 0.98;
 const COARSE_SLACK = 0.05;
 
 /** n×n area-averaged luma (0..255) of a raster composited on white, squashed to a square (as the thumbnails are). */
-function greyGrid(r: DetailRaster, n: number): Float64Array {
+export function greyGrid(r: DetailRaster, n: number): Float64Array {
   const sum = new Float64Array(n * n);
   const count = new Float64Array(n * n);
   // The grid column of each pixel column, once per raster rather than once per pixel.
@@ -127,12 +127,15 @@ function coarseCrop(big: Grids, small: Grids, minFraction: number): Square {
 /**
  * The crop alignment of two rasters: the region of one (`side`) that the whole of the other shows, when one
  * is a crop of the other; undefined when neither is (the grey grids do not correlate at MIN_ALIGNMENT).
- * Both directions are searched on the coarse grid; the better one is refined.
+ * Both directions are searched on the coarse grid; the better one is refined. `evenIfAligned` searches even
+ * when the wholes correlate at WHOLE_ALIGNED: a 5 % crop of a photograph with a wide sky does
+ * (replaced-content.ts, which compares edges to the pixel).
  */
 export function cropAlignment(
   a: DetailRaster,
   b: DetailRaster,
   minFraction: number,
+  evenIfAligned = false,
 ): { side: 'a' | 'b'; region: RasterRegion } | undefined {
   const ga = gridsOf(a);
   const gb = gridsOf(b);
@@ -142,7 +145,7 @@ export function cropAlignment(
     areaResample(ga.coarse, COARSE, 0, 0, COARSE, COARSE, COMPARE_GRID),
     areaResample(gb.coarse, COARSE, 0, 0, COARSE, COARSE, COMPARE_GRID),
   );
-  if (whole >= WHOLE_ALIGNED) return undefined;
+  if (whole >= WHOLE_ALIGNED && !evenIfAligned) return undefined;
   const inA = coarseCrop(ga, gb, minFraction);
   const inB = coarseCrop(gb, ga, minFraction);
   const side = inA.score >= inB.score ? 'a' : 'b';

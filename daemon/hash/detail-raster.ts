@@ -1,4 +1,4 @@
-/** The detail raster of a content: its pixels at the resolution the detail check compares (detail.ts). */
+/** The detail raster of a content: its pixels at the resolution the detail check compares (detail.ts); and its fine raster (replaced-content.ts). */
 import sharp from 'sharp';
 import { decodeBudget, decodedBytes } from './decode-budget';
 import { storedSize } from './decode';
@@ -35,11 +35,28 @@ export interface DetailRaster {
 export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
   const format = detectFormat(bytes);
   if (format === 'svg') return decodeSvgDetail(bytes, maxPixels);
-  const decoding = await decodingBytes(bytes, format);
+  return decodeRaster(bytes, format, maxPixels, DETAIL_MAX);
+}
+
+/**
+ * Long side of the fine raster: the replaced-content check (replaced-content.ts) of two copies of a 2 400 px
+ * blog cover sees another person's name (30 px tall there) as strokes at this size, not at DETAIL_MAX.
+ */
+export const FINE_MAX = 1024;
+
+/** Decodes raster bytes (not SVG: the check is for lossy pictures) to at most FINE_MAX on the long side, never enlarged. */
+export async function decodeFine(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
+  const format = detectFormat(bytes);
+  if (format === 'svg') throw new Error('an SVG has no fine raster');
+  return decodeRaster(bytes, format, maxPixels, FINE_MAX);
+}
+
+async function decodeRaster(bytes: Buffer, format: ImageFormat | undefined, maxPixels: number, longSide: number): Promise<DetailRaster> {
+  const decoding = await decodingBytes(bytes, format, longSide);
   const { data, info } = await decodeBudget.run(decoding, () =>
     sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
       .rotate()
-      .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
+      .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true }),
@@ -49,10 +66,10 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<De
 }
 
 /** What decoding these raster bytes for detail holds (decode-budget.ts); 0 when their size is unreadable (libvips will refuse them). */
-async function decodingBytes(bytes: Buffer, format: ImageFormat | undefined): Promise<number> {
+async function decodingBytes(bytes: Buffer, format: ImageFormat | undefined, longSide: number): Promise<number> {
   if (!format) return 0;
   const size = await storedSize(bytes, format).catch(() => undefined);
-  return size ? decodedBytes(size.width, size.height, format, DETAIL_MAX) : 0;
+  return size ? decodedBytes(size.width, size.height, format, longSide) : 0;
 }
 
 async function decodeSvgDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {

@@ -3,6 +3,7 @@ import {
   compare,
   decodeDetail,
   decodeExact,
+  decodeFine,
   DEFAULT_MAX_PIXELS,
   DEFAULT_NEAR_THRESHOLDS,
   atOneSize,
@@ -29,8 +30,8 @@ export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
       fa,
       fb,
       T,
-      { detail: async () => ra, exact: async () => ea },
-      { detail: async () => rb, exact: async () => eb },
+      { detail: async () => ra, exact: async () => ea, fine: () => decodeFine(a, DEFAULT_MAX_PIXELS).catch(() => undefined) },
+      { detail: async () => rb, exact: async () => eb, fine: () => decodeFine(b, DEFAULT_MAX_PIXELS).catch(() => undefined) },
     ),
   };
 }

@@ -1,0 +1,219 @@
+/**
+ * Replaced content: two copies of one drawn picture in which a part was drawn anew — one blog-cover
+ * template with another person's photo and name (linkerd/website: twelve covers at 0.90–0.985 by the
+ * thumbnails), one IDE screenshot with another line of code. Such pairs are lossy and partly flat, so the
+ * detail check (detail.ts), which takes every changed tile for a difference, does not apply: lossy copies
+ * of one photograph differ in every tile by their losses and edits.
+ *
+ * What tells them apart is where edges are. A global edit (tone, blur, re-encoding, resampling) moves no
+ * edge; a watermark or a caption laid over a copy adds edges to one image only; content drawn anew adds, in
+ * the same place, edges to each image that the other lacks. Both images are compared at the smaller one's
+ * size, up to FINE_MAX px (detail-raster.ts): at 512 px a 2 400 px cover's name is 6 px tall and two names
+ * share most of their edges within a pixel. Before edges are read, the tones of one are matched to the
+ * other's (histogram matching: brightness, contrast, gamma and clipped highlights are one monotone map), and
+ * within each tile the best shift up to one pixel is taken (resampling, a crop's rounding).
+ *
+ * Measured (bench/replaced-content.ts): every labelled cover pair has 2–55 such tiles; of the photo
+ * benchmark's 2 200 positive pairs (18 transforms, the watermark among them) none has more than one.
+ */
+import type { DetailRaster } from './detail-raster';
+import { correlation } from './compare';
+import { cropAlignment, greyGrid, type RasterRegion } from './detail-crop';
+import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
+
+/** From this many replaced tiles two pictures differ. */
+export const MIN_REPLACED_TILES = 2;
+/** Tiles per long side: 32 px tiles at FINE_MAX, the size of a face or a short word on a 2 400 px cover. */
+const TILES_PER_SIDE = 32;
+/** Luma step (0..255, central difference) from which a pixel is on an edge: text and outlines, not JPEG noise. */
+const EDGE_STEP = 40;
+/** Fraction of a tile's pixels that must be edges the other image lacks, each way, for the tile to be replaced. */
+const REPLACED_FRACTION = 0.08;
+/** Largest shift (px) tried per tile, on top of the one-pixel reach of an edge. */
+const MAX_SHIFT = 1;
+/**
+ * Grey-grid correlation from which two wholes are one frame. Under it they are not aligned at all (a flip,
+ * another picture) and nothing is said. The covers correlate 0.89 and more.
+ */
+const MIN_WHOLE_CORRELATION = 0.85;
+/** Largest aspect difference (log) of two wholes, or of a crop region and the view it matches, compared edge to edge. */
+const MAX_ASPECT_LOG = 0.03;
+/** Grid the wholes are correlated on (as detail-crop.ts compares its regions). */
+const GRID = 24;
+
+type Box = RasterRegion;
+
+const wholeOf = (r: DetailRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
+const aspect = (box: Box): number => (box.x1 - box.x0) / (box.y1 - box.y0);
+const proportionsApart = (x: Box, y: Box): boolean => Math.abs(Math.log(aspect(x) / aspect(y))) > MAX_ASPECT_LOG;
+
+/** The two wholes are one frame: the same proportions, and grey grids that correlate. */
+function oneFrame(a: DetailRaster, b: DetailRaster): boolean {
+  return !proportionsApart(wholeOf(a), wholeOf(b)) && correlation(greyGrid(a, GRID), greyGrid(b, GRID)) >= MIN_WHOLE_CORRELATION;
+}
+
+/** The region of one raster that the whole other shows, when one is a crop of the other in the same proportions. */
+function cropView(a: DetailRaster, b: DetailRaster): { boxA: Box; boxB: Box } | undefined {
+  // Searched even when the wholes correlate: a 5 % crop of a wide sky correlates 0.98 whole to whole, and
+  // its edges are pixels apart.
+  const crop = cropAlignment(a, b, DEFAULT_NEAR_THRESHOLDS.minCropFraction, true);
+  if (!crop) return undefined;
+  const boxA = crop.side === 'a' ? crop.region : wholeOf(a);
+  const boxB = crop.side === 'b' ? crop.region : wholeOf(b);
+  // A crop of other proportions (a banner cut from a cover) is squashed into the region: not pixel-aligned.
+  return proportionsApart(boxA, boxB) ? undefined : { boxA, boxB };
+}
+
+/** A raster's luma (0..255, composited on white), row-major. */
+interface Plane {
+  width: number;
+  height: number;
+  luma: Float32Array;
+}
+
+function planeOf(r: DetailRaster): Plane {
+  const luma = new Float32Array(r.width * r.height);
+  for (let i = 0, j = 0; j < luma.length; i += 4, j++) {
+    const alpha = r.rgba[i + 3] / 255;
+    luma[j] = alpha * (0.299 * r.rgba[i] + 0.587 * r.rgba[i + 1] + 0.114 * r.rgba[i + 2]) + (1 - alpha) * 255;
+  }
+  return { width: r.width, height: r.height, luma };
+}
+
+/** `box` of a plane area-averaged to w×h (the plane itself when that is its whole at its own size). */
+function regionOf(p: Plane, box: Box, w: number, h: number): Float32Array {
+  if (box.x0 === 0 && box.y0 === 0 && box.x1 === p.width && box.y1 === p.height && w === p.width && h === p.height) return p.luma;
+  const span = (start: number, length: number, n: number, limit: number): Int32Array => {
+    const bounds = new Int32Array(n + 1);
+    for (let k = 0; k <= n; k++) bounds[k] = Math.min(limit, Math.floor(start + (k * length) / n));
+    return bounds;
+  };
+  const xs = span(box.x0, box.x1 - box.x0, w, p.width);
+  const ys = span(box.y0, box.y1 - box.y0, h, p.height);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const ya = ys[y];
+    const yb = Math.min(p.height, Math.max(ya + 1, ys[y + 1]));
+    for (let x = 0; x < w; x++) {
+      const xa = xs[x];
+      const xb = Math.min(p.width, Math.max(xa + 1, xs[x + 1]));
+      let sum = 0;
+      for (let py = ya; py < yb; py++) for (let px = xa; px < xb; px++) sum += p.luma[py * p.width + px];
+      out[y * w + x] = xb > xa && yb > ya ? sum / ((yb - ya) * (xb - xa)) : 255;
+    }
+  }
+  return out;
+}
+
+/** Histogram bins of the tone match: a quarter of a grey level. */
+const TONE_BINS = 1024;
+
+/** `a` with its tones mapped onto `b`'s: each value to the value of `b` at the same quantile. */
+function matchTones(a: Float32Array, b: Float32Array): Float32Array {
+  const binsA = new Int32Array(a.length);
+  const countA = new Float64Array(TONE_BINS);
+  const countB = new Float64Array(TONE_BINS);
+  for (let i = 0; i < a.length; i++) {
+    binsA[i] = Math.min(TONE_BINS - 1, Math.max(0, Math.floor((a[i] * TONE_BINS) / 256)));
+    countA[binsA[i]]++;
+  }
+  for (let i = 0; i < b.length; i++) countB[Math.min(TONE_BINS - 1, Math.max(0, Math.floor((b[i] * TONE_BINS) / 256)))]++;
+  // The quantile at the middle of each of a's bins, read on b's cumulative histogram.
+  const map = new Float32Array(TONE_BINS);
+  let below = 0;
+  let k = 0;
+  let belowB = 0;
+  for (let i = 0; i < TONE_BINS; i++) {
+    const middle = below + countA[i] / 2;
+    while (k < TONE_BINS - 1 && belowB + countB[k] <= middle) belowB += countB[k++];
+    map[i] = ((k + 0.5) * 256) / TONE_BINS;
+    below += countA[i];
+  }
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = map[binsA[i]];
+  return out;
+}
+
+/** Pixels on an edge (central-difference gradient of at least EDGE_STEP), and those within one pixel of one. */
+function edges(l: Float32Array, w: number, h: number): { on: Uint8Array; near: Uint8Array } {
+  const on = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const gx = l[i + 1] - l[i - 1];
+      const gy = l[i + w] - l[i - w];
+      if (gx * gx + gy * gy >= EDGE_STEP * EDGE_STEP) on[i] = 1;
+    }
+  }
+  const near = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!on[y * w + x]) continue;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++)
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) near[yy * w + xx] = 1;
+    }
+  }
+  return { on, near };
+}
+
+/**
+ * How many tiles of the two rasters show content drawn anew (each image has edges there that the other
+ * lacks, at every shift up to MAX_SHIFT); undefined when the two cannot be aligned pixel for pixel (a flip,
+ * a crop of other proportions, two frames that do not correlate), so nothing is said.
+ */
+export function replacedTiles(a: DetailRaster, b: DetailRaster): number | undefined {
+  // The wholes first, and the crop search (tens of milliseconds at this size) only when they say replaced
+  // or cannot be compared: a crop misaligned by a few pixels is the other way to differ everywhere.
+  const pa = planeOf(a);
+  const pb = planeOf(b);
+  const whole = oneFrame(a, b) ? tilesDrawnAnew(pa, pb, wholeOf(a), wholeOf(b)) : undefined;
+  if (whole !== undefined && whole < MIN_REPLACED_TILES) return whole;
+  const crop = cropView(a, b);
+  return crop ? tilesDrawnAnew(pa, pb, crop.boxA, crop.boxB) : whole;
+}
+
+/** The replaced tiles of two aligned regions, compared at the smaller one's size. */
+function tilesDrawnAnew(a: Plane, b: Plane, boxA: Box, boxB: Box): number {
+  const areaA = (boxA.x1 - boxA.x0) * (boxA.y1 - boxA.y0);
+  const small = areaA <= (boxB.x1 - boxB.x0) * (boxB.y1 - boxB.y0) ? boxA : boxB;
+  const w = Math.max(1, Math.round(small.x1 - small.x0));
+  const h = Math.max(1, Math.round(small.y1 - small.y0));
+  const lb = regionOf(b, boxB, w, h);
+  const ea = edges(matchTones(regionOf(a, boxA, w, h), lb), w, h);
+  const eb = edges(lb, w, h);
+  const tile = Math.max(4, Math.round(Math.max(w, h) / TILES_PER_SIDE));
+  let replaced = 0;
+  for (let y0 = 0; y0 < h; y0 += tile) {
+    for (let x0 = 0; x0 < w; x0 += tile) {
+      const box = { x0, y0, x1: Math.min(w, x0 + tile), y1: Math.min(h, y0 + tile) };
+      if (drawnAnew(ea, eb, w, h, box)) replaced++;
+    }
+  }
+  return replaced;
+}
+
+/** Each image has edges in `tile` that the other lacks within a pixel, at every shift of b up to MAX_SHIFT. */
+function drawnAnew(ea: ReturnType<typeof edges>, eb: ReturnType<typeof edges>, w: number, h: number, tile: Box): boolean {
+  const least = REPLACED_FRACTION * (tile.x1 - tile.x0) * (tile.y1 - tile.y0);
+  for (let dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
+    for (let dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
+      let onlyA = 0;
+      let onlyB = 0;
+      for (let y = tile.y0; y < tile.y1; y++) {
+        const ys = y + dy;
+        if (ys < 0 || ys >= h) continue;
+        for (let x = tile.x0; x < tile.x1; x++) {
+          const xs = x + dx;
+          if (xs < 0 || xs >= w) continue;
+          const i = y * w + x;
+          const j = ys * w + xs;
+          if (ea.on[i] && !eb.near[j]) onlyA++;
+          if (eb.on[j] && !ea.near[i]) onlyB++;
+        }
+      }
+      // One shift under which either image adds too little: the tile is one drawing, moved.
+      if (onlyA < least || onlyB < least) return false;
+    }
+  }
+  return true;
+}
