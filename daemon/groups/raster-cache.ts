@@ -7,7 +7,7 @@
  * check of two lossless screenshots of one size, hash/local-edit.ts) and fine rasters (the replaced-content
  * check of two partly drawn lossy pictures, hash/replaced-content.ts).
  */
-import { decodeDetail, decodeExact, decodeFine, type DecodeOptions, type DetailRaster, type ExactRaster } from '../hash';
+import { decodeDetail, decodeExact, decodeFine, type DecodeOptions, type DetailRaster, type ExactRaster, type GreyRaster } from '../hash';
 import { ReaderPool } from '../scan/scanner';
 
 /**
@@ -28,13 +28,13 @@ export function detailCache(maxPixels: number, budget: number = DETAIL_CACHE_BYT
 }
 
 /**
- * Bytes of fine rasters kept: four 1 024×576 covers. Like exact pixels, a newcomer's own raster is the one asked
- * for again, once per candidate.
+ * Bytes of fine rasters kept: ten 1 024×768 grey photos. Like exact pixels, a newcomer's own raster is the one
+ * asked for again, once per candidate.
  */
-export const FINE_CACHE_BYTES = 10 << 20;
+export const FINE_CACHE_BYTES = 8 << 20;
 
 /** Undefined when the file cannot be read or decoded any more (or is an SVG: it has no fine raster). */
-export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES): RasterCache<DetailRaster> {
+export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES): RasterCache<GreyRaster> {
   return rasterCache((bytes) => decodeFine(bytes, maxPixels), budget);
 }
 
@@ -56,7 +56,7 @@ interface Entry<R> {
   bytes: number;
 }
 
-function rasterCache<R extends { rgba: Uint8Array }>(decode: (bytes: Buffer) => Promise<R>, budget: number): RasterCache<R> {
+function rasterCache<R extends { rgba: Uint8Array } | { luma: Uint8Array }>(decode: (bytes: Buffer) => Promise<R>, budget: number): RasterCache<R> {
   const cache = new Map<string, Entry<R>>(); // in order of last use
   let held = 0;
   const readers = new ReaderPool();
@@ -77,7 +77,7 @@ function rasterCache<R extends { rgba: Uint8Array }>(decode: (bytes: Buffer) => 
         .withBytes(file, decode)
         .catch(() => undefined)
         .then((raster) => {
-          const bytes = raster?.rgba.byteLength ?? 0;
+          const bytes = raster ? ('rgba' in raster ? raster.rgba : raster.luma).byteLength : 0;
           // Charged only while cached (an entry evicted before its decode ended was charged nothing).
           if (cache.get(sha) === created) {
             created.bytes = bytes;

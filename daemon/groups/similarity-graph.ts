@@ -30,6 +30,7 @@ import {
   VERIFICATION_RULES,
   type DetailRaster,
   type ExactRaster,
+  type GreyRaster,
   type Fingerprint,
   type NearThresholds,
   type PixelSource,
@@ -79,7 +80,7 @@ export interface GraphOptions {
   /** The exact pixels of a content (the local-edit check of two lossless images of one size); undefined if they cannot be had. */
   exact?: (sha256: string) => Promise<ExactRaster | undefined>;
   /** The fine raster of a content (the replaced-content check of two partly drawn lossy pictures); undefined if it cannot be had. */
-  fine?: (sha256: string) => Promise<DetailRaster | undefined>;
+  fine?: (sha256: string) => Promise<GreyRaster | undefined>;
   /** Drops the pixels the sources above keep (their caches), when a batch of verifications is over. */
   release?: () => void;
   /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */

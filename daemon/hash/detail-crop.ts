@@ -10,7 +10,7 @@
  * Like the thumbnail crop search, a crop keeps the proportions (the same fraction of each dimension, at least
  * `minFraction`, at most 1 − MIN_CROP), and the grids are squashed to squares.
  */
-import type { DetailRaster } from './detail-raster';
+import type { DetailRaster, GreyRaster } from './detail-raster';
 import { areaResample, correlation } from './compare';
 
 /** A region of a raster, in its pixels (fractional edges). */
@@ -39,8 +39,8 @@ const WHOLE_ALIGNED = 0.98;
 /** How far under MIN_ALIGNMENT the coarse search (one cell apart) may land and still be refined. */
 const COARSE_SLACK = 0.05;
 
-/** n×n area-averaged luma (0..255) of a raster composited on white, squashed to a square (as the thumbnails are). */
-export function greyGrid(r: DetailRaster, n: number): Float64Array {
+/** n×n area-averaged luma (0..255) of a raster composited on white (or of a grey raster), squashed to a square (as the thumbnails are). */
+export function greyGrid(r: DetailRaster | GreyRaster, n: number): Float64Array {
   const sum = new Float64Array(n * n);
   const count = new Float64Array(n * n);
   // The grid column of each pixel column, once per raster rather than once per pixel.
@@ -48,6 +48,13 @@ export function greyGrid(r: DetailRaster, n: number): Float64Array {
   for (let x = 0; x < r.width; x++) columns[x] = Math.min(n - 1, Math.floor((x * n) / r.width));
   for (let y = 0; y < r.height; y++) {
     const row = Math.min(n - 1, Math.floor((y * n) / r.height)) * n;
+    if ('luma' in r) {
+      for (let x = 0, i = y * r.width; x < r.width; x++, i++) {
+        sum[row + columns[x]] += r.luma[i];
+        count[row + columns[x]]++;
+      }
+      continue;
+    }
     for (let x = 0; x < r.width; x++) {
       const i = 4 * (y * r.width + x);
       const a = r.rgba[i + 3] / 255;
@@ -106,7 +113,7 @@ interface Grids {
   coarse: Float64Array;
 }
 
-function gridsOf(r: DetailRaster): Grids {
+function gridsOf(r: DetailRaster | GreyRaster): Grids {
   const fine = greyGrid(r, FINE);
   return { fine, coarse: areaResample(fine, FINE, 0, 0, FINE, FINE, COARSE) };
 }
@@ -132,8 +139,8 @@ function coarseCrop(big: Grids, small: Grids, minFraction: number): Square {
  * (replaced-content.ts, which compares edges to the pixel).
  */
 export function cropAlignment(
-  a: DetailRaster,
-  b: DetailRaster,
+  a: DetailRaster | GreyRaster,
+  b: DetailRaster | GreyRaster,
   minFraction: number,
   evenIfAligned = false,
 ): { side: 'a' | 'b'; region: RasterRegion } | undefined {

@@ -35,7 +35,17 @@ export interface DetailRaster {
 export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
   const format = detectFormat(bytes);
   if (format === 'svg') return decodeSvgDetail(bytes, maxPixels);
-  return decodeRaster(bytes, format, maxPixels, DETAIL_MAX);
+  const decoding = await decodingBytes(bytes, format, DETAIL_MAX);
+  const { data, info } = await decodeBudget.run(decoding, () =>
+    sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+      .rotate()
+      .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
+  // sharp's output buffer is the raster's own allocation (exactly these bytes): no copy to keep.
+  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4), info.width, info.height);
 }
 
 /**
@@ -44,25 +54,33 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<De
  */
 export const FINE_MAX = 1024;
 
-/** Decodes raster bytes (not SVG: the check is for lossy pictures) to at most FINE_MAX on the long side, never enlarged. */
-export async function decodeFine(bytes: Buffer, maxPixels: number): Promise<DetailRaster> {
-  const format = detectFormat(bytes);
-  if (format === 'svg') throw new Error('an SVG has no fine raster');
-  return decodeRaster(bytes, format, maxPixels, FINE_MAX);
+/** A content's grey levels (0..255, composited on white), row-major: one byte a pixel, a quarter of an RGBA raster. */
+export interface GreyRaster {
+  width: number;
+  height: number;
+  luma: Uint8Array;
 }
 
-async function decodeRaster(bytes: Buffer, format: ImageFormat | undefined, maxPixels: number, longSide: number): Promise<DetailRaster> {
-  const decoding = await decodingBytes(bytes, format, longSide);
+/** Decodes raster bytes (not SVG: the check is for lossy pictures) to grey, at most FINE_MAX on the long side, never enlarged. */
+export async function decodeFine(bytes: Buffer, maxPixels: number): Promise<GreyRaster> {
+  const format = detectFormat(bytes);
+  if (format === 'svg') throw new Error('an SVG has no fine raster');
+  const decoding = await decodingBytes(bytes, format, FINE_MAX);
   const { data, info } = await decodeBudget.run(decoding, () =>
     sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
       .rotate()
-      .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true })
-      .ensureAlpha()
+      .resize(FINE_MAX, FINE_MAX, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true }),
   );
-  // sharp's output buffer is the raster's own allocation (exactly these bytes): no copy to keep.
-  return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4), info.width, info.height);
+  if (info.channels !== 3) throw new Error(`fine decode gave ${info.channels} channels`);
+  // Luma of the stored (gamma-encoded) levels, as the thumbnails read it; libvips' b-w is luminance of linear
+  // light, which draws the edges of one cover weaker.
+  const luma = new Uint8Array(info.width * info.height);
+  for (let i = 0, j = 0; j < luma.length; i += 3, j++) luma[j] = (77 * data[i] + 150 * data[i + 1] + 29 * data[i + 2] + 128) >> 8; // 0.299, 0.587, 0.114 in 256ths
+  return { width: info.width, height: info.height, luma };
 }
 
 /** What decoding these raster bytes for detail holds (decode-budget.ts); 0 when their size is unreadable (libvips will refuse them). */

@@ -21,7 +21,7 @@ export { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
 export { candidateRadius, variantRadius, indexKeys, queryKeys, directQueryKeys, variantQueryKeys, shapeKey } from './candidate-keys';
 export { hammingDistance } from './pdq';
 export { detailDifference, sameDrawing, type DetailDifference } from './detail';
-export { decodeDetail, decodeFine, DETAIL_MAX, FINE_MAX, type DetailRaster } from './detail-raster';
+export { decodeDetail, decodeFine, DETAIL_MAX, FINE_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
 export { replacedTiles, MIN_REPLACED_TILES } from './replaced-content';
 export {
   verifyPair,

@@ -16,7 +16,7 @@
  * Measured (bench/replaced-content.ts): every labelled cover pair has 2–55 such tiles; of the photo
  * benchmark's 2 200 positive pairs (18 transforms, the watermark among them) none has more than one.
  */
-import type { DetailRaster } from './detail-raster';
+import type { GreyRaster } from './detail-raster';
 import { correlation } from './compare';
 import { cropAlignment, greyGrid, type RasterRegion } from './detail-crop';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
@@ -43,17 +43,17 @@ const GRID = 24;
 
 type Box = RasterRegion;
 
-const wholeOf = (r: DetailRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
+const wholeOf = (r: GreyRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
 const aspect = (box: Box): number => (box.x1 - box.x0) / (box.y1 - box.y0);
 const proportionsApart = (x: Box, y: Box): boolean => Math.abs(Math.log(aspect(x) / aspect(y))) > MAX_ASPECT_LOG;
 
 /** The two wholes are one frame: the same proportions, and grey grids that correlate. */
-function oneFrame(a: DetailRaster, b: DetailRaster): boolean {
+function oneFrame(a: GreyRaster, b: GreyRaster): boolean {
   return !proportionsApart(wholeOf(a), wholeOf(b)) && correlation(greyGrid(a, GRID), greyGrid(b, GRID)) >= MIN_WHOLE_CORRELATION;
 }
 
 /** The region of one raster that the whole other shows, when one is a crop of the other in the same proportions. */
-function cropView(a: DetailRaster, b: DetailRaster): { boxA: Box; boxB: Box } | undefined {
+function cropView(a: GreyRaster, b: GreyRaster): { boxA: Box; boxB: Box } | undefined {
   // Searched even when the wholes correlate: a 5 % crop of a wide sky correlates 0.98 whole to whole, and
   // its edges are pixels apart.
   const crop = cropAlignment(a, b, DEFAULT_NEAR_THRESHOLDS.minCropFraction, true);
@@ -64,95 +64,71 @@ function cropView(a: DetailRaster, b: DetailRaster): { boxA: Box; boxB: Box } | 
   return proportionsApart(boxA, boxB) ? undefined : { boxA, boxB };
 }
 
-/** A raster's luma (0..255, composited on white), row-major. */
-interface Plane {
-  width: number;
-  height: number;
-  luma: Float32Array;
-}
-
-function planeOf(r: DetailRaster): Plane {
-  const luma = new Float32Array(r.width * r.height);
-  for (let i = 0, j = 0; j < luma.length; i += 4, j++) {
-    const alpha = r.rgba[i + 3] / 255;
-    luma[j] = alpha * (0.299 * r.rgba[i] + 0.587 * r.rgba[i + 1] + 0.114 * r.rgba[i + 2]) + (1 - alpha) * 255;
-  }
-  return { width: r.width, height: r.height, luma };
-}
-
-/** `box` of a plane area-averaged to w×h (the plane itself when that is its whole at its own size). */
-function regionOf(p: Plane, box: Box, w: number, h: number): Float32Array {
-  if (box.x0 === 0 && box.y0 === 0 && box.x1 === p.width && box.y1 === p.height && w === p.width && h === p.height) return p.luma;
+/** `box` of a grey raster area-averaged to w×h (its own levels when that is its whole at its own size). */
+function regionOf(r: GreyRaster, box: Box, w: number, h: number): Uint8Array {
+  if (box.x0 === 0 && box.y0 === 0 && box.x1 === r.width && box.y1 === r.height && w === r.width && h === r.height) return r.luma;
   const span = (start: number, length: number, n: number, limit: number): Int32Array => {
     const bounds = new Int32Array(n + 1);
     for (let k = 0; k <= n; k++) bounds[k] = Math.min(limit, Math.floor(start + (k * length) / n));
     return bounds;
   };
-  const xs = span(box.x0, box.x1 - box.x0, w, p.width);
-  const ys = span(box.y0, box.y1 - box.y0, h, p.height);
-  const out = new Float32Array(w * h);
+  const xs = span(box.x0, box.x1 - box.x0, w, r.width);
+  const ys = span(box.y0, box.y1 - box.y0, h, r.height);
+  const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const ya = ys[y];
-    const yb = Math.min(p.height, Math.max(ya + 1, ys[y + 1]));
+    const yb = Math.min(r.height, Math.max(ya + 1, ys[y + 1]));
     for (let x = 0; x < w; x++) {
       const xa = xs[x];
-      const xb = Math.min(p.width, Math.max(xa + 1, xs[x + 1]));
+      const xb = Math.min(r.width, Math.max(xa + 1, xs[x + 1]));
       let sum = 0;
-      for (let py = ya; py < yb; py++) for (let px = xa; px < xb; px++) sum += p.luma[py * p.width + px];
-      out[y * w + x] = xb > xa && yb > ya ? sum / ((yb - ya) * (xb - xa)) : 255;
+      for (let py = ya; py < yb; py++) for (let px = xa; px < xb; px++) sum += r.luma[py * r.width + px];
+      out[y * w + x] = xb > xa && yb > ya ? Math.round(sum / ((yb - ya) * (xb - xa))) : 255;
     }
   }
   return out;
 }
 
-/** Histogram bins of the tone match: a quarter of a grey level. */
-const TONE_BINS = 1024;
-
-/** `a` with its tones mapped onto `b`'s: each value to the value of `b` at the same quantile. */
-function matchTones(a: Float32Array, b: Float32Array): Float32Array {
-  const binsA = new Int32Array(a.length);
-  const countA = new Float64Array(TONE_BINS);
-  const countB = new Float64Array(TONE_BINS);
-  for (let i = 0; i < a.length; i++) {
-    binsA[i] = Math.min(TONE_BINS - 1, Math.max(0, Math.floor((a[i] * TONE_BINS) / 256)));
-    countA[binsA[i]]++;
-  }
-  for (let i = 0; i < b.length; i++) countB[Math.min(TONE_BINS - 1, Math.max(0, Math.floor((b[i] * TONE_BINS) / 256)))]++;
-  // The quantile at the middle of each of a's bins, read on b's cumulative histogram.
-  const map = new Float32Array(TONE_BINS);
+/** `a` with its tones mapped onto `b`'s: each level to the level of `b` at the same quantile. */
+function matchTones(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const countA = new Float64Array(256);
+  const countB = new Float64Array(256);
+  for (let i = 0; i < a.length; i++) countA[a[i]]++;
+  for (let i = 0; i < b.length; i++) countB[b[i]]++;
+  // The quantile at the middle of each of a's levels, read on b's cumulative histogram.
+  const map = new Uint8Array(256);
   let below = 0;
   let k = 0;
   let belowB = 0;
-  for (let i = 0; i < TONE_BINS; i++) {
-    const middle = below + countA[i] / 2;
-    while (k < TONE_BINS - 1 && belowB + countB[k] <= middle) belowB += countB[k++];
-    map[i] = ((k + 0.5) * 256) / TONE_BINS;
-    below += countA[i];
+  for (let level = 0; level < 256; level++) {
+    const middle = below + countA[level] / 2;
+    while (k < 255 && belowB + countB[k] <= middle) belowB += countB[k++];
+    map[level] = k;
+    below += countA[level];
   }
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = map[binsA[i]];
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = map[a[i]];
   return out;
 }
 
 /** Pixels on an edge (central-difference gradient of at least EDGE_STEP), and those within one pixel of one. */
-function edges(l: Float32Array, w: number, h: number): { on: Uint8Array; near: Uint8Array } {
+function edges(l: Uint8Array, w: number, h: number): { on: Uint8Array; near: Uint8Array } {
   const on = new Uint8Array(w * h);
+  const step = EDGE_STEP * EDGE_STEP;
   for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
+    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
       const gx = l[i + 1] - l[i - 1];
       const gy = l[i + w] - l[i - w];
-      if (gx * gx + gy * gy >= EDGE_STEP * EDGE_STEP) on[i] = 1;
+      if (gx * gx + gy * gy >= step) on[i] = 1;
     }
+  }
+  // Dilated by a 3×3 square, one row pass and one column pass.
+  const rows = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) rows[i] = on[i] | (x > 0 ? on[i - 1] : 0) | (x < w - 1 ? on[i + 1] : 0);
   }
   const near = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!on[y * w + x]) continue;
-      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++)
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) near[yy * w + xx] = 1;
-    }
-  }
+  for (let i = 0; i < w * h; i++) near[i] = rows[i] | (i >= w ? rows[i - w] : 0) | (i + w < w * h ? rows[i + w] : 0);
   return { on, near };
 }
 
@@ -161,19 +137,17 @@ function edges(l: Float32Array, w: number, h: number): { on: Uint8Array; near: U
  * lacks, at every shift up to MAX_SHIFT); undefined when the two cannot be aligned pixel for pixel (a flip,
  * a crop of other proportions, two frames that do not correlate), so nothing is said.
  */
-export function replacedTiles(a: DetailRaster, b: DetailRaster): number | undefined {
+export function replacedTiles(a: GreyRaster, b: GreyRaster): number | undefined {
   // The wholes first, and the crop search (tens of milliseconds at this size) only when they say replaced
   // or cannot be compared: a crop misaligned by a few pixels is the other way to differ everywhere.
-  const pa = planeOf(a);
-  const pb = planeOf(b);
-  const whole = oneFrame(a, b) ? tilesDrawnAnew(pa, pb, wholeOf(a), wholeOf(b)) : undefined;
+  const whole = oneFrame(a, b) ? tilesDrawnAnew(a, b, wholeOf(a), wholeOf(b)) : undefined;
   if (whole !== undefined && whole < MIN_REPLACED_TILES) return whole;
   const crop = cropView(a, b);
-  return crop ? tilesDrawnAnew(pa, pb, crop.boxA, crop.boxB) : whole;
+  return crop ? tilesDrawnAnew(a, b, crop.boxA, crop.boxB) : whole;
 }
 
 /** The replaced tiles of two aligned regions, compared at the smaller one's size. */
-function tilesDrawnAnew(a: Plane, b: Plane, boxA: Box, boxB: Box): number {
+function tilesDrawnAnew(a: GreyRaster, b: GreyRaster, boxA: Box, boxB: Box): number {
   const areaA = (boxA.x1 - boxA.x0) * (boxA.y1 - boxA.y0);
   const small = areaA <= (boxB.x1 - boxB.x0) * (boxB.y1 - boxB.y0) ? boxA : boxB;
   const w = Math.max(1, Math.round(small.x1 - small.x0));

@@ -10,7 +10,7 @@ import { compare, correlation, isGraphic } from './compare';
 import { hammingDistance, THUMB, transformImage } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
-import { DETAIL_MAX, type DetailRaster } from './detail-raster';
+import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
 import { doubleSize, isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 
@@ -24,7 +24,7 @@ export interface PixelSource {
   /** The exact pixels (decode.ts decodeExact), for a pair that may be one canvas edited locally. */
   exact: () => Promise<ExactRaster | undefined>;
   /** The fine raster (detail-raster.ts decodeFine), for a pair that may have content drawn anew (replaced-content.ts). */
-  fine: () => Promise<DetailRaster | undefined>;
+  fine: () => Promise<GreyRaster | undefined>;
 }
 
 /**
