@@ -26,7 +26,7 @@ export const MIN_REPLACED_TILES = 2;
 /** Tiles per long side: 32 px tiles at FINE_MAX, the size of a face or a short word on a 2 400 px cover. */
 const TILES_PER_SIDE = 32;
 /** Luma step (0..255, central difference) from which a pixel is on an edge: text and outlines, not JPEG noise. */
-const EDGE_STEP = 40;
+const EDGE_STEP = 30;
 /** Fraction of a tile's pixels that must be edges the other image lacks, each way, for the tile to be replaced. */
 const REPLACED_FRACTION = 0.08;
 /** Largest shift (px) tried per tile, on top of the one-pixel reach of an edge. */
