@@ -84,7 +84,7 @@ function graphicsPair(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolea
  * fitting one to the other (brightness, contrast): a glyph or emblem that differs (folder-documents vs folder-music) is
  * a local difference that a global correlation barely sees.
  */
-function maxBlockDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function maxBlockDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   // b fitted to a by least squares (a ≈ α·b + β): brightness and contrast changes are global, not local.
   const sa = stats(a);
   const sb = stats(b);

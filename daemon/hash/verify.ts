@@ -2,11 +2,12 @@
  * The whole verification of a candidate pair: the thumbnail checks (`compare`, pure and cheap) first, then,
  * for graphics only (icons, logos, screenshots, diagrams — photos tolerate global edits and are settled by
  * the thumbnails), the detail check at the smaller image's own resolution (detail.ts), and for two lossless
- * images of (nearly) one size the local-edit check, pixel for pixel (local-edit.ts). Pixels are asked for
- * only when the cheap checks pass, so most pairs never decode anything.
+ * images of (nearly) one size the local-edit check, pixel for pixel (local-edit.ts); for two partly drawn lossy
+ * pictures (blog covers, banners) the replaced-content check (replaced-content.ts). Pixels are asked for only
+ * when the cheap checks pass, so most pairs never decode anything.
  */
 import type { ExactRaster, Fingerprint } from './decode';
-import { compare, correlation, isGraphic } from './compare';
+import { compare, correlation, isGraphic, maxBlockDifference } from './compare';
 import { hammingDistance, THUMB, transformImage } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
@@ -159,6 +160,14 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
  */
 const PARTLY_DRAWN_FLATNESS = 0.1;
 
+/**
+ * Largest block difference of the thumbnails (compare.ts maxBlockDifference, 4×4 blocks of 32×32 after a
+ * brightness and contrast fit) from which content may have been drawn anew. A portrait replaced on a cover
+ * shows there: the labelled covers 12.6–46. Copies that only differ globally stay under it (the photo
+ * benchmark's re-encodings, resizes, blurs: 0.4–6.5), so their fine rasters are never decoded.
+ */
+const MIN_LOCAL_THUMBNAIL_DIFFERENCE = 8;
+
 /** The identity maps b's thumbnail onto a's better than any flip or rotation does (a flipped copy is not edge-aligned). */
 function plainOrientation(a: Fingerprint, b: Fingerprint): boolean {
   const plain = correlation(a.thumb, b.thumb);
@@ -168,11 +177,18 @@ function plainOrientation(a: Fingerprint, b: Fingerprint): boolean {
 
 /**
  * Two partly drawn raster pictures that the detail check leaves alone (lossy, not graphics), in one
- * orientation: one template with content drawn anew in one copy (replaced-content.ts) is a pair of these.
+ * orientation, whose thumbnails differ somewhere: one template with content drawn anew in one copy
+ * (replaced-content.ts) is a pair of these.
  */
 export function mayHaveReplacedContent(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const partlyDrawn = (f: Fingerprint): boolean => f.format !== 'svg' && f.flatness >= PARTLY_DRAWN_FLATNESS;
-  return !needsDetail(a, b, t) && partlyDrawn(a) && partlyDrawn(b) && plainOrientation(a, b);
+  return (
+    !needsDetail(a, b, t) &&
+    partlyDrawn(a) &&
+    partlyDrawn(b) &&
+    plainOrientation(a, b) &&
+    maxBlockDifference(a.thumb, b.thumb) >= MIN_LOCAL_THUMBNAIL_DIFFERENCE
+  );
 }
 
 /**
