@@ -187,7 +187,8 @@ export function mayHaveReplacedContent(a: Fingerprint, b: Fingerprint, t: NearTh
     partlyDrawn(a) &&
     partlyDrawn(b) &&
     plainOrientation(a, b) &&
-    maxBlockDifference(a.thumb, b.thumb) >= MIN_LOCAL_THUMBNAIL_DIFFERENCE
+    // Either way round (the fit is of one onto the other), so that a pair gets one verdict.
+    Math.max(maxBlockDifference(a.thumb, b.thumb), maxBlockDifference(b.thumb, a.thumb)) >= MIN_LOCAL_THUMBNAIL_DIFFERENCE
   );
 }
 
