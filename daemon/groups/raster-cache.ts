@@ -56,7 +56,10 @@ interface Entry<R> {
   bytes: number;
 }
 
-function rasterCache<R extends { rgba: Uint8Array } | { luma: Uint8Array }>(decode: (bytes: Buffer) => Promise<R>, budget: number): RasterCache<R> {
+function rasterCache<R extends { rgba: Uint8Array } | { luma: Uint8Array }>(
+  decode: (bytes: Buffer) => Promise<R>,
+  budget: number,
+): RasterCache<R> {
   const cache = new Map<string, Entry<R>>(); // in order of last use
   let held = 0;
   const readers = new ReaderPool();
