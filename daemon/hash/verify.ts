@@ -161,8 +161,8 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
 const PARTLY_DRAWN_FLATNESS = 0.1;
 
 /**
- * Largest block difference of the thumbnails (compare.ts maxBlockDifference, 4×4 blocks of 32×32 after a
- * brightness and contrast fit) from which content may have been drawn anew. A portrait replaced on a cover
+ * Thumbnail difference (compare.ts maxBlockDifference: the largest over the 4×4 blocks of the 32×32
+ * thumbnails, after a brightness and contrast fit) from which content may have been drawn anew. A portrait replaced on a cover
  * shows there: the labelled covers 12.6–46. Copies that only differ globally stay under it (the photo
  * benchmark's re-encodings, resizes, blurs: 0.4–6.5), so their fine rasters are never decoded.
  */
@@ -194,7 +194,7 @@ export function mayHaveReplacedContent(a: Fingerprint, b: Fingerprint, t: NearTh
 
 /**
  * The checks of a pair's pixels, which only veto: false when the detail check, the local-edit check or the
- * replaced-content check tells the two apart. True when neither applies or their pixels cannot be had.
+ * replaced-content check tells the two apart. True when none applies or their pixels cannot be had.
  */
 export async function pixelsAgree(
   a: Fingerprint,
