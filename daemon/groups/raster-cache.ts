@@ -28,10 +28,10 @@ export function detailCache(maxPixels: number, budget: number = DETAIL_CACHE_BYT
 }
 
 /**
- * Bytes of fine rasters kept: ten 1 024×768 grey photos. Like exact pixels, a newcomer's own raster is the one
+ * Bytes of fine rasters kept: five 1 024×768 grey photos. Like exact pixels, a newcomer's own raster is the one
  * asked for again, once per candidate.
  */
-export const FINE_CACHE_BYTES = 8 << 20;
+export const FINE_CACHE_BYTES = 4 << 20;
 
 /** Undefined when the file cannot be read or decoded any more (or is an SVG: it has no fine raster). */
 export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES): RasterCache<GreyRaster> {
