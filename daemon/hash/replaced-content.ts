@@ -125,7 +125,12 @@ function matchTones(a: Uint8Array, b: Uint8Array): [Uint8Array, Uint8Array] {
 }
 
 /** Pixels on an edge (central-difference gradient of at least EDGE_STEP), and those within one pixel of one. */
-function edges(l: Uint8Array, w: number, h: number): { on: Uint8Array; near: Uint8Array } {
+interface Edges {
+  on: Uint8Array;
+  near: Uint8Array;
+}
+
+function edges(l: Uint8Array, w: number, h: number): Edges {
   const on = new Uint8Array(w * h);
   const step = EDGE_STEP * EDGE_STEP;
   for (let y = 1; y < h - 1; y++) {
@@ -180,7 +185,7 @@ function tilesDrawnAnew(a: GreyRaster, b: GreyRaster, boxA: Box, boxB: Box): num
 }
 
 /** Each image has edges in `tile` that the other lacks within a pixel, at every shift of b up to MAX_SHIFT. */
-function drawnAnew(ea: ReturnType<typeof edges>, eb: ReturnType<typeof edges>, w: number, h: number, tile: Box): boolean {
+function drawnAnew(ea: Edges, eb: Edges, w: number, h: number, tile: Box): boolean {
   const least = REPLACED_FRACTION * (tile.x1 - tile.x0) * (tile.y1 - tile.y0);
   for (let dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
     for (let dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
