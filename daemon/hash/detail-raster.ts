@@ -37,12 +37,7 @@ export async function decodeDetail(bytes: Buffer, maxPixels: number): Promise<De
   if (format === 'svg') return decodeSvgDetail(bytes, maxPixels);
   const decoding = await decodingBytes(bytes, format, DETAIL_MAX);
   const { data, info } = await decodeBudget.run(decoding, () =>
-    sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
-      .rotate()
-      .resize(DETAIL_MAX, DETAIL_MAX, { fit: 'inside', withoutEnlargement: true })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true }),
+    upright(bytes, maxPixels, DETAIL_MAX).ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
   );
   // sharp's output buffer is the raster's own allocation (exactly these bytes): no copy to keep.
   return rasterOf(new Uint8Array(data.buffer, data.byteOffset, info.width * info.height * 4), info.width, info.height);
@@ -67,9 +62,7 @@ export async function decodeFine(bytes: Buffer, maxPixels: number): Promise<Grey
   if (format === 'svg') throw new Error('an SVG has no fine raster');
   const decoding = await decodingBytes(bytes, format, FINE_MAX);
   const { data, info } = await decodeBudget.run(decoding, () =>
-    sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
-      .rotate()
-      .resize(FINE_MAX, FINE_MAX, { fit: 'inside', withoutEnlargement: true })
+    upright(bytes, maxPixels, FINE_MAX)
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .raw()
@@ -81,6 +74,13 @@ export async function decodeFine(bytes: Buffer, maxPixels: number): Promise<Grey
   const luma = new Uint8Array(info.width * info.height);
   for (let i = 0, j = 0; j < luma.length; i += 3, j++) luma[j] = (77 * data[i] + 150 * data[i + 1] + 29 * data[i + 2] + 128) >> 8; // 0.299, 0.587, 0.114 in 256ths
   return { width: info.width, height: info.height, luma };
+}
+
+/** Raster bytes decoded upright, at most `longSide` on the long side, never enlarged. */
+function upright(bytes: Buffer, maxPixels: number, longSide: number): sharp.Sharp {
+  return sharp(bytes, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'truncated' })
+    .rotate()
+    .resize(longSide, longSide, { fit: 'inside', withoutEnlargement: true });
 }
 
 /** What decoding these raster bytes for detail holds (decode-budget.ts); 0 when their size is unreadable (libvips will refuse them). */
