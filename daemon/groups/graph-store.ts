@@ -3,7 +3,7 @@ import { mayBePixelTwins, pixelDigest, type DecodeOptions, type Fingerprint } fr
 import type { IndexStore } from '../index/store';
 import { DEFAULT_CONCURRENCY, forEachLimited, ReaderPool } from '../scan/scanner';
 import type { ImageEntry } from './build';
-import { detailCache, exactCache, fineCache } from './raster-cache';
+import { detailCache, exactCache, fineCache, type RasterCache } from './raster-cache';
 import { nearThresholds, type GroupingConfig } from './options';
 import { SimilarityGraph, type GraphOptions, type GraphSnapshot } from './similarity-graph';
 
@@ -46,6 +46,13 @@ export function graphOptions(
   const detail = detailCache(config.settings.maxPixels);
   const exact = exactCache(limits);
   const fine = fineCache(config.settings.maxPixels);
+  // A cache read by content: undefined when no file holds it any more.
+  const byContent =
+    <R>(cache: RasterCache<R>) =>
+    (sha: string): Promise<R | undefined> => {
+      const file = pathOf(sha);
+      return file ? cache(sha, file) : Promise.resolve(undefined);
+    };
   // Digests being computed: the prefetch runs while the graph is built, and both may ask for one content.
   const inFlight = new Map<string, Promise<string | undefined>>();
   return {
@@ -60,18 +67,9 @@ export function graphOptions(
       }
       return pending;
     },
-    detail: (sha) => {
-      const file = pathOf(sha);
-      return file ? detail(sha, file) : Promise.resolve(undefined);
-    },
-    exact: (sha) => {
-      const file = pathOf(sha);
-      return file ? exact(sha, file) : Promise.resolve(undefined);
-    },
-    fine: (sha) => {
-      const file = pathOf(sha);
-      return file ? fine(sha, file) : Promise.resolve(undefined);
-    },
+    detail: byContent(detail),
+    exact: byContent(exact),
+    fine: byContent(fine),
     release: () => {
       detail.clear();
       exact.clear();
