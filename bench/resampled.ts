@@ -2,7 +2,7 @@
  * Resampled copies must stay grouped: a rule that tells edited pictures apart at their own resolution
  * (hash/local-edit.ts) sees a resample's differences along every edge too. Each of up to `--count` lossless
  * images of a folder of real files (PNG, GIF: screenshots, diagrams, logos) is copied resized to 99 %
- * of its width and halved by three filters, and each pair goes through the whole verification (verifyPair,
+ * of its width, halved by three filters and cropped by a few pixels (a capture of the same screen), and each pair goes through the whole verification (verifyPair,
  * with both pixel sources), as a scan verifies a candidate. Prints how many copies of each kind stay one
  * picture; run it against another build's out/ (`--baseline`) to compare in the same run.
  *
@@ -40,6 +40,8 @@ const COPIES: Record<string, (image: sharp.Sharp, width: number, height: number)
   'halved, lanczos3': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'lanczos3' }),
   'halved, mitchell': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'mitchell' }),
   'halved, nearest': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'nearest' }),
+  // A capture of the same screen a few pixels smaller: not resampled (local-edit.ts recaptured), it must stay too.
+  'cropped 5 × 3 px': (image, width, height) => image.extract({ left: 2, top: 1, width: width - 5, height: height - 3 }),
 };
 
 /** Whether a build's verification keeps two images as one picture. */

@@ -24,7 +24,7 @@ export interface LocalEdit {
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
    * Measured only when differingShare is within the share a local edit may have (MAX_LOCAL_EDIT_SHARE, or
-   * MAX_RASTER_LOCAL_EDIT_SHARE for two stored rasters of one size): past it the verdict is known, and a logo
+   * MAX_RASTER_LOCAL_EDIT_SHARE for two stored rasters of one size or recaptured): past it the verdict is known, and a logo
    * on white against the same on transparent differs in most of its pixels, each searched around.
    */
   changedTile?: number;
@@ -50,10 +50,14 @@ export const MAX_LOCAL_EDIT_SHARE = 0.01;
  * transparent); two device frames (ionic-docs), two example pages (Bootstrap) and the skins of one sprite in
  * 1.2–19 %, changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
  *
- * Not for sizes a few pixels apart: a copy resized to 99 % of the width differs in 2.5–7 % of its pixels
- * along every edge, changing whole tiles (120 screenshots, diagrams and logos of linkerd/website and
- * spinnaker.io), just as two captures of one screen in another state do (a dashboard, a trace, a dialog:
- * 1.4–4.4 %), and nothing measured here tells a resample from a re-capture.
+ * Also for two captures of one screen cropped a few pixels apart (recaptured): their pixels are not resampled
+ * either. Two captures of a dashboard, a trace, a query screen or a dialog in another state differ in 1.4–4.4 %
+ * of their pixels and change whole tiles (linkerd/website, knative, opentelemetry.io, spinnaker.io); two
+ * captures of one state differ in none.
+ *
+ * Not for sizes a resample could give (mayBeResampled): a copy resized to 99 % of the width differs in
+ * 2.5–7 % of its pixels along every edge, changing whole tiles (120 screenshots, diagrams and logos of
+ * linkerd/website and spinnaker.io), just as a re-capture does, and nothing measured here tells the two apart.
  */
 export const MAX_RASTER_LOCAL_EDIT_SHARE = 0.25;
 
@@ -74,6 +78,28 @@ interface Size {
 /** Two images whose sizes leave a shared region of MIN_SHARED_AREA at best. */
 export function nearlyOneSize(a: Size, b: Size): boolean {
   return Math.min(a.width, b.width) * Math.min(a.height, b.height) >= MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);
+}
+
+/**
+ * Sizes a uniform resample could give: one image's width (or height) scaled to the other's, and its other side
+ * by the same factor, rounded whichever way. Captures cropped a few pixels apart rarely are: one side kept and
+ * the other cropped (3444×732 and 3444×724, 1300×556 and 1300×555), or the two sides changed in opposite
+ * directions (1795×1120 and 1797×1110), or by factors further apart than a rounding (1919×944 and 1906×940).
+ */
+export function mayBeResampled(a: Size, b: Size): boolean {
+  const scaled = (from: Size, to: Size, factor: number): boolean =>
+    Math.abs(from.width * factor - to.width) < 1 && Math.abs(from.height * factor - to.height) < 1;
+  const oneWay = (from: Size, to: Size): boolean => scaled(from, to, to.width / from.width) || scaled(from, to, to.height / from.height);
+  return oneWay(a, b) || oneWay(b, a);
+}
+
+/**
+ * Two captures of one screen cropped a few pixels apart: of nearly one size, and of sizes no resample gives.
+ * Like two rasters of one size, nothing resampled them against each other: aligned, they differ only where the
+ * screen changed.
+ */
+export function recaptured(a: Size, b: Size): boolean {
+  return nearlyOneSize(a, b) && !mayBeResampled(a, b);
 }
 
 /**
@@ -103,13 +129,13 @@ interface Alignment {
  * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one image may be a palette
  * reduction of the other (paletteReduction): their differences are the palette's, not an edit. `stored`: both
  * are rasters as stored (no SVG render), which may then differ in up to MAX_RASTER_LOCAL_EDIT_SHARE of their
- * pixels when they have one size; others in up to MAX_LOCAL_EDIT_SHARE.
+ * pixels when they have one size or were recaptured; others in up to MAX_LOCAL_EDIT_SHARE.
  */
 export function localEdit(raster: ExactRaster, other: ExactRaster, stored = false): LocalEdit | undefined {
   if (paletteReduction(raster, other)) return undefined;
   if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
-    const oneSize = raster.width === other.width && raster.height === other.height;
-    return editOf(raster, other, stored && oneSize ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
+    const unresampled = (raster.width === other.width && raster.height === other.height) || recaptured(raster, other);
+    return editOf(raster, other, stored && unresampled ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
   }
   // The 1x may have been made from the 2x by a box mean (what most downscalers come close to) or by keeping one
   // pixel of four: an edit must show against the box mean and against the halving the 1x is closest to.

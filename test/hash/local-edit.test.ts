@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
-import { halve, MAX_RASTER_LOCAL_EDIT_SHARE } from '../../daemon/hash/local-edit';
+import { halve, mayBeResampled, MAX_RASTER_LOCAL_EDIT_SHARE, recaptured } from '../../daemon/hash/local-edit';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -224,6 +224,54 @@ describe('local edits of one canvas, at its own resolution', function () {
       resampled.differingShare > 0.01 && resampled.changedTile === undefined,
       `resampled, it is held to 1 % (${JSON.stringify(resampled)})`,
     );
+  });
+
+  it('tells apart two captures of one dashboard cropped otherwise, which no resample gives, and keeps one capture cropped', async () => {
+    // Cropped 8 rows shorter, as two captures of one query screen are (opentelemetry.io: 3444×732 and 3444×724).
+    const crop = (png: Buffer): Promise<Buffer> => sharp(png).extract({ left: 0, top: 0, width: 1800, height: 992 }).png().toBuffer();
+    const [a, b, same] = await Promise.all([dashboard('linkerd'), dashboard('cert-manager').then(crop), dashboard('linkerd').then(crop)]);
+    const v = await verdict(a, b);
+    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
+    assert.ok(recaptured(ea, eb), 'one side kept, the other cropped');
+    const edit = localEdit(ea, eb, true)!;
+    assert.ok(edit.differingShare > 0.01 && isLocalEdit(edit), `measured past 1 % of the pixels (${JSON.stringify(edit)})`);
+    assert.ok((await verdict(a, same)).verified !== undefined, 'one screen captured twice, cropped apart, stays one picture');
+  });
+
+  it('tells the sizes a resample gives from those of two captures', () => {
+    // Resized by one side, the other side rounded any way: 99 % of 1 800×1 000, of 1 311×609, and their reverse.
+    assert.ok(mayBeResampled({ width: 1800, height: 1000 }, { width: 1782, height: 990 }));
+    assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 603 }));
+    assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 602 }), 'rounded down');
+    assert.ok(mayBeResampled({ width: 1298, height: 602 }, { width: 1311, height: 609 }), 'either way round');
+    // The labelled captures of other states (linkerd/website, knative, opentelemetry.io, spinnaker.io).
+    for (const [a, b] of [
+      [
+        [1919, 944],
+        [1906, 940],
+      ],
+      [
+        [1300, 556],
+        [1300, 555],
+      ],
+      [
+        [3444, 732],
+        [3444, 724],
+      ],
+      [
+        [1795, 1120],
+        [1797, 1110],
+      ],
+    ]) {
+      const [sa, sb] = [a, b].map(([width, height]) => ({ width, height }));
+      assert.equal(mayBeResampled(sa, sb), false, `${a.join('×')} and ${b.join('×')}`);
+      assert.ok(recaptured(sa, sb));
+    }
+    assert.equal(recaptured({ width: 100, height: 100 }, { width: 100, height: 96 }), false, 'a crop of 4 % is a part, not a recapture');
+    assert.equal(recaptured({ width: 100, height: 100 }, { width: 100, height: 100 }), false, 'one size is not a recapture');
   });
 
   it('tells apart a 2x capture from the 1x of one screen badged elsewhere, and keeps its own 1x', async () => {
