@@ -28,6 +28,8 @@ export interface LocalEdit {
    * on white against the same on transparent differs in most of its pixels, each searched around.
    */
   changedTile?: number;
+  /** Fraction of the shared region's pixels that changed (as for changedTile, measured with it): an edit spread thin over many tiles. */
+  changedShare?: number;
 }
 
 /** A channel (0..255, premultiplied by alpha) that moves more than this is a drawn difference, not a rounding of one. */
@@ -80,15 +82,21 @@ export function nearlyOneSize(a: Size, b: Size): boolean {
   return Math.min(a.width, b.width) * Math.min(a.height, b.height) >= MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);
 }
 
+/** Half a pixel, and what floating point adds to it. */
+const ROUNDING = 0.5 + 1e-9;
+
 /**
  * Sizes a uniform resample could give: one image's width (or height) scaled to the other's, and its other side
- * by the same factor, rounded whichever way. Captures cropped a few pixels apart rarely are: one side kept and
- * the other cropped (3444×732 and 3444×724, 1300×556 and 1300×555), or the two sides changed in opposite
- * directions (1795×1120 and 1797×1110), or by factors further apart than a rounding (1919×944 and 1906×940).
+ * by the same factor, rounded to the nearest pixel. Captures cropped a few pixels apart rarely are: one side
+ * kept and the other cropped (3444×732 and 3444×724, 1300×556 and 1300×555), the two sides changed in opposite
+ * directions (1795×1120 and 1797×1110), or by factors further apart than a rounding (1919×944 and 1906×940;
+ * 1906×940 and 1902×939, whose height a resample to 1902 px wide would round to 938). Only nearly one size
+ * matters here (a resize to 98.5 % or more), which real copies seldom are, while captures of a few pixels
+ * apart are common: a tool that rounds down would have its copies compared as captures.
  */
 export function mayBeResampled(a: Size, b: Size): boolean {
   const scaled = (from: Size, to: Size, factor: number): boolean =>
-    Math.abs(from.width * factor - to.width) < 1 && Math.abs(from.height * factor - to.height) < 1;
+    Math.abs(from.width * factor - to.width) <= ROUNDING && Math.abs(from.height * factor - to.height) <= ROUNDING;
   const oneWay = (from: Size, to: Size): boolean => scaled(from, to, to.width / from.width) || scaled(from, to, to.height / from.height);
   return oneWay(a, b) || oneWay(b, a);
 }
@@ -189,27 +197,42 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
     }
   }
   let changedTile = 0;
+  let changedPixels = 0;
   for (let t = 0; t < changed.length; t++) {
     if (!changed[t]) continue;
+    changedPixels += changed[t];
     // Edge tiles of a region whose size is not a multiple of TILE are smaller.
     const tw = Math.min(TILE, w - (t % tilesX) * TILE);
     const th = Math.min(TILE, h - Math.floor(t / tilesX) * TILE);
     changedTile = Math.max(changedTile, changed[t] / (tw * th));
   }
-  return { differingShare, changedTile };
+  return { differingShare, changedTile, changedShare: changedPixels / (w * h) };
 }
 
 /**
  * One canvas edited locally: two pictures, though every check at a smaller size saw one. The edit is within
  * the local share (its tiles were measured), and a tile is held to the detail check's threshold for two
- * rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE) — or, when a 2x was halved, to its threshold for
+ * rasters of one size (MAX_CHANGED_TILE_AT_ONE_SIZE), or the edit is spread over MIN_SPREAD_EDIT_SHARE of
+ * two SVGs rendered at one size — or, when a 2x was halved, a tile is held to the detail check's threshold for
  * resampled pairs (MAX_CHANGED_TILE): a 1x made with a sharpening filter (mitchell, lanczos) differs from the
  * 2x's box mean along thin lines, changing up to 0.39 of a tile (a 1 991 px diagram of linkerd/website), where
  * an annotation moved changes whole tiles.
  */
-export function isLocalEdit(edit: LocalEdit): boolean {
-  return edit.changedTile !== undefined && edit.changedTile > (edit.resampled ? MAX_CHANGED_TILE : MAX_CHANGED_TILE_AT_ONE_SIZE);
+export function isLocalEdit(edit: LocalEdit, sameSource = false): boolean {
+  if (edit.changedTile === undefined) return false;
+  if (edit.changedTile > (edit.resampled ? MAX_CHANGED_TILE : MAX_CHANGED_TILE_AT_ONE_SIZE)) return true;
+  return sameSource && !edit.resampled && (edit.changedShare ?? 0) >= MIN_SPREAD_EDIT_SHARE;
 }
+
+/**
+ * From this share of changed pixels, two SVGs rendered here at one size (`sameSource` of isLocalEdit: one
+ * renderer, no resample between them) are two pictures even when no tile changed much: an edit spread thin,
+ * such as dotted connectors and a dashed box added to one step of a diagram (spinnaker.io, 0.76 % of the
+ * pixels, at most 0.27 of a tile). Copies of one SVG among the labelled real pairs change none. Not for stored
+ * rasters: two of one size may each be a resample of a larger source by another tool (a favicon generator's
+ * 144 px Android and tile icons, spinnaker.io: 0.18 %), nor for an SVG and its export (0.05 %).
+ */
+export const MIN_SPREAD_EDIT_SHARE = 0.001;
 
 /** The pixel of each 2×2 block a point-sampling downscaler may keep. */
 const POINT_PHASES: ReadonlyArray<readonly [number, number]> = [

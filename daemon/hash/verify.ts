@@ -209,9 +209,10 @@ export async function pixelsAgree(
   }
   if (mayBeLocalEdit(a, b)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    // Two stored rasters may differ in more pixels than an SVG's render and an export (local-edit.ts).
+    // Two stored rasters may differ in more pixels than an SVG's render and an export; two SVGs rendered here
+    // at one size differ only where drawn otherwise (local-edit.ts).
     const edit = ea && eb && localEdit(ea, eb, a.format !== 'svg' && b.format !== 'svg');
-    if (edit && isLocalEdit(edit)) return false;
+    if (edit && isLocalEdit(edit, a.format === 'svg' && b.format === 'svg')) return false;
   }
   if (mayHaveReplacedContent(a, b, t)) {
     const [fa, fb] = await Promise.all([sourceA.fine(), sourceB.fine()]);

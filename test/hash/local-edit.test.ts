@@ -147,6 +147,29 @@ async function diagramWithPicture(): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * An 810×344 pipeline diagram (spinnaker.io's artifact steps, SVG): five stages, one of them dashed; `later`
+ * adds what the next step of the figure adds — three dotted connectors back to the first stage — and dashes
+ * another stage. Thin lines over many tiles: no tile changes by much.
+ */
+function pipelineStep(later: boolean): Buffer {
+  const stage = (x: number, y: number, label: string, dashed: boolean): string =>
+    `<rect x="${x}" y="${y}" width="106" height="90" rx="14" fill="#cfe2f3" stroke="#2a5d8f" stroke-width="${dashed ? 2 : 1}"${dashed ? ' stroke-dasharray="8 5"' : ''}/>` +
+    `<text x="${x + 53}" y="${y + 51}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="16">${label}</text>`;
+  const dotted = later
+    ? `<path d="M680 160C600 20 260 20 150 60M510 300C420 360 200 360 150 170M680 160C560 40 480 30 470 60" fill="none" stroke="#333" stroke-width="1" stroke-dasharray="2 3"/>`
+    : '';
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="810" height="344"><rect width="810" height="344" fill="#fff"/>` +
+      `<path d="M138 80h90v90h-90z" fill="#cfe2f3" stroke="#2a5d8f"/>` +
+      stage(292, 72, 'A', false) +
+      stage(462, 72, 'B', !later) +
+      stage(632, 72, 'C', later) +
+      stage(462, 210, 'D', true) +
+      `<path d="M228 118H292M398 118H462M568 118H632M398 118C440 118 420 255 462 255" fill="none" stroke="#000"/>${dotted}</svg>`,
+  );
+}
+
 function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
   const pixels = new Uint8Array(width * height * 4);
   for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
@@ -241,12 +264,27 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.ok((await verdict(a, same)).verified !== undefined, 'one screen captured twice, cropped apart, stays one picture');
   });
 
+  it('tells apart two steps of one SVG diagram whose edit is spread thin (dotted connectors added)', async () => {
+    const [one, two] = [pipelineStep(false), pipelineStep(true)];
+    const v = await verdict(one, two);
+    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
+    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
+    assert.equal(v.verified, undefined, 'two pictures');
+    const edit = localEdit(await decodeExact(one), await decodeExact(two))!;
+    assert.ok(edit.changedTile! <= 0.3 && !isLocalEdit(edit), `no tile changes much (${JSON.stringify(edit)})`);
+    assert.ok(isLocalEdit(edit, true), `but ${edit.changedShare} of the pixels do`);
+    const pngOne = await sharp(one).png().toBuffer();
+    assert.ok((await verdict(one, pngOne)).verified !== undefined, 'an SVG and its PNG stay one picture');
+    const reordered = Buffer.from(one.toString().replace('<svg ', '<svg version="1.1" ').replace(/></g, '>\n<'));
+    assert.ok((await verdict(one, reordered)).verified !== undefined, 'and one SVG saved otherwise');
+  });
+
   it('tells the sizes a resample gives from those of two captures', () => {
-    // Resized by one side, the other side rounded any way: 99 % of 1 800×1 000, of 1 311×609, and their reverse.
+    // Resized by one side, the other side rounded: 99 % of 1 800×1 000, of 1 311×609, and their reverse.
     assert.ok(mayBeResampled({ width: 1800, height: 1000 }, { width: 1782, height: 990 }));
     assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 603 }));
-    assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 602 }), 'rounded down');
-    assert.ok(mayBeResampled({ width: 1298, height: 602 }, { width: 1311, height: 609 }), 'either way round');
+    assert.ok(mayBeResampled({ width: 1298, height: 603 }, { width: 1311, height: 609 }), 'either way round');
+    assert.equal(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 601 }), false, 'two rows off');
     // The labelled captures of other states (linkerd/website, knative, opentelemetry.io, spinnaker.io).
     for (const [a, b] of [
       [
@@ -264,6 +302,10 @@ describe('local edits of one canvas, at its own resolution', function () {
       [
         [1795, 1120],
         [1797, 1110],
+      ],
+      [
+        [1906, 940],
+        [1902, 939],
       ],
     ]) {
       const [sa, sb] = [a, b].map(([width, height]) => ({ width, height }));
@@ -310,7 +352,11 @@ describe('local edits of one canvas, at its own resolution', function () {
   it('measures only what shows, per tile, and only between two images of nearly one size', () => {
     const a = raster(20, 12, [10, 20, 30, 0]);
     const b = raster(20, 12, [200, 100, 0, 0]);
-    assert.deepEqual(localEdit(a, b), { differingShare: 0, changedTile: 0 }, 'the colour of a transparent pixel is not seen');
+    assert.deepEqual(
+      localEdit(a, b),
+      { differingShare: 0, changedTile: 0, changedShare: 0 },
+      'the colour of a transparent pixel is not seen',
+    );
 
     const sixth = page(20, 12);
     paint(sixth, 16, 8, 4, [0, 0, 0, 255]);
@@ -321,7 +367,11 @@ describe('local edits of one canvas, at its own resolution', function () {
     );
     assert.equal(isLocalEdit(localEdit(page(20, 12), sixth)!), false, 'and it is not a local edit');
     const asRasters = localEdit(page(20, 12), sixth, true)!;
-    assert.deepEqual(asRasters, { differingShare: 16 / 240, changedTile: 1 }, 'two rasters: a sixth is still local');
+    assert.deepEqual(
+      asRasters,
+      { differingShare: 16 / 240, changedTile: 1, changedShare: 16 / 240 },
+      'two rasters: a sixth is still local',
+    );
     assert.equal(isLocalEdit(asRasters), true);
     const third = page(20, 12);
     paint(third, 0, 0, 12, [0, 0, 0, 255]);
@@ -331,7 +381,7 @@ describe('local edits of one canvas, at its own resolution', function () {
 
     const corner = page(204, 100);
     paint(corner, 200, 96, 4, [0, 0, 0, 255]); // the corner tile is 4×4: the edit fills it
-    assert.deepEqual(localEdit(page(204, 100), corner), { differingShare: 16 / 20400, changedTile: 1 });
+    assert.deepEqual(localEdit(page(204, 100), corner), { differingShare: 16 / 20400, changedTile: 1, changedShare: 16 / 20400 });
 
     const dot = page(200, 100);
     paint(dot, 40, 40, 4, [0, 0, 0, 255]);
