@@ -36,6 +36,6 @@ export {
   VERIFICATION_RULES,
   type PixelSource,
 } from './verify';
-export { localEdit, isLocalEdit, type LocalEdit } from './local-edit';
+export { localEdit, isLocalEdit, sourcesOf, type LocalEdit, type Sources } from './local-edit';
 export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
 export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

@@ -24,7 +24,7 @@ export interface LocalEdit {
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
    * Measured only when differingShare is within the share a local edit may have (MAX_LOCAL_EDIT_SHARE, or
-   * MAX_RASTER_LOCAL_EDIT_SHARE for two stored rasters of one size or recaptured): past it the verdict is known, and a logo
+   * MAX_RASTER_LOCAL_EDIT_SHARE for two images of one source, of one size or recaptured): past it the verdict is known, and a logo
    * on white against the same on transparent differs in most of its pixels, each searched around.
    */
   changedTile?: number;
@@ -46,8 +46,9 @@ const DIFFERENT_CHANNEL = 48;
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
 /**
- * The same for two stored rasters (neither an SVG) of exactly one size: nothing resampled or rendered them
- * against each other, so only an edit moves their pixels. On the labelled real pairs, raster copies of one
+ * The same for two images of one source (Sources: two stored rasters, or two SVGs rendered here) of exactly one
+ * size: nothing resampled or exported them against each other, so only an edit moves their pixels. A white
+ * outline added around a logo (vitess, two SVGs) changes 9 % of the pixels. On the labelled real pairs, raster copies of one
  * image differ in at most 0.01 % of their pixels, or in 55 % and more (a logo on white against the same on
  * transparent); two device frames (ionic-docs), two example pages (Bootstrap) and the skins of one sprite in
  * 1.2–19 %, changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
@@ -134,16 +135,28 @@ interface Alignment {
 }
 
 /**
- * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one image may be a palette
- * reduction of the other (paletteReduction): their differences are the palette's, not an edit. `stored`: both
- * are rasters as stored (no SVG render), which may then differ in up to MAX_RASTER_LOCAL_EDIT_SHARE of their
- * pixels when they have one size or were recaptured; others in up to MAX_LOCAL_EDIT_SHARE.
+ * What made two images' pixels: both are rasters as stored (`stored`), both SVGs rendered here by one renderer
+ * (`rendered`), or one of each (`mixed`: an SVG and its export differ along every edge).
  */
-export function localEdit(raster: ExactRaster, other: ExactRaster, stored = false): LocalEdit | undefined {
-  if (paletteReduction(raster, other)) return undefined;
+export type Sources = 'stored' | 'rendered' | 'mixed';
+
+export function sourcesOf(a: { format: string }, b: { format: string }): Sources {
+  const svgs = Number(a.format === 'svg') + Number(b.format === 'svg');
+  return svgs === 0 ? 'stored' : svgs === 2 ? 'rendered' : 'mixed';
+}
+
+/**
+ * Undefined when no alignment leaves a shared region of MIN_SHARED_AREA, or when one raster may be a palette
+ * reduction of the other (paletteReduction): their differences are the palette's, not an edit. Two images of
+ * one source (not `mixed`) may differ in up to MAX_RASTER_LOCAL_EDIT_SHARE of their pixels when they have one
+ * size or were recaptured; others in up to MAX_LOCAL_EDIT_SHARE.
+ */
+export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sources = 'mixed'): LocalEdit | undefined {
+  // Two renders of SVGs are not palette reductions of each other, whatever colours they hold.
+  if (sources !== 'rendered' && paletteReduction(raster, other)) return undefined;
   if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
     const unresampled = (raster.width === other.width && raster.height === other.height) || recaptured(raster, other);
-    return editOf(raster, other, stored && unresampled ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
+    return editOf(raster, other, sources !== 'mixed' && unresampled ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
   }
   // The 1x may have been made from the 2x by a box mean (what most downscalers come close to) or by keeping one
   // pixel of four: an edit must show against the box mean and against the halving the 1x is closest to.
@@ -218,15 +231,15 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
  * 2x's box mean along thin lines, changing up to 0.39 of a tile (a 1 991 px diagram of linkerd/website), where
  * an annotation moved changes whole tiles.
  */
-export function isLocalEdit(edit: LocalEdit, sameSource = false): boolean {
+export function isLocalEdit(edit: LocalEdit, sources: Sources = 'mixed'): boolean {
   if (edit.changedTile === undefined) return false;
   if (edit.changedTile > (edit.resampled ? MAX_CHANGED_TILE : MAX_CHANGED_TILE_AT_ONE_SIZE)) return true;
-  return sameSource && !edit.resampled && (edit.changedShare ?? 0) >= MIN_SPREAD_EDIT_SHARE;
+  return sources === 'rendered' && !edit.resampled && (edit.changedShare ?? 0) >= MIN_SPREAD_EDIT_SHARE;
 }
 
 /**
- * From this share of changed pixels, two SVGs rendered here at one size (`sameSource` of isLocalEdit: one
- * renderer, no resample between them) are two pictures even when no tile changed much: an edit spread thin,
+ * From this share of changed pixels, two SVGs rendered here at one size (`rendered` Sources: one renderer,
+ * no resample between them) are two pictures even when no tile changed much: an edit spread thin,
  * such as dotted connectors and a dashed box added to one step of a diagram (spinnaker.io, 0.76 % of the
  * pixels, at most 0.27 of a tile). Copies of one SVG among the labelled real pairs change none. Not for stored
  * rasters: two of one size may each be a resample of a larger source by another tool (a favicon generator's

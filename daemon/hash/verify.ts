@@ -12,7 +12,7 @@ import { hammingDistance, THUMB, transformImage } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
-import { doubleSize, isLocalEdit, localEdit, nearlyOneSize } from './local-edit';
+import { doubleSize, isLocalEdit, localEdit, nearlyOneSize, sourcesOf } from './local-edit';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 
 /**
@@ -209,10 +209,9 @@ export async function pixelsAgree(
   }
   if (mayBeLocalEdit(a, b)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    // Two stored rasters may differ in more pixels than an SVG's render and an export; two SVGs rendered here
-    // at one size differ only where drawn otherwise (local-edit.ts).
-    const edit = ea && eb && localEdit(ea, eb, a.format !== 'svg' && b.format !== 'svg');
-    if (edit && isLocalEdit(edit, a.format === 'svg' && b.format === 'svg')) return false;
+    const sources = sourcesOf(a, b);
+    const edit = ea && eb && localEdit(ea, eb, sources);
+    if (edit && isLocalEdit(edit, sources)) return false;
   }
   if (mayHaveReplacedContent(a, b, t)) {
     const [fa, fb] = await Promise.all([sourceA.fine(), sourceB.fine()]);

@@ -170,6 +170,25 @@ function pipelineStep(later: boolean): Buffer {
   );
 }
 
+/**
+ * A 320×320 logo mark (vitess's V, SVG): blue facets on a transparent page; `outlined` adds the white outline
+ * its other file has, which shows only on a dark page.
+ */
+function logoMark(outlined: boolean): Buffer {
+  const facets = [
+    ['M20 20L100 20L130 120Z', '#3b8fd6'],
+    ['M100 20L160 160L130 120Z', '#1f5f96'],
+    ['M130 120L160 160L160 300Z', '#27557f'],
+    ['M300 20L220 20L190 120Z', '#183d5d'],
+    ['M220 20L160 160L190 120Z', '#4aa3e8'],
+    ['M190 120L160 160L160 300Z', '#0f2f4b'],
+  ]
+    .map(([d, fill]) => `<path d="${d}" fill="${fill}"/>`)
+    .join('');
+  const outline = outlined ? '<path d="M20 20L100 20L160 160L220 20L300 20L160 300Z" fill="none" stroke="#fff" stroke-width="12"/>' : '';
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320">${outline}${facets}</svg>`);
+}
+
 function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
   const pixels = new Uint8Array(width * height * 4);
   for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
@@ -237,12 +256,12 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.detail, true, 'the detail check alone sees one drawing');
     assert.equal(v.verified, undefined, 'two pictures');
     const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
-    const edit = localEdit(ea, eb, true)!;
+    const edit = localEdit(ea, eb, 'stored')!;
     assert.ok(edit.differingShare > 0.01 && edit.differingShare < 0.05, `more than an SVG's export may differ (${edit.differingShare})`);
     assert.equal(isLocalEdit(localEdit(ea, eb)!), false, 'held to the share of a rendered SVG, it would pass');
     const resized = await sharp(a).resize(1782).png().toBuffer();
     assert.ok((await verdict(a, resized)).verified !== undefined, 'the same capture resized to 99 % stays one picture');
-    const resampled = localEdit(ea, await decodeExact(resized), true)!;
+    const resampled = localEdit(ea, await decodeExact(resized), 'stored')!;
     assert.ok(
       resampled.differingShare > 0.01 && resampled.changedTile === undefined,
       `resampled, it is held to 1 % (${JSON.stringify(resampled)})`,
@@ -259,7 +278,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.verified, undefined, 'two pictures');
     const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
     assert.ok(recaptured(ea, eb), 'one side kept, the other cropped');
-    const edit = localEdit(ea, eb, true)!;
+    const edit = localEdit(ea, eb, 'stored')!;
     assert.ok(edit.differingShare > 0.01 && isLocalEdit(edit), `measured past 1 % of the pixels (${JSON.stringify(edit)})`);
     assert.ok((await verdict(a, same)).verified !== undefined, 'one screen captured twice, cropped apart, stays one picture');
   });
@@ -272,11 +291,21 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(v.verified, undefined, 'two pictures');
     const edit = localEdit(await decodeExact(one), await decodeExact(two))!;
     assert.ok(edit.changedTile! <= 0.3 && !isLocalEdit(edit), `no tile changes much (${JSON.stringify(edit)})`);
-    assert.ok(isLocalEdit(edit, true), `but ${edit.changedShare} of the pixels do`);
+    assert.ok(isLocalEdit(edit, 'rendered'), `but ${edit.changedShare} of the pixels do`);
     const pngOne = await sharp(one).png().toBuffer();
     assert.ok((await verdict(one, pngOne)).verified !== undefined, 'an SVG and its PNG stay one picture');
     const reordered = Buffer.from(one.toString().replace('<svg ', '<svg version="1.1" ').replace(/></g, '>\n<'));
     assert.ok((await verdict(one, reordered)).verified !== undefined, 'and one SVG saved otherwise');
+  });
+
+  it('tells apart a logo from the same with a white outline, as two SVGs of one size', async () => {
+    const [plain, outlined] = [logoMark(false), logoMark(true)];
+    const edit = localEdit(await decodeExact(plain), await decodeExact(outlined), 'rendered')!;
+    assert.ok(edit.differingShare > 0.01 && isLocalEdit(edit, 'rendered'), `past an export's share, measured (${JSON.stringify(edit)})`);
+    assert.equal(localEdit(await decodeExact(plain), await decodeExact(outlined))?.changedTile, undefined, 'an SVG and a PNG would not be');
+    assert.equal((await verdict(plain, outlined)).verified, undefined, 'two pictures');
+    const resaved = Buffer.from(plain.toString().replace(/"\/>/g, '" />'));
+    assert.ok((await verdict(plain, resaved)).verified !== undefined, 'one SVG saved otherwise is one picture');
   });
 
   it('tells the sizes a resample gives from those of two captures', () => {
@@ -366,7 +395,7 @@ describe('local edits of one canvas, at its own resolution', function () {
       'a sixth of the picture: past the local share, no tile is measured',
     );
     assert.equal(isLocalEdit(localEdit(page(20, 12), sixth)!), false, 'and it is not a local edit');
-    const asRasters = localEdit(page(20, 12), sixth, true)!;
+    const asRasters = localEdit(page(20, 12), sixth, 'stored')!;
     assert.deepEqual(
       asRasters,
       { differingShare: 16 / 240, changedTile: 1, changedShare: 16 / 240 },
@@ -375,7 +404,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.equal(isLocalEdit(asRasters), true);
     const third = page(20, 12);
     paint(third, 0, 0, 12, [0, 0, 0, 255]);
-    const most = localEdit(page(20, 12), third, true)!;
+    const most = localEdit(page(20, 12), third, 'stored')!;
     assert.ok(most.differingShare > MAX_RASTER_LOCAL_EDIT_SHARE && most.changedTile === undefined, 'past a quarter, not measured');
     assert.equal(isLocalEdit(most), false, 'nor a local edit');
 
