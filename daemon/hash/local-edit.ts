@@ -30,6 +30,11 @@ export interface LocalEdit {
   changedTile?: number;
   /** Fraction of the shared region's pixels that changed (as for changedTile, measured with it): an edit spread thin over many tiles. */
   changedShare?: number;
+  /**
+   * Fraction of the shared region's pixels whose stored values differ at all (transparent ones aside), measured
+   * with changedTile: none for one canvas cropped a few pixels otherwise or saved again losslessly (oneCanvas).
+   */
+  unequalShare?: number;
 }
 
 /** A channel (0..255, premultiplied by alpha) that moves more than this is a drawn difference, not a rounding of one. */
@@ -196,8 +201,16 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
   // Where they differ (y·w + x), kept for the tiles while within the limit: a row can add at most w.
   const where = new Int32Array(Math.min(w * h, limit + w + 1));
   let differing = 0;
-  for (let y = 0; y < h && differing <= limit; y++)
-    for (let x = 0; x < w; x++) if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) where[differing++] = y * w + x;
+  let unequal = 0;
+  for (let y = 0; y < h && differing <= limit; y++) {
+    for (let x = 0; x < w; x++) {
+      const pixelA = (y + at.y0) * a.width + x + at.x0,
+        pixelB = (y + by) * b.width + x + bx;
+      if (a.words[pixelA] === b.words[pixelB] || (a.rgba[4 * pixelA + 3] === 0 && b.rgba[4 * pixelB + 3] === 0)) continue;
+      unequal++;
+      if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) where[differing++] = y * w + x;
+    }
+  }
   const differingShare = differing / (w * h);
   if (differing > limit) return { differingShare };
   const tilesX = Math.ceil(w / TILE);
@@ -219,7 +232,7 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
     const th = Math.min(TILE, h - Math.floor(t / tilesX) * TILE);
     changedTile = Math.max(changedTile, changed[t] / (tw * th));
   }
-  return { differingShare, changedTile, changedShare: changedPixels / (w * h) };
+  return { differingShare, changedTile, changedShare: changedPixels / (w * h), unequalShare: unequal / (w * h) };
 }
 
 /**
@@ -246,6 +259,25 @@ export function isLocalEdit(edit: LocalEdit, sources: Sources = 'mixed'): boolea
  * 144 px Android and tile icons, spinnaker.io: 0.18 %), nor for an SVG and its export (0.05 %).
  */
 export const MIN_SPREAD_EDIT_SHARE = 0.001;
+
+/**
+ * Past this share of unequal pixels two images are not one canvas saved twice. Measured on the labelled real
+ * pairs of nearly one size: copies of one capture or one drawing saved again (PNG and TIFF, two PNG exports,
+ * a capture cropped otherwise) differ in at most 0.7 % of their pixels, mostly by a level or two; the
+ * nearest pair of two pictures that no check at this resolution calls an edit (two colour skins of one
+ * sprite, a hover state) in 16 %.
+ */
+export const MAX_ONE_CANVAS_SHARE = 0.01;
+
+/**
+ * One canvas, unedited: aligned, the two show the same pixels on the region both show (at least
+ * MIN_SHARED_AREA of the larger), and no edit was found there. Two captures of one screen cropped a few pixels
+ * apart are one, though the detail check compares them resampled, misregistered by the crop, and a drawing
+ * that touches the edges then changes whole tiles.
+ */
+export function oneCanvas(edit: LocalEdit, sources: Sources = 'mixed'): boolean {
+  return edit.unequalShare !== undefined && edit.unequalShare <= MAX_ONE_CANVAS_SHARE && !isLocalEdit(edit, sources);
+}
 
 /** The pixel of each 2×2 block a point-sampling downscaler may keep. */
 const POINT_PHASES: ReadonlyArray<readonly [number, number]> = [

@@ -12,7 +12,7 @@ import { hammingDistance, THUMB, transformImage } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
-import { doubleSize, isLocalEdit, localEdit, nearlyOneSize, sourcesOf } from './local-edit';
+import { doubleSize, isLocalEdit, localEdit, nearlyOneSize, oneCanvas, sourcesOf } from './local-edit';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 
 /**
@@ -193,8 +193,10 @@ export function mayHaveReplacedContent(a: Fingerprint, b: Fingerprint, t: NearTh
 }
 
 /**
- * The checks of a pair's pixels, which only veto: false when the detail check, the local-edit check or the
- * replaced-content check tells the two apart. True when none applies or their pixels cannot be had.
+ * The checks of a pair's pixels, which only veto: false when the local-edit check, the detail check or the
+ * replaced-content check tells the two apart. True when none applies or their pixels cannot be had, and when
+ * the local-edit check finds one canvas unedited (local-edit.ts oneCanvas): its verdict at the images' own
+ * resolution stands over the detail check's at a smaller one.
  */
 export async function pixelsAgree(
   a: Fingerprint,
@@ -203,15 +205,18 @@ export async function pixelsAgree(
   sourceA: PixelSource,
   sourceB: PixelSource,
 ): Promise<boolean> {
-  if (needsDetail(a, b, t)) {
-    const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
-    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t))) return false;
-  }
   if (mayBeLocalEdit(a, b)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
     const sources = sourcesOf(a, b);
     const edit = ea && eb && localEdit(ea, eb, sources);
     if (edit && isLocalEdit(edit, sources)) return false;
+    // The same pixels at their own resolution: the detail check, which compares them resampled and
+    // misregistered by a crop of a few pixels, has nothing to add.
+    if (edit && oneCanvas(edit, sources)) return true;
+  }
+  if (needsDetail(a, b, t)) {
+    const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
+    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t))) return false;
   }
   if (mayHaveReplacedContent(a, b, t)) {
     const [fa, fb] = await Promise.all([sourceA.fine(), sourceB.fine()]);

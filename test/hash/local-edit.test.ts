@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
-import { halve, mayBeResampled, MAX_RASTER_LOCAL_EDIT_SHARE, recaptured } from '../../daemon/hash/local-edit';
+import { halve, mayBeResampled, MAX_RASTER_LOCAL_EDIT_SHARE, oneCanvas, recaptured } from '../../daemon/hash/local-edit';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -189,6 +189,22 @@ function logoMark(outlined: boolean): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320">${outline}${facets}</svg>`);
 }
 
+/**
+ * A 700×370 capture of a dark code editor, every line `fn(...)` in 16 px type from edge to edge: cropped by a
+ * few pixels, each line moves by 1.5 px at the detail raster's 512.
+ */
+function codeScreen(fn: string): Buffer {
+  const colours = ['#9cdcfe', '#ce9178', '#c586c0', '#dcdcaa'];
+  const lines = Array.from(
+    { length: 18 },
+    (_, i) =>
+      `<text x="${4 + (i % 7) * 6}" y="${(i + 1) * 20}" font-family="DejaVu Sans Mono, monospace" font-size="16" fill="${colours[i % 4]}">const value${i} = ${fn}(${i}, "${'abcdefghij'.repeat(8)}");</text>`,
+  ).join('');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="700" height="370"><rect width="700" height="370" fill="#1e1e1e"/>${lines}</svg>`,
+  );
+}
+
 function raster(width: number, height: number, rgba: [number, number, number, number]): ExactRaster {
   const pixels = new Uint8Array(width * height * 4);
   for (let i = 0; i < pixels.length; i += 4) pixels.set(rgba, i);
@@ -308,6 +324,19 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.ok((await verdict(plain, resaved)).verified !== undefined, 'one SVG saved otherwise is one picture');
   });
 
+  it('keeps one capture cropped a few pixels otherwise, which the detail check alone splits', async () => {
+    const crop = (png: Buffer): Promise<Buffer> => sharp(png).extract({ left: 2, top: 1, width: 695, height: 367 }).png().toBuffer();
+    const screen = await sharp(codeScreen('compute')).png().toBuffer();
+    const cropped = await crop(screen);
+    const v = await verdict(screen, cropped);
+    assert.equal(v.detail, false, 'misregistered by the crop, the detail check sees two drawings');
+    assert.ok(v.verified !== undefined, 'one picture');
+    const edit = localEdit(await decodeExact(screen), await decodeExact(cropped), 'stored')!;
+    assert.ok(edit.unequalShare === 0 && oneCanvas(edit, 'stored'), JSON.stringify(edit));
+    const other = await crop(await sharp(codeScreen('measure')).png().toBuffer());
+    assert.equal((await verdict(screen, other)).verified, undefined, 'another screen cropped so stays apart');
+  });
+
   it('tells the sizes a resample gives from those of two captures', () => {
     // Resized by one side, the other side rounded: 99 % of 1 800×1 000, of 1 311×609, and their reverse.
     assert.ok(mayBeResampled({ width: 1800, height: 1000 }, { width: 1782, height: 990 }));
@@ -383,7 +412,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     const b = raster(20, 12, [200, 100, 0, 0]);
     assert.deepEqual(
       localEdit(a, b),
-      { differingShare: 0, changedTile: 0, changedShare: 0 },
+      { differingShare: 0, changedTile: 0, changedShare: 0, unequalShare: 0 },
       'the colour of a transparent pixel is not seen',
     );
 
@@ -398,7 +427,7 @@ describe('local edits of one canvas, at its own resolution', function () {
     const asRasters = localEdit(page(20, 12), sixth, 'stored')!;
     assert.deepEqual(
       asRasters,
-      { differingShare: 16 / 240, changedTile: 1, changedShare: 16 / 240 },
+      { differingShare: 16 / 240, changedTile: 1, changedShare: 16 / 240, unequalShare: 16 / 240 },
       'two rasters: a sixth is still local',
     );
     assert.equal(isLocalEdit(asRasters), true);
@@ -410,7 +439,12 @@ describe('local edits of one canvas, at its own resolution', function () {
 
     const corner = page(204, 100);
     paint(corner, 200, 96, 4, [0, 0, 0, 255]); // the corner tile is 4×4: the edit fills it
-    assert.deepEqual(localEdit(page(204, 100), corner), { differingShare: 16 / 20400, changedTile: 1, changedShare: 16 / 20400 });
+    assert.deepEqual(localEdit(page(204, 100), corner), {
+      differingShare: 16 / 20400,
+      changedTile: 1,
+      changedShare: 16 / 20400,
+      unequalShare: 16 / 20400,
+    });
 
     const dot = page(200, 100);
     paint(dot, 40, 40, 4, [0, 0, 0, 255]);
