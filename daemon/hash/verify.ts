@@ -12,7 +12,8 @@ import { hammingDistance, THUMB, transformImage } from './pdq';
 import type { NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
-import { doubleSize, isLocalEdit, localEdit, nearlyOneSize, oneCanvas, sourcesOf } from './local-edit';
+import { isLocalEdit, localEdit, oneCanvas, sourcesOf } from './local-edit';
+import { doubleSize, nearlyOneSize } from './canvas-size';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 
 /**
@@ -32,7 +33,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 5;
+export const VERIFICATION_RULES = 6;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a

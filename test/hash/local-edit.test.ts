@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
-import { halve, mayBeResampled, MAX_RASTER_LOCAL_EDIT_SHARE, oneCanvas, recaptured } from '../../daemon/hash/local-edit';
+import { halve, MAX_RASTER_LOCAL_EDIT_SHARE, oneCanvas } from '../../daemon/hash/local-edit';
+import { recaptured } from '../../daemon/hash/canvas-size';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
 
@@ -148,48 +149,6 @@ async function diagramWithPicture(): Promise<Buffer> {
 }
 
 /**
- * An 810×344 pipeline diagram (spinnaker.io's artifact steps, SVG): five stages, one of them dashed; `later`
- * adds what the next step of the figure adds — three dotted connectors back to the first stage — and dashes
- * another stage. Thin lines over many tiles: no tile changes by much.
- */
-function pipelineStep(later: boolean): Buffer {
-  const stage = (x: number, y: number, label: string, dashed: boolean): string =>
-    `<rect x="${x}" y="${y}" width="106" height="90" rx="14" fill="#cfe2f3" stroke="#2a5d8f" stroke-width="${dashed ? 2 : 1}"${dashed ? ' stroke-dasharray="8 5"' : ''}/>` +
-    `<text x="${x + 53}" y="${y + 51}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="16">${label}</text>`;
-  const dotted = later
-    ? `<path d="M680 160C600 20 260 20 150 60M510 300C420 360 200 360 150 170M680 160C560 40 480 30 470 60" fill="none" stroke="#333" stroke-width="1" stroke-dasharray="2 3"/>`
-    : '';
-  return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="810" height="344"><rect width="810" height="344" fill="#fff"/>` +
-      `<path d="M138 80h90v90h-90z" fill="#cfe2f3" stroke="#2a5d8f"/>` +
-      stage(292, 72, 'A', false) +
-      stage(462, 72, 'B', !later) +
-      stage(632, 72, 'C', later) +
-      stage(462, 210, 'D', true) +
-      `<path d="M228 118H292M398 118H462M568 118H632M398 118C440 118 420 255 462 255" fill="none" stroke="#000"/>${dotted}</svg>`,
-  );
-}
-
-/**
- * A 320×320 logo mark (vitess's V, SVG): blue facets on a transparent page; `outlined` adds the white outline
- * its other file has, which shows only on a dark page.
- */
-function logoMark(outlined: boolean): Buffer {
-  const facets = [
-    ['M20 20L100 20L130 120Z', '#3b8fd6'],
-    ['M100 20L160 160L130 120Z', '#1f5f96'],
-    ['M130 120L160 160L160 300Z', '#27557f'],
-    ['M300 20L220 20L190 120Z', '#183d5d'],
-    ['M220 20L160 160L190 120Z', '#4aa3e8'],
-    ['M190 120L160 160L160 300Z', '#0f2f4b'],
-  ]
-    .map(([d, fill]) => `<path d="${d}" fill="${fill}"/>`)
-    .join('');
-  const outline = outlined ? '<path d="M20 20L100 20L160 160L220 20L300 20L160 300Z" fill="none" stroke="#fff" stroke-width="12"/>' : '';
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320">${outline}${facets}</svg>`);
-}
-
-/**
  * A 700×370 capture of a dark code editor, every line `fn(...)` in 16 px type from edge to edge: cropped by a
  * few pixels, each line moves by 1.5 px at the detail raster's 512.
  */
@@ -299,31 +258,6 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.ok((await verdict(a, same)).verified !== undefined, 'one screen captured twice, cropped apart, stays one picture');
   });
 
-  it('tells apart two steps of one SVG diagram whose edit is spread thin (dotted connectors added)', async () => {
-    const [one, two] = [pipelineStep(false), pipelineStep(true)];
-    const v = await verdict(one, two);
-    assert.ok(v.cheap !== undefined, 'the thumbnails agree');
-    assert.equal(v.detail, true, 'the detail check alone sees one drawing');
-    assert.equal(v.verified, undefined, 'two pictures');
-    const edit = localEdit(await decodeExact(one), await decodeExact(two))!;
-    assert.ok(edit.changedTile! <= 0.3 && !isLocalEdit(edit), `no tile changes much (${JSON.stringify(edit)})`);
-    assert.ok(isLocalEdit(edit, 'rendered'), `but ${edit.changedShare} of the pixels do`);
-    const pngOne = await sharp(one).png().toBuffer();
-    assert.ok((await verdict(one, pngOne)).verified !== undefined, 'an SVG and its PNG stay one picture');
-    const reordered = Buffer.from(one.toString().replace('<svg ', '<svg version="1.1" ').replace(/></g, '>\n<'));
-    assert.ok((await verdict(one, reordered)).verified !== undefined, 'and one SVG saved otherwise');
-  });
-
-  it('tells apart a logo from the same with a white outline, as two SVGs of one size', async () => {
-    const [plain, outlined] = [logoMark(false), logoMark(true)];
-    const edit = localEdit(await decodeExact(plain), await decodeExact(outlined), 'rendered')!;
-    assert.ok(edit.differingShare > 0.01 && isLocalEdit(edit, 'rendered'), `past an export's share, measured (${JSON.stringify(edit)})`);
-    assert.equal(localEdit(await decodeExact(plain), await decodeExact(outlined))?.changedTile, undefined, 'an SVG and a PNG would not be');
-    assert.equal((await verdict(plain, outlined)).verified, undefined, 'two pictures');
-    const resaved = Buffer.from(plain.toString().replace(/"\/>/g, '" />'));
-    assert.ok((await verdict(plain, resaved)).verified !== undefined, 'one SVG saved otherwise is one picture');
-  });
-
   it('keeps one capture cropped a few pixels otherwise, which the detail check alone splits', async () => {
     const crop = (png: Buffer): Promise<Buffer> => sharp(png).extract({ left: 2, top: 1, width: 695, height: 367 }).png().toBuffer();
     const screen = await sharp(codeScreen('compute')).png().toBuffer();
@@ -335,43 +269,6 @@ describe('local edits of one canvas, at its own resolution', function () {
     assert.ok(edit.unequalShare === 0 && oneCanvas(edit, 'stored'), JSON.stringify(edit));
     const other = await crop(await sharp(codeScreen('measure')).png().toBuffer());
     assert.equal((await verdict(screen, other)).verified, undefined, 'another screen cropped so stays apart');
-  });
-
-  it('tells the sizes a resample gives from those of two captures', () => {
-    // Resized by one side, the other side rounded: 99 % of 1 800×1 000, of 1 311×609, and their reverse.
-    assert.ok(mayBeResampled({ width: 1800, height: 1000 }, { width: 1782, height: 990 }));
-    assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 603 }));
-    assert.ok(mayBeResampled({ width: 1298, height: 603 }, { width: 1311, height: 609 }), 'either way round');
-    assert.equal(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 601 }), false, 'two rows off');
-    // The labelled captures of other states (linkerd/website, knative, opentelemetry.io, spinnaker.io).
-    for (const [a, b] of [
-      [
-        [1919, 944],
-        [1906, 940],
-      ],
-      [
-        [1300, 556],
-        [1300, 555],
-      ],
-      [
-        [3444, 732],
-        [3444, 724],
-      ],
-      [
-        [1795, 1120],
-        [1797, 1110],
-      ],
-      [
-        [1906, 940],
-        [1902, 939],
-      ],
-    ]) {
-      const [sa, sb] = [a, b].map(([width, height]) => ({ width, height }));
-      assert.equal(mayBeResampled(sa, sb), false, `${a.join('×')} and ${b.join('×')}`);
-      assert.ok(recaptured(sa, sb));
-    }
-    assert.equal(recaptured({ width: 100, height: 100 }, { width: 100, height: 96 }), false, 'a crop of 4 % is a part, not a recapture');
-    assert.equal(recaptured({ width: 100, height: 100 }, { width: 100, height: 100 }), false, 'one size is not a recapture');
   });
 
   it('tells apart a 2x capture from the 1x of one screen badged elsewhere, and keeps its own 1x', async () => {
