@@ -25,11 +25,12 @@ export interface LocalEdit {
    * The largest fraction, over the TILE×TILE tiles, of a tile's pixels that changed: they differ, and no
    * pixel of the other image within one pixel is close to them (antialiasing moved by a pixel is not a change).
    * Measured only when differingShare is within the share a local edit may have (MAX_LOCAL_EDIT_SHARE, or
-   * MAX_RASTER_LOCAL_EDIT_SHARE for two images of one source, of one size or recaptured): past it the verdict is known, and a logo
-   * on white against the same on transparent differs in most of its pixels, each searched around.
+   * MAX_RASTER_LOCAL_EDIT_SHARE for two images of one source, of one size or recaptured): past it the verdict
+   * is known, and a logo on white against the same on transparent differs in most of its pixels, each searched
+   * around.
    */
   changedTile?: number;
-  /** Fraction of the shared region's pixels that changed (as for changedTile, measured with it): an edit spread thin over many tiles. */
+  /** Fraction of the shared region's pixels that changed (measured with changedTile): an edit spread thin over many tiles. */
   changedShare?: number;
   /**
    * Fraction of the shared region's pixels whose stored values differ at all (transparent ones aside), measured
@@ -53,20 +54,21 @@ export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
 /**
  * The same for two images of one source (Sources: two stored rasters, or two SVGs rendered here) of exactly one
- * size: nothing resampled or exported them against each other, so only an edit moves their pixels. A white
- * outline added around a logo (vitess, two SVGs) changes 9 % of the pixels. On the labelled real pairs, raster copies of one
- * image differ in at most 0.01 % of their pixels, or in 55 % and more (a logo on white against the same on
- * transparent); two device frames (ionic-docs), two example pages (Bootstrap) and the skins of one sprite in
- * 1.2–19 %, changing 0.36 of a tile and more. Past a quarter of the canvas an edit is no longer local.
+ * size: nothing resampled or exported them against each other, so only an edit moves their pixels. On the
+ * labelled real pairs, raster copies of one image differ in at most 0.01 % of their pixels, or in 55 % and more
+ * (a logo on white against the same on transparent); two device frames (ionic-docs), two example pages
+ * (Bootstrap) and the skins of one sprite in 1.2–19 %, changing 0.36 of a tile and more; a white outline added
+ * around a logo (vitess, two SVGs) in 9 %. Past a quarter of the canvas an edit is no longer local.
  *
  * Also for two captures of one screen cropped a few pixels apart (recaptured): their pixels are not resampled
  * either. Two captures of a dashboard, a trace, a query screen or a dialog in another state differ in 1.4–4.4 %
  * of their pixels and change whole tiles (linkerd/website, knative, opentelemetry.io, spinnaker.io); two
  * captures of one state differ in none.
  *
- * Not for sizes a resample could give (canvas-size.ts mayBeResampled): a copy resized to 99 % of the width differs in
- * 2.5–7 % of its pixels along every edge, changing whole tiles (120 screenshots, diagrams and logos of
- * linkerd/website and spinnaker.io), just as a re-capture does, and nothing measured here tells the two apart.
+ * Not for sizes a resample could give (canvas-size.ts mayBeResampled): a copy resized to 99 % of the width
+ * differs in 2.5–7 % of its pixels along every edge, changing whole tiles (120 screenshots, diagrams and logos
+ * of linkerd/website and spinnaker.io), just as a re-capture does, and nothing measured here tells the two
+ * apart.
  */
 export const MAX_RASTER_LOCAL_EDIT_SHARE = 0.25;
 
@@ -210,7 +212,7 @@ export const MIN_SPREAD_EDIT_SHARE = 0.001;
 /**
  * Past this share of unequal pixels two images are not one canvas saved twice. Measured on the labelled real
  * pairs of nearly one size: copies of one capture or one drawing saved again (PNG and TIFF, two PNG exports,
- * a capture cropped otherwise) differ in at most 0.7 % of their pixels, mostly by a level or two; the
+ * a capture cropped otherwise) differ in at most 0.7 % of their pixels; the
  * nearest pair of two pictures that no check at this resolution calls an edit (two colour skins of one
  * sprite, a hover state) in 16 %.
  */
