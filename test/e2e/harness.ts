@@ -223,14 +223,19 @@ async function killGroup(pid: number): Promise<void> {
   });
 }
 
-/** The daemon runs detached (its own process group): stop it through daemon.json. */
+/**
+ * The daemon runs detached, in its own process group: stop it through daemon.json. The extension starts it
+ * supervised (--restart-on-crash), and the supervisor leads the group: the daemon's own pid leads none, so
+ * signalling its group stopped nothing and both lingered until their idle exit.
+ */
 async function stopDaemonOf(workspace: string): Promise<void> {
   const info = path.join(workspace, '.doublon', 'daemon.json');
-  let pid: number | undefined;
+  let leader: number | undefined;
   try {
-    pid = (JSON.parse(fs.readFileSync(info, 'utf8')) as { pid: number }).pid;
+    const { pid, supervisor } = JSON.parse(fs.readFileSync(info, 'utf8')) as { pid: number; supervisor?: number };
+    leader = supervisor ?? pid;
   } catch {
     return;
   }
-  if (pid) await killGroup(pid);
+  if (leader) await killGroup(leader);
 }
