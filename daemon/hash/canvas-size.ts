@@ -21,18 +21,20 @@ export function nearlyOneSize(a: Size, b: Size): boolean {
 const ROUNDING = 0.5 + 1e-9;
 
 /**
- * Sizes a uniform resample could give: one image's width (or height) scaled to the other's, and its other side
- * by the same factor, rounded to the nearest pixel. Captures cropped a few pixels apart rarely are: one side
- * kept and the other cropped (3444×732 and 3444×724, 1300×556 and 1300×555), the two sides changed in opposite
- * directions (1795×1120 and 1797×1110), or by factors further apart than a rounding (1919×944 and 1906×940;
- * 1906×940 and 1902×939, whose height a resample to 1902 px wide would round to 938). Only nearly one size
- * matters here (a resize to 98.5 % or more), which real copies seldom are, while captures of a few pixels
- * apart are common: a tool that rounds down would have its copies compared as captures.
+ * Sizes a uniform resample could give: one factor that scales each side of one image to the other's, rounded
+ * to the nearest pixel (each side rounded on its own, as a resize to 99 % gives, or one side given and the
+ * other computed). Captures cropped a few pixels apart rarely have such sizes: one side kept and the other
+ * cropped (3444×732 and 3444×724, 1300×556 and 1300×555), the two sides changed in opposite directions
+ * (1795×1120 and 1797×1110), or by factors further apart than a rounding (1919×944 and 1906×940; 1906×940 and
+ * 1902×939, whose height a resample to 1902 px wide would round to 938). Only nearly one size matters here (a
+ * resize to 98.5 % or more), which real copies seldom are, while captures a few pixels apart are common: a tool
+ * that rounds down would have its copies compared as captures.
  */
 export function mayBeResampled(a: Size, b: Size): boolean {
-  const scaled = (from: Size, to: Size, factor: number): boolean =>
-    Math.abs(from.width * factor - to.width) <= ROUNDING && Math.abs(from.height * factor - to.height) <= ROUNDING;
-  const oneWay = (from: Size, to: Size): boolean => scaled(from, to, to.width / from.width) || scaled(from, to, to.height / from.height);
+  // The factors that round each side of `from` to that of `to` form an interval: one factor must serve both.
+  const oneWay = (from: Size, to: Size): boolean =>
+    Math.max((to.width - ROUNDING) / from.width, (to.height - ROUNDING) / from.height) <=
+    Math.min((to.width + ROUNDING) / from.width, (to.height + ROUNDING) / from.height);
   return oneWay(a, b) || oneWay(b, a);
 }
 

@@ -12,6 +12,17 @@ describe('the sizes of two images', () => {
     assert.ok(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 603 }));
     assert.ok(mayBeResampled({ width: 1298, height: 603 }, { width: 1311, height: 609 }), 'either way round');
     assert.equal(mayBeResampled({ width: 1311, height: 609 }, { width: 1298, height: 601 }), false, 'two rows off');
+    assert.ok(mayBeResampled({ width: 307, height: 255 }, { width: 304, height: 252 }), '99 %, each side rounded on its own');
+    // Every resize by 98.5–101 % of every size from 300×200 to 2 000², rounded either way a tool may round.
+    for (const factor of [0.985, 0.99, 0.995, 1.01])
+      for (let width = 300; width <= 2000; width += 17)
+        for (let height = 200; height <= 2000; height += 13) {
+          const resized = Math.round(width * factor);
+          const bySide = { width: resized, height: Math.round(height * factor) };
+          const byWidth = { width: resized, height: Math.round((height * resized) / width) };
+          const original = { width, height };
+          assert.ok(mayBeResampled(original, bySide) && mayBeResampled(original, byWidth), `${width}×${height} at ${factor}`);
+        }
     // The labelled captures of other states (linkerd/website, knative, opentelemetry.io, spinnaker.io).
     for (const [a, b] of [
       [
