@@ -37,6 +37,9 @@ function losslessFiles(dir: string): string[] {
 
 const COPIES: Record<string, (image: sharp.Sharp, width: number, height: number) => sharp.Sharp> = {
   'resized to 99 %': (image, width) => image.resize(Math.round(width * 0.99)),
+  // Each side rounded on its own, as a resize by percent gives (canvas-size.ts mayBeResampled).
+  'resized to 99 % by each side': (image, width, height) =>
+    image.resize(Math.round(width * 0.99), Math.round(height * 0.99), { fit: 'fill' }),
   'halved, lanczos3': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'lanczos3' }),
   'halved, mitchell': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'mitchell' }),
   'halved, nearest': (image, width, height) => image.resize(Math.round(width / 2), Math.round(height / 2), { kernel: 'nearest' }),
