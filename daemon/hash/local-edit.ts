@@ -157,7 +157,7 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
         pixelB = (y + by) * b.width + x + bx;
       if (a.words[pixelA] === b.words[pixelB] || (a.rgba[4 * pixelA + 3] === 0 && b.rgba[4 * pixelB + 3] === 0)) continue;
       unequal++;
-      if (differs(a, x + at.x0, y + at.y0, b, x + bx, y + by)) where[differing++] = y * w + x;
+      if (differsAt(a, pixelA, b, pixelB)) where[differing++] = y * w + x;
     }
   }
   const differingShare = differing / (w * h);
@@ -357,8 +357,11 @@ function pixelsOf(r: ExactRaster): Pixels {
 
 /** Pixel (xp, yp) of p and (xq, yq) of q differ noticeably (premultiplied: the colour of a transparent pixel is not seen). */
 function differs(p: Pixels, xp: number, yp: number, q: Pixels, xq: number, yq: number): boolean {
-  const pixelP = yp * p.width + xp,
-    pixelQ = yq * q.width + xq;
+  return differsAt(p, yp * p.width + xp, q, yq * q.width + xq);
+}
+
+/** differs(), for pixels given by their index. */
+function differsAt(p: Pixels, pixelP: number, q: Pixels, pixelQ: number): boolean {
   if (p.words[pixelP] === q.words[pixelQ]) return false;
   const i = 4 * pixelP,
     j = 4 * pixelQ;

@@ -139,7 +139,7 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean)
 export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
- * Two lossless images of one size or nearly (local-edit.ts nearlyOneSize), or one twice the other's size
+ * Two lossless images of one size or nearly (canvas-size.ts nearlyOneSize), or one twice the other's size
  * (doubleSize) when the smaller is larger than a detail raster (below, the detail check already compares them
  * at its resolution), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
  * Lossy images are not: their losses differ everywhere.
