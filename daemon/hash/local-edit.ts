@@ -12,6 +12,7 @@ import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 import { doubleSize, MIN_SHARED_AREA, nearlyOneSize, recaptured } from './canvas-size';
+import { paletteReduction } from './palette-reduction';
 
 export interface LocalEdit {
   /**
@@ -219,13 +220,28 @@ export const MIN_SPREAD_EDIT_SHARE = 0.001;
 export const MAX_ONE_CANVAS_SHARE = 0.01;
 
 /**
+ * Past this fraction of a tile changed (no pixel of the other within one pixel has the colour) two images
+ * are not one canvas unedited, however few pixels differ: one figure of a capture changed, "4.25 Gi" to
+ * "8.25 Gi" (longhorn/website), differs in 0.01 % of the pixels and changes 0.20 of a tile. Copies of one
+ * canvas among the labelled real pairs change at most 0.016 of a tile; one whose text caret blinked off
+ * (spinnaker.io) 0.25, which the detail check then keeps.
+ */
+export const MAX_ONE_CANVAS_TILE = 0.1;
+
+/**
  * One canvas, unedited: aligned, the two show the same pixels on the region both show (at least
- * MIN_SHARED_AREA of the larger), and no edit was found there. Two captures of one screen cropped a few pixels
+ * MIN_SHARED_AREA of the larger), and no tile changed more than MAX_ONE_CANVAS_TILE. Two captures of one screen cropped a few pixels
  * apart are one, though the detail check compares them resampled, misregistered by the crop, and a drawing
  * that touches the edges then changes whole tiles.
  */
 export function oneCanvas(edit: LocalEdit, sources: Sources = 'mixed'): boolean {
-  return edit.unequalShare !== undefined && edit.unequalShare <= MAX_ONE_CANVAS_SHARE && !isLocalEdit(edit, sources);
+  return (
+    edit.unequalShare !== undefined &&
+    edit.unequalShare <= MAX_ONE_CANVAS_SHARE &&
+    edit.changedTile !== undefined &&
+    edit.changedTile <= MAX_ONE_CANVAS_TILE &&
+    !isLocalEdit(edit, sources)
+  );
 }
 
 /** The pixel of each 2×2 block a point-sampling downscaler may keep. */
@@ -280,33 +296,6 @@ export function halve(r: ExactRaster): ExactRaster {
     }
   }
   return { width, height, rgba };
-}
-
-/** Colours a palette holds at most (GIF, PNG-8). */
-const PALETTE_COLOURS = 256;
-
-/**
- * One image may be the other reduced to a palette: it has at most PALETTE_COLOURS colours, and the other
- * more. Where the palette is coarse (a picture inside a diagram, soft shadows) the reduced copy differs in
- * whole tiles: GIF, PNG-8 and 16-colour copies of 120 real screenshots and diagrams were split 38 times in
- * 708 without this, twice with it (two 256-colour PNGs reduced to 16 colours). Two images on the same side of PALETTE_COLOURS are compared: a
- * palette holds every colour of a drawing of fewer, so copying it to a GIF changes nothing, and an edit that
- * adds a colour (a red arrow on a flat diagram) is an edit.
- */
-function paletteReduction(a: ExactRaster, b: ExactRaster): boolean {
-  const coloursA = distinctColours(a);
-  const coloursB = distinctColours(b);
-  return Math.min(coloursA, coloursB) <= PALETTE_COLOURS && Math.max(coloursA, coloursB) > PALETTE_COLOURS;
-}
-
-/** The colours of a raster (every fully transparent pixel one colour), counted up to PALETTE_COLOURS + 1. */
-function distinctColours(r: ExactRaster): number {
-  const seen = new Set<number>();
-  const p = r.rgba;
-  for (let i = 0; i < p.length && seen.size <= PALETTE_COLOURS; i += 4) {
-    seen.add(p[i + 3] === 0 ? 0 : ((p[i] << 24) | (p[i + 1] << 16) | (p[i + 2] << 8) | p[i + 3]) >>> 0);
-  }
-  return seen.size;
 }
 
 /**
