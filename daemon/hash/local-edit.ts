@@ -222,7 +222,7 @@ export const MAX_ONE_CANVAS_SHARE = 0.01;
 /**
  * Past this fraction of a tile changed (no pixel of the other within one pixel has the colour) two images
  * are not one canvas unedited, however few pixels differ: one figure of a capture changed, "4.25 Gi" to
- * "8.25 Gi" (longhorn/website), differs in 0.01 % of the pixels and changes 0.20 of a tile. Copies of one
+ * "8.25 Gi" (longhorn/website), differs in 0.02 % of the pixels and changes 0.20 of a tile. Copies of one
  * canvas among the labelled real pairs change at most 0.016 of a tile; one whose text caret blinked off
  * (spinnaker.io) 0.25, which the detail check then keeps.
  */
@@ -230,9 +230,9 @@ export const MAX_ONE_CANVAS_TILE = 0.1;
 
 /**
  * One canvas, unedited: aligned, the two show the same pixels on the region both show (at least
- * MIN_SHARED_AREA of the larger), and no tile changed more than MAX_ONE_CANVAS_TILE. Two captures of one screen cropped a few pixels
- * apart are one, though the detail check compares them resampled, misregistered by the crop, and a drawing
- * that touches the edges then changes whole tiles.
+ * MIN_SHARED_AREA of the larger), and no tile changed more than MAX_ONE_CANVAS_TILE. Two captures of one
+ * screen cropped a few pixels apart are one, though the detail check compares them resampled, misregistered
+ * by the crop, and a drawing that touches the edges then changes whole tiles.
  */
 export function oneCanvas(edit: LocalEdit, sources: Sources = 'mixed'): boolean {
   return (
