@@ -6,13 +6,17 @@
  * "Part 2", falco-website), a word of a diagram ("Service" / "Serviço", opentelemetry.io) or a field of a
  * 1 800 px dialog (spinnaker.io) shrinks to a fraction of a tile. Here they are compared pixel for pixel,
  * unresampled, on the region both show: what differs, and whether it fills a tile. A 2x image and its 1x
- * are compared the same way once the 2x is halved (doubleSize).
+ * are compared the same way once the 2x is halved (doubleSize). Two stored rasters of exactly one size are also
+ * searched for faint edits, a light border or a pointer drawn (FAINT_CHANNEL).
  */
 import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 import { doubleSize, MIN_SHARED_AREA, nearlyOneSize, recaptured } from './canvas-size';
+import { halve, POINT_PHASES, pointHalve } from './halving';
 import { paletteReduction } from './palette-reduction';
+
+export { halve } from './halving';
 
 export interface LocalEdit {
   /**
@@ -38,6 +42,12 @@ export interface LocalEdit {
    * with changedTile: none for one canvas cropped a few pixels otherwise or saved again losslessly (oneCanvas).
    */
   unequalShare?: number;
+  /**
+   * changedTile again, counting faint differences too (a channel past FAINT_CHANNEL): measured only for two
+   * stored rasters of exactly one size that no check above calls an edit, while the faint ones stay within
+   * MAX_LOCAL_EDIT_SHARE of the pixels.
+   */
+  faintTile?: number;
 }
 
 /** A channel (0..255, premultiplied by alpha) that moves more than this is a drawn difference, not a rounding of one. */
@@ -72,6 +82,23 @@ export const MAX_LOCAL_EDIT_SHARE = 0.01;
  * apart.
  */
 export const MAX_RASTER_LOCAL_EDIT_SHARE = 0.25;
+
+/**
+ * Between two stored rasters of exactly one size, a channel that moves more than this is drawn, however light:
+ * nothing was resampled or exported between them (a palette reduction is ruled out first), so a light grey
+ * border drawn on a near-white page (25 levels), or a tooltip's pointer (34), is an edit. The design system's
+ * "do" and "don't" pictures of one component differ in just such lines (GouvernementFR/dsfr).
+ */
+const FAINT_CHANNEL = 24;
+
+/**
+ * Past this fraction of a tile changed by faint differences (faintTile), two stored rasters of one size are one
+ * canvas edited. Measured on the labelled real pairs of this kind: the "do" and "don't" of one tile, one
+ * language button and one tooltip, each a border or a pointer added, change 0.25–0.55 (GouvernementFR/dsfr);
+ * `same` pairs at most 0.16 (a knative slide exported twice, aligned), a logo and its 200 px favicon 0.09.
+ * A region tinted by under FAINT_CHANNEL (a slider track, 9 levels) is not seen.
+ */
+export const MAX_FAINT_TILE = 0.2;
 
 /** How far (px) beyond their difference in size two captures may be shifted against each other. */
 const ALIGNMENT_SLACK = 8;
@@ -110,8 +137,15 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
   // Two renders of SVGs are not palette reductions of each other, whatever colours they hold.
   if (sources !== 'rendered' && paletteReduction(raster, other)) return undefined;
   if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
-    const unresampled = (raster.width === other.width && raster.height === other.height) || recaptured(raster, other);
-    return editOf(raster, other, sources !== 'mixed' && unresampled ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE);
+    const oneSize = raster.width === other.width && raster.height === other.height;
+    const at = alignment(pixelsOf(raster), pixelsOf(other));
+    if (!at) return undefined;
+    const maxShare = sources !== 'mixed' && (oneSize || recaptured(raster, other)) ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
+    const edit = editOf(raster, other, maxShare, at);
+    if (!edit || !oneSize || sources !== 'stored' || isLocalEdit(edit, sources)) return edit;
+    // Their faint differences, counted only while they stay local (the verdict past that is the one above).
+    const faint = editOf(raster, other, MAX_LOCAL_EDIT_SHARE, at, FAINT_CHANNEL);
+    return faint?.changedTile === undefined ? edit : { ...edit, faintTile: faint.changedTile };
   }
   // The 1x may have been made from the 2x by a box mean (what most downscalers come close to) or by keeping one
   // pixel of four: an edit must show against the box mean and against the halving the 1x is closest to.
@@ -126,7 +160,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
   if (!isLocalEdit(boxMean)) return boxMean;
   let closest = boxMean;
   for (const [dx, dy] of POINT_PHASES) {
-    const edit = editOf(pointHalve(large, dx, dy), small, MAX_LOCAL_EDIT_SHARE, at);
+    const edit = editOf(pointHalve(pixelsOf(large), dx, dy), small, MAX_LOCAL_EDIT_SHARE, at);
     if (edit && edit.differingShare < closest.differingShare) closest = { ...edit, resampled: true };
   }
   return closest;
@@ -134,9 +168,15 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
 
 /**
  * localEdit of two rasters at one scale, whose edit is local up to `maxShare` of differing pixels; `placed`,
- * their alignment when it is known.
+ * their alignment when it is known; a pixel differs when a channel moves past `channel`.
  */
-function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed?: Alignment): LocalEdit | undefined {
+function editOf(
+  one: ExactRaster,
+  another: ExactRaster,
+  maxShare: number,
+  placed?: Alignment,
+  channel = DIFFERENT_CHANNEL,
+): LocalEdit | undefined {
   const a = pixelsOf(one);
   const b = pixelsOf(another);
   const at = placed ?? alignment(a, b);
@@ -158,7 +198,7 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
         pixelB = (y + by) * b.width + x + bx;
       if (a.words[pixelA] === b.words[pixelB] || (a.rgba[4 * pixelA + 3] === 0 && b.rgba[4 * pixelB + 3] === 0)) continue;
       unequal++;
-      if (differsAt(a, pixelA, b, pixelB)) where[differing++] = y * w + x;
+      if (differsAt(a, pixelA, b, pixelB, channel)) where[differing++] = y * w + x;
     }
   }
   const differingShare = differing / (w * h);
@@ -168,7 +208,7 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
   for (let i = 0; i < differing; i++) {
     const x = where[i] % w,
       y = (where[i] - x) / w;
-    if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y)) {
+    if (unmatched(a, at.x0, at.y0, b, bx, by, w, h, x, y, channel) || unmatched(b, bx, by, a, at.x0, at.y0, w, h, x, y, channel)) {
       changed[Math.floor(y / TILE) * tilesX + Math.floor(x / TILE)]++;
     }
   }
@@ -192,10 +232,12 @@ function editOf(one: ExactRaster, another: ExactRaster, maxShare: number, placed
  * two SVGs rendered at one size — or, when a 2x was halved, a tile is held to the detail check's threshold for
  * resampled pairs (MAX_CHANGED_TILE): a 1x made with a sharpening filter (mitchell, lanczos) differs from the
  * 2x's box mean along thin lines, changing up to 0.39 of a tile (a 1 991 px diagram of linkerd/website), where
- * an annotation moved changes whole tiles.
+ * an annotation moved changes whole tiles. Two stored rasters of one size are also an edit when faint
+ * differences change more than MAX_FAINT_TILE of a tile.
  */
 export function isLocalEdit(edit: LocalEdit, sources: Sources = 'mixed'): boolean {
   if (edit.changedTile === undefined) return false;
+  if ((edit.faintTile ?? 0) > MAX_FAINT_TILE) return true;
   if (edit.changedTile > (edit.resampled ? MAX_CHANGED_TILE : MAX_CHANGED_TILE_AT_ONE_SIZE)) return true;
   return sources === 'rendered' && !edit.resampled && (edit.changedShare ?? 0) >= MIN_SPREAD_EDIT_SHARE;
 }
@@ -244,60 +286,6 @@ export function oneCanvas(edit: LocalEdit, sources: Sources = 'mixed'): boolean 
   );
 }
 
-/** The pixel of each 2×2 block a point-sampling downscaler may keep. */
-const POINT_PHASES: ReadonlyArray<readonly [number, number]> = [
-  [0, 0],
-  [1, 0],
-  [0, 1],
-  [1, 1],
-];
-
-/** Pixel (dx, dy) of each 2×2 block of `r`. */
-function pointHalve(r: ExactRaster, dx: number, dy: number): ExactRaster {
-  const width = r.width >> 1,
-    height = r.height >> 1;
-  const words = new Uint32Array(width * height);
-  const source = pixelsOf(r).words;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) words[y * width + x] = source[(2 * y + dy) * r.width + 2 * x + dx];
-  return { width, height, rgba: new Uint8Array(words.buffer) };
-}
-
-/**
- * Each 2×2 block of `r` as one pixel: the mean of its colours weighted by their alpha (a transparent pixel's
- * colour is not seen), and the mean alpha. An odd last row or column is dropped.
- */
-export function halve(r: ExactRaster): ExactRaster {
-  const width = r.width >> 1,
-    height = r.height >> 1;
-  const rgba = new Uint8Array(width * height * 4);
-  const p = r.rgba;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let alpha = 0,
-        red = 0,
-        green = 0,
-        blue = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const i = 4 * ((2 * y + dy) * r.width + 2 * x + dx);
-          const a = p[i + 3];
-          alpha += a;
-          red += p[i] * a;
-          green += p[i + 1] * a;
-          blue += p[i + 2] * a;
-        }
-      }
-      const o = 4 * (y * width + x);
-      rgba[o + 3] = Math.round(alpha / 4);
-      if (alpha === 0) continue;
-      rgba[o] = Math.round(red / alpha);
-      rgba[o + 1] = Math.round(green / alpha);
-      rgba[o + 2] = Math.round(blue / alpha);
-    }
-  }
-  return { width, height, rgba };
-}
-
 /**
  * The shift of b on a under which most sampled pixels agree, among those leaving a shared region of
  * MIN_SHARED_AREA: b may sit anywhere their difference in size allows, and ALIGNMENT_SLACK further.
@@ -344,20 +332,23 @@ function pixelsOf(r: ExactRaster): Pixels {
   return { ...r, words: new Uint32Array(aligned.buffer, aligned.byteOffset, count) };
 }
 
-/** Pixel (xp, yp) of p and (xq, yq) of q differ noticeably (premultiplied: the colour of a transparent pixel is not seen). */
-function differs(p: Pixels, xp: number, yp: number, q: Pixels, xq: number, yq: number): boolean {
-  return differsAt(p, yp * p.width + xp, q, yq * q.width + xq);
+/**
+ * Pixel (xp, yp) of p and (xq, yq) of q differ noticeably: a channel moves past `channel` (premultiplied: the
+ * colour of a transparent pixel is not seen).
+ */
+function differs(p: Pixels, xp: number, yp: number, q: Pixels, xq: number, yq: number, channel = DIFFERENT_CHANNEL): boolean {
+  return differsAt(p, yp * p.width + xp, q, yq * q.width + xq, channel);
 }
 
 /** differs(), for pixels given by their index. */
-function differsAt(p: Pixels, pixelP: number, q: Pixels, pixelQ: number): boolean {
+function differsAt(p: Pixels, pixelP: number, q: Pixels, pixelQ: number, channel: number): boolean {
   if (p.words[pixelP] === q.words[pixelQ]) return false;
   const i = 4 * pixelP,
     j = 4 * pixelQ;
   const ap = p.rgba[i + 3],
     aq = q.rgba[j + 3];
-  if (Math.abs(ap - aq) > DIFFERENT_CHANNEL) return true;
-  for (let c = 0; c < 3; c++) if (Math.abs((p.rgba[i + c] * ap - q.rgba[j + c] * aq) / 255) > DIFFERENT_CHANNEL) return true;
+  if (Math.abs(ap - aq) > channel) return true;
+  for (let c = 0; c < 3; c++) if (Math.abs((p.rgba[i + c] * ap - q.rgba[j + c] * aq) / 255) > channel) return true;
   return false;
 }
 
@@ -376,10 +367,11 @@ function unmatched(
   h: number,
   x: number,
   y: number,
+  channel: number,
 ): boolean {
   for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
     for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++)
-      if (!differs(p, x + px, y + py, q, xx + qx, yy + qy)) return false;
+      if (!differs(p, x + px, y + py, q, xx + qx, yy + qy, channel)) return false;
   }
   return true;
 }
