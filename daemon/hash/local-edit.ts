@@ -96,7 +96,13 @@ const FAINT_CHANNEL = 24;
  * canvas edited. Measured on the labelled real pairs of this kind: the "do" and "don't" of one tile, one
  * language button and one tooltip, each a border or a pointer added, change 0.25–0.55 (GouvernementFR/dsfr);
  * `same` pairs at most 0.16 (a knative slide exported twice, aligned), a logo and its 200 px favicon 0.09.
- * A region tinted by under FAINT_CHANNEL (a slider track, 9 levels) is not seen.
+ * Checked afterwards on Shopify/polaris: a card given an outline 0.25. A strong difference counts here too,
+ * so at one size a text caret drawn in one picture (polaris's "cursor" and "no-cursor" field, 0.25) is an
+ * edit; two captures of one dialog cropped apart, its caret blinked off in one (spinnaker.io, 0.25), are held
+ * to MAX_CHANGED_TILE_AT_ONE_SIZE. Not seen: a region tinted by under FAINT_CHANNEL (a slider's track, 9
+ * levels), and faint differences over MAX_LOCAL_EDIT_SHARE of the pixels, which a favicon generator's 144 px
+ * Android and tile icons also have (0.23 of a tile, spinnaker.io) — so a chart with a light bar more (1.5 %,
+ * polaris) stays one picture.
  */
 export const MAX_FAINT_TILE = 0.2;
 
@@ -143,7 +149,8 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
     const maxShare = sources !== 'mixed' && (oneSize || recaptured(raster, other)) ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;
     const edit = editOf(raster, other, maxShare, at);
     if (!edit || !oneSize || sources !== 'stored' || isLocalEdit(edit, sources)) return edit;
-    // Their faint differences, counted only while they stay local (the verdict past that is the one above).
+    // Their faint differences, counted only while they touch under MAX_LOCAL_EDIT_SHARE of the pixels: two
+    // resamples of one logo at one size by other tools differ faintly along every edge (MAX_FAINT_TILE).
     const faint = editOf(raster, other, MAX_LOCAL_EDIT_SHARE, at, FAINT_CHANNEL);
     return faint?.changedTile === undefined ? edit : { ...edit, faintTile: faint.changedTile };
   }

@@ -1,8 +1,8 @@
 /**
- * Faint edits of one canvas (a design system's "do" and "don't" pictures, GouvernementFR/dsfr): one component
- * drawn twice at one size, once with a light grey border 2 px wide. The border moves a channel by 25–34 levels, under
- * what the local-edit check counts as drawn between resampled or exported copies (hash/local-edit.ts), so
- * only its faint pass, for two stored rasters of exactly one size, can tell them apart.
+ * Faint edits of one canvas (a design system's "do" and "don't" pictures, GouvernementFR/dsfr, Shopify/polaris):
+ * one component drawn twice at one size, once with a light grey border 2 px wide. It moves a channel by 25–34
+ * levels, under what the local-edit check counts as drawn between resampled or exported copies
+ * (hash/local-edit.ts), so only its faint pass, for two stored rasters of exactly one size, can tell them apart.
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
