@@ -16,8 +16,6 @@ import { doubleSize, MIN_SHARED_AREA, nearlyOneSize, recaptured } from './canvas
 import { halve, POINT_PHASES, pointHalve } from './halving';
 import { paletteReduction } from './palette-reduction';
 
-export { halve } from './halving';
-
 export interface LocalEdit {
   /**
    * Fraction of the shared region's pixels that differ noticeably (a channel, premultiplied, by more than

@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { decodeExact, fingerprint, isLocalEdit, localEdit, mayBeLocalEdit, type ExactRaster } from '../../daemon/hash';
-import { halve, MAX_RASTER_LOCAL_EDIT_SHARE, oneCanvas } from '../../daemon/hash/local-edit';
+import { MAX_RASTER_LOCAL_EDIT_SHARE, oneCanvas } from '../../daemon/hash/local-edit';
+import { halve } from '../../daemon/hash/halving';
 import { recaptured } from '../../daemon/hash/canvas-size';
 import { photoPixels } from '../fixtures/images';
 import { verdict } from './verdict';
