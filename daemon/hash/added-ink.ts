@@ -9,6 +9,9 @@
  * just under it in the other wherever the page is a gradient (the sky behind a photographed monument, whose
  * lossless re-encoding moved its colours by 1–2 ΔE), so the other image's faint ink (FAINT_INK_DELTA) is
  * enough to account for it.
+ *
+ * The same test with page and ink swapped finds page one image shows where the other is solid ink: a glyph
+ * cut out of a badge (a plus and an exclamation mark in one filled circle), which adds no ink at all.
  */
 import { TILE } from './detail-lab';
 import { INK_DELTA } from './ink-colour';
@@ -57,4 +60,35 @@ export function addedInkTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8A
   let tiles = 0;
   for (let t = 0; t < ink.length; t++) if (added[t] >= MIN_ADDED_PIXELS && added[t] > MIN_ADDED_SHARE * ink[t]) tiles++;
   return tiles;
+}
+
+/**
+ * How many tiles hold page cut out of ink: pixels clearly page in one image (not even faint ink: `faintA`,
+ * `faintB`), and so are their 8 neighbours, where the other has only ink (`inkA`, `inkB`) within
+ * ADDED_INK_REACH. addedInkTiles with the roles of page and ink swapped, and its looseness kept: page must be
+ * clear, and any pixel short of ink in the other (a resampled edge, a lighter rim) accounts for it. The
+ * neighbours leave out the one- and two-pixel gaps between strokes, which the other copy's resampling fills
+ * (the themes and example pages of Bootstrap's docs, 1x and 2x).
+ */
+export function cutOutTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8Array, faintB: Uint8Array, w: number, h: number): number {
+  return addedInkTiles(erodedPage(faintA, w, h), erodedPage(faintB, w, h), not(inkA), not(inkB), w, h);
+}
+
+/** Pixels that are clear page (not `faint`) with their 8 neighbours. */
+function erodedPage(faint: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(faint.length);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      let clear = true;
+      for (let yy = y - 1; yy <= y + 1 && clear; yy++) for (let xx = x - 1; xx <= x + 1; xx++) if (faint[yy * w + xx]) clear = false;
+      if (clear) out[y * w + x] = 1;
+    }
+  }
+  return out;
+}
+
+function not(mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] ^ 1;
+  return out;
 }

@@ -17,7 +17,7 @@ import type { DetailRaster } from './detail-raster';
 import { cielab, deltaE, histogramMedian, MEDIAN_BINS, MEDIAN_STEPS, SRGB_TO_LINEAR, type LabImage } from './colour-difference';
 import { inkColours, inkMasks } from './ink-colour';
 import { cropAlignment } from './detail-crop';
-import { addedInkTiles, FAINT_INK_DELTA } from './added-ink';
+import { addedInkTiles, cutOutTiles, FAINT_INK_DELTA } from './added-ink';
 import { DEFAULT_NEAR_THRESHOLDS } from './thresholds';
 import { blur3, labRegion, TILE, type Box, type Flat } from './detail-lab';
 
@@ -182,6 +182,11 @@ export interface DetailDifference {
    * box or arrow a later step of a diagram adds, faint at the compared size but drawn on bare page.
    */
   addedInkTiles: number;
+  /**
+   * How many tiles hold page one image shows where the other is solid ink (added-ink.ts cutOutTiles): a
+   * glyph cut out of a filled shape, which changes no ink and adds none.
+   */
+  cutOutTiles: number;
   /** The size the two were compared at (the smaller trimmed content). */
   width: number;
   height: number;
@@ -223,7 +228,8 @@ export function sameDrawing(d: DetailDifference): boolean {
     d.changedTile <= MAX_CHANGED_TILE &&
     d.inkColour <= MAX_INK_COLOUR &&
     d.recolouredInk <= MAX_RECOLOURED_INK &&
-    d.addedInkTiles < MIN_ADDED_INK_TILES
+    d.addedInkTiles < MIN_ADDED_INK_TILES &&
+    d.cutOutTiles < MIN_ADDED_INK_TILES
   );
 }
 
@@ -333,6 +339,7 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     // banner and its crop have their gradient's colours at their corners, and every ink contour moves). Read
     // against one page for both instead, fluxcd and spinnaker scored the same: no second reading is made.
     addedInkTiles: samePage(pageA, pageB) ? addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
+    cutOutTiles: samePage(pageA, pageB) ? cutOutTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
     width: w,
     height: h,
   };
