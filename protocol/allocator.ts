@@ -7,8 +7,13 @@
  *   memory freed in it. libvips decodes on libuv's and its own threads, and the freed rasters stay behind in
  *   their arenas: at the peak of a cold scan of the photo benchmark (350 MB RSS), anonymous memory and the
  *   brk heap were 280 MB, of which V8's heap 65 MB and live buffers 90 MB: the rest was memory freed but
- *   kept. Two arenas keep that in check (cold scan peak RSS, same minute: photo benchmark 327 → 253 MB, the
- *   18F site 339 → 252 MB; CPU time unchanged within the noise). Other C libraries ignore the setting.
+ *   kept. Two arenas kept that in check (cold scan peak RSS, same minute: photo benchmark 327 → 253 MB, the
+ *   18F site 339 → 252 MB), one does better again: what one thread frees, the next decode on another reuses.
+ *   Cold scans alternating two arenas and one, same build, same hour: opentelemetry.io 297–336 → 260–293 MB
+ *   (8 runs each), longhorn.io 357–382 MB (5 runs) → 316–378 MB (7), the photo benchmark 257–279 → 253–262 MB
+ *   (4 each), and a lower peak on 22 of the 25 labelled sites, one run each (bench/realworld-extra; the
+ *   largest 362 → 301 MB). Wall time: otel median 29.2 → 29.5 s, photos 40.3–44.2 → 38.1–43.8 s but for one
+ *   run of 51.0 s (and one of otel at 37.3 s), not seen again in 9 more. Other C libraries ignore the setting.
  * - V8 grows its young generation to 16 MB semi-spaces (about 48 MB committed) under a scan's allocation
  *   rate, where 4 MB ones serve as well: cold scan peak RSS, same minutes, photo benchmark 266 → 240 MB,
  *   the spinnaker docs site 304–319 → 260–276 MB, 1 500 Papirus icons 145 → 117 MB; wall and CPU time
@@ -18,7 +23,7 @@
  */
 
 /** glibc's settings, added to a process's environment unless the user set them. */
-export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
 /** V8's setting, added to NODE_OPTIONS unless the user's NODE_OPTIONS sets it. */
 export const YOUNG_GENERATION_OPTION = '--max-semi-space-size=4';
