@@ -77,8 +77,7 @@ export function cutOutTiles(inkA: Uint8Array, inkB: Uint8Array, faintA: Uint8Arr
 /** Pixels that are clear page (not `faint`) with their 8 neighbours: a 3×3 erosion, by rows then by columns. */
 function erodedPage(faint: Uint8Array, w: number, h: number): Uint8Array {
   const rows = new Uint8Array(faint.length);
-  for (let y = 0; y < h; y++)
-    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) rows[i] = (faint[i - 1] | faint[i] | faint[i + 1]) ^ 1;
+  for (let y = 0; y < h; y++) for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) rows[i] = (faint[i - 1] | faint[i] | faint[i + 1]) ^ 1;
   const out = new Uint8Array(faint.length);
   for (let i = w; i < faint.length - w; i++) out[i] = rows[i - w] & rows[i] & rows[i + w];
   return out;
