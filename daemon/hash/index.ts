@@ -32,6 +32,7 @@ export {
   detailAgrees,
   mayBePixelTwins,
   mayBeLocalEdit,
+  oneJpegSetting,
   mayHaveReplacedContent,
   VERIFICATION_RULES,
   type PixelSource,
