@@ -162,7 +162,7 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
  * sites (bench/realworld-extra): of such pairs, the 9 `same` ones differ in no pixel past the local-edit
  * check's channel threshold (re-saved photographs), and the 10 `different` ones that fit MAX_LOCAL_EDIT_PIXELS
  * are local edits: Grafana charts of other runs and title cards of one series with other titles
- * (cilium.io), two states of one app screen (ionic-docs), one diagram with another deployment
+ * (cilium.io), two states of one app screen (ionic-docs), one diagram with other arrows
  * (opentelemetry.io). Only partly drawn pictures are held so (mayBeLocalEdit). The photo benchmark's edited
  * copies of one photograph share sharp's tables, and a watermarked one is a local edit of the brightened one:
  * held so whatever their flatness, a cold scan of that corpus left 24 of its 2 362 group members out of their
