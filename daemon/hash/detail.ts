@@ -222,7 +222,7 @@ export const MAX_RECOLOURED_INK = 0.2;
  * for tiles of page cut out of ink (cutOutTiles): a plus and an exclamation mark cut out of one filled circle
  * (falco.org, the only such labelled `different` pair) 12; every `near` pair of two SVGs the labelled sites
  * group (78, 63 of them labelled `same`, most of them GitHub's octicons at 16 and 24 px) 0, and no grouped
- * pair of the 25 labelled sites changed but that one.
+ * pair of 26 labelled sites changed but that one.
  */
 export const MIN_ADDED_INK_TILES = 3;
 
@@ -334,6 +334,7 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     }
   }
   const inkMedian = histogramMedian(histogram, inkPixels);
+  const pagesMatch = samePage(pageA, pageB);
   let changedTile = 0;
   for (let t = 0; t < count.length; t++) if (count[t]) changedTile = Math.max(changedTile, changed[t] / count[t]);
   return {
@@ -343,8 +344,8 @@ function compareLab(a: LabImage, b: LabImage, pageA: Float32Array, pageB: Float3
     // Ink is read against each image's page: only pages of one colour make the two readings comparable (a
     // banner and its crop have their gradient's colours at their corners, and every ink contour moves). Read
     // against one page for both instead, fluxcd and spinnaker scored the same: no second reading is made.
-    addedInkTiles: samePage(pageA, pageB) ? addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
-    cutOutTiles: samePage(pageA, pageB) ? cutOutTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
+    addedInkTiles: pagesMatch ? addedInkTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
+    cutOutTiles: pagesMatch ? cutOutTiles(inkA, inkB, masksA.faint, masksB.faint, w, h) : 0,
     width: w,
     height: h,
   };
