@@ -156,7 +156,7 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
 }
 
 /**
- * Two still JPEGs of one size quantized with the same tables (jpeg-source.ts jpegCodingTables): one encoder at
+ * Two JPEGs of one size quantized with the same tables (jpeg-source.ts jpegCodingTables): one encoder at
  * one setting wrote both, so where one picture's copies would differ by that encoder's losses alone, what
  * else differs was drawn — as between two lossless images, which are held so. Measured on the 26 labelled
  * sites (bench/realworld-extra): of such pairs, the 9 `same` ones differ in no pixel past the local-edit
@@ -174,8 +174,6 @@ export function oneJpegSetting(a: Fingerprint, b: Fingerprint): boolean {
   return (
     a.format === 'jpeg' &&
     b.format === 'jpeg' &&
-    !a.animated &&
-    !b.animated &&
     a.width === b.width &&
     a.height === b.height &&
     a.jpegTables !== undefined &&
