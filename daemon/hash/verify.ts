@@ -33,7 +33,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 10;
+export const VERIFICATION_RULES = 11;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
