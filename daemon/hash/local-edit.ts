@@ -12,7 +12,7 @@
 import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
-import { areaResample } from './area-resample';
+import { resizeByAreaMean } from './raster-resize';
 import { doubleSize, mayBeResampled, MIN_SHARED_AREA, nearlyOneSize, recaptured } from './canvas-size';
 import { halve, POINT_PHASES, pointHalve } from './halving';
 import { paletteReduction } from './palette-reduction';
@@ -175,7 +175,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
 
 /**
  * Two images of sizes a resample gives (canvas-size.ts mayBeResampled) that differ along every edge when
- * compared unresized: the larger is resized to the smaller's size by the area mean (area-resample.ts) and
+ * compared unresized: the larger is resized to the smaller's size by the area mean (raster-resize.ts resizeByAreaMean) and
  * the two compared again, held to the share and the tile threshold of a resampled pair, as a halved 2x is.
  * A diagram re-exported at 99.9 % of its width with one label changed, "HTTP Bridge" to "Kafka Bridge"
  * (strimzi.github.io), differs in 1.01 % of its pixels unresized, past what a local edit may have, and at the
@@ -184,7 +184,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
  */
 function resampledEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | undefined {
   const [large, small] = raster.width * raster.height >= other.width * other.height ? [raster, other] : [other, raster];
-  const edit = editOf(areaResample(large, small.width, small.height), small, MAX_LOCAL_EDIT_SHARE);
+  const edit = editOf(resizeByAreaMean(large, small.width, small.height), small, MAX_LOCAL_EDIT_SHARE);
   return edit?.changedTile === undefined ? undefined : { ...edit, resampled: true };
 }
 

@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { areaResample } from '../../daemon/hash/area-resample';
+import { resizeByAreaMean } from '../../daemon/hash/raster-resize';
 import { decodeExact, isLocalEdit, localEdit } from '../../daemon/hash';
 import { verdict } from './verdict';
 
@@ -56,9 +56,9 @@ describe('local edits of a copy resampled to nearly its size', function () {
     // A 3×1 raster of opaque black, transparent (its red unseen) and opaque white, resized to 2×1: each output
     // pixel covers one and a half input pixels.
     const rgba = new Uint8Array([0, 0, 0, 255, 255, 0, 0, 0, 255, 255, 255, 255]);
-    const out = areaResample({ width: 3, height: 1, rgba }, 2, 1);
+    const out = resizeByAreaMean({ width: 3, height: 1, rgba }, 2, 1);
     assert.deepEqual([...out.rgba], [0, 0, 0, 170, 255, 255, 255, 170]);
-    const same = areaResample({ width: 3, height: 1, rgba }, 3, 1);
+    const same = resizeByAreaMean({ width: 3, height: 1, rgba }, 3, 1);
     assert.deepEqual([...same.rgba.slice(0, 4)], [0, 0, 0, 255], 'at its own size, a pixel is itself');
   });
 });

@@ -2,7 +2,9 @@
  * A raster resized by the area mean (each output pixel the mean of the input area it covers, weighted by
  * alpha), the filter most downscalers come close to. The local-edit check (local-edit.ts) resizes the larger
  * of two images of nearly one size to the other's size with it: a copy a tool resized to 99 % then differs
- * from it only by the two filters, where compared unresized it differs along every edge.
+ * from it only by the two filters, where compared unresized it differs along every edge. compare.ts
+ * areaResample does the same for a region of one small grey plane; this one takes a whole RGBA raster, up to
+ * MAX_LOCAL_EDIT_PIXELS, a few rows at a time.
  */
 import type { ExactRaster } from './decode';
 
@@ -38,7 +40,7 @@ function coverage(from: number, to: number): Coverage {
  * averaged (a transparent pixel's colour is not seen). Only the input rows one output row covers are held
  * resized across, in a ring: the output is the only raster allocated.
  */
-export function areaResample(r: ExactRaster, width: number, height: number): ExactRaster {
+export function resizeByAreaMean(r: ExactRaster, width: number, height: number): ExactRaster {
   const columns = coverage(r.width, width);
   const rows = coverage(r.height, height);
   const p = r.rgba;
