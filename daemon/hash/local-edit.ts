@@ -63,7 +63,7 @@ const DIFFERENT_CHANNEL = 48;
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
 /**
- * The same for two images of one source (Sources: two stored rasters, or two SVGs rendered here) of exactly one
+ * The same for two images of one source (Sources: two stored rasters, lossless or lossy, or two SVGs rendered here) of exactly one
  * size: nothing resampled or exported them against each other, so only an edit moves their pixels. On the
  * labelled real pairs, raster copies of one image differ in at most 0.01 % of their pixels, or in 55 % and more
  * (a logo on white against the same on transparent); two device frames (ionic-docs), two example pages
@@ -122,14 +122,18 @@ interface Alignment {
 }
 
 /**
- * What made two images' pixels: both are rasters as stored (`stored`), both SVGs rendered here by one renderer
- * (`rendered`), or one of each (`mixed`: an SVG and its export differ along every edge).
+ * What made two images' pixels: both are rasters as stored (`stored`), both lossy rasters as stored (`lossy`),
+ * both SVGs rendered here by one renderer (`rendered`), or one of each (`mixed`: an SVG and its export differ
+ * along every edge). Two lossy rasters are held like two stored ones, but their faint differences are not
+ * counted (FAINT_CHANNEL): one screen saved as JPEG at quality 90 and at 60 differs faintly around every
+ * glyph (0.34 of a tile), where its strong differences change none.
  */
-export type Sources = 'stored' | 'rendered' | 'mixed';
+export type Sources = 'stored' | 'lossy' | 'rendered' | 'mixed';
 
-export function sourcesOf(a: { format: string }, b: { format: string }): Sources {
+export function sourcesOf(a: { format: string; lossless: boolean }, b: { format: string; lossless: boolean }): Sources {
   const svgs = Number(a.format === 'svg') + Number(b.format === 'svg');
-  return svgs === 0 ? 'stored' : svgs === 2 ? 'rendered' : 'mixed';
+  if (svgs === 0) return !a.lossless && !b.lossless ? 'lossy' : 'stored';
+  return svgs === 2 ? 'rendered' : 'mixed';
 }
 
 /**

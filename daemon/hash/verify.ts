@@ -9,11 +9,11 @@
 import type { ExactRaster, Fingerprint } from './decode';
 import { compare, correlation, isGraphic, maxBlockDifference } from './compare';
 import { hammingDistance, THUMB, transformImage } from './pdq';
-import type { NearThresholds } from './thresholds';
+import { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
 import { isLocalEdit, localEdit, oneCanvas, sourcesOf } from './local-edit';
-import { doubleSize, nearlyOneSize } from './canvas-size';
+import { doubleSize, nearlyOneSize, recaptured } from './canvas-size';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 
 /**
@@ -33,7 +33,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 11;
+export const VERIFICATION_RULES = 12;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -143,16 +143,33 @@ export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
  * (doubleSize) when the smaller is larger than a detail raster (below, the detail check already compares them
  * at its resolution), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
  * Two partly drawn JPEGs of one size written with the same quantization tables (oneJpegSetting) are compared
- * so too. Other lossy images are not: their losses differ everywhere, and photographs tolerate a local edit
- * (a watermark) where drawn pictures do not.
+ * so too, and two lossy graphics of one size or recaptured (lossyScreens). Other lossy images are not:
+ * photographs tolerate a local edit (a watermark) where drawn pictures do not.
  */
-export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint): boolean {
+export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds = DEFAULT_NEAR_THRESHOLDS): boolean {
   const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
   return (
     ((a.lossless && b.lossless && (nearlyOneSize(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX))) ||
-      (oneJpegSetting(a, b) && partlyDrawn(a) && partlyDrawn(b))) &&
+      (oneJpegSetting(a, b) && partlyDrawn(a) && partlyDrawn(b)) ||
+      lossyScreens(a, b, t)) &&
     Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS
   );
+}
+
+/**
+ * Two lossy graphics (compare.ts isGraphic: flat or transparent, drawn) of one size, or two captures of one
+ * screen cropped a few pixels apart (recaptured): screens, wizards and charts saved as JPEG or lossy WebP. Their
+ * encoders' losses stay under the local-edit check's channel threshold, so what passes it was drawn. Measured
+ * on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size or recaptured:
+ * the 15 `same` ones differ in no pixel past that threshold, the 21 `different` ones that fit
+ * MAX_LOCAL_EDIT_PIXELS are all local edits — two wizard screens of one console (kubevirt), two app screens
+ * (react-native-website, ionic-docs). Only graphics: the photo benchmark's partly flat photographs (a duck on a
+ * black pond, flatness 0.23) and their blurred, brightened or watermarked copies are local edits too, and
+ * none of its lossy pairs is two graphics.
+ */
+function lossyScreens(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
+  const lossyGraphic = (f: Fingerprint): boolean => !f.lossless && !f.animated && f.format !== 'svg' && isGraphic(f, t);
+  return lossyGraphic(a) && lossyGraphic(b) && ((a.width === b.width && a.height === b.height) || recaptured(a, b));
 }
 
 /**
@@ -237,7 +254,7 @@ export async function pixelsAgree(
   sourceA: PixelSource,
   sourceB: PixelSource,
 ): Promise<boolean> {
-  if (mayBeLocalEdit(a, b)) {
+  if (mayBeLocalEdit(a, b, t)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
     const sources = sourcesOf(a, b);
     const edit = ea && eb && localEdit(ea, eb, sources);
