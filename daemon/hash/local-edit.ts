@@ -63,12 +63,13 @@ const DIFFERENT_CHANNEL = 48;
 export const MAX_LOCAL_EDIT_SHARE = 0.01;
 
 /**
- * The same for two images of one source (Sources: two stored rasters, lossless or lossy, or two SVGs rendered here) of exactly one
- * size: nothing resampled or exported them against each other, so only an edit moves their pixels. On the
- * labelled real pairs, raster copies of one image differ in at most 0.01 % of their pixels, or in 55 % and more
- * (a logo on white against the same on transparent); two device frames (ionic-docs), two example pages
- * (Bootstrap) and the skins of one sprite in 1.2–19 %, changing 0.36 of a tile and more; a white outline added
- * around a logo (vitess, two SVGs) in 9 %. Past a quarter of the canvas an edit is no longer local.
+ * The same for two images of one source (Sources: two stored rasters, lossless or lossy, or two SVGs rendered
+ * here) of exactly one size: nothing resampled or exported them against each other, so only an edit moves their
+ * pixels. On the labelled real pairs, raster copies of one image differ in at most 0.01 % of their pixels, or
+ * in 55 % and more (a logo on white against the same on transparent); two device frames (ionic-docs), two
+ * example pages (Bootstrap) and the skins of one sprite in 1.2–19 %, changing 0.36 of a tile and more; a white
+ * outline added around a logo (vitess, two SVGs) in 9 %. Past a quarter of the canvas an edit is no longer
+ * local.
  *
  * Also for two captures of one screen cropped a few pixels apart (recaptured): their pixels are not resampled
  * either. Two captures of a dashboard, a trace, a query screen or a dialog in another state differ in 1.4–4.4 %
@@ -179,8 +180,9 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
 
 /**
  * Two images of sizes a resample gives (canvas-size.ts mayBeResampled) that differ along every edge when
- * compared unresized: the larger is resized to the smaller's size by the area mean (raster-resize.ts resizeByAreaMean) and
- * the two compared again, held to the share and the tile threshold of a resampled pair, as a halved 2x is.
+ * compared unresized: the larger is resized to the smaller's size by the area mean (raster-resize.ts
+ * resizeByAreaMean) and the two compared again, held to the share and the tile threshold of a resampled pair,
+ * as a halved 2x is.
  * A diagram re-exported at 99.9 % of its width with one label changed, "HTTP Bridge" to "Kafka Bridge"
  * (strimzi.github.io), differs in 1.01 % of its pixels unresized, past what a local edit may have, and at the
  * detail check's 512 px the word changes 0.13 of a tile; resized, 0.54 % of its pixels differ, changing 0.86
