@@ -26,7 +26,7 @@ function coverage(from: number, to: number): Coverage {
   for (let i = 0; i < to; i++) {
     const start = i * scale,
       end = (i + 1) * scale;
-    first[i] = Math.min(Math.floor(start), from - taps >= 0 ? from - taps : 0);
+    first[i] = Math.min(Math.floor(start), Math.max(0, from - taps));
     for (let k = 0; k < taps; k++) {
       const at = first[i] + k;
       if (at < from) weights[i * taps + k] = Math.max(0, Math.min(end, at + 1) - Math.max(start, at)) / scale;
