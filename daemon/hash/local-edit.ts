@@ -14,7 +14,16 @@ import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 import { resizeByAreaMean } from './raster-resize';
 import { doubleSize, mayBeResampled, nearlyOneSize, recaptured } from './canvas-size';
-import { alignment, type Alignment, DIFFERENT_CHANNEL, differsAt, pixelsOf, unmatched } from './pixel-alignment';
+import {
+  alignment,
+  type Alignment,
+  type ComparedRaster,
+  DIFFERENT_CHANNEL,
+  differsAt,
+  lumaOnly,
+  pixelsOf,
+  unmatched,
+} from './pixel-alignment';
 import { halve, POINT_PHASES, pointHalve } from './halving';
 import { paletteReduction } from './palette-reduction';
 
@@ -105,17 +114,20 @@ const FAINT_CHANNEL = 24;
 export const MAX_FAINT_TILE = 0.2;
 
 /**
- * What made two images' pixels: both are rasters as stored (`stored`), both lossy rasters as stored (`lossy`),
- * both SVGs rendered here by one renderer (`rendered`), or one of each (`mixed`: an SVG and its export differ
- * along every edge). Two lossy rasters are held like two stored ones, but their faint differences are not
- * counted (FAINT_CHANNEL): one screen saved as JPEG at quality 90 and at 60 differs faintly around every
- * glyph (0.34 of a tile), where its strong differences change none.
+ * What made two images' pixels: both are rasters as stored (`stored`), both lossy rasters as stored by other
+ * encoders or settings (`lossy`), both SVGs rendered here by one renderer (`rendered`), or one of each (`mixed`:
+ * an SVG and its export differ along every edge). Two lossy rasters are held like two stored ones, but by
+ * their light alone (pixel-alignment.ts lumaOnly), and their faint differences are not counted
+ * (FAINT_CHANNEL): one screen saved as JPEG at quality 90 and at 60 differs faintly around every glyph (0.34
+ * of a tile), where its strong differences change none. Two JPEGs one encoder wrote at one setting
+ * (`oneSetting`, verify.ts oneJpegSetting: the same tables and chroma sampling) keep colour alike and are
+ * `stored`: two Grafana charts of other runs (cilium.io) differ in light in 0.28 of a tile, in colour in 0.38.
  */
 export type Sources = 'stored' | 'lossy' | 'rendered' | 'mixed';
 
-export function sourcesOf(a: { format: string; lossless: boolean }, b: { format: string; lossless: boolean }): Sources {
+export function sourcesOf(a: { format: string; lossless: boolean }, b: { format: string; lossless: boolean }, oneSetting = false): Sources {
   const svgs = Number(a.format === 'svg') + Number(b.format === 'svg');
-  if (svgs === 0) return !a.lossless && !b.lossless ? 'lossy' : 'stored';
+  if (svgs === 0) return !a.lossless && !b.lossless && !oneSetting ? 'lossy' : 'stored';
   return svgs === 2 ? 'rendered' : 'mixed';
 }
 
@@ -125,7 +137,8 @@ export function sourcesOf(a: { format: string; lossless: boolean }, b: { format:
  * one source (not `mixed`) may differ in up to MAX_RASTER_LOCAL_EDIT_SHARE of their pixels when they have one
  * size or were recaptured; others in up to MAX_LOCAL_EDIT_SHARE.
  */
-export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sources = 'mixed'): LocalEdit | undefined {
+export function localEdit(first: ExactRaster, second: ExactRaster, sources: Sources = 'mixed'): LocalEdit | undefined {
+  const [raster, other] = sources === 'lossy' ? [lumaOnly(first), lumaOnly(second)] : [first, second];
   // Two renders of SVGs are not palette reductions of each other, whatever colours they hold.
   if (sources !== 'rendered' && paletteReduction(raster, other)) return undefined;
   if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
@@ -170,7 +183,7 @@ export function localEdit(raster: ExactRaster, other: ExactRaster, sources: Sour
  * detail check's 512 px the word changes 0.13 of a tile; resized, 0.54 % of its pixels differ, changing 0.86
  * of a tile. Undefined when the resized pair is no local edit either.
  */
-function resampledEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | undefined {
+function resampledEdit(raster: ComparedRaster, other: ComparedRaster): LocalEdit | undefined {
   const [large, small] = raster.width * raster.height >= other.width * other.height ? [raster, other] : [other, raster];
   const edit = editOf(resizeByAreaMean(large, small.width, small.height), small, MAX_LOCAL_EDIT_SHARE);
   return edit?.changedTile === undefined ? undefined : { ...edit, resampled: true };
@@ -181,8 +194,8 @@ function resampledEdit(raster: ExactRaster, other: ExactRaster): LocalEdit | und
  * their alignment when it is known; a pixel differs when a channel moves past `channel`.
  */
 function editOf(
-  one: ExactRaster,
-  another: ExactRaster,
+  one: ComparedRaster,
+  another: ComparedRaster,
   maxShare: number,
   placed?: Alignment,
   channel = DIFFERENT_CHANNEL,

@@ -1,7 +1,7 @@
 /**
  * Where two rasters of nearly one size line up, and which of their pixels differ: the pixel-level ground the
- * local-edit check (local-edit.ts) stands on. A pixel differs when a channel, premultiplied by alpha, moves past
- * a threshold; it is unmatched when no pixel of the other image within one pixel is close to it.
+ * local-edit check (local-edit.ts) stands on. A pixel differs when a channel (or its luma, lumaOnly), premultiplied
+ * by alpha, moves past a threshold; it is unmatched when no pixel of the other image within one pixel is close to it.
  */
 import type { ExactRaster } from './decode';
 import { MIN_SHARED_AREA } from './canvas-size';
@@ -59,12 +59,31 @@ export function alignment(a: Pixels, b: Pixels): Alignment | undefined {
   return best;
 }
 
+/** A raster that may be compared by its light alone (lumaOnly). */
+export interface ComparedRaster extends ExactRaster {
+  luma?: boolean;
+}
+
 /** A raster with its pixels also as 32-bit words: most pixels of one canvas are equal, and one comparison settles them. */
-export interface Pixels extends ExactRaster {
+export interface Pixels extends ComparedRaster {
   words: Uint32Array;
 }
 
-export function pixelsOf(r: ExactRaster): Pixels {
+/**
+ * The raster, to be compared by its luma alone (its pixels are not copied): a lossy raster keeps colour coarser
+ * than light — a JPEG at half its resolution by default (4:2:0) — so two saves of one screenshot differ in
+ * colour along the fringe of every glyph while their light differs only faintly.
+ */
+export function lumaOnly(r: ExactRaster): ComparedRaster {
+  return { ...r, luma: true };
+}
+
+/** Luma (0..255) of the straight colour at byte offset i of an RGBA raster. */
+function lumaAt(rgba: Uint8Array, i: number): number {
+  return (77 * rgba[i] + 150 * rgba[i + 1] + 29 * rgba[i + 2]) / 256;
+}
+
+export function pixelsOf(r: ComparedRaster): Pixels {
   const count = r.width * r.height;
   // A word view needs 4-byte alignment: decodeExact's pixels have it, a raster made otherwise may not.
   const aligned = r.rgba.byteOffset % 4 === 0 ? r.rgba : r.rgba.slice(0, 4 * count);
@@ -87,6 +106,7 @@ export function differsAt(p: Pixels, pixelP: number, q: Pixels, pixelQ: number, 
   const ap = p.rgba[i + 3],
     aq = q.rgba[j + 3];
   if (Math.abs(ap - aq) > channel) return true;
+  if (p.luma || q.luma) return Math.abs((lumaAt(p.rgba, i) * ap - lumaAt(q.rgba, j) * aq) / 255) > channel;
   for (let c = 0; c < 3; c++) if (Math.abs((p.rgba[i + c] * ap - q.rgba[j + c] * aq) / 255) > channel) return true;
   return false;
 }

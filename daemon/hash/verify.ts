@@ -33,7 +33,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 12;
+export const VERIFICATION_RULES = 13;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -56,8 +56,6 @@ export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): 
   );
 }
 
-/** Flatness from which a light, colourless image is a screenshot: a photograph's is lower but for skies and drawings, which have colour. */
-const SCREEN_FLATNESS = 0.1;
 /** A cell of the 4×4 chroma grid this close to grey (distance of Cb, Cr from neutral) is colourless. */
 const NEUTRAL_CHROMA = 5;
 /** Colourless cells, of 16, a light screenshot has at least. */
@@ -66,16 +64,18 @@ const SCREEN_NEUTRAL_CELLS = 7;
 const SCREEN_LUMA = 220;
 
 /**
- * A screenshot of a light user interface, or a diagram on white, whatever its format: partly flat, mostly
- * colourless and light. Two of them are checked in detail even as JPEGs: the Jaeger screens of six other
- * traces and one diagram with other arrows (opentelemetry.io) passed the thumbnails at 0.88–0.97, and the
- * detail check tells each apart. Measured on the screens of the labelled sites: flatness 0.11–0.30, 7–16
- * colourless cells, luma 226–238. No image of the photo benchmark (2 508 opaque rasters) is one: of those
- * partly flat and colourless enough, the lightest is a brightness edit at luma 213; the one image above 220
- * (another brightness edit) has flatness 0.08 and one colourless cell.
+ * A screenshot of a light user interface, or a diagram on white, whatever its format: mostly colourless and
+ * light. Two of them are checked in detail even as JPEGs: the Jaeger screens of six other traces and one
+ * diagram with other arrows (opentelemetry.io) passed the thumbnails at 0.88–0.97, and the detail check tells
+ * each apart. Measured on the screens of the labelled sites: 7–16 colourless cells, luma 220–250. No image
+ * of the photo benchmark (2 170 opaque lossy rasters) is one: the lightest with 5 colourless cells or more is
+ * a brightness edit at luma 213. Flatness is no part of it: a JPEG's noise or a faint pattern behind a page
+ * leaves few flat cells — two Prometheus graph pages with other series (openyurt.io) have flatness 0.09 and
+ * 0.13, a dashboard 0.05, a logo on a baked-in checkerboard 0.003 — while a photograph's flatness ranges
+ * 0.03–0.34 whatever its light (the brightened pyramids).
  */
 export function isLightScreen(f: Fingerprint): boolean {
-  if (f.transparent || f.flatness < SCREEN_FLATNESS) return false;
+  if (f.transparent) return false;
   let neutral = 0;
   for (let cell = 0; cell < 16; cell++) if (Math.hypot(f.chroma[2 * cell] - 128, f.chroma[2 * cell + 1] - 128) <= NEUTRAL_CHROMA) neutral++;
   if (neutral < SCREEN_NEUTRAL_CELLS) return false;
@@ -89,10 +89,14 @@ export function isLightScreen(f: Fingerprint): boolean {
  * MAX_CHANGED_TILE_AT_ONE_SIZE. A lossless screenshot that is not flat (a busy table) is held like a graphic:
  * two states of one books app, 13 and 15 rows with another banner, change 0.44 of a tile (linkerd/website).
  * (SVGs are rendered at sizes of their own; lossy photographs differ by their losses and by global edits.)
+ * Two lossy graphics the pixel check compares (lossyScreens) are held by it, at their own resolution, and
+ * not here: a JPEG's losses move the detail raster's colours around every glyph, so a text-heavy card saved
+ * again at quality 70 changes 0.31 of a tile.
  */
 export function atOneSize(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const raster = (f: Fingerprint): boolean => f.format !== 'svg' && (f.lossless || isGraphic(f, t));
-  return a.width === b.width && a.height === b.height && raster(a) && raster(b);
+  const pixelChecked = lossyScreens(a, b, t) && Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS;
+  return a.width === b.width && a.height === b.height && raster(a) && raster(b) && !pixelChecked;
 }
 
 /**
@@ -128,10 +132,11 @@ export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
 
 /**
  * The detail verdict on two rasters: true when they show one drawing (pure; worker threads can run it).
- * `oneSize`: their images are graphics of one size (atOneSize), held to MAX_CHANGED_TILE_AT_ONE_SIZE.
+ * `oneSize`: their images are graphics of one size (atOneSize), held to MAX_CHANGED_TILE_AT_ONE_SIZE;
+ * `lossy`: either image is lossy (detailDifference).
  */
-export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean): boolean {
-  const difference = detailDifference(a, b);
+export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean, lossy: boolean): boolean {
+  const difference = detailDifference(a, b, lossy);
   return difference !== undefined && sameDrawing(difference) && (!oneSize || difference.changedTile <= MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
 
@@ -256,7 +261,7 @@ export async function pixelsAgree(
 ): Promise<boolean> {
   if (mayBeLocalEdit(a, b, t)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    const sources = sourcesOf(a, b);
+    const sources = sourcesOf(a, b, oneJpegSetting(a, b));
     const edit = ea && eb && localEdit(ea, eb, sources);
     if (edit && isLocalEdit(edit, sources)) return false;
     // The same pixels at their own resolution: the detail check, which compares them resampled and
@@ -265,7 +270,7 @@ export async function pixelsAgree(
   }
   if (needsDetail(a, b, t)) {
     const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
-    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t))) return false;
+    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t), !a.lossless || !b.lossless)) return false;
   }
   if (mayHaveReplacedContent(a, b, t)) {
     const [fa, fb] = await Promise.all([sourceA.fine(), sourceB.fine()]);

@@ -25,7 +25,7 @@ export async function verdict(a: Buffer, b: Buffer): Promise<Verdict> {
   const [ea, eb] = await Promise.all([decodeExact(a), decodeExact(b)]);
   return {
     cheap: compare(fa, fb, T),
-    detail: detailAgrees(ra, rb, atOneSize(fa, fb, T)),
+    detail: detailAgrees(ra, rb, atOneSize(fa, fb, T), !fa.lossless || !fb.lossless),
     verified: await verifyPair(
       fa,
       fb,
