@@ -247,9 +247,9 @@ function aspect(b: Box): number {
 
 /**
  * Two rasters of one canvas at two sizes: scaled to the other's width, each one's height is the other's within
- * the two roundings (the copy's resize, and the detail raster's own).
+ * two roundings — the copy's resize and the detail raster's own, where canvas-size.ts mayBeResampled allows one.
  */
-function oneCanvas(a: DetailRaster, b: DetailRaster): boolean {
+function sameProportions(a: DetailRaster, b: DetailRaster): boolean {
   const ROUNDINGS = 1.5;
   return (
     Math.abs((a.height * b.width) / a.width - b.height) <= ROUNDINGS && Math.abs((b.height * a.width) / b.width - a.height) <= ROUNDINGS
@@ -271,7 +271,7 @@ export function detailDifference(a: DetailRaster, b: DetailRaster, lossy = false
   const page = onOnePage(a, b);
   const { fa, fb, pageA, pageB } = page;
   const full = (r: DetailRaster): Box => ({ x0: 0, y0: 0, x1: r.width, y1: r.height });
-  if (lossy && oneCanvas(a, b)) {
+  if (lossy && sameProportions(a, b)) {
     const frames = boxesDifference(fa, fb, pageA, pageB, full(a), full(b));
     if (sameDrawing(frames)) return frames;
   }

@@ -95,7 +95,7 @@ export function isLightScreen(f: Fingerprint): boolean {
  */
 export function atOneSize(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const raster = (f: Fingerprint): boolean => f.format !== 'svg' && (f.lossless || isGraphic(f, t));
-  const pixelChecked = lossyScreens(a, b, t) && Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS;
+  const pixelChecked = lossyScreens(a, b, t) && mayBeLocalEdit(a, b, t);
   return a.width === b.width && a.height === b.height && raster(a) && raster(b) && !pixelChecked;
 }
 
