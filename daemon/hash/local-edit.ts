@@ -191,7 +191,8 @@ function resampledEdit(raster: ComparedRaster, other: ComparedRaster): LocalEdit
 
 /**
  * localEdit of two rasters at one scale, whose edit is local up to `maxShare` of differing pixels; `placed`,
- * their alignment when it is known; a pixel differs when a channel moves past `channel`.
+ * their alignment when it is known; a pixel differs when a channel (its luma, for a lumaOnly raster) moves past
+ * `channel`.
  */
 function editOf(
   one: ComparedRaster,
