@@ -7,7 +7,17 @@
  * check of two lossless screenshots of one size, hash/local-edit.ts) and fine rasters (the replaced-content
  * check of two partly drawn lossy pictures, hash/replaced-content.ts).
  */
-import { decodeDetail, decodeExact, decodeFine, type DecodeOptions, type DetailRaster, type ExactRaster, type GreyRaster } from '../hash';
+import {
+  decodeDetail,
+  decodeExact,
+  decodeFine,
+  halveToFit,
+  MAX_LOCAL_EDIT_PIXELS,
+  type DecodeOptions,
+  type DetailRaster,
+  type ExactRaster,
+  type GreyRaster,
+} from '../hash';
 import { ReaderPool } from '../scan/scanner';
 
 /**
@@ -38,9 +48,12 @@ export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES):
   return rasterCache((bytes) => decodeFine(bytes, maxPixels), budget);
 }
 
-/** Undefined when the file cannot be read or decoded any more. */
+/**
+ * Undefined when the file cannot be read or decoded any more. Halved until they fit MAX_LOCAL_EDIT_PIXELS, as
+ * the local-edit check compares them: a 5K capture is kept at 15 MB, not 75.
+ */
 export function exactCache(limits: DecodeOptions, budget: number = EXACT_CACHE_BYTES): RasterCache<ExactRaster> {
-  return rasterCache((bytes) => decodeExact(bytes, limits), budget);
+  return rasterCache(async (bytes) => halveToFit(await decodeExact(bytes, limits), MAX_LOCAL_EDIT_PIXELS), budget);
 }
 
 /**

@@ -32,11 +32,13 @@ export {
   detailAgrees,
   mayBePixelTwins,
   mayBeLocalEdit,
+  MAX_LOCAL_EDIT_PIXELS,
   oneJpegSetting,
   mayHaveReplacedContent,
   VERIFICATION_RULES,
   type PixelSource,
 } from './verify';
 export { localEdit, isLocalEdit, sourcesOf, type LocalEdit, type Sources } from './local-edit';
+export { halveToFit } from './halving';
 export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
 export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

@@ -15,6 +15,7 @@ import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster'
 import { isLocalEdit, localEdit, oneCanvas, sourcesOf } from './local-edit';
 import { doubleSize, nearlyOneSize, recaptured } from './canvas-size';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
+import { halveToFit } from './halving';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -23,7 +24,10 @@ import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 export interface PixelSource {
   /** The detail raster (detail-raster.ts), cached by the caller. */
   detail: () => Promise<DetailRaster | undefined>;
-  /** The exact pixels (decode.ts decodeExact), for a pair that may be one canvas edited locally. */
+  /**
+   * The exact pixels (decode.ts decodeExact), for a pair that may be one canvas edited locally; halved until
+   * they fit MAX_LOCAL_EDIT_PIXELS (halving.ts halveToFit) when the source keeps them.
+   */
   exact: () => Promise<ExactRaster | undefined>;
   /** The fine raster (detail-raster.ts decodeFine), for a pair that may have content drawn anew (replaced-content.ts). */
   fine: () => Promise<GreyRaster | undefined>;
@@ -33,7 +37,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 13;
+export const VERIFICATION_RULES = 14;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -43,7 +47,8 @@ export const VERIFICATION_RULES = 13;
  * re-encoding) that a per-tile comparison would take for local ones. Two lossless images are checked in
  * detail whatever their flatness: screenshots (PNG, GIF) of a busy dashboard are not flat, and another
  * number in a table or an open menu is a local difference; lossless copies of a photo differ by nothing.
- * Two light screenshots are checked whatever their formats (isLightScreen).
+ * Two light screenshots are checked whatever their formats, and a lossy one with a lossy partly drawn picture
+ * (screenAndDrawing).
  */
 export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const graphicA = isGraphic(a, t);
@@ -52,8 +57,25 @@ export function needsDetail(a: Fingerprint, b: Fingerprint, t: NearThresholds): 
     (graphicA && graphicB) ||
     ((graphicA || graphicB) && (a.lossless || b.lossless)) ||
     (a.lossless && b.lossless) ||
-    (isLightScreen(a) && isLightScreen(b))
+    screenAndDrawing(a, b) ||
+    screenAndDrawing(b, a)
   );
+}
+
+/**
+ * A light screenshot (isLightScreen) and a light screenshot, whatever their formats, or a lossy light
+ * screenshot and a lossy, opaque, partly drawn picture: screens of one app. A 4K capture saved as lossy WebP with a
+ * dark sidebar, or a page dimmed behind a drawer, is partly drawn but neither light nor a graphic (flatness
+ * 0.22–0.30), and its thumbnail agrees at 0.88–0.91 with other light pages of that app, even of other
+ * proportions (directus/docs: five such pairs, all other pages). No image of the photo benchmark is a light
+ * screen, so no photograph and its edits are held so. Not a lossless screen and a lossy picture: the one such
+ * labelled pair is one diagram exported twice with other margins and spacing (cilium.io, a PNG and a JPEG),
+ * which the detail check cannot align. Nor a transparent picture, which no capture is: a colour wheel on
+ * transparency and its copy flattened on white (uswds-site) differ in the detail check by the white.
+ */
+function screenAndDrawing(screen: Fingerprint, other: Fingerprint): boolean {
+  if (!isLightScreen(screen)) return false;
+  return isLightScreen(other) || (!screen.lossless && !other.lossless && !other.transparent && partlyDrawn(other));
 }
 
 /** A cell of the 4×4 chroma grid this close to grey (distance of Cb, Cr from neutral) is colourless. */
@@ -140,7 +162,12 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean,
   return difference !== undefined && sameDrawing(difference) && (!oneSize || difference.changedTile <= MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
 
-/** Largest image (pixels) compared whole for local edits: two are held at once, 32 MB each at this size (a 4K screenshot). */
+/**
+ * Largest image (pixels) compared for local edits at its own resolution: two are held at once, 32 MB each at
+ * this size (a 4K screenshot). Two larger images of one size are compared halved until they fit (halving.ts
+ * halveToFit): a 5K capture of an editor with a frame drawn around one block on hover (directus/docs, 5 760 ×
+ * 3 240) changes 0.75 of a tile at its own resolution, 0.38 halved, where the detail check at 512 px sees 0.13.
+ */
 export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
@@ -149,7 +176,8 @@ export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
  * at its resolution), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
  * Two partly drawn JPEGs of one size written with the same quantization tables (oneJpegSetting) are compared
  * so too, and two lossy graphics of one size or recaptured (lossyScreens). Other lossy images are not:
- * photographs tolerate a local edit (a watermark) where drawn pictures do not.
+ * photographs tolerate a local edit (a watermark) where drawn pictures do not. Past MAX_LOCAL_EDIT_PIXELS, only
+ * two images of one size, halved alike.
  */
 export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds = DEFAULT_NEAR_THRESHOLDS): boolean {
   const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
@@ -157,13 +185,16 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds
     ((a.lossless && b.lossless && (nearlyOneSize(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX))) ||
       (oneJpegSetting(a, b) && partlyDrawn(a) && partlyDrawn(b)) ||
       lossyScreens(a, b, t)) &&
-    Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS
+    (Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS || (a.width === b.width && a.height === b.height))
   );
 }
 
 /**
  * Two lossy graphics (compare.ts isGraphic: flat or transparent, drawn) of one size, or two captures of one
- * screen cropped a few pixels apart (recaptured): screens, wizards and charts saved as JPEG or lossy WebP. Their
+ * screen cropped a few pixels apart (recaptured), or a capture and one of half its size larger than a detail
+ * raster (compared once halved, as two lossless images are): screens, wizards and charts saved as JPEG or
+ * lossy WebP. A 4K capture of one page and a 1080p one of another (directus/docs) change 0.44 of a tile at the
+ * detail check's 512 px, whole tiles halved. Their
  * encoders' losses stay under the local-edit check's channel threshold, so what passes it was drawn. Measured
  * on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size or recaptured:
  * the 15 `same` ones differ in no pixel past that threshold, the 21 `different` ones that fit
@@ -174,7 +205,9 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds
  */
 function lossyScreens(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const lossyGraphic = (f: Fingerprint): boolean => !f.lossless && !f.animated && f.format !== 'svg' && isGraphic(f, t);
-  return lossyGraphic(a) && lossyGraphic(b) && ((a.width === b.width && a.height === b.height) || recaptured(a, b));
+  const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
+  const sizes = (a.width === b.width && a.height === b.height) || recaptured(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX);
+  return lossyGraphic(a) && lossyGraphic(b) && sizes;
 }
 
 /**
@@ -262,7 +295,8 @@ export async function pixelsAgree(
   if (mayBeLocalEdit(a, b, t)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
     const sources = sourcesOf(a, b, oneJpegSetting(a, b));
-    const edit = ea && eb && localEdit(ea, eb, sources);
+    // The sources may have halved them already (groups/raster-cache.ts): then this is no copy.
+    const edit = ea && eb && localEdit(halveToFit(ea, MAX_LOCAL_EDIT_PIXELS), halveToFit(eb, MAX_LOCAL_EDIT_PIXELS), sources);
     if (edit && isLocalEdit(edit, sources)) return false;
     // The same pixels at their own resolution: the detail check, which compares them resampled and
     // misregistered by a crop of a few pixels, has nothing to add.
