@@ -271,10 +271,23 @@ const FLAT_NORM = Math.sqrt(THUMB * THUMB) * 1.5; // thumbnail standard deviatio
 export function similarity(a: Fingerprint, b: Fingerprint, t: NearThresholds): number {
   const graphics = graphicsPair(a, b, t);
   if (graphics && !sameColours(a, b, t)) return 0;
-  // Graphics of other proportions are other drawings (a logo and the logo with its name beside it).
-  if (graphics && Math.abs(Math.log((a.width * b.height) / (a.height * b.width))) > MAX_ASPECT_LOG) return 0;
+  if (proportionsApart(a, b, graphics)) return 0;
   const crossSize = a.transparent && b.transparent && !sameSize(a, b) ? crossSizeSimilarity(a, b, t) : 0;
   return Math.max(crossSize, pixelSimilarity(a, b, t));
+}
+
+/**
+ * Two images of other proportions (their aspect ratios more than MAX_ASPECT_LOG apart) are other pictures: for
+ * graphics, a logo and the logo with its name beside it; for any picture, the crop search finds a crop that
+ * keeps the proportions (one fraction of both sides), so a match across proportions stretches one picture
+ * onto another. On the 35 labelled sites every pair further apart than 0.15 is `different` (other screens of
+ * one app at 1.13 and 1.78, 3.6 and 3.1: directus/docs; trace views, linkerd's books app), the nearest `same`
+ * pair 0.144 (a logo on two canvases). A flipped or rotated copy (not for graphics) is measured turned.
+ */
+function proportionsApart(a: Fingerprint, b: Fingerprint, graphics: boolean): boolean {
+  const apart = (ratio: number): boolean => Math.abs(Math.log(ratio)) > MAX_ASPECT_LOG;
+  const upright = apart((a.width * b.height) / (a.height * b.width));
+  return upright && (graphics || apart((a.width * b.width) / (a.height * b.height)));
 }
 
 /**
