@@ -283,7 +283,11 @@ export function mayHaveReplacedContent(a: Fingerprint, b: Fingerprint, t: NearTh
  * The checks of a pair's pixels, which only veto: false when the local-edit check, the detail check or the
  * replaced-content check tells the two apart. True when none applies or their pixels cannot be had, and when
  * the local-edit check finds one canvas unedited (local-edit.ts oneCanvas): its verdict at the images' own
- * resolution stands over the detail check's at a smaller one.
+ * resolution stands over the detail check's at a smaller one. Two lossy rasters of other encoders or settings
+ * (Sources `lossy`) are never one canvas unedited — their pixels differ nearly everywhere, where oneCanvas
+ * allows 1 % — so for them the local-edit check can only veto, and the detail check, on small rasters a cache
+ * keeps, goes first: a pair it tells apart costs no full decode (a 4K WebP takes 0.4–0.8 s; directus/docs,
+ * a thousand of them in one scan).
  */
 export async function pixelsAgree(
   a: Fingerprint,
@@ -292,9 +296,11 @@ export async function pixelsAgree(
   sourceA: PixelSource,
   sourceB: PixelSource,
 ): Promise<boolean> {
+  const sources = sourcesOf(a, b, oneJpegSetting(a, b));
+  const detailFirst = sources === 'lossy';
+  if (detailFirst && !(await detailAgreesOn(a, b, t, sourceA, sourceB))) return false;
   if (mayBeLocalEdit(a, b, t)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    const sources = sourcesOf(a, b, oneJpegSetting(a, b));
     // The sources may have halved them already (groups/raster-cache.ts): then this is no copy.
     const edit = ea && eb && localEdit(halveToFit(ea, MAX_LOCAL_EDIT_PIXELS), halveToFit(eb, MAX_LOCAL_EDIT_PIXELS), sources);
     if (edit && isLocalEdit(edit, sources)) return false;
@@ -302,15 +308,25 @@ export async function pixelsAgree(
     // misregistered by a crop of a few pixels, has nothing to add.
     if (edit && oneCanvas(edit, sources)) return true;
   }
-  if (needsDetail(a, b, t)) {
-    const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
-    if (ra && rb && !detailAgrees(ra, rb, atOneSize(a, b, t), !a.lossless || !b.lossless)) return false;
-  }
+  if (!detailFirst && !(await detailAgreesOn(a, b, t, sourceA, sourceB))) return false;
   if (mayHaveReplacedContent(a, b, t)) {
     const [fa, fb] = await Promise.all([sourceA.fine(), sourceB.fine()]);
     if (fa && fb && (replacedTiles(fa, fb) ?? 0) >= MIN_REPLACED_TILES) return false;
   }
   return true;
+}
+
+/** The detail check's verdict on a pair: true when it does not apply or their rasters cannot be had. */
+async function detailAgreesOn(
+  a: Fingerprint,
+  b: Fingerprint,
+  t: NearThresholds,
+  sourceA: PixelSource,
+  sourceB: PixelSource,
+): Promise<boolean> {
+  if (!needsDetail(a, b, t)) return true;
+  const [ra, rb] = await Promise.all([sourceA.detail(), sourceB.detail()]);
+  return !ra || !rb || detailAgrees(ra, rb, atOneSize(a, b, t), !a.lossless || !b.lossless);
 }
 
 /**

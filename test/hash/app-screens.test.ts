@@ -4,11 +4,26 @@
  * under a tile's threshold. Three kinds were grouped: a lossy light page and a lossy page that is neither
  * light nor a graphic (verify.ts screenAndDrawing), two 5K captures past the size compared pixel for pixel
  * (halved alike, halving.ts halveToFit), and a 4K capture with a 1080p one of another page (verify.ts
- * lossyScreens, doubleSize). Copies of one page stay one picture.
+ * lossyScreens, doubleSize). Copies of one page stay one picture, and two lossy screens the detail check tells
+ * apart cost no full decode (verify.ts pixelsAgree).
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { DEFAULT_NEAR_THRESHOLDS, fingerprint, halveToFit, isGraphic, isLightScreen, needsDetail } from '../../daemon/hash';
+import {
+  decodeDetail,
+  decodeExact,
+  decodeFine,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_NEAR_THRESHOLDS,
+  fingerprint,
+  halveToFit,
+  isGraphic,
+  isLightScreen,
+  mayBeLocalEdit,
+  needsDetail,
+  pixelsAgree,
+  type PixelSource,
+} from '../../daemon/hash';
 import { verdict } from './verdict';
 
 const text = (x: number, y: number, content: string, size: number, fill = '#172940', weight = 'normal'): string =>
@@ -87,6 +102,26 @@ describe('screens of one app', function () {
     const v = await verdict(light, dimmed);
     assert.ok(v.cheap !== undefined, 'the thumbnails agree');
     assert.equal(v.verified, undefined, 'two pictures');
+  });
+
+  it('asks for no full decode of two lossy screens the detail check tells apart', async () => {
+    const [light, dimmed] = [
+      await webp(appPage({})),
+      await webp(appPage({ dimmed: true, drawer: { title: 'Create Flow', fields: ['Name'] } })),
+    ];
+    const [fl, fd] = [await fingerprint(light), await fingerprint(dimmed)];
+    assert.ok(mayBeLocalEdit(fl, fd, DEFAULT_NEAR_THRESHOLDS), 'two lossy graphics of one size: the local-edit check applies');
+    let exactDecodes = 0;
+    const source = (bytes: Buffer): PixelSource => ({
+      detail: () => decodeDetail(bytes, DEFAULT_MAX_PIXELS),
+      exact: () => {
+        exactDecodes++;
+        return decodeExact(bytes);
+      },
+      fine: () => decodeFine(bytes, DEFAULT_MAX_PIXELS),
+    });
+    assert.equal(await pixelsAgree(fl, fd, DEFAULT_NEAR_THRESHOLDS, source(light), source(dimmed)), false, 'two pictures');
+    assert.equal(exactDecodes, 0, 'told apart by the detail check first');
   });
 
   it('keeps a light page with its copies as JPEG and as a smaller WebP', async () => {
