@@ -172,17 +172,15 @@ export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
  * Two lossless images of one size or nearly (canvas-size.ts nearlyOneSize), or one twice the other's size
- * (doubleSize) when the smaller is larger than a detail raster (below, the detail check already compares them
- * at its resolution), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
+ * (halvedToCompare), small enough to compare pixel for pixel: they may be one canvas edited in a few places.
  * Two partly drawn JPEGs of one size written with the same quantization tables (oneJpegSetting) are compared
  * so too, and two lossy graphics of one size or recaptured (lossyScreens). Other lossy images are not:
  * photographs tolerate a local edit (a watermark) where drawn pictures do not. Past MAX_LOCAL_EDIT_PIXELS, only
  * two images of one size, halved alike.
  */
 export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds = DEFAULT_NEAR_THRESHOLDS): boolean {
-  const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
   return (
-    ((a.lossless && b.lossless && (nearlyOneSize(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX))) ||
+    ((a.lossless && b.lossless && (nearlyOneSize(a, b) || halvedToCompare(a, b))) ||
       (oneJpegSetting(a, b) && partlyDrawn(a) && partlyDrawn(b)) ||
       lossyScreens(a, b, t)) &&
     (Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS || (a.width === b.width && a.height === b.height))
@@ -190,13 +188,22 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds
 }
 
 /**
+ * One image twice the other's size (canvas-size.ts doubleSize), the smaller larger than a detail raster:
+ * compared pixel for pixel once the larger is halved. Smaller, the detail check already compares them at its
+ * resolution.
+ */
+function halvedToCompare(a: Fingerprint, b: Fingerprint): boolean {
+  const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
+  return doubleSize(a, b) && smallerSide > DETAIL_MAX;
+}
+
+/**
  * Two lossy graphics (compare.ts isGraphic: flat or transparent, drawn) of one size, or two captures of one
- * screen cropped a few pixels apart (recaptured), or a capture and one of half its size larger than a detail
- * raster (compared once halved, as two lossless images are): screens, wizards and charts saved as JPEG or
- * lossy WebP. A 4K capture of one page and a 1080p one of another (directus/docs) change 0.44 of a tile at the
- * detail check's 512 px, whole tiles halved. Their
- * encoders' losses stay under the local-edit check's channel threshold, so what passes it was drawn. Measured
- * on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size or recaptured:
+ * screen cropped a few pixels apart (recaptured), or a capture and one of half its size (halvedToCompare, as
+ * two lossless images are): screens, wizards and charts saved as JPEG or lossy WebP. A 4K capture of one page
+ * and a 1080p one of another (directus/docs) change 0.44 of a tile at the detail check's 512 px, whole tiles
+ * halved. Their encoders' losses stay under the local-edit check's channel threshold, so what passes it was
+ * drawn. Measured on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size or recaptured:
  * the 15 `same` ones differ in no pixel past that threshold, the 21 `different` ones that fit
  * MAX_LOCAL_EDIT_PIXELS are all local edits — two wizard screens of one console (kubevirt), two app screens
  * (react-native-website, ionic-docs). Only graphics: the photo benchmark's partly flat photographs (a duck on a
@@ -205,8 +212,7 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds
  */
 function lossyScreens(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const lossyGraphic = (f: Fingerprint): boolean => !f.lossless && !f.animated && f.format !== 'svg' && isGraphic(f, t);
-  const smallerSide = Math.min(Math.max(a.width, a.height), Math.max(b.width, b.height));
-  const sizes = (a.width === b.width && a.height === b.height) || recaptured(a, b) || (doubleSize(a, b) && smallerSide > DETAIL_MAX);
+  const sizes = (a.width === b.width && a.height === b.height) || recaptured(a, b) || halvedToCompare(a, b);
   return lossyGraphic(a) && lossyGraphic(b) && sizes;
 }
 
