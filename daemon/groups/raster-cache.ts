@@ -50,7 +50,7 @@ export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES):
 
 /**
  * Undefined when the file cannot be read or decoded any more. Halved until they fit MAX_LOCAL_EDIT_PIXELS, as
- * the local-edit check compares them: a 5K capture is kept at 15 MB, not 75.
+ * the local-edit check compares them: a 5K capture is kept at 19 MB, not 75.
  */
 export function exactCache(limits: DecodeOptions, budget: number = EXACT_CACHE_BYTES): RasterCache<ExactRaster> {
   return rasterCache(async (bytes) => halveToFit(await decodeExact(bytes, limits), MAX_LOCAL_EDIT_PIXELS), budget);

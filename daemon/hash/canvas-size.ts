@@ -18,6 +18,11 @@ export interface Size {
  */
 export const MIN_SHARED_AREA = 0.95;
 
+/** Two images of exactly one size. */
+export function sameSize(a: Size, b: Size): boolean {
+  return a.width === b.width && a.height === b.height;
+}
+
 /** Two images whose sizes leave a shared region of MIN_SHARED_AREA at best. */
 export function nearlyOneSize(a: Size, b: Size): boolean {
   return Math.min(a.width, b.width) * Math.min(a.height, b.height) >= MIN_SHARED_AREA * Math.max(a.width * a.height, b.width * b.height);

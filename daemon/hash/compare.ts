@@ -4,6 +4,7 @@
  * and, when that falls short, under a small search of scales and offsets (one image a crop of the other).
  */
 import type { Fingerprint } from './decode';
+import { sameSize } from './canvas-size';
 import { bestCropSimilarity } from './crop-search';
 import { dihedralInverse, hammingDistance, THUMB, transformImage } from './pdq';
 import { keyAt } from './candidate-keys';
@@ -198,10 +199,6 @@ function meanAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
   return s / a.length;
-}
-
-function sameSize(a: Fingerprint, b: Fingerprint): boolean {
-  return a.width === b.width && a.height === b.height;
 }
 
 /**

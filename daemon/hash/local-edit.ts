@@ -13,7 +13,7 @@ import type { ExactRaster } from './decode';
 import { TILE } from './detail-lab';
 import { MAX_CHANGED_TILE, MAX_CHANGED_TILE_AT_ONE_SIZE } from './detail';
 import { resizeByAreaMean } from './raster-resize';
-import { doubleSize, mayBeResampled, nearlyOneSize, recaptured } from './canvas-size';
+import { doubleSize, mayBeResampled, nearlyOneSize, recaptured, sameSize } from './canvas-size';
 import {
   alignment,
   type Alignment,
@@ -142,7 +142,7 @@ export function localEdit(first: ExactRaster, second: ExactRaster, sources: Sour
   // Two renders of SVGs are not palette reductions of each other, whatever colours they hold.
   if (sources !== 'rendered' && paletteReduction(raster, other)) return undefined;
   if (nearlyOneSize(raster, other) || !doubleSize(raster, other)) {
-    const oneSize = raster.width === other.width && raster.height === other.height;
+    const oneSize = sameSize(raster, other);
     const at = alignment(pixelsOf(raster), pixelsOf(other));
     if (!at) return undefined;
     const maxShare = sources !== 'mixed' && (oneSize || recaptured(raster, other)) ? MAX_RASTER_LOCAL_EDIT_SHARE : MAX_LOCAL_EDIT_SHARE;

@@ -13,7 +13,7 @@ import { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
 import { detailDifference, MAX_CHANGED_TILE_AT_ONE_SIZE, sameDrawing } from './detail';
 import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster';
 import { isLocalEdit, localEdit, oneCanvas, sourcesOf } from './local-edit';
-import { doubleSize, nearlyOneSize, recaptured } from './canvas-size';
+import { doubleSize, nearlyOneSize, recaptured, sameSize } from './canvas-size';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
 import { halveToFit } from './halving';
 
@@ -118,7 +118,7 @@ export function isLightScreen(f: Fingerprint): boolean {
 export function atOneSize(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const raster = (f: Fingerprint): boolean => f.format !== 'svg' && (f.lossless || isGraphic(f, t));
   const pixelChecked = lossyScreens(a, b, t) && mayBeLocalEdit(a, b, t);
-  return a.width === b.width && a.height === b.height && raster(a) && raster(b) && !pixelChecked;
+  return sameSize(a, b) && raster(a) && raster(b) && !pixelChecked;
 }
 
 /**
@@ -143,7 +143,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function mayBePixelTwins(a: Fingerprint, b: Fingerprint): boolean {
   if (a.animated || b.animated) return false; // a digest is of the first frame (Fingerprint.animated)
-  if (a.width !== b.width || a.height !== b.height) return false;
+  if (!sameSize(a, b)) return false;
   if (a.jpegTables && b.jpegTables && !sameBytes(a.jpegTables, b.jpegTables)) return false;
   if (!a.lossless && !b.lossless && a.format !== b.format) return false;
   const distance = hammingDistance(a.hash, b.hash);
@@ -183,7 +183,7 @@ export function mayBeLocalEdit(a: Fingerprint, b: Fingerprint, t: NearThresholds
     ((a.lossless && b.lossless && (nearlyOneSize(a, b) || halvedToCompare(a, b))) ||
       (oneJpegSetting(a, b) && partlyDrawn(a) && partlyDrawn(b)) ||
       lossyScreens(a, b, t)) &&
-    (Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS || (a.width === b.width && a.height === b.height))
+    (Math.max(a.width * a.height, b.width * b.height) <= MAX_LOCAL_EDIT_PIXELS || sameSize(a, b))
   );
 }
 
@@ -203,8 +203,8 @@ function halvedToCompare(a: Fingerprint, b: Fingerprint): boolean {
  * two lossless images are): screens, wizards and charts saved as JPEG or lossy WebP. A 4K capture of one page
  * and a 1080p one of another (directus/docs) change 0.44 of a tile at the detail check's 512 px, whole tiles
  * halved. Their encoders' losses stay under the local-edit check's channel threshold, so what passes it was
- * drawn. Measured on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size or recaptured:
- * the 15 `same` ones differ in no pixel past that threshold, the 21 `different` ones that fit
+ * drawn. Measured on the 30 labelled sites (bench/realworld-extra), every pair of two lossy images of one size
+ * or recaptured: the 15 `same` ones differ in no pixel past that threshold, the 21 `different` ones that fit
  * MAX_LOCAL_EDIT_PIXELS are all local edits — two wizard screens of one console (kubevirt), two app screens
  * (react-native-website, ionic-docs). Only graphics: the photo benchmark's partly flat photographs (a duck on a
  * black pond, flatness 0.23) and their blurred, brightened or watermarked copies are local edits too, and
@@ -212,7 +212,7 @@ function halvedToCompare(a: Fingerprint, b: Fingerprint): boolean {
  */
 function lossyScreens(a: Fingerprint, b: Fingerprint, t: NearThresholds): boolean {
   const lossyGraphic = (f: Fingerprint): boolean => !f.lossless && !f.animated && f.format !== 'svg' && isGraphic(f, t);
-  const sizes = (a.width === b.width && a.height === b.height) || recaptured(a, b) || halvedToCompare(a, b);
+  const sizes = sameSize(a, b) || recaptured(a, b) || halvedToCompare(a, b);
   return lossyGraphic(a) && lossyGraphic(b) && sizes;
 }
 
@@ -235,8 +235,7 @@ export function oneJpegSetting(a: Fingerprint, b: Fingerprint): boolean {
   return (
     a.format === 'jpeg' &&
     b.format === 'jpeg' &&
-    a.width === b.width &&
-    a.height === b.height &&
+    sameSize(a, b) &&
     a.jpegTables !== undefined &&
     b.jpegTables !== undefined &&
     sameBytes(a.jpegTables, b.jpegTables)
