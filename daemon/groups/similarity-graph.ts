@@ -37,6 +37,7 @@ import {
 } from '../hash';
 import { HammingIndex } from '../search/hamming';
 import { rankCandidates, type KeyHits } from './candidate-ranking';
+import { Lookahead } from './lookahead';
 import { GrowingUnionFind } from './union-find';
 
 /**
@@ -51,6 +52,8 @@ export const MAX_VERIFICATIONS = 16;
  * another colour three verifications, not twenty, and leaves the budget for the component it belongs to.
  */
 export const PER_COMPONENT = 3;
+/** Candidates looked through for the one to verify ahead of its turn (likelyNext). */
+const LOOKAHEAD_WINDOW = 4;
 /** A graphic's candidates reordered by colour (sameColoursFirst): this many budgets' worth, the nearest. */
 const COLOUR_WINDOW = 4;
 
@@ -69,6 +72,9 @@ export interface SimilarPair {
   similarity: number;
 }
 
+/** A verified pair's class and similarity, before it is named by its two contents. */
+type Verdict = Omit<SimilarPair, 'a' | 'b'>;
+
 export interface GraphOptions {
   thresholds: NearThresholds;
   /** The fingerprint of a content, for nodes restored from a snapshot (read from the index on demand). */
@@ -85,6 +91,8 @@ export interface GraphOptions {
   release?: () => void;
   /** Verifications per newcomer at most (default MAX_VERIFICATIONS). */
   maxVerifications?: number;
+  /** Start the next candidate's verification while one runs (lookahead.ts; default true): the same graph, sooner. */
+  verifyAhead?: boolean;
 }
 
 /** What the graph did, for benchmarks and for the test that holds it to its bound. */
@@ -101,6 +109,8 @@ export interface GraphStats {
   dropped: number;
   /** The most verifications one newcomer made. */
   maxPerImage: number;
+  /** Verifications started ahead of their turn (lookahead.ts) whose candidate did not need one after all. */
+  wasted: number;
 }
 
 /**
@@ -225,7 +235,7 @@ export class SimilarityGraph {
    * can get a twin's verdict (pixelTwinVerdict); read for every candidate, hence an array, not a node field.
    */
   private pixelPaired = new Uint8Array(64);
-  readonly stats: GraphStats = { added: 0, candidates: 0, verified: 0, implied: 0, dropped: 0, maxPerImage: 0 };
+  readonly stats: GraphStats = { added: 0, candidates: 0, verified: 0, implied: 0, dropped: 0, maxPerImage: 0, wasted: 0 };
 
   constructor(private readonly options: GraphOptions) {
     this.radius = candidateRadius(options.thresholds);
@@ -263,44 +273,55 @@ export class SimilarityGraph {
     /** Component root → members verified different from the newcomer. */
     const refused = new Map<number, number>();
     let verified = 0;
-    for (const id of ranked) {
-      if (verified >= this.budget && !this.pixelPaired[id]) {
-        // The budget is spent: only a pixel twin of a content verified above can still have a verdict (an
-        // implied one). In an icon family most of the graph is a candidate: the rest is passed over cheaply.
-        this.stats.dropped++;
-        continue;
+    const ahead = new Lookahead<Verdict | undefined>();
+    try {
+      for (let position = 0; position < ranked.length; position++) {
+        const id = ranked[position];
+        if (verified >= this.budget && !this.pixelPaired[id]) {
+          // The budget is spent: only a pixel twin of a content verified above can still have a verdict (an
+          // implied one). In an icon family most of the graph is a candidate: the rest is passed over cheaply.
+          this.stats.dropped++;
+          continue;
+        }
+        const other = this.byId.get(id)!;
+        const component = this.components.find(other.id);
+        let verdict: Verdict | undefined;
+        const twin = this.pixelTwinVerdict(other, verdicts);
+        if (component === this.components.find(node.id) || (refused.get(component) ?? 0) >= PER_COMPONENT) {
+          // Already in the newcomer's component (one group either way: grouping measures each member
+          // against its canonical), or its nearest members were verified different.
+          this.stats.implied++;
+          continue;
+        } else if (twin !== undefined) {
+          this.stats.implied++;
+          verdict = twin ?? undefined;
+        } else if (verified < this.budget) {
+          verified++;
+          const pending = ahead.take(id, () => this.classify(other, node));
+          const next =
+            this.options.verifyAhead !== false && verified < this.budget ? this.likelyNext(ranked, position + 1, node, refused) : undefined;
+          if (next !== undefined) ahead.begin(next.id, () => this.classify(next, node));
+          verdict = await pending;
+        } else {
+          this.stats.dropped++;
+          continue;
+        }
+        if (!verdict) {
+          // Verified different (or pixel-identical to a content that was): grouping never puts them together.
+          refuse(other, node);
+          verdicts.set(other.sha256, null);
+          refused.set(component, (refused.get(component) ?? 0) + 1);
+          continue;
+        }
+        const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
+        verdicts.set(other.sha256, pair);
+        this.join(other, node, pair);
+        this.components.union(other.id, node.id);
+        added.push(pair);
       }
-      const other = this.byId.get(id)!;
-      const component = this.components.find(other.id);
-      let verdict: Omit<SimilarPair, 'a' | 'b'> | undefined;
-      const twin = this.pixelTwinVerdict(other, verdicts);
-      if (component === this.components.find(node.id) || (refused.get(component) ?? 0) >= PER_COMPONENT) {
-        // Already in the newcomer's component (one group either way: grouping measures each member
-        // against its canonical), or its nearest members were verified different.
-        this.stats.implied++;
-        continue;
-      } else if (twin !== undefined) {
-        this.stats.implied++;
-        verdict = twin ?? undefined;
-      } else if (verified < this.budget) {
-        verified++;
-        verdict = await this.classify(other, node);
-      } else {
-        this.stats.dropped++;
-        continue;
-      }
-      if (!verdict) {
-        // Verified different (or pixel-identical to a content that was): grouping never puts them together.
-        refuse(other, node);
-        verdicts.set(other.sha256, null);
-        refused.set(component, (refused.get(component) ?? 0) + 1);
-        continue;
-      }
-      const pair: SimilarPair = { a: other.sha256, b: sha256, ...verdict };
-      verdicts.set(other.sha256, pair);
-      this.join(other, node, pair);
-      this.components.union(other.id, node.id);
-      added.push(pair);
+    } finally {
+      this.stats.wasted += ahead.untaken;
+      await ahead.settle();
     }
     this.stats.verified += verified;
     this.stats.maxPerImage = Math.max(this.stats.maxPerImage, verified);
@@ -366,16 +387,30 @@ export class SimilarityGraph {
   }
 
   /**
+   * The candidate after `from` that would be verified next if the verification in progress changes nothing
+   * (lookahead.ts): not in the newcomer's component or a refused one, and with no pixel twin (whose verdict
+   * may be implied). Looked for among the next LOOKAHEAD_WINDOW only: in an icon family most of the graph
+   * is a candidate, and a guess is worth little past the next few.
+   */
+  private likelyNext(ranked: number[], from: number, node: Node, refused: ReadonlyMap<number, number>): Node | undefined {
+    const own = this.components.find(node.id);
+    for (let k = from; k < Math.min(ranked.length, from + LOOKAHEAD_WINDOW); k++) {
+      const id = ranked[k];
+      if (this.pixelPaired[id]) continue;
+      const component = this.components.find(id);
+      if (component !== own && (refused.get(component) ?? 0) < PER_COMPONENT) return this.byId.get(id);
+    }
+    return undefined;
+  }
+
+  /**
    * The verdict of a content `other` is pixel-identical to, if the newcomer has one: same pixels, same
    * fingerprint up to the encoder, same answer. Undefined when there is none.
    */
-  private pixelTwinVerdict(
-    other: Node,
-    verdicts: ReadonlyMap<string, SimilarPair | null>,
-  ): Omit<SimilarPair, 'a' | 'b'> | null | undefined {
+  private pixelTwinVerdict(other: Node, verdicts: ReadonlyMap<string, SimilarPair | null>): Verdict | null | undefined {
     const edges = other.edges ?? NO_EDGES;
     if (verdicts.size === 0 || edges.size === 0) return undefined;
-    const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Omit<SimilarPair, 'a' | 'b'> | null | undefined => {
+    const twinOf = (pair: SimilarPair, verdict: SimilarPair | null): Verdict | null | undefined => {
       if (pair.class !== 'pixel') return undefined;
       return verdict ? { class: verdict.class, similarity: verdict.similarity } : null;
     };
@@ -539,7 +574,7 @@ export class SimilarityGraph {
     return node.fingerprint;
   }
 
-  private async classify(x: Node, y: Node): Promise<Omit<SimilarPair, 'a' | 'b'> | undefined> {
+  private async classify(x: Node, y: Node): Promise<Verdict | undefined> {
     const a = this.fingerprintOf(x);
     const b = this.fingerprintOf(y);
     if (!a || !b) return undefined; // a content gone from the index meanwhile
