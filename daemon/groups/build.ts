@@ -10,6 +10,7 @@ import { CanonicalChooser, type CanonicalCandidate } from './canonical';
 import { SimilarityGraph } from './similarity-graph';
 import { UnionFind } from './union-find';
 import type { Matcher } from '../scan/filter';
+import { forEachLimited } from '../scan/scanner';
 import type { VariantIndex } from './variants';
 
 export interface ImageEntry extends CanonicalCandidate {
@@ -179,6 +180,12 @@ export function groupsFromGraph(all: ImageEntry[], graph: SimilarityGraph, optio
 
 /** Rounds of verifying canonical–member pairs the candidate search missed (each round can only add members). */
 const COMPLETION_ROUNDS = 3;
+/**
+ * Those pairs verified at once: each verdict is the pair's own and the graph records them in any order, so
+ * two run together, one decoding on libvips's threads while the other computes here (lookahead.ts does the
+ * same for a newcomer's candidates).
+ */
+const COMPLETIONS_IN_FLIGHT = 2;
 
 /**
  * The groups, after verifying on demand the pairs grouping needs and the bounded candidate search did not
@@ -196,7 +203,9 @@ export async function starGroups(
     const missing: Array<[string, string]> = [];
     groupsFromGraph(all, graph, { ...options, unverified: (a, b) => missing.push([a, b]) });
     if (missing.length === 0) break;
-    for (const [a, b] of missing) await graph.verify(a, b);
+    await forEachLimited(missing, COMPLETIONS_IN_FLIGHT, async ([a, b]) => {
+      await graph.verify(a, b);
+    });
     verified = true;
   }
   return { groups: groupsFromGraph(all, graph, options), verified };

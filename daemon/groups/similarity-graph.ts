@@ -299,7 +299,9 @@ export class SimilarityGraph {
           verified++;
           const pending = ahead.take(id, () => this.classify(other, node));
           const next =
-            this.options.verifyAhead !== false && verified < this.budget ? this.likelyNext(ranked, position + 1, node, refused) : undefined;
+            this.options.verifyAhead !== false && verified < this.budget
+              ? this.likelyNext(ranked, position + 1, node, other, refused)
+              : undefined;
           if (next !== undefined) ahead.begin(next.id, () => this.classify(next, node));
           verdict = await pending;
         } else {
@@ -387,18 +389,21 @@ export class SimilarityGraph {
   }
 
   /**
-   * The candidate after `from` that would be verified next if the verification in progress changes nothing
-   * (lookahead.ts): not in the newcomer's component or a refused one, and with no pixel twin (whose verdict
-   * may be implied). Looked for among the next LOOKAHEAD_WINDOW only: in an icon family most of the graph
-   * is a candidate, and a guess is worth little past the next few.
+   * The candidate after `from` most likely to be verified next whatever the verification in progress (of
+   * `current`) finds: not in the newcomer's component or a refused one, not in `current`'s either (if it
+   * joins the newcomer, all of that component is implied: on the photo benchmark, where a newcomer's
+   * candidates are mostly one group, guessing there wasted more than it gained), and with no pixel twin
+   * (whose verdict may be implied). Looked for among the next LOOKAHEAD_WINDOW only: in an icon family most
+   * of the graph is a candidate, and a guess is worth little past the next few.
    */
-  private likelyNext(ranked: number[], from: number, node: Node, refused: ReadonlyMap<number, number>): Node | undefined {
+  private likelyNext(ranked: number[], from: number, node: Node, current: Node, refused: ReadonlyMap<number, number>): Node | undefined {
     const own = this.components.find(node.id);
+    const currents = this.components.find(current.id);
     for (let k = from; k < Math.min(ranked.length, from + LOOKAHEAD_WINDOW); k++) {
       const id = ranked[k];
       if (this.pixelPaired[id]) continue;
       const component = this.components.find(id);
-      if (component !== own && (refused.get(component) ?? 0) < PER_COMPONENT) return this.byId.get(id);
+      if (component !== own && component !== currents && (refused.get(component) ?? 0) < PER_COMPONENT) return this.byId.get(id);
     }
     return undefined;
   }
