@@ -20,8 +20,8 @@ export class Lookahead<V> {
   }
 
   /**
-   * Starts the verification of `id` unless it runs already or another started early and not taken still runs (one
-   * verification ahead of the current one at most); its failure surfaces only if it is taken.
+   * Starts the verification of `id`, unless it runs already or another one started early and not taken is
+   * still running: one verification ahead of the current one at most. Its failure surfaces only if it is taken.
    */
   begin(id: number, start: () => Promise<V>): void {
     if (this.started.has(id) || this.running.size > 0) return;
