@@ -1,7 +1,7 @@
 /**
- * The memory allocators' settings for Doublon's processes, both read only when a process starts: they are
+ * The memory allocators' settings for Doublon's processes, all read only when a process starts: they are
  * set in the environment of the processes we start (the daemon), and the CLI starts itself again with them
- * for the commands that decode (daemon/cli/relaunch.ts). A user's own value of either wins.
+ * for the commands that decode (daemon/cli/relaunch.ts). A user's own value of each wins.
  *
  * - glibc's malloc gives each thread that allocates its own arena (up to 8 per core), and each keeps the
  *   memory freed in it. libvips decodes on libuv's and its own threads, and the freed rasters stay behind in
@@ -14,6 +14,13 @@
  *   (4 each), and a lower peak on 22 of the 25 labelled sites, one run each (bench/realworld-extra; the
  *   largest 362 → 301 MB). Wall time: otel median 29.2 → 29.5 s, photos 40.3–44.2 → 38.1–43.8 s but for one
  *   run of 51.0 s (and one of otel at 37.3 s), not seen again in 9 more. Other C libraries ignore the setting.
+ * - glibc serves an allocation from the mmap threshold up with its own mapping, given back when freed, and
+ *   below it from the heap, where freed memory stays. The threshold starts at 128 KB and rises to the size of
+ *   each mapped block freed, up to 32 MB: after the first screenshot, the 16–32 MB rasters of 4K and 5K
+ *   captures (a 2 880 × 1 750 decode, a 5K capture halved) were carved from the heap, and the holes they
+ *   left kept the RSS up. A threshold fixed at 16 MB keeps them mapped (cold scans, same build, ABBA: 250
+ *   directus/docs captures 436–451 → 343–354 MB, wall 35.5–37.5 → 39.3–39.8 s; cilium.io 311–332 →
+ *   311–326 MB, 41.9–45.7 → 43.1–45.3 s; the photo benchmark with 4 MB 263–286 → 259–275 MB, wall unchanged).
  * - V8 grows its young generation to 16 MB semi-spaces (about 48 MB committed) under a scan's allocation
  *   rate, where 4 MB ones serve as well: cold scan peak RSS, same minutes, photo benchmark 266 → 240 MB,
  *   the spinnaker docs site 304–319 → 260–276 MB, 1 500 Papirus icons 145 → 117 MB; wall and CPU time
@@ -23,7 +30,7 @@
  */
 
 /** glibc's settings, added to a process's environment unless the user set them. */
-export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: String(16 << 20) };
 
 /** V8's setting, added to NODE_OPTIONS unless the user's NODE_OPTIONS sets it. */
 export const YOUNG_GENERATION_OPTION = '--max-semi-space-size=4';

@@ -33,12 +33,17 @@ describe('the CLI relaunched with allocator settings', function () {
       for (const args of [['daemon', 'start', '--foreground'], ['lsp'], ['serve'], ['undo'], ['--version'], []])
         assert.equal(relaunchEnv(argv(...args), {}, 'linux'), undefined, args.join(' '));
       assert.equal(relaunchEnv(argv('scan'), {}, 'darwin'), undefined);
-      const own = { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: '--require x.js --max-semi-space-size=8' };
+      const own = { MALLOC_ARENA_MAX: '8', MALLOC_MMAP_THRESHOLD_: '65536', NODE_OPTIONS: '--require x.js --max-semi-space-size=8' };
       assert.equal(relaunchEnv(argv('scan'), own, 'linux'), undefined);
     });
 
     it('adds what a user left out, keeping what they set', () => {
-      assert.deepEqual(withAllocatorSettings({ MALLOC_ARENA_MAX: '8' }), { MALLOC_ARENA_MAX: '8', NODE_OPTIONS: YOUNG_GENERATION_OPTION });
+      assert.deepEqual(withAllocatorSettings({ MALLOC_ARENA_MAX: '8' }), {
+        MALLOC_ARENA_MAX: '8',
+        MALLOC_MMAP_THRESHOLD_: ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_,
+        NODE_OPTIONS: YOUNG_GENERATION_OPTION,
+      });
+      assert.equal(ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_, String(16 * 1024 * 1024));
       assert.deepEqual(withAllocatorSettings({ NODE_OPTIONS: '--require x.js' }), {
         ...ALLOCATOR_ENV,
         NODE_OPTIONS: `--require x.js ${YOUNG_GENERATION_OPTION}`,
@@ -60,7 +65,7 @@ describe('the CLI relaunched with allocator settings', function () {
     before(async () => {
       fs.writeFileSync(
         probe,
-        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, arenas: process.env.MALLOC_ARENA_MAX ?? null, nodeOptions: process.env.NODE_OPTIONS ?? null }) + '\\n');\n`,
+        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, arenas: process.env.MALLOC_ARENA_MAX ?? null, mmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, nodeOptions: process.env.NODE_OPTIONS ?? null }) + '\\n');\n`,
       );
       fs.mkdirSync(site);
       await writeBasicSite(site);
@@ -73,7 +78,7 @@ describe('the CLI relaunched with allocator settings', function () {
     ): {
       code: number | null;
       stdout: string;
-      processes: { pid: number; ppid: number; arenas: string | null; nodeOptions: string | null }[];
+      processes: { pid: number; ppid: number; arenas: string | null; mmapThreshold: string | null; nodeOptions: string | null }[];
     } {
       fs.rmSync(log, { force: true });
       const clean = { ...process.env };
@@ -102,11 +107,13 @@ describe('the CLI relaunched with allocator settings', function () {
       assert.equal(child.ppid, parent.pid);
       assert.equal(parent.arenas, null);
       assert.equal(child.arenas, ALLOCATOR_ENV.MALLOC_ARENA_MAX);
+      assert.equal(parent.mmapThreshold, null);
+      assert.equal(child.mmapThreshold, ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_);
       assert.equal(parent.nodeOptions, null);
       assert.equal(child.nodeOptions, YOUNG_GENERATION_OPTION);
 
       const direct = run(
-        { MALLOC_ARENA_MAX: '4', NODE_OPTIONS: '--max-semi-space-size=8' },
+        { MALLOC_ARENA_MAX: '4', MALLOC_MMAP_THRESHOLD_: '65536', NODE_OPTIONS: '--max-semi-space-size=8' },
         'scan',
         '--no-daemon',
         '--json',
