@@ -92,8 +92,11 @@ describe('DecodeBudget', () => {
     await done;
   });
 
-  it('counts what a decode holds: the whole raster, a JPEG shrunk on load by up to 8', () => {
+  it('counts what a decode holds: the whole raster, a JPEG shrunk on load by up to 8, a WebP decoded in full three times', () => {
     assert.equal(decodedBytes(8062, 2300, 'png', 64), 8062 * 2300 * 4);
+    assert.equal(decodedBytes(8062, 2300, 'png'), 8062 * 2300 * 4, 'a PNG’s full decode');
+    assert.equal(decodedBytes(3840, 2160, 'webp'), 3 * 3840 * 2160 * 4, 'a WebP’s full decode: three copies');
+    assert.equal(decodedBytes(3840, 2160, 'webp', 512), 3840 * 2160 * 4, 'a WebP decoded for a smaller output');
     assert.equal(decodedBytes(4000, 3000, 'jpeg'), 4000 * 3000 * 4, 'a full decode');
     assert.equal(decodedBytes(4000, 3000, 'jpeg', 64), 500 * 375 * 4);
     assert.equal(decodedBytes(4000, 3000, 'jpeg', 512), 1000 * 750 * 4, 'never below the output size');
