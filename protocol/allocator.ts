@@ -20,7 +20,8 @@
  *   captures (a 2 880 × 1 750 decode, a 5K capture halved) were carved from the heap, and the holes they
  *   left kept the RSS up. A threshold fixed at 16 MB keeps them mapped (cold scans, same build, ABBA: 250
  *   directus/docs captures 436–451 → 343–354 MB, wall 35.5–37.5 → 39.3–39.8 s; cilium.io 311–332 →
- *   311–326 MB, 41.9–45.7 → 43.1–45.3 s; the photo benchmark with 4 MB 263–286 → 259–275 MB, wall unchanged).
+ *   311–326 MB, 41.9–45.7 → 43.1–45.3 s; the photo benchmark, with decode-budget.ts's WebP copies too,
+ *   283–289 → 258–266 MB, wall 46.3–46.5 → 42.9–45.6 s).
  * - V8 grows its young generation to 16 MB semi-spaces (about 48 MB committed) under a scan's allocation
  *   rate, where 4 MB ones serve as well: cold scan peak RSS, same minutes, photo benchmark 266 → 240 MB,
  *   the spinnaker docs site 304–319 → 260–276 MB, 1 500 Papirus icons 145 → 117 MB; wall and CPU time
