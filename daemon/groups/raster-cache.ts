@@ -11,8 +11,6 @@ import {
   decodeDetail,
   decodeExact,
   decodeFine,
-  halveToFit,
-  MAX_LOCAL_EDIT_PIXELS,
   type DecodeOptions,
   type DetailRaster,
   type ExactRaster,
@@ -49,11 +47,11 @@ export function fineCache(maxPixels: number, budget: number = FINE_CACHE_BYTES):
 }
 
 /**
- * Undefined when the file cannot be read or decoded any more. Halved until they fit MAX_LOCAL_EDIT_PIXELS, as
- * the local-edit check compares them: a 5K capture is kept at 19 MB, not 75.
+ * Undefined when the file cannot be read or decoded any more. At the size the local-edit check compares them
+ * (decodeExact): a 5K capture is kept at 19 MB, not 75.
  */
 export function exactCache(limits: DecodeOptions, budget: number = EXACT_CACHE_BYTES): RasterCache<ExactRaster> {
-  return rasterCache(async (bytes) => halveToFit(await decodeExact(bytes, limits), MAX_LOCAL_EDIT_PIXELS), budget);
+  return rasterCache((bytes) => decodeExact(bytes, limits), budget);
 }
 
 /**

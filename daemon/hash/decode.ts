@@ -496,12 +496,19 @@ async function decodedPixelDigest(bytes: Buffer, options: DecodeOptions): Promis
   });
 }
 
-/** The pixels a pixel digest is taken of: a raster's full decode, an SVG drawn at its own size (up to SVG_DIGEST_LONG_SIDE). */
-async function exactPixels(bytes: Buffer, options: DecodeOptions): Promise<RawImage> {
+/**
+ * The pixels of these bytes at full size (a pixel digest) or at `size` (decodeExact), resampled by libvips
+ * as they are decoded: a raster's decode, an SVG drawn at its own size (up to SVG_DIGEST_LONG_SIDE, which
+ * fits MAX_LOCAL_EDIT_PIXELS).
+ */
+async function exactPixels(bytes: Buffer, options: DecodeOptions, fit?: (width: number, height: number) => Size): Promise<RawImage> {
   const format = identify(bytes);
   if (format === 'svg') return (await renderBoundedSvg(bytes, { longSide: SVG_DIGEST_LONG_SIDE }, options)).raw;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  return decodeFull(bytes, await prepare(bytes, format, maxPixels), maxPixels);
+  const p = await prepare(bytes, format, maxPixels);
+  const upright = swapsAxes(p.orientation) ? { width: p.height, height: p.width } : { width: p.width, height: p.height };
+  const size = fit?.(upright.width, upright.height);
+  return decodeFull(bytes, p, maxPixels, size && size.width !== upright.width ? size : undefined);
 }
 
 /** A content's exact pixels, the ones its pixel digest is of: straight RGBA, 8 bits, row-major. */
@@ -511,9 +518,37 @@ export interface ExactRaster {
   rgba: Uint8Array;
 }
 
-/** The exact pixels of these bytes (local-edit.ts compares two of one size). Throws ImageDecodeError. */
+interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * Largest image (pixels) compared for local edits at its own resolution (local-edit.ts): two are held at once,
+ * 32 MB each at this size (a 4K screenshot). A larger one is compared halved until it fits (localEditSize):
+ * a 5K capture of an editor with a frame drawn around one block on hover (directus/docs, 5 760 × 3 240)
+ * changes 0.75 of a tile at its own resolution, 0.38 halved, where the detail check at 512 px sees 0.13.
+ */
+export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
+
+/** width×height halved (an odd last row or column dropped) until it has at most MAX_LOCAL_EDIT_PIXELS. */
+export function localEditSize(width: number, height: number): Size {
+  while (width * height > MAX_LOCAL_EDIT_PIXELS && width > 1 && height > 1) {
+    width >>= 1;
+    height >>= 1;
+  }
+  return { width, height };
+}
+
+/**
+ * The pixels of these bytes the local-edit check compares (local-edit.ts): the exact pixels, at localEditSize.
+ * An image past MAX_LOCAL_EDIT_PIXELS is halved by libvips (its default kernel, Lanczos 3) as it is decoded, so
+ * its full raster is never held: halving a 5K capture's 75 MB here instead of in JavaScript took a cold scan
+ * of directus/docs (798 captures) from 558 to 447 MB peak RSS. Two images of one size are halved alike.
+ * Throws ImageDecodeError.
+ */
 export async function decodeExact(bytes: Buffer, options: DecodeOptions = {}): Promise<ExactRaster> {
-  const raw = await guarded(() => exactPixels(bytes, options));
+  const raw = await guarded(() => exactPixels(bytes, options, localEditSize));
   const { width, height, channels } = raw.info;
   if (channels !== 4) throw new ImageDecodeError(`unexpected decoder output ${width}×${height}×${channels}`, 'corrupt');
   const pixels = new Uint8Array(raw.data.buffer, raw.data.byteOffset, width * height * 4);
@@ -522,12 +557,18 @@ export async function decodeExact(bytes: Buffer, options: DecodeOptions = {}): P
   return { width, height, rgba: raw.data.byteOffset % 4 === 0 ? pixels : pixels.slice() };
 }
 
-/** A raster's full pixels, upright sRGB with alpha. */
-async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number): Promise<RawImage> {
+/**
+ * A raster's full pixels, upright sRGB with alpha; resampled to `size` (upright) when given. Charged to the
+ * decode budget as a full decode either way: a WebP is decoded whole before it is resampled.
+ */
+async function decodeFull(bytes: Buffer, p: Prepared, maxPixels: number, size?: Size): Promise<RawImage> {
   try {
-    return await decodeBudget.run(decodedBytes(p.width, p.height, p.format), () =>
-      sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
-    );
+    return await decodeBudget.run(decodedBytes(p.width, p.height, p.format), () => {
+      let image = sharp(bytes, sharpInputOptions(maxPixels)).rotate().toColourspace('srgb').ensureAlpha();
+      // No shrink-on-load: a JPEG and a WebP of one size must be halved by one method.
+      if (size) image = image.resize(size.width, size.height, { fit: 'fill', fastShrinkOnLoad: false });
+      return image.raw().toBuffer({ resolveWithObject: true });
+    });
   } catch (error) {
     throw fromSharp(error, p.format, maxPixels);
   }

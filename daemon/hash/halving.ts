@@ -57,12 +57,3 @@ export function halve(r: ExactRaster): ExactRaster {
   }
   return { width, height, rgba };
 }
-
-/**
- * `r` halved (box mean) until it has at most `maxPixels`: two rasters of one size halved so stay alike where
- * they were alike and apart where one was edited, at a quarter of the memory and time per halving.
- */
-export function halveToFit(r: ExactRaster, maxPixels: number): ExactRaster {
-  while (r.width * r.height > maxPixels && r.width > 1 && r.height > 1) r = halve(r);
-  return r;
-}

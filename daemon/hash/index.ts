@@ -7,6 +7,8 @@ export {
   fingerprint,
   pixelDigest,
   decodeExact,
+  localEditSize,
+  MAX_LOCAL_EDIT_PIXELS,
   sha256,
   ImageDecodeError,
   DEFAULT_MAX_PIXELS,
@@ -32,13 +34,11 @@ export {
   detailAgrees,
   mayBePixelTwins,
   mayBeLocalEdit,
-  MAX_LOCAL_EDIT_PIXELS,
   oneJpegSetting,
   mayHaveReplacedContent,
   VERIFICATION_RULES,
   type PixelSource,
 } from './verify';
 export { localEdit, isLocalEdit, sourcesOf, type LocalEdit, type Sources } from './local-edit';
-export { halveToFit } from './halving';
 export { DEFAULT_MAX_SVG_BYTES, MAX_SVG_ELEMENTS, MAX_SVG_PATH_NUMBERS, measureSvg, type SvgCost } from './svg-bounds';
 export { DEFAULT_SVG_TIMEOUT_MS } from './svg-render';

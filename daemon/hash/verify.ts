@@ -6,7 +6,7 @@
  * pictures (blog covers, banners) the replaced-content check (replaced-content.ts). Pixels are asked for only
  * when the cheap checks pass, so most pairs never decode anything.
  */
-import type { ExactRaster, Fingerprint } from './decode';
+import { MAX_LOCAL_EDIT_PIXELS, type ExactRaster, type Fingerprint } from './decode';
 import { compare, correlation, isGraphic, maxBlockDifference } from './compare';
 import { hammingDistance, THUMB, transformImage } from './pdq';
 import { DEFAULT_NEAR_THRESHOLDS, type NearThresholds } from './thresholds';
@@ -15,7 +15,6 @@ import { DETAIL_MAX, type DetailRaster, type GreyRaster } from './detail-raster'
 import { isLocalEdit, localEdit, oneCanvas, sourcesOf } from './local-edit';
 import { doubleSize, nearlyOneSize, recaptured, sameSize } from './canvas-size';
 import { MIN_REPLACED_TILES, replacedTiles } from './replaced-content';
-import { halveToFit } from './halving';
 
 /**
  * Where verification reads one side's pixels, only when a check needs them; each gives undefined when they
@@ -25,8 +24,8 @@ export interface PixelSource {
   /** The detail raster (detail-raster.ts), cached by the caller. */
   detail: () => Promise<DetailRaster | undefined>;
   /**
-   * The exact pixels (decode.ts decodeExact), for a pair that may be one canvas edited locally; halved until
-   * they fit MAX_LOCAL_EDIT_PIXELS (halving.ts halveToFit) when the source keeps them.
+   * The exact pixels at the size they are compared (decode.ts decodeExact: halved past MAX_LOCAL_EDIT_PIXELS),
+   * for a pair that may be one canvas edited locally.
    */
   exact: () => Promise<ExactRaster | undefined>;
   /** The fine raster (detail-raster.ts decodeFine), for a pair that may have content drawn anew (replaced-content.ts). */
@@ -37,7 +36,7 @@ export interface PixelSource {
  * The version of these rules. A similarity graph saved under other rules is verified again
  * (similarity-graph.ts): an upgrade must not keep the groups its fixes split.
  */
-export const VERIFICATION_RULES = 14;
+export const VERIFICATION_RULES = 15;
 
 /**
  * Graphics are checked in detail: local and colour differences matter there at any size. A graphic and a
@@ -161,14 +160,6 @@ export function detailAgrees(a: DetailRaster, b: DetailRaster, oneSize: boolean,
   const difference = detailDifference(a, b, lossy);
   return difference !== undefined && sameDrawing(difference) && (!oneSize || difference.changedTile <= MAX_CHANGED_TILE_AT_ONE_SIZE);
 }
-
-/**
- * Largest image (pixels) compared for local edits at its own resolution: two are held at once, 32 MB each at
- * this size (a 4K screenshot). Two larger images of one size are compared halved until they fit (halving.ts
- * halveToFit): a 5K capture of an editor with a frame drawn around one block on hover (directus/docs, 5 760 ×
- * 3 240) changes 0.75 of a tile at its own resolution, 0.38 halved, where the detail check at 512 px sees 0.13.
- */
-export const MAX_LOCAL_EDIT_PIXELS = 1 << 23;
 
 /**
  * Two lossless images of one size or nearly (canvas-size.ts nearlyOneSize), or one twice the other's size
@@ -306,8 +297,7 @@ export async function pixelsAgree(
   if (detailFirst && !(await detailAgreesOn(a, b, t, sourceA, sourceB))) return false;
   if (mayBeLocalEdit(a, b, t)) {
     const [ea, eb] = await Promise.all([sourceA.exact(), sourceB.exact()]);
-    // The sources may have halved them already (groups/raster-cache.ts): then this is no copy.
-    const edit = ea && eb && localEdit(halveToFit(ea, MAX_LOCAL_EDIT_PIXELS), halveToFit(eb, MAX_LOCAL_EDIT_PIXELS), sources);
+    const edit = ea && eb && localEdit(ea, eb, sources);
     if (edit && isLocalEdit(edit, sources)) return false;
     // The same pixels at their own resolution: the detail check, which compares them resampled and
     // misregistered by a crop of a few pixels, has nothing to add.

@@ -3,7 +3,7 @@
  * the page's layout, so their thumbnails agree, and the detail check at 512 px sees their small text change
  * under a tile's threshold. Three kinds were grouped: a lossy light page and a lossy page that is neither
  * light nor a graphic (verify.ts screenAndDrawing), two 5K captures past the size compared pixel for pixel
- * (halved alike, halving.ts halveToFit), and a 4K capture with a 1080p one of another page (verify.ts
+ * (halved alike as they are decoded, decode.ts decodeExact), and a 4K capture with a 1080p one of another page (verify.ts
  * lossyScreens, doubleSize). Copies of one page stay one picture, and two lossy screens the detail check tells
  * apart cost no full decode (verify.ts pixelsAgree).
  */
@@ -16,9 +16,10 @@ import {
   DEFAULT_MAX_PIXELS,
   DEFAULT_NEAR_THRESHOLDS,
   fingerprint,
-  halveToFit,
   isGraphic,
   isLightScreen,
+  localEditSize,
+  MAX_LOCAL_EDIT_PIXELS,
   mayBeLocalEdit,
   needsDetail,
   pixelsAgree,
@@ -144,11 +145,20 @@ describe('screens of one app', function () {
     assert.ok((await verdict(plain, again)).verified !== undefined, 'the same capture saved again is one picture');
   });
 
-  it('halves a raster until it fits, alike for two of one size', () => {
-    const raster = { width: 5760, height: 3240, rgba: new Uint8Array(5760 * 3240 * 4).fill(200) };
-    const fitted = halveToFit(raster, 1 << 23);
-    assert.deepEqual([fitted.width, fitted.height], [2880, 1620]);
-    assert.equal(halveToFit(fitted, 1 << 23), fitted, 'a raster that fits is kept');
+  it('decodes the exact pixels halved until they fit, upright, and keeps smaller ones whole', async () => {
+    const plain = (width: number, height: number): sharp.Sharp =>
+      sharp({ create: { width, height, channels: 3, background: { r: 30, g: 90, b: 200 } } });
+    const capture = await decodeExact(await plain(5760, 3240).png().toBuffer());
+    assert.deepEqual([capture.width, capture.height], [2880, 1620], 'a 5K capture halved once');
+    assert.equal(capture.rgba.length, 2880 * 1620 * 4);
+    assert.deepEqual([...capture.rgba.subarray(0, 4)], [30, 90, 200, 255], 'its colours kept');
+    const fits = await decodeExact(await plain(4096, 2048).png().toBuffer());
+    assert.deepEqual([fits.width, fits.height], [4096, 2048], 'MAX_LOCAL_EDIT_PIXELS itself is kept whole');
+    // Stored 4 000 × 2 200 with EXIF orientation 6: upright 2 200 × 4 000, halved to 1 100 × 2 000.
+    const rotated = await decodeExact(await plain(4000, 2200).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    assert.deepEqual([rotated.width, rotated.height], [1100, 2000], 'halved upright');
+    assert.deepEqual(localEditSize(12001, 8001), { width: 3000, height: 2000 }, 'halved twice, odd rows dropped');
+    assert.ok(6000 * 4000 > MAX_LOCAL_EDIT_PIXELS && 3000 * 2000 <= MAX_LOCAL_EDIT_PIXELS);
   });
 
   it('compares a 4K capture with a 1080p one halved, and tells other pages apart', async () => {
