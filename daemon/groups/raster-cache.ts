@@ -7,15 +7,7 @@
  * check of two lossless screenshots of one size, hash/local-edit.ts) and fine rasters (the replaced-content
  * check of two partly drawn lossy pictures, hash/replaced-content.ts).
  */
-import {
-  decodeDetail,
-  decodeExact,
-  decodeFine,
-  type DecodeOptions,
-  type DetailRaster,
-  type ExactRaster,
-  type GreyRaster,
-} from '../hash';
+import { decodeDetail, decodeExact, decodeFine, type DecodeOptions, type DetailRaster, type ExactRaster, type GreyRaster } from '../hash';
 import { ReaderPool } from '../scan/scanner';
 
 /**
