@@ -3,9 +3,9 @@
  * the page's layout, so their thumbnails agree, and the detail check at 512 px sees their small text change
  * under a tile's threshold. Three kinds were grouped: a lossy light page and a lossy page that is neither
  * light nor a graphic (verify.ts screenAndDrawing), two 5K captures past the size compared pixel for pixel
- * (halved alike as they are decoded, decode.ts decodeExact), and a 4K capture with a 1080p one of another page (verify.ts
- * lossyScreens, doubleSize). Copies of one page stay one picture, and two lossy screens the detail check tells
- * apart cost no full decode (verify.ts pixelsAgree).
+ * (halved alike as they are decoded, decode.ts decodeExact), and a 4K capture with a 1080p one of another
+ * page (verify.ts lossyScreens, doubleSize). Copies of one page stay one picture, and two lossy screens the
+ * detail check tells apart cost no full decode (verify.ts pixelsAgree).
  */
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
